@@ -1,0 +1,246 @@
+//! Who may do what. Pure functions over facts about the actor and the case, so the whole policy is
+//! tested as a matrix of roles × actions × cases, and the store can turn the same rules into a
+//! query filter ([`CaseScope`]) so lists, counts and search never contain what a read would refuse.
+//!
+//! Confidential cases (denunciations) exist only for task-force investigators: for everybody else
+//! the service layer answers "not found", never "forbidden".
+use crate::user::Role;
+
+/// What an actor asks to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    CreateCase,
+    ReadCase,
+    /// Subject, category, priority, kind, branch, requester.
+    UpdateCase,
+    AssignCase,
+    ChangeStatus,
+    /// A message to the requester.
+    Reply,
+    /// An internal note.
+    AddNote,
+    ReadContacts,
+    ManageContacts,
+    ReadUnits,
+    ManageUnits,
+    ReadCategories,
+    ManageCategories,
+    ManageUsers,
+}
+
+impl Action {
+    pub const ALL: [Action; 14] = [
+        Action::CreateCase,
+        Action::ReadCase,
+        Action::UpdateCase,
+        Action::AssignCase,
+        Action::ChangeStatus,
+        Action::Reply,
+        Action::AddNote,
+        Action::ReadContacts,
+        Action::ManageContacts,
+        Action::ReadUnits,
+        Action::ManageUnits,
+        Action::ReadCategories,
+        Action::ManageCategories,
+        Action::ManageUsers,
+    ];
+    /// Actions on one existing case (they need [`CaseFacts`]).
+    pub fn is_on_case(self) -> bool {
+        matches!(
+            self,
+            Action::ReadCase
+                | Action::UpdateCase
+                | Action::AssignCase
+                | Action::ChangeStatus
+                | Action::Reply
+                | Action::AddNote
+        )
+    }
+}
+
+/// The actor as the policy sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorFacts {
+    pub user_id: i64,
+    pub role: Role,
+    /// The actor's unit and every unit below it (empty when the user has no unit).
+    pub unit_scope: Vec<i64>,
+}
+
+/// The case as the policy sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub confidential: bool,
+    pub unit_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+}
+
+/// Which cases an actor can know exist. The store turns this into a WHERE clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseScope {
+    /// Every case, confidential ones included (task-force investigators).
+    All,
+    /// Every case that is not confidential.
+    NonConfidential,
+    /// Non-confidential cases routed to one of these units or assigned to this user.
+    NonConfidentialOfUnitsOrAssignee { units: Vec<i64>, user_id: i64 },
+}
+
+impl CaseScope {
+    pub fn contains(&self, case: &CaseFacts) -> bool {
+        match self {
+            CaseScope::All => true,
+            CaseScope::NonConfidential => !case.confidential,
+            CaseScope::NonConfidentialOfUnitsOrAssignee { units, user_id } => {
+                !case.confidential
+                    && (case.assignee_id == Some(*user_id)
+                        || case.unit_id.is_some_and(|u| units.contains(&u)))
+            }
+        }
+    }
+}
+
+/// The cases this actor may know exist.
+pub fn case_scope(actor: &ActorFacts) -> CaseScope {
+    match actor.role {
+        Role::Investigator => CaseScope::All,
+        Role::UnitOfficer => CaseScope::NonConfidentialOfUnitsOrAssignee {
+            units: actor.unit_scope.clone(),
+            user_id: actor.user_id,
+        },
+        Role::Agent | Role::Hotline | Role::Supervisor | Role::Admin => CaseScope::NonConfidential,
+    }
+}
+
+/// The outcome of a policy question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Permit,
+    /// The actor may see the object but not do this to it.
+    Forbidden,
+    /// The actor may not know the object exists: answer exactly as for a missing one.
+    Hidden,
+}
+
+/// May `actor` do `action` (to `case`, for actions on a case)?
+pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> Decision {
+    if let Some(case) = case {
+        if !case_scope(actor).contains(case) {
+            return Decision::Hidden;
+        }
+    }
+    let role = actor.role;
+    let permitted = match action {
+        Action::ReadCase | Action::ReadContacts | Action::ReadUnits | Action::ReadCategories => true,
+        // Anyone on duty may record a contact, denunciations included: a misdirected
+        // denunciation must never be refused. The case then disappears from their view.
+        Action::CreateCase => true,
+        Action::UpdateCase
+        | Action::AssignCase
+        | Action::ChangeStatus
+        | Action::Reply
+        | Action::AddNote => role != Role::Admin,
+        Action::ManageContacts => role != Role::Admin,
+        Action::ManageUnits | Action::ManageCategories | Action::ManageUsers => role == Role::Admin,
+    };
+    if permitted {
+        Decision::Permit
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// May a case with these facts be assigned to a user with this role and unit scope? The assignee
+/// must be able to see the case, or the assignment would hide it from its own owner.
+pub fn may_be_assigned(assignee: &ActorFacts, case: &CaseFacts) -> bool {
+    let after = CaseFacts {
+        assignee_id: Some(assignee.user_id),
+        ..*case
+    };
+    assignee.role != Role::Admin && case_scope(assignee).contains(&after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> ActorFacts {
+        ActorFacts {
+            user_id: 10,
+            role,
+            unit_scope: if role == Role::UnitOfficer { vec![5, 6] } else { vec![] },
+        }
+    }
+    const PUBLIC_IN_UNIT: CaseFacts = CaseFacts { confidential: false, unit_id: Some(6), assignee_id: None };
+    const PUBLIC_ELSEWHERE: CaseFacts = CaseFacts { confidential: false, unit_id: Some(9), assignee_id: None };
+    const PUBLIC_ASSIGNED_TO_ME: CaseFacts = CaseFacts { confidential: false, unit_id: None, assignee_id: Some(10) };
+    const CONFIDENTIAL: CaseFacts = CaseFacts { confidential: true, unit_id: Some(6), assignee_id: Some(10) };
+
+    /// The whole matrix, written out so a change of policy is a visible change of this table.
+    /// Columns: case in my unit, case elsewhere, case assigned to me, confidential case.
+    /// P = permit, F = forbidden, H = hidden (404).
+    #[test]
+    fn role_action_case_matrix() {
+        use Decision::{Forbidden as F, Hidden as H, Permit as P};
+        let cases = [PUBLIC_IN_UNIT, PUBLIC_ELSEWHERE, PUBLIC_ASSIGNED_TO_ME, CONFIDENTIAL];
+        let case_rows: &[(Role, [Decision; 4], [Decision; 4])] = &[
+            // role,              read,          mutate (update/assign/status/reply/note)
+            (Role::Agent,        [P, P, P, H], [P, P, P, H]),
+            (Role::Hotline,      [P, P, P, H], [P, P, P, H]),
+            (Role::Investigator, [P, P, P, P], [P, P, P, P]),
+            (Role::UnitOfficer,  [P, H, P, H], [P, H, P, H]),
+            (Role::Supervisor,   [P, P, P, H], [P, P, P, H]),
+            (Role::Admin,        [P, P, P, H], [F, F, F, H]),
+        ];
+        for (role, read, mutate) in case_rows {
+            let a = actor(*role);
+            for (i, case) in cases.iter().enumerate() {
+                assert_eq!(decide(&a, Action::ReadCase, Some(case)), read[i], "{role:?} read case {i}");
+                for action in [Action::UpdateCase, Action::AssignCase, Action::ChangeStatus, Action::Reply, Action::AddNote] {
+                    assert_eq!(decide(&a, action, Some(case)), mutate[i], "{role:?} {action:?} case {i}");
+                }
+            }
+        }
+        // Actions not on a case.
+        let other: &[(Role, [Decision; 8])] = &[
+            // create, read contacts, manage contacts, read units, manage units, read categories, manage categories, manage users
+            (Role::Agent,        [P, P, P, P, F, P, F, F]),
+            (Role::Hotline,      [P, P, P, P, F, P, F, F]),
+            (Role::Investigator, [P, P, P, P, F, P, F, F]),
+            (Role::UnitOfficer,  [P, P, P, P, F, P, F, F]),
+            (Role::Supervisor,   [P, P, P, P, F, P, F, F]),
+            (Role::Admin,        [P, P, F, P, P, P, P, P]),
+        ];
+        let actions = [
+            Action::CreateCase, Action::ReadContacts, Action::ManageContacts, Action::ReadUnits,
+            Action::ManageUnits, Action::ReadCategories, Action::ManageCategories, Action::ManageUsers,
+        ];
+        for (role, expected) in other {
+            for (action, want) in actions.iter().zip(expected) {
+                assert_eq!(decide(&actor(*role), *action, None), *want, "{role:?} {action:?}");
+            }
+        }
+        assert_eq!(actions.len() + 6, Action::ALL.len(), "every action is in the matrix");
+    }
+
+    #[test]
+    fn scope_agrees_with_decide_for_reads() {
+        for role in Role::ALL {
+            let a = actor(role);
+            for case in [PUBLIC_IN_UNIT, PUBLIC_ELSEWHERE, PUBLIC_ASSIGNED_TO_ME, CONFIDENTIAL] {
+                let visible = case_scope(&a).contains(&case);
+                assert_eq!(visible, decide(&a, Action::ReadCase, Some(&case)) == Decision::Permit);
+            }
+        }
+    }
+
+    #[test]
+    fn confidential_cases_go_only_to_investigators() {
+        for role in Role::ALL {
+            assert_eq!(may_be_assigned(&actor(role), &CONFIDENTIAL), role == Role::Investigator, "{role:?}");
+        }
+        assert!(may_be_assigned(&actor(Role::UnitOfficer), &PUBLIC_ELSEWHERE), "assignment itself makes it visible");
+        assert!(!may_be_assigned(&actor(Role::Admin), &PUBLIC_IN_UNIT));
+    }
+}

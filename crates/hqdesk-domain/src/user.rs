@@ -1,0 +1,85 @@
+//! Staff users and their roles.
+use serde::{Deserialize, Serialize};
+
+use crate::error::InvalidValue;
+
+/// Role names are part of the contract (command line and API): `agent`, `hotline`,
+/// `investigator`, `unit_officer`, `supervisor`, `admin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// HelpDesk agent: works the branch-2 queues (IT systems, procedures, policy).
+    Agent,
+    /// Hotline officer: takes branch-1 intake.
+    Hotline,
+    /// Task-force investigator: the only role that sees denunciations and reporters.
+    Investigator,
+    /// Member of a sub-department's Q&A team: sees the cases routed to their unit.
+    UnitOfficer,
+    /// Dashboards, incidents, service levels, staffing.
+    Supervisor,
+    /// Users, units, categories, integrations.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Agent,
+        Role::Hotline,
+        Role::Investigator,
+        Role::UnitOfficer,
+        Role::Supervisor,
+        Role::Admin,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Hotline => "hotline",
+            Role::Investigator => "investigator",
+            Role::UnitOfficer => "unit_officer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            InvalidValue::new(
+                "role_unknown",
+                format!(
+                    "unknown role {s:?}; expected one of agent, hotline, investigator, \
+                     unit_officer, supervisor, admin"
+                ),
+            )
+        })
+    }
+}
+
+/// Usernames: 2–64 characters of lowercase ASCII letters, digits, `.`, `_`, `-`.
+pub fn parse_username(s: &str) -> Result<String, InvalidValue> {
+    let s = s.trim().to_ascii_lowercase();
+    if s.len() < 2
+        || s.len() > 64
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        return Err(InvalidValue::new(
+            "username_invalid",
+            "a username has 2–64 characters: lowercase letters, digits, '.', '_' or '-'",
+        ));
+    }
+    Ok(s)
+}
+
+/// Passwords: at least 12 and at most 128 characters, any Unicode, no composition rules
+/// (OWASP ASVS 2.1.1–2.1.4).
+pub fn check_password(p: &str) -> Result<(), InvalidValue> {
+    let n = p.chars().count();
+    if n < 12 {
+        return Err(InvalidValue::new("password_too_short", "a password needs at least 12 characters"));
+    }
+    if n > 128 {
+        return Err(InvalidValue::new("password_too_long", "a password has at most 128 characters"));
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! The append-only, hash-chained audit log.
+use hqdesk_domain::audit::{entry_hash, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH};
+use hqdesk_domain::Timestamp;
+use sqlx::AnyConnection;
+
+use crate::{dialect, StoreError};
+
+/// Append one entry, linked to the current head. Call inside the transaction that made the
+/// change, so the change and its record commit together.
+pub async fn append(
+    conn: &mut AnyConnection,
+    at: Timestamp,
+    actor: &str,
+    action: &str,
+    object: &str,
+    detail: &str,
+) -> Result<i64, StoreError> {
+    dialect::lock_audit_chain(conn).await?;
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (seq, prev_hash) = match head {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS_HASH.to_string()),
+    };
+    let hash = entry_hash(&prev_hash, seq, at, actor, action, object, detail);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(at.millis())
+    .bind(actor)
+    .bind(action)
+    .bind(object)
+    .bind(detail)
+    .bind(prev_hash)
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(seq)
+}
+
+#[derive(sqlx::FromRow)]
+struct Raw {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    object: String,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<Raw> for AuditEntry {
+    fn from(r: Raw) -> Self {
+        AuditEntry {
+            seq: r.seq,
+            at: Timestamp(r.at),
+            actor: r.actor,
+            action: r.action,
+            object: r.object,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+/// Entries with `seq > after`, in order, at most `limit`.
+pub async fn page(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows: Vec<Raw> = sqlx::query_as(
+        "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+/// Entries about one object, newest first.
+pub async fn for_object(conn: &mut AnyConnection, object: &str, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows: Vec<Raw> = sqlx::query_as(
+        "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log WHERE object = $1 ORDER BY seq DESC LIMIT $2",
+    )
+    .bind(object)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+/// The outcome of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    Intact { entries: u64, head: String },
+    Broken(ChainBreak),
+}
+
+/// Walk the chain from the first entry, in pages, and report the first broken link.
+pub async fn verify(conn: &mut AnyConnection) -> Result<Verification, StoreError> {
+    let mut v = ChainVerifier::default();
+    let mut after = 0;
+    let mut head = GENESIS_HASH.to_string();
+    loop {
+        let batch = page(conn, after, 5_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for e in &batch {
+            if let Err(b) = v.feed(e) {
+                return Ok(Verification::Broken(b));
+            }
+            head.clone_from(&e.hash);
+        }
+    }
+    Ok(Verification::Intact { entries: v.checked, head })
+}

@@ -1,0 +1,502 @@
+//! Cases: insert, read, list with filters and keyset pagination, and updates.
+use hqdesk_domain::access::{CaseFacts, CaseScope};
+use hqdesk_domain::case::{Branch, CaseKind, CaseNumber, Priority, Status};
+use hqdesk_domain::channel::Channel;
+use hqdesk_domain::Timestamp;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments};
+
+use crate::dialect::{self, Engine};
+use crate::StoreError;
+
+/// A case as stored, with the codes and names of what it refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub number: CaseNumber,
+    pub kind: CaseKind,
+    pub branch: Branch,
+    pub channel: Channel,
+    pub category_id: Option<i64>,
+    pub category_code: Option<String>,
+    pub priority: Priority,
+    pub status: Status,
+    pub confidential: bool,
+    pub subject: String,
+    pub requester_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub unit_code: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub assignee_username: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_due_at: Option<Timestamp>,
+    pub resolution_due_at: Option<Timestamp>,
+    pub first_responded_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub message_count: i64,
+}
+
+impl CaseRecord {
+    pub fn facts(&self) -> CaseFacts {
+        CaseFacts {
+            confidential: self.confidential,
+            unit_id: self.unit_id,
+            assignee_id: self.assignee_id,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Raw {
+    id: i64,
+    number: String,
+    kind: String,
+    branch: i64,
+    channel: String,
+    category_id: Option<i64>,
+    category_code: Option<String>,
+    priority: String,
+    status: String,
+    confidential: i64,
+    subject: String,
+    requester_id: Option<i64>,
+    unit_id: Option<i64>,
+    unit_code: Option<String>,
+    assignee_id: Option<i64>,
+    assignee_username: Option<String>,
+    created_by: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    first_response_due_at: Option<i64>,
+    resolution_due_at: Option<i64>,
+    first_responded_at: Option<i64>,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+    message_count: i64,
+}
+
+impl TryFrom<Raw> for CaseRecord {
+    type Error = StoreError;
+    fn try_from(r: Raw) -> Result<Self, StoreError> {
+        Ok(CaseRecord {
+            id: r.id,
+            number: CaseNumber::parse(&r.number)?,
+            kind: CaseKind::parse(&r.kind)?,
+            branch: Branch::from_number(r.branch)?,
+            channel: Channel::parse(&r.channel)?,
+            category_id: r.category_id,
+            category_code: r.category_code,
+            priority: Priority::parse(&r.priority)?,
+            status: Status::parse(&r.status)?,
+            confidential: r.confidential != 0,
+            subject: r.subject,
+            requester_id: r.requester_id,
+            unit_id: r.unit_id,
+            unit_code: r.unit_code,
+            assignee_id: r.assignee_id,
+            assignee_username: r.assignee_username,
+            created_by: r.created_by,
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+            first_response_due_at: r.first_response_due_at.map(Timestamp),
+            resolution_due_at: r.resolution_due_at.map(Timestamp),
+            first_responded_at: r.first_responded_at.map(Timestamp),
+            resolved_at: r.resolved_at.map(Timestamp),
+            closed_at: r.closed_at.map(Timestamp),
+            message_count: r.message_count,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.number, c.kind, c.branch, c.channel, c.category_id, \
+    cat.code AS category_code, c.priority, c.status, c.confidential, c.subject, c.requester_id, \
+    c.unit_id, un.code AS unit_code, c.assignee_id, us.username AS assignee_username, c.created_by, \
+    c.created_at, c.updated_at, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \
+    c.resolved_at, c.closed_at, c.message_count \
+    FROM cases c LEFT JOIN categories cat ON cat.id = c.category_id \
+    LEFT JOIN units un ON un.id = c.unit_id LEFT JOIN users us ON us.id = c.assignee_id";
+
+/// A new case, already validated by the domain.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub number: CaseNumber,
+    pub kind: CaseKind,
+    pub branch: Branch,
+    pub channel: Channel,
+    pub category_id: Option<i64>,
+    pub priority: Priority,
+    pub subject: String,
+    pub requester_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub first_response_due_at: Option<Timestamp>,
+    pub resolution_due_at: Option<Timestamp>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, c: &NewCase, now: Timestamp) -> Result<i64, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
+         subject, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
+         first_response_due_at, resolution_due_at, message_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 0) RETURNING id",
+    )
+    .bind(c.number.as_str())
+    .bind(c.kind.as_str())
+    .bind(i64::from(c.branch.number()))
+    .bind(c.channel.as_str())
+    .bind(c.category_id)
+    .bind(c.priority.as_str())
+    .bind(i64::from(c.kind.is_confidential()))
+    .bind(&c.subject)
+    .bind(c.requester_id)
+    .bind(c.unit_id)
+    .bind(c.assignee_id)
+    .bind(c.created_by)
+    .bind(now.millis())
+    .bind(c.first_response_due_at.map(Timestamp::millis))
+    .bind(c.resolution_due_at.map(Timestamp::millis))
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn by_number(conn: &mut AnyConnection, number: &CaseNumber) -> Result<CaseRecord, StoreError> {
+    let r: Raw = sqlx::query_as(&format!("{SELECT} WHERE c.number = $1"))
+        .bind(number.as_str())
+        .fetch_one(conn)
+        .await?;
+    r.try_into()
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<CaseRecord, StoreError> {
+    let r: Raw = sqlx::query_as(&format!("{SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    r.try_into()
+}
+
+/// The fields a case update may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CaseChanges {
+    pub subject: Option<String>,
+    pub kind: Option<CaseKind>,
+    pub branch: Option<Branch>,
+    pub category_id: Option<Option<i64>>,
+    pub priority: Option<Priority>,
+    pub requester_id: Option<Option<i64>>,
+    pub unit_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<i64>>,
+    pub status: Option<Status>,
+    pub first_response_due_at: Option<Option<Timestamp>>,
+    pub resolution_due_at: Option<Option<Timestamp>>,
+    pub first_responded_at: Option<Timestamp>,
+    pub resolved_at: Option<Option<Timestamp>>,
+    pub closed_at: Option<Timestamp>,
+}
+
+pub async fn update(conn: &mut AnyConnection, id: i64, ch: &CaseChanges, now: Timestamp) -> Result<(), StoreError> {
+    let mut sets: Vec<String> = Vec::new();
+    let mut args = AnyArguments::default();
+    let push = |col: &str, sets: &mut Vec<String>| {
+        sets.push(format!("{col} = ${}", sets.len() + 1));
+    };
+    macro_rules! set {
+        ($col:literal, $val:expr) => {{
+            push($col, &mut sets);
+            args.add($val).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }};
+    }
+    if let Some(v) = &ch.subject {
+        set!("subject", v.clone());
+    }
+    if let Some(v) = ch.kind {
+        set!("kind", v.as_str());
+        set!("confidential", i64::from(v.is_confidential()));
+    }
+    if let Some(v) = ch.branch {
+        set!("branch", i64::from(v.number()));
+    }
+    if let Some(v) = ch.category_id {
+        set!("category_id", v);
+    }
+    if let Some(v) = ch.priority {
+        set!("priority", v.as_str());
+    }
+    if let Some(v) = ch.requester_id {
+        set!("requester_id", v);
+    }
+    if let Some(v) = ch.unit_id {
+        set!("unit_id", v);
+    }
+    if let Some(v) = ch.assignee_id {
+        set!("assignee_id", v);
+    }
+    if let Some(v) = ch.status {
+        set!("status", v.as_str());
+    }
+    if let Some(v) = ch.first_response_due_at {
+        set!("first_response_due_at", v.map(Timestamp::millis));
+    }
+    if let Some(v) = ch.resolution_due_at {
+        set!("resolution_due_at", v.map(Timestamp::millis));
+    }
+    if let Some(v) = ch.first_responded_at {
+        set!("first_responded_at", v.millis());
+    }
+    if let Some(v) = ch.resolved_at {
+        set!("resolved_at", v.map(Timestamp::millis));
+    }
+    if let Some(v) = ch.closed_at {
+        set!("closed_at", v.millis());
+    }
+    set!("updated_at", now.millis());
+    let sql = format!("UPDATE cases SET {} WHERE id = ${}", sets.join(", "), sets.len() + 1);
+    args.add(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let n = sqlx::query_with(&sql, args).execute(conn).await?.rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn bump_message_count(conn: &mut AnyConnection, id: i64, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cases SET message_count = message_count + 1, updated_at = $1 WHERE id = $2")
+        .bind(now.millis())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The identity of a confidential case's reporter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfidentialReporter {
+    pub anonymous: bool,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tax_code: Option<String>,
+}
+
+pub async fn insert_confidential_reporter(conn: &mut AnyConnection, case_id: i64, r: &ConfidentialReporter) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO confidential_reporters (case_id, anonymous, name, email, phone, tax_code) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(case_id)
+    .bind(i64::from(r.anonymous))
+    .bind(&r.name)
+    .bind(&r.email)
+    .bind(&r.phone)
+    .bind(&r.tax_code)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn confidential_reporter(conn: &mut AnyConnection, case_id: i64) -> Result<Option<ConfidentialReporter>, StoreError> {
+    let row: Option<(i64, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT anonymous, name, email, phone, tax_code FROM confidential_reporters WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(anonymous, name, email, phone, tax_code)| ConfidentialReporter {
+        anonymous: anonymous != 0,
+        name,
+        email,
+        phone,
+        tax_code,
+    }))
+}
+
+/// How a list is ordered. Every order ends with the id so that keyset pagination is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseOrder {
+    /// Newest first.
+    #[default]
+    CreatedDesc,
+    /// Most urgent first: earliest resolution due time; cases without one last.
+    DueAsc,
+    /// Most recently touched first.
+    UpdatedDesc,
+}
+
+/// Filters for listing and counting cases. `scope` is always applied.
+#[derive(Debug, Clone)]
+pub struct CaseFilter {
+    pub scope: CaseScope,
+    pub kinds: Vec<CaseKind>,
+    pub branch: Option<Branch>,
+    pub statuses: Vec<Status>,
+    pub channel: Option<Channel>,
+    pub unit_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub unassigned: bool,
+    pub requester_id: Option<i64>,
+    /// Folded search tokens; every one must match.
+    pub search_tokens: Vec<String>,
+}
+
+impl CaseFilter {
+    pub fn new(scope: CaseScope) -> Self {
+        Self {
+            scope,
+            kinds: vec![],
+            branch: None,
+            statuses: vec![],
+            channel: None,
+            unit_id: None,
+            assignee_id: None,
+            unassigned: false,
+            requester_id: None,
+            search_tokens: vec![],
+        }
+    }
+}
+
+/// Position after the last row of a page: the order key's value and the row's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: i64,
+    pub id: i64,
+}
+
+struct Where {
+    clauses: Vec<String>,
+    args: AnyArguments<'static>,
+    n: usize,
+}
+
+impl Where {
+    fn new() -> Self {
+        Self { clauses: vec![], args: AnyArguments::default(), n: 0 }
+    }
+    fn bind<T>(&mut self, v: T) -> Result<String, StoreError>
+    where
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.args.add(v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.n += 1;
+        Ok(format!("${}", self.n))
+    }
+}
+
+fn build_where(engine: Engine, f: &CaseFilter) -> Result<Where, StoreError> {
+    let mut w = Where::new();
+    match &f.scope {
+        CaseScope::All => {}
+        CaseScope::NonConfidential => w.clauses.push("c.confidential = 0".into()),
+        CaseScope::NonConfidentialOfUnitsOrAssignee { units, user_id } => {
+            let p = w.bind(*user_id)?;
+            // Unit ids are integers from the database: safe to inline.
+            let in_units = if units.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " OR c.unit_id IN ({})",
+                    units.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                )
+            };
+            w.clauses.push(format!("c.confidential = 0 AND (c.assignee_id = {p}{in_units})"));
+        }
+    }
+    if !f.kinds.is_empty() {
+        let list = f.kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ");
+        w.clauses.push(format!("c.kind IN ({list})"));
+    }
+    if let Some(b) = f.branch {
+        w.clauses.push(format!("c.branch = {}", b.number()));
+    }
+    if !f.statuses.is_empty() {
+        let list = f.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+        w.clauses.push(format!("c.status IN ({list})"));
+    }
+    if let Some(ch) = f.channel {
+        w.clauses.push(format!("c.channel = '{}'", ch.as_str()));
+    }
+    if let Some(u) = f.unit_id {
+        let p = w.bind(u)?;
+        w.clauses.push(format!("c.unit_id = {p}"));
+    }
+    if let Some(a) = f.assignee_id {
+        let p = w.bind(a)?;
+        w.clauses.push(format!("c.assignee_id = {p}"));
+    }
+    if f.unassigned {
+        w.clauses.push("c.assignee_id IS NULL".into());
+    }
+    if let Some(r) = f.requester_id {
+        let p = w.bind(r)?;
+        w.clauses.push(format!("c.requester_id = {p}"));
+    }
+    if !f.search_tokens.is_empty() {
+        let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
+        let placeholder = format!("${}", w.n + 1);
+        let (sub, query) = dialect::search_subquery(engine, &placeholder, &tokens);
+        w.bind(query)?;
+        w.clauses.push(format!("c.id IN ({sub})"));
+    }
+    Ok(w)
+}
+
+fn where_sql(w: &Where) -> String {
+    if w.clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", w.clauses.join(" AND "))
+    }
+}
+
+/// One page of cases and the cursor for the next page, if there is one.
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    order: CaseOrder,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    let engine = Engine::of(conn);
+    let mut w = build_where(engine, f)?;
+    // Cases without a due time sort last: treat them as due at the end of time.
+    let (key_sql, dir, cmp) = match order {
+        CaseOrder::CreatedDesc => ("c.created_at", "DESC", "<"),
+        CaseOrder::UpdatedDesc => ("c.updated_at", "DESC", "<"),
+        CaseOrder::DueAsc => ("COALESCE(c.resolution_due_at, 9223372036854775807)", "ASC", ">"),
+    };
+    if let Some(cur) = after {
+        let k = w.bind(cur.key)?;
+        let i = w.bind(cur.id)?;
+        w.clauses.push(format!("({key_sql} {cmp} {k} OR ({key_sql} = {k} AND c.id {cmp} {i}))"));
+    }
+    let lim = w.bind(limit + 1)?;
+    let sql = format!("{SELECT}{} ORDER BY {key_sql} {dir}, c.id {dir} LIMIT {lim}", where_sql(&w));
+    let rows: Vec<Raw> = sqlx::query_as_with(&sql, w.args).fetch_all(conn).await?;
+    let mut items = rows.into_iter().map(CaseRecord::try_from).collect::<Result<Vec<_>, _>>()?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(usize::try_from(limit).unwrap_or(0));
+        items.last().map(|c| Cursor {
+            key: match order {
+                CaseOrder::CreatedDesc => c.created_at.millis(),
+                CaseOrder::UpdatedDesc => c.updated_at.millis(),
+                CaseOrder::DueAsc => c.resolution_due_at.map(Timestamp::millis).unwrap_or(i64::MAX),
+            },
+            id: c.id,
+        })
+    } else {
+        None
+    };
+    Ok((items, next))
+}
+
+/// How many cases match the filter (the scope included, so counts never reveal hidden cases).
+pub async fn count(conn: &mut AnyConnection, f: &CaseFilter) -> Result<i64, StoreError> {
+    let engine = Engine::of(conn);
+    let w = build_where(engine, f)?;
+    let sql = format!("SELECT COUNT(*) FROM cases c{}", where_sql(&w));
+    Ok(sqlx::query_scalar_with(&sql, w.args).fetch_one(conn).await?)
+}

@@ -1,0 +1,107 @@
+//! The only place where the two engines' SQL differs. Everything else in this crate is one query
+//! text for both.
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn from_url(url: &str) -> Result<Engine, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL {:?}: use sqlite://PATH or postgres://USER@HOST/DB",
+                redact(url)
+            )))
+        }
+    }
+
+    /// The engine behind a connection (the `Any` driver knows its backend).
+    pub fn of(conn: &AnyConnection) -> Engine {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Set on every SQLite connection: WAL so readers never block the writer, a busy timeout for
+/// the rare second process (the CLI beside a running server), enforced foreign keys, and the
+/// WAL-safe `synchronous=NORMAL` (a power cut may lose the last commits, never corrupt).
+pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+/// A subquery selecting the ids of cases with a searchable text matching every token, with the
+/// query text bound at `placeholder`. Tokens are `[a-z0-9]+` words (see `hqdesk_domain::text`),
+/// so quoting needs no escaping. All tokens must match within one text (AND), on both engines.
+pub fn search_subquery(engine: Engine, placeholder: &str, tokens: &[&str]) -> (String, String) {
+    match engine {
+        Engine::Sqlite => (
+            format!("SELECT case_id FROM case_search WHERE case_search MATCH {placeholder}"),
+            tokens.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" "),
+        ),
+        Engine::Postgres => (
+            format!("SELECT case_id FROM case_search WHERE tsv @@ to_tsquery('simple'::regconfig, {placeholder})"),
+            tokens.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(" & "),
+        ),
+    }
+}
+
+/// Serialises appends to the audit chain. SQLite has one writer already; PostgreSQL takes a
+/// transaction-scoped advisory lock so two transactions never link to the same head.
+pub async fn lock_audit_chain(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    if Engine::of(conn) == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7286531001)")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `FOR UPDATE SKIP LOCKED` where the engine has it, so several nodes claim different jobs.
+/// SQLite's single writer makes the claim atomic without it.
+pub fn skip_locked(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "",
+        Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://hq:s3cret@db/hq"), "postgres://hq:***@db/hq");
+        assert_eq!(redact("sqlite://hqdesk.db"), "sqlite://hqdesk.db");
+    }
+}

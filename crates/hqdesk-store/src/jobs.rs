@@ -1,0 +1,138 @@
+//! Background work as rows: the outbox (messages and webhooks to deliver) and timers. Any node
+//! may claim a due job; a claim is a lease (`locked_until`), so a job whose node died is claimed
+//! again when the lease runs out. Jobs must therefore be idempotent.
+use hqdesk_domain::Timestamp;
+use sqlx::AnyConnection;
+
+use crate::dialect::{self, Engine};
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: String,
+    /// At most one job with this key exists (a later enqueue with it is ignored).
+    pub dedup_key: Option<String>,
+    pub run_at: Timestamp,
+    pub max_attempts: i64,
+}
+
+/// Enqueue, normally inside the transaction of the change that causes the job. Returns the new
+/// job's id, or `None` when a job with the same dedup key already exists.
+pub async fn enqueue(conn: &mut AnyConnection, j: &NewJob<'_>, now: Timestamp) -> Result<Option<i64>, StoreError> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, dedup_key, run_at, attempts, max_attempts, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+    )
+    .bind(j.kind)
+    .bind(&j.payload)
+    .bind(&j.dedup_key)
+    .bind(j.run_at.millis())
+    .bind(j.max_attempts)
+    .bind(now.millis())
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Claim the most overdue job of one of `kinds` for `lease_ms`, or `None` if nothing is due.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    kinds: &[&str],
+    worker: &str,
+    now: Timestamp,
+    lease_ms: i64,
+) -> Result<Option<Job>, StoreError> {
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    let engine = Engine::of(conn);
+    // Kinds are names from the job registry, never user input; quoted defensively all the same.
+    let kinds_sql = kinds
+        .iter()
+        .map(|k| format!("'{}'", k.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM jobs WHERE finished_at IS NULL AND kind IN ({kinds_sql}) \
+           AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
+           ORDER BY run_at, id LIMIT 1{}) \
+         RETURNING id, kind, payload, attempts, max_attempts",
+        dialect::skip_locked(engine)
+    );
+    let job: Option<Job> = sqlx::query_as(&sql)
+        .bind(worker)
+        .bind(now.millis() + lease_ms)
+        .bind(now.millis())
+        .fetch_optional(conn)
+        .await?;
+    Ok(job)
+}
+
+/// The job is done for good.
+pub async fn complete(conn: &mut AnyConnection, id: i64, outcome: &str, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET finished_at = $1, outcome = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $3")
+        .bind(now.millis())
+        .bind(outcome)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A periodic job ran: schedule its next run on the same row.
+pub async fn reschedule(conn: &mut AnyConnection, id: i64, next_run: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET run_at = $1, attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $2")
+        .bind(next_run.millis())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The attempt failed: retry at `retry_at`, or give up (`retry_at` = None) and keep the row, with
+/// its error, for people to see.
+pub async fn fail(
+    conn: &mut AnyConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    match retry_at {
+        Some(t) => {
+            sqlx::query("UPDATE jobs SET run_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL WHERE id = $3")
+                .bind(t.millis())
+                .bind(error)
+                .bind(id)
+                .execute(conn)
+                .await?;
+        }
+        None => {
+            sqlx::query("UPDATE jobs SET finished_at = $1, outcome = 'failed', last_error = $2, locked_by = NULL, locked_until = NULL WHERE id = $3")
+                .bind(now.millis())
+                .bind(error)
+                .bind(id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Unfinished jobs per kind (for metrics and tests).
+pub async fn pending_by_kind(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as("SELECT kind, COUNT(*) FROM jobs WHERE finished_at IS NULL GROUP BY kind ORDER BY kind")
+        .fetch_all(conn)
+        .await?)
+}

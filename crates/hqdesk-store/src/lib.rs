@@ -1,0 +1,150 @@
+//! hqdesk storage: the only crate that writes SQL.
+//!
+//! One code path for both engines: queries run through sqlx's `Any` driver with `$1`-style
+//! placeholders, which SQLite and PostgreSQL both accept, on columns typed so that both engines
+//! decode them alike (BIGINT times and flags, TEXT everything else). The few statements that must
+//! differ live in [`dialect`]. Every behaviour is exercised on both engines by the contract tests
+//! in `crates/hqdesk/tests/it/store.rs`.
+pub mod audit;
+pub mod cases;
+pub mod categories;
+pub mod dialect;
+mod error;
+pub mod idempotency;
+pub mod jobs;
+pub mod requesters;
+pub mod search;
+pub mod timeline;
+pub mod tokens;
+pub mod units;
+pub mod users;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
+
+pub use dialect::Engine;
+pub use error::StoreError;
+
+/// A connection taken from a pool, for reads.
+pub type Conn = PoolConnection<Any>;
+/// A write transaction: everything that belongs together is written in one.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database behind hqdesk.
+///
+/// SQLite allows one writer at a time, so on SQLite writes go through a pool of exactly one
+/// connection (transactions queue in the process instead of failing with SQLITE_BUSY) and reads
+/// through a separate pool that WAL lets run beside the writer. On PostgreSQL both are one pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    engine: Engine,
+    write: AnyPool,
+    read: AnyPool,
+}
+
+/// Connection settings beyond the URL.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Store {
+    /// Connect to `sqlite://PATH` (the file is created when missing) or `postgres://…`.
+    pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(url)?;
+        let url = match engine {
+            Engine::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let connect: AnyConnectOptions = url
+            .parse()
+            .map_err(|e: sqlx::Error| StoreError::Config(format!("database URL: {e}")))?;
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(opts.acquire_timeout)
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if engine == Engine::Sqlite {
+                            conn.execute(dialect::SQLITE_PRAGMAS).await?;
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let store = match engine {
+            Engine::Sqlite => {
+                let write = pool(1).connect_with(connect.clone()).await?;
+                // The first connection switches the file to WAL; readers open after that.
+                let read = pool(opts.max_connections).connect_with(connect).await?;
+                Store { engine, write, read }
+            }
+            Engine::Postgres => {
+                let p = pool(opts.max_connections).connect_with(connect).await?;
+                Store {
+                    engine,
+                    write: p.clone(),
+                    read: p,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// Bring the schema up to date. Safe to run on every start and from several nodes at once
+    /// (sqlx takes a lock on PostgreSQL).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.engine {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Begin a write transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<Conn, StoreError> {
+        Ok(self.read.acquire().await?)
+    }
+
+    /// Cheap liveness check for `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut c = self.read().await?;
+        sqlx::query("SELECT 1").execute(&mut *c).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}

@@ -1,0 +1,133 @@
+use hqdesk_domain::user::Role;
+use hqdesk_domain::Timestamp;
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub locale: String,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct Raw {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    unit_id: Option<i64>,
+    locale: String,
+    active: i64,
+    created_at: i64,
+}
+
+impl TryFrom<Raw> for User {
+    type Error = StoreError;
+    fn try_from(r: Raw) -> Result<Self, StoreError> {
+        Ok(User {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            role: Role::parse(&r.role)?,
+            unit_id: r.unit_id,
+            locale: r.locale,
+            active: r.active != 0,
+            created_at: Timestamp(r.created_at),
+        })
+    }
+}
+
+const COLS: &str = "id, username, display_name, role, unit_id, locale, active, created_at";
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub password_hash: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>, now: Timestamp) -> Result<i64, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, unit_id, password_hash, locale, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'vi', 1, $6) RETURNING id",
+    )
+    .bind(u.username)
+    .bind(u.display_name)
+    .bind(u.role.as_str())
+    .bind(u.unit_id)
+    .bind(u.password_hash)
+    .bind(now.millis())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    display_name: &str,
+    role: Role,
+    unit_id: Option<i64>,
+    active: bool,
+) -> Result<(), StoreError> {
+    let n = sqlx::query("UPDATE users SET display_name = $1, role = $2, unit_id = $3, active = $4 WHERE id = $5")
+        .bind(display_name)
+        .bind(role.as_str())
+        .bind(unit_id)
+        .bind(i64::from(active))
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> {
+    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    r.try_into()
+}
+
+pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<User, StoreError> {
+    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_one(conn)
+        .await?;
+    r.try_into()
+}
+
+pub async fn password_hash(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<Raw> = sqlx::query_as(&format!("SELECT {COLS} FROM users ORDER BY username"))
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter().map(User::try_from).collect()
+}
