@@ -43,8 +43,9 @@ impl Channel {
             })
     }
     /// Whether a reply to the requester leaves hqdesk through this channel (and so goes through
-    /// the outbox), or is only recorded (a phone answer was given on the call itself).
+    /// the outbox), or is only recorded: an answer given on the phone, or one the requester reads
+    /// on the portal or fetches through the API.
     pub fn delivers_replies(self) -> bool {
-        matches!(self, Channel::Email | Channel::Portal | Channel::Api)
+        matches!(self, Channel::Email)
     }
 }

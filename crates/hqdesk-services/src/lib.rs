@@ -1,1 +1,50 @@
+//! hqdesk services: the use cases. Each one checks access, validates input into domain values,
+//! writes everything that belongs together in one transaction (the change, its timeline event,
+//! its audit entry, its outbox job) and only then returns.
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod clock;
+pub mod contacts;
+pub mod directory;
+mod error;
+pub mod jobs;
 
+use std::sync::Arc;
+
+pub use actor::Actor;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ServiceError;
+pub use hqdesk_store::{Engine, Store};
+
+/// Everything a use case needs: the store and the clock. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl Services {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn now(&self) -> hqdesk_domain::Timestamp {
+        self.clock.now()
+    }
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Migrate the schema and seed what a fresh installation needs (the category tree).
+    pub async fn prepare(&self) -> Result<(), ServiceError> {
+        self.store.migrate().await?;
+        let mut tx = self.store.begin().await?;
+        hqdesk_store::categories::seed_defaults(&mut tx, self.now()).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+}

@@ -26,6 +26,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
 
 pub use dialect::Engine;
+/// A connection of either engine; store functions take `&mut Connection`.
+pub use sqlx::AnyConnection as Connection;
 pub use error::StoreError;
 
 /// A connection taken from a pool, for reads.
@@ -129,6 +131,11 @@ impl Store {
     /// Begin a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.write.begin().await?)
+    }
+
+    /// Commit a write transaction.
+    pub async fn commit(tx: Tx) -> Result<(), StoreError> {
+        Ok(tx.commit().await?)
     }
 
     /// A connection for reads.

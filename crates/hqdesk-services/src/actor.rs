@@ -1,0 +1,97 @@
+//! Who is asking.
+use hqdesk_domain::access::{self, Action, ActorFacts, CaseFacts, Decision};
+use hqdesk_domain::user::Role;
+use hqdesk_store::users::User;
+
+use crate::ServiceError;
+
+#[derive(Debug, Clone)]
+pub enum Actor {
+    /// A signed-in staff member or an API token holder.
+    User { user: User, facts: ActorFacts },
+    /// The command line run by the operator on the server (`hqdesk user add`…): may manage
+    /// users, units and categories, never read cases.
+    Cli,
+    /// A background job.
+    System(&'static str),
+}
+
+impl Actor {
+    /// The name written in the audit log.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::User { user, .. } => format!("user:{}", user.username),
+            Actor::Cli => "cli".to_string(),
+            Actor::System(job) => format!("system:{job}"),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User { user, .. } => Some(user.id),
+            _ => None,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Actor::User { user, .. } => Some(user.role),
+            _ => None,
+        }
+    }
+
+    /// Decide, turning "hidden" into not-found and "forbidden" into a 403 with a reason.
+    pub fn require(&self, action: Action, case: Option<&CaseFacts>) -> Result<(), ServiceError> {
+        let decision = match self {
+            Actor::User { facts, .. } => access::decide(facts, action, case),
+            Actor::Cli => match action {
+                Action::ManageUsers
+                | Action::ManageUnits
+                | Action::ManageCategories
+                | Action::ReadUnits
+                | Action::ReadCategories => Decision::Permit,
+                _ if case.is_some() => Decision::Hidden,
+                _ => Decision::Forbidden,
+            },
+            // Jobs act on behalf of the system and are trusted.
+            Actor::System(_) => Decision::Permit,
+        };
+        match decision {
+            Decision::Permit => Ok(()),
+            Decision::Hidden => Err(ServiceError::NotFound),
+            Decision::Forbidden => Err(ServiceError::Forbidden(format!(
+                "your role may not {}",
+                action_words(action)
+            ))),
+        }
+    }
+
+    /// The cases this actor may know exist.
+    pub fn case_scope(&self) -> access::CaseScope {
+        match self {
+            Actor::User { facts, .. } => access::case_scope(facts),
+            Actor::System(_) => access::CaseScope::All,
+            // The CLI sees no cases: an impossible scope.
+            Actor::Cli => access::CaseScope::NonConfidentialOfUnitsOrAssignee { units: vec![], user_id: -1 },
+        }
+    }
+}
+
+fn action_words(a: Action) -> &'static str {
+    match a {
+        Action::CreateCase => "open cases",
+        Action::ReadCase => "read this case",
+        Action::UpdateCase => "change cases",
+        Action::AssignCase => "assign cases",
+        Action::ChangeStatus => "change the status of cases",
+        Action::Reply => "reply to requesters",
+        Action::AddNote => "add notes",
+        Action::ReadContacts => "read contacts",
+        Action::ManageContacts => "change contacts",
+        Action::ReadUnits => "read units",
+        Action::ManageUnits => "manage units",
+        Action::ReadCategories => "read categories",
+        Action::ManageCategories => "manage categories",
+        Action::ManageUsers => "manage users",
+    }
+}
