@@ -1,0 +1,420 @@
+//! `/api/v1/cases`: open, read, list and search, change, assign, status, messages.
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hqdesk_services::cases::{AddMessage, AssignCase, CaseView, Direction, ListCases, OpenCase, RequesterInput, UpdateCase};
+use hqdesk_store::timeline::Entry;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ts, ts_opt};
+use crate::auth::ApiActor;
+use crate::extract::{IdemKeyHeader, JsonBody};
+use crate::problem::{Problem, ProblemField};
+use crate::router::AppState;
+
+/// A requester: a person or business. For denunciations, the reporter (all optional: anonymous
+/// reports are accepted).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequesterRequest {
+    pub name: Option<String>,
+    pub business_name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Vietnamese numbers in any usual form (`0912 345 678`, `+84912345678`); stored as E.164.
+    pub phone: Option<String>,
+    /// Mã số thuế: 10 digits with check digit, 10+3 for a branch (`0312687878-001`), or a 12-digit personal ID.
+    pub tax_code: Option<String>,
+}
+
+impl From<RequesterRequest> for RequesterInput {
+    fn from(r: RequesterRequest) -> Self {
+        RequesterInput { name: r.name, business_name: r.business_name, email: r.email, phone: r.phone, tax_code: r.tax_code }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCaseRequest {
+    /// `inquiry`, `procedure_problem`, `denunciation`, `suggestion`, `rating_follow_up` or `callback`.
+    pub kind: Option<String>,
+    /// Hotline branch, 1 or 2; defaults from the category, else from the kind.
+    pub branch: Option<i64>,
+    /// `phone`, `email`, `portal`, `api` (default) or `staff`.
+    pub channel: Option<String>,
+    /// At most 200 characters.
+    pub subject: Option<String>,
+    /// The requester's message.
+    pub body: Option<String>,
+    /// Category code, e.g. `b2.it.vnaccs_account`.
+    pub category: Option<String>,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    pub priority: Option<String>,
+    /// At least an e-mail or a phone number, except for denunciations and suggestions.
+    pub requester: Option<RequesterRequest>,
+    /// Unit code to route the case to.
+    pub unit: Option<String>,
+    /// Username of the agent to give the case to.
+    pub assignee: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequesterResponse {
+    pub id: i64,
+    /// `person` or `business`.
+    pub kind: String,
+    pub name: String,
+    pub business_name: Option<String>,
+    pub email: Option<String>,
+    /// E.164, e.g. `+84912345678`.
+    pub phone: Option<String>,
+    pub tax_code: Option<String>,
+}
+
+impl From<hqdesk_store::requesters::Requester> for RequesterResponse {
+    fn from(r: hqdesk_store::requesters::Requester) -> Self {
+        RequesterResponse { id: r.id, kind: r.kind, name: r.name, business_name: r.business_name, email: r.email, phone: r.phone, tax_code: r.tax_code }
+    }
+}
+
+/// The reporter of a confidential case (shown to task-force investigators only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterResponse {
+    pub anonymous: bool,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tax_code: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseResponse {
+    /// Human-friendly case number, e.g. `HQ2611-4839207`.
+    pub number: String,
+    pub kind: String,
+    pub branch: u8,
+    pub channel: String,
+    pub category: Option<String>,
+    pub priority: String,
+    /// `new`, `open`, `waiting`, `resolved` or `closed`.
+    pub status: String,
+    pub confidential: bool,
+    pub subject: String,
+    pub requester: Option<RequesterResponse>,
+    pub reporter: Option<ReporterResponse>,
+    pub unit: Option<String>,
+    pub assignee: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub first_response_due_at: Option<String>,
+    pub resolution_due_at: Option<String>,
+    pub first_responded_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub message_count: i64,
+}
+
+impl From<CaseView> for CaseResponse {
+    fn from(v: CaseView) -> Self {
+        let c = v.case;
+        CaseResponse {
+            number: c.number.to_string(),
+            kind: c.kind.as_str().into(),
+            branch: c.branch.number(),
+            channel: c.channel.as_str().into(),
+            category: c.category_code,
+            priority: c.priority.as_str().into(),
+            status: c.status.as_str().into(),
+            confidential: c.confidential,
+            subject: c.subject,
+            requester: v.requester.map(RequesterResponse::from),
+            reporter: v.reporter.map(|r| ReporterResponse { anonymous: r.anonymous, name: r.name, email: r.email, phone: r.phone, tax_code: r.tax_code }),
+            unit: c.unit_code,
+            assignee: c.assignee_username,
+            created_at: ts(c.created_at),
+            updated_at: ts(c.updated_at),
+            first_response_due_at: ts_opt(c.first_response_due_at),
+            resolution_due_at: ts_opt(c.resolution_due_at),
+            first_responded_at: ts_opt(c.first_responded_at),
+            resolved_at: ts_opt(c.resolved_at),
+            closed_at: ts_opt(c.closed_at),
+            message_count: c.message_count,
+        }
+    }
+}
+
+pub(crate) fn case_summary(c: hqdesk_store::cases::CaseRecord) -> CaseResponse {
+    CaseResponse::from(CaseView { case: c, requester: None, reporter: None })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseListResponse {
+    /// Requester details are not expanded in lists; read the case for them.
+    pub items: Vec<CaseResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// How many cases match the filters (only cases the caller may see).
+    pub total: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Full-text search, folded for Vietnamese (`hai quan` finds `Hải quan`).
+    pub q: Option<String>,
+    /// One kind or several separated by commas.
+    pub kind: Option<String>,
+    pub branch: Option<String>,
+    /// One status or several separated by commas.
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    /// Unit code.
+    pub unit: Option<String>,
+    /// Username, or `me`.
+    pub assignee: Option<String>,
+    /// `true` for cases nobody has yet.
+    pub unassigned: Option<String>,
+    /// Cases of one contact.
+    pub requester: Option<String>,
+    /// `created` (newest first, default), `due` (most urgent first) or `updated`.
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<String>,
+}
+
+fn list_values(v: &Option<String>) -> Vec<String> {
+    v.as_deref().map(|s| s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+}
+
+pub(crate) fn int_param(name: &str, v: &Option<String>) -> Result<Option<i64>, Problem> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "a query parameter is invalid")
+                .with_errors(vec![ProblemField { field: name.into(), code: "not_a_number".into(), message: format!("{name} must be a whole number, not {s:?}") }])
+        }),
+    }
+}
+
+fn bool_param(name: &str, v: &Option<String>) -> Result<bool, Problem> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(s) => Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "a query parameter is invalid")
+            .with_errors(vec![ProblemField { field: name.into(), code: "not_a_boolean".into(), message: format!("{name} must be true or false, not {s:?}") }])),
+    }
+}
+
+/// Open a case.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CreateCaseRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body answers as the first request and creates nothing")),
+    responses((status = 201, body = CaseResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_case(State(s): State<AppState>, ApiActor(actor): ApiActor, idem: IdemKeyHeader, body: JsonBody<CreateCaseRequest>) -> Result<Response, Problem> {
+    let r = body.value;
+    let cmd = OpenCase {
+        kind: r.kind.unwrap_or_default(),
+        branch: r.branch,
+        channel: r.channel.unwrap_or_else(|| "api".into()),
+        subject: r.subject.unwrap_or_default(),
+        body: r.body,
+        category: r.category,
+        priority: r.priority,
+        requester: r.requester.map(RequesterInput::from),
+        unit: r.unit,
+        assignee: r.assignee,
+    };
+    let view = s.services.open_case(&actor, cmd, idem.with(&body.fingerprint)).await?;
+    let number = view.case.number.to_string();
+    let mut resp = (StatusCode::CREATED, Json(CaseResponse::from(view))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/cases/{number}")) {
+        resp.headers_mut().insert("location", v);
+    }
+    Ok(resp)
+}
+
+/// List and search cases.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListParams),
+    responses((status = 200, body = CaseListResponse), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_cases(State(s): State<AppState>, ApiActor(actor): ApiActor, Query(p): Query<ListParams>) -> Result<Json<CaseListResponse>, Problem> {
+    let q = ListCases {
+        q: p.q.clone(),
+        kind: list_values(&p.kind),
+        branch: int_param("branch", &p.branch)?,
+        status: list_values(&p.status),
+        channel: p.channel.clone(),
+        unit: p.unit.clone(),
+        assignee: p.assignee.clone(),
+        unassigned: bool_param("unassigned", &p.unassigned)?,
+        requester_id: int_param("requester", &p.requester)?,
+        sort: p.sort.clone(),
+        cursor: p.cursor.clone(),
+        limit: int_param("limit", &p.limit)?,
+    };
+    let page = s.services.list_cases(&actor, q).await?;
+    Ok(Json(CaseListResponse { items: page.items.into_iter().map(case_summary).collect(), next_cursor: page.next_cursor, total: page.total }))
+}
+
+/// Read one case.
+#[utoipa::path(get, path = "/api/v1/cases/{number}", tag = "cases", params(("number" = String, Path, description = "Case number, e.g. HQ2611-4839207")),
+    responses((status = 200, body = CaseResponse), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get_case(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>) -> Result<Json<CaseResponse>, Problem> {
+    Ok(Json(s.services.get_case(&actor, &number).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCaseRequest {
+    pub subject: Option<String>,
+    /// Within the same confidentiality: a case never moves in or out of the task force's view.
+    pub kind: Option<String>,
+    pub branch: Option<i64>,
+    /// A category code, or null to clear it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    pub priority: Option<String>,
+}
+
+/// Distinguish a missing field (leave as is) from an explicit null (clear it).
+pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Change a case's subject, kind, branch, category or priority.
+#[utoipa::path(patch, path = "/api/v1/cases/{number}", tag = "cases", request_body = UpdateCaseRequest, params(("number" = String, Path)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_case(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, body: JsonBody<UpdateCaseRequest>) -> Result<Json<CaseResponse>, Problem> {
+    let r = body.value;
+    let cmd = UpdateCase { subject: r.subject, kind: r.kind, branch: r.branch, category: r.category, priority: r.priority };
+    Ok(Json(s.services.update_case(&actor, &number, cmd).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// Unit code, or null to remove the unit.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub unit: Option<Option<String>>,
+    /// Username (or `me`), or null to unassign.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub assignee: Option<Option<String>>,
+}
+
+/// Route a case to a unit and/or give it to someone.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/assign", tag = "cases", request_body = AssignRequest, params(("number" = String, Path)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn assign_case(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, body: JsonBody<AssignRequest>) -> Result<Json<CaseResponse>, Problem> {
+    let r = body.value;
+    Ok(Json(s.services.assign_case(&actor, &number, AssignCase { unit: r.unit, assignee: r.assignee }).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// `open`, `waiting`, `resolved` or `closed`, as the state machine allows.
+    pub status: String,
+}
+
+/// Change a case's status (new → open ⇄ waiting → resolved → closed; resolved → open reopens).
+#[utoipa::path(post, path = "/api/v1/cases/{number}/status", tag = "cases", request_body = StatusRequest, params(("number" = String, Path)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn change_status(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, body: JsonBody<StatusRequest>) -> Result<Json<CaseResponse>, Problem> {
+    Ok(Json(s.services.change_status(&actor, &number, &body.value.status).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    pub body: String,
+    /// `true` for an internal note, never shown to the requester.
+    #[serde(default)]
+    pub internal: bool,
+    /// `outbound` (default: a reply, sent through the case's channel) or `inbound` (what the
+    /// requester said, recorded by staff). Ignored for notes.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub direction: Option<Direction>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    pub id: i64,
+    /// `inbound`, `outbound`, `note`, `call` or `event`.
+    pub kind: String,
+    pub internal: bool,
+    pub channel: Option<String>,
+    /// Username of the staff member who wrote it.
+    pub author: Option<String>,
+    pub body: String,
+    /// For replies: `queued`, `sent`, `failed` or `not_applicable`.
+    pub delivery_state: Option<String>,
+    /// For events: what changed.
+    #[schema(value_type = Option<Object>)]
+    pub meta: Option<serde_json::Value>,
+    pub created_at: String,
+}
+
+impl From<Entry> for MessageResponse {
+    fn from(e: Entry) -> Self {
+        MessageResponse {
+            id: e.id,
+            kind: e.kind.as_str().into(),
+            internal: e.kind == hqdesk_domain::case::timeline::EntryKind::Note,
+            channel: e.channel.map(|c| c.as_str().to_string()),
+            author: e.author_username,
+            body: e.body,
+            delivery_state: e.delivery_state.map(|d| d.as_str().to_string()),
+            meta: e.meta.and_then(|m| serde_json::from_str(&m).ok()),
+            created_at: ts(e.created_at),
+        }
+    }
+}
+
+/// Add a reply, a recorded inbound message, or an internal note.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/messages", tag = "cases", request_body = MessageRequest, params(("number" = String, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body creates nothing new")),
+    responses((status = 201, body = MessageResponse), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn add_message(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, idem: IdemKeyHeader, body: JsonBody<MessageRequest>) -> Result<(StatusCode, Json<MessageResponse>), Problem> {
+    let r = body.value;
+    let cmd = AddMessage { body: r.body, internal: r.internal, direction: r.direction.unwrap_or_default() };
+    let entry = s.services.add_message(&actor, &number, cmd, idem.with(&body.fingerprint)).await?;
+    Ok((StatusCode::CREATED, Json(entry.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineParams {
+    /// `true` to include call records and events, not only messages and notes.
+    pub all: Option<String>,
+    /// Entries after this id.
+    pub after: Option<String>,
+    /// 1–1000, default 200.
+    pub limit: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageListResponse {
+    pub items: Vec<MessageResponse>,
+}
+
+/// The case's messages and notes in order (with `all=true`, its whole timeline).
+#[utoipa::path(get, path = "/api/v1/cases/{number}/messages", tag = "cases", params(("number" = String, Path), TimelineParams),
+    responses((status = 200, body = MessageListResponse), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_messages(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, Query(p): Query<TimelineParams>) -> Result<Json<MessageListResponse>, Problem> {
+    let items = s.services.list_timeline(&actor, &number, bool_param("all", &p.all)?, int_param("after", &p.after)?, int_param("limit", &p.limit)?).await?;
+    Ok(Json(MessageListResponse { items: items.into_iter().map(MessageResponse::from).collect() }))
+}
+

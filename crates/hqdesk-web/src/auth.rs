@@ -1,0 +1,27 @@
+//! The API caller, from a bearer token.
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use hqdesk_services::Actor;
+
+use crate::problem::Problem;
+use crate::router::AppState;
+
+/// The authenticated caller of an API endpoint.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(Problem::unauthenticated)?;
+        let actor = state.services.authenticate_token(token).await.map_err(Problem::from)?;
+        Ok(ApiActor(actor))
+    }
+}

@@ -1,0 +1,51 @@
+//! Liveness and metrics.
+use std::sync::OnceLock;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::router::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    pub status: &'static str,
+    pub database: &'static str,
+    pub engine: &'static str,
+}
+
+/// Answers 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+    let engine = s.services.store().engine().name();
+    match s.services.store().ping().await {
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "ok", engine })),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "degraded", database: "unreachable", engine }))
+        }
+    }
+}
+
+/// The process-wide Prometheus recorder (installed once, shared by every router in the process).
+pub fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(h) => Some(h),
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics recorder");
+                None
+            }
+        })
+        .as_ref()
+}
+
+pub async fn metrics() -> (StatusCode, [(&'static str, &'static str); 1], String) {
+    let body = prometheus().map(|h| h.render()).unwrap_or_default();
+    (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], body)
+}

@@ -1,0 +1,107 @@
+//! Every error answer is `application/problem+json` (RFC 9457) with a stable snake_case `code`
+//! that clients and translations key off, a sentence for people, and per-field detail for
+//! invalid input. Policy:
+//! - invalid input → 422 (400 when the body is not JSON at all), with `errors[]`
+//! - not found, and anything the caller may not know exists → 404
+//! - no or bad credentials → 401; known caller, forbidden action → 403
+//! - state conflicts (a name taken, a closed case, an idempotency key reused) → 409
+//! - database unreachable or overloaded → 503
+//! - anything unexpected → 500 with no detail, logged once with the request id.
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hqdesk_domain::FieldError;
+use hqdesk_services::ServiceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:hqdesk:problem:` + code.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
+    pub code: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Path of the field, e.g. `requester.tax_code`.
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&FieldError> for ProblemField {
+    fn from(e: &FieldError) -> Self {
+        ProblemField { field: e.field.clone(), code: e.code.to_string(), message: e.message.clone() }
+    }
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            type_: format!("urn:hqdesk:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            code: code.to_string(),
+            detail: detail.into(),
+            errors: vec![],
+        }
+    }
+    pub fn with_errors(mut self, errors: Vec<ProblemField>) -> Self {
+        self.errors = errors;
+        self
+    }
+    pub fn not_found() -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", "there is nothing here, or you may not see it")
+    }
+    pub fn unauthenticated() -> Self {
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid API token: Authorization: Bearer hqd_…")
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => Problem::not_found(),
+            ServiceError::Invalid(v) => {
+                let n = v.0.len();
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    if n == 1 { "one field is invalid".to_string() } else { format!("{n} fields are invalid") },
+                )
+                .with_errors(v.0.iter().map(ProblemField::from).collect())
+            }
+            ServiceError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, "forbidden", m),
+            ServiceError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Unauthenticated => Problem::unauthenticated(),
+            ServiceError::Unavailable(m) => {
+                tracing::warn!(error = %m, "database unavailable");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is not answering; retry in a moment")
+            }
+            ServiceError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut resp = (status, body).into_response();
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"hqdesk\""));
+        }
+        resp
+    }
+}

@@ -1,0 +1,78 @@
+//! Every route, in one place.
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use hqdesk_services::Services;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::{cases, contacts, directory, openapi::ApiDoc};
+use crate::health;
+use crate::problem::Problem;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+}
+
+/// The largest request body accepted by the JSON API.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn router(services: Services) -> Router {
+    let state = AppState { services };
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        // API v1 · cases
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case, cases::update_case))
+        .routes(routes!(cases::assign_case))
+        .routes(routes!(cases::change_status))
+        .routes(routes!(cases::add_message, cases::list_messages))
+        // API v1 · contacts
+        .routes(routes!(contacts::list_contacts))
+        .routes(routes!(contacts::get_contact, contacts::update_contact))
+        // API v1 · directory
+        .routes(routes!(directory::me))
+        .routes(routes!(directory::list_users, directory::create_user))
+        .routes(routes!(directory::update_user))
+        .routes(routes!(directory::list_units, directory::create_unit))
+        .routes(routes!(directory::update_unit))
+        .routes(routes!(directory::list_categories, directory::create_category))
+        .routes(routes!(directory::update_category))
+        // Health
+        .routes(routes!(health::healthz))
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    api.route("/api/v1/openapi.json", get(move || { let doc = openapi.clone(); async move { Json((*doc).clone()) } }))
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { Problem::not_found() })
+        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this address does not accept that method") })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Count requests and their latency per route and status, for `/metrics`.
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let _ = health::prometheus();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("hqdesk_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("hqdesk_http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
+    resp
+}
+

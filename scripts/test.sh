@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Runs the whole hqdesk test suite: the one command for CI and developers.
+#
+#   scripts/test.sh                      # fmt + clippy + all tests
+#   scripts/test.sh -E 'test(foo)'       # extra args go to `cargo nextest run`
+#   HQDESK_QUICK=1 scripts/test.sh -E 'test(foo)'   # ...and skip fmt/clippy
+#
+# It installs the Debian packages the tests need when they are missing,
+# starts a throwaway PostgreSQL cluster (removed again on exit) and exports
+# HQDESK_TEST_POSTGRES_URL / HQDESK_REQUIRE_POSTGRES / HQDESK_TEST_OUTPUT.
+# Exit status: the first failing step's status, i.e. the tests' status when
+# fmt and clippy pass.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+# ---------------------------------------------------------------------------
+# System packages
+# ---------------------------------------------------------------------------
+
+# Prints the newest Debian PostgreSQL bin directory (/usr/lib/postgresql/N/bin)
+# that has an initdb; fails if there is none. /usr/local/bin is deliberately
+# not considered.
+pg_bindir() {
+  local dir best
+  # The glob sorts lexically (10 < 9): pick the highest major version with sort -V.
+  best="$(for dir in /usr/lib/postgresql/*/bin; do
+    if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then echo "$dir"; fi
+  done | sort -V | tail -n 1)"
+  [[ -n "$best" ]] || return 1
+  echo "$best"
+}
+
+# What the tests need: "<check command>|<Debian package>". The package is
+# installed when the check (run with eval) fails. Add capabilities here, e.g.
+#   "command -v doveadm|dovecot-imapd"
+#   "command -v /usr/sbin/postfix|postfix"
+#   "command -v chromium|chromium"
+#   "command -v chromedriver|chromium-driver"
+REQUIREMENTS=(
+  "pg_bindir|postgresql"
+)
+
+install_requirements() {
+  local entry check pkg missing=()
+  for entry in "${REQUIREMENTS[@]}"; do
+    check="${entry%|*}"
+    pkg="${entry##*|}"
+    eval "$check" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+
+  step "install ${missing[*]}"
+  command -v apt-get >/dev/null 2>&1 ||
+    die "missing packages (${missing[*]}) and no apt-get; install them manually"
+  local sudo=()
+  if ! is_root; then
+    command -v sudo >/dev/null 2>&1 ||
+      die "missing packages (${missing[*]}); run as root or install sudo"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Throwaway PostgreSQL cluster
+# ---------------------------------------------------------------------------
+
+PG_BIN=""
+PG_TMP=""
+PG_PORT=""
+
+# Runs a command as the cluster owner: `postgres` when we are root
+# (PostgreSQL refuses to run as root), ourselves otherwise.
+as_pg() {
+  if is_root; then
+    (cd "$PG_TMP" && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+free_port() {
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()' && return 0
+  fi
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 30000))
+    # Nothing answers there (a connect attempt fails): assume it is free.
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+stop_postgres() {
+  [[ -n "$PG_TMP" && -d "$PG_TMP" ]] || return 0
+  if [[ -f "$PG_TMP/data/postmaster.pid" ]]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+      as_pg "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate -w -t 10 stop >/dev/null 2>&1 ||
+      true
+  fi
+  rm -rf "$PG_TMP"
+  PG_TMP=""
+}
+
+on_exit() {
+  local rc=$?
+  set +e
+  stop_postgres
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_postgres() {
+  PG_BIN="$(pg_bindir)" || die "no initdb under /usr/lib/postgresql/*/bin"
+  if is_root; then
+    id -u postgres >/dev/null 2>&1 ||
+      die "running as root but there is no 'postgres' user to run PostgreSQL"
+  fi
+
+  PG_TMP="$(mktemp -d "${TMPDIR:-/tmp}/hqdesk-pg.XXXXXX")"
+  if is_root; then
+    chown postgres: "$PG_TMP"
+    if ! runuser -u postgres -- test -w "$PG_TMP"; then
+      # $TMPDIR is not reachable for the postgres user; /tmp always is.
+      rm -rf "$PG_TMP"
+      PG_TMP="$(mktemp -d /tmp/hqdesk-pg.XXXXXX)"
+      chown postgres: "$PG_TMP"
+    fi
+  fi
+  as_pg mkdir "$PG_TMP/sock"
+
+  local locale=C
+  if grep -qiE '^c\.utf-?8$' <<<"$(locale -a 2>/dev/null)"; then locale=C.UTF-8; fi
+  as_pg "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust \
+    -E UTF8 --locale="$locale" --no-sync --no-instructions \
+    >"$PG_TMP/initdb.log" 2>&1 || {
+    cat "$PG_TMP/initdb.log" >&2
+    die "initdb failed"
+  }
+
+  cat >>"$PG_TMP/data/postgresql.conf" <<EOF
+
+# hqdesk test cluster: local only, durability off for speed.
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_TMP/sock'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 300
+EOF
+
+  local attempt log
+  for attempt in 1 2 3 4 5; do
+    log="$PG_TMP/postgres-$attempt.log"
+    PG_PORT="$(free_port)" || die "could not find a free TCP port"
+    echo "port = $PG_PORT" >>"$PG_TMP/data/postgresql.conf" # the last one wins
+    # Runs as the cluster owner so the log file is owned by it too.
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$log" -w -t 60 -s start && break
+    # Someone grabbed the port between picking and binding it: try another.
+    if [[ $attempt -lt 5 ]] && grep -qE 'could not (bind|create any TCP/IP)|already in use' "$log" 2>/dev/null; then
+      echo "port $PG_PORT is taken, retrying" >&2
+      continue
+    fi
+    echo "---- PostgreSQL server log ($log) ----" >&2
+    cat "$log" >&2 || true
+    die "PostgreSQL failed to start"
+  done
+
+  local deadline=$((SECONDS + 60))
+  until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres; do
+    if ((SECONDS >= deadline)); then
+      echo "---- PostgreSQL server log ($log) ----" >&2
+      cat "$log" >&2 || true
+      die "PostgreSQL on 127.0.0.1:$PG_PORT did not accept connections within 60s"
+    fi
+    sleep 0.2
+  done
+  echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (data in $PG_TMP)"
+}
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+install_requirements
+
+step "postgres"
+start_postgres
+export HQDESK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+export HQDESK_REQUIRE_POSTGRES=1
+export HQDESK_TEST_OUTPUT="$REPO/target/test-output"
+mkdir -p "$HQDESK_TEST_OUTPUT"
+
+if [[ $# -gt 0 && "${HQDESK_QUICK:-}" == 1 ]]; then
+  echo "HQDESK_QUICK=1: skipping fmt and clippy"
+else
+  step "fmt"
+  cargo fmt --all -- --check
+  step "clippy"
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  step "tests (cargo nextest, profile ci)"
+  cargo nextest run --workspace --locked --profile ci "$@"
+else
+  step "tests (cargo test; cargo-nextest is not installed)"
+  cargo test --workspace --locked "$@"
+fi
