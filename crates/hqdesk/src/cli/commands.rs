@@ -1,0 +1,142 @@
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use hqdesk_services::directory::AddUser;
+use hqdesk_services::{Actor, Services, SystemClock};
+use hqdesk_store::audit::Verification;
+use hqdesk_store::{Store, StoreOptions};
+
+use super::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::config::{FileConfig, Settings};
+
+/// Connect to the database, migrate it and seed defaults.
+pub async fn connect(url: &str) -> anyhow::Result<Services> {
+    let store = Store::connect(url, &StoreOptions::default())
+        .await
+        .with_context(|| format!("connecting to {}", hqdesk_store::dialect::redact(url)))?;
+    let services = Services::new(store, Arc::new(SystemClock));
+    services.prepare().await.context("migrating the database")?;
+    Ok(services)
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HQDESK_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+#[allow(clippy::print_stdout)] // the command line's output
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let settings = Settings::resolve(&file, listen, cli.database.clone(), cli.log_format.clone())?;
+    init_logging(settings.log_json);
+    match cli.command {
+        Command::Serve { demo, .. } => {
+            serve(&settings, demo).await?;
+        }
+        Command::Migrate => {
+            connect(&settings.database_url).await?;
+            eprintln!("hqdesk: database is up to date");
+        }
+        Command::User(UserCommand::Add { name, role, password_stdin, display_name, unit }) => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+                Some(line.trim_end_matches(['\n', '\r']).to_string())
+            } else {
+                None
+            };
+            let services = connect(&settings.database_url).await?;
+            let user = services
+                .add_user(&Actor::Cli, AddUser { username: name, display_name, role, unit, password })
+                .await
+                .map_err(describe)?;
+            eprintln!("hqdesk: added {} ({})", user.username, user.role.as_str());
+        }
+        Command::Token(TokenCommand::Issue { name, label }) => {
+            let services = connect(&settings.database_url).await?;
+            let token = services.issue_token(&Actor::Cli, &name, &label).await.map_err(describe)?;
+            println!("{token}");
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let services = connect(&settings.database_url).await?;
+            match services.verify_audit().await.map_err(describe)? {
+                Verification::Intact { entries, head } => {
+                    println!("audit log intact: {entries} entries, head {head}");
+                }
+                Verification::Broken(b) => {
+                    println!("audit log BROKEN at seq {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A service error as a sentence for the operator, with each invalid field.
+fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
+    match e {
+        hqdesk_services::ServiceError::Invalid(v) => {
+            anyhow::anyhow!(v.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+        }
+        hqdesk_services::ServiceError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    let services = connect(&settings.database_url).await?;
+    if demo {
+        crate::demo::load_if_empty(&services).await?;
+    }
+    services.schedule_periodic_jobs().await.map_err(describe)?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("listening on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, engine = services.store().engine().name(), "hqdesk serving");
+    eprintln!("hqdesk: serving on http://{addr} (database {})", hqdesk_store::dialect::redact(&settings.database_url));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = format!("{}:{}", std::process::id(), addr);
+    let jobs = {
+        let services = services.clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(async move {
+            services.run_jobs(hqdesk_services::jobs::Registry::standard(), worker, async move { let _ = rx.changed().await; }).await;
+        })
+    };
+    let app = hqdesk_web::router(services.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    let _ = jobs.await;
+    services.store().close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+}

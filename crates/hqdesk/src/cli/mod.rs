@@ -1,0 +1,112 @@
+//! The command line. `hqdesk --help` and each subcommand's `--help` explain themselves.
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use commands::connect;
+
+#[derive(Debug, Parser)]
+#[command(name = "hqdesk", version, about = "hqdesk: contact centre, helpdesk and integrity-report platform for a customs administration",
+    long_about = "hqdesk: contact centre, helpdesk and integrity-report platform for a customs administration.\n\n\
+    Start with `hqdesk serve --demo` for a living demo on an embedded SQLite file, then read the API at \
+    http://127.0.0.1:8080/api/v1/openapi.json.")]
+pub struct Cli {
+    /// TOML configuration file (keys: listen, database_url, log_format).
+    #[arg(long, global = true, env = "HQDESK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (created when missing) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, global = true, env = "HQDESK_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "HQDESK_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (API, health, metrics and background jobs). Migrates the database first.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "HQDESK_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+        /// Fill an empty database with Vietnamese demo data and print the demo users' passwords.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage staff users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a staff user.
+    Add {
+        /// Username: 2–64 lowercase letters, digits, '.', '_' or '-'.
+        name: String,
+        /// agent, hotline, investigator, unit_officer, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password (12–128 characters) from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Full name shown to colleagues.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Code of the user's unit.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue an API token for a user and print it (alone) on standard output. It is shown once.
+    Issue {
+        name: String,
+        /// What the token is for (e.g. the integration that uses it).
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of the audit log; exit with status 1 and name the first broken row.
+    Verify,
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hqdesk: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,52 @@
+//! Configuration, from lowest to highest precedence: built-in defaults, an optional TOML file
+//! (`--config FILE` or `HQDESK_CONFIG`), environment variables (`HQDESK_LISTEN`,
+//! `HQDESK_DATABASE_URL`, `HQDESK_LOG_FORMAT`), command-line flags.
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://hqdesk.db";
+
+/// The TOML file. Unknown keys are refused so that a typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    /// `text` (default) or `json`.
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else { return Ok(FileConfig::default()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
+    }
+}
+
+/// Settings in force, after every layer was applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub database_url: String,
+    pub log_json: bool,
+}
+
+impl Settings {
+    pub fn resolve(file: &FileConfig, listen: Option<String>, database_url: Option<String>, log_format: Option<String>) -> anyhow::Result<Settings> {
+        let log_format = log_format.or_else(|| file.log_format.clone()).unwrap_or_else(|| "text".into());
+        let log_json = match log_format.as_str() {
+            "json" => true,
+            "text" => false,
+            other => anyhow::bail!("log format must be text or json, not {other:?}"),
+        };
+        Ok(Settings {
+            listen: listen.or_else(|| file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url: database_url.or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            log_json,
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! The hqdesk binary's library: command line, configuration, wiring, demo data.
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod demo_data;
