@@ -132,7 +132,9 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
     }
     let role = actor.role;
     let permitted = match action {
-        Action::ReadCase | Action::ReadContacts | Action::ReadUnits | Action::ReadCategories => true,
+        Action::ReadCase | Action::ReadContacts | Action::ReadUnits | Action::ReadCategories => {
+            true
+        }
         // Anyone on duty may record a contact, denunciations included: a misdirected
         // denunciation must never be refused. The case then disappears from their view.
         Action::CreateCase => true,
@@ -169,13 +171,33 @@ mod tests {
         ActorFacts {
             user_id: 10,
             role,
-            unit_scope: if role == Role::UnitOfficer { vec![5, 6] } else { vec![] },
+            unit_scope: if role == Role::UnitOfficer {
+                vec![5, 6]
+            } else {
+                vec![]
+            },
         }
     }
-    const PUBLIC_IN_UNIT: CaseFacts = CaseFacts { confidential: false, unit_id: Some(6), assignee_id: None };
-    const PUBLIC_ELSEWHERE: CaseFacts = CaseFacts { confidential: false, unit_id: Some(9), assignee_id: None };
-    const PUBLIC_ASSIGNED_TO_ME: CaseFacts = CaseFacts { confidential: false, unit_id: None, assignee_id: Some(10) };
-    const CONFIDENTIAL: CaseFacts = CaseFacts { confidential: true, unit_id: Some(6), assignee_id: Some(10) };
+    const PUBLIC_IN_UNIT: CaseFacts = CaseFacts {
+        confidential: false,
+        unit_id: Some(6),
+        assignee_id: None,
+    };
+    const PUBLIC_ELSEWHERE: CaseFacts = CaseFacts {
+        confidential: false,
+        unit_id: Some(9),
+        assignee_id: None,
+    };
+    const PUBLIC_ASSIGNED_TO_ME: CaseFacts = CaseFacts {
+        confidential: false,
+        unit_id: None,
+        assignee_id: Some(10),
+    };
+    const CONFIDENTIAL: CaseFacts = CaseFacts {
+        confidential: true,
+        unit_id: Some(6),
+        assignee_id: Some(10),
+    };
 
     /// The whole matrix, written out so a change of policy is a visible change of this table.
     /// Columns: case in my unit, case elsewhere, case assigned to me, confidential case.
@@ -183,54 +205,95 @@ mod tests {
     #[test]
     fn role_action_case_matrix() {
         use Decision::{Forbidden as F, Hidden as H, Permit as P};
-        let cases = [PUBLIC_IN_UNIT, PUBLIC_ELSEWHERE, PUBLIC_ASSIGNED_TO_ME, CONFIDENTIAL];
+        let cases = [
+            PUBLIC_IN_UNIT,
+            PUBLIC_ELSEWHERE,
+            PUBLIC_ASSIGNED_TO_ME,
+            CONFIDENTIAL,
+        ];
         let case_rows: &[(Role, [Decision; 4], [Decision; 4])] = &[
             // role,              read,          mutate (update/assign/status/reply/note)
-            (Role::Agent,        [P, P, P, H], [P, P, P, H]),
-            (Role::Hotline,      [P, P, P, H], [P, P, P, H]),
+            (Role::Agent, [P, P, P, H], [P, P, P, H]),
+            (Role::Hotline, [P, P, P, H], [P, P, P, H]),
             (Role::Investigator, [P, P, P, P], [P, P, P, P]),
-            (Role::UnitOfficer,  [P, H, P, H], [P, H, P, H]),
-            (Role::Supervisor,   [P, P, P, H], [P, P, P, H]),
-            (Role::Admin,        [P, P, P, H], [F, F, F, H]),
+            (Role::UnitOfficer, [P, H, P, H], [P, H, P, H]),
+            (Role::Supervisor, [P, P, P, H], [P, P, P, H]),
+            (Role::Admin, [P, P, P, H], [F, F, F, H]),
         ];
         for (role, read, mutate) in case_rows {
             let a = actor(*role);
             for (i, case) in cases.iter().enumerate() {
-                assert_eq!(decide(&a, Action::ReadCase, Some(case)), read[i], "{role:?} read case {i}");
-                for action in [Action::UpdateCase, Action::AssignCase, Action::ChangeStatus, Action::Reply, Action::AddNote] {
-                    assert_eq!(decide(&a, action, Some(case)), mutate[i], "{role:?} {action:?} case {i}");
+                assert_eq!(
+                    decide(&a, Action::ReadCase, Some(case)),
+                    read[i],
+                    "{role:?} read case {i}"
+                );
+                for action in [
+                    Action::UpdateCase,
+                    Action::AssignCase,
+                    Action::ChangeStatus,
+                    Action::Reply,
+                    Action::AddNote,
+                ] {
+                    assert_eq!(
+                        decide(&a, action, Some(case)),
+                        mutate[i],
+                        "{role:?} {action:?} case {i}"
+                    );
                 }
             }
         }
         // Actions not on a case.
         let other: &[(Role, [Decision; 8])] = &[
             // create, read contacts, manage contacts, read units, manage units, read categories, manage categories, manage users
-            (Role::Agent,        [P, P, P, P, F, P, F, F]),
-            (Role::Hotline,      [P, P, P, P, F, P, F, F]),
+            (Role::Agent, [P, P, P, P, F, P, F, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F]),
             (Role::Investigator, [P, P, P, P, F, P, F, F]),
-            (Role::UnitOfficer,  [P, P, P, P, F, P, F, F]),
-            (Role::Supervisor,   [P, P, P, P, F, P, F, F]),
-            (Role::Admin,        [P, P, F, P, P, P, P, P]),
+            (Role::UnitOfficer, [P, P, P, P, F, P, F, F]),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F]),
+            (Role::Admin, [P, P, F, P, P, P, P, P]),
         ];
         let actions = [
-            Action::CreateCase, Action::ReadContacts, Action::ManageContacts, Action::ReadUnits,
-            Action::ManageUnits, Action::ReadCategories, Action::ManageCategories, Action::ManageUsers,
+            Action::CreateCase,
+            Action::ReadContacts,
+            Action::ManageContacts,
+            Action::ReadUnits,
+            Action::ManageUnits,
+            Action::ReadCategories,
+            Action::ManageCategories,
+            Action::ManageUsers,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {
-                assert_eq!(decide(&actor(*role), *action, None), *want, "{role:?} {action:?}");
+                assert_eq!(
+                    decide(&actor(*role), *action, None),
+                    *want,
+                    "{role:?} {action:?}"
+                );
             }
         }
-        assert_eq!(actions.len() + 6, Action::ALL.len(), "every action is in the matrix");
+        assert_eq!(
+            actions.len() + 6,
+            Action::ALL.len(),
+            "every action is in the matrix"
+        );
     }
 
     #[test]
     fn scope_agrees_with_decide_for_reads() {
         for role in Role::ALL {
             let a = actor(role);
-            for case in [PUBLIC_IN_UNIT, PUBLIC_ELSEWHERE, PUBLIC_ASSIGNED_TO_ME, CONFIDENTIAL] {
+            for case in [
+                PUBLIC_IN_UNIT,
+                PUBLIC_ELSEWHERE,
+                PUBLIC_ASSIGNED_TO_ME,
+                CONFIDENTIAL,
+            ] {
                 let visible = case_scope(&a).contains(&case);
-                assert_eq!(visible, decide(&a, Action::ReadCase, Some(&case)) == Decision::Permit);
+                assert_eq!(
+                    visible,
+                    decide(&a, Action::ReadCase, Some(&case)) == Decision::Permit
+                );
             }
         }
     }
@@ -238,9 +301,16 @@ mod tests {
     #[test]
     fn confidential_cases_go_only_to_investigators() {
         for role in Role::ALL {
-            assert_eq!(may_be_assigned(&actor(role), &CONFIDENTIAL), role == Role::Investigator, "{role:?}");
+            assert_eq!(
+                may_be_assigned(&actor(role), &CONFIDENTIAL),
+                role == Role::Investigator,
+                "{role:?}"
+            );
         }
-        assert!(may_be_assigned(&actor(Role::UnitOfficer), &PUBLIC_ELSEWHERE), "assignment itself makes it visible");
+        assert!(
+            may_be_assigned(&actor(Role::UnitOfficer), &PUBLIC_ELSEWHERE),
+            "assignment itself makes it visible"
+        );
         assert!(!may_be_assigned(&actor(Role::Admin), &PUBLIC_IN_UNIT));
     }
 }

@@ -27,10 +27,26 @@ pub struct AuditEntry {
 
 /// SHA-256 over the previous hash and each field, every field length-prefixed so that no two
 /// different rows encode to the same bytes.
-pub fn entry_hash(prev_hash: &str, seq: i64, at: Timestamp, actor: &str, action: &str, object: &str, detail: &str) -> String {
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: Timestamp,
+    actor: &str,
+    action: &str,
+    object: &str,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
     h.update(b"hqdesk-audit-v1");
-    for field in [prev_hash.as_bytes(), &seq.to_be_bytes(), &at.millis().to_be_bytes(), actor.as_bytes(), action.as_bytes(), object.as_bytes(), detail.as_bytes()] {
+    for field in [
+        prev_hash.as_bytes(),
+        &seq.to_be_bytes(),
+        &at.millis().to_be_bytes(),
+        actor.as_bytes(),
+        action.as_bytes(),
+        object.as_bytes(),
+        detail.as_bytes(),
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field);
     }
@@ -39,7 +55,15 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at: Timestamp, actor: &str, action:
 
 impl AuditEntry {
     pub fn expected_hash(&self) -> String {
-        entry_hash(&self.prev_hash, self.seq, self.at, &self.actor, &self.action, &self.object, &self.detail)
+        entry_hash(
+            &self.prev_hash,
+            self.seq,
+            self.at,
+            &self.actor,
+            &self.action,
+            &self.object,
+            &self.detail,
+        )
     }
 }
 
@@ -61,7 +85,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { prev_hash: GENESIS_HASH.to_string(), prev_seq: 0, checked: 0 }
+        Self {
+            prev_hash: GENESIS_HASH.to_string(),
+            prev_seq: 0,
+            checked: 0,
+        }
     }
 }
 
@@ -70,14 +98,24 @@ impl ChainVerifier {
         if e.seq != self.prev_seq + 1 {
             return Err(ChainBreak {
                 seq: e.seq,
-                reason: format!("expected seq {} after {}: a row is missing or was inserted", self.prev_seq + 1, self.prev_seq),
+                reason: format!(
+                    "expected seq {} after {}: a row is missing or was inserted",
+                    self.prev_seq + 1,
+                    self.prev_seq
+                ),
             });
         }
         if e.prev_hash != self.prev_hash {
-            return Err(ChainBreak { seq: e.seq, reason: "prev_hash does not match the hash of the row before".into() });
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "prev_hash does not match the hash of the row before".into(),
+            });
         }
         if e.hash != e.expected_hash() {
-            return Err(ChainBreak { seq: e.seq, reason: "the row's content does not match its hash: it was altered".into() });
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "the row's content does not match its hash: it was altered".into(),
+            });
         }
         self.prev_hash = e.hash.clone();
         self.prev_seq = e.seq;
@@ -95,10 +133,24 @@ mod tests {
         let mut prev = GENESIS_HASH.to_string();
         (1..=n)
             .map(|seq| {
-                let (actor, action, object, detail) = (format!("user:{seq}"), "case.update".to_string(), format!("case:{seq}"), format!("{{\"n\":{seq}}}"));
+                let (actor, action, object, detail) = (
+                    format!("user:{seq}"),
+                    "case.update".to_string(),
+                    format!("case:{seq}"),
+                    format!("{{\"n\":{seq}}}"),
+                );
                 let at = Timestamp(seq * 1000);
                 let hash = entry_hash(&prev, seq, at, &actor, &action, &object, &detail);
-                let e = AuditEntry { seq, at, actor, action, object, detail, prev_hash: prev.clone(), hash: hash.clone() };
+                let e = AuditEntry {
+                    seq,
+                    at,
+                    actor,
+                    action,
+                    object,
+                    detail,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 e
             })

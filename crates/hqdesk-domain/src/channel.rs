@@ -38,7 +38,9 @@ impl Channel {
             .ok_or_else(|| {
                 InvalidValue::new(
                     "channel_unknown",
-                    format!("unknown channel {s:?}; expected one of phone, email, portal, api, staff"),
+                    format!(
+                        "unknown channel {s:?}; expected one of phone, email, portal, api, staff"
+                    ),
                 )
             })
     }

@@ -15,7 +15,11 @@ pub enum UnitLevel {
 }
 
 impl UnitLevel {
-    pub const ALL: [UnitLevel; 3] = [UnitLevel::Department, UnitLevel::SubDepartment, UnitLevel::Team];
+    pub const ALL: [UnitLevel; 3] = [
+        UnitLevel::Department,
+        UnitLevel::SubDepartment,
+        UnitLevel::Team,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             UnitLevel::Department => "department",
@@ -24,12 +28,17 @@ impl UnitLevel {
         }
     }
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s).ok_or_else(|| {
-            InvalidValue::new(
-                "unit_level_unknown",
-                format!("unknown unit level {s:?}; expected department, sub_department or team"),
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "unit_level_unknown",
+                    format!(
+                        "unknown unit level {s:?}; expected department, sub_department or team"
+                    ),
+                )
+            })
     }
     /// A unit may only sit under a unit of a higher or equal level (a department may contain
     /// departments, a team never contains a sub-department).
@@ -50,7 +59,9 @@ pub fn parse_unit_code(s: &str) -> Result<String, InvalidValue> {
     let s = s.trim().to_ascii_uppercase();
     if s.is_empty()
         || s.len() > 32
-        || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
     {
         return Err(InvalidValue::new(
             "unit_code_invalid",

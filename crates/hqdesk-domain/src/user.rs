@@ -42,15 +42,18 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            InvalidValue::new(
-                "role_unknown",
-                format!(
-                    "unknown role {s:?}; expected one of agent, hotline, investigator, \
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "role_unknown",
+                    format!(
+                        "unknown role {s:?}; expected one of agent, hotline, investigator, \
                      unit_officer, supervisor, admin"
-                ),
-            )
-        })
+                    ),
+                )
+            })
     }
 }
 
@@ -76,10 +79,16 @@ pub fn parse_username(s: &str) -> Result<String, InvalidValue> {
 pub fn check_password(p: &str) -> Result<(), InvalidValue> {
     let n = p.chars().count();
     if n < 12 {
-        return Err(InvalidValue::new("password_too_short", "a password needs at least 12 characters"));
+        return Err(InvalidValue::new(
+            "password_too_short",
+            "a password needs at least 12 characters",
+        ));
     }
     if n > 128 {
-        return Err(InvalidValue::new("password_too_long", "a password has at most 128 characters"));
+        return Err(InvalidValue::new(
+            "password_too_long",
+            "a password has at most 128 characters",
+        ));
     }
     Ok(())
 }

@@ -72,7 +72,10 @@ impl Actor {
             Actor::User { facts, .. } => access::case_scope(facts),
             Actor::System(_) => access::CaseScope::All,
             // The CLI sees no cases: an impossible scope.
-            Actor::Cli => access::CaseScope::NonConfidentialOfUnitsOrAssignee { units: vec![], user_id: -1 },
+            Actor::Cli => access::CaseScope::NonConfidentialOfUnitsOrAssignee {
+                units: vec![],
+                user_id: -1,
+            },
         }
     }
 }

@@ -14,7 +14,15 @@ pub(crate) async fn record(
     object: &str,
     detail: serde_json::Value,
 ) -> Result<(), ServiceError> {
-    audit::append(conn, at, &actor.audit_name(), action, object, &detail.to_string()).await?;
+    audit::append(
+        conn,
+        at,
+        &actor.audit_name(),
+        action,
+        object,
+        &detail.to_string(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -27,15 +27,25 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 impl Services {
     /// Issue a new API token for `username`. The token is shown once and never stored.
-    pub async fn issue_token(&self, actor: &Actor, username: &str, label: &str) -> Result<String, ServiceError> {
+    pub async fn issue_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        label: &str,
+    ) -> Result<String, ServiceError> {
         actor.require(hqdesk_domain::access::Action::ManageUsers, None)?;
-        let username = parse_username(username).map_err(|e| ServiceError::invalid("username", e))?;
+        let username =
+            parse_username(username).map_err(|e| ServiceError::invalid("username", e))?;
         let now = self.now();
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
@@ -43,7 +53,15 @@ impl Services {
         let mut tx = self.store().begin().await?;
         let user = users::by_username(&mut tx, &username).await?;
         tokens::insert(&mut tx, user.id, &token_hash(&token), label, now).await?;
-        crate::audit::record(&mut tx, now, actor, "token.issue", &format!("user:{}", user.username), serde_json::json!({ "label": label })).await?;
+        crate::audit::record(
+            &mut tx,
+            now,
+            actor,
+            "token.issue",
+            &format!("user:{}", user.username),
+            serde_json::json!({ "label": label }),
+        )
+        .await?;
         Store::commit(tx).await?;
         Ok(token)
     }
@@ -72,7 +90,11 @@ impl Services {
             Some(u) => units::subtree(&mut conn, u).await?,
             None => vec![],
         };
-        let facts = ActorFacts { user_id: user.id, role: user.role, unit_scope };
+        let facts = ActorFacts {
+            user_id: user.id,
+            role: user.role,
+            unit_scope,
+        };
         Ok(Actor::User { user, facts })
     }
 }

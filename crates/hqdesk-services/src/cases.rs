@@ -5,10 +5,15 @@ use hqdesk_domain::case::{self, Branch, CaseKind, CaseNumber, Priority, Status};
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::requester::{Email, PhoneE164, TaxCode};
 use hqdesk_domain::{text, Timestamp, ValidationErrors};
-use hqdesk_store::cases::{CaseChanges, CaseFilter, CaseOrder, CaseRecord, ConfidentialReporter, Cursor, NewCase};
+use hqdesk_store::cases::{
+    CaseChanges, CaseFilter, CaseOrder, CaseRecord, ConfidentialReporter, Cursor, NewCase,
+};
 use hqdesk_store::requesters::{Requester, RequesterFields};
 use hqdesk_store::timeline::{Entry, NewEntry};
-use hqdesk_store::{cases, categories, idempotency, jobs, requesters, search, timeline, units, users, Connection, Store, StoreError};
+use hqdesk_store::{
+    cases, categories, idempotency, jobs, requesters, search, timeline, units, users, Connection,
+    Store, StoreError,
+};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::json;
@@ -133,15 +138,20 @@ struct ParsedRequester {
     identified: bool,
 }
 
-fn parse_requester(input: Option<&RequesterInput>, errors: &mut ValidationErrors) -> ParsedRequester {
+fn parse_requester(
+    input: Option<&RequesterInput>,
+    errors: &mut ValidationErrors,
+) -> ParsedRequester {
     let empty = RequesterInput::default();
     let r = input.unwrap_or(&empty);
     let email = non_empty(&r.email).and_then(|v| errors.check("requester.email", Email::parse(v)));
-    let phone = non_empty(&r.phone).and_then(|v| errors.check("requester.phone", PhoneE164::parse(v)));
-    let tax_code = non_empty(&r.tax_code).and_then(|v| errors.check("requester.tax_code", TaxCode::parse(v)));
+    let phone =
+        non_empty(&r.phone).and_then(|v| errors.check("requester.phone", PhoneE164::parse(v)));
+    let tax_code =
+        non_empty(&r.tax_code).and_then(|v| errors.check("requester.tax_code", TaxCode::parse(v)));
     let name = non_empty(&r.name).and_then(|v| errors.check("requester.name", case::parse_name(v)));
-    let business_name =
-        non_empty(&r.business_name).and_then(|v| errors.check("requester.business_name", case::parse_name(v)));
+    let business_name = non_empty(&r.business_name)
+        .and_then(|v| errors.check("requester.business_name", case::parse_name(v)));
     let reachable = email.is_some() || phone.is_some();
     let identified = reachable || tax_code.is_some() || name.is_some() || business_name.is_some();
     let display = name
@@ -180,25 +190,48 @@ fn replay(recorded: &idempotency::Recorded, key: &IdempotencyKey) -> Result<Stri
 }
 
 impl Services {
-    async fn load_case(&self, conn: &mut Connection, actor: &Actor, number: &str, action: Action) -> Result<CaseRecord, ServiceError> {
+    async fn load_case(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        number: &str,
+        action: Action,
+    ) -> Result<CaseRecord, ServiceError> {
         let number = CaseNumber::parse(number).map_err(|_| ServiceError::NotFound)?;
         let case = cases::by_number(conn, &number).await?;
         actor.require(action, Some(&case.facts()))?;
         Ok(case)
     }
 
-    async fn view(&self, conn: &mut Connection, case: CaseRecord) -> Result<CaseView, ServiceError> {
+    async fn view(
+        &self,
+        conn: &mut Connection,
+        case: CaseRecord,
+    ) -> Result<CaseView, ServiceError> {
         let requester = match case.requester_id {
             Some(id) => Some(requesters::get(conn, id).await?),
             None => None,
         };
-        let reporter = if case.confidential { cases::confidential_reporter(conn, case.id).await? } else { None };
-        Ok(CaseView { case, requester, reporter })
+        let reporter = if case.confidential {
+            cases::confidential_reporter(conn, case.id).await?
+        } else {
+            None
+        };
+        Ok(CaseView {
+            case,
+            requester,
+            reporter,
+        })
     }
 
     /// Open a case. With an idempotency key, a retry answers with the case the first request
     /// opened and creates nothing.
-    pub async fn open_case(&self, actor: &Actor, cmd: OpenCase, idem: Option<IdempotencyKey>) -> Result<CaseView, ServiceError> {
+    pub async fn open_case(
+        &self,
+        actor: &Actor,
+        cmd: OpenCase,
+        idem: Option<IdempotencyKey>,
+    ) -> Result<CaseView, ServiceError> {
         actor.require(Action::CreateCase, None)?;
         let scope = idempotency_scope(actor, "case.open");
         if let Some(key) = &idem {
@@ -254,7 +287,12 @@ impl Services {
                 errors.push(hqdesk_domain::FieldError {
                     field: "category".into(),
                     code: "category_kind_mismatch",
-                    message: format!("category {:?} is for {} cases, not {}", c.code, c.kind.as_str(), k.as_str()),
+                    message: format!(
+                        "category {:?} is for {} cases, not {}",
+                        c.code,
+                        c.kind.as_str(),
+                        k.as_str()
+                    ),
                 });
             }
         }
@@ -262,7 +300,11 @@ impl Services {
             Some(code) => match units::by_code(&mut conn, &code.to_ascii_uppercase()).await {
                 Ok(u) => Some(u),
                 Err(StoreError::NotFound) => {
-                    errors.push(hqdesk_domain::FieldError { field: "unit".into(), code: "unit_unknown", message: format!("there is no unit {code:?}") });
+                    errors.push(hqdesk_domain::FieldError {
+                        field: "unit".into(),
+                        code: "unit_unknown",
+                        message: format!("there is no unit {code:?}"),
+                    });
                     None
                 }
                 Err(e) => return Err(e.into()),
@@ -273,7 +315,11 @@ impl Services {
             Some(name) => match users::by_username(&mut conn, &name.to_ascii_lowercase()).await {
                 Ok(u) if u.active => Some(u),
                 Ok(_) | Err(StoreError::NotFound) => {
-                    errors.push(hqdesk_domain::FieldError { field: "assignee".into(), code: "user_unknown", message: format!("there is no active user {name:?}") });
+                    errors.push(hqdesk_domain::FieldError {
+                        field: "assignee".into(),
+                        code: "user_unknown",
+                        message: format!("there is no active user {name:?}"),
+                    });
                     None
                 }
                 Err(e) => return Err(e.into()),
@@ -282,10 +328,14 @@ impl Services {
         };
         drop(conn);
         errors.clone().into_result()?;
-        let (Some(kind), Some(channel), Some(subject), Some(priority)) = (kind, channel, subject, priority) else {
+        let (Some(kind), Some(channel), Some(subject), Some(priority)) =
+            (kind, channel, subject, priority)
+        else {
             return Err(ServiceError::Invalid(errors));
         };
-        let branch = branch.or(category.as_ref().map(|c| c.branch)).unwrap_or_else(|| kind.default_branch());
+        let branch = branch
+            .or(category.as_ref().map(|c| c.branch))
+            .unwrap_or_else(|| kind.default_branch());
         let facts_after = hqdesk_domain::access::CaseFacts {
             confidential: kind.is_confidential(),
             unit_id: unit.as_ref().map(|u| u.id),
@@ -295,7 +345,14 @@ impl Services {
             let assignee_actor = self.actor_for_user(a.id).await?;
             if let Actor::User { facts, .. } = &assignee_actor {
                 if !hqdesk_domain::access::may_be_assigned(facts, &facts_after) {
-                    return Err(ServiceError::invalid_field("assignee", "assignee_cannot_see_case", format!("{} cannot be given this case: their role may not see it", a.username)));
+                    return Err(ServiceError::invalid_field(
+                        "assignee",
+                        "assignee_cannot_see_case",
+                        format!(
+                            "{} cannot be given this case: their role may not see it",
+                            a.username
+                        ),
+                    ));
                 }
             }
         }
@@ -363,14 +420,36 @@ impl Services {
             .join(" ");
             search::index(&mut tx, case_id, &header).await?;
             if let Some(b) = &body {
-                timeline::insert(&mut tx, &NewEntry { case_id, kind: EntryKind::Inbound, channel: Some(channel), author_user_id: actor.user_id(), body: b, delivery_state: None, meta: None }, now).await?;
+                timeline::insert(
+                    &mut tx,
+                    &NewEntry {
+                        case_id,
+                        kind: EntryKind::Inbound,
+                        channel: Some(channel),
+                        author_user_id: actor.user_id(),
+                        body: b,
+                        delivery_state: None,
+                        meta: None,
+                    },
+                    now,
+                )
+                .await?;
                 cases::bump_message_count(&mut tx, case_id, now).await?;
                 search::index(&mut tx, case_id, b).await?;
             }
             // Confidential details never go into the audit log's detail, only that it happened.
             audit(&mut tx, now, actor, "case.create", &format!("case:{number}"), json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": channel.as_str() })).await?;
             if let Some(key) = &idem {
-                if let Err(e) = idempotency::record(&mut tx, &scope, &key.key, &key.fingerprint, &format!("case:{number}"), now).await {
+                if let Err(e) = idempotency::record(
+                    &mut tx,
+                    &scope,
+                    &key.key,
+                    &key.fingerprint,
+                    &format!("case:{number}"),
+                    now,
+                )
+                .await
+                {
                     drop(tx);
                     return match e {
                         // A concurrent retry with the same key committed first: answer as it did.
@@ -378,7 +457,12 @@ impl Services {
                             let mut conn = self.store().read().await?;
                             match idempotency::find(&mut conn, &scope, &key.key).await? {
                                 Some(rec) => self.replay_case(actor, &rec, key).await,
-                                None => Err(ServiceError::Conflict { code: "idempotency_in_progress", message: "a request with this Idempotency-Key is in progress; retry".into() }),
+                                None => Err(ServiceError::Conflict {
+                                    code: "idempotency_in_progress",
+                                    message:
+                                        "a request with this Idempotency-Key is in progress; retry"
+                                            .into(),
+                                }),
                             }
                         }
                         other => Err(other.into()),
@@ -392,14 +476,27 @@ impl Services {
             // The creator sees what they entered, even a denunciation they may not read later.
             return self.view(&mut conn, case).await;
         }
-        Err(ServiceError::Internal("could not draw a free case number".into()))
+        Err(ServiceError::Internal(
+            "could not draw a free case number".into(),
+        ))
     }
 
-    async fn replay_case(&self, actor: &Actor, rec: &idempotency::Recorded, key: &IdempotencyKey) -> Result<CaseView, ServiceError> {
+    async fn replay_case(
+        &self,
+        actor: &Actor,
+        rec: &idempotency::Recorded,
+        key: &IdempotencyKey,
+    ) -> Result<CaseView, ServiceError> {
         let resource = replay(rec, key)?;
-        let number = resource.strip_prefix("case:").ok_or_else(|| ServiceError::Internal(format!("idempotency record {resource}")))?;
+        let number = resource
+            .strip_prefix("case:")
+            .ok_or_else(|| ServiceError::Internal(format!("idempotency record {resource}")))?;
         let mut conn = self.store().read().await?;
-        let case = cases::by_number(&mut conn, &CaseNumber::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))?).await?;
+        let case = cases::by_number(
+            &mut conn,
+            &CaseNumber::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        )
+        .await?;
         let _ = actor;
         self.view(&mut conn, case).await
     }
@@ -407,10 +504,20 @@ impl Services {
     /// Read one case. Reading a confidential case is itself recorded in the audit log.
     pub async fn get_case(&self, actor: &Actor, number: &str) -> Result<CaseView, ServiceError> {
         let mut conn = self.store().read().await?;
-        let case = self.load_case(&mut conn, actor, number, Action::ReadCase).await?;
+        let case = self
+            .load_case(&mut conn, actor, number, Action::ReadCase)
+            .await?;
         if case.confidential {
             let mut tx = self.store().begin().await?;
-            audit(&mut tx, self.now(), actor, "case.read_confidential", &format!("case:{}", case.number), json!({})).await?;
+            audit(
+                &mut tx,
+                self.now(),
+                actor,
+                "case.read_confidential",
+                &format!("case:{}", case.number),
+                json!({}),
+            )
+            .await?;
             Store::commit(tx).await?;
         }
         self.view(&mut conn, case).await
@@ -430,14 +537,26 @@ impl Services {
                 filter.statuses.push(s);
             }
         }
-        filter.branch = q.branch.and_then(|b| errors.check("branch", Branch::from_number(b)));
-        filter.channel = non_empty(&q.channel).and_then(|c| errors.check("channel", Channel::parse(c)));
+        filter.branch = q
+            .branch
+            .and_then(|b| errors.check("branch", Branch::from_number(b)));
+        filter.channel =
+            non_empty(&q.channel).and_then(|c| errors.check("channel", Channel::parse(c)));
         filter.unassigned = q.unassigned;
         filter.requester_id = q.requester_id;
         if let Some(text) = non_empty(&q.q) {
-            filter.search_tokens = text::search_tokens(text).split(' ').filter(|t| !t.is_empty()).map(String::from).take(16).collect();
+            filter.search_tokens = text::search_tokens(text)
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .take(16)
+                .collect();
             if filter.search_tokens.is_empty() {
-                errors.push(hqdesk_domain::FieldError { field: "q".into(), code: "query_empty", message: "the search has no letters or digits to look for".into() });
+                errors.push(hqdesk_domain::FieldError {
+                    field: "q".into(),
+                    code: "query_empty",
+                    message: "the search has no letters or digits to look for".into(),
+                });
             }
         }
         let order = match q.sort.as_deref() {
@@ -445,7 +564,11 @@ impl Services {
             Some("due") => CaseOrder::DueAsc,
             Some("-updated") | Some("updated") => CaseOrder::UpdatedDesc,
             Some(other) => {
-                errors.push(hqdesk_domain::FieldError { field: "sort".into(), code: "sort_unknown", message: format!("unknown sort {other:?}; expected created, due or updated") });
+                errors.push(hqdesk_domain::FieldError {
+                    field: "sort".into(),
+                    code: "sort_unknown",
+                    message: format!("unknown sort {other:?}; expected created, due or updated"),
+                });
                 CaseOrder::CreatedDesc
             }
         };
@@ -455,34 +578,61 @@ impl Services {
         };
         let limit = q.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            errors.push(hqdesk_domain::FieldError { field: "limit".into(), code: "limit_range", message: format!("limit must be between 1 and {MAX_PAGE}") });
+            errors.push(hqdesk_domain::FieldError {
+                field: "limit".into(),
+                code: "limit_range",
+                message: format!("limit must be between 1 and {MAX_PAGE}"),
+            });
         }
         let mut conn = self.store().read().await?;
         if let Some(code) = non_empty(&q.unit) {
             match units::by_code(&mut conn, &code.to_ascii_uppercase()).await {
                 Ok(u) => filter.unit_id = Some(u.id),
-                Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError { field: "unit".into(), code: "unit_unknown", message: format!("there is no unit {code:?}") }),
+                Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError {
+                    field: "unit".into(),
+                    code: "unit_unknown",
+                    message: format!("there is no unit {code:?}"),
+                }),
                 Err(e) => return Err(e.into()),
             }
         }
         if let Some(name) = non_empty(&q.assignee) {
-            let name = if name == "me" { actor_username(actor) } else { name.to_ascii_lowercase() };
+            let name = if name == "me" {
+                actor_username(actor)
+            } else {
+                name.to_ascii_lowercase()
+            };
             match users::by_username(&mut conn, &name).await {
                 Ok(u) => filter.assignee_id = Some(u.id),
-                Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError { field: "assignee".into(), code: "user_unknown", message: format!("there is no user {name:?}") }),
+                Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError {
+                    field: "assignee".into(),
+                    code: "user_unknown",
+                    message: format!("there is no user {name:?}"),
+                }),
                 Err(e) => return Err(e.into()),
             }
         }
         errors.into_result()?;
         let (items, next) = cases::list(&mut conn, &filter, order, after, limit).await?;
         let total = cases::count(&mut conn, &filter).await?;
-        Ok(CasePage { items, next_cursor: next.map(|c| format!("{}.{}", c.key, c.id)), total })
+        Ok(CasePage {
+            items,
+            next_cursor: next.map(|c| format!("{}.{}", c.key, c.id)),
+            total,
+        })
     }
 
     /// Change a case's subject, kind, branch, category or priority.
-    pub async fn update_case(&self, actor: &Actor, number: &str, cmd: UpdateCase) -> Result<CaseView, ServiceError> {
+    pub async fn update_case(
+        &self,
+        actor: &Actor,
+        number: &str,
+        cmd: UpdateCase,
+    ) -> Result<CaseView, ServiceError> {
         let mut conn = self.store().read().await?;
-        let case = self.load_case(&mut conn, actor, number, Action::UpdateCase).await?;
+        let case = self
+            .load_case(&mut conn, actor, number, Action::UpdateCase)
+            .await?;
         let mut errors = ValidationErrors::new();
         let mut ch = CaseChanges::default();
         let mut changed = serde_json::Map::new();
@@ -500,7 +650,10 @@ impl Services {
                 if k.is_confidential() != case.kind.is_confidential() {
                     errors.push(hqdesk_domain::FieldError { field: "kind".into(), code: "kind_confidentiality_change", message: "a case cannot move in or out of confidentiality; open a new denunciation case instead".into() });
                 } else if k != case.kind {
-                    changed.insert("kind".into(), json!({ "from": case.kind.as_str(), "to": k.as_str() }));
+                    changed.insert(
+                        "kind".into(),
+                        json!({ "from": case.kind.as_str(), "to": k.as_str() }),
+                    );
                     ch.kind = Some(k);
                     new_kind = k;
                 }
@@ -509,7 +662,10 @@ impl Services {
         if let Some(b) = cmd.branch {
             if let Some(b) = errors.check("branch", Branch::from_number(b)) {
                 if b != case.branch {
-                    changed.insert("branch".into(), json!({ "from": case.branch.number(), "to": b.number() }));
+                    changed.insert(
+                        "branch".into(),
+                        json!({ "from": case.branch.number(), "to": b.number() }),
+                    );
                     ch.branch = Some(b);
                 }
             }
@@ -517,7 +673,10 @@ impl Services {
         if let Some(p) = &cmd.priority {
             if let Some(p) = errors.check("priority", Priority::parse(p)) {
                 if p != case.priority {
-                    changed.insert("priority".into(), json!({ "from": case.priority.as_str(), "to": p.as_str() }));
+                    changed.insert(
+                        "priority".into(),
+                        json!({ "from": case.priority.as_str(), "to": p.as_str() }),
+                    );
                     ch.priority = Some(p);
                 }
             }
@@ -526,13 +685,27 @@ impl Services {
             let new = match cat.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => None,
                 Some(code) => match categories::by_code(&mut conn, code).await {
-                    Ok(c) if c.active && c.kind.is_confidential() == new_kind.is_confidential() => Some(c),
+                    Ok(c) if c.active && c.kind.is_confidential() == new_kind.is_confidential() => {
+                        Some(c)
+                    }
                     Ok(c) if c.active => {
-                        errors.push(hqdesk_domain::FieldError { field: "category".into(), code: "category_kind_mismatch", message: format!("category {:?} is for {} cases", c.code, c.kind.as_str()) });
+                        errors.push(hqdesk_domain::FieldError {
+                            field: "category".into(),
+                            code: "category_kind_mismatch",
+                            message: format!(
+                                "category {:?} is for {} cases",
+                                c.code,
+                                c.kind.as_str()
+                            ),
+                        });
                         None
                     }
                     Ok(_) | Err(StoreError::NotFound) => {
-                        errors.push(hqdesk_domain::FieldError { field: "category".into(), code: "category_unknown", message: format!("there is no active category {code:?}") });
+                        errors.push(hqdesk_domain::FieldError {
+                            field: "category".into(),
+                            code: "category_unknown",
+                            message: format!("there is no active category {code:?}"),
+                        });
                         None
                     }
                     Err(e) => return Err(e.into()),
@@ -553,12 +726,25 @@ impl Services {
         let mut tx = self.store().begin().await?;
         cases::update(&mut tx, case.id, &ch, now).await?;
         let meta = serde_json::Value::Object(changed);
-        self.event(&mut tx, actor, &case, "updated", meta.clone(), now).await?;
+        self.event(&mut tx, actor, &case, "updated", meta.clone(), now)
+            .await?;
         if ch.subject.is_some() {
             // Re-index the header and every message: subjects change rarely.
             self.reindex(&mut tx, case.id).await?;
         }
-        audit(&mut tx, now, actor, "case.update", &format!("case:{}", case.number), if case.confidential { json!({ "fields": meta.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()) }) } else { meta }).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "case.update",
+            &format!("case:{}", case.number),
+            if case.confidential {
+                json!({ "fields": meta.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()) })
+            } else {
+                meta
+            },
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         let case = cases::by_id(&mut conn, case.id).await?;
@@ -566,9 +752,16 @@ impl Services {
     }
 
     /// Route a case to a unit and/or give it to an agent.
-    pub async fn assign_case(&self, actor: &Actor, number: &str, cmd: AssignCase) -> Result<CaseView, ServiceError> {
+    pub async fn assign_case(
+        &self,
+        actor: &Actor,
+        number: &str,
+        cmd: AssignCase,
+    ) -> Result<CaseView, ServiceError> {
         let mut conn = self.store().read().await?;
-        let case = self.load_case(&mut conn, actor, number, Action::AssignCase).await?;
+        let case = self
+            .load_case(&mut conn, actor, number, Action::AssignCase)
+            .await?;
         let mut errors = ValidationErrors::new();
         let mut ch = CaseChanges::default();
         let mut changed = serde_json::Map::new();
@@ -579,7 +772,11 @@ impl Services {
                 Some(code) => match units::by_code(&mut conn, &code.to_ascii_uppercase()).await {
                     Ok(u) => Some(u),
                     Err(StoreError::NotFound) => {
-                        errors.push(hqdesk_domain::FieldError { field: "unit".into(), code: "unit_unknown", message: format!("there is no unit {code:?}") });
+                        errors.push(hqdesk_domain::FieldError {
+                            field: "unit".into(),
+                            code: "unit_unknown",
+                            message: format!("there is no unit {code:?}"),
+                        });
                         None
                     }
                     Err(e) => return Err(e.into()),
@@ -587,7 +784,10 @@ impl Services {
             };
             unit_id = new.as_ref().map(|u| u.id);
             if unit_id != case.unit_id {
-                changed.insert("unit".into(), json!({ "from": case.unit_code, "to": new.map(|u| u.code) }));
+                changed.insert(
+                    "unit".into(),
+                    json!({ "from": case.unit_code, "to": new.map(|u| u.code) }),
+                );
                 ch.unit_id = Some(unit_id);
             }
         }
@@ -596,11 +796,19 @@ impl Services {
             let new = match a.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => None,
                 Some(name) => {
-                    let name = if name == "me" { actor_username(actor) } else { name.to_ascii_lowercase() };
+                    let name = if name == "me" {
+                        actor_username(actor)
+                    } else {
+                        name.to_ascii_lowercase()
+                    };
                     match users::by_username(&mut conn, &name).await {
                         Ok(u) if u.active => Some(u),
                         Ok(_) | Err(StoreError::NotFound) => {
-                            errors.push(hqdesk_domain::FieldError { field: "assignee".into(), code: "user_unknown", message: format!("there is no active user {name:?}") });
+                            errors.push(hqdesk_domain::FieldError {
+                                field: "assignee".into(),
+                                code: "user_unknown",
+                                message: format!("there is no active user {name:?}"),
+                            });
                             None
                         }
                         Err(e) => return Err(e.into()),
@@ -616,10 +824,21 @@ impl Services {
         errors.into_result()?;
         drop(conn);
         if let Some(a) = assignee_id.filter(|_| ch.assignee_id.is_some() || ch.unit_id.is_some()) {
-            let after = hqdesk_domain::access::CaseFacts { confidential: case.confidential, unit_id, assignee_id: Some(a) };
+            let after = hqdesk_domain::access::CaseFacts {
+                confidential: case.confidential,
+                unit_id,
+                assignee_id: Some(a),
+            };
             if let Actor::User { user, facts } = self.actor_for_user(a).await? {
                 if !hqdesk_domain::access::may_be_assigned(&facts, &after) {
-                    return Err(ServiceError::invalid_field("assignee", "assignee_cannot_see_case", format!("{} cannot be given this case: their role may not see it", user.username)));
+                    return Err(ServiceError::invalid_field(
+                        "assignee",
+                        "assignee_cannot_see_case",
+                        format!(
+                            "{} cannot be given this case: their role may not see it",
+                            user.username
+                        ),
+                    ));
                 }
             }
         }
@@ -631,8 +850,17 @@ impl Services {
         let mut tx = self.store().begin().await?;
         cases::update(&mut tx, case.id, &ch, now).await?;
         let meta = serde_json::Value::Object(changed);
-        self.event(&mut tx, actor, &case, "assigned", meta.clone(), now).await?;
-        audit(&mut tx, now, actor, "case.assign", &format!("case:{}", case.number), meta).await?;
+        self.event(&mut tx, actor, &case, "assigned", meta.clone(), now)
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "case.assign",
+            &format!("case:{}", case.number),
+            meta,
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         let updated = cases::by_id(&mut conn, case.id).await?;
@@ -641,12 +869,21 @@ impl Services {
     }
 
     /// Move a case through its state machine.
-    pub async fn change_status(&self, actor: &Actor, number: &str, status: &str) -> Result<CaseView, ServiceError> {
+    pub async fn change_status(
+        &self,
+        actor: &Actor,
+        number: &str,
+        status: &str,
+    ) -> Result<CaseView, ServiceError> {
         let next = Status::parse(status.trim()).map_err(|e| ServiceError::invalid("status", e))?;
         let mut conn = self.store().read().await?;
-        let case = self.load_case(&mut conn, actor, number, Action::ChangeStatus).await?;
+        let case = self
+            .load_case(&mut conn, actor, number, Action::ChangeStatus)
+            .await?;
         drop(conn);
-        case.status.check_transition(next).map_err(|e| ServiceError::invalid("status", e))?;
+        case.status
+            .check_transition(next)
+            .map_err(|e| ServiceError::invalid("status", e))?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         self.set_status(&mut tx, actor, &case, next, now).await?;
@@ -656,8 +893,18 @@ impl Services {
         self.view(&mut conn, case).await
     }
 
-    async fn set_status(&self, tx: &mut Connection, actor: &Actor, case: &CaseRecord, next: Status, now: Timestamp) -> Result<(), ServiceError> {
-        let mut ch = CaseChanges { status: Some(next), ..Default::default() };
+    async fn set_status(
+        &self,
+        tx: &mut Connection,
+        actor: &Actor,
+        case: &CaseRecord,
+        next: Status,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let mut ch = CaseChanges {
+            status: Some(next),
+            ..Default::default()
+        };
         match next {
             Status::Resolved => ch.resolved_at = Some(Some(now)),
             Status::Closed => ch.closed_at = Some(now),
@@ -666,16 +913,35 @@ impl Services {
         }
         cases::update(tx, case.id, &ch, now).await?;
         let meta = json!({ "status": { "from": case.status.as_str(), "to": next.as_str() } });
-        self.event(tx, actor, case, "status", meta.clone(), now).await?;
-        audit(tx, now, actor, "case.status", &format!("case:{}", case.number), meta).await?;
+        self.event(tx, actor, case, "status", meta.clone(), now)
+            .await?;
+        audit(
+            tx,
+            now,
+            actor,
+            "case.status",
+            &format!("case:{}", case.number),
+            meta,
+        )
+        .await?;
         Ok(())
     }
 
     /// Add a message: a reply to the requester (delivered later through the case's channel by
     /// the outbox), a message from the requester recorded by staff, or an internal note.
-    pub async fn add_message(&self, actor: &Actor, number: &str, cmd: AddMessage, idem: Option<IdempotencyKey>) -> Result<Entry, ServiceError> {
+    pub async fn add_message(
+        &self,
+        actor: &Actor,
+        number: &str,
+        cmd: AddMessage,
+        idem: Option<IdempotencyKey>,
+    ) -> Result<Entry, ServiceError> {
         let mut conn = self.store().read().await?;
-        let action = if cmd.internal { Action::AddNote } else { Action::Reply };
+        let action = if cmd.internal {
+            Action::AddNote
+        } else {
+            Action::Reply
+        };
         let case = self.load_case(&mut conn, actor, number, action).await?;
         let scope = idempotency_scope(actor, &format!("case.message:{}", case.number));
         if let Some(key) = &idem {
@@ -686,43 +952,98 @@ impl Services {
         drop(conn);
         let body = case::parse_body(&cmd.body).map_err(|e| ServiceError::invalid("body", e))?;
         if case.status == Status::Closed && !cmd.internal {
-            return Err(ServiceError::Conflict { code: "case_closed", message: "this case is closed; open a follow-up case to continue the conversation".into() });
+            return Err(ServiceError::Conflict {
+                code: "case_closed",
+                message: "this case is closed; open a follow-up case to continue the conversation"
+                    .into(),
+            });
         }
         let now = self.now();
         let (kind, delivery) = match (cmd.internal, cmd.direction) {
             (true, _) => (EntryKind::Note, None),
             (false, Direction::Inbound) => (EntryKind::Inbound, None),
-            (false, Direction::Outbound) if case.channel.delivers_replies() => (EntryKind::Outbound, Some(DeliveryState::Queued)),
-            (false, Direction::Outbound) => (EntryKind::Outbound, Some(DeliveryState::NotApplicable)),
+            (false, Direction::Outbound) if case.channel.delivers_replies() => {
+                (EntryKind::Outbound, Some(DeliveryState::Queued))
+            }
+            (false, Direction::Outbound) => {
+                (EntryKind::Outbound, Some(DeliveryState::NotApplicable))
+            }
         };
         let mut tx = self.store().begin().await?;
-        let entry_id = timeline::insert(&mut tx, &NewEntry { case_id: case.id, kind, channel: (!cmd.internal).then_some(case.channel), author_user_id: actor.user_id(), body: &body, delivery_state: delivery, meta: None }, now).await?;
+        let entry_id = timeline::insert(
+            &mut tx,
+            &NewEntry {
+                case_id: case.id,
+                kind,
+                channel: (!cmd.internal).then_some(case.channel),
+                author_user_id: actor.user_id(),
+                body: &body,
+                delivery_state: delivery,
+                meta: None,
+            },
+            now,
+        )
+        .await?;
         cases::bump_message_count(&mut tx, case.id, now).await?;
         search::index(&mut tx, case.id, &body).await?;
         if kind == EntryKind::Outbound {
             if case.first_responded_at.is_none() {
-                cases::update(&mut tx, case.id, &CaseChanges { first_responded_at: Some(now), ..Default::default() }, now).await?;
+                cases::update(
+                    &mut tx,
+                    case.id,
+                    &CaseChanges {
+                        first_responded_at: Some(now),
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .await?;
             }
             if case.status == Status::New {
-                self.set_status(&mut tx, actor, &case, Status::Open, now).await?;
+                self.set_status(&mut tx, actor, &case, Status::Open, now)
+                    .await?;
             }
             if delivery == Some(DeliveryState::Queued) {
                 jobs::enqueue(&mut tx, &jobs::NewJob { kind: DELIVER_MESSAGE_JOB, payload: json!({ "entry_id": entry_id, "case_id": case.id, "channel": case.channel.as_str() }).to_string(), dedup_key: Some(format!("message:{entry_id}")), run_at: now, max_attempts: 10 }, now).await?;
             }
-        } else if kind == EntryKind::Inbound && matches!(case.status, Status::Waiting | Status::Resolved) {
+        } else if kind == EntryKind::Inbound
+            && matches!(case.status, Status::Waiting | Status::Resolved)
+        {
             // The requester spoke again: the case needs staff again.
-            self.set_status(&mut tx, actor, &case, Status::Open, now).await?;
+            self.set_status(&mut tx, actor, &case, Status::Open, now)
+                .await?;
         }
-        audit(&mut tx, now, actor, &format!("case.{}", kind.as_str()), &format!("case:{}", case.number), json!({ "entry_id": entry_id })).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            &format!("case.{}", kind.as_str()),
+            &format!("case:{}", case.number),
+            json!({ "entry_id": entry_id }),
+        )
+        .await?;
         if let Some(key) = &idem {
-            match idempotency::record(&mut tx, &scope, &key.key, &key.fingerprint, &format!("message:{entry_id}"), now).await {
+            match idempotency::record(
+                &mut tx,
+                &scope,
+                &key.key,
+                &key.fingerprint,
+                &format!("message:{entry_id}"),
+                now,
+            )
+            .await
+            {
                 Ok(()) => {}
                 Err(StoreError::Conflict(_)) => {
                     drop(tx);
                     let mut conn = self.store().read().await?;
                     return match idempotency::find(&mut conn, &scope, &key.key).await? {
                         Some(rec) => self.replay_entry(&mut conn, &rec, key).await,
-                        None => Err(ServiceError::Conflict { code: "idempotency_in_progress", message: "a request with this Idempotency-Key is in progress; retry".into() }),
+                        None => Err(ServiceError::Conflict {
+                            code: "idempotency_in_progress",
+                            message: "a request with this Idempotency-Key is in progress; retry"
+                                .into(),
+                        }),
                     };
                 }
                 Err(e) => return Err(e.into()),
@@ -733,7 +1054,12 @@ impl Services {
         Ok(timeline::get(&mut conn, entry_id).await?)
     }
 
-    async fn replay_entry(&self, conn: &mut Connection, rec: &idempotency::Recorded, key: &IdempotencyKey) -> Result<Entry, ServiceError> {
+    async fn replay_entry(
+        &self,
+        conn: &mut Connection,
+        rec: &idempotency::Recorded,
+        key: &IdempotencyKey,
+    ) -> Result<Entry, ServiceError> {
         let resource = replay(rec, key)?;
         let id = resource
             .strip_prefix("message:")
@@ -743,19 +1069,57 @@ impl Services {
     }
 
     /// The case's messages and notes (or the whole timeline with `all`), in order.
-    pub async fn list_timeline(&self, actor: &Actor, number: &str, all: bool, after_id: Option<i64>, limit: Option<i64>) -> Result<Vec<Entry>, ServiceError> {
+    pub async fn list_timeline(
+        &self,
+        actor: &Actor,
+        number: &str,
+        all: bool,
+        after_id: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<Entry>, ServiceError> {
         let mut conn = self.store().read().await?;
-        let case = self.load_case(&mut conn, actor, number, Action::ReadCase).await?;
+        let case = self
+            .load_case(&mut conn, actor, number, Action::ReadCase)
+            .await?;
         let limit = limit.unwrap_or(MAX_PAGE);
         if !(1..=1000).contains(&limit) {
-            return Err(ServiceError::invalid_field("limit", "limit_range", "limit must be between 1 and 1000"));
+            return Err(ServiceError::invalid_field(
+                "limit",
+                "limit_range",
+                "limit must be between 1 and 1000",
+            ));
         }
-        let kinds: &[EntryKind] = if all { &[] } else { &[EntryKind::Inbound, EntryKind::Outbound, EntryKind::Note] };
+        let kinds: &[EntryKind] = if all {
+            &[]
+        } else {
+            &[EntryKind::Inbound, EntryKind::Outbound, EntryKind::Note]
+        };
         Ok(timeline::list(&mut conn, case.id, kinds, after_id, limit).await?)
     }
 
-    async fn event(&self, tx: &mut Connection, actor: &Actor, case: &CaseRecord, what: &str, meta: serde_json::Value, now: Timestamp) -> Result<(), ServiceError> {
-        timeline::insert(tx, &NewEntry { case_id: case.id, kind: EntryKind::Event, channel: None, author_user_id: actor.user_id(), body: what, delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+    async fn event(
+        &self,
+        tx: &mut Connection,
+        actor: &Actor,
+        case: &CaseRecord,
+        what: &str,
+        meta: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        timeline::insert(
+            tx,
+            &NewEntry {
+                case_id: case.id,
+                kind: EntryKind::Event,
+                channel: None,
+                author_user_id: actor.user_id(),
+                body: what,
+                delivery_state: None,
+                meta: Some(meta.to_string()),
+            },
+            now,
+        )
+        .await?;
         Ok(())
     }
 
@@ -765,7 +1129,11 @@ impl Services {
         let mut header = vec![case.number.to_string(), case.subject.clone()];
         if let Some(rid) = case.requester_id {
             let r = requesters::get(tx, rid).await?;
-            header.extend([Some(r.name), r.business_name, r.email, r.phone, r.tax_code].into_iter().flatten());
+            header.extend(
+                [Some(r.name), r.business_name, r.email, r.phone, r.tax_code]
+                    .into_iter()
+                    .flatten(),
+            );
         }
         if let Some(r) = cases::confidential_reporter(tx, case_id).await? {
             header.extend([r.name, r.email, r.phone, r.tax_code].into_iter().flatten());
@@ -773,7 +1141,14 @@ impl Services {
         search::index(tx, case_id, &header.join(" ")).await?;
         let mut after = None;
         loop {
-            let batch = timeline::list(tx, case_id, &[EntryKind::Inbound, EntryKind::Outbound, EntryKind::Note], after, 500).await?;
+            let batch = timeline::list(
+                tx,
+                case_id,
+                &[EntryKind::Inbound, EntryKind::Outbound, EntryKind::Note],
+                after,
+                500,
+            )
+            .await?;
             let Some(last) = batch.last() else { break };
             after = Some(last.id);
             for e in &batch {
@@ -792,7 +1167,15 @@ fn actor_username(actor: &Actor) -> String {
 }
 
 fn parse_cursor(s: &str) -> Result<Cursor, hqdesk_domain::InvalidValue> {
-    let bad = || hqdesk_domain::InvalidValue::new("cursor_invalid", "this cursor was not made by this server; start from the first page");
+    let bad = || {
+        hqdesk_domain::InvalidValue::new(
+            "cursor_invalid",
+            "this cursor was not made by this server; start from the first page",
+        )
+    };
     let (k, i) = s.split_once('.').ok_or_else(bad)?;
-    Ok(Cursor { key: k.parse().map_err(|_| bad())?, id: i.parse().map_err(|_| bad())? })
+    Ok(Cursor {
+        key: k.parse().map_err(|_| bad())?,
+        id: i.parse().map_err(|_| bad())?,
+    })
 }

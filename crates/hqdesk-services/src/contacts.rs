@@ -27,12 +27,24 @@ pub fn normalise_identifier(s: &str) -> String {
 }
 
 impl Services {
-    pub async fn list_contacts(&self, actor: &Actor, identifier: Option<&str>, before_id: Option<i64>, limit: i64) -> Result<Vec<Requester>, ServiceError> {
+    pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        identifier: Option<&str>,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Requester>, ServiceError> {
         actor.require(Action::ReadContacts, None)?;
         if !(1..=crate::cases::MAX_PAGE).contains(&limit) {
-            return Err(ServiceError::invalid_field("limit", "limit_range", "limit must be between 1 and 200"));
+            return Err(ServiceError::invalid_field(
+                "limit",
+                "limit_range",
+                "limit must be between 1 and 200",
+            ));
         }
-        let id = identifier.map(normalise_identifier).filter(|s| !s.is_empty());
+        let id = identifier
+            .map(normalise_identifier)
+            .filter(|s| !s.is_empty());
         let mut conn = self.store().read().await?;
         Ok(requesters::list(&mut conn, id.as_deref(), before_id, limit).await?)
     }
@@ -44,28 +56,65 @@ impl Services {
     }
 
     /// Replace a contact's details (name and identifiers), validated like a new requester's.
-    pub async fn update_contact(&self, actor: &Actor, id: i64, input: RequesterInput) -> Result<Requester, ServiceError> {
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: RequesterInput,
+    ) -> Result<Requester, ServiceError> {
         actor.require(Action::ManageContacts, None)?;
         let mut errors = ValidationErrors::new();
-        let opt = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-        let email = opt(&input.email).and_then(|v| errors.check("email", Email::parse(&v))).map(String::from);
-        let phone = opt(&input.phone).and_then(|v| errors.check("phone", PhoneE164::parse(&v))).map(String::from);
-        let tax_code = opt(&input.tax_code).and_then(|v| errors.check("tax_code", TaxCode::parse(&v))).map(String::from);
-        let business_name = opt(&input.business_name).and_then(|v| errors.check("business_name", hqdesk_domain::case::parse_name(&v)));
+        let opt = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
+        let email = opt(&input.email)
+            .and_then(|v| errors.check("email", Email::parse(&v)))
+            .map(String::from);
+        let phone = opt(&input.phone)
+            .and_then(|v| errors.check("phone", PhoneE164::parse(&v)))
+            .map(String::from);
+        let tax_code = opt(&input.tax_code)
+            .and_then(|v| errors.check("tax_code", TaxCode::parse(&v)))
+            .map(String::from);
+        let business_name = opt(&input.business_name)
+            .and_then(|v| errors.check("business_name", hqdesk_domain::case::parse_name(&v)));
         let name = match opt(&input.name) {
             Some(n) => errors.check("name", hqdesk_domain::case::parse_name(&n)),
             None => {
-                errors.push(hqdesk_domain::FieldError { field: "name".into(), code: "name_empty", message: "the name must not be empty".into() });
+                errors.push(hqdesk_domain::FieldError {
+                    field: "name".into(),
+                    code: "name_empty",
+                    message: "the name must not be empty".into(),
+                });
                 None
             }
         };
         errors.clone().into_result()?;
-        let Some(name) = name else { return Err(ServiceError::Invalid(errors)) };
+        let Some(name) = name else {
+            return Err(ServiceError::Invalid(errors));
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let fields = requesters::RequesterFields { name, business_name, email, phone, tax_code };
+        let fields = requesters::RequesterFields {
+            name,
+            business_name,
+            email,
+            phone,
+            tax_code,
+        };
         requesters::update(&mut tx, id, &fields, now).await?;
-        audit(&mut tx, now, actor, "contact.update", &format!("contact:{id}"), json!({})).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "contact.update",
+            &format!("contact:{id}"),
+            json!({}),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(requesters::get(&mut conn, id).await?)

@@ -65,12 +65,24 @@ fn conflict(code: &'static str, message: String) -> impl FnOnce(StoreError) -> S
 }
 
 impl Services {
-    async fn unit_by_code(&self, conn: &mut hqdesk_store::Connection, field: &str, code: &str, errors: &mut ValidationErrors) -> Result<Option<Unit>, ServiceError> {
-        let Some(code) = errors.check(field, parse_unit_code(code)) else { return Ok(None) };
+    async fn unit_by_code(
+        &self,
+        conn: &mut hqdesk_store::Connection,
+        field: &str,
+        code: &str,
+        errors: &mut ValidationErrors,
+    ) -> Result<Option<Unit>, ServiceError> {
+        let Some(code) = errors.check(field, parse_unit_code(code)) else {
+            return Ok(None);
+        };
         match units::by_code(conn, &code).await {
             Ok(u) => Ok(Some(u)),
             Err(StoreError::NotFound) => {
-                errors.push(hqdesk_domain::FieldError { field: field.into(), code: "unit_unknown", message: format!("there is no unit {code:?}") });
+                errors.push(hqdesk_domain::FieldError {
+                    field: field.into(),
+                    code: "unit_unknown",
+                    message: format!("there is no unit {code:?}"),
+                });
                 Ok(None)
             }
             Err(e) => Err(e.into()),
@@ -82,7 +94,12 @@ impl Services {
         let mut errors = ValidationErrors::new();
         let username = errors.check("username", parse_username(&cmd.username));
         let role = errors.check("role", Role::parse(cmd.role.trim()));
-        let display_name = match cmd.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let display_name = match cmd
+            .display_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(n) => errors.check("display_name", case::parse_name(n)),
             None => username.clone(),
         };
@@ -91,27 +108,57 @@ impl Services {
         }
         let mut conn = self.store().read().await?;
         let unit = match cmd.unit.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(code) => self.unit_by_code(&mut conn, "unit", code, &mut errors).await?,
+            Some(code) => {
+                self.unit_by_code(&mut conn, "unit", code, &mut errors)
+                    .await?
+            }
             None => None,
         };
         drop(conn);
         errors.clone().into_result()?;
-        let (Some(username), Some(role), Some(display_name)) = (username, role, display_name) else {
+        let (Some(username), Some(role), Some(display_name)) = (username, role, display_name)
+        else {
             return Err(ServiceError::Invalid(errors));
         };
         let hash = cmd.password.as_deref().map(hash_password).transpose()?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let id = users::insert(&mut tx, &NewUser { username: &username, display_name: &display_name, role, unit_id: unit.as_ref().map(|u| u.id), password_hash: hash.as_deref() }, now)
-            .await
-            .map_err(conflict("username_taken", format!("the username {username:?} is taken")))?;
-        audit(&mut tx, now, actor, "user.create", &format!("user:{username}"), json!({ "role": role.as_str(), "unit": unit.as_ref().map(|u| u.code.clone()) })).await?;
+        let id = users::insert(
+            &mut tx,
+            &NewUser {
+                username: &username,
+                display_name: &display_name,
+                role,
+                unit_id: unit.as_ref().map(|u| u.id),
+                password_hash: hash.as_deref(),
+            },
+            now,
+        )
+        .await
+        .map_err(conflict(
+            "username_taken",
+            format!("the username {username:?} is taken"),
+        ))?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "user.create",
+            &format!("user:{username}"),
+            json!({ "role": role.as_str(), "unit": unit.as_ref().map(|u| u.code.clone()) }),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(users::get(&mut conn, id).await?)
     }
 
-    pub async fn update_user(&self, actor: &Actor, username: &str, cmd: UpdateUser) -> Result<User, ServiceError> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        cmd: UpdateUser,
+    ) -> Result<User, ServiceError> {
         actor.require(Action::ManageUsers, None)?;
         let mut conn = self.store().read().await?;
         let user = users::by_username(&mut conn, &username.trim().to_ascii_lowercase()).await?;
@@ -125,7 +172,10 @@ impl Services {
             None => Some(user.role),
         };
         let unit_id = match &cmd.unit {
-            Some(Some(code)) if !code.trim().is_empty() => self.unit_by_code(&mut conn, "unit", code, &mut errors).await?.map(|u| u.id),
+            Some(Some(code)) if !code.trim().is_empty() => self
+                .unit_by_code(&mut conn, "unit", code, &mut errors)
+                .await?
+                .map(|u| u.id),
             Some(_) => None,
             None => user.unit_id,
         };
@@ -134,7 +184,9 @@ impl Services {
         }
         drop(conn);
         errors.clone().into_result()?;
-        let (Some(display_name), Some(role)) = (display_name, role) else { return Err(ServiceError::Invalid(errors)) };
+        let (Some(display_name), Some(role)) = (display_name, role) else {
+            return Err(ServiceError::Invalid(errors));
+        };
         if Some(user.id) == actor.user_id() && (role != user.role || cmd.active == Some(false)) {
             return Err(ServiceError::Conflict { code: "self_lockout", message: "you cannot change your own role or deactivate yourself; ask another administrator".into() });
         }
@@ -149,7 +201,15 @@ impl Services {
         if !active {
             hqdesk_store::tokens::revoke_all(&mut tx, user.id, now).await?;
         }
-        audit(&mut tx, now, actor, "user.update", &format!("user:{}", user.username), json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some() })).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "user.update",
+            &format!("user:{}", user.username),
+            json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some() }),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(users::get(&mut conn, user.id).await?)
@@ -169,45 +229,99 @@ impl Services {
         let level = errors.check("level", UnitLevel::parse(cmd.level.trim()));
         let mut conn = self.store().read().await?;
         let parent = match cmd.parent.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(p) => self.unit_by_code(&mut conn, "parent", p, &mut errors).await?,
+            Some(p) => {
+                self.unit_by_code(&mut conn, "parent", p, &mut errors)
+                    .await?
+            }
             None => None,
         };
         drop(conn);
         if let (Some(l), Some(p)) = (level, &parent) {
             if !l.may_be_child_of(p.level) {
-                errors.push(hqdesk_domain::FieldError { field: "level".into(), code: "unit_level_order", message: format!("a {} cannot sit under a {}", l.as_str(), p.level.as_str()) });
+                errors.push(hqdesk_domain::FieldError {
+                    field: "level".into(),
+                    code: "unit_level_order",
+                    message: format!("a {} cannot sit under a {}", l.as_str(), p.level.as_str()),
+                });
             }
         }
         errors.clone().into_result()?;
-        let (Some(code), Some(name), Some(level)) = (code, name, level) else { return Err(ServiceError::Invalid(errors)) };
+        let (Some(code), Some(name), Some(level)) = (code, name, level) else {
+            return Err(ServiceError::Invalid(errors));
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let id = units::insert(&mut tx, &code, &name, level, parent.as_ref().map(|p| p.id), now)
-            .await
-            .map_err(conflict("unit_code_taken", format!("the unit code {code:?} is taken")))?;
-        audit(&mut tx, now, actor, "unit.create", &format!("unit:{code}"), json!({ "name": name, "level": level.as_str(), "parent": parent.map(|p| p.code) })).await?;
+        let id = units::insert(
+            &mut tx,
+            &code,
+            &name,
+            level,
+            parent.as_ref().map(|p| p.id),
+            now,
+        )
+        .await
+        .map_err(conflict(
+            "unit_code_taken",
+            format!("the unit code {code:?} is taken"),
+        ))?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "unit.create",
+            &format!("unit:{code}"),
+            json!({ "name": name, "level": level.as_str(), "parent": parent.map(|p| p.code) }),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(units::get(&mut conn, id).await?)
     }
 
     /// Rename a unit or move it under another (never under itself or its own descendants).
-    pub async fn update_unit(&self, actor: &Actor, code: &str, name: Option<String>, parent: Option<Option<String>>) -> Result<Unit, ServiceError> {
+    pub async fn update_unit(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name: Option<String>,
+        parent: Option<Option<String>>,
+    ) -> Result<Unit, ServiceError> {
         actor.require(Action::ManageUnits, None)?;
         let mut conn = self.store().read().await?;
         let mut errors = ValidationErrors::new();
-        let Some(unit) = self.unit_by_code(&mut conn, "code", code, &mut errors).await? else { return Err(ServiceError::NotFound) };
+        let Some(unit) = self
+            .unit_by_code(&mut conn, "code", code, &mut errors)
+            .await?
+        else {
+            return Err(ServiceError::NotFound);
+        };
         let name = match &name {
             Some(n) => errors.check("name", case::parse_name(n)),
             None => Some(unit.name.clone()),
         };
         let parent_id = match &parent {
-            Some(Some(p)) if !p.trim().is_empty() => match self.unit_by_code(&mut conn, "parent", p, &mut errors).await? {
+            Some(Some(p)) if !p.trim().is_empty() => match self
+                .unit_by_code(&mut conn, "parent", p, &mut errors)
+                .await?
+            {
                 Some(p) => {
                     if units::ancestors(&mut conn, p.id).await?.contains(&unit.id) {
-                        errors.push(hqdesk_domain::FieldError { field: "parent".into(), code: "unit_cycle", message: "a unit cannot sit under itself or one of its own sub-units".into() });
+                        errors.push(hqdesk_domain::FieldError {
+                            field: "parent".into(),
+                            code: "unit_cycle",
+                            message: "a unit cannot sit under itself or one of its own sub-units"
+                                .into(),
+                        });
                     } else if !unit.level.may_be_child_of(p.level) {
-                        errors.push(hqdesk_domain::FieldError { field: "parent".into(), code: "unit_level_order", message: format!("a {} cannot sit under a {}", unit.level.as_str(), p.level.as_str()) });
+                        errors.push(hqdesk_domain::FieldError {
+                            field: "parent".into(),
+                            code: "unit_level_order",
+                            message: format!(
+                                "a {} cannot sit under a {}",
+                                unit.level.as_str(),
+                                p.level.as_str()
+                            ),
+                        });
                     }
                     Some(p.id)
                 }
@@ -218,11 +332,21 @@ impl Services {
         };
         drop(conn);
         errors.clone().into_result()?;
-        let Some(name) = name else { return Err(ServiceError::Invalid(errors)) };
+        let Some(name) = name else {
+            return Err(ServiceError::Invalid(errors));
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
         units::update(&mut tx, unit.id, &name, parent_id).await?;
-        audit(&mut tx, now, actor, "unit.update", &format!("unit:{}", unit.code), json!({ "name": name, "parent_id": parent_id })).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "unit.update",
+            &format!("unit:{}", unit.code),
+            json!({ "name": name, "parent_id": parent_id }),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(units::get(&mut conn, unit.id).await?)
@@ -240,22 +364,45 @@ impl Services {
         Ok(categories::list(&mut conn).await?)
     }
 
-    pub async fn add_category(&self, actor: &Actor, cmd: AddCategory) -> Result<Category, ServiceError> {
+    pub async fn add_category(
+        &self,
+        actor: &Actor,
+        cmd: AddCategory,
+    ) -> Result<Category, ServiceError> {
         actor.require(Action::ManageCategories, None)?;
         let mut errors = ValidationErrors::new();
         let code = cmd.code.trim().to_ascii_lowercase();
-        if code.is_empty() || code.len() > 64 || !code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)) {
-            errors.push(hqdesk_domain::FieldError { field: "code".into(), code: "category_code_invalid", message: "a category code has 1–64 lowercase letters, digits, '.', '_' or '-'".into() });
+        if code.is_empty()
+            || code.len() > 64
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
+            errors.push(hqdesk_domain::FieldError {
+                field: "code".into(),
+                code: "category_code_invalid",
+                message: "a category code has 1–64 lowercase letters, digits, '.', '_' or '-'"
+                    .into(),
+            });
         }
         let name_vi = errors.check("name_vi", case::parse_name(&cmd.name_vi));
         let name_en = errors.check("name_en", case::parse_name(&cmd.name_en));
         let kind = errors.check("kind", CaseKind::parse(cmd.kind.trim()));
         let mut conn = self.store().read().await?;
-        let parent = match cmd.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let parent = match cmd
+            .parent
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(p) => match categories::by_code(&mut conn, p).await {
                 Ok(c) => Some(c),
                 Err(StoreError::NotFound) => {
-                    errors.push(hqdesk_domain::FieldError { field: "parent".into(), code: "category_unknown", message: format!("there is no category {p:?}") });
+                    errors.push(hqdesk_domain::FieldError {
+                        field: "parent".into(),
+                        code: "category_unknown",
+                        message: format!("there is no category {p:?}"),
+                    });
                     None
                 }
                 Err(e) => return Err(e.into()),
@@ -265,41 +412,93 @@ impl Services {
         drop(conn);
         let branch = match cmd.branch {
             Some(b) => errors.check("branch", Branch::from_number(b)),
-            None => parent.as_ref().map(|p| p.branch).or(kind.map(CaseKind::default_branch)),
+            None => parent
+                .as_ref()
+                .map(|p| p.branch)
+                .or(kind.map(CaseKind::default_branch)),
         };
         if let (Some(k), Some(p)) = (kind, &parent) {
             if k.is_confidential() != p.kind.is_confidential() {
-                errors.push(hqdesk_domain::FieldError { field: "kind".into(), code: "category_kind_mismatch", message: "a category must be as confidential as its parent".into() });
+                errors.push(hqdesk_domain::FieldError {
+                    field: "kind".into(),
+                    code: "category_kind_mismatch",
+                    message: "a category must be as confidential as its parent".into(),
+                });
             }
         }
         errors.clone().into_result()?;
-        let (Some(name_vi), Some(name_en), Some(kind), Some(branch)) = (name_vi, name_en, kind, branch) else { return Err(ServiceError::Invalid(errors)) };
+        let (Some(name_vi), Some(name_en), Some(kind), Some(branch)) =
+            (name_vi, name_en, kind, branch)
+        else {
+            return Err(ServiceError::Invalid(errors));
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let id = categories::insert(&mut tx, &code, parent.as_ref().map(|p| p.id), &name_vi, &name_en, branch, kind, now)
-            .await
-            .map_err(conflict("category_code_taken", format!("the category code {code:?} is taken")))?;
-        audit(&mut tx, now, actor, "category.create", &format!("category:{code}"), json!({ "kind": kind.as_str(), "branch": branch.number() })).await?;
+        let id = categories::insert(
+            &mut tx,
+            &code,
+            parent.as_ref().map(|p| p.id),
+            &name_vi,
+            &name_en,
+            branch,
+            kind,
+            now,
+        )
+        .await
+        .map_err(conflict(
+            "category_code_taken",
+            format!("the category code {code:?} is taken"),
+        ))?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "category.create",
+            &format!("category:{code}"),
+            json!({ "kind": kind.as_str(), "branch": branch.number() }),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(categories::get(&mut conn, id).await?)
     }
 
-    pub async fn update_category(&self, actor: &Actor, code: &str, cmd: UpdateCategory) -> Result<Category, ServiceError> {
+    pub async fn update_category(
+        &self,
+        actor: &Actor,
+        code: &str,
+        cmd: UpdateCategory,
+    ) -> Result<Category, ServiceError> {
         actor.require(Action::ManageCategories, None)?;
         let mut conn = self.store().read().await?;
         let cat = categories::by_code(&mut conn, code.trim()).await?;
         drop(conn);
         let mut errors = ValidationErrors::new();
-        let name_vi = match &cmd.name_vi { Some(n) => errors.check("name_vi", case::parse_name(n)), None => Some(cat.name_vi.clone()) };
-        let name_en = match &cmd.name_en { Some(n) => errors.check("name_en", case::parse_name(n)), None => Some(cat.name_en.clone()) };
+        let name_vi = match &cmd.name_vi {
+            Some(n) => errors.check("name_vi", case::parse_name(n)),
+            None => Some(cat.name_vi.clone()),
+        };
+        let name_en = match &cmd.name_en {
+            Some(n) => errors.check("name_en", case::parse_name(n)),
+            None => Some(cat.name_en.clone()),
+        };
         errors.clone().into_result()?;
-        let (Some(name_vi), Some(name_en)) = (name_vi, name_en) else { return Err(ServiceError::Invalid(errors)) };
+        let (Some(name_vi), Some(name_en)) = (name_vi, name_en) else {
+            return Err(ServiceError::Invalid(errors));
+        };
         let active = cmd.active.unwrap_or(cat.active);
         let now = self.now();
         let mut tx = self.store().begin().await?;
         categories::update(&mut tx, cat.id, &name_vi, &name_en, active).await?;
-        audit(&mut tx, now, actor, "category.update", &format!("category:{}", cat.code), json!({ "name_vi": name_vi, "name_en": name_en, "active": active })).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "category.update",
+            &format!("category:{}", cat.code),
+            json!({ "name_vi": name_vi, "name_en": name_en, "active": active }),
+        )
+        .await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         Ok(categories::get(&mut conn, cat.id).await?)

@@ -47,10 +47,12 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::NotFound,
-            StoreError::Conflict(m) => ServiceError::Conflict { code: "conflict", message: m },
+            StoreError::Conflict(m) => ServiceError::Conflict {
+                code: "conflict",
+                message: m,
+            },
             StoreError::Unavailable(m) => ServiceError::Unavailable(m),
             other => ServiceError::Internal(other.to_string()),
         }
     }
 }
-

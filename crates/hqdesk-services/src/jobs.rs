@@ -41,7 +41,10 @@ impl Registry {
     /// The handlers every node runs.
     pub fn standard() -> Self {
         let mut r = Registry::default();
-        r.register(EXPIRE_IDEMPOTENCY_KEYS, Arc::new(|s, _job| Box::pin(async move { expire_idempotency_keys(s).await })));
+        r.register(
+            EXPIRE_IDEMPOTENCY_KEYS,
+            Arc::new(|s, _job| Box::pin(async move { expire_idempotency_keys(s).await })),
+        );
         r
     }
 }
@@ -53,7 +56,10 @@ const IDEMPOTENCY_KEEP_MS: i64 = 24 * 3600 * 1000;
 async fn expire_idempotency_keys(s: Services) -> Result<JobOutcome, String> {
     let now = s.now();
     let mut tx = s.store().begin().await.map_err(|e| e.to_string())?;
-    let n = hqdesk_store::idempotency::expire(&mut tx, Timestamp(now.millis() - IDEMPOTENCY_KEEP_MS)).await.map_err(|e| e.to_string())?;
+    let n =
+        hqdesk_store::idempotency::expire(&mut tx, Timestamp(now.millis() - IDEMPOTENCY_KEEP_MS))
+            .await
+            .map_err(|e| e.to_string())?;
     Store::commit(tx).await.map_err(|e| e.to_string())?;
     tracing::debug!(expired = n, "idempotency keys expired");
     Ok(JobOutcome::RunAgainAt(now.plus_minutes(60)))
@@ -70,13 +76,28 @@ impl Services {
     pub async fn schedule_periodic_jobs(&self) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        jobs::enqueue(&mut tx, &NewJob { kind: EXPIRE_IDEMPOTENCY_KEYS, payload: "{}".into(), dedup_key: Some(EXPIRE_IDEMPOTENCY_KEYS.into()), run_at: now, max_attempts: 1_000_000 }, now).await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind: EXPIRE_IDEMPOTENCY_KEYS,
+                payload: "{}".into(),
+                dedup_key: Some(EXPIRE_IDEMPOTENCY_KEYS.into()),
+                run_at: now,
+                max_attempts: 1_000_000,
+            },
+            now,
+        )
+        .await?;
         Store::commit(tx).await?;
         Ok(())
     }
 
     /// Claim and run one due job. Returns whether there was one.
-    pub async fn run_one_job(&self, registry: &Registry, worker: &str) -> Result<bool, ServiceError> {
+    pub async fn run_one_job(
+        &self,
+        registry: &Registry,
+        worker: &str,
+    ) -> Result<bool, ServiceError> {
         let kinds = registry.kinds();
         let now = self.now();
         let job = {
@@ -86,7 +107,9 @@ impl Services {
             job
         };
         let Some(job) = job else { return Ok(false) };
-        let Some(handler) = registry.handlers.get(job.kind.as_str()).cloned() else { return Ok(true) };
+        let Some(handler) = registry.handlers.get(job.kind.as_str()).cloned() else {
+            return Ok(true);
+        };
         let (id, attempts, max) = (job.id, job.attempts, job.max_attempts);
         let kind = job.kind.clone();
         let result = handler(self.clone(), job).await;
@@ -106,7 +129,12 @@ impl Services {
     }
 
     /// Run jobs until `shutdown` resolves, polling when idle.
-    pub async fn run_jobs(&self, registry: Registry, worker: String, shutdown: impl Future<Output = ()>) {
+    pub async fn run_jobs(
+        &self,
+        registry: Registry,
+        worker: String,
+        shutdown: impl Future<Output = ()>,
+    ) {
         tokio::pin!(shutdown);
         loop {
             let idle = match self.run_one_job(&registry, &worker).await {

@@ -69,7 +69,11 @@ impl From<Raw> for AuditEntry {
 }
 
 /// Entries with `seq > after`, in order, at most `limit`.
-pub async fn page(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+pub async fn page(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
     let rows: Vec<Raw> = sqlx::query_as(
         "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
@@ -81,7 +85,11 @@ pub async fn page(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Ve
 }
 
 /// Entries about one object, newest first.
-pub async fn for_object(conn: &mut AnyConnection, object: &str, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+pub async fn for_object(
+    conn: &mut AnyConnection,
+    object: &str,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
     let rows: Vec<Raw> = sqlx::query_as(
         "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log WHERE object = $1 ORDER BY seq DESC LIMIT $2",
     )
@@ -115,5 +123,8 @@ pub async fn verify(conn: &mut AnyConnection) -> Result<Verification, StoreError
             head.clone_from(&e.hash);
         }
     }
-    Ok(Verification::Intact { entries: v.checked, head })
+    Ok(Verification::Intact {
+        entries: v.checked,
+        head,
+    })
 }

@@ -137,7 +137,11 @@ pub struct NewCase {
     pub resolution_due_at: Option<Timestamp>,
 }
 
-pub async fn insert(conn: &mut AnyConnection, c: &NewCase, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    c: &NewCase,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
          subject, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
@@ -164,7 +168,10 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewCase, now: Timestamp) -> Re
     Ok(id)
 }
 
-pub async fn by_number(conn: &mut AnyConnection, number: &CaseNumber) -> Result<CaseRecord, StoreError> {
+pub async fn by_number(
+    conn: &mut AnyConnection,
+    number: &CaseNumber,
+) -> Result<CaseRecord, StoreError> {
     let r: Raw = sqlx::query_as(&format!("{SELECT} WHERE c.number = $1"))
         .bind(number.as_str())
         .fetch_one(conn)
@@ -199,7 +206,12 @@ pub struct CaseChanges {
     pub closed_at: Option<Timestamp>,
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, ch: &CaseChanges, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    ch: &CaseChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut sets: Vec<String> = Vec::new();
     let mut args = AnyArguments::default();
     let push = |col: &str, sets: &mut Vec<String>| {
@@ -208,7 +220,8 @@ pub async fn update(conn: &mut AnyConnection, id: i64, ch: &CaseChanges, now: Ti
     macro_rules! set {
         ($col:literal, $val:expr) => {{
             push($col, &mut sets);
-            args.add($val).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            args.add($val)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }};
     }
     if let Some(v) = &ch.subject {
@@ -255,21 +268,35 @@ pub async fn update(conn: &mut AnyConnection, id: i64, ch: &CaseChanges, now: Ti
         set!("closed_at", v.millis());
     }
     set!("updated_at", now.millis());
-    let sql = format!("UPDATE cases SET {} WHERE id = ${}", sets.join(", "), sets.len() + 1);
-    args.add(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let n = sqlx::query_with(&sql, args).execute(conn).await?.rows_affected();
+    let sql = format!(
+        "UPDATE cases SET {} WHERE id = ${}",
+        sets.join(", "),
+        sets.len() + 1
+    );
+    args.add(id)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let n = sqlx::query_with(&sql, args)
+        .execute(conn)
+        .await?
+        .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
-pub async fn bump_message_count(conn: &mut AnyConnection, id: i64, now: Timestamp) -> Result<(), StoreError> {
-    sqlx::query("UPDATE cases SET message_count = message_count + 1, updated_at = $1 WHERE id = $2")
-        .bind(now.millis())
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn bump_message_count(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE cases SET message_count = message_count + 1, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now.millis())
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -283,7 +310,11 @@ pub struct ConfidentialReporter {
     pub tax_code: Option<String>,
 }
 
-pub async fn insert_confidential_reporter(conn: &mut AnyConnection, case_id: i64, r: &ConfidentialReporter) -> Result<(), StoreError> {
+pub async fn insert_confidential_reporter(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    r: &ConfidentialReporter,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO confidential_reporters (case_id, anonymous, name, email, phone, tax_code) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -298,20 +329,25 @@ pub async fn insert_confidential_reporter(conn: &mut AnyConnection, case_id: i64
     Ok(())
 }
 
-pub async fn confidential_reporter(conn: &mut AnyConnection, case_id: i64) -> Result<Option<ConfidentialReporter>, StoreError> {
+pub async fn confidential_reporter(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<ConfidentialReporter>, StoreError> {
     let row: Option<(i64, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT anonymous, name, email, phone, tax_code FROM confidential_reporters WHERE case_id = $1",
     )
     .bind(case_id)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(anonymous, name, email, phone, tax_code)| ConfidentialReporter {
-        anonymous: anonymous != 0,
-        name,
-        email,
-        phone,
-        tax_code,
-    }))
+    Ok(row.map(
+        |(anonymous, name, email, phone, tax_code)| ConfidentialReporter {
+            anonymous: anonymous != 0,
+            name,
+            email,
+            phone,
+            tax_code,
+        },
+    ))
 }
 
 /// How a list is ordered. Every order ends with the id so that keyset pagination is exact.
@@ -374,13 +410,19 @@ struct Where {
 
 impl Where {
     fn new() -> Self {
-        Self { clauses: vec![], args: AnyArguments::default(), n: 0 }
+        Self {
+            clauses: vec![],
+            args: AnyArguments::default(),
+            n: 0,
+        }
     }
     fn bind<T>(&mut self, v: T) -> Result<String, StoreError>
     where
         T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
     {
-        self.args.add(v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.args
+            .add(v)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.n += 1;
         Ok(format!("${}", self.n))
     }
@@ -399,21 +441,37 @@ fn build_where(engine: Engine, f: &CaseFilter) -> Result<Where, StoreError> {
             } else {
                 format!(
                     " OR c.unit_id IN ({})",
-                    units.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                    units
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
-            w.clauses.push(format!("c.confidential = 0 AND (c.assignee_id = {p}{in_units})"));
+            w.clauses.push(format!(
+                "c.confidential = 0 AND (c.assignee_id = {p}{in_units})"
+            ));
         }
     }
     if !f.kinds.is_empty() {
-        let list = f.kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ");
+        let list = f
+            .kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
         w.clauses.push(format!("c.kind IN ({list})"));
     }
     if let Some(b) = f.branch {
         w.clauses.push(format!("c.branch = {}", b.number()));
     }
     if !f.statuses.is_empty() {
-        let list = f.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+        let list = f
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
         w.clauses.push(format!("c.status IN ({list})"));
     }
     if let Some(ch) = f.channel {
@@ -466,24 +524,39 @@ pub async fn list(
     let (key_sql, dir, cmp) = match order {
         CaseOrder::CreatedDesc => ("c.created_at", "DESC", "<"),
         CaseOrder::UpdatedDesc => ("c.updated_at", "DESC", "<"),
-        CaseOrder::DueAsc => ("COALESCE(c.resolution_due_at, 9223372036854775807)", "ASC", ">"),
+        CaseOrder::DueAsc => (
+            "COALESCE(c.resolution_due_at, 9223372036854775807)",
+            "ASC",
+            ">",
+        ),
     };
     if let Some(cur) = after {
         let k = w.bind(cur.key)?;
         let i = w.bind(cur.id)?;
-        w.clauses.push(format!("({key_sql} {cmp} {k} OR ({key_sql} = {k} AND c.id {cmp} {i}))"));
+        w.clauses.push(format!(
+            "({key_sql} {cmp} {k} OR ({key_sql} = {k} AND c.id {cmp} {i}))"
+        ));
     }
     let lim = w.bind(limit + 1)?;
-    let sql = format!("{SELECT}{} ORDER BY {key_sql} {dir}, c.id {dir} LIMIT {lim}", where_sql(&w));
+    let sql = format!(
+        "{SELECT}{} ORDER BY {key_sql} {dir}, c.id {dir} LIMIT {lim}",
+        where_sql(&w)
+    );
     let rows: Vec<Raw> = sqlx::query_as_with(&sql, w.args).fetch_all(conn).await?;
-    let mut items = rows.into_iter().map(CaseRecord::try_from).collect::<Result<Vec<_>, _>>()?;
+    let mut items = rows
+        .into_iter()
+        .map(CaseRecord::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
     let next = if items.len() as i64 > limit {
         items.truncate(usize::try_from(limit).unwrap_or(0));
         items.last().map(|c| Cursor {
             key: match order {
                 CaseOrder::CreatedDesc => c.created_at.millis(),
                 CaseOrder::UpdatedDesc => c.updated_at.millis(),
-                CaseOrder::DueAsc => c.resolution_due_at.map(Timestamp::millis).unwrap_or(i64::MAX),
+                CaseOrder::DueAsc => c
+                    .resolution_due_at
+                    .map(Timestamp::millis)
+                    .unwrap_or(i64::MAX),
             },
             id: c.id,
         })
@@ -498,5 +571,7 @@ pub async fn count(conn: &mut AnyConnection, f: &CaseFilter) -> Result<i64, Stor
     let engine = Engine::of(conn);
     let w = build_where(engine, f)?;
     let sql = format!("SELECT COUNT(*) FROM cases c{}", where_sql(&w));
-    Ok(sqlx::query_scalar_with(&sql, w.args).fetch_one(conn).await?)
+    Ok(sqlx::query_scalar_with(&sql, w.args)
+        .fetch_one(conn)
+        .await?)
 }

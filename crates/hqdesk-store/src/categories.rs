@@ -60,7 +60,10 @@ pub async fn seed_defaults(conn: &mut AnyConnection, now: Timestamp) -> Result<u
             Some(p) => Some(by_code(conn, p).await?.id),
             None => None,
         };
-        insert(conn, c.code, parent_id, c.name_vi, c.name_en, c.branch, c.kind, now).await?;
+        insert(
+            conn, c.code, parent_id, c.name_vi, c.name_en, c.branch, c.kind, now,
+        )
+        .await?;
     }
     Ok(DEFAULT_CATEGORIES.len())
 }
@@ -99,14 +102,15 @@ pub async fn update(
     name_en: &str,
     active: bool,
 ) -> Result<(), StoreError> {
-    let n = sqlx::query("UPDATE categories SET name_vi = $1, name_en = $2, active = $3 WHERE id = $4")
-        .bind(name_vi)
-        .bind(name_en)
-        .bind(i64::from(active))
-        .bind(id)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let n =
+        sqlx::query("UPDATE categories SET name_vi = $1, name_en = $2, active = $3 WHERE id = $4")
+            .bind(name_vi)
+            .bind(name_en)
+            .bind(i64::from(active))
+            .bind(id)
+            .execute(conn)
+            .await?
+            .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound);
     }

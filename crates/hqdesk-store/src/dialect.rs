@@ -101,7 +101,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://hq:s3cret@db/hq"), "postgres://hq:***@db/hq");
+        assert_eq!(
+            redact("postgres://hq:s3cret@db/hq"),
+            "postgres://hq:***@db/hq"
+        );
         assert_eq!(redact("sqlite://hqdesk.db"), "sqlite://hqdesk.db");
     }
 }

@@ -13,14 +13,22 @@ pub struct Recorded {
     pub resource: String,
 }
 
-pub async fn find(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<Option<Recorded>, StoreError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT fingerprint, resource FROM idempotency_keys WHERE scope = $1 AND key = $2")
-            .bind(scope)
-            .bind(key)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|(fingerprint, resource)| Recorded { fingerprint, resource }))
+pub async fn find(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+) -> Result<Option<Recorded>, StoreError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT fingerprint, resource FROM idempotency_keys WHERE scope = $1 AND key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(fingerprint, resource)| Recorded {
+        fingerprint,
+        resource,
+    }))
 }
 
 /// Record the key. A concurrent request that recorded it first makes this fail with
@@ -48,9 +56,11 @@ pub async fn record(
 
 /// Forget keys older than `before` (keys are kept 24 hours; see the API documentation).
 pub async fn expire(conn: &mut AnyConnection, before: Timestamp) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-        .bind(before.millis())
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before.millis())
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -28,7 +28,11 @@ pub struct NewJob<'a> {
 
 /// Enqueue, normally inside the transaction of the change that causes the job. Returns the new
 /// job's id, or `None` when a job with the same dedup key already exists.
-pub async fn enqueue(conn: &mut AnyConnection, j: &NewJob<'_>, now: Timestamp) -> Result<Option<i64>, StoreError> {
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    j: &NewJob<'_>,
+    now: Timestamp,
+) -> Result<Option<i64>, StoreError> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, dedup_key, run_at, attempts, max_attempts, created_at) \
          VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
@@ -80,7 +84,12 @@ pub async fn claim(
 }
 
 /// The job is done for good.
-pub async fn complete(conn: &mut AnyConnection, id: i64, outcome: &str, now: Timestamp) -> Result<(), StoreError> {
+pub async fn complete(
+    conn: &mut AnyConnection,
+    id: i64,
+    outcome: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE jobs SET finished_at = $1, outcome = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $3")
         .bind(now.millis())
         .bind(outcome)
@@ -91,7 +100,11 @@ pub async fn complete(conn: &mut AnyConnection, id: i64, outcome: &str, now: Tim
 }
 
 /// A periodic job ran: schedule its next run on the same row.
-pub async fn reschedule(conn: &mut AnyConnection, id: i64, next_run: Timestamp) -> Result<(), StoreError> {
+pub async fn reschedule(
+    conn: &mut AnyConnection,
+    id: i64,
+    next_run: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE jobs SET run_at = $1, attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $2")
         .bind(next_run.millis())
         .bind(id)
@@ -132,7 +145,9 @@ pub async fn fail(
 
 /// Unfinished jobs per kind (for metrics and tests).
 pub async fn pending_by_kind(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, StoreError> {
-    Ok(sqlx::query_as("SELECT kind, COUNT(*) FROM jobs WHERE finished_at IS NULL GROUP BY kind ORDER BY kind")
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT kind, COUNT(*) FROM jobs WHERE finished_at IS NULL GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(conn)
+    .await?)
 }

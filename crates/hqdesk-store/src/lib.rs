@@ -26,9 +26,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
 
 pub use dialect::Engine;
+pub use error::StoreError;
 /// A connection of either engine; store functions take `&mut Connection`.
 pub use sqlx::AnyConnection as Connection;
-pub use error::StoreError;
 
 /// A connection taken from a pool, for reads.
 pub type Conn = PoolConnection<Any>;
@@ -99,7 +99,11 @@ impl Store {
                 let write = pool(1).connect_with(connect.clone()).await?;
                 // The first connection switches the file to WAL; readers open after that.
                 let read = pool(opts.max_connections).connect_with(connect).await?;
-                Store { engine, write, read }
+                Store {
+                    engine,
+                    write,
+                    read,
+                }
             }
             Engine::Postgres => {
                 let p = pool(opts.max_connections).connect_with(connect).await?;

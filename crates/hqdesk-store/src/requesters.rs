@@ -71,8 +71,15 @@ impl RequesterFields {
 }
 
 /// The requester known by one of these identifiers, strongest first: tax code, e-mail, phone.
-pub async fn find_match(conn: &mut AnyConnection, f: &RequesterFields) -> Result<Option<Requester>, StoreError> {
-    for (col, val) in [("tax_code", &f.tax_code), ("email", &f.email), ("phone", &f.phone)] {
+pub async fn find_match(
+    conn: &mut AnyConnection,
+    f: &RequesterFields,
+) -> Result<Option<Requester>, StoreError> {
+    for (col, val) in [
+        ("tax_code", &f.tax_code),
+        ("email", &f.email),
+        ("phone", &f.phone),
+    ] {
         if let Some(v) = val {
             let r: Option<Raw> = sqlx::query_as(&format!(
                 "SELECT {COLS} FROM requesters WHERE {col} = $1 ORDER BY id LIMIT 1"
@@ -88,7 +95,11 @@ pub async fn find_match(conn: &mut AnyConnection, f: &RequesterFields) -> Result
     Ok(None)
 }
 
-pub async fn insert(conn: &mut AnyConnection, f: &RequesterFields, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    f: &RequesterFields,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO requesters (kind, name, business_name, email, phone, tax_code, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -106,17 +117,34 @@ pub async fn insert(conn: &mut AnyConnection, f: &RequesterFields, now: Timestam
 }
 
 /// Fill identifiers the directory did not know yet; never overwrite a known one silently.
-pub async fn complete(conn: &mut AnyConnection, r: &Requester, f: &RequesterFields, now: Timestamp) -> Result<(), StoreError> {
+pub async fn complete(
+    conn: &mut AnyConnection,
+    r: &Requester,
+    f: &RequesterFields,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let email = r.email.clone().or_else(|| f.email.clone());
     let phone = r.phone.clone().or_else(|| f.phone.clone());
     let tax_code = r.tax_code.clone().or_else(|| f.tax_code.clone());
     let business_name = r.business_name.clone().or_else(|| f.business_name.clone());
-    if (email.as_ref(), phone.as_ref(), tax_code.as_ref(), business_name.as_ref())
-        == (r.email.as_ref(), r.phone.as_ref(), r.tax_code.as_ref(), r.business_name.as_ref())
-    {
+    if (
+        email.as_ref(),
+        phone.as_ref(),
+        tax_code.as_ref(),
+        business_name.as_ref(),
+    ) == (
+        r.email.as_ref(),
+        r.phone.as_ref(),
+        r.tax_code.as_ref(),
+        r.business_name.as_ref(),
+    ) {
         return Ok(());
     }
-    let kind = if tax_code.is_some() || business_name.is_some() { "business" } else { "person" };
+    let kind = if tax_code.is_some() || business_name.is_some() {
+        "business"
+    } else {
+        "person"
+    };
     sqlx::query(
         "UPDATE requesters SET email = $1, phone = $2, tax_code = $3, business_name = $4, kind = $5, updated_at = $6 WHERE id = $7",
     )
@@ -132,7 +160,12 @@ pub async fn complete(conn: &mut AnyConnection, r: &Requester, f: &RequesterFiel
     Ok(())
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, f: &RequesterFields, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    f: &RequesterFields,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let n = sqlx::query(
         "UPDATE requesters SET kind = $1, name = $2, business_name = $3, email = $4, phone = $5, tax_code = $6, updated_at = $7 WHERE id = $8",
     )

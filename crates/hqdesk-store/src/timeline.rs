@@ -46,7 +46,11 @@ impl TryFrom<Raw> for Entry {
             author_user_id: r.author_user_id,
             author_username: r.author_username,
             body: r.body,
-            delivery_state: r.delivery_state.as_deref().map(DeliveryState::parse).transpose()?,
+            delivery_state: r
+                .delivery_state
+                .as_deref()
+                .map(DeliveryState::parse)
+                .transpose()?,
             meta: r.meta,
             created_at: Timestamp(r.created_at),
         })
@@ -68,7 +72,11 @@ pub struct NewEntry<'a> {
     pub meta: Option<String>,
 }
 
-pub async fn insert(conn: &mut AnyConnection, e: &NewEntry<'_>, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    e: &NewEntry<'_>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO timeline_entries (case_id, kind, channel, author_user_id, body, delivery_state, meta, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -107,7 +115,11 @@ pub async fn list(
     } else {
         format!(
             " AND e.kind IN ({})",
-            kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ")
+            kinds
+                .iter()
+                .map(|k| format!("'{}'", k.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     let rows: Vec<Raw> = sqlx::query_as(&format!(
@@ -121,7 +133,11 @@ pub async fn list(
     rows.into_iter().map(Entry::try_from).collect()
 }
 
-pub async fn set_delivery_state(conn: &mut AnyConnection, id: i64, state: DeliveryState) -> Result<(), StoreError> {
+pub async fn set_delivery_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: DeliveryState,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE timeline_entries SET delivery_state = $1 WHERE id = $2")
         .bind(state.as_str())
         .bind(id)

@@ -24,7 +24,10 @@ pub async fn insert(
 }
 
 /// The active user holding this token, if the token is valid and not revoked.
-pub async fn user_for(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<i64>, StoreError> {
+pub async fn user_for(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
@@ -34,11 +37,17 @@ pub async fn user_for(conn: &mut AnyConnection, token_hash: &str) -> Result<Opti
     .await?)
 }
 
-pub async fn revoke_all(conn: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<u64, StoreError> {
-    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-        .bind(now.millis())
-        .bind(user_id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+pub async fn revoke_all(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }

@@ -54,7 +54,11 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    u: &NewUser<'_>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, role, unit_id, password_hash, locale, active, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'vi', 1, $6) RETURNING id",
@@ -78,22 +82,28 @@ pub async fn update(
     unit_id: Option<i64>,
     active: bool,
 ) -> Result<(), StoreError> {
-    let n = sqlx::query("UPDATE users SET display_name = $1, role = $2, unit_id = $3, active = $4 WHERE id = $5")
-        .bind(display_name)
-        .bind(role.as_str())
-        .bind(unit_id)
-        .bind(i64::from(active))
-        .bind(id)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE users SET display_name = $1, role = $2, unit_id = $3, active = $4 WHERE id = $5",
+    )
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(unit_id)
+    .bind(i64::from(active))
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
-pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str) -> Result<(), StoreError> {
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    id: i64,
+    hash: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(id)
@@ -118,11 +128,16 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Use
     r.try_into()
 }
 
-pub async fn password_hash(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(conn)
-        .await?)
+pub async fn password_hash(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {

@@ -25,46 +25,88 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json_required", "send the body as JSON with Content-Type: application/json"));
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "json_required",
+                "send the body as JSON with Content-Type: application/json",
+            ));
         }
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body could not be read: {e}"))
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body could not be read: {e}"),
+            )
         })?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             if inner.is_syntax() || inner.is_eof() {
-                Problem::new(StatusCode::BAD_REQUEST, "json_malformed", format!("the body is not valid JSON: {inner}"))
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "json_malformed",
+                    format!("the body is not valid JSON: {inner}"),
+                )
             } else {
                 let msg = inner.to_string();
-                let code = if msg.starts_with("unknown field") { "unknown_field" } else if msg.starts_with("missing field") { "missing_field" } else { "wrong_type" };
+                let code = if msg.starts_with("unknown field") {
+                    "unknown_field"
+                } else if msg.starts_with("missing field") {
+                    "missing_field"
+                } else {
+                    "wrong_type"
+                };
                 // serde reports an unknown field at the object that holds it; name the field itself.
                 let field = match (code, msg.split('`').nth(1)) {
-                    ("unknown_field" | "missing_field", Some(name)) if path == "." => name.to_string(),
+                    ("unknown_field" | "missing_field", Some(name)) if path == "." => {
+                        name.to_string()
+                    }
                     ("unknown_field" | "missing_field", Some(name)) => format!("{path}.{name}"),
                     _ => path,
                 };
                 let message = msg.split(" at line").next().unwrap_or(&msg).to_string();
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "the body does not match the expected fields")
-                    .with_errors(vec![ProblemField { field, code: code.to_string(), message }])
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "the body does not match the expected fields",
+                )
+                .with_errors(vec![ProblemField {
+                    field,
+                    code: code.to_string(),
+                    message,
+                }])
             }
         })?;
-        de.end().map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "json_malformed", format!("the body is not valid JSON: {e}")))?;
+        de.end().map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "json_malformed",
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
         let mut h = Sha256::new();
         h.update(method.as_bytes());
         h.update(b" ");
         h.update(path.as_bytes());
         h.update(b"\n");
         h.update(&bytes);
-        Ok(JsonBody { value, fingerprint: hex::encode(h.finalize()) })
+        Ok(JsonBody {
+            value,
+            fingerprint: hex::encode(h.finalize()),
+        })
     }
 }
 
@@ -75,10 +117,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKeyHeader {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let Some(v) = parts.headers.get("idempotency-key") else { return Ok(IdemKeyHeader(None)) };
+        let Some(v) = parts.headers.get("idempotency-key") else {
+            return Ok(IdemKeyHeader(None));
+        };
         let s = v.to_str().unwrap_or("").trim().trim_matches('"');
         if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| (0x21..0x7f).contains(&b)) {
-            return Err(Problem::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", "Idempotency-Key must be 1–255 visible ASCII characters"));
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "idempotency_key_invalid",
+                "Idempotency-Key must be 1–255 visible ASCII characters",
+            ));
         }
         Ok(IdemKeyHeader(Some(s.to_string())))
     }
@@ -86,6 +134,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKeyHeader {
 
 impl IdemKeyHeader {
     pub fn with(self, fingerprint: &str) -> Option<IdempotencyKey> {
-        self.0.map(|key| IdempotencyKey { key, fingerprint: fingerprint.to_string() })
+        self.0.map(|key| IdempotencyKey {
+            key,
+            fingerprint: fingerprint.to_string(),
+        })
     }
 }

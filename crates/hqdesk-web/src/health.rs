@@ -23,10 +23,24 @@ pub struct Health {
 pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
     let engine = s.services.store().engine().name();
     match s.services.store().ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "ok", engine })),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database: "ok",
+                engine,
+            }),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "degraded", database: "unreachable", engine }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "degraded",
+                    database: "unreachable",
+                    engine,
+                }),
+            )
         }
     }
 }
@@ -47,5 +61,9 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
 
 pub async fn metrics() -> (StatusCode, [(&'static str, &'static str); 1], String) {
     let body = prometheus().map(|h| h.render()).unwrap_or_default();
-    (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], body)
+    (
+        StatusCode::OK,
+        [("content-type", "text/plain; version=0.0.4")],
+        body,
+    )
 }

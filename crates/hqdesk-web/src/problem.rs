@@ -38,7 +38,11 @@ pub struct ProblemField {
 
 impl From<&FieldError> for ProblemField {
     fn from(e: &FieldError) -> Self {
-        ProblemField { field: e.field.clone(), code: e.code.to_string(), message: e.message.clone() }
+        ProblemField {
+            field: e.field.clone(),
+            code: e.code.to_string(),
+            message: e.message.clone(),
+        }
     }
 }
 
@@ -58,10 +62,18 @@ impl Problem {
         self
     }
     pub fn not_found() -> Self {
-        Problem::new(StatusCode::NOT_FOUND, "not_found", "there is nothing here, or you may not see it")
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "there is nothing here, or you may not see it",
+        )
     }
     pub fn unauthenticated() -> Self {
-        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid API token: Authorization: Bearer hqd_…")
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "send a valid API token: Authorization: Bearer hqd_…",
+        )
     }
 }
 
@@ -74,20 +86,34 @@ impl From<ServiceError> for Problem {
                 Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation_failed",
-                    if n == 1 { "one field is invalid".to_string() } else { format!("{n} fields are invalid") },
+                    if n == 1 {
+                        "one field is invalid".to_string()
+                    } else {
+                        format!("{n} fields are invalid")
+                    },
                 )
                 .with_errors(v.0.iter().map(ProblemField::from).collect())
             }
             ServiceError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, "forbidden", m),
-            ServiceError::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Conflict { code, message } => {
+                Problem::new(StatusCode::CONFLICT, code, message)
+            }
             ServiceError::Unauthenticated => Problem::unauthenticated(),
             ServiceError::Unavailable(m) => {
                 tracing::warn!(error = %m, "database unavailable");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is not answering; retry in a moment")
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is not answering; retry in a moment",
+                )
             }
             ServiceError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side; it has been logged",
+                )
             }
         }
     }
@@ -98,9 +124,15 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut resp = (status, body).into_response();
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"hqdesk\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"hqdesk\""),
+            );
         }
         resp
     }

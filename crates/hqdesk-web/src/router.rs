@@ -45,28 +45,47 @@ pub fn router(services: Services) -> Router {
         .routes(routes!(directory::update_user))
         .routes(routes!(directory::list_units, directory::create_unit))
         .routes(routes!(directory::update_unit))
-        .routes(routes!(directory::list_categories, directory::create_category))
+        .routes(routes!(
+            directory::list_categories,
+            directory::create_category
+        ))
         .routes(routes!(directory::update_category))
         // Health
         .routes(routes!(health::healthz))
         .split_for_parts();
     let openapi = Arc::new(openapi);
-    api.route("/api/v1/openapi.json", get(move || { let doc = openapi.clone(); async move { Json((*doc).clone()) } }))
-        .route("/metrics", get(health::metrics))
-        .fallback(|| async { Problem::not_found() })
-        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this address does not accept that method") })
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(record_metrics))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = openapi.clone();
+            async move { Json((*doc).clone()) }
+        }),
+    )
+    .route("/metrics", get(health::metrics))
+    .fallback(|| async { Problem::not_found() })
+    .method_not_allowed_fallback(|| async {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this address does not accept that method",
+        )
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(middleware::from_fn(record_metrics))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(TraceLayer::new_for_http())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .with_state(state)
 }
 
 /// Count requests and their latency per route and status, for `/metrics`.
 async fn record_metrics(req: Request, next: Next) -> Response {
     let _ = health::prometheus();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let start = Instant::now();
     let resp = next.run(req).await;
@@ -75,4 +94,3 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     metrics::histogram!("hqdesk_http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
     resp
 }
-

@@ -21,8 +21,11 @@ pub struct FileConfig {
 
 impl FileConfig {
     pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
-        let Some(path) = path else { return Ok(FileConfig::default()) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
     }
 }
@@ -36,16 +39,27 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(file: &FileConfig, listen: Option<String>, database_url: Option<String>, log_format: Option<String>) -> anyhow::Result<Settings> {
-        let log_format = log_format.or_else(|| file.log_format.clone()).unwrap_or_else(|| "text".into());
+    pub fn resolve(
+        file: &FileConfig,
+        listen: Option<String>,
+        database_url: Option<String>,
+        log_format: Option<String>,
+    ) -> anyhow::Result<Settings> {
+        let log_format = log_format
+            .or_else(|| file.log_format.clone())
+            .unwrap_or_else(|| "text".into());
         let log_json = match log_format.as_str() {
             "json" => true,
             "text" => false,
             other => anyhow::bail!("log format must be text or json, not {other:?}"),
         };
         Ok(Settings {
-            listen: listen.or_else(|| file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.into()),
-            database_url: database_url.or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            listen: listen
+                .or_else(|| file.listen.clone())
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url: database_url
+                .or_else(|| file.database_url.clone())
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             log_json,
         })
     }

@@ -16,7 +16,10 @@ pub const DEMO_CASES: usize = 300;
 
 /// Load the demo unless the database already has users.
 pub async fn load_if_empty(services: &Services) -> anyhow::Result<()> {
-    let existing = services.list_users(&Actor::Cli).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let existing = services
+        .list_users(&Actor::Cli)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !existing.is_empty() {
         eprintln!("hqdesk: the database already has users; demo data not loaded");
         return Ok(());
@@ -29,7 +32,15 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
     let err = |e: hqdesk_services::ServiceError| anyhow::anyhow!("{e}");
     for u in demo_data::units() {
         services
-            .add_unit(&Actor::Cli, AddUnit { code: u.code.into(), name: u.name.into(), level: u.level.into(), parent: u.parent.map(String::from) })
+            .add_unit(
+                &Actor::Cli,
+                AddUnit {
+                    code: u.code.into(),
+                    name: u.name.into(),
+                    level: u.level.into(),
+                    parent: u.parent.map(String::from),
+                },
+            )
             .await
             .map_err(err)
             .with_context(|| format!("demo unit {}", u.code))?;
@@ -37,25 +48,61 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
     println!("Demo users (username / role / password):");
     let mut staff = std::collections::HashMap::new();
     for u in demo_data::users() {
-        let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
+        let password: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(16)
+            .map(char::from)
+            .collect();
         let user = services
-            .add_user(&Actor::Cli, AddUser { username: u.username.into(), display_name: Some(u.display_name.into()), role: u.role.into(), unit: u.unit.map(String::from), password: Some(password.clone()) })
+            .add_user(
+                &Actor::Cli,
+                AddUser {
+                    username: u.username.into(),
+                    display_name: Some(u.display_name.into()),
+                    role: u.role.into(),
+                    unit: u.unit.map(String::from),
+                    password: Some(password.clone()),
+                },
+            )
             .await
             .map_err(err)
             .with_context(|| format!("demo user {}", u.username))?;
-        println!("  {:<18} {:<13} {}", user.username, user.role.as_str(), password);
-        staff.insert(u.username, services.actor_for_user(user.id).await.map_err(err)?);
+        println!(
+            "  {:<18} {:<13} {}",
+            user.username,
+            user.role.as_str(),
+            password
+        );
+        staff.insert(
+            u.username,
+            services.actor_for_user(user.id).await.map_err(err)?,
+        );
     }
-    let hotline = staff.values().find(|a| a.role() == Some(hqdesk_domain::user::Role::Hotline)).cloned().unwrap_or(Actor::System("demo"));
+    let hotline = staff
+        .values()
+        .find(|a| a.role() == Some(hqdesk_domain::user::Role::Hotline))
+        .cloned()
+        .unwrap_or(Actor::System("demo"));
 
     // Spread the cases over the last 30 days, oldest first, on a clock of their own.
     let now = services.now();
-    let clock = Arc::new(ManualClock::at(Timestamp(now.millis() - 30 * 24 * 3600 * 1000)));
+    let clock = Arc::new(ManualClock::at(Timestamp(
+        now.millis() - 30 * 24 * 3600 * 1000,
+    )));
     let past = Services::new(services.store().clone(), clock.clone());
     let step_ms = (30 * 24 * 3600 * 1000) / i64::try_from(case_count.max(1)).unwrap_or(1);
-    for (i, c) in demo_data::cases(case_count, 20261123).into_iter().enumerate() {
-        clock.set(Timestamp(now.millis() - 30 * 24 * 3600 * 1000 + step_ms * i64::try_from(i).unwrap_or(0)));
-        let opener = if c.channel == "phone" || c.channel == "staff" { hotline.clone() } else { Actor::System("demo") };
+    for (i, c) in demo_data::cases(case_count, 20261123)
+        .into_iter()
+        .enumerate()
+    {
+        clock.set(Timestamp(
+            now.millis() - 30 * 24 * 3600 * 1000 + step_ms * i64::try_from(i).unwrap_or(0),
+        ));
+        let opener = if c.channel == "phone" || c.channel == "staff" {
+            hotline.clone()
+        } else {
+            Actor::System("demo")
+        };
         let open = OpenCase {
             kind: c.kind.into(),
             branch: Some(i64::from(c.branch)),
@@ -64,21 +111,58 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
             body: Some(c.body.clone()),
             category: Some(c.category.into()),
             priority: Some(c.priority.into()),
-            requester: c.requester.map(|r| RequesterInput { name: Some(r.name), business_name: r.business_name, email: r.email, phone: r.phone, tax_code: r.tax_code }),
+            requester: c.requester.map(|r| RequesterInput {
+                name: Some(r.name),
+                business_name: r.business_name,
+                email: r.email,
+                phone: r.phone,
+                tax_code: r.tax_code,
+            }),
             unit: c.unit.map(String::from),
             assignee: None,
         };
-        let view = past.open_case(&opener, open, None).await.map_err(err).with_context(|| format!("demo case {:?}", c.subject))?;
+        let view = past
+            .open_case(&opener, open, None)
+            .await
+            .map_err(err)
+            .with_context(|| format!("demo case {:?}", c.subject))?;
         let number = view.case.number.to_string();
         let system = Actor::System("demo");
         if let Some(a) = c.assignee {
-            past.assign_case(&system, &number, AssignCase { unit: None, assignee: Some(Some(a.into())) }).await.map_err(err)?;
+            past.assign_case(
+                &system,
+                &number,
+                AssignCase {
+                    unit: None,
+                    assignee: Some(Some(a.into())),
+                },
+            )
+            .await
+            .map_err(err)?;
         }
-        let agent = c.assignee.and_then(|a| staff.get(a).cloned()).unwrap_or_else(|| system.clone());
+        let agent = c
+            .assignee
+            .and_then(|a| staff.get(a).cloned())
+            .unwrap_or_else(|| system.clone());
         for m in &c.replies {
             clock.advance_seconds(rand::thread_rng().gen_range(300..4 * 3600));
-            let direction = if m.from_staff { Direction::Outbound } else { Direction::Inbound };
-            past.add_message(&agent, &number, AddMessage { body: m.body.clone(), internal: m.internal, direction }, None).await.map_err(err)?;
+            let direction = if m.from_staff {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            };
+            past.add_message(
+                &agent,
+                &number,
+                AddMessage {
+                    body: m.body.clone(),
+                    internal: m.internal,
+                    direction,
+                },
+                None,
+            )
+            .await
+            .map_err(err)?;
         }
         let path: &[&str] = match c.status {
             "open" => &["open"],
@@ -88,8 +172,17 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
             _ => &[],
         };
         for s in path {
-            let current = past.get_case(&system, &number).await.map_err(err)?.case.status;
-            if current.as_str() != *s && current.can_become(hqdesk_domain::case::Status::parse(s).map_err(|e| anyhow::anyhow!("{e}"))?) {
+            let current = past
+                .get_case(&system, &number)
+                .await
+                .map_err(err)?
+                .case
+                .status;
+            if current.as_str() != *s
+                && current.can_become(
+                    hqdesk_domain::case::Status::parse(s).map_err(|e| anyhow::anyhow!("{e}"))?,
+                )
+            {
                 past.change_status(&agent, &number, s).await.map_err(err)?;
             }
         }

@@ -43,15 +43,18 @@ impl CaseKind {
     }
 
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            InvalidValue::new(
-                "kind_unknown",
-                format!(
-                    "unknown case kind {s:?}; expected one of inquiry, procedure_problem, \
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "kind_unknown",
+                    format!(
+                        "unknown case kind {s:?}; expected one of inquiry, procedure_problem, \
                      denunciation, suggestion, rating_follow_up, callback"
-                ),
-            )
-        })
+                    ),
+                )
+            })
     }
 
     /// Confidential cases exist only for task-force investigators.

@@ -22,7 +22,10 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 pub fn parse_subject(s: &str) -> Result<String, InvalidValue> {
     let s = text::normalize_input(s);
     if s.is_empty() {
-        return Err(InvalidValue::new("subject_empty", "the subject must not be empty"));
+        return Err(InvalidValue::new(
+            "subject_empty",
+            "the subject must not be empty",
+        ));
     }
     if s.chars().count() > MAX_SUBJECT_CHARS {
         return Err(InvalidValue::new(
@@ -43,12 +46,18 @@ pub fn parse_subject(s: &str) -> Result<String, InvalidValue> {
 pub fn parse_body(s: &str) -> Result<String, InvalidValue> {
     let s = text::normalize_input(s);
     if s.is_empty() {
-        return Err(InvalidValue::new("body_empty", "the message must not be empty"));
+        return Err(InvalidValue::new(
+            "body_empty",
+            "the message must not be empty",
+        ));
     }
     if s.chars().count() > timeline::MAX_BODY_CHARS {
         return Err(InvalidValue::new(
             "body_too_long",
-            format!("the message is longer than {} characters", timeline::MAX_BODY_CHARS),
+            format!(
+                "the message is longer than {} characters",
+                timeline::MAX_BODY_CHARS
+            ),
         ));
     }
     Ok(s)
@@ -58,7 +67,10 @@ pub fn parse_body(s: &str) -> Result<String, InvalidValue> {
 pub fn parse_name(s: &str) -> Result<String, InvalidValue> {
     let s = text::normalize_input(s);
     if s.is_empty() {
-        return Err(InvalidValue::new("name_empty", "the name must not be empty"));
+        return Err(InvalidValue::new(
+            "name_empty",
+            "the name must not be empty",
+        ));
     }
     if s.chars().count() > 200 || s.chars().any(|c| c.is_control()) {
         return Err(InvalidValue::new(
@@ -77,8 +89,17 @@ mod tests {
     fn subjects_are_normalised_and_bounded() {
         assert_eq!(parse_subject("  Hải quan  ").unwrap(), "Hải quan");
         assert_eq!(parse_subject("").unwrap_err().code, "subject_empty");
-        assert_eq!(parse_subject(&"a".repeat(201)).unwrap_err().code, "subject_too_long");
-        assert!(parse_subject(&"ệ".repeat(200)).is_ok(), "limit counts characters, not bytes");
-        assert_eq!(parse_subject("a\nb").unwrap_err().code, "subject_control_chars");
+        assert_eq!(
+            parse_subject(&"a".repeat(201)).unwrap_err().code,
+            "subject_too_long"
+        );
+        assert!(
+            parse_subject(&"ệ".repeat(200)).is_ok(),
+            "limit counts characters, not bytes"
+        );
+        assert_eq!(
+            parse_subject("a\nb").unwrap_err().code,
+            "subject_control_chars"
+        );
     }
 }

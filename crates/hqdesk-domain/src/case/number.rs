@@ -118,7 +118,9 @@ mod tests {
         assert_eq!(CaseNumber::parse(n.as_str()), Ok(n.clone()));
         // 31 Dec 20:00 UTC is already 1 January in Vietnam.
         let new_year = Timestamp(1_798_747_200_000); // 2026-12-31T20:00:00Z
-        assert!(CaseNumber::compose(new_year, 1).as_str().starts_with("HQ2701-000001"));
+        assert!(CaseNumber::compose(new_year, 1)
+            .as_str()
+            .starts_with("HQ2701-000001"));
     }
 
     #[test]
@@ -129,9 +131,18 @@ mod tests {
         let mut typo = n.as_str().to_string();
         let last = typo.pop().and_then(|c| c.to_digit(10)).unwrap();
         typo.push(char::from_digit((last + 1) % 10, 10).unwrap());
-        assert_eq!(CaseNumber::parse(&typo).unwrap_err().code, "case_number_check_digit");
-        assert_eq!(CaseNumber::parse("12345").unwrap_err().code, "case_number_format");
-        assert_eq!(CaseNumber::parse("HQ2611-48392").unwrap_err().code, "case_number_format");
+        assert_eq!(
+            CaseNumber::parse(&typo).unwrap_err().code,
+            "case_number_check_digit"
+        );
+        assert_eq!(
+            CaseNumber::parse("12345").unwrap_err().code,
+            "case_number_format"
+        );
+        assert_eq!(
+            CaseNumber::parse("HQ2611-48392").unwrap_err().code,
+            "case_number_format"
+        );
     }
 
     proptest! {

@@ -27,12 +27,15 @@ impl Priority {
         }
     }
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| {
-            InvalidValue::new(
-                "priority_unknown",
-                format!("unknown priority {s:?}; expected one of low, normal, high, urgent"),
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "priority_unknown",
+                    format!("unknown priority {s:?}; expected one of low, normal, high, urgent"),
+                )
+            })
     }
     /// Default service-level targets (minutes) until the service-level engine replaces them with
     /// calendars and per-category policies: (first response, resolution).

@@ -40,11 +40,16 @@ impl EntryKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| InvalidValue::new("entry_kind_unknown", format!("unknown entry kind {s:?}")))
+            .ok_or_else(|| {
+                InvalidValue::new("entry_kind_unknown", format!("unknown entry kind {s:?}"))
+            })
     }
     /// Messages are what the messages endpoint lists: the conversation and the notes.
     pub fn is_message(self) -> bool {
-        matches!(self, EntryKind::Inbound | EntryKind::Outbound | EntryKind::Note)
+        matches!(
+            self,
+            EntryKind::Inbound | EntryKind::Outbound | EntryKind::Note
+        )
     }
 }
 
@@ -79,7 +84,12 @@ impl DeliveryState {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| InvalidValue::new("delivery_state_unknown", format!("unknown delivery state {s:?}")))
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "delivery_state_unknown",
+                    format!("unknown delivery state {s:?}"),
+                )
+            })
     }
 }
 

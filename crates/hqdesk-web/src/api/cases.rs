@@ -3,7 +3,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use hqdesk_services::cases::{AddMessage, AssignCase, CaseView, Direction, ListCases, OpenCase, RequesterInput, UpdateCase};
+use hqdesk_services::cases::{
+    AddMessage, AssignCase, CaseView, Direction, ListCases, OpenCase, RequesterInput, UpdateCase,
+};
 use hqdesk_store::timeline::Entry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,7 +33,13 @@ pub struct RequesterRequest {
 
 impl From<RequesterRequest> for RequesterInput {
     fn from(r: RequesterRequest) -> Self {
-        RequesterInput { name: r.name, business_name: r.business_name, email: r.email, phone: r.phone, tax_code: r.tax_code }
+        RequesterInput {
+            name: r.name,
+            business_name: r.business_name,
+            email: r.email,
+            phone: r.phone,
+            tax_code: r.tax_code,
+        }
     }
 }
 
@@ -75,7 +83,15 @@ pub struct RequesterResponse {
 
 impl From<hqdesk_store::requesters::Requester> for RequesterResponse {
     fn from(r: hqdesk_store::requesters::Requester) -> Self {
-        RequesterResponse { id: r.id, kind: r.kind, name: r.name, business_name: r.business_name, email: r.email, phone: r.phone, tax_code: r.tax_code }
+        RequesterResponse {
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            business_name: r.business_name,
+            email: r.email,
+            phone: r.phone,
+            tax_code: r.tax_code,
+        }
     }
 }
 
@@ -130,7 +146,13 @@ impl From<CaseView> for CaseResponse {
             confidential: c.confidential,
             subject: c.subject,
             requester: v.requester.map(RequesterResponse::from),
-            reporter: v.reporter.map(|r| ReporterResponse { anonymous: r.anonymous, name: r.name, email: r.email, phone: r.phone, tax_code: r.tax_code }),
+            reporter: v.reporter.map(|r| ReporterResponse {
+                anonymous: r.anonymous,
+                name: r.name,
+                email: r.email,
+                phone: r.phone,
+                tax_code: r.tax_code,
+            }),
             unit: c.unit_code,
             assignee: c.assignee_username,
             created_at: ts(c.created_at),
@@ -146,7 +168,11 @@ impl From<CaseView> for CaseResponse {
 }
 
 pub(crate) fn case_summary(c: hqdesk_store::cases::CaseRecord) -> CaseResponse {
-    CaseResponse::from(CaseView { case: c, requester: None, reporter: None })
+    CaseResponse::from(CaseView {
+        case: c,
+        requester: None,
+        reporter: None,
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -186,15 +212,30 @@ pub struct ListParams {
 }
 
 fn list_values(v: &Option<String>) -> Vec<String> {
-    v.as_deref().map(|s| s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+    v.as_deref()
+        .map(|s| {
+            s.split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub(crate) fn int_param(name: &str, v: &Option<String>) -> Result<Option<i64>, Problem> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse().map(Some).map_err(|_| {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "a query parameter is invalid")
-                .with_errors(vec![ProblemField { field: name.into(), code: "not_a_number".into(), message: format!("{name} must be a whole number, not {s:?}") }])
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "a query parameter is invalid",
+            )
+            .with_errors(vec![ProblemField {
+                field: name.into(),
+                code: "not_a_number".into(),
+                message: format!("{name} must be a whole number, not {s:?}"),
+            }])
         }),
     }
 }
@@ -203,8 +244,16 @@ fn bool_param(name: &str, v: &Option<String>) -> Result<bool, Problem> {
     match v.as_deref().map(str::trim) {
         None | Some("") | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(s) => Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "a query parameter is invalid")
-            .with_errors(vec![ProblemField { field: name.into(), code: "not_a_boolean".into(), message: format!("{name} must be true or false, not {s:?}") }])),
+        Some(s) => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "a query parameter is invalid",
+        )
+        .with_errors(vec![ProblemField {
+            field: name.into(),
+            code: "not_a_boolean".into(),
+            message: format!("{name} must be true or false, not {s:?}"),
+        }])),
     }
 }
 
@@ -213,7 +262,12 @@ fn bool_param(name: &str, v: &Option<String>) -> Result<bool, Problem> {
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body answers as the first request and creates nothing")),
     responses((status = 201, body = CaseResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn create_case(State(s): State<AppState>, ApiActor(actor): ApiActor, idem: IdemKeyHeader, body: JsonBody<CreateCaseRequest>) -> Result<Response, Problem> {
+pub async fn create_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    idem: IdemKeyHeader,
+    body: JsonBody<CreateCaseRequest>,
+) -> Result<Response, Problem> {
     let r = body.value;
     let cmd = OpenCase {
         kind: r.kind.unwrap_or_default(),
@@ -227,7 +281,10 @@ pub async fn create_case(State(s): State<AppState>, ApiActor(actor): ApiActor, i
         unit: r.unit,
         assignee: r.assignee,
     };
-    let view = s.services.open_case(&actor, cmd, idem.with(&body.fingerprint)).await?;
+    let view = s
+        .services
+        .open_case(&actor, cmd, idem.with(&body.fingerprint))
+        .await?;
     let number = view.case.number.to_string();
     let mut resp = (StatusCode::CREATED, Json(CaseResponse::from(view))).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/cases/{number}")) {
@@ -240,7 +297,11 @@ pub async fn create_case(State(s): State<AppState>, ApiActor(actor): ApiActor, i
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListParams),
     responses((status = 200, body = CaseListResponse), (status = 401, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn list_cases(State(s): State<AppState>, ApiActor(actor): ApiActor, Query(p): Query<ListParams>) -> Result<Json<CaseListResponse>, Problem> {
+pub async fn list_cases(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(p): Query<ListParams>,
+) -> Result<Json<CaseListResponse>, Problem> {
     let q = ListCases {
         q: p.q.clone(),
         kind: list_values(&p.kind),
@@ -256,14 +317,22 @@ pub async fn list_cases(State(s): State<AppState>, ApiActor(actor): ApiActor, Qu
         limit: int_param("limit", &p.limit)?,
     };
     let page = s.services.list_cases(&actor, q).await?;
-    Ok(Json(CaseListResponse { items: page.items.into_iter().map(case_summary).collect(), next_cursor: page.next_cursor, total: page.total }))
+    Ok(Json(CaseListResponse {
+        items: page.items.into_iter().map(case_summary).collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 /// Read one case.
 #[utoipa::path(get, path = "/api/v1/cases/{number}", tag = "cases", params(("number" = String, Path, description = "Case number, e.g. HQ2611-4839207")),
     responses((status = 200, body = CaseResponse), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
-pub async fn get_case(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>) -> Result<Json<CaseResponse>, Problem> {
+pub async fn get_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+) -> Result<Json<CaseResponse>, Problem> {
     Ok(Json(s.services.get_case(&actor, &number).await?.into()))
 }
 
@@ -282,7 +351,9 @@ pub struct UpdateCaseRequest {
 }
 
 /// Distinguish a missing field (leave as is) from an explicit null (clear it).
-pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -290,10 +361,23 @@ pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de
 #[utoipa::path(patch, path = "/api/v1/cases/{number}", tag = "cases", request_body = UpdateCaseRequest, params(("number" = String, Path)),
     responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn update_case(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, body: JsonBody<UpdateCaseRequest>) -> Result<Json<CaseResponse>, Problem> {
+pub async fn update_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    body: JsonBody<UpdateCaseRequest>,
+) -> Result<Json<CaseResponse>, Problem> {
     let r = body.value;
-    let cmd = UpdateCase { subject: r.subject, kind: r.kind, branch: r.branch, category: r.category, priority: r.priority };
-    Ok(Json(s.services.update_case(&actor, &number, cmd).await?.into()))
+    let cmd = UpdateCase {
+        subject: r.subject,
+        kind: r.kind,
+        branch: r.branch,
+        category: r.category,
+        priority: r.priority,
+    };
+    Ok(Json(
+        s.services.update_case(&actor, &number, cmd).await?.into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -313,9 +397,26 @@ pub struct AssignRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{number}/assign", tag = "cases", request_body = AssignRequest, params(("number" = String, Path)),
     responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn assign_case(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, body: JsonBody<AssignRequest>) -> Result<Json<CaseResponse>, Problem> {
+pub async fn assign_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    body: JsonBody<AssignRequest>,
+) -> Result<Json<CaseResponse>, Problem> {
     let r = body.value;
-    Ok(Json(s.services.assign_case(&actor, &number, AssignCase { unit: r.unit, assignee: r.assignee }).await?.into()))
+    Ok(Json(
+        s.services
+            .assign_case(
+                &actor,
+                &number,
+                AssignCase {
+                    unit: r.unit,
+                    assignee: r.assignee,
+                },
+            )
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -329,8 +430,18 @@ pub struct StatusRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{number}/status", tag = "cases", request_body = StatusRequest, params(("number" = String, Path)),
     responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn change_status(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, body: JsonBody<StatusRequest>) -> Result<Json<CaseResponse>, Problem> {
-    Ok(Json(s.services.change_status(&actor, &number, &body.value.status).await?.into()))
+pub async fn change_status(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    body: JsonBody<StatusRequest>,
+) -> Result<Json<CaseResponse>, Problem> {
+    Ok(Json(
+        s.services
+            .change_status(&actor, &number, &body.value.status)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -386,10 +497,23 @@ impl From<Entry> for MessageResponse {
     ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body creates nothing new")),
     responses((status = 201, body = MessageResponse), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
-pub async fn add_message(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, idem: IdemKeyHeader, body: JsonBody<MessageRequest>) -> Result<(StatusCode, Json<MessageResponse>), Problem> {
+pub async fn add_message(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    idem: IdemKeyHeader,
+    body: JsonBody<MessageRequest>,
+) -> Result<(StatusCode, Json<MessageResponse>), Problem> {
     let r = body.value;
-    let cmd = AddMessage { body: r.body, internal: r.internal, direction: r.direction.unwrap_or_default() };
-    let entry = s.services.add_message(&actor, &number, cmd, idem.with(&body.fingerprint)).await?;
+    let cmd = AddMessage {
+        body: r.body,
+        internal: r.internal,
+        direction: r.direction.unwrap_or_default(),
+    };
+    let entry = s
+        .services
+        .add_message(&actor, &number, cmd, idem.with(&body.fingerprint))
+        .await?;
     Ok((StatusCode::CREATED, Json(entry.into())))
 }
 
@@ -413,8 +537,23 @@ pub struct MessageListResponse {
 #[utoipa::path(get, path = "/api/v1/cases/{number}/messages", tag = "cases", params(("number" = String, Path), TimelineParams),
     responses((status = 200, body = MessageListResponse), (status = 404, body = Problem)),
     security(("bearer" = [])))]
-pub async fn list_messages(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(number): Path<String>, Query(p): Query<TimelineParams>) -> Result<Json<MessageListResponse>, Problem> {
-    let items = s.services.list_timeline(&actor, &number, bool_param("all", &p.all)?, int_param("after", &p.after)?, int_param("limit", &p.limit)?).await?;
-    Ok(Json(MessageListResponse { items: items.into_iter().map(MessageResponse::from).collect() }))
+pub async fn list_messages(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    Query(p): Query<TimelineParams>,
+) -> Result<Json<MessageListResponse>, Problem> {
+    let items = s
+        .services
+        .list_timeline(
+            &actor,
+            &number,
+            bool_param("all", &p.all)?,
+            int_param("after", &p.after)?,
+            int_param("limit", &p.limit)?,
+        )
+        .await?;
+    Ok(Json(MessageListResponse {
+        items: items.into_iter().map(MessageResponse::from).collect(),
+    }))
 }
-

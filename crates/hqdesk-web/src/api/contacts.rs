@@ -37,23 +37,64 @@ pub struct ContactResponse {
 
 /// Contacts, newest first, or the ones with an identifier.
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactParams), responses((status = 200, body = ContactListResponse)), security(("bearer" = [])))]
-pub async fn list_contacts(State(s): State<AppState>, ApiActor(actor): ApiActor, Query(p): Query<ContactParams>) -> Result<Json<ContactListResponse>, Problem> {
-    let items = s.services.list_contacts(&actor, p.identifier.as_deref(), int_param("before", &p.before)?, int_param("limit", &p.limit)?.unwrap_or(50)).await?;
-    Ok(Json(ContactListResponse { items: items.into_iter().map(RequesterResponse::from).collect() }))
+pub async fn list_contacts(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(p): Query<ContactParams>,
+) -> Result<Json<ContactListResponse>, Problem> {
+    let items = s
+        .services
+        .list_contacts(
+            &actor,
+            p.identifier.as_deref(),
+            int_param("before", &p.before)?,
+            int_param("limit", &p.limit)?.unwrap_or(50),
+        )
+        .await?;
+    Ok(Json(ContactListResponse {
+        items: items.into_iter().map(RequesterResponse::from).collect(),
+    }))
 }
 
 /// One contact with their cases.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)), responses((status = 200, body = ContactResponse), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn get_contact(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<ContactResponse>, Problem> {
+pub async fn get_contact(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<ContactResponse>, Problem> {
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
     let contact = s.services.get_contact(&actor, id).await?;
-    let page = s.services.list_cases(&actor, ListCases { requester_id: Some(id), limit: Some(50), ..Default::default() }).await?;
-    Ok(Json(ContactResponse { contact: contact.into(), cases: page.items.into_iter().map(case_summary).collect() }))
+    let page = s
+        .services
+        .list_cases(
+            &actor,
+            ListCases {
+                requester_id: Some(id),
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(Json(ContactResponse {
+        contact: contact.into(),
+        cases: page.items.into_iter().map(case_summary).collect(),
+    }))
 }
 
 /// Replace a contact's name and identifiers.
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = RequesterRequest, params(("id" = i64, Path)), responses((status = 200, body = RequesterResponse), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update_contact(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>, body: JsonBody<RequesterRequest>) -> Result<Json<RequesterResponse>, Problem> {
+pub async fn update_contact(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    body: JsonBody<RequesterRequest>,
+) -> Result<Json<RequesterResponse>, Problem> {
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
-    Ok(Json(s.services.update_contact(&actor, id, RequesterInput::from(body.value)).await?.into()))
+    Ok(Json(
+        s.services
+            .update_contact(&actor, id, RequesterInput::from(body.value))
+            .await?
+            .into(),
+    ))
 }

@@ -30,7 +30,9 @@ pub struct UserResponse {
 
 fn user_response(u: User, units: &[Unit]) -> UserResponse {
     UserResponse {
-        unit: u.unit_id.and_then(|id| units.iter().find(|x| x.id == id).map(|x| x.code.clone())),
+        unit: u
+            .unit_id
+            .and_then(|id| units.iter().find(|x| x.id == id).map(|x| x.code.clone())),
         username: u.username,
         display_name: u.display_name,
         role: u.role.as_str().into(),
@@ -75,7 +77,10 @@ async fn all_units(s: &AppState, actor: &Actor) -> Result<Vec<Unit>, Problem> {
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserResponse), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn me(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<UserResponse>, Problem> {
+pub async fn me(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<UserResponse>, Problem> {
     let units = all_units(&s, &actor).await?;
     match actor {
         Actor::User { user, .. } => Ok(Json(user_response(user, &units))),
@@ -85,26 +90,68 @@ pub async fn me(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<
 
 /// All users (administrators).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserListResponse), (status = 403, body = Problem)), security(("bearer" = [])))]
-pub async fn list_users(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<UserListResponse>, Problem> {
+pub async fn list_users(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<UserListResponse>, Problem> {
     let users = s.services.list_users(&actor).await?;
     let units = all_units(&s, &actor).await?;
-    Ok(Json(UserListResponse { items: users.into_iter().map(|u| user_response(u, &units)).collect() }))
+    Ok(Json(UserListResponse {
+        items: users
+            .into_iter()
+            .map(|u| user_response(u, &units))
+            .collect(),
+    }))
 }
 
 /// Add a user (administrators).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, responses((status = 201, body = UserResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create_user(State(s): State<AppState>, ApiActor(actor): ApiActor, body: JsonBody<CreateUserRequest>) -> Result<(StatusCode, Json<UserResponse>), Problem> {
+pub async fn create_user(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    body: JsonBody<CreateUserRequest>,
+) -> Result<(StatusCode, Json<UserResponse>), Problem> {
     let r = body.value;
-    let u = s.services.add_user(&actor, AddUser { username: r.username, display_name: r.display_name, role: r.role, unit: r.unit, password: r.password }).await?;
+    let u = s
+        .services
+        .add_user(
+            &actor,
+            AddUser {
+                username: r.username,
+                display_name: r.display_name,
+                role: r.role,
+                unit: r.unit,
+                password: r.password,
+            },
+        )
+        .await?;
     let units = all_units(&s, &actor).await?;
     Ok((StatusCode::CREATED, Json(user_response(u, &units))))
 }
 
 /// Change a user (administrators).
 #[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", request_body = UpdateUserRequest, params(("username" = String, Path)), responses((status = 200, body = UserResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update_user(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(username): Path<String>, body: JsonBody<UpdateUserRequest>) -> Result<Json<UserResponse>, Problem> {
+pub async fn update_user(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(username): Path<String>,
+    body: JsonBody<UpdateUserRequest>,
+) -> Result<Json<UserResponse>, Problem> {
     let r = body.value;
-    let u = s.services.update_user(&actor, &username, UpdateUser { display_name: r.display_name, role: r.role, unit: r.unit, active: r.active, password: r.password }).await?;
+    let u = s
+        .services
+        .update_user(
+            &actor,
+            &username,
+            UpdateUser {
+                display_name: r.display_name,
+                role: r.role,
+                unit: r.unit,
+                active: r.active,
+                password: r.password,
+            },
+        )
+        .await?;
     let units = all_units(&s, &actor).await?;
     Ok(Json(user_response(u, &units)))
 }
@@ -123,7 +170,9 @@ fn unit_response(u: &Unit, all: &[Unit]) -> UnitResponse {
         code: u.code.clone(),
         name: u.name.clone(),
         level: u.level.as_str().into(),
-        parent: u.parent_id.and_then(|p| all.iter().find(|x| x.id == p).map(|x| x.code.clone())),
+        parent: u
+            .parent_id
+            .and_then(|p| all.iter().find(|x| x.id == p).map(|x| x.code.clone())),
     }
 }
 
@@ -152,25 +201,53 @@ pub struct UpdateUnitRequest {
 
 /// The unit tree, as a flat list with parents.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = UnitListResponse)), security(("bearer" = [])))]
-pub async fn list_units(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<UnitListResponse>, Problem> {
+pub async fn list_units(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<UnitListResponse>, Problem> {
     let units = all_units(&s, &actor).await?;
-    Ok(Json(UnitListResponse { items: units.iter().map(|u| unit_response(u, &units)).collect() }))
+    Ok(Json(UnitListResponse {
+        items: units.iter().map(|u| unit_response(u, &units)).collect(),
+    }))
 }
 
 /// Add a unit (administrators).
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = CreateUnitRequest, responses((status = 201, body = UnitResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create_unit(State(s): State<AppState>, ApiActor(actor): ApiActor, body: JsonBody<CreateUnitRequest>) -> Result<(StatusCode, Json<UnitResponse>), Problem> {
+pub async fn create_unit(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    body: JsonBody<CreateUnitRequest>,
+) -> Result<(StatusCode, Json<UnitResponse>), Problem> {
     let r = body.value;
-    let u = s.services.add_unit(&actor, AddUnit { code: r.code, name: r.name, level: r.level, parent: r.parent }).await?;
+    let u = s
+        .services
+        .add_unit(
+            &actor,
+            AddUnit {
+                code: r.code,
+                name: r.name,
+                level: r.level,
+                parent: r.parent,
+            },
+        )
+        .await?;
     let units = all_units(&s, &actor).await?;
     Ok((StatusCode::CREATED, Json(unit_response(&u, &units))))
 }
 
 /// Rename or move a unit (administrators).
 #[utoipa::path(patch, path = "/api/v1/units/{code}", tag = "units", request_body = UpdateUnitRequest, params(("code" = String, Path)), responses((status = 200, body = UnitResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update_unit(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(code): Path<String>, body: JsonBody<UpdateUnitRequest>) -> Result<Json<UnitResponse>, Problem> {
+pub async fn update_unit(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(code): Path<String>,
+    body: JsonBody<UpdateUnitRequest>,
+) -> Result<Json<UnitResponse>, Problem> {
     let r = body.value;
-    let u = s.services.update_unit(&actor, &code, r.name, r.parent).await?;
+    let u = s
+        .services
+        .update_unit(&actor, &code, r.name, r.parent)
+        .await?;
     let units = all_units(&s, &actor).await?;
     Ok(Json(unit_response(&u, &units)))
 }
@@ -189,7 +266,9 @@ pub struct CategoryResponse {
 fn category_response(c: &Category, all: &[Category]) -> CategoryResponse {
     CategoryResponse {
         code: c.code.clone(),
-        parent: c.parent_id.and_then(|p| all.iter().find(|x| x.id == p).map(|x| x.code.clone())),
+        parent: c
+            .parent_id
+            .and_then(|p| all.iter().find(|x| x.id == p).map(|x| x.code.clone())),
         name_vi: c.name_vi.clone(),
         name_en: c.name_en.clone(),
         branch: c.branch.number(),
@@ -224,25 +303,63 @@ pub struct UpdateCategoryRequest {
 
 /// The category tree, as a flat list with parents.
 #[utoipa::path(get, path = "/api/v1/categories", tag = "categories", responses((status = 200, body = CategoryListResponse)), security(("bearer" = [])))]
-pub async fn list_categories(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<CategoryListResponse>, Problem> {
+pub async fn list_categories(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<CategoryListResponse>, Problem> {
     let cats = s.services.list_categories(&actor).await?;
-    Ok(Json(CategoryListResponse { items: cats.iter().map(|c| category_response(c, &cats)).collect() }))
+    Ok(Json(CategoryListResponse {
+        items: cats.iter().map(|c| category_response(c, &cats)).collect(),
+    }))
 }
 
 /// Add a category (administrators).
 #[utoipa::path(post, path = "/api/v1/categories", tag = "categories", request_body = CreateCategoryRequest, responses((status = 201, body = CategoryResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn create_category(State(s): State<AppState>, ApiActor(actor): ApiActor, body: JsonBody<CreateCategoryRequest>) -> Result<(StatusCode, Json<CategoryResponse>), Problem> {
+pub async fn create_category(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    body: JsonBody<CreateCategoryRequest>,
+) -> Result<(StatusCode, Json<CategoryResponse>), Problem> {
     let r = body.value;
-    let c = s.services.add_category(&actor, AddCategory { code: r.code, parent: r.parent, name_vi: r.name_vi, name_en: r.name_en, branch: r.branch, kind: r.kind }).await?;
+    let c = s
+        .services
+        .add_category(
+            &actor,
+            AddCategory {
+                code: r.code,
+                parent: r.parent,
+                name_vi: r.name_vi,
+                name_en: r.name_en,
+                branch: r.branch,
+                kind: r.kind,
+            },
+        )
+        .await?;
     let cats = s.services.list_categories(&actor).await?;
     Ok((StatusCode::CREATED, Json(category_response(&c, &cats))))
 }
 
 /// Rename, deactivate or reactivate a category (administrators).
 #[utoipa::path(patch, path = "/api/v1/categories/{code}", tag = "categories", request_body = UpdateCategoryRequest, params(("code" = String, Path)), responses((status = 200, body = CategoryResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-pub async fn update_category(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(code): Path<String>, body: JsonBody<UpdateCategoryRequest>) -> Result<Json<CategoryResponse>, Problem> {
+pub async fn update_category(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(code): Path<String>,
+    body: JsonBody<UpdateCategoryRequest>,
+) -> Result<Json<CategoryResponse>, Problem> {
     let r = body.value;
-    let c = s.services.update_category(&actor, &code, UpdateCategory { name_vi: r.name_vi, name_en: r.name_en, active: r.active }).await?;
+    let c = s
+        .services
+        .update_category(
+            &actor,
+            &code,
+            UpdateCategory {
+                name_vi: r.name_vi,
+                name_en: r.name_en,
+                active: r.active,
+            },
+        )
+        .await?;
     let cats = s.services.list_categories(&actor).await?;
     Ok(Json(category_response(&c, &cats)))
 }

@@ -22,9 +22,16 @@ pub async fn connect(url: &str) -> anyhow::Result<Services> {
 }
 
 fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HQDESK_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HQDESK_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 #[allow(clippy::print_stdout)] // the command line's output
@@ -44,24 +51,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             connect(&settings.database_url).await?;
             eprintln!("hqdesk: database is up to date");
         }
-        Command::User(UserCommand::Add { name, role, password_stdin, display_name, unit }) => {
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+            display_name,
+            unit,
+        }) => {
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
                 Some(line.trim_end_matches(['\n', '\r']).to_string())
             } else {
                 None
             };
             let services = connect(&settings.database_url).await?;
             let user = services
-                .add_user(&Actor::Cli, AddUser { username: name, display_name, role, unit, password })
+                .add_user(
+                    &Actor::Cli,
+                    AddUser {
+                        username: name,
+                        display_name,
+                        role,
+                        unit,
+                        password,
+                    },
+                )
                 .await
                 .map_err(describe)?;
             eprintln!("hqdesk: added {} ({})", user.username, user.role.as_str());
         }
         Command::Token(TokenCommand::Issue { name, label }) => {
             let services = connect(&settings.database_url).await?;
-            let token = services.issue_token(&Actor::Cli, &name, &label).await.map_err(describe)?;
+            let token = services
+                .issue_token(&Actor::Cli, &name, &label)
+                .await
+                .map_err(describe)?;
             println!("{token}");
         }
         Command::Audit(AuditCommand::Verify) => {
@@ -84,7 +112,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
     match e {
         hqdesk_services::ServiceError::Invalid(v) => {
-            anyhow::anyhow!(v.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+            anyhow::anyhow!(v
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "))
         }
         hqdesk_services::ServiceError::NotFound => anyhow::anyhow!("not found"),
         other => anyhow::anyhow!(other.to_string()),
@@ -97,10 +130,15 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         crate::demo::load_if_empty(&services).await?;
     }
     services.schedule_periodic_jobs().await.map_err(describe)?;
-    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("listening on {}", settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, engine = services.store().engine().name(), "hqdesk serving");
-    eprintln!("hqdesk: serving on http://{addr} (database {})", hqdesk_store::dialect::redact(&settings.database_url));
+    eprintln!(
+        "hqdesk: serving on http://{addr} (database {})",
+        hqdesk_store::dialect::redact(&settings.database_url)
+    );
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = format!("{}:{}", std::process::id(), addr);
@@ -108,7 +146,15 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         let services = services.clone();
         let mut rx = stop_rx.clone();
         tokio::spawn(async move {
-            services.run_jobs(hqdesk_services::jobs::Registry::standard(), worker, async move { let _ = rx.changed().await; }).await;
+            services
+                .run_jobs(
+                    hqdesk_services::jobs::Registry::standard(),
+                    worker,
+                    async move {
+                        let _ = rx.changed().await;
+                    },
+                )
+                .await;
         })
     };
     let app = hqdesk_web::router(services.clone());
@@ -127,13 +173,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]

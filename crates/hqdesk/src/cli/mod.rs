@@ -9,10 +9,14 @@ use clap::{Parser, Subcommand};
 pub use commands::connect;
 
 #[derive(Debug, Parser)]
-#[command(name = "hqdesk", version, about = "hqdesk: contact centre, helpdesk and integrity-report platform for a customs administration",
+#[command(
+    name = "hqdesk",
+    version,
+    about = "hqdesk: contact centre, helpdesk and integrity-report platform for a customs administration",
     long_about = "hqdesk: contact centre, helpdesk and integrity-report platform for a customs administration.\n\n\
     Start with `hqdesk serve --demo` for a living demo on an embedded SQLite file, then read the API at \
-    http://127.0.0.1:8080/api/v1/openapi.json.")]
+    http://127.0.0.1:8080/api/v1/openapi.json."
+)]
 pub struct Cli {
     /// TOML configuration file (keys: listen, database_url, log_format).
     #[arg(long, global = true, env = "HQDESK_CONFIG", value_name = "FILE")]

@@ -1,1 +1,7 @@
+//! The one integration-test binary. Tests that touch storage run on both engines: each appears
+//! twice in the runner's output, as `…::sqlite` and `…::postgres`.
+mod support;
 
+mod api;
+mod cli;
+mod store;
