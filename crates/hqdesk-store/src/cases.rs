@@ -333,21 +333,27 @@ pub async fn confidential_reporter(
     conn: &mut AnyConnection,
     case_id: i64,
 ) -> Result<Option<ConfidentialReporter>, StoreError> {
-    let row: Option<(i64, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        anonymous: i64,
+        name: Option<String>,
+        email: Option<String>,
+        phone: Option<String>,
+        tax_code: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(
         "SELECT anonymous, name, email, phone, tax_code FROM confidential_reporters WHERE case_id = $1",
     )
     .bind(case_id)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(
-        |(anonymous, name, email, phone, tax_code)| ConfidentialReporter {
-            anonymous: anonymous != 0,
-            name,
-            email,
-            phone,
-            tax_code,
-        },
-    ))
+    Ok(row.map(|r| ConfidentialReporter {
+        anonymous: r.anonymous != 0,
+        name: r.name,
+        email: r.email,
+        phone: r.phone,
+        tax_code: r.tax_code,
+    }))
 }
 
 /// How a list is ordered. Every order ends with the id so that keyset pagination is exact.

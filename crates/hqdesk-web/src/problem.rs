@@ -14,8 +14,19 @@ use hqdesk_services::ServiceError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// An error answer. Kept small (it travels in every handler's `Result`); the wire form with
+/// `type` and `title` is [`ProblemBody`].
+#[derive(Debug, Clone)]
 pub struct Problem {
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    pub errors: Vec<ProblemField>,
+}
+
+/// The problem+json document as sent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemBody {
     /// `urn:hqdesk:problem:` + code.
     #[serde(rename = "type")]
     pub type_: String,
@@ -49,8 +60,6 @@ impl From<&FieldError> for ProblemField {
 impl Problem {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Problem {
-            type_: format!("urn:hqdesk:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             code: code.to_string(),
             detail: detail.into(),
@@ -122,7 +131,15 @@ impl From<ServiceError> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let body = serde_json::to_vec(&ProblemBody {
+            type_: format!("urn:hqdesk:problem:{}", self.code),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: self.status,
+            code: self.code,
+            detail: self.detail,
+            errors: self.errors,
+        })
+        .unwrap_or_default();
         let mut resp = (status, body).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -323,15 +323,13 @@ fn pick<T: Copy>(rng: &mut StdRng, items: &[T], default: T) -> T {
 
 fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    let len = digits.len();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .filter_map(|g| std::str::from_utf8(g).ok())
+        .collect();
+    groups.join(".")
 }
 
 impl Vars {
@@ -916,9 +914,11 @@ const PEOPLE: &[(&str, &str)] = &[
     ("Đinh Thị Yến", "dinhthiyen"),
 ];
 
+/// Mobile prefixes. 089 is left out: the phone-number metadata used by `PhoneE164::parse`
+/// only accepts 0899…, so most random 089 numbers would be rejected by the loader.
 const PHONE_PREFIXES: &[&str] = &[
     "090", "091", "093", "094", "096", "097", "098", "032", "033", "034", "035", "036", "037",
-    "038", "039", "081", "082", "083", "084", "085", "086", "088", "089",
+    "038", "039", "081", "082", "083", "084", "085", "086", "088",
 ];
 
 const MAIL_PROVIDERS: &[&str] = &["gmail.com", "yahoo.com", "outlook.com"];
@@ -1058,66 +1058,119 @@ fn greeting(requester: Option<&DemoRequester>) -> &'static str {
     }
 }
 
-fn staff_answer(category: &str, v: &Vars, rng: &mut StdRng) -> String {
-    let options: &[&str] = match category {
-        "b2.it.vnaccs_account" => &[
-            "Doanh nghiệp đăng ký người sử dụng VNACCS trực tuyến tại Cổng thông tin điện tử Hải quan (mục Đăng ký tham gia hệ thống VNACCS), ký số bằng chữ ký số đã đăng ký của doanh nghiệp. Sau khi hồ sơ được phê duyệt, thông tin tài khoản được gửi về email đăng ký trong vòng 1 ngày làm việc. Doanh nghiệp không cần đến trực tiếp Chi cục Hải quan.",
-            "Chúng tôi đã kiểm tra và mở khóa tài khoản người sử dụng của Quý Doanh nghiệp. Đề nghị đăng nhập lại và đổi mật khẩu ngay lần đầu; lưu ý tài khoản sẽ bị khóa tạm thời nếu nhập sai mật khẩu 5 lần liên tiếp.",
-        ],
-        "b2.it.vnaccs_error" => &[
-            "Lỗi {err} ({err_msg}) phát sinh do thông tin người khai không khớp với dữ liệu đăng ký trên hệ thống. Đề nghị Quý Doanh nghiệp kiểm tra lại mã người sử dụng, mã máy trạm trong phần mềm khai báo và gửi lại nghiệp vụ. Nếu vẫn phát sinh lỗi, vui lòng gửi ảnh chụp màn hình thông điệp lỗi qua email hỗ trợ.",
-            "Hệ thống đã ghi nhận thông điệp của tờ khai {tk}. Sự cố do gián đoạn đường truyền trong khoảng thời gian bảo trì và đã được khắc phục; Quý Doanh nghiệp vui lòng lấy lại kết quả phản hồi (nghiệp vụ IID/IEX) rồi tiếp tục khai báo.",
-        ],
-        "b2.it.digital_signature" => &[
-            "Khi gia hạn chứng thư số mà số serial không thay đổi, doanh nghiệp không phải đăng ký lại. Trường hợp chứng thư số mới có serial khác, Quý Doanh nghiệp đăng ký bổ sung trên Cổng thông tin điện tử Hải quan, mục Đăng ký chữ ký số, trước khi ký tờ khai. Thông tin được cập nhật sau khoảng 30 phút.",
-            "Lỗi chứng thư không hợp lệ thường do chưa cài đặt chứng thư gốc của nhà cung cấp {ca} hoặc máy tính chưa cập nhật Java/plugin ký số. Đề nghị cài lại bộ công cụ ký số mới nhất của Hải quan và thử đăng ký lại.",
-        ],
-        "b2.it.nsw" => &[
-            "Chúng tôi đã kiểm tra hồ sơ {licence} trên Cổng thông tin một cửa quốc gia: hồ sơ đã được chuyển tới cơ quan cấp phép và đang chờ xử lý. Đề nghị Quý Doanh nghiệp theo dõi trạng thái trên Cổng; nếu quá thời hạn, vui lòng liên hệ trực tiếp cơ quan cấp phép.",
-            "Cổng thông tin một cửa quốc gia giới hạn mỗi file đính kèm tối đa 5MB, định dạng PDF, JPG hoặc PNG. Đề nghị Quý Doanh nghiệp nén file hoặc tách chứng từ thành nhiều file rồi gửi lại hồ sơ.",
-        ],
-        "b2.it.asw" => &[
-            "Chúng tôi đã tra cứu trên hệ thống ASEAN Single Window: e-C/O số {conum} từ {country} đã được tiếp nhận. Quý Doanh nghiệp khai số tham chiếu e-C/O tại ô Số giấy phép của tờ khai, mã loại giấy phép tương ứng với C/O mẫu D; không cần nộp bản giấy.",
-            "e-C/O số {conum} chưa được truyền sang Việt Nam. Đề nghị Quý Doanh nghiệp đề nghị nhà xuất khẩu tại {country} liên hệ cơ quan cấp C/O để kiểm tra việc truyền dữ liệu; trong thời gian chờ, doanh nghiệp có thể khai báo nộp bổ sung C/O theo quy định.",
-        ],
-        "b2.it.epayment" => &[
-            "Khoản nộp {amount} qua {bank} đã được ghi nhận trên hệ thống kế toán thuế tập trung. Do dữ liệu ngân hàng truyền chậm nên tờ khai {tk} chưa được cập nhật kịp thời; hiện tờ khai đã được cập nhật trạng thái đã nộp thuế, đề nghị doanh nghiệp lấy lại thông tin để thông quan.",
-            "Khi nộp thuế điện tử 24/7, chứng từ được truyền tự động sang hệ thống Hải quan và ghi nhận trong vòng vài phút, kể cả ngoài giờ hành chính. Doanh nghiệp không cần thông báo cho Chi cục. Trường hợp sau 30 phút chưa cập nhật, vui lòng gửi số chứng từ nộp thuế để chúng tôi kiểm tra.",
-        ],
-        "b2.policy.tariff" => &[
-            "Căn cứ Danh mục hàng hóa xuất khẩu, nhập khẩu Việt Nam và 6 quy tắc tổng quát phân loại, mặt hàng {goods} có thể tham khảo mã {hs}. Việc phân loại chính xác phụ thuộc vào cấu tạo, chức năng thực tế của hàng hóa; Quý Doanh nghiệp có thể đề nghị xác định trước mã số trước khi nhập khẩu để được cơ quan Hải quan xác nhận.",
-            "Thuế suất áp dụng cho mã {hs} được tra cứu tại Biểu thuế xuất khẩu, nhập khẩu hiện hành trên Cổng thông tin điện tử Hải quan (mục Tra cứu biểu thuế). Mặt hàng này không thuộc danh mục phải có giấy phép nhập khẩu nhưng cần kiểm tra danh mục quản lý chuyên ngành của Bộ quản lý.",
-        ],
-        "b2.policy.origin" => &[
-            "Theo quy định, sai sót nhỏ trên C/O không làm thay đổi xuất xứ hàng hóa thì vẫn được chấp nhận. Quý Doanh nghiệp cung cấp giải trình và chứng từ liên quan cho Chi cục Hải quan nơi làm thủ tục để được xem xét áp dụng thuế suất ưu đãi đặc biệt.",
-            "Doanh nghiệp được nộp bổ sung C/O trong thời hạn hiệu lực của C/O và khai bổ sung tờ khai để áp dụng thuế suất ưu đãi đặc biệt; số tiền thuế nộp thừa sẽ được xử lý hoàn hoặc bù trừ theo quy định của Luật Quản lý thuế.",
-        ],
-        "b2.policy.procedure" => &[
-            "Doanh nghiệp được khai bổ sung trong thời hạn 60 ngày kể từ ngày thông quan và trước khi cơ quan Hải quan quyết định kiểm tra sau thông quan. Quý Doanh nghiệp thực hiện nghiệp vụ AMA trên hệ thống VNACCS, kèm chứng từ chứng minh nội dung khai bổ sung.",
-            "Hồ sơ hoàn thuế gồm công văn đề nghị hoàn thuế, hợp đồng, chứng từ thanh toán và tờ khai tái xuất. Thời hạn giải quyết là 6 ngày làm việc với hồ sơ hoàn trước, kiểm tra sau và 40 ngày với hồ sơ kiểm tra trước, hoàn thuế sau.",
-        ],
-        "b2.feedback" => &[
-            "Trung tâm Dữ liệu và Công nghệ thông tin trân trọng cảm ơn ý kiến của Quý Doanh nghiệp. Chúng tôi đã ghi nhận và sẽ chuyển bộ phận liên quan để tiếp tục nâng cao chất lượng hỗ trợ.",
-        ],
-        "b1.procedure.declaration" | "b1.procedure.inspection" | "b1.procedure.clearance" | "b1.procedure.tax" => &[
-            "Cục Hải quan đã chuyển phản ánh tới Chi cục Hải quan phụ trách {port}. Đơn vị đã kiểm tra và bố trí công chức xử lý tờ khai {tk} trong ngày; Quý Doanh nghiệp vui lòng liên hệ đội thủ tục tại {port} để hoàn tất. Nếu tiếp tục gặp vướng mắc, đề nghị phản ánh lại qua đường dây nóng 1900 9299.",
-            "Qua xác minh với Chi cục, việc chậm xử lý do hồ sơ còn thiếu chứng từ chứng minh trị giá. Doanh nghiệp đã được hướng dẫn bổ sung; sau khi nhận đủ hồ sơ, Chi cục sẽ giải quyết trong 08 giờ làm việc theo quy định.",
-        ],
-        "b1.denunciation.smuggling" | "b1.denunciation.trade_fraud" | "b1.denunciation.corruption" => &[
-            "Cục Hải quan cảm ơn Ông/Bà đã cung cấp thông tin. Thông tin đã được chuyển đơn vị chức năng xác minh, xử lý theo quy định; danh tính người cung cấp thông tin được giữ bí mật theo Luật Tố cáo.",
-        ],
-        "rating.follow_up" => &[
-            "Giám sát viên đã liên hệ lại doanh nghiệp, xin lỗi về trải nghiệm chưa tốt và phối hợp với Chi cục xử lý dứt điểm vướng mắc. Doanh nghiệp xác nhận đã được giải quyết.",
-        ],
-        "callback" => &[
-            "Đã gọi lại cho người gọi, hướng dẫn tra cứu trạng thái tờ khai trên Cổng thông tin điện tử Hải quan. Người gọi không có yêu cầu thêm.",
-            "Đã gọi lại, người gọi hỏi về thủ tục nhận hàng quà biếu; đã hướng dẫn hạn mức miễn thuế và hồ sơ cần thiết.",
-        ],
-        _ => &[
-            "Cảm ơn Quý Doanh nghiệp đã góp ý. Kiến nghị đã được tổng hợp, báo cáo lãnh đạo Cục để nghiên cứu trong kế hoạch nâng cấp hệ thống.",
-        ],
+/// Canned answers per category as (subject keywords separated by `|`, text). An answer whose
+/// keywords match the (lower-cased) subject wins; otherwise one without keywords is used.
+const ANSWERS: &[(&str, &str, &str)] = &[
+    ("b2.it.vnaccs_account", "đăng ký tài khoản|register|dang ky",
+        "Doanh nghiệp đăng ký người sử dụng VNACCS trực tuyến tại Cổng thông tin điện tử Hải quan (mục Đăng ký tham gia hệ thống VNACCS), ký số bằng chữ ký số đã đăng ký của doanh nghiệp. Sau khi hồ sơ được phê duyệt, thông tin tài khoản được gửi về email đăng ký trong vòng 1 ngày làm việc. Doanh nghiệp không cần đến trực tiếp Chi cục Hải quan."),
+    ("b2.it.vnaccs_account", "đăng nhập|mật khẩu",
+        "Chúng tôi đã kiểm tra và mở khóa tài khoản người sử dụng của Quý Doanh nghiệp. Đề nghị đăng nhập lại và đổi mật khẩu ngay lần đầu; lưu ý tài khoản sẽ bị khóa tạm thời nếu nhập sai mật khẩu 5 lần liên tiếp."),
+    ("b2.it.vnaccs_account", "bổ sung người",
+        "Quý Doanh nghiệp đăng nhập Cổng thông tin điện tử Hải quan bằng chữ ký số của doanh nghiệp, chọn Sửa thông tin đăng ký VNACCS để hủy người sử dụng cũ và thêm người sử dụng mới. Hồ sơ được xử lý trong 1 ngày làm việc, không cần nộp bản giấy."),
+    ("b2.it.vnaccs_error", "",
+        "Lỗi {err} ({err_msg}) phát sinh do thông tin khai báo không khớp với dữ liệu trên hệ thống. Đề nghị Quý Doanh nghiệp kiểm tra lại mã người sử dụng, mã máy trạm và các chỉ tiêu liên quan trong phần mềm khai báo rồi gửi lại nghiệp vụ. Nếu vẫn phát sinh lỗi, vui lòng gửi ảnh chụp màn hình thông điệp lỗi qua email hỗ trợ."),
+    ("b2.it.vnaccs_error", "kết nối|không nhận được phản hồi",
+        "Hệ thống đã ghi nhận thông điệp của Quý Doanh nghiệp. Sự cố do gián đoạn đường truyền trong thời gian bảo trì và đã được khắc phục; Quý Doanh nghiệp vui lòng lấy lại kết quả phản hồi (nghiệp vụ IEX) rồi tiếp tục khai báo."),
+    ("b2.it.vnaccs_error", "không in",
+        "Dữ liệu tờ khai {tk} đã có trên hệ thống. Quý Doanh nghiệp vào mục Tra cứu tờ khai trên Cổng thông tin điện tử Hải quan, nhập đúng mã số thuế và số tờ khai để in danh sách container/hàng hóa đủ điều kiện qua khu vực giám sát; nếu trình duyệt chặn cửa sổ in, vui lòng cho phép cửa sổ bật lên."),
+    ("b2.it.digital_signature", "hết hạn|het han",
+        "Khi gia hạn chứng thư số mà số serial không thay đổi, doanh nghiệp không phải đăng ký lại. Trường hợp chứng thư số mới có serial khác, Quý Doanh nghiệp đăng ký bổ sung trên Cổng thông tin điện tử Hải quan, mục Đăng ký chữ ký số, trước khi ký tờ khai. Thông tin được cập nhật sau khoảng 30 phút."),
+    ("b2.it.digital_signature", "không hợp lệ",
+        "Lỗi chứng thư không hợp lệ thường do chưa cài đặt chứng thư gốc của nhà cung cấp {ca} hoặc máy tính chưa cập nhật bộ công cụ ký số. Đề nghị cài lại bộ công cụ ký số mới nhất của Hải quan, khởi động lại trình duyệt và đăng ký lại."),
+    ("b2.it.digital_signature", "đổi nhà cung cấp",
+        "Quý Doanh nghiệp đăng ký bổ sung chứng thư số {ca2} trên Cổng thông tin điện tử Hải quan trước khi chứng thư {ca} hết hiệu lực; hai chứng thư có thể dùng song song. Các tờ khai đã gửi không bị ảnh hưởng, các thông điệp tiếp theo ký bằng chứng thư mới."),
+    ("b2.it.nsw", "",
+        "Chúng tôi đã kiểm tra hồ sơ {licence} trên Cổng thông tin một cửa quốc gia: hồ sơ đã được chuyển tới cơ quan cấp phép và đang chờ xử lý. Đề nghị Quý Doanh nghiệp theo dõi trạng thái trên Cổng; nếu quá thời hạn, vui lòng liên hệ trực tiếp cơ quan cấp phép."),
+    ("b2.it.nsw", "đính kèm|dung lượng",
+        "Cổng thông tin một cửa quốc gia giới hạn mỗi file đính kèm tối đa 5MB, định dạng PDF, JPG hoặc PNG. Đề nghị Quý Doanh nghiệp nén file hoặc tách chứng từ thành nhiều file rồi gửi lại hồ sơ."),
+    ("b2.it.asw", "tra cứu",
+        "Quý Doanh nghiệp khai số tham chiếu e-C/O {conum} tại ô Số giấy phép của tờ khai, mã loại giấy phép tương ứng với C/O mẫu D; hệ thống sẽ tự động đối chiếu dữ liệu nhận qua Cơ chế một cửa ASEAN nên không cần nộp bản giấy."),
+    ("b2.it.asw", "chưa hiển thị",
+        "e-C/O số {conum} chưa được truyền sang Việt Nam. Đề nghị Quý Doanh nghiệp yêu cầu nhà xuất khẩu tại {country} liên hệ cơ quan cấp C/O để kiểm tra việc truyền dữ liệu; trong thời gian chờ, doanh nghiệp có thể khai báo nộp bổ sung C/O theo quy định."),
+    ("b2.it.asw", "tu choi|từ chối",
+        "e-C/O bị từ chối do thông tin trên C/O (số hóa đơn, mã HS, số lượng) không khớp với tờ khai. Đề nghị Quý Doanh nghiệp đối chiếu và khai sửa tờ khai nếu sai, hoặc đề nghị nhà xuất khẩu xin cấp lại e-C/O nếu sai sót nằm trên C/O."),
+    ("b2.it.epayment", "chưa được thông quan",
+        "Khoản nộp {amount} qua {bank} đã được ghi nhận trên hệ thống kế toán thuế tập trung. Do dữ liệu ngân hàng truyền chậm nên tờ khai {tk} chưa được cập nhật kịp thời; hiện tờ khai đã được cập nhật trạng thái đã nộp thuế, đề nghị doanh nghiệp lấy lại thông tin để thông quan."),
+    ("b2.it.epayment", "ngoài giờ",
+        "Khi nộp thuế điện tử 24/7, chứng từ được truyền tự động sang hệ thống Hải quan và ghi nhận trong vòng vài phút, kể cả ngoài giờ hành chính. Doanh nghiệp không cần thông báo cho Chi cục. Trường hợp sau 30 phút chưa cập nhật, vui lòng gửi số chứng từ nộp thuế để chúng tôi kiểm tra."),
+    ("b2.it.epayment", "đăng ký nộp thuế",
+        "Quý Doanh nghiệp ký thỏa thuận sử dụng dịch vụ nộp thuế điện tử và thông quan 24/7 trực tiếp với ngân hàng {bank}, sau đó đăng nhập Cổng thanh toán điện tử hải quan bằng chữ ký số để kích hoạt tài khoản. Doanh nghiệp không phải gửi văn bản giấy tới cơ quan Hải quan."),
+    ("b2.it.epayment", "nhầm",
+        "Quý Doanh nghiệp gửi văn bản đề nghị điều chỉnh thông tin chứng từ nộp thuế tới Chi cục Hải quan nơi mở tờ khai, kèm giấy nộp tiền có xác nhận của ngân hàng. Sau khi điều chỉnh, số tiền được hạch toán cho tờ khai đúng theo ngày nộp ban đầu."),
+    ("b2.policy.tariff", "",
+        "Căn cứ Danh mục hàng hóa xuất khẩu, nhập khẩu Việt Nam và 6 quy tắc tổng quát phân loại, mặt hàng {goods} có thể tham khảo mã {hs}. Việc phân loại chính xác phụ thuộc vào cấu tạo, chức năng thực tế của hàng hóa; Quý Doanh nghiệp có thể đề nghị xác định trước mã số trước khi nhập khẩu để được cơ quan Hải quan xác nhận."),
+    ("b2.policy.tariff", "thuế suất|duty|chuyen nganh",
+        "Thuế suất áp dụng cho mã {hs} được tra cứu tại Biểu thuế xuất khẩu, nhập khẩu hiện hành trên Cổng thông tin điện tử Hải quan (mục Tra cứu biểu thuế). Về quản lý chuyên ngành, Quý Doanh nghiệp đối chiếu các danh mục do Bộ quản lý chuyên ngành ban hành; mã số nêu trên cần được xác nhận theo thực tế hàng hóa."),
+    ("b2.policy.tariff", "cá nhân",
+        "Hàng gửi qua dịch vụ chuyển phát nhanh có trị giá nhỏ được xem xét miễn thuế theo định mức quy định; trường hợp vượt định mức, Ông/Bà nộp thuế nhập khẩu và thuế GTGT trên toàn bộ trị giá lô hàng. Doanh nghiệp chuyển phát nhanh sẽ thay mặt Ông/Bà khai báo và thông báo số thuế phải nộp."),
+    ("b2.policy.origin", "sai sót",
+        "Theo quy định, sai sót nhỏ trên C/O không làm thay đổi xuất xứ hàng hóa thì vẫn được chấp nhận. Quý Doanh nghiệp cung cấp giải trình và chứng từ liên quan cho Chi cục Hải quan nơi làm thủ tục để được xem xét áp dụng thuế suất ưu đãi đặc biệt."),
+    ("b2.policy.origin", "bổ sung c/o",
+        "Doanh nghiệp được nộp bổ sung C/O trong thời hạn hiệu lực của C/O và khai bổ sung tờ khai để áp dụng thuế suất ưu đãi đặc biệt; số tiền thuế nộp thừa sẽ được xử lý hoàn hoặc bù trừ theo quy định của Luật Quản lý thuế."),
+    ("b2.policy.origin", "cptpp",
+        "Chứng từ tự chứng nhận xuất xứ theo CPTPP có thể thể hiện trên hóa đơn hoặc chứng từ thương mại khác, gồm các thông tin tối thiểu theo Phụ lục 3-B của Hiệp định (nhà xuất khẩu, nhà sản xuất, mô tả và mã HS hàng hóa, tiêu chí xuất xứ, ngày chứng nhận, chữ ký). Doanh nghiệp cần lưu giữ hồ sơ chứng minh xuất xứ ít nhất 5 năm."),
+    ("b2.policy.procedure", "khai bổ sung",
+        "Doanh nghiệp được khai bổ sung trong thời hạn 60 ngày kể từ ngày thông quan và trước khi cơ quan Hải quan quyết định kiểm tra sau thông quan. Quý Doanh nghiệp thực hiện nghiệp vụ AMA trên hệ thống VNACCS, kèm chứng từ chứng minh nội dung khai bổ sung."),
+    ("b2.policy.procedure", "hoàn thuế",
+        "Hồ sơ hoàn thuế gồm công văn đề nghị hoàn thuế, hợp đồng, chứng từ thanh toán và tờ khai tái xuất. Thời hạn giải quyết là 6 ngày làm việc với hồ sơ hoàn trước, kiểm tra sau và 40 ngày với hồ sơ kiểm tra trước, hoàn thuế sau."),
+    ("b2.policy.procedure", "hủy tờ khai",
+        "Quý Doanh nghiệp gửi đề nghị hủy tờ khai {tkx} trên hệ thống kèm văn bản giải trình lý do không xuất khẩu. Chi cục Hải quan nơi đăng ký tờ khai xem xét và phản hồi trong 08 giờ làm việc; hàng chưa đưa vào khu vực giám sát hải quan nên không phát sinh thủ tục kiểm tra."),
+    ("b2.policy.procedure", "",
+        "Hàng mẫu, quà biếu có trị giá trong định mức được xét miễn thuế; Quý khách khai báo theo loại hình phù hợp (hàng phi mậu dịch) và xuất trình văn bản của bên gửi. Trường hợp hàng thuộc danh mục quản lý chuyên ngành, vẫn phải đáp ứng giấy phép hoặc kiểm tra chuyên ngành tương ứng."),
+    ("b2.policy.procedure", "tam nhap",
+        "Máy móc tạm nhập tái xuất phục vụ dự án được khai theo loại hình tạm nhập (G12), phải nộp thuế hoặc bảo lãnh số thuế khi tạm nhập và được hoàn/giải tỏa bảo lãnh khi tái xuất trong thời hạn đã đăng ký."),
+    ("b2.policy.procedure", "hanh ly",
+        "Hành khách nhập cảnh mang theo ngoại tệ tiền mặt trên 5.000 USD (hoặc tương đương), hoặc hành lý vượt định mức miễn thuế, phải khai báo hải quan tại cửa khẩu. Đồ dùng cá nhân trong định mức không phải khai báo và được đi luồng xanh."),
+    ("b2.feedback", "",
+        "Trung tâm Dữ liệu và Công nghệ thông tin trân trọng cảm ơn ý kiến của Quý Doanh nghiệp. Chúng tôi đã ghi nhận và sẽ chuyển bộ phận liên quan để tiếp tục nâng cao chất lượng hỗ trợ."),
+    ("b1.procedure", "",
+        "Cục Hải quan đã chuyển phản ánh tới Chi cục Hải quan phụ trách {port}. Đơn vị đã kiểm tra và bố trí công chức xử lý tờ khai liên quan trong ngày; Quý Doanh nghiệp vui lòng liên hệ đội thủ tục tại {port} để hoàn tất. Nếu tiếp tục gặp vướng mắc, đề nghị phản ánh lại qua đường dây nóng 1900 9299."),
+    ("b1.procedure", "",
+        "Qua xác minh với Chi cục, việc chậm xử lý do hồ sơ còn thiếu chứng từ chứng minh trị giá. Doanh nghiệp đã được hướng dẫn bổ sung; sau khi nhận đủ hồ sơ, Chi cục sẽ giải quyết trong 08 giờ làm việc theo quy định."),
+    ("b1.procedure", "hoàn thuế|ấn định|cưỡng chế",
+        "Chi cục đã rà soát hồ sơ thuế của tờ khai liên quan. Số tiền doanh nghiệp đã nộp được hạch toán đúng; biện pháp/quyết định liên quan đã được xem xét lại và đơn vị sẽ gửi văn bản trả lời chính thức cho doanh nghiệp trong 03 ngày làm việc."),
+    ("b1.denunciation", "",
+        "Cục Hải quan cảm ơn Ông/Bà đã cung cấp thông tin. Thông tin đã được chuyển đơn vị chức năng xác minh, xử lý theo quy định; danh tính người cung cấp thông tin được giữ bí mật theo Luật Tố cáo."),
+    ("rating.follow_up", "",
+        "Giám sát viên đã liên hệ lại doanh nghiệp, xin lỗi về trải nghiệm chưa tốt và phối hợp với Chi cục xử lý dứt điểm vướng mắc. Doanh nghiệp xác nhận đã được giải quyết."),
+    ("callback", "",
+        "Đã gọi lại cho người gọi, hướng dẫn tra cứu trạng thái tờ khai trên Cổng thông tin điện tử Hải quan. Người gọi không có yêu cầu thêm."),
+    ("callback", "",
+        "Đã gọi lại, người gọi hỏi về thủ tục nhận hàng quà biếu; đã hướng dẫn định mức miễn thuế và hồ sơ cần thiết."),
+    ("suggestion", "",
+        "Cảm ơn Quý Ông/Bà đã góp ý. Kiến nghị đã được tổng hợp, báo cáo lãnh đạo Cục để nghiên cứu trong kế hoạch nâng cấp hệ thống và cải cách thủ tục."),
+];
+
+fn staff_answer(category: &str, subject: &str, v: &Vars, rng: &mut StdRng) -> String {
+    let subject = subject.to_lowercase();
+    let in_category: Vec<&(&str, &str, &str)> = ANSWERS
+        .iter()
+        .filter(|(c, _, _)| category == *c || category.starts_with(&format!("{c}.")))
+        .collect();
+    let matching: Vec<&str> = in_category
+        .iter()
+        .filter(|(_, k, _)| !k.is_empty() && k.split('|').any(|w| subject.contains(w)))
+        .map(|(_, _, text)| *text)
+        .collect();
+    let options: Vec<&str> = if matching.is_empty() {
+        let general: Vec<&str> = in_category
+            .iter()
+            .filter(|(_, k, _)| k.is_empty())
+            .map(|(_, _, text)| *text)
+            .collect();
+        if general.is_empty() {
+            in_category.iter().map(|(_, _, text)| *text).collect()
+        } else {
+            general
+        }
+    } else {
+        matching
     };
-    let text = pick(rng, options, "Chúng tôi đã tiếp nhận và xử lý yêu cầu.");
+    let text = pick(
+        rng,
+        &options,
+        "Chúng tôi đã tiếp nhận và xử lý yêu cầu. Nếu còn vướng mắc, đề nghị liên hệ tổng đài 1900 9299.",
+    );
     v.fill(text)
 }
 
@@ -1449,7 +1502,7 @@ fn one_case(rng: &mut StdRng, pool: &[DemoRequester]) -> DemoCase {
             }
             if kind != "denunciation" && kind != "callback" && rng.gen_bool(0.6) {
                 replies.push(staff(format!(
-                    "{hello} Chúng tôi đã tiếp nhận yêu cầu và đang phối hợp với đơn vị liên quan để kiểm tra. Kết quả sẽ được phản hồi trong thời gian sớm nhất."
+                    "{hello}\n\nChúng tôi đã tiếp nhận yêu cầu và đang phối hợp với đơn vị liên quan để kiểm tra. Kết quả sẽ được phản hồi trong thời gian sớm nhất."
                 )));
                 if requester.is_some() && rng.gen_bool(0.5) {
                     replies.push(customer(pick(rng, FOLLOW_UPS, "Mong sớm nhận phản hồi.")));
@@ -1465,7 +1518,7 @@ fn one_case(rng: &mut StdRng, pool: &[DemoRequester]) -> DemoCase {
             }
             if rng.gen_bool(0.3) {
                 replies.push(staff(format!(
-                    "{hello} {}",
+                    "{hello}\n\n{}",
                     staff_question(category, &v, rng)
                 )));
                 replies.push(customer(pick(rng, FOLLOW_UPS, "Đã bổ sung thông tin.")));
@@ -1475,7 +1528,7 @@ fn one_case(rng: &mut StdRng, pool: &[DemoRequester]) -> DemoCase {
             } else {
                 staff_question(category, &v, rng)
             };
-            replies.push(staff(format!("{hello} {question}")));
+            replies.push(staff(format!("{hello}\n\n{question}")));
         }
         _ => {
             if rng.gen_bool(0.5) {
@@ -1483,17 +1536,17 @@ fn one_case(rng: &mut StdRng, pool: &[DemoRequester]) -> DemoCase {
             }
             if requester.is_some() && kind != "callback" && rng.gen_bool(0.3) {
                 replies.push(staff(format!(
-                    "{hello} {}",
+                    "{hello}\n\n{}",
                     staff_question(category, &v, rng)
                 )));
                 replies.push(customer(pick(rng, FOLLOW_UPS, "Đã bổ sung thông tin.")));
             }
-            let answer = staff_answer(answer_category, &v, rng);
+            let answer = staff_answer(answer_category, &subject, &v, rng);
             if kind == "callback" || (kind == "denunciation" && requester.is_none()) {
                 // Callbacks are handled by phone; anonymous reports get an internal conclusion.
                 replies.push(internal(answer));
             } else {
-                replies.push(staff(format!("{hello} {answer}")));
+                replies.push(staff(format!("{hello}\n\n{answer}\n\nTrân trọng.")));
             }
             if status == "closed"
                 && requester.is_some()
@@ -1529,8 +1582,30 @@ fn one_case(rng: &mut StdRng, pool: &[DemoRequester]) -> DemoCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hqdesk_domain::requester::TaxCode;
+    use hqdesk_domain::requester::{Email, PhoneE164, TaxCode};
     use std::collections::HashSet;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(125_430_000), "125.430.000");
+        assert_eq!(group_thousands(2_000), "2.000");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(spaced_phone("0912345678"), "0912 345 678");
+    }
+
+    #[test]
+    fn phones_and_emails_parse() {
+        for c in cases(300, 42) {
+            if let Some(r) = &c.requester {
+                if let Some(p) = &r.phone {
+                    assert!(PhoneE164::parse(p).is_ok(), "bad phone {p}");
+                }
+                if let Some(e) = &r.email {
+                    assert!(Email::parse(e).is_ok(), "bad email {e}");
+                }
+            }
+        }
+    }
 
     const CATEGORIES: &[&str] = &[
         "b1.denunciation.smuggling",

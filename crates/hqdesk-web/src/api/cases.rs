@@ -260,7 +260,7 @@ fn bool_param(name: &str, v: &Option<String>) -> Result<bool, Problem> {
 /// Open a case.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CreateCaseRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body answers as the first request and creates nothing")),
-    responses((status = 201, body = CaseResponse), (status = 400, body = Problem), (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = CaseResponse), (status = 400, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn create_case(
     State(s): State<AppState>,
@@ -295,7 +295,7 @@ pub async fn create_case(
 
 /// List and search cases.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListParams),
-    responses((status = 200, body = CaseListResponse), (status = 401, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = CaseListResponse), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn list_cases(
     State(s): State<AppState>,
@@ -326,7 +326,7 @@ pub async fn list_cases(
 
 /// Read one case.
 #[utoipa::path(get, path = "/api/v1/cases/{number}", tag = "cases", params(("number" = String, Path, description = "Case number, e.g. HQ2611-4839207")),
-    responses((status = 200, body = CaseResponse), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = CaseResponse), (status = 401, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn get_case(
     State(s): State<AppState>,
@@ -359,7 +359,7 @@ pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de
 
 /// Change a case's subject, kind, branch, category or priority.
 #[utoipa::path(patch, path = "/api/v1/cases/{number}", tag = "cases", request_body = UpdateCaseRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn update_case(
     State(s): State<AppState>,
@@ -395,7 +395,7 @@ pub struct AssignRequest {
 
 /// Route a case to a unit and/or give it to someone.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/assign", tag = "cases", request_body = AssignRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn assign_case(
     State(s): State<AppState>,
@@ -428,7 +428,7 @@ pub struct StatusRequest {
 
 /// Change a case's status (new → open ⇄ waiting → resolved → closed; resolved → open reopens).
 #[utoipa::path(post, path = "/api/v1/cases/{number}/status", tag = "cases", request_body = StatusRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn change_status(
     State(s): State<AppState>,
@@ -495,7 +495,7 @@ impl From<Entry> for MessageResponse {
 /// Add a reply, a recorded inbound message, or an internal note.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/messages", tag = "cases", request_body = MessageRequest, params(("number" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body creates nothing new")),
-    responses((status = 201, body = MessageResponse), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = MessageResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn add_message(
     State(s): State<AppState>,
@@ -535,7 +535,7 @@ pub struct MessageListResponse {
 
 /// The case's messages and notes in order (with `all=true`, its whole timeline).
 #[utoipa::path(get, path = "/api/v1/cases/{number}/messages", tag = "cases", params(("number" = String, Path), TimelineParams),
-    responses((status = 200, body = MessageListResponse), (status = 404, body = Problem)),
+    responses((status = 200, body = MessageListResponse), (status = 404, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn list_messages(
     State(s): State<AppState>,

@@ -76,7 +76,7 @@ async fn all_units(s: &AppState, actor: &Actor) -> Result<Vec<Unit>, Problem> {
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserResponse), (status = 401, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserResponse), (status = 401, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn me(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -89,7 +89,7 @@ pub async fn me(
 }
 
 /// All users (administrators).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserListResponse), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserListResponse), (status = 403, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn list_users(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -105,7 +105,7 @@ pub async fn list_users(
 }
 
 /// Add a user (administrators).
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, responses((status = 201, body = UserResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, responses((status = 201, body = UserResponse), (status = 403, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn create_user(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -130,7 +130,7 @@ pub async fn create_user(
 }
 
 /// Change a user (administrators).
-#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", request_body = UpdateUserRequest, params(("username" = String, Path)), responses((status = 200, body = UserResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", request_body = UpdateUserRequest, params(("username" = String, Path)), responses((status = 200, body = UserResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn update_user(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -212,7 +212,7 @@ pub async fn list_units(
 }
 
 /// Add a unit (administrators).
-#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = CreateUnitRequest, responses((status = 201, body = UnitResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = CreateUnitRequest, responses((status = 201, body = UnitResponse), (status = 403, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn create_unit(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -236,7 +236,7 @@ pub async fn create_unit(
 }
 
 /// Rename or move a unit (administrators).
-#[utoipa::path(patch, path = "/api/v1/units/{code}", tag = "units", request_body = UpdateUnitRequest, params(("code" = String, Path)), responses((status = 200, body = UnitResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/v1/units/{code}", tag = "units", request_body = UpdateUnitRequest, params(("code" = String, Path)), responses((status = 200, body = UnitResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn update_unit(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -314,7 +314,7 @@ pub async fn list_categories(
 }
 
 /// Add a category (administrators).
-#[utoipa::path(post, path = "/api/v1/categories", tag = "categories", request_body = CreateCategoryRequest, responses((status = 201, body = CategoryResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/categories", tag = "categories", request_body = CreateCategoryRequest, responses((status = 201, body = CategoryResponse), (status = 403, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn create_category(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -340,7 +340,7 @@ pub async fn create_category(
 }
 
 /// Rename, deactivate or reactivate a category (administrators).
-#[utoipa::path(patch, path = "/api/v1/categories/{code}", tag = "categories", request_body = UpdateCategoryRequest, params(("code" = String, Path)), responses((status = 200, body = CategoryResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/v1/categories/{code}", tag = "categories", request_body = UpdateCategoryRequest, params(("code" = String, Path)), responses((status = 200, body = CategoryResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn update_category(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
         Authenticate with `Authorization: Bearer <token>` (tokens come from `hqdesk token issue USER`). \
         Errors are application/problem+json with a stable `code` and per-field `errors`."),
     modifiers(&Bearer),
-    components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
+    components(schemas(crate::problem::ProblemBody, crate::problem::ProblemField)),
     tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "health"))
 )]
 pub struct ApiDoc;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 //! The one integration-test binary. Tests that touch storage run on both engines: each appears
 //! twice in the runner's output, as `…::sqlite` and `…::postgres`.
 mod support;
