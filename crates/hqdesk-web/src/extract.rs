@@ -69,12 +69,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 } else {
                     "wrong_type"
                 };
-                // serde reports an unknown field at the object that holds it; name the field itself.
+                // serde_path_to_error names an unknown field in the path, a missing one not.
                 let field = match (code, msg.split('`').nth(1)) {
                     ("unknown_field" | "missing_field", Some(name)) if path == "." => {
                         name.to_string()
                     }
-                    ("unknown_field" | "missing_field", Some(name)) => format!("{path}.{name}"),
+                    ("unknown_field" | "missing_field", Some(name)) if !path.ends_with(name) => {
+                        format!("{path}.{name}")
+                    }
                     _ => path,
                 };
                 let message = msg.split(" at line").next().unwrap_or(&msg).to_string();

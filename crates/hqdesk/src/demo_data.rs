@@ -1215,7 +1215,7 @@ const FOLLOW_UPS: &[&str] = &[
 const THANKS: &[&str] = &[
     "Cảm ơn bộ phận hỗ trợ, công ty đã thực hiện theo hướng dẫn và xử lý được.",
     "Đã làm được rồi, cảm ơn cán bộ nhiều.",
-    "Cam on, to khai da gui duoc.",
+    "Cam on, cong ty da xu ly duoc.",
     "Thank you, the issue has been resolved.",
 ];
 
@@ -1591,6 +1591,36 @@ mod tests {
         assert_eq!(group_thousands(2_000), "2.000");
         assert_eq!(group_thousands(999), "999");
         assert_eq!(spaced_phone("0912345678"), "0912 345 678");
+    }
+
+    #[test]
+    fn every_template_has_a_fitting_answer() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let v = Vars::random(&mut rng);
+        let banks = [
+            INQUIRIES,
+            PERSONAL_INQUIRIES,
+            PROCEDURE_PROBLEMS,
+            DENUNCIATIONS,
+            SUGGESTIONS,
+            RATING_FOLLOW_UPS,
+        ];
+        let mut subjects = HashSet::new();
+        for tpl in banks.iter().flat_map(|b| b.iter()) {
+            assert!(
+                subjects.insert(tpl.subject),
+                "duplicate template {}",
+                tpl.subject
+            );
+            let a = staff_answer(tpl.category, &v.fill(tpl.subject), &v, &mut rng);
+            assert!(
+                !a.starts_with("Chúng tôi đã tiếp nhận và xử lý"),
+                "no answer for {}",
+                tpl.subject
+            );
+            assert!(!a.contains('{'), "unfilled answer for {}", tpl.subject);
+        }
+        assert!(subjects.len() >= 40);
     }
 
     #[test]
