@@ -7,7 +7,8 @@
 #
 # It installs the Debian packages the tests need when they are missing,
 # starts a throwaway PostgreSQL cluster (removed again on exit) and exports
-# HQDESK_TEST_POSTGRES_URL / HQDESK_REQUIRE_POSTGRES / HQDESK_TEST_OUTPUT.
+# HQDESK_TEST_POSTGRES_URL / HQDESK_REQUIRE_POSTGRES / HQDESK_REQUIRE_BROWSER /
+# HQDESK_TEST_OUTPUT.
 # Exit status: the first failing step's status, i.e. the tests' status when
 # fmt and clippy pass.
 set -euo pipefail
@@ -44,6 +45,8 @@ pg_bindir() {
 #   "command -v chromedriver|chromium-driver"
 REQUIREMENTS=(
   "pg_bindir|postgresql"
+  "command -v /usr/bin/chromium|chromium"
+  "command -v /usr/bin/chromedriver|chromium-driver"
 )
 
 install_requirements() {
@@ -207,6 +210,7 @@ step "postgres"
 start_postgres
 export HQDESK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 export HQDESK_REQUIRE_POSTGRES=1
+export HQDESK_REQUIRE_BROWSER=1
 export HQDESK_TEST_OUTPUT="$REPO/target/test-output"
 mkdir -p "$HQDESK_TEST_OUTPUT"
 

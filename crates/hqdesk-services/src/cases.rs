@@ -76,6 +76,9 @@ pub struct ListCases {
     pub assignee: Option<String>,
     pub unassigned: bool,
     pub requester_id: Option<i64>,
+    /// Resolution due before / at-or-after these instants.
+    pub due_before: Option<Timestamp>,
+    pub due_after: Option<Timestamp>,
     pub sort: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
@@ -544,6 +547,8 @@ impl Services {
             non_empty(&q.channel).and_then(|c| errors.check("channel", Channel::parse(c)));
         filter.unassigned = q.unassigned;
         filter.requester_id = q.requester_id;
+        filter.due_before = q.due_before;
+        filter.due_after = q.due_after;
         if let Some(text) = non_empty(&q.q) {
             filter.search_tokens = text::search_tokens(text)
                 .split(' ')
@@ -1178,4 +1183,55 @@ fn parse_cursor(s: &str) -> Result<Cursor, hqdesk_domain::InvalidValue> {
         key: k.parse().map_err(|_| bad())?,
         id: i.parse().map_err(|_| bad())?,
     })
+}
+
+/// A change to a case, for live updates.
+#[derive(Debug, Clone)]
+pub struct CaseChange {
+    pub seq: i64,
+    pub action: String,
+    pub case: CaseRecord,
+}
+
+impl Services {
+    /// The newest audit sequence number: live updates start after it.
+    pub async fn change_feed_head(&self) -> Result<i64, ServiceError> {
+        let mut conn = self.store().read().await?;
+        Ok(hqdesk_store::audit::head_seq(&mut conn).await?)
+    }
+
+    /// Changes to cases after `after_seq` that the actor may see, and the position to continue
+    /// from. The audit log is the change feed: it is complete, ordered and shared by all nodes.
+    pub async fn case_changes(
+        &self,
+        actor: &Actor,
+        after_seq: i64,
+    ) -> Result<(Vec<CaseChange>, i64), ServiceError> {
+        let mut conn = self.store().read().await?;
+        let entries = hqdesk_store::audit::page(&mut conn, after_seq, 200).await?;
+        let last = entries.last().map(|e| e.seq).unwrap_or(after_seq);
+        let scope = actor.case_scope();
+        let mut out = Vec::new();
+        for e in entries {
+            let Some(number) = e.object.strip_prefix("case:") else {
+                continue;
+            };
+            if !e.action.starts_with("case.") || e.action == "case.read_confidential" {
+                continue;
+            }
+            let Ok(number) = CaseNumber::parse(number) else {
+                continue;
+            };
+            match cases::by_number(&mut conn, &number).await {
+                Ok(c) if scope.contains(&c.facts()) => out.push(CaseChange {
+                    seq: e.seq,
+                    action: e.action,
+                    case: c,
+                }),
+                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((out, last))
+    }
 }

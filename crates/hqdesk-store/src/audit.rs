@@ -84,6 +84,16 @@ pub async fn page(
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 
+/// The sequence number of the newest entry (0 when the log is empty).
+pub async fn head_seq(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM audit_log")
+            .fetch_one(conn)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
 /// Entries about one object, newest first.
 pub async fn for_object(
     conn: &mut AnyConnection,

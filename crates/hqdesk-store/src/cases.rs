@@ -382,6 +382,9 @@ pub struct CaseFilter {
     pub requester_id: Option<i64>,
     /// Folded search tokens; every one must match.
     pub search_tokens: Vec<String>,
+    /// Resolution due before this instant (overdue / due soon).
+    pub due_before: Option<Timestamp>,
+    pub due_after: Option<Timestamp>,
 }
 
 impl CaseFilter {
@@ -397,6 +400,8 @@ impl CaseFilter {
             unassigned: false,
             requester_id: None,
             search_tokens: vec![],
+            due_before: None,
+            due_after: None,
         }
     }
 }
@@ -493,6 +498,14 @@ fn build_where(engine: Engine, f: &CaseFilter) -> Result<Where, StoreError> {
     }
     if f.unassigned {
         w.clauses.push("c.assignee_id IS NULL".into());
+    }
+    if let Some(t) = f.due_before {
+        let p = w.bind(t.millis())?;
+        w.clauses.push(format!("c.resolution_due_at < {p}"));
+    }
+    if let Some(t) = f.due_after {
+        let p = w.bind(t.millis())?;
+        w.clauses.push(format!("c.resolution_due_at >= {p}"));
     }
     if let Some(r) = f.requester_id {
         let p = w.bind(r)?;

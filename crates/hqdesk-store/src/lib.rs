@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod requesters;
 pub mod search;
+pub mod sessions;
 pub mod timeline;
 pub mod tokens;
 pub mod units;

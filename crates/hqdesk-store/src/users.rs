@@ -146,3 +146,12 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {
         .await?;
     rows.into_iter().map(User::try_from).collect()
 }
+
+pub async fn set_locale(conn: &mut AnyConnection, id: i64, locale: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -3,8 +3,10 @@
 //! `application/problem+json` in exactly one place ([`problem`]).
 pub mod api;
 mod auth;
+mod console;
 mod extract;
 mod health;
+pub mod i18n;
 pub mod problem;
 mod router;
 

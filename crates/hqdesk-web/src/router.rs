@@ -54,28 +54,30 @@ pub fn router(services: Services) -> Router {
         .routes(routes!(health::healthz))
         .split_for_parts();
     let openapi = Arc::new(openapi);
-    api.route(
-        "/api/v1/openapi.json",
-        get(move || {
-            let doc = openapi.clone();
-            async move { Json((*doc).clone()) }
-        }),
-    )
-    .route("/metrics", get(health::metrics))
-    .fallback(|| async { Problem::not_found() })
-    .method_not_allowed_fallback(|| async {
-        Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this address does not accept that method",
+    // Console (HTML) beside the API.
+    api.merge(crate::console::routes())
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { Json((*doc).clone()) }
+            }),
         )
-    })
-    .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-    .layer(middleware::from_fn(record_metrics))
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(TraceLayer::new_for_http())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-    .with_state(state)
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { Problem::not_found() })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this address does not accept that method",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
 }
 
 /// Count requests and their latency per route and status, for `/metrics`.

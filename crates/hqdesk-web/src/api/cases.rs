@@ -312,6 +312,8 @@ pub async fn list_cases(
         assignee: p.assignee.clone(),
         unassigned: bool_param("unassigned", &p.unassigned)?,
         requester_id: int_param("requester", &p.requester)?,
+        due_before: None,
+        due_after: None,
         sort: p.sort.clone(),
         cursor: p.cursor.clone(),
         limit: int_param("limit", &p.limit)?,

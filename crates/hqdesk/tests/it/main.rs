@@ -4,5 +4,6 @@
 mod support;
 
 mod api;
+mod browser;
 mod cli;
 mod store;

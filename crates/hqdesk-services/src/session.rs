@@ -1,0 +1,486 @@
+//! Console sign-in: password (argon2id) with lock-out, TOTP second factor (a code works once),
+//! recovery codes, server-side sessions with idle and absolute expiry.
+use hqdesk_domain::user::{check_password, parse_username, Role};
+use hqdesk_domain::Timestamp;
+use hqdesk_store::sessions::{self, Session};
+use hqdesk_store::{users, Store};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Secret};
+
+use crate::audit::record as audit;
+use crate::auth::{hash_password, verify_password};
+use crate::{Actor, ServiceError, Services};
+
+/// Failed passwords in a row before the account locks.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+/// Sessions end after 30 minutes without activity or 12 hours in all (OWASP ASVS 3.3.2).
+pub const IDLE_MINUTES: i64 = 30;
+pub const ABSOLUTE_HOURS: i64 = 12;
+const RECOVERY_CODES: usize = 10;
+
+/// Where a session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The password was right; the second factor is still due.
+    SecondFactor,
+    /// Signed in, but this role must enrol a second factor before anything else.
+    MustEnrol,
+    Full,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "password",
+            Stage::MustEnrol => "enrol",
+            Stage::Full => "full",
+        }
+    }
+    fn parse(s: &str) -> Stage {
+        match s {
+            "full" => Stage::Full,
+            "enrol" => Stage::MustEnrol,
+            _ => Stage::SecondFactor,
+        }
+    }
+}
+
+/// A live session: the token for the cookie (only at sign-in), its CSRF token, stage, actor.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id_hash: String,
+    pub csrf: String,
+    pub stage: Stage,
+    pub actor: Actor,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    /// Goes into the cookie; never stored.
+    pub token: String,
+    pub stage: Stage,
+}
+
+/// Why a sign-in failed, as much as may be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInError {
+    /// Wrong username or password (never says which).
+    BadCredentials,
+    /// Too many failures: try again after this time.
+    Locked(Timestamp),
+    BadCode,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn sha(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Roles that may not work without a second factor (ASVS 4.3.1: admin and task-force interfaces).
+pub fn requires_second_factor(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Investigator | Role::Supervisor)
+}
+
+fn totp_for(secret_b32: &str, username: &str) -> Result<totp_rs::Totp, ServiceError> {
+    let secret = Secret::try_from_base32(secret_b32)
+        .map_err(|e| ServiceError::Internal(format!("totp secret: {e:?}")))?;
+    Builder::new()
+        .with_secret(secret)
+        .with_account_name(username.to_string())
+        .with_issuer(Some("hqdesk"))
+        .build()
+        .map_err(|e| ServiceError::Internal(format!("totp: {e:?}")))
+}
+
+/// The current TOTP code for a base32 secret at `now` (tests and demo tooling use it).
+pub fn totp_code(secret_b32: &str, now: Timestamp) -> Result<String, ServiceError> {
+    Ok(totp_for(secret_b32, "x")?
+        .generate(u64::try_from(now.millis() / 1000).unwrap_or(0))
+        .to_string())
+}
+
+impl Services {
+    /// Check the password. Wrong passwords count towards a lock-out; an unknown user costs the
+    /// same time as a known one.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Result<SignIn, SignInError>, ServiceError> {
+        let now = self.now();
+        let username = parse_username(username).unwrap_or_default();
+        let mut conn = self.store().read().await?;
+        let creds = sessions::credentials(&mut conn, &username).await?;
+        drop(conn);
+        let Some(c) = creds.filter(|c| c.active != 0) else {
+            let _ = verify_password(password, DUMMY_HASH);
+            return Ok(Err(SignInError::BadCredentials));
+        };
+        if let Some(until) = c.locked_until.filter(|u| *u > now.millis()) {
+            return Ok(Err(SignInError::Locked(Timestamp(until))));
+        }
+        let ok = c
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| verify_password(password, h));
+        let mut tx = self.store().begin().await?;
+        if !ok {
+            let lock = (c.failed_logins + 1 >= MAX_FAILED_LOGINS)
+                .then(|| now.plus_minutes(LOCKOUT_MINUTES));
+            sessions::record_failure(&mut tx, c.id, lock).await?;
+            audit(
+                &mut tx,
+                now,
+                &Actor::System("sign-in"),
+                "auth.sign_in_failed",
+                &format!("user:{username}"),
+                json!({ "locked": lock.is_some() }),
+            )
+            .await?;
+            Store::commit(tx).await?;
+            return Ok(Err(match lock {
+                Some(t) => SignInError::Locked(t),
+                None => SignInError::BadCredentials,
+            }));
+        }
+        sessions::reset_failures(&mut tx, c.id).await?;
+        let user = users::get(&mut tx, c.id).await?;
+        let stage = if c.totp_enabled != 0 {
+            Stage::SecondFactor
+        } else if requires_second_factor(user.role) {
+            Stage::MustEnrol
+        } else {
+            Stage::Full
+        };
+        let token = random_hex(32);
+        sessions::insert(
+            &mut tx,
+            &Session {
+                id_hash: sha(&token),
+                user_id: c.id,
+                csrf: random_hex(32),
+                stage: stage.as_str().into(),
+                created_at: now.millis(),
+                last_seen_at: now.millis(),
+                expires_at: now.plus_minutes(ABSOLUTE_HOURS * 60).millis(),
+            },
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::System("sign-in"),
+            "auth.sign_in",
+            &format!("user:{username}"),
+            json!({ "stage": stage.as_str() }),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(Ok(SignIn { token, stage }))
+    }
+
+    /// The session behind a cookie token, if it is alive; refreshes its idle timer.
+    pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, ServiceError> {
+        let now = self.now();
+        let id_hash = sha(token);
+        let mut conn = self.store().read().await?;
+        let Some(s) = sessions::get(&mut conn, &id_hash).await? else {
+            return Ok(None);
+        };
+        drop(conn);
+        if s.expires_at <= now.millis() || s.last_seen_at + IDLE_MINUTES * 60_000 <= now.millis() {
+            let mut tx = self.store().begin().await?;
+            sessions::delete(&mut tx, &id_hash).await?;
+            Store::commit(tx).await?;
+            return Ok(None);
+        }
+        let actor = match self.actor_for_user(s.user_id).await {
+            Ok(a) => a,
+            Err(ServiceError::Unauthenticated) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // Refresh at most once a minute: reads stay reads.
+        if now.millis() - s.last_seen_at > 60_000 {
+            let mut tx = self.store().begin().await?;
+            sessions::touch(&mut tx, &id_hash, now).await?;
+            Store::commit(tx).await?;
+        }
+        Ok(Some(SessionInfo {
+            id_hash,
+            csrf: s.csrf,
+            stage: Stage::parse(&s.stage),
+            actor,
+        }))
+    }
+
+    pub async fn sign_out(&self, session: &SessionInfo) -> Result<(), ServiceError> {
+        let mut tx = self.store().begin().await?;
+        sessions::delete(&mut tx, &session.id_hash).await?;
+        audit(
+            &mut tx,
+            self.now(),
+            &session.actor,
+            "auth.sign_out",
+            &session.actor.audit_name(),
+            json!({}),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// The second factor: a TOTP code (each accepted once) or an unused recovery code.
+    pub async fn second_factor(
+        &self,
+        session: &SessionInfo,
+        code: &str,
+    ) -> Result<Result<(), SignInError>, ServiceError> {
+        let now = self.now();
+        let Some(user_id) = session.actor.user_id() else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let mut conn = self.store().read().await?;
+        let c = sessions::credentials_by_id(&mut conn, user_id).await?;
+        let user = users::get(&mut conn, user_id).await?;
+        drop(conn);
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut tx = self.store().begin().await?;
+        let accepted = match (&c.totp_secret, c.totp_enabled != 0) {
+            (Some(secret), true) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
+                match totp_for(secret, &user.username)?
+                    .check(&code, u64::try_from(now.millis() / 1000).unwrap_or(0))
+                {
+                    Some(step) => {
+                        sessions::advance_totp_step(
+                            &mut tx,
+                            user_id,
+                            i64::try_from(step).unwrap_or(i64::MAX),
+                        )
+                        .await?
+                    }
+                    None => false,
+                }
+            }
+            _ => {
+                sessions::use_recovery_code(
+                    &mut tx,
+                    user_id,
+                    &sha(&code.to_ascii_lowercase().replace('-', "")),
+                    now,
+                )
+                .await?
+            }
+        };
+        if !accepted {
+            audit(
+                &mut tx,
+                now,
+                &session.actor,
+                "auth.second_factor_failed",
+                &session.actor.audit_name(),
+                json!({}),
+            )
+            .await?;
+            Store::commit(tx).await?;
+            return Ok(Err(SignInError::BadCode));
+        }
+        sessions::set_stage(&mut tx, &session.id_hash, Stage::Full.as_str()).await?;
+        audit(
+            &mut tx,
+            now,
+            &session.actor,
+            "auth.second_factor",
+            &session.actor.audit_name(),
+            json!({}),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(Ok(()))
+    }
+
+    /// Start enrolling an authenticator: a new pending secret; returns (otpauth URL, base32 secret).
+    pub async fn begin_totp_enrolment(
+        &self,
+        actor: &Actor,
+    ) -> Result<(String, String), ServiceError> {
+        let Actor::User { user, .. } = actor else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let mut conn = self.store().read().await?;
+        let c = sessions::credentials_by_id(&mut conn, user.id).await?;
+        drop(conn);
+        if c.totp_enabled != 0 {
+            return Err(ServiceError::Conflict {
+                code: "totp_already_enabled",
+                message: "two-factor sign-in is already set up".into(),
+            });
+        }
+        let secret = match c.totp_secret {
+            Some(s) => s,
+            None => {
+                let s = Secret::generate().to_base32();
+                let mut tx = self.store().begin().await?;
+                sessions::set_totp(&mut tx, user.id, Some(&s), false).await?;
+                Store::commit(tx).await?;
+                s
+            }
+        };
+        let url = totp_for(&secret, &user.username)?
+            .to_url()
+            .map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
+        Ok((url, secret))
+    }
+
+    /// Confirm enrolment with a first code; returns the recovery codes, shown once.
+    pub async fn confirm_totp_enrolment(
+        &self,
+        session: &SessionInfo,
+        code: &str,
+    ) -> Result<Result<Vec<String>, SignInError>, ServiceError> {
+        let now = self.now();
+        let Actor::User { user, .. } = &session.actor else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let mut conn = self.store().read().await?;
+        let c = sessions::credentials_by_id(&mut conn, user.id).await?;
+        drop(conn);
+        let Some(secret) = c.totp_secret.filter(|_| c.totp_enabled == 0) else {
+            return Err(ServiceError::Conflict {
+                code: "totp_not_pending",
+                message: "start the set-up again".into(),
+            });
+        };
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(step) = totp_for(&secret, &user.username)?
+            .check(&code, u64::try_from(now.millis() / 1000).unwrap_or(0))
+        else {
+            return Ok(Err(SignInError::BadCode));
+        };
+        let codes: Vec<String> = (0..RECOVERY_CODES)
+            .map(|_| {
+                let h = random_hex(5);
+                format!("{}-{}", &h[..5], &h[5..])
+            })
+            .collect();
+        let hashes: Vec<String> = codes.iter().map(|c| sha(&c.replace('-', ""))).collect();
+        let mut tx = self.store().begin().await?;
+        sessions::set_totp(&mut tx, user.id, Some(&secret), true).await?;
+        sessions::advance_totp_step(&mut tx, user.id, i64::try_from(step).unwrap_or(i64::MAX))
+            .await?;
+        sessions::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
+        sessions::set_stage(&mut tx, &session.id_hash, Stage::Full.as_str()).await?;
+        audit(
+            &mut tx,
+            now,
+            &session.actor,
+            "auth.totp_enrolled",
+            &session.actor.audit_name(),
+            json!({}),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(Ok(codes))
+    }
+
+    /// Change one's own password; every other session of the user ends.
+    pub async fn change_password(
+        &self,
+        session: &SessionInfo,
+        current: &str,
+        new: &str,
+    ) -> Result<(), ServiceError> {
+        let Actor::User { user, .. } = &session.actor else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let mut conn = self.store().read().await?;
+        let c = sessions::credentials_by_id(&mut conn, user.id).await?;
+        drop(conn);
+        if !c
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| verify_password(current, h))
+        {
+            return Err(ServiceError::invalid_field(
+                "current_password",
+                "password_wrong",
+                "the current password is not right",
+            ));
+        }
+        check_password(new).map_err(|e| ServiceError::invalid("new_password", e))?;
+        let hash = hash_password(new)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        users::set_password_hash(&mut tx, user.id, &hash).await?;
+        sessions::delete_for_user(&mut tx, user.id, Some(&session.id_hash)).await?;
+        audit(
+            &mut tx,
+            now,
+            &session.actor,
+            "auth.password_changed",
+            &session.actor.audit_name(),
+            json!({}),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Set the console language of the signed-in user (`vi` or `en`).
+    pub async fn set_locale(&self, actor: &Actor, locale: &str) -> Result<(), ServiceError> {
+        let Some(uid) = actor.user_id() else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        if !matches!(locale, "vi" | "en") {
+            return Err(ServiceError::invalid_field(
+                "locale",
+                "locale_unknown",
+                "the language must be vi or en",
+            ));
+        }
+        let mut tx = self.store().begin().await?;
+        users::set_locale(&mut tx, uid, locale).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// The base32 TOTP secret of a user (for tests and the operator's reset tooling).
+    pub async fn totp_secret_of(&self, username: &str) -> Result<Option<String>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        Ok(sessions::credentials(&mut conn, username)
+            .await?
+            .and_then(|c| c.totp_secret))
+    }
+
+    /// Note what the user is doing on a case and list who else is on it.
+    pub async fn presence(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        activity: Option<&str>,
+    ) -> Result<Vec<(String, String, String)>, ServiceError> {
+        let Some(uid) = actor.user_id() else {
+            return Ok(vec![]);
+        };
+        let now = self.now();
+        if let Some(a) = activity {
+            let mut tx = self.store().begin().await?;
+            sessions::set_presence(&mut tx, case_id, uid, a, now).await?;
+            Store::commit(tx).await?;
+        }
+        let mut conn = self.store().read().await?;
+        Ok(sessions::presence(&mut conn, case_id, uid, Timestamp(now.millis() - 45_000)).await?)
+    }
+}
+
+/// An argon2id hash of a random string, verified when the user does not exist so that the
+/// answer takes as long as for a real user.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$9Qmx0GJ0c0oQ2X1m3ZbH8oVYg2dQq3pTq4j1FQvW0aE";

@@ -1,0 +1,242 @@
+//! Console sign-in state: sessions, lock-out counters, TOTP, recovery codes, presence.
+use hqdesk_domain::Timestamp;
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: i64,
+    pub csrf: String,
+    pub stage: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, s: &Session) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, stage, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&s.id_hash)
+        .bind(s.user_id)
+        .bind(&s.csrf)
+        .bind(&s.stage)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.expires_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, StoreError> {
+    Ok(sqlx::query_as("SELECT id_hash, user_id, csrf, stage, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn touch(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(now.millis())
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_stage(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    stage: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET stage = $1 WHERE id_hash = $2")
+        .bind(stage)
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// End every session of a user except `keep` (after a password change or deactivation).
+pub async fn delete_for_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// What sign-in needs to know about a user.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: Option<String>,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: i64,
+    pub totp_last_step: Option<i64>,
+    pub active: i64,
+}
+
+pub async fn credentials(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    Ok(sqlx::query_as("SELECT id, password_hash, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn credentials_by_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Credentials, StoreError> {
+    Ok(sqlx::query_as("SELECT id, password_hash, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    locked_until: Option<Timestamp>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2")
+        .bind(locked_until.map(Timestamp::millis))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn reset_failures(conn: &mut AnyConnection, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_totp(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    secret: Option<&str>,
+    enabled: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE id = $3",
+    )
+    .bind(secret)
+    .bind(i64::from(enabled))
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Accept a TOTP step only if it is newer than the last one accepted (a code works once).
+pub async fn advance_totp_step(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    step: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+        .bind(step)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+pub async fn replace_recovery_codes(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    hashes: &[String],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    for h in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(h)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Use a recovery code: true if it existed and was unused.
+pub async fn use_recovery_code(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    hash: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+        .bind(now.millis())
+        .bind(user_id)
+        .bind(hash)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Note that a user is looking at (`viewing`) or writing on (`replying`) a case.
+pub async fn set_presence(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    user_id: i64,
+    activity: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO presence (case_id, user_id, activity, at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, user_id) DO UPDATE SET activity = $3, at = $4")
+        .bind(case_id)
+        .bind(user_id)
+        .bind(activity)
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Others active on a case since `since`: (username, display name, activity).
+pub async fn presence(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    except_user: i64,
+    since: Timestamp,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT u.username, u.display_name, p.activity FROM presence p JOIN users u ON u.id = p.user_id WHERE p.case_id = $1 AND p.user_id <> $2 AND p.at >= $3 ORDER BY u.username")
+        .bind(case_id)
+        .bind(except_user)
+        .bind(since.millis())
+        .fetch_all(conn)
+        .await?)
+}

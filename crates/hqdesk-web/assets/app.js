@@ -1,0 +1,77 @@
+// hqdesk console: keyboard shortcuts, live queue updates (server-sent events), presence.
+// Progressive enhancement only: every action also works as a plain form.
+(function () {
+  'use strict';
+  var page = document.body.dataset.page;
+  function typing(e) {
+    var t = e.target;
+    return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+  }
+
+  document.addEventListener('keydown', function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (typing(e)) { if (e.key === 'Escape') e.target.blur(); return; }
+    if (e.key === '/') { var q = document.getElementById('q'); if (q) { e.preventDefault(); q.focus(); q.select(); } return; }
+    if (page === 'queue') {
+      var rows = Array.prototype.slice.call(document.querySelectorAll('#queue tbody tr'));
+      if (!rows.length) return;
+      var i = rows.findIndex(function (r) { return r.classList.contains('selected'); });
+      if (e.key === 'j' || e.key === 'k') {
+        if (i >= 0) rows[i].classList.remove('selected');
+        i = e.key === 'j' ? Math.min(rows.length - 1, i + 1) : Math.max(0, i - 1);
+        rows[i].classList.add('selected');
+        rows[i].querySelector('a').focus();
+      } else if (e.key === 'Enter' && i >= 0) {
+        window.location = rows[i].querySelector('a').href;
+      }
+    } else if (page === 'case') {
+      var target = { r: 'reply-body', n: 'note-body' }[e.key];
+      if (target && document.getElementById(target)) { e.preventDefault(); document.getElementById(target).focus(); }
+      if (e.key === 'e') { var b = document.getElementById('status-resolved'); if (b) b.click(); }
+    }
+  });
+
+  // Live: a new case appears in the queue without a reload.
+  if (page === 'queue' && window.EventSource) {
+    var table = document.getElementById('queue');
+    var toast = document.getElementById('live-toast');
+    var es = new EventSource('/console/events');
+    es.addEventListener('case', function (ev) {
+      var c = JSON.parse(ev.data);
+      if (c.action !== 'case.create' || document.querySelector('tr[data-case="' + c.number + '"]')) return;
+      var tr = document.createElement('tr');
+      tr.dataset.case = c.number;
+      tr.className = 'live prio-' + c.priority;
+      var cells = [c.number, c.subject, c.kind, c.status, c.priority_label, c.assignee, c.due];
+      cells.forEach(function (text, n) {
+        var td = document.createElement('td');
+        if (n === 0) { var a = document.createElement('a'); a.className = 'case-link'; a.href = '/console/cases/' + c.number; a.textContent = text; td.appendChild(a); }
+        else { td.textContent = text; }
+        tr.appendChild(td);
+      });
+      table.tBodies[0].insertBefore(tr, table.tBodies[0].firstChild);
+      toast.textContent = table.dataset.liveLabel + ': ' + c.number + ' — ' + c.subject;
+      toast.hidden = false;
+    });
+  }
+
+  // Presence: say what I am doing on this case; warn when someone else is replying.
+  if (page === 'case') {
+    var root = document.querySelector('.case-layout');
+    var box = document.getElementById('presence');
+    var reply = document.getElementById('reply-body');
+    function beat() {
+      var activity = reply && (document.activeElement === reply || reply.value) ? 'replying' : 'viewing';
+      fetch('/console/cases/' + root.dataset.case + '/presence', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'csrf=' + encodeURIComponent(root.dataset.csrf) + '&activity=' + activity, credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (others) {
+          if (!others.length) { box.hidden = true; return; }
+          box.textContent = others.map(function (o) { return o.name + ' ' + (o.activity === 'replying' ? root.dataset.replying : root.dataset.viewing); }).join(' · ');
+          box.hidden = false;
+        }).catch(function () {});
+    }
+    beat();
+    setInterval(beat, 5000);
+    if (reply) reply.addEventListener('focus', beat);
+  }
+})();

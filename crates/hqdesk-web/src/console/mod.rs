@@ -1,0 +1,1089 @@
+//! The agent console: server-rendered HTML for helpdesk agents, hotline officers, the task force,
+//! unit officers and supervisors. Access rules live in the services; handlers only render what the
+//! services return.
+mod session;
+pub mod views;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use hqdesk_domain::case::timeline::EntryKind;
+use hqdesk_domain::case::{Priority, Status};
+use hqdesk_domain::Timestamp;
+use hqdesk_services::cases::{AddMessage, AssignCase, CaseView, Direction, ListCases, UpdateCase};
+use hqdesk_services::session::{SignInError, Stage};
+use hqdesk_services::{Actor, ServiceError};
+use hqdesk_store::cases::CaseRecord;
+use serde::Deserialize;
+
+use crate::i18n::{Locale, Tr};
+use crate::router::AppState;
+use session::{clear_cookie, session_cookie, Console, Pending};
+use views::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/login", get(login_form).post(login))
+        .route("/console/login/2fa", get(totp_form).post(totp))
+        .route("/console/logout", post(logout))
+        .route("/console/account", get(account))
+        .route("/console/account/2fa", get(enrol_form).post(enrol))
+        .route("/console/account/locale", post(set_locale))
+        .route("/console/account/password", post(change_password))
+        .route("/console", get(queue))
+        .route("/console/events", get(events))
+        .route("/console/cases/{number}", get(case_page))
+        .route("/console/cases/{number}/reply", post(reply))
+        .route("/console/cases/{number}/note", post(note))
+        .route("/console/cases/{number}/status", post(change_status))
+        .route("/console/cases/{number}/assign", post(assign))
+        .route("/console/cases/{number}/update", post(update))
+        .route("/console/cases/{number}/presence", post(presence))
+        .route(
+            "/assets/app.css",
+            get(|| async {
+                (
+                    [
+                        ("content-type", "text/css; charset=utf-8"),
+                        ("cache-control", "public, max-age=3600"),
+                    ],
+                    include_str!("../../assets/app.css"),
+                )
+            }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async {
+                (
+                    [
+                        ("content-type", "text/javascript; charset=utf-8"),
+                        ("cache-control", "public, max-age=3600"),
+                    ],
+                    include_str!("../../assets/app.js"),
+                )
+            }),
+        )
+        .route("/", get(|| async { Redirect::to("/console") }))
+}
+
+fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
+    render(status, &ErrorPage { tr, message })
+}
+
+/// A service error as a page: hidden and missing things look the same.
+fn service_error(tr: Tr, e: ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound => {
+            error_page(tr, StatusCode::NOT_FOUND, tr.t("error.not_found").into())
+        }
+        ServiceError::Invalid(v) => error_page(
+            tr,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "{}: {}",
+                tr.t("error.invalid"),
+                v.0.iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+        ServiceError::Forbidden(m) | ServiceError::Conflict { message: m, .. } => {
+            error_page(tr, StatusCode::FORBIDDEN, m)
+        }
+        ServiceError::Unauthenticated => Redirect::to("/console/login").into_response(),
+        other => {
+            tracing::error!(error = %other, "console");
+            error_page(tr, StatusCode::INTERNAL_SERVER_ERROR, "…".into())
+        }
+    }
+}
+
+fn accept_locale(headers: &axum::http::HeaderMap) -> Tr {
+    let lang = headers
+        .get("accept-language")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("vi");
+    Tr(if lang.trim_start().starts_with("en") {
+        Locale::En
+    } else {
+        Locale::Vi
+    })
+}
+
+// ---- sign-in ------------------------------------------------------------------------------
+
+async fn login_form(
+    headers: axum::http::HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let tr = accept_locale(&headers);
+    let message = if q.contains_key("expired") {
+        tr.t("login.expired").to_string()
+    } else {
+        String::new()
+    };
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            tr,
+            message,
+            username: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let tr = accept_locale(&headers);
+    if !session::same_origin(&headers) {
+        return error_page(tr, StatusCode::FORBIDDEN, tr.t("error.csrf").into());
+    }
+    match s.services.sign_in(&f.username, &f.password).await {
+        Ok(Ok(signed)) => {
+            let to = match signed.stage {
+                Stage::SecondFactor => "/console/login/2fa",
+                Stage::MustEnrol => "/console/account/2fa",
+                Stage::Full => "/console",
+            };
+            ([session_cookie(&signed.token, &headers)], Redirect::to(to)).into_response()
+        }
+        Ok(Err(e)) => {
+            let message = match e {
+                SignInError::Locked(until) => format!("{} {}.", tr.t("login.locked"), when(until)),
+                _ => tr.t("login.bad").to_string(),
+            };
+            render(
+                StatusCode::UNAUTHORIZED,
+                &LoginPage {
+                    tr,
+                    message,
+                    username: f.username,
+                },
+            )
+        }
+        Err(e) => service_error(tr, e),
+    }
+}
+
+async fn totp_form(p: Pending) -> Response {
+    render(
+        StatusCode::OK,
+        &TotpPage {
+            tr: p.tr,
+            csrf: p.session.csrf.clone(),
+            message: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+async fn totp(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -> Response {
+    if let Err(r) = p.check_csrf(&f.csrf) {
+        return r;
+    }
+    match s.services.second_factor(&p.session, &f.code).await {
+        Ok(Ok(())) => Redirect::to("/console").into_response(),
+        Ok(Err(_)) => render(
+            StatusCode::UNAUTHORIZED,
+            &TotpPage {
+                tr: p.tr,
+                csrf: p.session.csrf.clone(),
+                message: p.tr.t("totp.bad").into(),
+            },
+        ),
+        Err(e) => service_error(p.tr, e),
+    }
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    p: Pending,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = p.check_csrf(f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return r;
+    }
+    let _ = s.services.sign_out(&p.session).await;
+    ([clear_cookie()], Redirect::to("/console/login")).into_response()
+}
+
+async fn enrol_page(s: &AppState, p: &Pending, message: String) -> Response {
+    match s.services.begin_totp_enrolment(&p.session.actor).await {
+        Ok((url, secret)) => {
+            let qr_svg = qrcode::QrCode::new(url.as_bytes())
+                .map(|code| {
+                    code.render::<qrcode::render::svg::Color>()
+                        .min_dimensions(200, 200)
+                        .build()
+                })
+                .unwrap_or_default();
+            render(
+                StatusCode::OK,
+                &EnrolPage {
+                    tr: p.tr,
+                    csrf: p.session.csrf.clone(),
+                    message,
+                    required: p.session.stage == Stage::MustEnrol,
+                    qr_svg,
+                    secret,
+                    recovery_codes: vec![],
+                },
+            )
+        }
+        Err(e) => service_error(p.tr, e),
+    }
+}
+
+async fn enrol_form(State(s): State<AppState>, p: Pending) -> Response {
+    if p.session.stage == Stage::SecondFactor {
+        return Redirect::to("/console/login/2fa").into_response();
+    }
+    enrol_page(&s, &p, String::new()).await
+}
+
+async fn enrol(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -> Response {
+    if let Err(r) = p.check_csrf(&f.csrf) {
+        return r;
+    }
+    if p.session.stage == Stage::SecondFactor {
+        return Redirect::to("/console/login/2fa").into_response();
+    }
+    match s.services.confirm_totp_enrolment(&p.session, &f.code).await {
+        Ok(Ok(codes)) => render(
+            StatusCode::OK,
+            &EnrolPage {
+                tr: p.tr,
+                csrf: p.session.csrf.clone(),
+                message: String::new(),
+                required: false,
+                qr_svg: String::new(),
+                secret: String::new(),
+                recovery_codes: codes,
+            },
+        ),
+        Ok(Err(_)) => enrol_page(&s, &p, p.tr.t("totp.bad").into()).await,
+        Err(e) => service_error(p.tr, e),
+    }
+}
+
+// ---- account ------------------------------------------------------------------------------
+
+async fn account(c: Console) -> Response {
+    render(
+        StatusCode::OK,
+        &AccountPage {
+            tr: c.tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message: String::new(),
+        },
+    )
+}
+
+async fn set_locale(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = c.check_csrf(f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return r;
+    }
+    match s
+        .services
+        .set_locale(
+            &c.actor(),
+            f.get("locale").map(String::as_str).unwrap_or("vi"),
+        )
+        .await
+    {
+        Ok(()) => Redirect::to("/console/account").into_response(),
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r;
+    }
+    let message = match s
+        .services
+        .change_password(&c.session, &f.current, &f.new)
+        .await
+    {
+        Ok(()) => c.tr.t("account.saved").to_string(),
+        Err(ServiceError::Invalid(v)) => {
+            v.0.iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        Err(e) => return service_error(c.tr, e),
+    };
+    render(
+        StatusCode::OK,
+        &AccountPage {
+            tr: c.tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+        },
+    )
+}
+
+// ---- queues -------------------------------------------------------------------------------
+
+const QUEUES: [&str; 8] = [
+    "mine",
+    "unit",
+    "unassigned_1",
+    "unassigned_2",
+    "waiting",
+    "due_soon",
+    "overdue",
+    "all",
+];
+
+fn queue_filter(key: &str, actor: &Actor, now: Timestamp) -> ListCases {
+    let active = vec!["new".to_string(), "open".to_string(), "waiting".to_string()];
+    let mut l = ListCases {
+        status: active.clone(),
+        ..Default::default()
+    };
+    match key {
+        "mine" => l.assignee = Some("me".into()),
+        "unit" => {
+            let unit = match actor {
+                Actor::User { user, .. } => user.unit_id,
+                _ => None,
+            };
+            l.requester_id = None;
+            l.unit = unit.map(|u| format!("#{u}"));
+        }
+        "unassigned_1" | "unassigned_2" => {
+            l.unassigned = true;
+            l.branch = Some(if key == "unassigned_1" { 1 } else { 2 });
+            l.status = vec!["new".into(), "open".into()];
+        }
+        "waiting" => l.status = vec!["waiting".into()],
+        "due_soon" => {
+            l.status = vec!["new".into(), "open".into()];
+            l.due_after = Some(now);
+            l.due_before = Some(now.plus_minutes(120));
+        }
+        "overdue" => {
+            l.status = vec!["new".into(), "open".into()];
+            l.due_before = Some(now);
+        }
+        _ => l.status = vec![],
+    }
+    l
+}
+
+fn row(tr: Tr, c: &CaseRecord, now: Timestamp) -> Row {
+    Row {
+        number: c.number.to_string(),
+        subject: c.subject.clone(),
+        kind: label(tr, "kind", c.kind.as_str()),
+        status: label(tr, "status", c.status.as_str()),
+        status_key: c.status.as_str().into(),
+        priority: c.priority.as_str().into(),
+        priority_label: label(tr, "priority", c.priority.as_str()),
+        assignee: c.assignee_username.clone().unwrap_or_default(),
+        due: when_opt(c.resolution_due_at),
+        overdue: c.status.is_active() && c.resolution_due_at.is_some_and(|d| d < now),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct QueueQuery {
+    queue: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery>) -> Response {
+    let tr = c.tr;
+    let actor = c.actor();
+    let now = s.services.now();
+    let q = p.q.clone().unwrap_or_default();
+    let searching = !q.trim().is_empty();
+    let default_queue = match actor.role() {
+        Some(hqdesk_domain::user::Role::Hotline)
+        | Some(hqdesk_domain::user::Role::Investigator) => "unassigned_1",
+        Some(hqdesk_domain::user::Role::UnitOfficer) => "unit",
+        Some(hqdesk_domain::user::Role::Supervisor) | Some(hqdesk_domain::user::Role::Admin) => {
+            "all"
+        }
+        _ => "unassigned_2",
+    };
+    let key = p
+        .queue
+        .as_deref()
+        .filter(|k| QUEUES.contains(k))
+        .unwrap_or(default_queue);
+    let mut navs = Vec::new();
+    for k in QUEUES {
+        let mut f = queue_filter(k, &actor, now);
+        f.limit = Some(1);
+        let count = match s
+            .services
+            .list_cases(&actor, resolve_unit(&s, f).await)
+            .await
+        {
+            Ok(p) => p.total,
+            Err(e) => return service_error(tr, e),
+        };
+        navs.push(QueueNav {
+            key: k,
+            label: label(tr, "queue", k),
+            count,
+            active: !searching && k == key,
+        });
+    }
+    let mut f = if searching {
+        ListCases {
+            q: Some(q.clone()),
+            ..Default::default()
+        }
+    } else {
+        queue_filter(key, &actor, now)
+    };
+    f.sort = Some(if searching || key == "all" {
+        "created".into()
+    } else {
+        "due".into()
+    });
+    f.cursor = p.cursor.clone();
+    f.limit = Some(50);
+    let page = match s
+        .services
+        .list_cases(&actor, resolve_unit(&s, f).await)
+        .await
+    {
+        Ok(p) => p,
+        Err(ServiceError::Invalid(_)) if searching => hqdesk_services::cases::CasePage {
+            items: vec![],
+            next_cursor: None,
+            total: 0,
+        },
+        Err(e) => return service_error(tr, e),
+    };
+    let next_url = page
+        .next_cursor
+        .as_ref()
+        .map(|cur| {
+            if searching {
+                format!("/console?q={}&cursor={cur}", urlencode(&q))
+            } else {
+                format!("/console?queue={key}&cursor={cur}")
+            }
+        })
+        .unwrap_or_default();
+    let title = if searching {
+        format!("{} “{}”", tr.t("queue.search"), q.trim())
+    } else {
+        label(tr, "queue", key)
+    };
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q,
+            recommend_2fa: c.recommend_2fa,
+            title,
+            queue_key: if searching {
+                "search".into()
+            } else {
+                key.to_string()
+            },
+            queues: navs,
+            rows: page.items.iter().map(|r| row(tr, r, now)).collect(),
+            total: page.total,
+            next_url,
+        },
+    )
+}
+
+/// "My unit" filters by unit id; the list API takes a code.
+async fn resolve_unit(s: &AppState, mut f: ListCases) -> ListCases {
+    if let Some(id) = f
+        .unit
+        .as_deref()
+        .and_then(|u| u.strip_prefix('#'))
+        .and_then(|u| u.parse::<i64>().ok())
+    {
+        let units = s.services.list_units(&Actor::Cli).await.unwrap_or_default();
+        f.unit = units
+            .into_iter()
+            .find(|u| u.id == id)
+            .map(|u| u.code)
+            .or(Some("-".into()));
+    }
+    f
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+// ---- case ---------------------------------------------------------------------------------
+
+async fn case_page(State(s): State<AppState>, c: Console, Path(number): Path<String>) -> Response {
+    case_page_with(&s, &c, &number, String::new(), StatusCode::OK).await
+}
+
+async fn case_page_with(
+    s: &AppState,
+    c: &Console,
+    number: &str,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let tr = c.tr;
+    let actor = c.actor();
+    let view: CaseView = match s.services.get_case(&actor, number).await {
+        Ok(v) => v,
+        Err(e) => return service_error(tr, e),
+    };
+    let timeline = match s
+        .services
+        .list_timeline(&actor, number, true, None, Some(1000))
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return service_error(tr, e),
+    };
+    let case = &view.case;
+    let can_write = actor
+        .require(hqdesk_domain::access::Action::Reply, Some(&case.facts()))
+        .is_ok();
+    let mut person = Vec::new();
+    let mut earlier = Vec::new();
+    if let Some(r) = &view.requester {
+        person.push((tr.t("case.requester").to_string(), r.name.clone()));
+        for (k, v) in [
+            ("Doanh nghiệp / Business", &r.business_name),
+            ("MST / Tax code", &r.tax_code),
+            ("Email", &r.email),
+            ("Điện thoại / Phone", &r.phone),
+        ] {
+            if let Some(v) = v {
+                person.push((k.to_string(), v.clone()));
+            }
+        }
+        if let Ok(p) = s
+            .services
+            .list_cases(
+                &actor,
+                ListCases {
+                    requester_id: Some(r.id),
+                    limit: Some(20),
+                    ..Default::default()
+                },
+            )
+            .await
+        {
+            earlier = p
+                .items
+                .iter()
+                .filter(|o| o.id != case.id)
+                .map(|o| {
+                    (
+                        o.number.to_string(),
+                        o.subject.clone(),
+                        label(tr, "status", o.status.as_str()),
+                    )
+                })
+                .collect();
+        }
+    }
+    if let Some(r) = &view.reporter {
+        for (k, v) in [
+            ("Tên / Name", &r.name),
+            ("Email", &r.email),
+            ("Điện thoại / Phone", &r.phone),
+            ("MST / Tax code", &r.tax_code),
+        ] {
+            if let Some(v) = v {
+                person.push((k.to_string(), v.clone()));
+            }
+        }
+    }
+    let entries = timeline
+        .into_iter()
+        .map(|e| EntryView {
+            id: e.id,
+            kind: label(tr, "entry", e.kind.as_str()),
+            kind_key: e.kind.as_str().into(),
+            author: e.author_username.clone().unwrap_or_default(),
+            at: when(e.created_at),
+            body: if e.kind == EntryKind::Event {
+                describe_event(tr, &e.body, e.meta.as_deref())
+            } else {
+                e.body
+            },
+            delivery: e
+                .delivery_state
+                .map(|d| label(tr, "entry.delivery", d.as_str()))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let next_statuses = Status::ALL
+        .into_iter()
+        .filter(|n| case.status.can_become(*n))
+        .map(|n| StatusChoice {
+            key: n.as_str(),
+            label: label(tr, "status", n.as_str()),
+        })
+        .collect();
+    let (units, users, categories) = if can_write {
+        pick_lists(s, &actor, tr, case.confidential).await
+    } else {
+        (vec![], vec![], vec![])
+    };
+    let _ = s.services.presence(&actor, case.id, Some("viewing")).await;
+    let head = CaseHead {
+        number: case.number.to_string(),
+        subject: case.subject.clone(),
+        status: label(tr, "status", case.status.as_str()),
+        status_key: case.status.as_str().into(),
+        kind: label(tr, "kind", case.kind.as_str()),
+        branch: case.branch.number(),
+        channel: label(tr, "channel", case.channel.as_str()),
+        priority: label(tr, "priority", case.priority.as_str()),
+        priority_key: case.priority.as_str().into(),
+        confidential: case.confidential,
+        unit: case.unit_code.clone().unwrap_or_default(),
+        assignee: case.assignee_username.clone().unwrap_or_default(),
+        category: case.category_code.clone().unwrap_or_default(),
+        first_due: when_opt(case.first_response_due_at),
+        resolution_due: when_opt(case.resolution_due_at),
+    };
+    render(
+        status,
+        &CasePage {
+            tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+            c: head,
+            timeline: entries,
+            can_write,
+            next_statuses,
+            units,
+            users,
+            categories,
+            priorities: Priority::ALL
+                .iter()
+                .map(|p| (p.as_str().to_string(), label(tr, "priority", p.as_str())))
+                .collect(),
+            person,
+            earlier,
+        },
+    )
+}
+
+type Picks = (
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
+
+async fn pick_lists(s: &AppState, actor: &Actor, tr: Tr, confidential: bool) -> Picks {
+    let units = s
+        .services
+        .list_units(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.code.clone(), format!("{} — {}", u.code, u.name)))
+        .collect();
+    // Only people who could see the case are offered (the service refuses the others anyway).
+    let users = s
+        .services
+        .list_users(&Actor::Cli)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| {
+            u.active
+                && u.role != hqdesk_domain::user::Role::Admin
+                && (!confidential || u.role == hqdesk_domain::user::Role::Investigator)
+        })
+        .map(|u| {
+            (
+                u.username.clone(),
+                format!("{} ({})", u.display_name, u.username),
+            )
+        })
+        .collect();
+    let categories = s
+        .services
+        .list_categories(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| k.active && k.kind.is_confidential() == confidential)
+        .map(|k| {
+            let name = if tr.lang() == "en" {
+                k.name_en
+            } else {
+                k.name_vi
+            };
+            (k.code, name)
+        })
+        .collect();
+    (units, users, categories)
+}
+
+fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
+    let Some(meta) = meta.and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok()) else {
+        return what.to_string();
+    };
+    let Some(obj) = meta.as_object() else {
+        return what.to_string();
+    };
+    obj.iter()
+        .map(|(field, change)| {
+            let show = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) if field == "status" => label(tr, "status", s),
+                serde_json::Value::String(s) if field == "priority" => label(tr, "priority", s),
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "—".into(),
+                other => other.to_string(),
+            };
+            format!(
+                "{field}: {} → {}",
+                show(&change["from"]),
+                show(&change["to"])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[derive(Deserialize)]
+struct BodyForm {
+    csrf: String,
+    body: String,
+}
+
+async fn reply(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<BodyForm>,
+) -> Response {
+    add_message(s, c, number, f, false).await
+}
+
+async fn note(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<BodyForm>,
+) -> Response {
+    add_message(s, c, number, f, true).await
+}
+
+async fn add_message(
+    s: AppState,
+    c: Console,
+    number: String,
+    f: BodyForm,
+    internal: bool,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r;
+    }
+    match s
+        .services
+        .add_message(
+            &c.actor(),
+            &number,
+            AddMessage {
+                body: f.body,
+                internal,
+                direction: Direction::Outbound,
+            },
+            None,
+        )
+        .await
+    {
+        Ok(e) => Redirect::to(&format!("/console/cases/{number}#entry-{}", e.id)).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            case_page_with(
+                &s,
+                &c,
+                &number,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ServiceError::Conflict { message, .. }) => {
+            case_page_with(&s, &c, &number, message, StatusCode::CONFLICT).await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    csrf: String,
+    status: String,
+}
+
+async fn change_status(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r;
+    }
+    match s
+        .services
+        .change_status(&c.actor(), &number, &f.status)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            case_page_with(
+                &s,
+                &c,
+                &number,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    csrf: String,
+    unit: Option<String>,
+    assignee: Option<String>,
+}
+
+async fn assign(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r;
+    }
+    let cmd = AssignCase {
+        unit: f.unit.map(|u| Some(u).filter(|u| !u.is_empty())),
+        assignee: f.assignee.map(|a| Some(a).filter(|a| !a.is_empty())),
+    };
+    match s.services.assign_case(&c.actor(), &number, cmd).await {
+        Ok(_) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            case_page_with(
+                &s,
+                &c,
+                &number,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        // Assigned away from one's own sight: back to the queue.
+        Err(ServiceError::NotFound) => Redirect::to("/console").into_response(),
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct UpdateForm {
+    csrf: String,
+    category: Option<String>,
+    priority: Option<String>,
+}
+
+async fn update(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<UpdateForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r;
+    }
+    let cmd = UpdateCase {
+        category: f.category.map(|k| Some(k).filter(|k| !k.is_empty())),
+        priority: f.priority,
+        ..Default::default()
+    };
+    match s.services.update_case(&c.actor(), &number, cmd).await {
+        Ok(_) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            case_page_with(
+                &s,
+                &c,
+                &number,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PresenceForm {
+    csrf: String,
+    activity: String,
+}
+
+#[derive(serde::Serialize)]
+struct Other {
+    name: String,
+    activity: String,
+}
+
+async fn presence(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<PresenceForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r;
+    }
+    let actor = c.actor();
+    let case = match s.services.get_case(&actor, &number).await {
+        Ok(v) => v.case,
+        Err(e) => return service_error(c.tr, e),
+    };
+    let activity = if f.activity == "replying" {
+        "replying"
+    } else {
+        "viewing"
+    };
+    match s.services.presence(&actor, case.id, Some(activity)).await {
+        Ok(others) => Json(
+            others
+                .into_iter()
+                .map(|(_, name, activity)| Other { name, activity })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+// ---- live updates -------------------------------------------------------------------------
+
+/// Server-sent events: changes to cases the user may see, read from the audit log (so they cross
+/// nodes and survive reconnects).
+async fn events(State(s): State<AppState>, c: Console) -> Response {
+    let actor = c.actor();
+    let tr = c.tr;
+    let start = match s.services.change_feed_head().await {
+        Ok(h) => h,
+        Err(e) => return service_error(tr, e),
+    };
+    let services = s.services.clone();
+    let stream = futures_util::stream::unfold(
+        (start, services, actor),
+        move |(mut after, services, actor)| async move {
+            loop {
+                match services.case_changes(&actor, after).await {
+                    Ok((changes, last)) => {
+                        after = last;
+                        if !changes.is_empty() {
+                            let now = services.now();
+                            let events: Vec<Result<Event, Infallible>> = changes
+                            .into_iter()
+                            .map(|ch| {
+                                let r = row(tr, &ch.case, now);
+                                let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due, "branch": ch.case.branch.number() });
+                                Ok(Event::default().event("case").id(ch.seq.to_string()).data(data.to_string()))
+                            })
+                            .collect();
+                            return Some((
+                                futures_util::stream::iter(events),
+                                (after, services, actor),
+                            ));
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "live updates"),
+                }
+                tokio::time::sleep(Duration::from_millis(700)).await;
+            }
+        },
+    );
+    use futures_util::StreamExt;
+    Sse::new(stream.flatten())
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,196 @@
+//! Console sessions: the cookie, the signed-in user, and CSRF checks.
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use hqdesk_services::session::{requires_second_factor, SessionInfo, Stage};
+use hqdesk_services::Actor;
+
+use super::views::{render, ErrorPage, Me};
+use crate::i18n::{Locale, Tr};
+use crate::router::AppState;
+
+pub const COOKIE_NAME: &str = "hqdesk_session";
+
+/// The session cookie: HttpOnly, SameSite=Lax, and Secure when the request came over TLS
+/// (directly or through a proxy that says so).
+pub fn session_cookie(token: &str, headers: &HeaderMap) -> (HeaderName, String) {
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https");
+    (
+        SET_COOKIE,
+        format!(
+            "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+            if secure { "; Secure" } else { "" }
+        ),
+    )
+}
+
+pub fn clear_cookie() -> (HeaderName, String) {
+    (
+        SET_COOKIE,
+        format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    )
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == COOKIE_NAME && !v.is_empty()).then(|| v.to_string())
+        })
+}
+
+/// A form post must come from this site: when the browser says where it came from, that must be
+/// this host (defence in depth beside the CSRF token and SameSite).
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h) == Some(host)
+}
+
+fn tr_for(actor: &Actor) -> Tr {
+    match actor {
+        Actor::User { user, .. } => Tr(Locale::parse(&user.locale)),
+        _ => Tr(Locale::Vi),
+    }
+}
+
+/// Any live session, whatever its stage (sign-in steps, sign-out).
+pub struct Pending {
+    pub session: SessionInfo,
+    pub tr: Tr,
+    origin_ok: bool,
+}
+
+impl Pending {
+    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        check(self.tr, &self.session.csrf, token, self.origin_ok)
+    }
+}
+
+fn check(tr: Tr, expected: &str, got: &str, origin_ok: bool) -> Result<(), Response> {
+    let same = expected.len() == got.len()
+        && expected
+            .bytes()
+            .zip(got.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same && origin_ok {
+        Ok(())
+    } else {
+        Err(render(
+            StatusCode::FORBIDDEN,
+            &ErrorPage {
+                tr,
+                message: tr.t("error.csrf").into(),
+            },
+        ))
+    }
+}
+
+impl FromRequestParts<AppState> for Pending {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Some(token) = cookie_token(&parts.headers) else {
+            return Err(Redirect::to("/console/login").into_response());
+        };
+        match state.services.session(&token).await {
+            Ok(Some(session)) => {
+                let tr = tr_for(&session.actor);
+                Ok(Pending {
+                    session,
+                    tr,
+                    origin_ok: same_origin(&parts.headers),
+                })
+            }
+            Ok(None) => Err((
+                [super::session::clear_cookie()],
+                Redirect::to("/console/login?expired=1"),
+            )
+                .into_response()),
+            Err(e) => {
+                tracing::warn!(error = %e, "session lookup");
+                Err((StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response())
+            }
+        }
+    }
+}
+
+/// A fully signed-in console user.
+pub struct Console {
+    pub session: SessionInfo,
+    pub tr: Tr,
+    pub recommend_2fa: bool,
+    origin_ok: bool,
+}
+
+impl Console {
+    pub fn actor(&self) -> Actor {
+        self.session.actor.clone()
+    }
+    pub fn csrf(&self) -> String {
+        self.session.csrf.clone()
+    }
+    pub fn me(&self) -> Me {
+        match &self.session.actor {
+            Actor::User { user, .. } => Me {
+                display_name: user.display_name.clone(),
+                role: user.role.as_str().into(),
+            },
+            _ => Me {
+                display_name: String::new(),
+                role: String::new(),
+            },
+        }
+    }
+    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        check(self.tr, &self.session.csrf, token, self.origin_ok)
+    }
+}
+
+impl FromRequestParts<AppState> for Console {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let p = Pending::from_request_parts(parts, state).await?;
+        match p.session.stage {
+            Stage::SecondFactor => Err(Redirect::to("/console/login/2fa").into_response()),
+            Stage::MustEnrol => Err(Redirect::to("/console/account/2fa").into_response()),
+            Stage::Full => {
+                let recommend_2fa = match &p.session.actor {
+                    Actor::User { user, .. } => {
+                        !requires_second_factor(user.role)
+                            && state
+                                .services
+                                .totp_secret_of(&user.username)
+                                .await
+                                .ok()
+                                .flatten()
+                                .is_none()
+                    }
+                    _ => false,
+                };
+                Ok(Console {
+                    session: p.session,
+                    tr: p.tr,
+                    recommend_2fa,
+                    origin_ok: p.origin_ok,
+                })
+            }
+        }
+    }
+}

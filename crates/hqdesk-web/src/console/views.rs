@@ -1,0 +1,177 @@
+//! Typed views: one struct per template, filled only with what the actor may see.
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use hqdesk_domain::Timestamp;
+
+use crate::i18n::Tr;
+
+/// Render a template, or a plain 500 if rendering itself fails (a bug, logged).
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, [("cache-control", "no-store")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Date and time in Vietnam, as people there write it.
+pub fn when(t: Timestamp) -> String {
+    t.to_vietnam().format("%d/%m/%Y %H:%M").to_string()
+}
+
+pub fn when_opt(t: Option<Timestamp>) -> String {
+    t.map(when).unwrap_or_default()
+}
+
+/// Who is signed in, for the page header.
+pub struct Me {
+    pub display_name: String,
+    pub role: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub tr: Tr,
+    pub message: String,
+    pub username: String,
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+pub struct TotpPage {
+    pub tr: Tr,
+    pub csrf: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+pub struct EnrolPage {
+    pub tr: Tr,
+    pub csrf: String,
+    pub message: String,
+    pub required: bool,
+    pub qr_svg: String,
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
+pub struct QueueNav {
+    pub key: &'static str,
+    pub label: String,
+    pub count: i64,
+    pub active: bool,
+}
+
+pub struct Row {
+    pub number: String,
+    pub subject: String,
+    pub kind: String,
+    pub status: String,
+    pub status_key: String,
+    pub priority: String,
+    pub priority_label: String,
+    pub assignee: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+pub struct QueuePage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub title: String,
+    pub queue_key: String,
+    pub queues: Vec<QueueNav>,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub next_url: String,
+}
+
+pub struct CaseHead {
+    pub number: String,
+    pub subject: String,
+    pub status: String,
+    pub status_key: String,
+    pub kind: String,
+    pub branch: u8,
+    pub channel: String,
+    pub priority: String,
+    pub priority_key: String,
+    pub confidential: bool,
+    pub unit: String,
+    pub assignee: String,
+    pub category: String,
+    pub first_due: String,
+    pub resolution_due: String,
+}
+
+pub struct EntryView {
+    pub id: i64,
+    pub kind: String,
+    pub kind_key: String,
+    pub author: String,
+    pub at: String,
+    pub body: String,
+    pub delivery: String,
+}
+
+pub struct StatusChoice {
+    pub key: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub message: String,
+    pub c: CaseHead,
+    pub timeline: Vec<EntryView>,
+    pub can_write: bool,
+    pub next_statuses: Vec<StatusChoice>,
+    pub units: Vec<(String, String)>,
+    pub users: Vec<(String, String)>,
+    pub categories: Vec<(String, String)>,
+    pub priorities: Vec<(String, String)>,
+    /// (label, value) of the requester or reporter.
+    pub person: Vec<(String, String)>,
+    /// (number, subject, status) of the requester's other cases.
+    pub earlier: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub tr: Tr,
+    pub message: String,
+}
+
+/// The label of a stable key in the catalogue, e.g. `status.open`.
+pub fn label(tr: Tr, prefix: &str, key: &str) -> String {
+    let full = format!("{prefix}.{key}");
+    tr.t(&full).to_string()
+}
