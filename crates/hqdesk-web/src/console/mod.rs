@@ -105,25 +105,16 @@ fn service_error(tr: Tr, e: ServiceError) -> Response {
     }
 }
 
-fn accept_locale(headers: &axum::http::HeaderMap) -> Tr {
-    let lang = headers
-        .get("accept-language")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("vi");
-    Tr(if lang.trim_start().starts_with("en") {
-        Locale::En
-    } else {
-        Locale::Vi
-    })
+/// Before sign-in the console speaks Vietnamese unless the visitor picked English (`?lang=en`);
+/// after sign-in, the user's own setting decides.
+fn pre_sign_in_locale(lang: Option<&str>) -> Tr {
+    Tr(Locale::parse(lang.unwrap_or("vi")))
 }
 
 // ---- sign-in ------------------------------------------------------------------------------
 
-async fn login_form(
-    headers: axum::http::HeaderMap,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    let tr = accept_locale(&headers);
+async fn login_form(Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let tr = pre_sign_in_locale(q.get("lang").map(String::as_str));
     let message = if q.contains_key("expired") {
         tr.t("login.expired").to_string()
     } else {
@@ -143,6 +134,7 @@ async fn login_form(
 struct LoginForm {
     username: String,
     password: String,
+    lang: Option<String>,
 }
 
 async fn login(
@@ -150,7 +142,7 @@ async fn login(
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let tr = accept_locale(&headers);
+    let tr = pre_sign_in_locale(f.lang.as_deref());
     if !session::same_origin(&headers) {
         return error_page(tr, StatusCode::FORBIDDEN, tr.t("error.csrf").into());
     }

@@ -85,13 +85,20 @@ async fn status_ok(port: u16) -> bool {
         let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .ok()?;
-        s.write_all(b"GET /status HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        // chromedriver rejects HTTP/1.0; the status line is all we need.
+        s.write_all(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             .await
             .ok()?;
         let mut buf = Vec::new();
-        s.read_to_end(&mut buf).await.ok()?;
-        let head = String::from_utf8_lossy(&buf);
-        Some(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"))
+        while buf.len() < 12 {
+            let mut chunk = [0u8; 256];
+            let n = s.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        Some(buf.starts_with(b"HTTP/1.1 200") || buf.starts_with(b"HTTP/1.0 200"))
     };
     tokio::time::timeout(Duration::from_secs(2), attempt)
         .await
@@ -429,8 +436,25 @@ async fn browser_renders_a_local_page() {
         .await
         .expect("input value");
     assert_eq!(typed.as_deref(), Some("tờ khai"));
+    assert_eq!(browser.text("#t").await, "Xin chào Hải quan");
+    browser.click("#q").await;
+    browser.press_key("End").await;
+    browser.press_key("x").await;
+    let typed = browser
+        .wait_for("#q", 5)
+        .await
+        .prop("value")
+        .await
+        .expect("input value");
+    assert_eq!(typed.as_deref(), Some("tờ khaix"));
     let png = browser.screenshot("harness-selftest").await;
     let meta = std::fs::metadata(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
     assert!(meta.len() > 0, "{} is empty", png.display());
+    let bytes = std::fs::read(&png).expect("read screenshot");
+    assert!(
+        bytes.starts_with(b"\x89PNG"),
+        "{} is not a PNG",
+        png.display()
+    );
     browser.close().await;
 }
