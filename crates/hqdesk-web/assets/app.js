@@ -50,6 +50,10 @@
         tr.appendChild(td);
       });
       table.tBodies[0].insertBefore(tr, table.tBodies[0].firstChild);
+      var empty = document.querySelector('.empty');
+      if (empty) empty.remove();
+      var total = document.getElementById('queue-total');
+      if (total) total.textContent = String(Number(total.textContent) + 1);
       toast.textContent = table.dataset.liveLabel + ': ' + c.number + ' — ' + c.subject;
       toast.hidden = false;
     });

@@ -98,7 +98,7 @@ mod tests {
         sources.push(include_str!("console/views.rs").to_string());
         let mut used = 0;
         for src in &sources {
-            for part in src.split("t(\"").skip(1) {
+            for part in src.split(".t(\"").skip(1) {
                 let key = part.split('"').next().unwrap();
                 assert!(
                     vi.contains_key(key),

@@ -192,7 +192,7 @@ struct CodeForm {
 
 async fn totp(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -> Response {
     if let Err(r) = p.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     match s.services.second_factor(&p.session, &f.code).await {
         Ok(Ok(())) => Redirect::to("/console").into_response(),
@@ -214,7 +214,7 @@ async fn logout(
     Form(f): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = p.check_csrf(f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return r;
+        return r.into_response();
     }
     let _ = s.services.sign_out(&p.session).await;
     ([clear_cookie()], Redirect::to("/console/login")).into_response()
@@ -256,7 +256,7 @@ async fn enrol_form(State(s): State<AppState>, p: Pending) -> Response {
 
 async fn enrol(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -> Response {
     if let Err(r) = p.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     if p.session.stage == Stage::SecondFactor {
         return Redirect::to("/console/login/2fa").into_response();
@@ -301,7 +301,7 @@ async fn set_locale(
     Form(f): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = c.check_csrf(f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return r;
+        return r.into_response();
     }
     match s
         .services
@@ -329,7 +329,7 @@ async fn change_password(
     Form(f): Form<PasswordForm>,
 ) -> Response {
     if let Err(r) = c.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     let message = match s
         .services
@@ -793,7 +793,8 @@ fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
                 other => other.to_string(),
             };
             format!(
-                "{field}: {} → {}",
+                "{}: {} → {}",
+                label(tr, "field", field),
                 show(&change["from"]),
                 show(&change["to"])
             )
@@ -834,7 +835,7 @@ async fn add_message(
     internal: bool,
 ) -> Response {
     if let Err(r) = c.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     match s
         .services
@@ -884,7 +885,7 @@ async fn change_status(
     Form(f): Form<StatusForm>,
 ) -> Response {
     if let Err(r) = c.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     match s
         .services
@@ -923,7 +924,7 @@ async fn assign(
     Form(f): Form<AssignForm>,
 ) -> Response {
     if let Err(r) = c.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     let cmd = AssignCase {
         unit: f.unit.map(|u| Some(u).filter(|u| !u.is_empty())),
@@ -964,7 +965,7 @@ async fn update(
     Form(f): Form<UpdateForm>,
 ) -> Response {
     if let Err(r) = c.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     let cmd = UpdateCase {
         category: f.category.map(|k| Some(k).filter(|k| !k.is_empty())),
@@ -1009,7 +1010,7 @@ async fn presence(
     Form(f): Form<PresenceForm>,
 ) -> Response {
     if let Err(r) = c.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     let actor = c.actor();
     let case = match s.services.get_case(&actor, &number).await {

@@ -76,12 +76,29 @@ pub struct Pending {
 }
 
 impl Pending {
-    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), CsrfRejected> {
         check(self.tr, &self.session.csrf, token, self.origin_ok)
     }
 }
 
-fn check(tr: Tr, expected: &str, got: &str, origin_ok: bool) -> Result<(), Response> {
+/// A form post without the right CSRF token (or from another site): answered with 403.
+pub struct CsrfRejected(Tr);
+
+impl IntoResponse for CsrfRejected {
+    fn into_response(self) -> Response {
+        let tr = self.0;
+        render(
+            StatusCode::FORBIDDEN,
+            &ErrorPage {
+                tr,
+                message: tr.t("error.csrf").into(),
+            },
+        )
+    }
+}
+
+/// Constant-time comparison of the form's token with the session's.
+fn check(tr: Tr, expected: &str, got: &str, origin_ok: bool) -> Result<(), CsrfRejected> {
     let same = expected.len() == got.len()
         && expected
             .bytes()
@@ -91,13 +108,7 @@ fn check(tr: Tr, expected: &str, got: &str, origin_ok: bool) -> Result<(), Respo
     if same && origin_ok {
         Ok(())
     } else {
-        Err(render(
-            StatusCode::FORBIDDEN,
-            &ErrorPage {
-                tr,
-                message: tr.t("error.csrf").into(),
-            },
-        ))
+        Err(CsrfRejected(tr))
     }
 }
 
@@ -157,7 +168,7 @@ impl Console {
             },
         }
     }
-    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), CsrfRejected> {
         check(self.tr, &self.session.csrf, token, self.origin_ok)
     }
 }

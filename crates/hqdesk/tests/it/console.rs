@@ -205,3 +205,198 @@ async fn supervisor_must_enrol_and_sees_a_new_case_appear_live() {
     );
     b.close().await;
 }
+
+/// A form post through the router, in process; returns status, Set-Cookie and body.
+async fn form(
+    app: &TestApp,
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> (axum::http::StatusCode, Option<String>, String) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "hqdesk.test");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    let resp = app
+        .router
+        .clone()
+        .oneshot(req.body(axum::body::Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        set_cookie,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+async fn page(app: &TestApp, path: &str, cookie: &str) -> (axum::http::StatusCode, String) {
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .uri(path)
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+crate::both_engines!(
+    console_forms_need_the_csrf_token_sessions_expire_and_guessing_locks_out,
+    |app| async move {
+        set_password(&app, "agent").await;
+        let case = app.open("agent", json!({"kind":"inquiry","subject":"Kiểm tra CSRF","requester":{"phone":"0912345678"}})).await;
+        let (s, cookie, _) = form(
+            &app,
+            "/console/login",
+            &format!("username=agent&password={}", urlencode(PASSWORD)),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
+        let cookie = cookie.unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let (s, html) = page(&app, &format!("/console/cases/{case}"), &cookie).await;
+        assert_eq!(s, axum::http::StatusCode::OK);
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+
+        // Without the token, with a wrong one, or from another site: refused, nothing written.
+        for (body, origin) in [
+            ("body=x".to_string(), None),
+            ("csrf=00&body=x".to_string(), None),
+            (format!("csrf={csrf}&body=x"), Some("https://evil.example")),
+        ] {
+            let (s, _, _) = form(
+                &app,
+                &format!("/console/cases/{case}/note"),
+                &body,
+                Some(&cookie),
+                origin,
+            )
+            .await;
+            assert!(
+                s == axum::http::StatusCode::FORBIDDEN
+                    || s == axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "{body}: {s}"
+            );
+        }
+        assert_eq!(
+            app.count_rows("timeline_entries WHERE kind = 'note'").await,
+            0
+        );
+        let (s, _, _) = form(
+            &app,
+            &format!("/console/cases/{case}/note"),
+            &format!("csrf={csrf}&body=ghi+ch%C3%BA"),
+            Some(&cookie),
+            Some("http://hqdesk.test"),
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.count_rows("timeline_entries WHERE kind = 'note'").await,
+            1
+        );
+
+        // Thirty-one idle minutes end the session.
+        app.clock.advance_seconds(31 * 60);
+        let (s, _) = page(&app, "/console", &cookie).await;
+        assert_eq!(
+            s,
+            axum::http::StatusCode::SEE_OTHER,
+            "redirected to sign in"
+        );
+
+        // Five wrong passwords lock the account, even against the right one, until the lock ends.
+        for _ in 0..5 {
+            let (s, _, _) = form(
+                &app,
+                "/console/login",
+                "username=agent&password=wrong+password+123",
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(s, axum::http::StatusCode::UNAUTHORIZED);
+        }
+        let (s, _, body) = form(
+            &app,
+            "/console/login",
+            &format!("username=agent&password={}", urlencode(PASSWORD)),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::UNAUTHORIZED);
+        assert!(
+            body.contains("tạm khoá"),
+            "the page says the account is locked"
+        );
+        app.clock.advance_seconds(16 * 60);
+        let (s, _, _) = form(
+            &app,
+            "/console/login",
+            &format!("username=agent&password={}", urlencode(PASSWORD)),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
+        // An unknown user gets the same answer as a wrong password.
+        let (s, _, body) = form(
+            &app,
+            "/console/login",
+            "username=nobody&password=whatever+long+enough",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::UNAUTHORIZED);
+        assert!(body.contains("Sai tên đăng nhập hoặc mật khẩu"));
+    }
+);
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
