@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod directory;
 mod error;
 pub mod jobs;
+pub mod links;
 pub mod session;
 
 use std::sync::Arc;

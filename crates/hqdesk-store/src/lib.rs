@@ -12,6 +12,7 @@ pub mod dialect;
 mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod links;
 pub mod requesters;
 pub mod search;
 pub mod sessions;

@@ -74,6 +74,11 @@
           box.hidden = false;
         }).catch(function () {});
     }
+    var canned = document.getElementById('canned');
+    if (canned && reply) canned.addEventListener('change', function () {
+      var opt = canned.options[canned.selectedIndex];
+      if (opt && opt.dataset.body) { reply.value = opt.dataset.body; reply.focus(); }
+    });
     beat();
     setInterval(beat, 5000);
     if (reply) reply.addEventListener('focus', beat);

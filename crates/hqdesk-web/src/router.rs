@@ -35,6 +35,8 @@ pub fn router(services: Services) -> Router {
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::assign_case))
         .routes(routes!(cases::change_status))
+        .routes(routes!(cases::list_links, cases::add_link))
+        .routes(routes!(cases::merge_case))
         .routes(routes!(cases::add_message, cases::list_messages))
         // API v1 · contacts
         .routes(routes!(contacts::list_contacts))

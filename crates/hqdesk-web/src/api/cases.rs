@@ -559,3 +559,76 @@ pub async fn list_messages(
         items: items.into_iter().map(MessageResponse::from).collect(),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// Number of the related case.
+    pub other: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinksResponse {
+    /// Related cases the caller may see.
+    pub items: Vec<CaseResponse>,
+    /// The case this one was merged into, if any.
+    pub merged_into: Option<String>,
+}
+
+/// Cases related to this one.
+#[utoipa::path(get, path = "/api/v1/cases/{number}/links", tag = "cases", params(("number" = String, Path)),
+    responses((status = 200, body = LinksResponse), (status = 404, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+pub async fn list_links(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+) -> Result<Json<LinksResponse>, Problem> {
+    let (items, merged) = s.services.related_cases(&actor, &number).await?;
+    Ok(Json(LinksResponse {
+        items: items.into_iter().map(case_summary).collect(),
+        merged_into: merged.map(|c| c.number.to_string()),
+    }))
+}
+
+/// Mark another case as related (both ways).
+#[utoipa::path(post, path = "/api/v1/cases/{number}/links", tag = "cases", request_body = LinkRequest, params(("number" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+pub async fn add_link(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    body: JsonBody<LinkRequest>,
+) -> Result<StatusCode, Problem> {
+    s.services
+        .link_cases(&actor, &number, &body.value.other)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// Number of the case that absorbs this one.
+    pub into: String,
+}
+
+/// Merge this duplicate into another case: its messages move there and it is closed.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/merge", tag = "cases", request_body = MergeRequest, params(("number" = String, Path)),
+    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+pub async fn merge_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    body: JsonBody<MergeRequest>,
+) -> Result<Json<CaseResponse>, Problem> {
+    let target = s
+        .services
+        .merge_case(&actor, &number, &body.value.into)
+        .await?;
+    Ok(Json(
+        s.services
+            .get_case(&actor, &target.number.to_string())
+            .await?
+            .into(),
+    ))
+}

@@ -45,6 +45,20 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{number}/assign", post(assign))
         .route("/console/cases/{number}/update", post(update))
         .route("/console/cases/{number}/presence", post(presence))
+        .route("/console/cases/{number}/link", post(link))
+        .route("/console/cases/{number}/merge", post(merge))
+        .route("/console/admin", get(admin))
+        .route("/console/admin/users", post(admin_add_user))
+        .route(
+            "/console/admin/users/{username}/active",
+            post(admin_user_active),
+        )
+        .route("/console/admin/units", post(admin_add_unit))
+        .route("/console/admin/canned", post(admin_add_canned))
+        .route(
+            "/console/admin/canned/{id}/active",
+            post(admin_canned_active),
+        )
         .route(
             "/assets/app.css",
             get(|| async {
@@ -566,8 +580,18 @@ fn urlencode(s: &str) -> String {
 
 // ---- case ---------------------------------------------------------------------------------
 
-async fn case_page(State(s): State<AppState>, c: Console, Path(number): Path<String>) -> Response {
-    case_page_with(&s, &c, &number, String::new(), StatusCode::OK).await
+#[derive(Deserialize, Default)]
+struct CaseQuery {
+    canned: Option<i64>,
+}
+
+async fn case_page(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Query(cq): Query<CaseQuery>,
+) -> Response {
+    case_page_full(&s, &c, &number, String::new(), StatusCode::OK, cq.canned).await
 }
 
 async fn case_page_with(
@@ -576,6 +600,17 @@ async fn case_page_with(
     number: &str,
     message: String,
     status: StatusCode,
+) -> Response {
+    case_page_full(s, c, number, message, status, None).await
+}
+
+async fn case_page_full(
+    s: &AppState,
+    c: &Console,
+    number: &str,
+    message: String,
+    status: StatusCode,
+    canned_id: Option<i64>,
 ) -> Response {
     let tr = c.tr;
     let actor = c.actor();
@@ -680,6 +715,54 @@ async fn case_page_with(
         (vec![], vec![], vec![])
     };
     let _ = s.services.presence(&actor, case.id, Some("viewing")).await;
+    let (related, merged_into) = match s.services.related_cases(&actor, number).await {
+        Ok((rel, merged)) => (
+            rel.iter()
+                .map(|o| {
+                    (
+                        o.number.to_string(),
+                        o.subject.clone(),
+                        label(tr, "status", o.status.as_str()),
+                    )
+                })
+                .collect(),
+            merged.map(|m| m.number.to_string()).unwrap_or_default(),
+        ),
+        Err(e) => return service_error(tr, e),
+    };
+    let requester_name = view
+        .requester
+        .as_ref()
+        .map(|r| r.name.clone())
+        .or_else(|| view.reporter.as_ref().and_then(|r| r.name.clone()))
+        .unwrap_or_default();
+    let agent_name = c.me().display_name;
+    let canned: Vec<(i64, String, String)> = if can_write {
+        s.services
+            .canned_responses(true)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|k| {
+                (
+                    k.id,
+                    k.title,
+                    hqdesk_services::links::fill_placeholders(
+                        &k.body,
+                        &requester_name,
+                        case.number.as_str(),
+                        &case.subject,
+                        &agent_name,
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let prefill = canned_id
+        .and_then(|id| canned.iter().find(|k| k.0 == id).map(|k| k.2.clone()))
+        .unwrap_or_default();
     let head = CaseHead {
         number: case.number.to_string(),
         subject: case.subject.clone(),
@@ -719,6 +802,10 @@ async fn case_page_with(
                 .collect(),
             person,
             earlier,
+            related,
+            merged_into,
+            canned,
+            prefill,
         },
     )
 }
@@ -1079,4 +1166,300 @@ async fn events(State(s): State<AppState>, c: Console) -> Response {
     Sse::new(stream.flatten())
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    csrf: String,
+    other: Option<String>,
+    into: Option<String>,
+}
+
+async fn link(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<LinkForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    match s
+        .services
+        .link_cases(&c.actor(), &number, f.other.as_deref().unwrap_or("").trim())
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/console/cases/{number}#related")).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            case_page_with(
+                &s,
+                &c,
+                &number,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+async fn merge(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Form(f): Form<LinkForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    match s
+        .services
+        .merge_case(&c.actor(), &number, f.into.as_deref().unwrap_or("").trim())
+        .await
+    {
+        Ok(target) => Redirect::to(&format!("/console/cases/{}", target.number)).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            case_page_with(
+                &s,
+                &c,
+                &number,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ServiceError::Conflict { message, .. }) => {
+            case_page_with(&s, &c, &number, message, StatusCode::CONFLICT).await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+// ---- administration -----------------------------------------------------------------------
+
+async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCode) -> Response {
+    let tr = c.tr;
+    let actor = c.actor();
+    let role = actor.role();
+    if !matches!(
+        role,
+        Some(hqdesk_domain::user::Role::Admin) | Some(hqdesk_domain::user::Role::Supervisor)
+    ) {
+        return error_page(
+            tr,
+            StatusCode::FORBIDDEN,
+            "Chỉ quản trị viên và giám sát viên / Administrators and supervisors only".into(),
+        );
+    }
+    let is_admin = role == Some(hqdesk_domain::user::Role::Admin);
+    let units_raw = s.services.list_units(&actor).await.unwrap_or_default();
+    let code_of = |id: Option<i64>| {
+        id.and_then(|i| units_raw.iter().find(|u| u.id == i).map(|u| u.code.clone()))
+            .unwrap_or_default()
+    };
+    let users = if is_admin {
+        s.services
+            .list_users(&actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| {
+                (
+                    u.username,
+                    u.display_name,
+                    u.role.as_str().to_string(),
+                    code_of(u.unit_id),
+                    u.active,
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let units = units_raw
+        .iter()
+        .map(|u| {
+            (
+                u.code.clone(),
+                u.name.clone(),
+                u.level.as_str().to_string(),
+                code_of(u.parent_id),
+            )
+        })
+        .collect();
+    let canned = s
+        .services
+        .canned_responses(false)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| (k.id, k.title, k.body, k.active != 0))
+        .collect();
+    render(
+        status,
+        &AdminPage {
+            tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+            is_admin,
+            users,
+            units,
+            roles: hqdesk_domain::user::Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+            canned,
+        },
+    )
+}
+
+async fn admin(State(s): State<AppState>, c: Console) -> Response {
+    admin_page(&s, &c, String::new(), StatusCode::OK).await
+}
+
+/// After an admin form: back to the page, or the page with what went wrong.
+async fn admin_result<T>(s: &AppState, c: &Console, r: Result<T, ServiceError>) -> Response {
+    match r {
+        Ok(_) => Redirect::to("/console/admin").into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            admin_page(
+                s,
+                c,
+                v.0.iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ServiceError::Conflict { message, .. }) | Err(ServiceError::Forbidden(message)) => {
+            admin_page(s, c, message, StatusCode::CONFLICT).await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AddUserForm {
+    csrf: String,
+    username: String,
+    display_name: Option<String>,
+    role: String,
+    unit: Option<String>,
+    password: String,
+}
+
+async fn admin_add_user(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<AddUserForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let cmd = hqdesk_services::directory::AddUser {
+        username: f.username,
+        display_name: f.display_name,
+        role: f.role,
+        unit: f.unit.filter(|u| !u.is_empty()),
+        password: Some(f.password),
+    };
+    let r = s.services.add_user(&c.actor(), cmd).await;
+    admin_result(&s, &c, r).await
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    csrf: String,
+    active: String,
+}
+
+async fn admin_user_active(
+    State(s): State<AppState>,
+    c: Console,
+    Path(username): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let cmd = hqdesk_services::directory::UpdateUser {
+        active: Some(f.active == "true"),
+        ..Default::default()
+    };
+    let r = s.services.update_user(&c.actor(), &username, cmd).await;
+    admin_result(&s, &c, r).await
+}
+
+#[derive(Deserialize)]
+struct AddUnitForm {
+    csrf: String,
+    code: String,
+    name: String,
+    level: String,
+    parent: Option<String>,
+}
+
+async fn admin_add_unit(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<AddUnitForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let cmd = hqdesk_services::directory::AddUnit {
+        code: f.code,
+        name: f.name,
+        level: f.level,
+        parent: f.parent.filter(|p| !p.is_empty()),
+    };
+    let r = s.services.add_unit(&c.actor(), cmd).await;
+    admin_result(&s, &c, r).await
+}
+
+#[derive(Deserialize)]
+struct CannedForm {
+    csrf: String,
+    title: String,
+    body: String,
+}
+
+async fn admin_add_canned(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<CannedForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let r = s.services.add_canned(&c.actor(), &f.title, &f.body).await;
+    admin_result(&s, &c, r).await
+}
+
+async fn admin_canned_active(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let r = s
+        .services
+        .set_canned_active(&c.actor(), id, f.active == "true")
+        .await;
+    admin_result(&s, &c, r).await
 }

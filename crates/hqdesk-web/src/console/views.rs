@@ -150,6 +150,32 @@ pub struct CasePage {
     pub person: Vec<(String, String)>,
     /// (number, subject, status) of the requester's other cases.
     pub earlier: Vec<(String, String, String)>,
+    /// (number, subject, status) of related cases.
+    pub related: Vec<(String, String, String)>,
+    pub merged_into: String,
+    /// (id, title, text with placeholders filled for this case).
+    pub canned: Vec<(i64, String, String)>,
+    /// Text put in the reply box (a canned response chosen without JavaScript).
+    pub prefill: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub message: String,
+    pub is_admin: bool,
+    /// (username, display name, role, unit code, active)
+    pub users: Vec<(String, String, String, String, bool)>,
+    /// (code, name, level, parent code)
+    pub units: Vec<(String, String, String, String)>,
+    pub roles: Vec<&'static str>,
+    /// (id, title, body, active)
+    pub canned: Vec<(i64, String, String, bool)>,
 }
 
 #[derive(Template)]

@@ -674,3 +674,104 @@ both_engines!(audit_chain_records_every_change, |app| async move {
         .await;
     assert!(r.is_err(), "DELETE on audit_log must fail");
 });
+
+both_engines!(link_and_merge_duplicates, |app| async move {
+    let a = app
+        .open("agent", inquiry("Lỗi chữ ký số khi gửi tờ khai"))
+        .await;
+    let dup = app.open("agent", inquiry("Lỗi chữ ký số (gửi lại)")).await;
+    let other = app.open("agent", inquiry("Hỏi C/O mẫu D")).await;
+    let den = app
+        .open(
+            "hotline",
+            json!({"kind":"denunciation","subject":"Tố giác gian lận xuất xứ"}),
+        )
+        .await;
+    let (s, _) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{a}/links"),
+            json!({"other": other}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, links) = app
+        .get("agent", &format!("/api/v1/cases/{other}/links"))
+        .await;
+    assert_eq!(
+        links["items"][0]["number"],
+        a.as_str(),
+        "links go both ways"
+    );
+    let (s, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{a}/links"),
+            json!({"other": den}),
+        )
+        .await;
+    assert_eq!(
+        (s, j["errors"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("case_unknown")),
+        "a hidden case is an unknown case"
+    );
+    let (s, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{a}/merge"),
+            json!({"into": a}),
+        )
+        .await;
+    assert_eq!(
+        (s, j["errors"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("case_same"))
+    );
+    let (s, merged) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{dup}/merge"),
+            json!({"into": a}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{merged}");
+    assert_eq!(merged["number"], a.as_str());
+    assert_eq!(
+        merged["message_count"], 2,
+        "the duplicate's message moved over"
+    );
+    let (_, d) = app.get("agent", &format!("/api/v1/cases/{dup}")).await;
+    assert_eq!(d["status"], "closed");
+    let (_, l) = app
+        .get("agent", &format!("/api/v1/cases/{dup}/links"))
+        .await;
+    assert_eq!(l["merged_into"], a.as_str());
+    let (_, found) = app.get("agent", "/api/v1/cases?q=gui%20lai").await;
+    assert_eq!(
+        found["items"][0]["number"],
+        a.as_str(),
+        "its text is now searched under the case it joined"
+    );
+    let (s, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{dup}/merge"),
+            json!({"into": other}),
+        )
+        .await;
+    assert_eq!(
+        (s, j["code"].as_str()),
+        (StatusCode::CONFLICT, Some("case_closed"))
+    );
+    let (s, _) = app
+        .post(
+            "investigator",
+            &format!("/api/v1/cases/{den}/merge"),
+            json!({"into": a}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "confidential and public cases never mix"
+    );
+});

@@ -59,6 +59,12 @@ async fn agent_signs_in_with_2fa_replies_resolves_searches_and_cannot_reach_a_de
         "body":"Doanh nghiệp báo lỗi chữ ký số khi gửi tờ khai IDA.","requester":{"name":"Công ty TNHH Tân Phát","phone":"0912345678","tax_code":"0100233488"}})).await;
     let earlier = app.open("agent", json!({"kind":"inquiry","subject":"Hỏi thủ tục hoàn thuế","requester":{"phone":"0912 345 678"}})).await;
     let secret_case = app.open("hotline", json!({"kind":"denunciation","channel":"phone","subject":"Tố giác buôn lậu thuốc lá tại Móng Cái","body":"Bí mật."})).await;
+    let admin = app
+        .services
+        .authenticate_token(app.token("admin"))
+        .await
+        .unwrap();
+    app.services.add_canned(&admin, "Hướng dẫn cài lại chữ ký số", "Kính gửi {{requester.name}}, về yêu cầu {{case.number}}: vui lòng cài lại chứng thư số.").await.unwrap();
     let base = serve(app.router.clone()).await;
 
     // A wrong password says so and keeps the username.
@@ -399,4 +405,65 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrator_manages_users_units_and_canned_responses_in_the_console() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    set_password(&app, "admin").await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "admin").await;
+    enrol(&b, &app, "console-admin-enrol").await;
+    b.goto(&format!("{base}/console/admin")).await;
+    b.wait_for("form#add-user", 10).await;
+    b.fill("form#add-user input[name=username]", "hoa.tran")
+        .await;
+    b.fill("form#add-user input[name=display_name]", "Trần Thị Hoa")
+        .await;
+    b.fill("form#add-user input[name=password]", "short").await;
+    b.client.execute("document.querySelector('form#add-user input[name=password]').removeAttribute('minlength')", vec![]).await.unwrap();
+    b.click("form#add-user button[type=submit]").await;
+    b.wait_for_text(".banner", "12", 10).await;
+    b.fill("form#add-user input[name=username]", "hoa.tran")
+        .await;
+    b.fill("form#add-user input[name=display_name]", "Trần Thị Hoa")
+        .await;
+    b.fill("form#add-user input[name=password]", "một mật khẩu đủ dài")
+        .await;
+    b.click("form#add-user button[type=submit]").await;
+    b.wait_for("tr[data-user=\"hoa.tran\"]", 10).await;
+    b.fill("form#add-unit input[name=code]", "KV3").await;
+    b.fill(
+        "form#add-unit input[name=name]",
+        "Chi cục Hải quan khu vực III",
+    )
+    .await;
+    b.click("form#add-unit button[type=submit]").await;
+    b.wait_for_text("#units", "Chi cục Hải quan khu vực III", 10)
+        .await;
+    b.fill("#canned-title", "Xác nhận đã nhận").await;
+    b.fill(
+        "#canned-body",
+        "Kính gửi {{requester.name}}, chúng tôi đã nhận yêu cầu {{case.number}}.",
+    )
+    .await;
+    b.click("form#add-canned button[type=submit]").await;
+    b.wait_for_text("#canned-list", "Xác nhận đã nhận", 10)
+        .await;
+    b.screenshot("console-admin").await;
+    let user = app
+        .services
+        .list_users(&Actor::Cli)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "hoa.tran")
+        .unwrap();
+    assert_eq!(user.display_name, "Trần Thị Hoa");
+    b.close().await;
 }
