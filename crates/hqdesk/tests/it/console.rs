@@ -467,3 +467,81 @@ async fn administrator_manages_users_units_and_canned_responses_in_the_console()
     assert_eq!(user.display_name, "Trần Thị Hoa");
     b.close().await;
 }
+
+/// Every console page, filled with the demo data a newcomer sees, captured for review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_every_console_page_with_demo_data() {
+    let Some((url, _dir)) = crate::support::fresh_database(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let store = hqdesk_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let clock = std::sync::Arc::new(hqdesk_services::ManualClock::at(crate::support::T0));
+    let services = hqdesk_services::Services::new(store, clock.clone());
+    services.prepare().await.unwrap();
+    hqdesk::demo::load(&services, 120).await.unwrap();
+    for name in ["lan.nguyen", "admin"] {
+        services
+            .update_user(
+                &Actor::Cli,
+                name,
+                UpdateUser {
+                    password: Some(PASSWORD.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    struct Demo {
+        services: hqdesk_services::Services,
+        router: axum::Router,
+    }
+    let app = Demo {
+        router: hqdesk_web::router(services.clone()),
+        services,
+    };
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "lan.nguyen").await;
+    b.wait_for("table#queue", 10).await;
+    for (queue, shot) in [
+        ("unassigned_2", "demo-queue-unassigned-2"),
+        ("mine", "demo-queue-mine"),
+        ("unit", "demo-queue-unit"),
+        ("waiting", "demo-queue-waiting"),
+        ("overdue", "demo-queue-overdue"),
+        ("all", "demo-queue-all"),
+    ] {
+        b.goto(&format!("{base}/console?queue={queue}")).await;
+        b.wait_for("table#queue", 10).await;
+        b.screenshot(shot).await;
+    }
+    b.goto(&format!("{base}/console?queue=all")).await;
+    let first = b.wait_for("#queue tbody tr a.case-link", 10).await;
+    first.click().await.unwrap();
+    b.wait_for("#timeline", 10).await;
+    b.screenshot("demo-case").await;
+    b.goto(&format!("{base}/console?q=vnaccs")).await;
+    b.wait_for("table#queue", 10).await;
+    b.screenshot("demo-search-vnaccs").await;
+    b.goto(&format!("{base}/console/account")).await;
+    b.wait_for("form#locale", 10).await;
+    b.screenshot("demo-account").await;
+    b.click("#sign-out").await;
+    b.wait_for("form#login", 10).await;
+    sign_in_password(&b, &base, "admin").await;
+    b.wait_for("#totp-secret", 10).await;
+    let secret = b.text("#totp-secret").await;
+    b.fill("#code", &totp_code(&secret, app.services.now()).unwrap())
+        .await;
+    b.click("form#enrol button[type=submit]").await;
+    b.wait_for("#recovery-codes li", 10).await;
+    b.goto(&format!("{base}/console/admin")).await;
+    b.wait_for("form#add-user", 10).await;
+    b.screenshot("demo-admin").await;
+    b.close().await;
+}
