@@ -122,6 +122,77 @@ pub struct AddMessage {
     pub body: String,
     pub internal: bool,
     pub direction: Direction,
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file to attach, as received.
+#[derive(Debug, Clone, Default)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// At most this many files per message, each at most `MAX_ATTACHMENT_BYTES`.
+pub const MAX_ATTACHMENTS: usize = 10;
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+/// All files of one message together.
+pub const MAX_ATTACHMENTS_TOTAL_BYTES: usize = 25 * 1024 * 1024;
+
+/// A file name safe to store and to offer for download: no path, no control characters.
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = text::normalize_input(base)
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "attachment".into()
+    } else {
+        cleaned
+    }
+}
+
+fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(ServiceError::invalid_field(
+            "attachments",
+            "attachments_too_many",
+            format!("at most {MAX_ATTACHMENTS} files per message"),
+        ));
+    }
+    if files.iter().map(|f| f.bytes.len()).sum::<usize>() > MAX_ATTACHMENTS_TOTAL_BYTES {
+        return Err(ServiceError::invalid_field(
+            "attachments",
+            "attachments_too_large",
+            format!(
+                "the files of one message may add up to {} MB",
+                MAX_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    for (i, f) in files.iter().enumerate() {
+        if f.bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(ServiceError::invalid_field(
+                &format!("attachments[{i}]"),
+                "attachment_too_large",
+                format!(
+                    "{} is larger than {} MB",
+                    clean_filename(&f.filename),
+                    MAX_ATTACHMENT_BYTES / 1024 / 1024
+                ),
+            ));
+        }
+        if f.bytes.is_empty() {
+            return Err(ServiceError::invalid_field(
+                &format!("attachments[{i}]"),
+                "attachment_empty",
+                format!("{} is empty", clean_filename(&f.filename)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub const MAX_PAGE: i64 = 200;
@@ -956,6 +1027,29 @@ impl Services {
         }
         drop(conn);
         let body = case::parse_body(&cmd.body).map_err(|e| ServiceError::invalid("body", e))?;
+        check_attachments(&cmd.attachments)?;
+        // Bytes first (content-addressed, so a retry stores nothing twice), then the records
+        // in the transaction: a committed attachment always has its bytes.
+        let mut stored = Vec::new();
+        if !cmd.attachments.is_empty() {
+            let blobs = self.blobs().ok_or_else(|| {
+                ServiceError::Unavailable("no blob store is configured for attachments".into())
+            })?;
+            for f in &cmd.attachments {
+                let sha = blobs.put(&f.bytes).await?;
+                let ctype = if f.content_type.trim().is_empty() {
+                    "application/octet-stream".to_string()
+                } else {
+                    f.content_type.trim().to_ascii_lowercase()
+                };
+                stored.push((
+                    clean_filename(&f.filename),
+                    ctype,
+                    i64::try_from(f.bytes.len()).unwrap_or(i64::MAX),
+                    sha,
+                ));
+            }
+        }
         if case.status == Status::Closed && !cmd.internal {
             return Err(ServiceError::Conflict {
                 code: "case_closed",
@@ -991,6 +1085,13 @@ impl Services {
         .await?;
         cases::bump_message_count(&mut tx, case.id, now).await?;
         search::index(&mut tx, case.id, &body).await?;
+        for (filename, ctype, size, sha) in &stored {
+            hqdesk_store::attachments::insert(
+                &mut tx, case.id, entry_id, filename, ctype, *size, sha, now,
+            )
+            .await?;
+            search::index(&mut tx, case.id, filename).await?;
+        }
         if kind == EntryKind::Outbound {
             if case.first_responded_at.is_none() {
                 cases::update(
@@ -1233,5 +1334,51 @@ impl Services {
             }
         }
         Ok((out, last))
+    }
+}
+
+impl Services {
+    /// The attachments of a case the actor may see.
+    pub async fn case_attachments(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Vec<hqdesk_store::attachments::Attachment>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        let case = self
+            .load_case(&mut conn, actor, number, Action::ReadCase)
+            .await?;
+        Ok(hqdesk_store::attachments::for_case(&mut conn, case.id).await?)
+    }
+
+    /// One attachment and its bytes, if the actor may see its case.
+    pub async fn attachment(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(hqdesk_store::attachments::Attachment, Vec<u8>), ServiceError> {
+        let mut conn = self.store().read().await?;
+        let a = hqdesk_store::attachments::get(&mut conn, id).await?;
+        let case = cases::by_id(&mut conn, a.case_id).await?;
+        actor.require(Action::ReadCase, Some(&case.facts()))?;
+        drop(conn);
+        let blobs = self
+            .blobs()
+            .ok_or_else(|| ServiceError::Unavailable("no blob store is configured".into()))?;
+        let bytes = blobs.get(&a.sha256).await?;
+        if case.confidential {
+            let mut tx = self.store().begin().await?;
+            audit(
+                &mut tx,
+                self.now(),
+                actor,
+                "case.read_confidential",
+                &format!("case:{}", case.number),
+                json!({ "attachment": id }),
+            )
+            .await?;
+            Store::commit(tx).await?;
+        }
+        Ok((a, bytes))
     }
 }

@@ -25,11 +25,24 @@ pub use hqdesk_store::{Engine, Store};
 pub struct Services {
     store: Store,
     clock: Arc<dyn Clock>,
+    blobs: Option<hqdesk_store::blobs::BlobStore>,
 }
 
 impl Services {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            blobs: None,
+        }
+    }
+    /// Keep attachments in this blob store (without one, attachments are refused).
+    pub fn with_blobs(mut self, blobs: hqdesk_store::blobs::BlobStore) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+    pub fn blobs(&self) -> Option<&hqdesk_store::blobs::BlobStore> {
+        self.blobs.as_ref()
     }
     pub fn store(&self) -> &Store {
         &self.store

@@ -5,7 +5,10 @@
 //! decode them alike (BIGINT times and flags, TEXT everything else). The few statements that must
 //! differ live in [`dialect`]. Every behaviour is exercised on both engines by the contract tests
 //! in `crates/hqdesk/tests/it/store.rs`.
+pub mod attachments;
 pub mod audit;
+pub mod blobs;
+pub mod bulk;
 pub mod cases;
 pub mod categories;
 pub mod dialect;

@@ -25,7 +25,8 @@ pub struct AppState {
 }
 
 /// The largest request body accepted by the JSON API.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Room for a message with its attachments (25 MB in all, base64 in JSON or multipart).
+pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
 
 pub fn router(services: Services) -> Router {
     let state = AppState { services };
@@ -37,6 +38,7 @@ pub fn router(services: Services) -> Router {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::list_links, cases::add_link))
         .routes(routes!(cases::merge_case))
+        .routes(routes!(cases::download_attachment))
         .routes(routes!(cases::add_message, cases::list_messages))
         // API v1 · contacts
         .routes(routes!(contacts::list_contacts))

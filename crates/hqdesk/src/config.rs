@@ -1,6 +1,6 @@
 //! Configuration, from lowest to highest precedence: built-in defaults, an optional TOML file
 //! (`--config FILE` or `HQDESK_CONFIG`), environment variables (`HQDESK_LISTEN`,
-//! `HQDESK_DATABASE_URL`, `HQDESK_LOG_FORMAT`), command-line flags.
+//! `HQDESK_DATABASE_URL`, `HQDESK_LOG_FORMAT`, `HQDESK_DATA_DIR`), command-line flags.
 use std::path::Path;
 
 use anyhow::Context;
@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hqdesk.db";
+pub const DEFAULT_DATA_DIR: &str = "hqdesk-data";
 
 /// The TOML file. Unknown keys are refused so that a typo is not silently ignored.
 #[derive(Debug, Default, Deserialize)]
@@ -17,6 +18,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// `text` (default) or `json`.
     pub log_format: Option<String>,
+    /// Where attachments are kept (`blobs/` inside it).
+    pub data_dir: Option<String>,
 }
 
 impl FileConfig {
@@ -33,6 +36,7 @@ impl FileConfig {
 /// Settings in force, after every layer was applied.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    pub data_dir: std::path::PathBuf,
     pub listen: String,
     pub database_url: String,
     pub log_json: bool,
@@ -44,6 +48,7 @@ impl Settings {
         listen: Option<String>,
         database_url: Option<String>,
         log_format: Option<String>,
+        data_dir: Option<String>,
     ) -> anyhow::Result<Settings> {
         let log_format = log_format
             .or_else(|| file.log_format.clone())
@@ -54,6 +59,10 @@ impl Settings {
             other => anyhow::bail!("log format must be text or json, not {other:?}"),
         };
         Ok(Settings {
+            data_dir: data_dir
+                .or_else(|| file.data_dir.clone())
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.into())
+                .into(),
             listen: listen
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),

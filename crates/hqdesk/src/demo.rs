@@ -158,6 +158,7 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
                     body: m.body.clone(),
                     internal: m.internal,
                     direction,
+                    attachments: vec![],
                 },
                 None,
             )

@@ -1,4 +1,5 @@
 //! The hqdesk binary's library: command line, configuration, wiring, demo data.
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

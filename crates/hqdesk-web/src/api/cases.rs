@@ -458,6 +458,43 @@ pub struct MessageRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub direction: Option<Direction>,
+    /// Files to attach (at most 10, each at most 10 MB).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRequest {
+    pub filename: String,
+    /// e.g. `image/png`; defaults to `application/octet-stream`.
+    pub content_type: Option<String>,
+    /// The file's bytes, base64-encoded (standard alphabet, with padding).
+    pub content_base64: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentResponse {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Where to download it (with the same bearer token).
+    pub url: String,
+}
+
+impl From<hqdesk_store::attachments::Attachment> for AttachmentResponse {
+    fn from(a: hqdesk_store::attachments::Attachment) -> Self {
+        AttachmentResponse {
+            url: format!("/api/v1/attachments/{}", a.id),
+            id: a.id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -475,7 +512,29 @@ pub struct MessageResponse {
     /// For events: what changed.
     #[schema(value_type = Option<Object>)]
     pub meta: Option<serde_json::Value>,
+    pub attachments: Vec<AttachmentResponse>,
     pub created_at: String,
+}
+
+/// Messages with their attachments.
+pub(crate) fn with_attachments(
+    entries: Vec<Entry>,
+    atts: Vec<hqdesk_store::attachments::Attachment>,
+) -> Vec<MessageResponse> {
+    entries
+        .into_iter()
+        .map(|e| {
+            let id = e.id;
+            let mut m = MessageResponse::from(e);
+            m.attachments = atts
+                .iter()
+                .filter(|a| a.entry_id == id)
+                .cloned()
+                .map(AttachmentResponse::from)
+                .collect();
+            m
+        })
+        .collect()
 }
 
 impl From<Entry> for MessageResponse {
@@ -489,6 +548,7 @@ impl From<Entry> for MessageResponse {
             body: e.body,
             delivery_state: e.delivery_state.map(|d| d.as_str().to_string()),
             meta: e.meta.and_then(|m| serde_json::from_str(&m).ok()),
+            attachments: vec![],
             created_at: ts(e.created_at),
         }
     }
@@ -507,16 +567,47 @@ pub async fn add_message(
     body: JsonBody<MessageRequest>,
 ) -> Result<(StatusCode, Json<MessageResponse>), Problem> {
     let r = body.value;
+    use base64::Engine as _;
+    let mut attachments = Vec::new();
+    for (i, a) in r.attachments.into_iter().enumerate() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(a.content_base64.trim())
+            .map_err(|e| {
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "an attachment is not valid base64",
+                )
+                .with_errors(vec![ProblemField {
+                    field: format!("attachments[{i}].content_base64"),
+                    code: "base64_invalid".into(),
+                    message: e.to_string(),
+                }])
+            })?;
+        attachments.push(hqdesk_services::cases::NewAttachment {
+            filename: a.filename,
+            content_type: a.content_type.unwrap_or_default(),
+            bytes,
+        });
+    }
     let cmd = AddMessage {
         body: r.body,
         internal: r.internal,
         direction: r.direction.unwrap_or_default(),
+        attachments,
     };
     let entry = s
         .services
         .add_message(&actor, &number, cmd, idem.with(&body.fingerprint))
         .await?;
-    Ok((StatusCode::CREATED, Json(entry.into())))
+    let atts = s.services.case_attachments(&actor, &number).await?;
+    let mut out = with_attachments(vec![entry], atts);
+    let msg = out.pop().ok_or_else(|| {
+        Problem::from(hqdesk_services::ServiceError::Internal(
+            "message vanished".into(),
+        ))
+    })?;
+    Ok((StatusCode::CREATED, Json(msg)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -556,7 +647,7 @@ pub async fn list_messages(
         )
         .await?;
     Ok(Json(MessageListResponse {
-        items: items.into_iter().map(MessageResponse::from).collect(),
+        items: with_attachments(items, s.services.case_attachments(&actor, &number).await?),
     }))
 }
 
@@ -631,4 +722,17 @@ pub async fn merge_case(
             .await?
             .into(),
     ))
+}
+
+/// Download an attachment of a case the caller may see.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file, as a download"), (status = 404, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+pub async fn download_attachment(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
+    let (a, bytes) = s.services.attachment(&actor, id).await?;
+    Ok(crate::download(&a.filename, &a.content_type, bytes))
 }

@@ -7,6 +7,7 @@ pub mod views;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::extract::Multipart;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -16,7 +17,9 @@ use axum::{Form, Json, Router};
 use hqdesk_domain::case::timeline::EntryKind;
 use hqdesk_domain::case::{Priority, Status};
 use hqdesk_domain::Timestamp;
-use hqdesk_services::cases::{AddMessage, AssignCase, CaseView, Direction, ListCases, UpdateCase};
+use hqdesk_services::cases::{
+    AddMessage, AssignCase, CaseView, Direction, ListCases, NewAttachment, UpdateCase,
+};
 use hqdesk_services::session::{SignInError, Stage};
 use hqdesk_services::{Actor, ServiceError};
 use hqdesk_store::cases::CaseRecord;
@@ -46,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{number}/update", post(update))
         .route("/console/cases/{number}/presence", post(presence))
         .route("/console/cases/{number}/link", post(link))
+        .route("/console/attachments/{id}", get(download))
         .route("/console/cases/{number}/merge", post(merge))
         .route("/console/admin", get(admin))
         .route("/console/admin/users", post(admin_add_user))
@@ -682,6 +686,10 @@ async fn case_page_full(
             }
         }
     }
+    let atts = match s.services.case_attachments(&actor, number).await {
+        Ok(a) => a,
+        Err(e) => return service_error(tr, e),
+    };
     let entries = timeline
         .into_iter()
         .map(|e| EntryView {
@@ -695,6 +703,11 @@ async fn case_page_full(
             } else {
                 e.body
             },
+            attachments: atts
+                .iter()
+                .filter(|a| a.entry_id == e.id)
+                .map(|a| (a.id, a.filename.clone(), human_size(a.size)))
+                .collect(),
             delivery: e
                 .delivery_state
                 .map(|d| label(tr, "entry.delivery", d.as_str()))
@@ -900,27 +913,57 @@ async fn reply(
     State(s): State<AppState>,
     c: Console,
     Path(number): Path<String>,
-    Form(f): Form<BodyForm>,
+    m: Multipart,
 ) -> Response {
-    add_message(s, c, number, f, false).await
+    add_message(s, c, number, m, false).await
 }
 
 async fn note(
     State(s): State<AppState>,
     c: Console,
     Path(number): Path<String>,
-    Form(f): Form<BodyForm>,
+    m: Multipart,
 ) -> Response {
-    add_message(s, c, number, f, true).await
+    add_message(s, c, number, m, true).await
+}
+
+/// A reply or note form: `csrf`, `body` and any number of `files`.
+async fn read_message_form(mut m: Multipart) -> Result<(BodyForm, Vec<NewAttachment>), String> {
+    let (mut csrf, mut body, mut files) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = field.text().await.map_err(|e| e.to_string())?,
+            "body" => body = field.text().await.map_err(|e| e.to_string())?,
+            "files" => {
+                let filename = field.file_name().unwrap_or("").to_string();
+                let content_type = field.content_type().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+                // An empty file input still sends one nameless, empty part.
+                if !(filename.is_empty() && bytes.is_empty()) {
+                    files.push(NewAttachment {
+                        filename,
+                        content_type,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((BodyForm { csrf, body }, files))
 }
 
 async fn add_message(
     s: AppState,
     c: Console,
     number: String,
-    f: BodyForm,
+    m: Multipart,
     internal: bool,
 ) -> Response {
+    let (f, attachments) = match read_message_form(m).await {
+        Ok(x) => x,
+        Err(e) => return case_page_with(&s, &c, &number, e, StatusCode::BAD_REQUEST).await,
+    };
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
@@ -933,6 +976,7 @@ async fn add_message(
                 body: f.body,
                 internal,
                 direction: Direction::Outbound,
+                attachments,
             },
             None,
         )
@@ -1462,4 +1506,11 @@ async fn admin_canned_active(
         .set_canned_active(&c.actor(), id, f.active == "true")
         .await;
     admin_result(&s, &c, r).await
+}
+
+async fn download(State(s): State<AppState>, c: Console, Path(id): Path<i64>) -> Response {
+    match s.services.attachment(&c.actor(), id).await {
+        Ok((a, bytes)) => crate::download(&a.filename, &a.content_type, bytes),
+        Err(e) => service_error(c.tr, e),
+    }
 }

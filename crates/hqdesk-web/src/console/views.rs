@@ -122,6 +122,17 @@ pub struct EntryView {
     pub at: String,
     pub body: String,
     pub delivery: String,
+    /// (id, file name, size for people)
+    pub attachments: Vec<(i64, String, String)>,
+}
+
+/// A size for people: 1,2 MB / 340 KB.
+pub fn human_size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }
 
 pub struct StatusChoice {

@@ -41,7 +41,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
-    let settings = Settings::resolve(&file, listen, cli.database.clone(), cli.log_format.clone())?;
+    let settings = Settings::resolve(
+        &file,
+        listen,
+        cli.database.clone(),
+        cli.log_format.clone(),
+        cli.data_dir.clone(),
+    )?;
     init_logging(settings.log_json);
     match cli.command {
         Command::Serve { demo, .. } => {
@@ -104,6 +110,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Bench(cmd) => {
+            let services = connect(&settings.database_url).await?;
+            crate::bench::cli(&services, cmd).await?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -125,7 +135,12 @@ fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
 }
 
 async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
-    let services = connect(&settings.database_url).await?;
+    let blobs = settings.data_dir.join("blobs");
+    std::fs::create_dir_all(&blobs)
+        .with_context(|| format!("creating the data directory {}", blobs.display()))?;
+    let services = connect(&settings.database_url)
+        .await?
+        .with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
     if demo {
         crate::demo::load_if_empty(&services).await?;
     }

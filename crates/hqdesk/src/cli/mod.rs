@@ -24,6 +24,9 @@ pub struct Cli {
     /// Database URL: sqlite://PATH (created when missing) or postgres://USER:PASS@HOST/DB.
     #[arg(long, global = true, env = "HQDESK_DATABASE_URL", value_name = "URL")]
     pub database: Option<String>,
+    /// Directory for attachments and other files (created when missing).
+    #[arg(long, global = true, env = "HQDESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<String>,
     /// Log format: text or json.
     #[arg(long, global = true, env = "HQDESK_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
@@ -53,6 +56,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Benchmarks: seed a database with realistic volume, measure the pages that must stay fast.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +97,25 @@ pub enum TokenCommand {
 pub enum AuditCommand {
     /// Walk the hash chain of the audit log; exit with status 1 and name the first broken row.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Migrate, then add N realistic cases (units, staff, requesters, timelines, search
+    /// documents) in bulk, and print the rows per second. Seeded data is not audited: never seed
+    /// a production database.
+    Seed {
+        /// How many cases to add.
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+    },
+    /// Measure the server time of the console queue page and the API list on a seeded database
+    /// and print p50/p95/p99 per scenario.
+    Queue {
+        /// Measured requests per scenario (after 3 unmeasured ones).
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
 }
 
 pub async fn main() -> ExitCode {

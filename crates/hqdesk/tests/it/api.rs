@@ -775,3 +775,72 @@ both_engines!(link_and_merge_duplicates, |app| async move {
         "confidential and public cases never mix"
     );
 });
+
+both_engines!(
+    attachments_are_stored_once_served_as_downloads_and_hidden_with_their_case,
+    |app| async move {
+        use base64::Engine as _;
+        let n = app.open("agent", inquiry("Ảnh chụp màn hình lỗi")).await;
+        let png = b"\x89PNG\r\n\x1a\nnot really a picture";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(png);
+        let (s, m) = app.post("agent", &format!("/api/v1/cases/{n}/messages"), json!({"body":"Đính kèm ảnh lỗi","internal":true,
+        "attachments":[{"filename":"../../etc/ảnh lỗi.png","content_type":"image/png","content_base64": b64}, {"filename":"copy.png","content_base64": b64}]})).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        let atts = m["attachments"].as_array().unwrap();
+        assert_eq!(atts.len(), 2);
+        assert_eq!(atts[0]["filename"], "ảnh lỗi.png", "no path survives");
+        assert_eq!(
+            atts[0]["sha256"], atts[1]["sha256"],
+            "same content, one blob"
+        );
+        let url = atts[0]["url"].as_str().unwrap();
+        let (s, headers_ct, _) = app.call(Some("agent"), "GET", url, None, &[]).await;
+        assert_eq!((s, headers_ct.as_str()), (StatusCode::OK, "image/png"));
+        let (s, _, _) = app.call(Some("unit_officer"), "GET", url, None, &[]).await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "an attachment is as hidden as its case"
+        );
+        let (_, found) = app.get("agent", "/api/v1/cases?q=anh%20loi%20png").await;
+        assert_eq!(found["total"], 1, "file names are searchable");
+        let big = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 10 * 1024 * 1024 + 1]);
+        let (s, j) = app
+            .post(
+                "agent",
+                &format!("/api/v1/cases/{n}/messages"),
+                json!({"body":"x","attachments":[{"filename":"big.bin","content_base64": big}]}),
+            )
+            .await;
+        assert_eq!(
+            (s, j["errors"][0]["code"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("attachment_too_large")
+            )
+        );
+        let (s, j) = app
+            .post(
+                "agent",
+                &format!("/api/v1/cases/{n}/messages"),
+                json!({"body":"x","attachments":[{"filename":"a","content_base64":"***"}]}),
+            )
+            .await;
+        assert_eq!(
+            (s, j["errors"][0]["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("attachments[0].content_base64")
+            )
+        );
+        assert_eq!(
+            app.count_rows("attachments").await,
+            2,
+            "refused messages leave no attachment behind"
+        );
+        let (_, list) = app
+            .get("agent", &format!("/api/v1/cases/{n}/messages"))
+            .await;
+        assert_eq!(list["items"][1]["attachments"].as_array().unwrap().len(), 2);
+    }
+);

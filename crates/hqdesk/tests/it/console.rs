@@ -124,6 +124,25 @@ async fn agent_signs_in_with_2fa_replies_resolves_searches_and_cannot_reach_a_de
         .await;
     b.wait_for_text("#case-status", "Đang xử lý", 10).await;
 
+    // An internal note with a screenshot attached.
+    let file =
+        std::env::temp_dir().join(format!("loi-ky-so-{}.png", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, b"\x89PNG\r\n\x1a\nscreenshot of the error").unwrap();
+    b.fill("#note-body", "Ảnh chụp lỗi doanh nghiệp gửi qua Zalo.")
+        .await;
+    b.client
+        .find(fantoccini::Locator::Css("#note-files"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form#note button[type=submit]").await;
+    b.wait_for_text("#timeline .attachments", "loi-ky-so-", 10)
+        .await;
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(app.count_rows("attachments").await, 1);
+
     // Resolve with the keyboard shortcut.
     b.click("#case-subject").await;
     b.press_key("e").await;

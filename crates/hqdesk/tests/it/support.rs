@@ -82,7 +82,16 @@ pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempdir::D
 
 impl TestApp {
     pub async fn new(engine: Engine) -> Option<TestApp> {
-        let (url, dir) = fresh_database(engine).await?;
+        let (url, mut dir) = fresh_database(engine).await?;
+        let dir_path = match &dir {
+            Some(d) => d.0.clone(),
+            None => {
+                let d = tempdir::new();
+                let p = d.0.clone();
+                dir = Some(d);
+                p
+            }
+        };
         let store = Store::connect(
             &url,
             &StoreOptions {
@@ -93,7 +102,8 @@ impl TestApp {
         .await
         .expect("connect");
         let clock = Arc::new(ManualClock::at(T0));
-        let services = Services::new(store, clock.clone());
+        let services = Services::new(store, clock.clone())
+            .with_blobs(hqdesk_store::blobs::BlobStore::new(dir_path.join("blobs")));
         services.prepare().await.expect("migrate");
         for (code, name, level, parent) in [
             ("CHQ", "Cục Hải quan", "department", None),
