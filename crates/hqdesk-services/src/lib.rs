@@ -12,6 +12,7 @@ mod error;
 pub mod jobs;
 pub mod links;
 pub mod session;
+pub mod telephony;
 
 use std::sync::Arc;
 

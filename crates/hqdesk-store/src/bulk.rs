@@ -4,7 +4,7 @@
 //! kind, priority, unit and assignee mix of a customs contact centre, one to three timeline
 //! entries per case and the cases' search documents, in multi-row `INSERT`s inside transactions of
 //! 20,000 cases. One code path for both engines (`$N` placeholders); statements carry at most
-//! [`PARAMS_PER_INSERT`] parameters, far under SQLite's 32,766 and PostgreSQL's 65,535 (see there
+//! `PARAMS_PER_INSERT` parameters, far under SQLite's 32,766 and PostgreSQL's 65,535 (see there
 //! why).
 //!
 //! Seeded data is **not audited**: nothing is written to the audit log, because the rows do not
@@ -960,11 +960,11 @@ fn make_case(world: &World, rng: &mut Rng, chunk: &mut Chunk, number: String, cr
         ])
     } else {
         rng.weighted(&[
-            (Status::New, 3),
+            (Status::New, 5),
             (Status::Open, 12),
             (Status::Waiting, 10),
             (Status::Resolved, 25),
-            (Status::Closed, 950),
+            (Status::Closed, 948),
         ])
     }
     .unwrap_or(Status::Closed);
@@ -1012,7 +1012,7 @@ fn make_case(world: &World, rng: &mut Rng, chunk: &mut Chunk, number: String, cr
         }
     };
     let assigned = match status {
-        Status::New => rng.chance(0.2),
+        Status::New => rng.chance(0.15),
         Status::Open | Status::Waiting => rng.chance(0.9),
         Status::Resolved | Status::Closed => true,
     };
@@ -1207,7 +1207,7 @@ fn make_case(world: &World, rng: &mut Rng, chunk: &mut Chunk, number: String, cr
 
 // ---- writing ------------------------------------------------------------------------------------
 
-/// Rows per multi-row `INSERT` of `cols` columns: [`PARAMS_PER_INSERT`] parameters at most.
+/// Rows per multi-row `INSERT` of `cols` columns: `PARAMS_PER_INSERT` parameters at most.
 fn rows_per_insert(cols: usize) -> usize {
     (PARAMS_PER_INSERT / cols.max(1)).max(1)
 }

@@ -95,6 +95,14 @@ pub fn skip_locked(engine: Engine) -> &'static str {
     }
 }
 
+/// Lock the selected row until the transaction ends. SQLite's single writer already serialises.
+pub fn for_update(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "",
+        Engine::Postgres => " FOR UPDATE",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
+pub mod calls;
 pub mod bulk;
 pub mod cases;
 pub mod categories;

@@ -10,7 +10,7 @@ pub mod i18n;
 pub mod problem;
 mod router;
 
-pub use router::{router, AppState};
+pub use router::{router, router_with, AppState, WebConfig};
 
 /// A file sent as a download: never rendered by the browser in our origin, whatever its type.
 pub(crate) fn download(

@@ -15,13 +15,21 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{cases, contacts, directory, openapi::ApiDoc};
+use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::health;
 use crate::problem::Problem;
 
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// Shared secret of the signed telephony webhook (`HQDESK_TELEPHONY_SECRET`).
+    pub telephony_secret: Option<String>,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    pub telephony_secret: Option<String>,
 }
 
 /// The largest request body accepted by the JSON API.
@@ -29,7 +37,11 @@ pub struct AppState {
 pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
 
 pub fn router(services: Services) -> Router {
-    let state = AppState { services };
+    router_with(services, WebConfig::default())
+}
+
+pub fn router_with(services: Services, config: WebConfig) -> Router {
+    let state = AppState { services, telephony_secret: config.telephony_secret };
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // API v1 · cases
         .routes(routes!(cases::create_case, cases::list_cases))
@@ -39,6 +51,11 @@ pub fn router(services: Services) -> Router {
         .routes(routes!(cases::list_links, cases::add_link))
         .routes(routes!(cases::merge_case))
         .routes(routes!(cases::download_attachment))
+        // API v1 · telephony
+        .routes(routes!(telephony::cti))
+        .routes(routes!(telephony::signed_event))
+        .routes(routes!(telephony::ivr))
+        .routes(routes!(telephony::callback_attempt))
         .routes(routes!(cases::add_message, cases::list_messages))
         // API v1 · contacts
         .routes(routes!(contacts::list_contacts))

@@ -3,6 +3,7 @@ pub mod cases;
 pub mod contacts;
 pub mod directory;
 pub mod openapi;
+pub mod telephony;
 
 use hqdesk_domain::Timestamp;
 

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
         Errors are application/problem+json with a stable `code` and per-field `errors`."),
     modifiers(&Bearer),
     components(schemas(crate::problem::ProblemBody, crate::problem::ProblemField)),
-    tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "health"))
+    tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "telephony"), (name = "health"))
 )]
 pub struct ApiDoc;
 

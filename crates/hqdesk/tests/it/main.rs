@@ -4,6 +4,7 @@
 mod support;
 
 mod api;
+mod bench;
 mod browser;
 mod cli;
 mod console;

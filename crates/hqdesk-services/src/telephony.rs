@@ -1,0 +1,441 @@
+//! The hotline: call events from the telephone system, callbacks for every missed call, attempts
+//! to call back, the screen-pop and the wallboard figures.
+//!
+//! Every source (generic CTI webhook, our signed JSON webhook, Asterisk AMI) is mapped to one
+//! canonical [`CallEvent`]. Processing is idempotent per call id and tolerates any order: the call
+//! row is created by whichever event comes first and only ever moves forward
+//! (ringing → answered → ended).
+use hqdesk_domain::case::timeline::EntryKind;
+use hqdesk_domain::case::{Branch, CaseKind, CaseNumber, Priority, Status};
+use hqdesk_domain::channel::Channel;
+use hqdesk_domain::requester::PhoneE164;
+use hqdesk_domain::user::Role;
+use hqdesk_domain::Timestamp;
+use hqdesk_store::calls::{self, Call};
+use hqdesk_store::cases::{self, CaseChanges, NewCase};
+use hqdesk_store::requesters::{self, RequesterFields};
+use hqdesk_store::timeline::{self, NewEntry};
+use hqdesk_store::{search, Connection, Store, StoreError};
+use rand::Rng;
+use serde_json::json;
+
+use crate::audit::record as audit;
+use crate::{Actor, ServiceError, Services};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEventKind {
+    /// The call reached the system (after the IVR, or queued).
+    Offered,
+    Answered,
+    Ended,
+    /// The caller left a voicemail (reference to the recording).
+    Voicemail,
+    /// A recording of the call is available.
+    Recording,
+}
+
+/// One event about a call, whatever system reported it.
+#[derive(Debug, Clone)]
+pub struct CallEvent {
+    pub kind: CallEventKind,
+    pub call_id: String,
+    /// `in` or `out`.
+    pub direction: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub branch: Option<i64>,
+    /// Extension or login of the agent who answered.
+    pub agent: Option<String>,
+    /// Hang-up cause in any vocabulary (see [`normalize_cause`]).
+    pub cause: Option<String>,
+    /// Voicemail or recording reference.
+    pub reference: Option<String>,
+    /// When it happened, if the source says; else when it arrived.
+    pub at: Option<Timestamp>,
+}
+
+impl CallEvent {
+    pub fn new(kind: CallEventKind, call_id: impl Into<String>) -> Self {
+        CallEvent { kind, call_id: call_id.into(), direction: None, from: None, to: None, branch: None, agent: None, cause: None, reference: None, at: None }
+    }
+}
+
+/// What processing an event did.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub call: Call,
+    /// The callback case this (missed) call is folded into.
+    pub callback: Option<CaseNumber>,
+    /// The username to show a screen-pop to (set once, on the first answer).
+    pub screen_pop: Option<String>,
+}
+
+/// Hang-up causes from Zammad-style CTI names, FreeSWITCH names, Q.850 numbers and SIP status
+/// lines, mapped onto the CTI vocabulary.
+pub fn normalize_cause(raw: &str) -> &'static str {
+    let r = raw.trim();
+    let lower = r.to_ascii_lowercase();
+    let code: Option<u32> = lower.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()).and_then(|s| s.parse().ok());
+    match lower.replace(['_', '-', ' '], "").as_str() {
+        "normalclearing" | "16" | "200ok" => return "normalClearing",
+        "busy" | "userbusy" | "17" | "486busyhere" => return "busy",
+        "cancel" | "originatorcancel" | "487requestterminated" | "abandon" | "abandoned" => return "cancel",
+        "noanswer" | "noanswerfromuser" | "19" | "480temporarilyunavailable" | "callrejected" | "21" => return "noAnswer",
+        "congestion" | "normalcircuitcongestion" | "34" | "503serviceunavailable" => return "congestion",
+        "notfound" | "unallocatednumber" | "1" | "404notfound" => return "notFound",
+        "forwarded" => return "forwarded",
+        _ => {}
+    }
+    match code {
+        Some(16) | Some(200) => "normalClearing",
+        Some(17) | Some(486) | Some(600) => "busy",
+        Some(487) => "cancel",
+        Some(18) | Some(19) | Some(21) | Some(480) | Some(603) => "noAnswer",
+        Some(34) | Some(38) | Some(41) | Some(42) | Some(503) => "congestion",
+        Some(1) | Some(404) | Some(484) => "notFound",
+        _ => "unknown",
+    }
+}
+
+/// How many failed attempts end a callback.
+pub const MAX_CALLBACK_ATTEMPTS: usize = 3;
+/// A callback is due this long after the last missed call.
+pub const CALLBACK_DUE_MINUTES: i64 = 30;
+
+fn rank(state: &str) -> u8 {
+    match state {
+        "ended" => 2,
+        "answered" => 1,
+        _ => 0,
+    }
+}
+
+/// A caller's number in E.164 when it is one (anonymous and garbage stay as they came).
+fn number(raw: &Option<String>) -> Option<String> {
+    let r = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    Some(PhoneE164::parse(r).map(String::from).unwrap_or_else(|_| r.to_string()))
+}
+
+fn may_report_calls(actor: &Actor) -> bool {
+    matches!(actor, Actor::System(_)) || matches!(actor.role(), Some(Role::Hotline | Role::Supervisor | Role::Admin))
+}
+
+impl Services {
+    /// Apply one call event. Safe to repeat and to receive in any order.
+    pub async fn record_call_event(&self, actor: &Actor, ev: CallEvent) -> Result<CallOutcome, ServiceError> {
+        if !may_report_calls(actor) {
+            return Err(ServiceError::Forbidden("this account may not report calls".into()));
+        }
+        let call_id = ev.call_id.trim();
+        if call_id.is_empty() || call_id.len() > 250 {
+            return Err(ServiceError::invalid_field("callId", "call_id_invalid", "callId must have 1–250 characters"));
+        }
+        let direction = match ev.direction.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("in") | Some("inbound") => Some("in"),
+            Some("out") | Some("outbound") => Some("out"),
+            Some(other) => return Err(ServiceError::invalid_field("direction", "direction_invalid", format!("direction must be in or out, not {other:?}"))),
+        };
+        if let Some(b) = ev.branch {
+            Branch::from_number(b).map_err(|e| ServiceError::invalid("branch", e))?;
+        }
+        let now = self.now();
+        let at = ev.at.unwrap_or(now).millis();
+        let mut tx = self.store().begin().await?;
+        let mut c = calls::lock_or_create(&mut tx, call_id, direction.unwrap_or("in"), now).await?;
+        let before = c.clone();
+        if let Some(d) = direction {
+            c.direction = d.to_string();
+        }
+        c.from_number = c.from_number.clone().or_else(|| number(&ev.from));
+        c.to_number = c.to_number.clone().or_else(|| number(&ev.to));
+        c.branch = c.branch.or(ev.branch);
+        let mut screen_pop = None;
+        match ev.kind {
+            CallEventKind::Offered => {
+                c.offered_at = c.offered_at.or(Some(at));
+            }
+            CallEventKind::Answered => {
+                if c.answered_at.is_none() {
+                    c.answered_at = Some(at);
+                    c.answered_by = ev.agent.clone().map(|a| a.trim().trim_start_matches("SIP/").trim_start_matches("PJSIP/").to_string());
+                    if let Some(agent) = &c.answered_by {
+                        c.answered_user_id = calls::user_by_extension(&mut tx, agent).await?;
+                        if let Some(uid) = c.answered_user_id {
+                            screen_pop = Some(hqdesk_store::users::get(&mut tx, uid).await?.username);
+                        }
+                    }
+                }
+            }
+            CallEventKind::Ended => {
+                c.ended_at = c.ended_at.or(Some(at));
+                c.cause = c.cause.clone().or_else(|| ev.cause.as_deref().map(|r| normalize_cause(r).to_string()));
+            }
+            CallEventKind::Voicemail => c.voicemail = c.voicemail.clone().or(ev.reference.clone()),
+            CallEventKind::Recording => c.recording = c.recording.clone().or(ev.reference.clone()),
+        }
+        let incoming = match ev.kind {
+            CallEventKind::Answered => "answered",
+            CallEventKind::Ended | CallEventKind::Voicemail => "ended",
+            _ => "ringing",
+        };
+        if rank(incoming) > rank(&c.state) {
+            c.state = incoming.to_string();
+        }
+        if c.requester_id.is_none() {
+            if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
+                let f = RequesterFields { phone: Some(n), ..Default::default() };
+                c.requester_id = requesters::find_match(&mut tx, &f).await?.map(|r| r.id);
+            }
+        }
+        // A missed inbound call (ended unanswered, or a voicemail) becomes work: a callback.
+        let missed = c.direction == "in" && c.state == "ended" && c.answered_at.is_none();
+        let mut callback = None;
+        if missed && c.case_id.is_none() {
+            if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
+                let (case_id, num) = self.fold_into_callback(&mut tx, actor, &c, &n, now).await?;
+                c.case_id = Some(case_id);
+                callback = Some(num);
+            }
+        } else if let Some(id) = c.case_id.filter(|_| missed) {
+            callback = Some(cases::by_id(&mut tx, id).await?.number);
+        }
+        // The caller got through while a callback was pending: the callback is done.
+        if c.direction == "in" && c.answered_at.is_some() && before.answered_at.is_none() {
+            if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
+                if let Some(case_id) = calls::open_callback(&mut tx, &n).await? {
+                    calls::add_attempt(&mut tx, case_id, "reached", Some("the caller called again and was answered"), None, now).await?;
+                    let case = cases::by_id(&mut tx, case_id).await?;
+                    self.resolve_callback(&mut tx, actor, &case, now).await?;
+                }
+            }
+        }
+        if c != before {
+            calls::save(&mut tx, &c, now).await?;
+            audit(&mut tx, now, actor, &format!("call.{}", c.state), &format!("call:{}", c.call_id), json!({ "event": format!("{:?}", ev.kind), "agent": c.answered_by, "pop": screen_pop })).await?;
+        }
+        Store::commit(tx).await?;
+        Ok(CallOutcome { call: c, callback, screen_pop })
+    }
+
+    /// Find or open the callback case for a number and put this call on its timeline.
+    async fn fold_into_callback(&self, tx: &mut Connection, actor: &Actor, call: &Call, number: &str, now: Timestamp) -> Result<(i64, CaseNumber), ServiceError> {
+        let case_id = match calls::open_callback(tx, number).await? {
+            Some(id) => {
+                cases::update(tx, id, &CaseChanges { resolution_due_at: Some(Some(now.plus_minutes(CALLBACK_DUE_MINUTES))), ..Default::default() }, now).await?;
+                id
+            }
+            None => {
+                let national = PhoneE164::parse(number).map(|p| p.national()).unwrap_or_else(|_| number.to_string());
+                let subject = format!("Gọi lại: cuộc gọi nhỡ từ {national}");
+                let requester_id = match call.requester_id {
+                    Some(id) => Some(id),
+                    None => Some(requesters::insert(tx, &RequesterFields { name: national.clone(), phone: Some(number.to_string()), ..Default::default() }, now).await?),
+                };
+                let branch = call.branch.and_then(|b| Branch::from_number(b).ok()).unwrap_or(Branch::Two);
+                let category_id = hqdesk_store::categories::by_code(tx, "callback").await.ok().map(|c| c.id);
+                let mut id = None;
+                for _ in 0..5 {
+                    let number_drawn = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
+                    if cases::by_number(tx, &number_drawn).await.is_ok() {
+                        continue;
+                    }
+                    let new = NewCase {
+                        number: number_drawn.clone(),
+                        kind: CaseKind::Callback,
+                        branch,
+                        channel: Channel::Phone,
+                        category_id,
+                        priority: Priority::High,
+                        subject: subject.clone(),
+                        requester_id,
+                        unit_id: None,
+                        assignee_id: None,
+                        created_by: actor.user_id(),
+                        first_response_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
+                        resolution_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
+                    };
+                    let cid = cases::insert(tx, &new, now).await?;
+                    search::index(tx, cid, &format!("{number_drawn} {subject} {number} {national}")).await?;
+                    audit(tx, now, actor, "case.create", &format!("case:{number_drawn}"), json!({ "kind": "callback", "branch": branch.number(), "channel": "phone" })).await?;
+                    id = Some(cid);
+                    break;
+                }
+                id.ok_or_else(|| ServiceError::Internal("could not draw a free case number".into()))?
+            }
+        };
+        calls::set_callback(tx, case_id, number).await?;
+        let meta = json!({ "call_id": call.call_id, "from": call.from_number, "to": call.to_number, "cause": call.cause, "voicemail": call.voicemail, "offered_at": call.offered_at, "ended_at": call.ended_at });
+        let body = if call.voicemail.is_some() { "voicemail" } else { "missed" };
+        timeline::insert(tx, &NewEntry { case_id, kind: EntryKind::Call, channel: Some(Channel::Phone), author_user_id: None, body, delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+        cases::bump_message_count(tx, case_id, now).await?;
+        Ok((case_id, cases::by_id(tx, case_id).await?.number))
+    }
+
+    async fn resolve_callback(&self, tx: &mut Connection, actor: &Actor, case: &hqdesk_store::cases::CaseRecord, now: Timestamp) -> Result<(), ServiceError> {
+        if case.status.can_become(Status::Resolved) {
+            cases::update(tx, case.id, &CaseChanges { status: Some(Status::Resolved), resolved_at: Some(Some(now)), ..Default::default() }, now).await?;
+            let meta = json!({ "status": { "from": case.status.as_str(), "to": "resolved" } });
+            timeline::insert(tx, &NewEntry { case_id: case.id, kind: EntryKind::Event, channel: None, author_user_id: actor.user_id(), body: "status", delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+            audit(tx, now, actor, "case.status", &format!("case:{}", case.number), meta).await?;
+        }
+        Ok(())
+    }
+
+    /// Record an attempt to call back: `no_answer`, `busy` or `reached`. Reached resolves the
+    /// callback; the last allowed failed attempt resolves it as unreachable.
+    pub async fn callback_attempt(&self, actor: &Actor, number: &str, outcome: &str, note: Option<&str>) -> Result<(usize, bool), ServiceError> {
+        let outcome = match outcome.trim() {
+            o @ ("no_answer" | "busy" | "reached") => o,
+            other => return Err(ServiceError::invalid_field("outcome", "outcome_unknown", format!("outcome must be no_answer, busy or reached, not {other:?}"))),
+        };
+        let mut conn = self.store().read().await?;
+        let n = CaseNumber::parse(number).map_err(|_| ServiceError::NotFound)?;
+        let case = cases::by_number(&mut conn, &n).await?;
+        actor.require(hqdesk_domain::access::Action::ChangeStatus, Some(&case.facts()))?;
+        drop(conn);
+        if case.kind != CaseKind::Callback {
+            return Err(ServiceError::Conflict { code: "not_a_callback", message: "attempts are recorded on callback cases only".into() });
+        }
+        if !case.status.is_active() {
+            return Err(ServiceError::Conflict { code: "case_closed", message: "this callback is already done".into() });
+        }
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        calls::add_attempt(&mut tx, case.id, outcome, note, actor.user_id(), now).await?;
+        let attempts = calls::attempts(&mut tx, case.id).await?;
+        let failed = attempts.iter().filter(|a| a.outcome != "reached").count();
+        let meta = json!({ "attempt": outcome, "note": note, "attempts": attempts.len() });
+        timeline::insert(&mut tx, &NewEntry { case_id: case.id, kind: EntryKind::Call, channel: Some(Channel::Phone), author_user_id: actor.user_id(), body: "callback_attempt", delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+        let done = outcome == "reached" || failed >= MAX_CALLBACK_ATTEMPTS;
+        if done {
+            self.resolve_callback(&mut tx, actor, &case, now).await?;
+        } else {
+            cases::update(&mut tx, case.id, &CaseChanges { resolution_due_at: Some(Some(now.plus_minutes(CALLBACK_DUE_MINUTES))), first_responded_at: case.first_responded_at.is_none().then_some(now), ..Default::default() }, now).await?;
+        }
+        audit(&mut tx, now, actor, "case.callback_attempt", &format!("case:{}", case.number), meta).await?;
+        Store::commit(tx).await?;
+        Ok((attempts.len(), done))
+    }
+
+    /// Attach an answered call to a case the agent chose (or just opened from the screen-pop).
+    pub async fn attach_call(&self, actor: &Actor, call_id: &str, number: &str) -> Result<(), ServiceError> {
+        let mut conn = self.store().read().await?;
+        let n = CaseNumber::parse(number).map_err(|_| ServiceError::NotFound)?;
+        let case = cases::by_number(&mut conn, &n).await?;
+        actor.require(hqdesk_domain::access::Action::AddNote, Some(&case.facts()))?;
+        let call = calls::get(&mut conn, call_id).await.map_err(|e| match e {
+            StoreError::NotFound => ServiceError::invalid_field("call_id", "call_unknown", "there is no such call"),
+            other => other.into(),
+        })?;
+        drop(conn);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = calls::lock_or_create(&mut tx, &call.call_id, &call.direction, now).await?;
+        c.case_id = Some(case.id);
+        calls::save(&mut tx, &c, now).await?;
+        let meta = json!({ "call_id": c.call_id, "from": c.from_number, "to": c.to_number, "answered_by": c.answered_by, "answered_at": c.answered_at, "ended_at": c.ended_at });
+        timeline::insert(&mut tx, &NewEntry { case_id: case.id, kind: EntryKind::Call, channel: Some(Channel::Phone), author_user_id: actor.user_id(), body: "answered", delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+        audit(&mut tx, now, actor, "call.attach", &format!("case:{}", case.number), json!({ "call_id": c.call_id })).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Mark a caller as abusive (shown on the screen-pop; never blocks a call or a denunciation).
+    pub async fn flag_caller(&self, actor: &Actor, phone: &str, reason: &str) -> Result<(), ServiceError> {
+        if actor.user_id().is_none() || actor.role() == Some(Role::Admin) {
+            return Err(ServiceError::Forbidden("only staff who take calls may flag callers".into()));
+        }
+        let phone = PhoneE164::parse(phone).map_err(|e| ServiceError::invalid("phone", e))?;
+        let reason = hqdesk_domain::case::parse_subject(reason).map_err(|e| ServiceError::invalid("reason", e))?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        calls::set_flag(&mut tx, phone.as_str(), &reason, actor.user_id(), now).await?;
+        audit(&mut tx, now, actor, "caller.flag", &format!("phone:{phone}"), json!({ "reason": reason })).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Set the extension on which a user answers calls.
+    pub async fn set_extension(&self, actor: &Actor, username: &str, ext: Option<&str>) -> Result<(), ServiceError> {
+        actor.require(hqdesk_domain::access::Action::ManageUsers, None)?;
+        let mut tx = self.store().begin().await?;
+        let user = hqdesk_store::users::by_username(&mut tx, username).await?;
+        calls::set_extension(&mut tx, user.id, ext.map(str::trim).filter(|e| !e.is_empty())).await?;
+        audit(&mut tx, self.now(), actor, "user.extension", &format!("user:{username}"), json!({ "extension": ext })).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_from_every_vocabulary() {
+        for (raw, want) in [
+            ("normalClearing", "normalClearing"), ("NORMAL_CLEARING", "normalClearing"), ("16", "normalClearing"),
+            ("busy", "busy"), ("USER_BUSY", "busy"), ("486 Busy Here", "busy"), ("17", "busy"),
+            ("cancel", "cancel"), ("ORIGINATOR_CANCEL", "cancel"), ("487 Request Terminated", "cancel"),
+            ("noAnswer", "noAnswer"), ("NO_ANSWER", "noAnswer"), ("19", "noAnswer"),
+            ("congestion", "congestion"), ("notFound", "notFound"), ("forwarded", "forwarded"), ("??", "unknown"),
+        ] {
+            assert_eq!(normalize_cause(raw), want, "{raw}");
+        }
+    }
+}
+
+/// What the IVR should do with a new call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IvrDecision {
+    /// `none` until incidents and holiday notices exist (roadmap 10 and 11).
+    pub announcement: String,
+    pub staffed: bool,
+    pub agents: i64,
+    pub waiting: i64,
+    pub wait_seconds: i64,
+    pub offer_callback: bool,
+}
+
+/// Average handling time used for the wait estimate: the sources give 5–10 minutes per request.
+pub const AVERAGE_HANDLING_SECONDS: i64 = 300;
+/// Offer a callback instead of waiting when the estimate is longer than this.
+pub const MAX_WAIT_BEFORE_CALLBACK_SECONDS: i64 = 120;
+
+impl Services {
+    /// Record a signed webhook delivery id; false if it was already received (a replay).
+    pub async fn first_telephony_delivery(&self, delivery_id: &str) -> Result<bool, ServiceError> {
+        let mut tx = self.store().begin().await?;
+        let first = calls::first_delivery(&mut tx, delivery_id, self.now()).await?;
+        Store::commit(tx).await?;
+        Ok(first)
+    }
+
+    /// The IVR's decision for a caller who chose `branch`: staffed means someone who works that
+    /// branch was active in the console in the last 15 minutes.
+    pub async fn ivr_decision(&self, actor: &Actor, branch: i64) -> Result<IvrDecision, ServiceError> {
+        if !may_report_calls(actor) {
+            return Err(ServiceError::Forbidden("this account may not ask for IVR decisions".into()));
+        }
+        let branch = Branch::from_number(branch).map_err(|e| ServiceError::invalid("branch", e))?;
+        let now = self.now();
+        let roles: &[&str] = match branch {
+            Branch::One => &["hotline", "investigator"],
+            Branch::Two => &["agent"],
+        };
+        let mut conn = self.store().read().await?;
+        let agents = hqdesk_store::sessions::active_users(&mut conn, roles, now.plus_minutes(-15)).await?;
+        let waiting = calls::waiting(&mut conn, now.plus_minutes(-60)).await?.into_iter().filter(|c| c.branch.unwrap_or(2) == i64::from(branch.number())).count();
+        let waiting = i64::try_from(waiting).unwrap_or(i64::MAX);
+        let wait_seconds = if agents > 0 { waiting * AVERAGE_HANDLING_SECONDS / agents } else { 0 };
+        Ok(IvrDecision {
+            announcement: "none".into(),
+            staffed: agents > 0,
+            agents,
+            waiting,
+            wait_seconds,
+            offer_callback: agents == 0 || wait_seconds > MAX_WAIT_BEFORE_CALLBACK_SECONDS,
+        })
+    }
+}
