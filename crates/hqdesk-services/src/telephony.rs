@@ -56,7 +56,18 @@ pub struct CallEvent {
 
 impl CallEvent {
     pub fn new(kind: CallEventKind, call_id: impl Into<String>) -> Self {
-        CallEvent { kind, call_id: call_id.into(), direction: None, from: None, to: None, branch: None, agent: None, cause: None, reference: None, at: None }
+        CallEvent {
+            kind,
+            call_id: call_id.into(),
+            direction: None,
+            from: None,
+            to: None,
+            branch: None,
+            agent: None,
+            cause: None,
+            reference: None,
+            at: None,
+        }
     }
 }
 
@@ -75,13 +86,25 @@ pub struct CallOutcome {
 pub fn normalize_cause(raw: &str) -> &'static str {
     let r = raw.trim();
     let lower = r.to_ascii_lowercase();
-    let code: Option<u32> = lower.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()).and_then(|s| s.parse().ok());
+    let code: Option<u32> = lower
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok());
     match lower.replace(['_', '-', ' '], "").as_str() {
         "normalclearing" | "16" | "200ok" => return "normalClearing",
         "busy" | "userbusy" | "17" | "486busyhere" => return "busy",
-        "cancel" | "originatorcancel" | "487requestterminated" | "abandon" | "abandoned" => return "cancel",
-        "noanswer" | "noanswerfromuser" | "19" | "480temporarilyunavailable" | "callrejected" | "21" => return "noAnswer",
-        "congestion" | "normalcircuitcongestion" | "34" | "503serviceunavailable" => return "congestion",
+        "cancel" | "originatorcancel" | "487requestterminated" | "abandon" | "abandoned" => {
+            return "cancel"
+        }
+        "noanswer"
+        | "noanswerfromuser"
+        | "19"
+        | "480temporarilyunavailable"
+        | "callrejected"
+        | "21" => return "noAnswer",
+        "congestion" | "normalcircuitcongestion" | "34" | "503serviceunavailable" => {
+            return "congestion"
+        }
         "notfound" | "unallocatednumber" | "1" | "404notfound" => return "notFound",
         "forwarded" => return "forwarded",
         _ => {}
@@ -113,28 +136,52 @@ fn rank(state: &str) -> u8 {
 /// A caller's number in E.164 when it is one (anonymous and garbage stay as they came).
 fn number(raw: &Option<String>) -> Option<String> {
     let r = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    Some(PhoneE164::parse(r).map(String::from).unwrap_or_else(|_| r.to_string()))
+    Some(
+        PhoneE164::parse(r)
+            .map(String::from)
+            .unwrap_or_else(|_| r.to_string()),
+    )
 }
 
 fn may_report_calls(actor: &Actor) -> bool {
-    matches!(actor, Actor::System(_)) || matches!(actor.role(), Some(Role::Hotline | Role::Supervisor | Role::Admin))
+    matches!(actor, Actor::System(_))
+        || matches!(
+            actor.role(),
+            Some(Role::Hotline | Role::Supervisor | Role::Admin)
+        )
 }
 
 impl Services {
     /// Apply one call event. Safe to repeat and to receive in any order.
-    pub async fn record_call_event(&self, actor: &Actor, ev: CallEvent) -> Result<CallOutcome, ServiceError> {
+    pub async fn record_call_event(
+        &self,
+        actor: &Actor,
+        ev: CallEvent,
+    ) -> Result<CallOutcome, ServiceError> {
         if !may_report_calls(actor) {
-            return Err(ServiceError::Forbidden("this account may not report calls".into()));
+            return Err(ServiceError::Forbidden(
+                "this account may not report calls".into(),
+            ));
         }
         let call_id = ev.call_id.trim();
         if call_id.is_empty() || call_id.len() > 250 {
-            return Err(ServiceError::invalid_field("callId", "call_id_invalid", "callId must have 1–250 characters"));
+            return Err(ServiceError::invalid_field(
+                "callId",
+                "call_id_invalid",
+                "callId must have 1–250 characters",
+            ));
         }
         let direction = match ev.direction.as_deref().map(str::trim) {
             None | Some("") => None,
             Some("in") | Some("inbound") => Some("in"),
             Some("out") | Some("outbound") => Some("out"),
-            Some(other) => return Err(ServiceError::invalid_field("direction", "direction_invalid", format!("direction must be in or out, not {other:?}"))),
+            Some(other) => {
+                return Err(ServiceError::invalid_field(
+                    "direction",
+                    "direction_invalid",
+                    format!("direction must be in or out, not {other:?}"),
+                ))
+            }
         };
         if let Some(b) = ev.branch {
             Branch::from_number(b).map_err(|e| ServiceError::invalid("branch", e))?;
@@ -158,18 +205,27 @@ impl Services {
             CallEventKind::Answered => {
                 if c.answered_at.is_none() {
                     c.answered_at = Some(at);
-                    c.answered_by = ev.agent.clone().map(|a| a.trim().trim_start_matches("SIP/").trim_start_matches("PJSIP/").to_string());
+                    c.answered_by = ev.agent.clone().map(|a| {
+                        a.trim()
+                            .trim_start_matches("SIP/")
+                            .trim_start_matches("PJSIP/")
+                            .to_string()
+                    });
                     if let Some(agent) = &c.answered_by {
                         c.answered_user_id = calls::user_by_extension(&mut tx, agent).await?;
                         if let Some(uid) = c.answered_user_id {
-                            screen_pop = Some(hqdesk_store::users::get(&mut tx, uid).await?.username);
+                            screen_pop =
+                                Some(hqdesk_store::users::get(&mut tx, uid).await?.username);
                         }
                     }
                 }
             }
             CallEventKind::Ended => {
                 c.ended_at = c.ended_at.or(Some(at));
-                c.cause = c.cause.clone().or_else(|| ev.cause.as_deref().map(|r| normalize_cause(r).to_string()));
+                c.cause = c
+                    .cause
+                    .clone()
+                    .or_else(|| ev.cause.as_deref().map(|r| normalize_cause(r).to_string()));
             }
             CallEventKind::Voicemail => c.voicemail = c.voicemail.clone().or(ev.reference.clone()),
             CallEventKind::Recording => c.recording = c.recording.clone().or(ev.reference.clone()),
@@ -184,12 +240,19 @@ impl Services {
         }
         if c.requester_id.is_none() {
             if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
-                let f = RequesterFields { phone: Some(n), ..Default::default() };
+                let f = RequesterFields {
+                    phone: Some(n),
+                    ..Default::default()
+                };
                 c.requester_id = requesters::find_match(&mut tx, &f).await?.map(|r| r.id);
             }
         }
         // A missed inbound call (ended unanswered, or a voicemail) becomes work: a callback.
-        let missed = c.direction == "in" && c.state == "ended" && c.answered_at.is_none();
+        // `normalClearing` means the call was established: its answer event is late, not missing.
+        let missed = c.direction == "in"
+            && c.state == "ended"
+            && c.answered_at.is_none()
+            && c.cause.as_deref() != Some("normalClearing");
         let mut callback = None;
         if missed && c.case_id.is_none() {
             if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
@@ -204,7 +267,15 @@ impl Services {
         if c.direction == "in" && c.answered_at.is_some() && before.answered_at.is_none() {
             if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
                 if let Some(case_id) = calls::open_callback(&mut tx, &n).await? {
-                    calls::add_attempt(&mut tx, case_id, "reached", Some("the caller called again and was answered"), None, now).await?;
+                    calls::add_attempt(
+                        &mut tx,
+                        case_id,
+                        "reached",
+                        Some("the caller called again and was answered"),
+                        None,
+                        now,
+                    )
+                    .await?;
                     let case = cases::by_id(&mut tx, case_id).await?;
                     self.resolve_callback(&mut tx, actor, &case, now).await?;
                 }
@@ -215,28 +286,68 @@ impl Services {
             audit(&mut tx, now, actor, &format!("call.{}", c.state), &format!("call:{}", c.call_id), json!({ "event": format!("{:?}", ev.kind), "agent": c.answered_by, "pop": screen_pop })).await?;
         }
         Store::commit(tx).await?;
-        Ok(CallOutcome { call: c, callback, screen_pop })
+        Ok(CallOutcome {
+            call: c,
+            callback,
+            screen_pop,
+        })
     }
 
     /// Find or open the callback case for a number and put this call on its timeline.
-    async fn fold_into_callback(&self, tx: &mut Connection, actor: &Actor, call: &Call, number: &str, now: Timestamp) -> Result<(i64, CaseNumber), ServiceError> {
+    async fn fold_into_callback(
+        &self,
+        tx: &mut Connection,
+        actor: &Actor,
+        call: &Call,
+        number: &str,
+        now: Timestamp,
+    ) -> Result<(i64, CaseNumber), ServiceError> {
         let case_id = match calls::open_callback(tx, number).await? {
             Some(id) => {
-                cases::update(tx, id, &CaseChanges { resolution_due_at: Some(Some(now.plus_minutes(CALLBACK_DUE_MINUTES))), ..Default::default() }, now).await?;
+                cases::update(
+                    tx,
+                    id,
+                    &CaseChanges {
+                        resolution_due_at: Some(Some(now.plus_minutes(CALLBACK_DUE_MINUTES))),
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .await?;
                 id
             }
             None => {
-                let national = PhoneE164::parse(number).map(|p| p.national()).unwrap_or_else(|_| number.to_string());
+                let national = PhoneE164::parse(number)
+                    .map(|p| p.national())
+                    .unwrap_or_else(|_| number.to_string());
                 let subject = format!("Gọi lại: cuộc gọi nhỡ từ {national}");
                 let requester_id = match call.requester_id {
                     Some(id) => Some(id),
-                    None => Some(requesters::insert(tx, &RequesterFields { name: national.clone(), phone: Some(number.to_string()), ..Default::default() }, now).await?),
+                    None => Some(
+                        requesters::insert(
+                            tx,
+                            &RequesterFields {
+                                name: national.clone(),
+                                phone: Some(number.to_string()),
+                                ..Default::default()
+                            },
+                            now,
+                        )
+                        .await?,
+                    ),
                 };
-                let branch = call.branch.and_then(|b| Branch::from_number(b).ok()).unwrap_or(Branch::Two);
-                let category_id = hqdesk_store::categories::by_code(tx, "callback").await.ok().map(|c| c.id);
+                let branch = call
+                    .branch
+                    .and_then(|b| Branch::from_number(b).ok())
+                    .unwrap_or(Branch::Two);
+                let category_id = hqdesk_store::categories::by_code(tx, "callback")
+                    .await
+                    .ok()
+                    .map(|c| c.id);
                 let mut id = None;
                 for _ in 0..5 {
-                    let number_drawn = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
+                    let number_drawn =
+                        CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
                     if cases::by_number(tx, &number_drawn).await.is_ok() {
                         continue;
                     }
@@ -256,49 +367,131 @@ impl Services {
                         resolution_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
                     };
                     let cid = cases::insert(tx, &new, now).await?;
-                    search::index(tx, cid, &format!("{number_drawn} {subject} {number} {national}")).await?;
+                    search::index(
+                        tx,
+                        cid,
+                        &format!("{number_drawn} {subject} {number} {national}"),
+                    )
+                    .await?;
                     audit(tx, now, actor, "case.create", &format!("case:{number_drawn}"), json!({ "kind": "callback", "branch": branch.number(), "channel": "phone" })).await?;
                     id = Some(cid);
                     break;
                 }
-                id.ok_or_else(|| ServiceError::Internal("could not draw a free case number".into()))?
+                id.ok_or_else(|| {
+                    ServiceError::Internal("could not draw a free case number".into())
+                })?
             }
         };
         calls::set_callback(tx, case_id, number).await?;
         let meta = json!({ "call_id": call.call_id, "from": call.from_number, "to": call.to_number, "cause": call.cause, "voicemail": call.voicemail, "offered_at": call.offered_at, "ended_at": call.ended_at });
-        let body = if call.voicemail.is_some() { "voicemail" } else { "missed" };
-        timeline::insert(tx, &NewEntry { case_id, kind: EntryKind::Call, channel: Some(Channel::Phone), author_user_id: None, body, delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+        let body = if call.voicemail.is_some() {
+            "voicemail"
+        } else {
+            "missed"
+        };
+        timeline::insert(
+            tx,
+            &NewEntry {
+                case_id,
+                kind: EntryKind::Call,
+                channel: Some(Channel::Phone),
+                author_user_id: None,
+                body,
+                delivery_state: None,
+                meta: Some(meta.to_string()),
+            },
+            now,
+        )
+        .await?;
         cases::bump_message_count(tx, case_id, now).await?;
         Ok((case_id, cases::by_id(tx, case_id).await?.number))
     }
 
-    async fn resolve_callback(&self, tx: &mut Connection, actor: &Actor, case: &hqdesk_store::cases::CaseRecord, now: Timestamp) -> Result<(), ServiceError> {
+    async fn resolve_callback(
+        &self,
+        tx: &mut Connection,
+        actor: &Actor,
+        case: &hqdesk_store::cases::CaseRecord,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
         if case.status.can_become(Status::Resolved) {
-            cases::update(tx, case.id, &CaseChanges { status: Some(Status::Resolved), resolved_at: Some(Some(now)), ..Default::default() }, now).await?;
+            cases::update(
+                tx,
+                case.id,
+                &CaseChanges {
+                    status: Some(Status::Resolved),
+                    resolved_at: Some(Some(now)),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
             let meta = json!({ "status": { "from": case.status.as_str(), "to": "resolved" } });
-            timeline::insert(tx, &NewEntry { case_id: case.id, kind: EntryKind::Event, channel: None, author_user_id: actor.user_id(), body: "status", delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
-            audit(tx, now, actor, "case.status", &format!("case:{}", case.number), meta).await?;
+            timeline::insert(
+                tx,
+                &NewEntry {
+                    case_id: case.id,
+                    kind: EntryKind::Event,
+                    channel: None,
+                    author_user_id: actor.user_id(),
+                    body: "status",
+                    delivery_state: None,
+                    meta: Some(meta.to_string()),
+                },
+                now,
+            )
+            .await?;
+            audit(
+                tx,
+                now,
+                actor,
+                "case.status",
+                &format!("case:{}", case.number),
+                meta,
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// Record an attempt to call back: `no_answer`, `busy` or `reached`. Reached resolves the
     /// callback; the last allowed failed attempt resolves it as unreachable.
-    pub async fn callback_attempt(&self, actor: &Actor, number: &str, outcome: &str, note: Option<&str>) -> Result<(usize, bool), ServiceError> {
+    pub async fn callback_attempt(
+        &self,
+        actor: &Actor,
+        number: &str,
+        outcome: &str,
+        note: Option<&str>,
+    ) -> Result<(usize, bool), ServiceError> {
         let outcome = match outcome.trim() {
             o @ ("no_answer" | "busy" | "reached") => o,
-            other => return Err(ServiceError::invalid_field("outcome", "outcome_unknown", format!("outcome must be no_answer, busy or reached, not {other:?}"))),
+            other => {
+                return Err(ServiceError::invalid_field(
+                    "outcome",
+                    "outcome_unknown",
+                    format!("outcome must be no_answer, busy or reached, not {other:?}"),
+                ))
+            }
         };
         let mut conn = self.store().read().await?;
         let n = CaseNumber::parse(number).map_err(|_| ServiceError::NotFound)?;
         let case = cases::by_number(&mut conn, &n).await?;
-        actor.require(hqdesk_domain::access::Action::ChangeStatus, Some(&case.facts()))?;
+        actor.require(
+            hqdesk_domain::access::Action::ChangeStatus,
+            Some(&case.facts()),
+        )?;
         drop(conn);
         if case.kind != CaseKind::Callback {
-            return Err(ServiceError::Conflict { code: "not_a_callback", message: "attempts are recorded on callback cases only".into() });
+            return Err(ServiceError::Conflict {
+                code: "not_a_callback",
+                message: "attempts are recorded on callback cases only".into(),
+            });
         }
         if !case.status.is_active() {
-            return Err(ServiceError::Conflict { code: "case_closed", message: "this callback is already done".into() });
+            return Err(ServiceError::Conflict {
+                code: "case_closed",
+                message: "this callback is already done".into(),
+            });
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -306,26 +499,64 @@ impl Services {
         let attempts = calls::attempts(&mut tx, case.id).await?;
         let failed = attempts.iter().filter(|a| a.outcome != "reached").count();
         let meta = json!({ "attempt": outcome, "note": note, "attempts": attempts.len() });
-        timeline::insert(&mut tx, &NewEntry { case_id: case.id, kind: EntryKind::Call, channel: Some(Channel::Phone), author_user_id: actor.user_id(), body: "callback_attempt", delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
+        timeline::insert(
+            &mut tx,
+            &NewEntry {
+                case_id: case.id,
+                kind: EntryKind::Call,
+                channel: Some(Channel::Phone),
+                author_user_id: actor.user_id(),
+                body: "callback_attempt",
+                delivery_state: None,
+                meta: Some(meta.to_string()),
+            },
+            now,
+        )
+        .await?;
         let done = outcome == "reached" || failed >= MAX_CALLBACK_ATTEMPTS;
         if done {
             self.resolve_callback(&mut tx, actor, &case, now).await?;
         } else {
-            cases::update(&mut tx, case.id, &CaseChanges { resolution_due_at: Some(Some(now.plus_minutes(CALLBACK_DUE_MINUTES))), first_responded_at: case.first_responded_at.is_none().then_some(now), ..Default::default() }, now).await?;
+            cases::update(
+                &mut tx,
+                case.id,
+                &CaseChanges {
+                    resolution_due_at: Some(Some(now.plus_minutes(CALLBACK_DUE_MINUTES))),
+                    first_responded_at: case.first_responded_at.is_none().then_some(now),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
         }
-        audit(&mut tx, now, actor, "case.callback_attempt", &format!("case:{}", case.number), meta).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "case.callback_attempt",
+            &format!("case:{}", case.number),
+            meta,
+        )
+        .await?;
         Store::commit(tx).await?;
         Ok((attempts.len(), done))
     }
 
     /// Attach an answered call to a case the agent chose (or just opened from the screen-pop).
-    pub async fn attach_call(&self, actor: &Actor, call_id: &str, number: &str) -> Result<(), ServiceError> {
+    pub async fn attach_call(
+        &self,
+        actor: &Actor,
+        call_id: &str,
+        number: &str,
+    ) -> Result<(), ServiceError> {
         let mut conn = self.store().read().await?;
         let n = CaseNumber::parse(number).map_err(|_| ServiceError::NotFound)?;
         let case = cases::by_number(&mut conn, &n).await?;
         actor.require(hqdesk_domain::access::Action::AddNote, Some(&case.facts()))?;
         let call = calls::get(&mut conn, call_id).await.map_err(|e| match e {
-            StoreError::NotFound => ServiceError::invalid_field("call_id", "call_unknown", "there is no such call"),
+            StoreError::NotFound => {
+                ServiceError::invalid_field("call_id", "call_unknown", "there is no such call")
+            }
             other => other.into(),
         })?;
         drop(conn);
@@ -335,34 +566,89 @@ impl Services {
         c.case_id = Some(case.id);
         calls::save(&mut tx, &c, now).await?;
         let meta = json!({ "call_id": c.call_id, "from": c.from_number, "to": c.to_number, "answered_by": c.answered_by, "answered_at": c.answered_at, "ended_at": c.ended_at });
-        timeline::insert(&mut tx, &NewEntry { case_id: case.id, kind: EntryKind::Call, channel: Some(Channel::Phone), author_user_id: actor.user_id(), body: "answered", delivery_state: None, meta: Some(meta.to_string()) }, now).await?;
-        audit(&mut tx, now, actor, "call.attach", &format!("case:{}", case.number), json!({ "call_id": c.call_id })).await?;
+        timeline::insert(
+            &mut tx,
+            &NewEntry {
+                case_id: case.id,
+                kind: EntryKind::Call,
+                channel: Some(Channel::Phone),
+                author_user_id: actor.user_id(),
+                body: "answered",
+                delivery_state: None,
+                meta: Some(meta.to_string()),
+            },
+            now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "call.attach",
+            &format!("case:{}", case.number),
+            json!({ "call_id": c.call_id }),
+        )
+        .await?;
         Store::commit(tx).await?;
         Ok(())
     }
 
     /// Mark a caller as abusive (shown on the screen-pop; never blocks a call or a denunciation).
-    pub async fn flag_caller(&self, actor: &Actor, phone: &str, reason: &str) -> Result<(), ServiceError> {
+    pub async fn flag_caller(
+        &self,
+        actor: &Actor,
+        phone: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
         if actor.user_id().is_none() || actor.role() == Some(Role::Admin) {
-            return Err(ServiceError::Forbidden("only staff who take calls may flag callers".into()));
+            return Err(ServiceError::Forbidden(
+                "only staff who take calls may flag callers".into(),
+            ));
         }
         let phone = PhoneE164::parse(phone).map_err(|e| ServiceError::invalid("phone", e))?;
-        let reason = hqdesk_domain::case::parse_subject(reason).map_err(|e| ServiceError::invalid("reason", e))?;
+        let reason = hqdesk_domain::case::parse_subject(reason)
+            .map_err(|e| ServiceError::invalid("reason", e))?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         calls::set_flag(&mut tx, phone.as_str(), &reason, actor.user_id(), now).await?;
-        audit(&mut tx, now, actor, "caller.flag", &format!("phone:{phone}"), json!({ "reason": reason })).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "caller.flag",
+            &format!("phone:{phone}"),
+            json!({ "reason": reason }),
+        )
+        .await?;
         Store::commit(tx).await?;
         Ok(())
     }
 
     /// Set the extension on which a user answers calls.
-    pub async fn set_extension(&self, actor: &Actor, username: &str, ext: Option<&str>) -> Result<(), ServiceError> {
+    pub async fn set_extension(
+        &self,
+        actor: &Actor,
+        username: &str,
+        ext: Option<&str>,
+    ) -> Result<(), ServiceError> {
         actor.require(hqdesk_domain::access::Action::ManageUsers, None)?;
         let mut tx = self.store().begin().await?;
         let user = hqdesk_store::users::by_username(&mut tx, username).await?;
-        calls::set_extension(&mut tx, user.id, ext.map(str::trim).filter(|e| !e.is_empty())).await?;
-        audit(&mut tx, self.now(), actor, "user.extension", &format!("user:{username}"), json!({ "extension": ext })).await?;
+        calls::set_extension(
+            &mut tx,
+            user.id,
+            ext.map(str::trim).filter(|e| !e.is_empty()),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            self.now(),
+            actor,
+            "user.extension",
+            &format!("user:{username}"),
+            json!({ "extension": ext }),
+        )
+        .await?;
         Store::commit(tx).await?;
         Ok(())
     }
@@ -375,11 +661,23 @@ mod tests {
     #[test]
     fn causes_from_every_vocabulary() {
         for (raw, want) in [
-            ("normalClearing", "normalClearing"), ("NORMAL_CLEARING", "normalClearing"), ("16", "normalClearing"),
-            ("busy", "busy"), ("USER_BUSY", "busy"), ("486 Busy Here", "busy"), ("17", "busy"),
-            ("cancel", "cancel"), ("ORIGINATOR_CANCEL", "cancel"), ("487 Request Terminated", "cancel"),
-            ("noAnswer", "noAnswer"), ("NO_ANSWER", "noAnswer"), ("19", "noAnswer"),
-            ("congestion", "congestion"), ("notFound", "notFound"), ("forwarded", "forwarded"), ("??", "unknown"),
+            ("normalClearing", "normalClearing"),
+            ("NORMAL_CLEARING", "normalClearing"),
+            ("16", "normalClearing"),
+            ("busy", "busy"),
+            ("USER_BUSY", "busy"),
+            ("486 Busy Here", "busy"),
+            ("17", "busy"),
+            ("cancel", "cancel"),
+            ("ORIGINATOR_CANCEL", "cancel"),
+            ("487 Request Terminated", "cancel"),
+            ("noAnswer", "noAnswer"),
+            ("NO_ANSWER", "noAnswer"),
+            ("19", "noAnswer"),
+            ("congestion", "congestion"),
+            ("notFound", "notFound"),
+            ("forwarded", "forwarded"),
+            ("??", "unknown"),
         ] {
             assert_eq!(normalize_cause(raw), want, "{raw}");
         }
@@ -414,9 +712,15 @@ impl Services {
 
     /// The IVR's decision for a caller who chose `branch`: staffed means someone who works that
     /// branch was active in the console in the last 15 minutes.
-    pub async fn ivr_decision(&self, actor: &Actor, branch: i64) -> Result<IvrDecision, ServiceError> {
+    pub async fn ivr_decision(
+        &self,
+        actor: &Actor,
+        branch: i64,
+    ) -> Result<IvrDecision, ServiceError> {
         if !may_report_calls(actor) {
-            return Err(ServiceError::Forbidden("this account may not ask for IVR decisions".into()));
+            return Err(ServiceError::Forbidden(
+                "this account may not ask for IVR decisions".into(),
+            ));
         }
         let branch = Branch::from_number(branch).map_err(|e| ServiceError::invalid("branch", e))?;
         let now = self.now();
@@ -425,10 +729,19 @@ impl Services {
             Branch::Two => &["agent"],
         };
         let mut conn = self.store().read().await?;
-        let agents = hqdesk_store::sessions::active_users(&mut conn, roles, now.plus_minutes(-15)).await?;
-        let waiting = calls::waiting(&mut conn, now.plus_minutes(-60)).await?.into_iter().filter(|c| c.branch.unwrap_or(2) == i64::from(branch.number())).count();
+        let agents =
+            hqdesk_store::sessions::active_users(&mut conn, roles, now.plus_minutes(-15)).await?;
+        let waiting = calls::waiting(&mut conn, now.plus_minutes(-60))
+            .await?
+            .into_iter()
+            .filter(|c| c.branch.unwrap_or(2) == i64::from(branch.number()))
+            .count();
         let waiting = i64::try_from(waiting).unwrap_or(i64::MAX);
-        let wait_seconds = if agents > 0 { waiting * AVERAGE_HANDLING_SECONDS / agents } else { 0 };
+        let wait_seconds = if agents > 0 {
+            waiting * AVERAGE_HANDLING_SECONDS / agents
+        } else {
+            0
+        };
         Ok(IvrDecision {
             announcement: "none".into(),
             staffed: agents > 0,

@@ -33,7 +33,12 @@ const COLS: &str = "id, call_id, direction, from_number, to_number, branch, stat
     offered_at, answered_at, ended_at, cause, voicemail, recording, requester_id, case_id, created_at, updated_at";
 
 /// The call, locked for update until the end of the transaction; created first if unknown.
-pub async fn lock_or_create(conn: &mut AnyConnection, call_id: &str, direction: &str, now: Timestamp) -> Result<Call, StoreError> {
+pub async fn lock_or_create(
+    conn: &mut AnyConnection,
+    call_id: &str,
+    direction: &str,
+    now: Timestamp,
+) -> Result<Call, StoreError> {
     sqlx::query("INSERT INTO calls (call_id, direction, state, created_at, updated_at) VALUES ($1, $2, 'ringing', $3, $3) ON CONFLICT (call_id) DO NOTHING")
         .bind(call_id)
         .bind(direction)
@@ -41,7 +46,12 @@ pub async fn lock_or_create(conn: &mut AnyConnection, call_id: &str, direction: 
         .execute(&mut *conn)
         .await?;
     let lock = dialect::for_update(Engine::of(conn));
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM calls WHERE call_id = $1{lock}")).bind(call_id).fetch_one(conn).await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM calls WHERE call_id = $1{lock}"
+    ))
+    .bind(call_id)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Write back a merged call.
@@ -74,16 +84,35 @@ pub async fn save(conn: &mut AnyConnection, c: &Call, now: Timestamp) -> Result<
 }
 
 pub async fn get(conn: &mut AnyConnection, call_id: &str) -> Result<Call, StoreError> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM calls WHERE call_id = $1")).bind(call_id).fetch_one(conn).await?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLS} FROM calls WHERE call_id = $1"))
+            .bind(call_id)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// The latest calls from a number (for the screen-pop and the contact's history).
-pub async fn from_number(conn: &mut AnyConnection, number: &str, limit: i64) -> Result<Vec<Call>, StoreError> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM calls WHERE from_number = $1 ORDER BY id DESC LIMIT $2")).bind(number).bind(limit).fetch_all(conn).await?)
+pub async fn from_number(
+    conn: &mut AnyConnection,
+    number: &str,
+    limit: i64,
+) -> Result<Vec<Call>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM calls WHERE from_number = $1 ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(number)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Calls offered in [from, to), for the wallboard.
-pub async fn between(conn: &mut AnyConnection, from: Timestamp, to: Timestamp) -> Result<Vec<Call>, StoreError> {
+pub async fn between(
+    conn: &mut AnyConnection,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<Call>, StoreError> {
     Ok(sqlx::query_as(&format!("SELECT {COLS} FROM calls WHERE COALESCE(offered_at, created_at) >= $1 AND COALESCE(offered_at, created_at) < $2 ORDER BY id"))
         .bind(from.millis())
         .bind(to.millis())
@@ -100,20 +129,41 @@ pub async fn waiting(conn: &mut AnyConnection, since: Timestamp) -> Result<Vec<C
 }
 
 /// The open callback case for a number, if any (new, open or waiting).
-pub async fn open_callback(conn: &mut AnyConnection, number: &str) -> Result<Option<i64>, StoreError> {
+pub async fn open_callback(
+    conn: &mut AnyConnection,
+    number: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar("SELECT id FROM cases WHERE kind = 'callback' AND callback_number = $1 AND status IN ('new', 'open', 'waiting') ORDER BY id LIMIT 1")
         .bind(number)
         .fetch_optional(conn)
         .await?)
 }
 
-pub async fn set_callback(conn: &mut AnyConnection, case_id: i64, number: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE cases SET callback_number = $1, callback_calls = callback_calls + 1 WHERE id = $2").bind(number).bind(case_id).execute(conn).await?;
+pub async fn set_callback(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    number: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE cases SET callback_number = $1, callback_calls = callback_calls + 1 WHERE id = $2",
+    )
+    .bind(number)
+    .bind(case_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn callback_info(conn: &mut AnyConnection, case_id: i64) -> Result<(Option<String>, i64), StoreError> {
-    Ok(sqlx::query_as("SELECT callback_number, callback_calls FROM cases WHERE id = $1").bind(case_id).fetch_one(conn).await?)
+pub async fn callback_info(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<(Option<String>, i64), StoreError> {
+    Ok(
+        sqlx::query_as("SELECT callback_number, callback_calls FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -125,7 +175,14 @@ pub struct Attempt {
     pub at: i64,
 }
 
-pub async fn add_attempt(conn: &mut AnyConnection, case_id: i64, outcome: &str, note: Option<&str>, user_id: Option<i64>, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn add_attempt(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    outcome: &str,
+    note: Option<&str>,
+    user_id: Option<i64>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("INSERT INTO callback_attempts (case_id, outcome, note, user_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(case_id)
         .bind(outcome)
@@ -141,7 +198,11 @@ pub async fn attempts(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Atte
 }
 
 /// Record a signed delivery's id; false when it was seen before (a replay).
-pub async fn first_delivery(conn: &mut AnyConnection, delivery_id: &str, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn first_delivery(
+    conn: &mut AnyConnection,
+    delivery_id: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     Ok(sqlx::query("INSERT INTO telephony_deliveries (delivery_id, received_at) VALUES ($1, $2) ON CONFLICT (delivery_id) DO NOTHING")
         .bind(delivery_id)
         .bind(now.millis())
@@ -151,27 +212,47 @@ pub async fn first_delivery(conn: &mut AnyConnection, delivery_id: &str, now: Ti
         == 1)
 }
 
-pub async fn user_by_extension(conn: &mut AnyConnection, ext: &str) -> Result<Option<i64>, StoreError> {
+pub async fn user_by_extension(
+    conn: &mut AnyConnection,
+    ext: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar("SELECT id FROM users WHERE (extension = $1 OR username = $1) AND active = 1 ORDER BY id LIMIT 1")
         .bind(ext)
         .fetch_optional(conn)
         .await?)
 }
 
-pub async fn set_extension(conn: &mut AnyConnection, user_id: i64, ext: Option<&str>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET extension = $1 WHERE id = $2").bind(ext).bind(user_id).execute(conn).await?;
+pub async fn set_extension(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    ext: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET extension = $1 WHERE id = $2")
+        .bind(ext)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// (reason, flagged by username, when) for a flagged caller.
-pub async fn flag_of(conn: &mut AnyConnection, number: &str) -> Result<Option<(String, Option<String>, i64)>, StoreError> {
+pub async fn flag_of(
+    conn: &mut AnyConnection,
+    number: &str,
+) -> Result<Option<(String, Option<String>, i64)>, StoreError> {
     Ok(sqlx::query_as("SELECT f.reason, u.username, f.at FROM caller_flags f LEFT JOIN users u ON u.id = f.flagged_by WHERE f.number = $1")
         .bind(number)
         .fetch_optional(conn)
         .await?)
 }
 
-pub async fn set_flag(conn: &mut AnyConnection, number: &str, reason: &str, by: Option<i64>, now: Timestamp) -> Result<(), StoreError> {
+pub async fn set_flag(
+    conn: &mut AnyConnection,
+    number: &str,
+    reason: &str,
+    by: Option<i64>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO caller_flags (number, reason, flagged_by, at) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO UPDATE SET reason = $2, flagged_by = $3, at = $4")
         .bind(number)
         .bind(reason)

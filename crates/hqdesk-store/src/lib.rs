@@ -8,8 +8,8 @@
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
-pub mod calls;
 pub mod bulk;
+pub mod calls;
 pub mod cases;
 pub mod categories;
 pub mod dialect;

@@ -242,8 +242,16 @@ pub async fn presence(
 }
 
 /// How many distinct users of these roles were active in the console since `since`.
-pub async fn active_users(conn: &mut AnyConnection, roles: &[&str], since: Timestamp) -> Result<i64, StoreError> {
-    let list = roles.iter().map(|r| format!("'{}'", r.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+pub async fn active_users(
+    conn: &mut AnyConnection,
+    roles: &[&str],
+    since: Timestamp,
+) -> Result<i64, StoreError> {
+    let list = roles
+        .iter()
+        .map(|r| format!("'{}'", r.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(sqlx::query_scalar(&format!(
         "SELECT COUNT(DISTINCT s.user_id) FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.stage = 'full' AND s.last_seen_at >= $1 AND u.active = 1 AND u.role IN ({list})"
     ))

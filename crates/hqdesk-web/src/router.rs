@@ -41,7 +41,10 @@ pub fn router(services: Services) -> Router {
 }
 
 pub fn router_with(services: Services, config: WebConfig) -> Router {
-    let state = AppState { services, telephony_secret: config.telephony_secret };
+    let state = AppState {
+        services,
+        telephony_secret: config.telephony_secret,
+    };
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // API v1 · cases
         .routes(routes!(cases::create_case, cases::list_cases))

@@ -6,9 +6,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hmac::{Hmac, Mac};
+use hqdesk_domain::Timestamp;
 use hqdesk_services::telephony::{CallEvent, CallEventKind};
 use hqdesk_services::Actor;
-use hqdesk_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::{IntoParams, ToSchema};
@@ -45,17 +45,41 @@ pub struct CtiEvent {
 }
 
 fn bad(field: &str, code: &str, message: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "the call event is invalid")
-        .with_errors(vec![ProblemField { field: field.into(), code: code.into(), message: message.into() }])
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        "the call event is invalid",
+    )
+    .with_errors(vec![ProblemField {
+        field: field.into(),
+        code: code.into(),
+        message: message.into(),
+    }])
 }
 
 fn parse_cti(headers: &HeaderMap, body: &[u8]) -> Result<CtiEvent, Problem> {
-    let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let ctype = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ctype.starts_with("application/json") {
-        return serde_json::from_slice(body).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "json_malformed", format!("the body is not a call event: {e}")));
+        return serde_json::from_slice(body).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "json_malformed",
+                format!("the body is not a call event: {e}"),
+            )
+        });
     }
     // Form fields; `user[]` may repeat.
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "form_malformed", format!("the form is not readable: {e}")))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "form_malformed",
+            format!("the form is not readable: {e}"),
+        )
+    })?;
     let mut ev = CtiEvent::default();
     for (k, v) in pairs {
         match k.as_str() {
@@ -79,7 +103,10 @@ fn parse_cti(headers: &HeaderMap, body: &[u8]) -> Result<CtiEvent, Problem> {
 fn branch_of(v: &Option<serde_json::Value>) -> Result<Option<i64>, Problem> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| bad("branch", "branch_unknown", "branch must be 1 or 2")),
+        Some(serde_json::Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| bad("branch", "branch_unknown", "branch must be 1 or 2")),
         Some(serde_json::Value::String(s)) => int_param("branch", &Some(s.clone())),
         Some(_) => Err(bad("branch", "branch_unknown", "branch must be 1 or 2")),
     }
@@ -93,11 +120,19 @@ impl CtiEvent {
             "hangup" => CallEventKind::Ended,
             "voicemail" => CallEventKind::Voicemail,
             "recording" => CallEventKind::Recording,
-            other => return Err(bad("event", "event_unknown", format!("event must be newCall, answer or hangup, not {other:?}"))),
+            other => {
+                return Err(bad(
+                    "event",
+                    "event_unknown",
+                    format!("event must be newCall, answer or hangup, not {other:?}"),
+                ))
+            }
         };
         let agent = match &self.user {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Array(a)) => a.first().and_then(|v| v.as_str()).map(String::from),
+            Some(serde_json::Value::Array(a)) => {
+                a.first().and_then(|v| v.as_str()).map(String::from)
+            }
             _ => None,
         }
         .or(self.answering_number.clone());
@@ -118,7 +153,12 @@ impl CtiEvent {
 #[utoipa::path(post, path = "/api/v1/cti/{token}", tag = "telephony", request_body(content = CtiEvent, content_type = "application/x-www-form-urlencoded"),
     params(("token" = String, Path)),
     responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
-pub async fn cti(State(s): State<AppState>, Path(token): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Json<serde_json::Value>, Problem> {
+pub async fn cti(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, Problem> {
     let actor = s.services.authenticate_token(&token).await?;
     let ev = parse_cti(&headers, &body)?.into_event()?;
     s.services.record_call_event(&actor, ev).await?;
@@ -151,41 +191,88 @@ pub const SIGNATURE_MAX_AGE_SECONDS: i64 = 300;
 /// secret>`. Old, unsigned, badly signed or replayed deliveries get a 4xx and change nothing.
 #[utoipa::path(post, path = "/api/v1/telephony/events", tag = "telephony", request_body = SignedCallEvent,
     responses((status = 204), (status = 401, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
-pub async fn signed_event(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, Problem> {
+pub async fn signed_event(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, Problem> {
     let Some(secret) = s.telephony_secret.as_deref() else {
-        return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "telephony_not_configured", "set HQDESK_TELEPHONY_SECRET to accept signed call events"));
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "telephony_not_configured",
+            "set HQDESK_TELEPHONY_SECRET to accept signed call events",
+        ));
     };
-    let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_string();
-    let (ts, delivery, sig) = (header("x-hqdesk-timestamp"), header("x-hqdesk-delivery"), header("x-hqdesk-signature"));
-    let unauth = |m: &str| Problem::new(StatusCode::UNAUTHORIZED, "signature_invalid", m.to_string());
-    let sent: i64 = ts.parse().map_err(|_| unauth("X-Hqdesk-Timestamp must be Unix seconds"))?;
+    let header = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let (ts, delivery, sig) = (
+        header("x-hqdesk-timestamp"),
+        header("x-hqdesk-delivery"),
+        header("x-hqdesk-signature"),
+    );
+    let unauth =
+        |m: &str| Problem::new(StatusCode::UNAUTHORIZED, "signature_invalid", m.to_string());
+    let sent: i64 = ts
+        .parse()
+        .map_err(|_| unauth("X-Hqdesk-Timestamp must be Unix seconds"))?;
     if delivery.is_empty() || delivery.len() > 200 {
-        return Err(unauth("X-Hqdesk-Delivery must be a unique id (1–200 characters)"));
+        return Err(unauth(
+            "X-Hqdesk-Delivery must be a unique id (1–200 characters)",
+        ));
     }
-    let hex_sig = sig.strip_prefix("sha256=").ok_or_else(|| unauth("X-Hqdesk-Signature must be sha256=<hex>"))?;
-    let want = hex::decode(hex_sig).map_err(|_| unauth("X-Hqdesk-Signature must be sha256=<hex>"))?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| unauth("bad secret"))?;
+    let hex_sig = sig
+        .strip_prefix("sha256=")
+        .ok_or_else(|| unauth("X-Hqdesk-Signature must be sha256=<hex>"))?;
+    let want =
+        hex::decode(hex_sig).map_err(|_| unauth("X-Hqdesk-Signature must be sha256=<hex>"))?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| unauth("bad secret"))?;
     mac.update(ts.as_bytes());
     mac.update(b".");
     mac.update(delivery.as_bytes());
     mac.update(b".");
     mac.update(&body);
-    mac.verify_slice(&want).map_err(|_| unauth("the signature does not match"))?;
+    mac.verify_slice(&want)
+        .map_err(|_| unauth("the signature does not match"))?;
     let now = s.services.now();
     if (now.millis() / 1000 - sent).abs() > SIGNATURE_MAX_AGE_SECONDS {
-        return Err(unauth("the delivery is too old (or the clocks differ by more than 5 minutes)"));
+        return Err(unauth(
+            "the delivery is too old (or the clocks differ by more than 5 minutes)",
+        ));
     }
-    let e: SignedCallEvent = serde_json::from_slice(&body).map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("not a call event: {e}")))?;
+    let e: SignedCallEvent = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("not a call event: {e}"),
+        )
+    })?;
     let kind = match e.event.as_str() {
         "offered" => CallEventKind::Offered,
         "answered" => CallEventKind::Answered,
         "ended" => CallEventKind::Ended,
         "voicemail" => CallEventKind::Voicemail,
         "recording" => CallEventKind::Recording,
-        other => return Err(bad("event", "event_unknown", format!("unknown event {other:?}"))),
+        other => {
+            return Err(bad(
+                "event",
+                "event_unknown",
+                format!("unknown event {other:?}"),
+            ))
+        }
     };
     let at = match e.at.as_deref() {
-        Some(t) => Some(chrono::DateTime::parse_from_rfc3339(t).map(|d| Timestamp::from(d.with_timezone(&chrono::Utc))).map_err(|_| bad("at", "time_invalid", "at must be an RFC 3339 time"))?),
+        Some(t) => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| Timestamp::from(d.with_timezone(&chrono::Utc)))
+                .map_err(|_| bad("at", "time_invalid", "at must be an RFC 3339 time"))?,
+        ),
         None => None,
     };
     let mut ev = CallEvent::new(kind, e.call_id);
@@ -198,9 +285,15 @@ pub async fn signed_event(State(s): State<AppState>, headers: HeaderMap, body: B
     ev.reference = e.reference;
     ev.at = at;
     if !s.services.first_telephony_delivery(&delivery).await? {
-        return Err(Problem::new(StatusCode::CONFLICT, "delivery_replayed", "this delivery was already received"));
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "delivery_replayed",
+            "this delivery was already received",
+        ));
     }
-    s.services.record_call_event(&Actor::System("telephony"), ev).await?;
+    s.services
+        .record_call_event(&Actor::System("telephony"), ev)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,15 +310,31 @@ pub struct IvrParams {
 /// read: `announcement`, `staffed`, `agents`, `waiting`, `wait_seconds`, `offer_callback`.
 #[utoipa::path(get, path = "/api/v1/ivr/{token}", tag = "telephony", params(("token" = String, Path), IvrParams),
     responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 401, body = crate::problem::ProblemBody)))]
-pub async fn ivr(State(s): State<AppState>, Path(token): Path<String>, Query(p): Query<IvrParams>) -> Result<Response, Problem> {
+pub async fn ivr(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(p): Query<IvrParams>,
+) -> Result<Response, Problem> {
     let actor = s.services.authenticate_token(&token).await?;
     let branch = int_param("branch", &p.branch)?.unwrap_or(2);
     let d = s.services.ivr_decision(&actor, branch).await?;
     let text = format!(
         "announcement={}\nstaffed={}\nagents={}\nwaiting={}\nwait_seconds={}\noffer_callback={}\n",
-        d.announcement, u8::from(d.staffed), d.agents, d.waiting, d.wait_seconds, u8::from(d.offer_callback)
+        d.announcement,
+        u8::from(d.staffed),
+        d.agents,
+        d.waiting,
+        d.wait_seconds,
+        u8::from(d.offer_callback)
     );
-    Ok(([("content-type", "text/plain; charset=utf-8"), ("cache-control", "no-store")], text).into_response())
+    Ok((
+        [
+            ("content-type", "text/plain; charset=utf-8"),
+            ("cache-control", "no-store"),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -246,7 +355,23 @@ pub struct AttemptResponse {
 /// Record an attempt to call a caller back.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/callback-attempts", tag = "telephony", request_body = AttemptRequest, params(("number" = String, Path)),
     responses((status = 201, body = AttemptResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
-pub async fn callback_attempt(State(s): State<AppState>, crate::auth::ApiActor(actor): crate::auth::ApiActor, Path(number): Path<String>, body: crate::extract::JsonBody<AttemptRequest>) -> Result<(StatusCode, Json<AttemptResponse>), Problem> {
-    let (attempts, done) = s.services.callback_attempt(&actor, &number, &body.value.outcome, body.value.note.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(AttemptResponse { attempts, done })))
+pub async fn callback_attempt(
+    State(s): State<AppState>,
+    crate::auth::ApiActor(actor): crate::auth::ApiActor,
+    Path(number): Path<String>,
+    body: crate::extract::JsonBody<AttemptRequest>,
+) -> Result<(StatusCode, Json<AttemptResponse>), Problem> {
+    let (attempts, done) = s
+        .services
+        .callback_attempt(
+            &actor,
+            &number,
+            &body.value.outcome,
+            body.value.note.as_deref(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AttemptResponse { attempts, done }),
+    ))
 }

@@ -174,7 +174,11 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     };
     // The signed telephony webhook's secret comes from the environment only: never a flag
     // (visible in `ps`) nor the config file.
-    let web = hqdesk_web::WebConfig { telephony_secret: std::env::var("HQDESK_TELEPHONY_SECRET").ok().filter(|s| !s.is_empty()) };
+    let web = hqdesk_web::WebConfig {
+        telephony_secret: std::env::var("HQDESK_TELEPHONY_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    };
     let app = hqdesk_web::router_with(services.clone(), web);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -9,3 +9,4 @@ mod browser;
 mod cli;
 mod console;
 mod store;
+mod telephony;
