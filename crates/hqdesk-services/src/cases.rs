@@ -1308,12 +1308,37 @@ impl Services {
         actor: &Actor,
         after_seq: i64,
     ) -> Result<(Vec<CaseChange>, i64), ServiceError> {
+        let (changes, _, last) = self.live_changes(actor, after_seq).await?;
+        Ok((changes, last))
+    }
+
+    /// Case changes as in [`Services::case_changes`], plus the calls just answered on this
+    /// actor's extension (for the screen-pop).
+    pub async fn live_changes(
+        &self,
+        actor: &Actor,
+        after_seq: i64,
+    ) -> Result<(Vec<CaseChange>, Vec<String>, i64), ServiceError> {
         let mut conn = self.store().read().await?;
         let entries = hqdesk_store::audit::page(&mut conn, after_seq, 200).await?;
         let last = entries.last().map(|e| e.seq).unwrap_or(after_seq);
         let scope = actor.case_scope();
+        let me = match actor {
+            Actor::User { user, .. } => Some(user.username.clone()),
+            _ => None,
+        };
         let mut out = Vec::new();
+        let mut pops = Vec::new();
         for e in entries {
+            if e.action == "call.answered" {
+                let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+                if me.is_some() && detail["pop"].as_str() == me.as_deref() {
+                    if let Some(id) = e.object.strip_prefix("call:") {
+                        pops.push(id.to_string());
+                    }
+                }
+                continue;
+            }
             let Some(number) = e.object.strip_prefix("case:") else {
                 continue;
             };
@@ -1333,7 +1358,7 @@ impl Services {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok((out, last))
+        Ok((out, pops, last))
     }
 }
 

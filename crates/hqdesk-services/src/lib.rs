@@ -2,6 +2,7 @@
 //! writes everything that belongs together in one transaction (the change, its timeline event,
 //! its audit entry, its outbox job) and only then returns.
 pub mod actor;
+pub mod ami;
 pub mod audit;
 pub mod auth;
 pub mod cases;

@@ -752,3 +752,180 @@ impl Services {
         })
     }
 }
+
+/// Everything the agent who answers needs to see about a call.
+#[derive(Debug, Clone)]
+pub struct CallView {
+    pub call: Call,
+    pub requester: Option<hqdesk_store::requesters::Requester>,
+    /// The caller's active cases the actor may see, newest first.
+    pub open_cases: Vec<hqdesk_store::cases::CaseRecord>,
+    /// Earlier calls from the same number.
+    pub recent_calls: Vec<Call>,
+    /// (reason, flagged by, when) if the caller was flagged for abusive behaviour.
+    pub flag: Option<(String, Option<String>, i64)>,
+}
+
+/// Live hotline figures for supervisors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wallboard {
+    /// Calls waiting now, branch 1 and branch 2.
+    pub waiting: [i64; 2],
+    pub answered_today: i64,
+    pub abandoned_today: i64,
+    pub callbacks_open: i64,
+    pub callbacks_overdue: i64,
+    /// Longest current wait, seconds.
+    pub longest_wait_seconds: i64,
+}
+
+impl Services {
+    pub async fn call_view(&self, actor: &Actor, call_id: &str) -> Result<CallView, ServiceError> {
+        if actor.user_id().is_none() || actor.role() == Some(Role::Admin) {
+            return Err(ServiceError::NotFound);
+        }
+        let mut conn = self.store().read().await?;
+        let call = calls::get(&mut conn, call_id).await?;
+        let requester = match call.requester_id {
+            Some(id) => Some(requesters::get(&mut conn, id).await?),
+            None => None,
+        };
+        let (recent_calls, flag) = match &call.from_number {
+            Some(n) => (
+                calls::from_number(&mut conn, n, 10)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.call_id != call.call_id)
+                    .collect(),
+                calls::flag_of(&mut conn, n).await?,
+            ),
+            None => (vec![], None),
+        };
+        drop(conn);
+        let open_cases = match &requester {
+            Some(r) => {
+                self.list_cases(
+                    actor,
+                    crate::cases::ListCases {
+                        requester_id: Some(r.id),
+                        status: vec!["new".into(), "open".into(), "waiting".into()],
+                        limit: Some(20),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .items
+            }
+            None => vec![],
+        };
+        Ok(CallView {
+            call,
+            requester,
+            open_cases,
+            recent_calls,
+            flag,
+        })
+    }
+
+    /// Open a case from a call the actor answered: the branch comes from the IVR, the requester
+    /// from the caller's number; the call is attached to it.
+    pub async fn open_case_from_call(
+        &self,
+        actor: &Actor,
+        call_id: &str,
+        subject: &str,
+        body: Option<String>,
+    ) -> Result<crate::cases::CaseView, ServiceError> {
+        let view = self.call_view(actor, call_id).await?;
+        let branch = view.call.branch.unwrap_or(2);
+        let kind = if branch == 1 {
+            "procedure_problem"
+        } else {
+            "inquiry"
+        };
+        let phone = view.call.from_number.clone().filter(|n| n.starts_with('+'));
+        let requester = view
+            .requester
+            .as_ref()
+            .map(|r| crate::cases::RequesterInput {
+                name: Some(r.name.clone()),
+                phone: phone.clone(),
+                ..Default::default()
+            })
+            .or(phone.map(|p| crate::cases::RequesterInput {
+                phone: Some(p),
+                ..Default::default()
+            }));
+        let cmd = crate::cases::OpenCase {
+            kind: kind.into(),
+            branch: Some(branch),
+            channel: "phone".into(),
+            subject: subject.into(),
+            body,
+            requester,
+            assignee: match actor {
+                Actor::User { user, .. } => Some(user.username.clone()),
+                _ => None,
+            },
+            ..Default::default()
+        };
+        let case = self.open_case(actor, cmd, None).await?;
+        self.attach_call(actor, call_id, case.case.number.as_str())
+            .await?;
+        Ok(case)
+    }
+
+    pub async fn wallboard(&self, actor: &Actor) -> Result<Wallboard, ServiceError> {
+        if !matches!(
+            actor.role(),
+            Some(Role::Supervisor | Role::Admin | Role::Hotline)
+        ) {
+            return Err(ServiceError::Forbidden(
+                "the wallboard is for supervisors".into(),
+            ));
+        }
+        let now = self.now();
+        let local = now.to_vietnam();
+        let since_midnight = i64::from(chrono::Timelike::num_seconds_from_midnight(&local));
+        let midnight = now.plus_seconds(-since_midnight);
+        let mut conn = self.store().read().await?;
+        let mut w = Wallboard::default();
+        for c in calls::waiting(&mut conn, now.plus_minutes(-60)).await? {
+            let i = if c.branch == Some(1) { 0 } else { 1 };
+            if let Some(slot) = w.waiting.get_mut(i) {
+                *slot += 1;
+            }
+            let waited = (now.millis() - c.offered_at.unwrap_or(c.created_at)) / 1000;
+            w.longest_wait_seconds = w.longest_wait_seconds.max(waited);
+        }
+        for c in calls::between(&mut conn, midnight, now.plus_seconds(1)).await? {
+            if c.direction != "in" {
+                continue;
+            }
+            if c.answered_at.is_some() || c.cause.as_deref() == Some("normalClearing") {
+                w.answered_today += 1;
+            } else if c.state == "ended" {
+                w.abandoned_today += 1;
+            }
+        }
+        drop(conn);
+        let open = crate::cases::ListCases {
+            kind: vec!["callback".into()],
+            status: vec!["new".into(), "open".into(), "waiting".into()],
+            limit: Some(1),
+            ..Default::default()
+        };
+        w.callbacks_open = self.list_cases(actor, open.clone()).await?.total;
+        w.callbacks_overdue = self
+            .list_cases(
+                actor,
+                crate::cases::ListCases {
+                    due_before: Some(now),
+                    ..open
+                },
+            )
+            .await?
+            .total;
+        Ok(w)
+    }
+}

@@ -26,7 +26,7 @@ use hqdesk_domain::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments};
 
-use crate::{Store, StoreError};
+use crate::{Engine, Store, StoreError};
 
 /// The seeded HelpDesk agent the benchmarks sign in as (it has cases assigned like any agent).
 pub const BENCH_AGENT: &str = "agent.001";
@@ -147,11 +147,22 @@ pub async fn seed(
     Ok(stats)
 }
 
-/// Refresh the planner's statistics after a bulk load (`ANALYZE`, the same word on both engines).
+/// Refresh the planner's statistics after a bulk load: `ANALYZE` on SQLite (its `VACUUM` would
+/// rewrite the whole file), `VACUUM ANALYZE` on PostgreSQL, which is what autovacuum does after
+/// a load (statistics, and the visibility map that index-only scans need).
 pub async fn analyze(store: &Store) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    sqlx::query("ANALYZE").execute(&mut *tx).await?;
-    Store::commit(tx).await?;
+    match store.engine() {
+        Engine::Sqlite => {
+            let mut tx = store.begin().await?;
+            sqlx::query("ANALYZE").execute(&mut *tx).await?;
+            Store::commit(tx).await?;
+        }
+        Engine::Postgres => {
+            // VACUUM cannot run in a transaction; on PostgreSQL reads and writes share a pool.
+            let mut conn = store.read().await?;
+            sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
+        }
+    }
     Ok(())
 }
 

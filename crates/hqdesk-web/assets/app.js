@@ -31,11 +31,24 @@
     }
   });
 
-  // Live: a new case appears in the queue without a reload.
-  if (page === 'queue' && window.EventSource) {
+  // Live: the screen-pop on every page, new cases in the queue without a reload.
+  var pop = document.getElementById('screen-pop');
+  if (pop && window.EventSource) {
+    var es = new EventSource('/console/events');
+    es.addEventListener('call', function (ev) {
+      var c = JSON.parse(ev.data);
+      pop.textContent = '';
+      var h = document.createElement('h2'); h.id = 'screen-pop-title'; h.textContent = pop.dataset.title + ': ' + c.number; pop.appendChild(h);
+      var p = document.createElement('p'); p.textContent = c.name || ''; pop.appendChild(p);
+      if (c.flag) { var f = document.createElement('p'); f.className = 'flag'; f.textContent = '⚠ ' + c.flag; pop.appendChild(f); }
+      var n = document.createElement('p'); n.textContent = c.open_cases; pop.appendChild(n);
+      var a = document.createElement('a'); a.className = 'button'; a.href = '/console/calls/' + encodeURIComponent(c.call_id); a.textContent = pop.dataset.open; a.id = 'screen-pop-open'; pop.appendChild(a);
+      pop.hidden = false;
+    });
+  }
+  if (page === 'queue' && es) {
     var table = document.getElementById('queue');
     var toast = document.getElementById('live-toast');
-    var es = new EventSource('/console/events');
     es.addEventListener('case', function (ev) {
       var c = JSON.parse(ev.data);
       if (c.action !== 'case.create' || document.querySelector('tr[data-case="' + c.number + '"]')) return;

@@ -51,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{number}/link", post(link))
         .route("/console/attachments/{id}", get(download))
         .route("/console/cases/{number}/merge", post(merge))
+        .route("/console/calls/{call_id}", get(call_page))
+        .route("/console/calls/{call_id}/case", post(call_new_case))
+        .route("/console/calls/{call_id}/attach", post(call_attach))
+        .route("/console/calls/{call_id}/flag", post(call_flag))
+        .route("/console/wallboard", get(wallboard))
         .route("/console/admin", get(admin))
         .route("/console/admin/users", post(admin_add_user))
         .route(
@@ -1181,19 +1186,22 @@ async fn events(State(s): State<AppState>, c: Console) -> Response {
         (start, services, actor),
         move |(mut after, services, actor)| async move {
             loop {
-                match services.case_changes(&actor, after).await {
-                    Ok((changes, last)) => {
+                match services.live_changes(&actor, after).await {
+                    Ok((changes, pops, last)) => {
                         after = last;
-                        if !changes.is_empty() {
+                        if !changes.is_empty() || !pops.is_empty() {
                             let now = services.now();
-                            let events: Vec<Result<Event, Infallible>> = changes
-                            .into_iter()
-                            .map(|ch| {
-                                let r = row(tr, &ch.case, now);
-                                let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due, "branch": ch.case.branch.number() });
-                                Ok(Event::default().event("case").id(ch.seq.to_string()).data(data.to_string()))
-                            })
-                            .collect();
+                            let mut events: Vec<Result<Event, Infallible>> = Vec::new();
+                            for call_id in pops {
+                                if let Some(ev) = pop_event(&services, &actor, &call_id).await {
+                                    events.push(Ok(ev));
+                                }
+                            }
+                            events.extend(changes.into_iter().map(|ch| {
+                            let r = row(tr, &ch.case, now);
+                            let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due, "branch": ch.case.branch.number() });
+                            Ok(Event::default().event("case").id(ch.seq.to_string()).data(data.to_string()))
+                        }));
                             return Some((
                                 futures_util::stream::iter(events),
                                 (after, services, actor),
@@ -1513,4 +1521,230 @@ async fn download(State(s): State<AppState>, c: Console, Path(id): Path<i64>) ->
         Ok((a, bytes)) => crate::download(&a.filename, &a.content_type, bytes),
         Err(e) => service_error(c.tr, e),
     }
+}
+
+// ---- hotline ------------------------------------------------------------------------------
+
+fn national(n: &Option<String>) -> String {
+    n.as_deref()
+        .map(|n| {
+            hqdesk_domain::requester::PhoneE164::parse(n)
+                .map(|p| p.national())
+                .unwrap_or_else(|_| n.to_string())
+        })
+        .unwrap_or_default()
+}
+
+async fn call_page_with(
+    s: &AppState,
+    c: &Console,
+    call_id: &str,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let tr = c.tr;
+    let v = match s.services.call_view(&c.actor(), call_id).await {
+        Ok(v) => v,
+        Err(e) => return service_error(tr, e),
+    };
+    render(
+        status,
+        &CallPage {
+            tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+            call_id: v.call.call_id.clone(),
+            number: national(&v.call.from_number),
+            caller_name: v
+                .requester
+                .as_ref()
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            branch: v.call.branch.unwrap_or(2),
+            state: v.call.state.clone(),
+            when: when_opt(v.call.offered_at.or(Some(v.call.created_at)).map(Timestamp)),
+            flag: v
+                .flag
+                .as_ref()
+                .map(|(reason, by, _)| format!("{reason} ({})", by.clone().unwrap_or_default()))
+                .unwrap_or_default(),
+            open_cases: v
+                .open_cases
+                .iter()
+                .map(|o| (o.number.to_string(), o.subject.clone()))
+                .collect(),
+            recent: v
+                .recent_calls
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} · {} · {}",
+                        when_opt(r.offered_at.or(Some(r.created_at)).map(Timestamp)),
+                        r.state,
+                        r.cause.clone().unwrap_or_default()
+                    )
+                })
+                .collect(),
+        },
+    )
+}
+
+async fn call_page(State(s): State<AppState>, c: Console, Path(call_id): Path<String>) -> Response {
+    call_page_with(&s, &c, &call_id, String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct CallCaseForm {
+    csrf: String,
+    subject: Option<String>,
+    body: Option<String>,
+    case: Option<String>,
+    reason: Option<String>,
+}
+
+async fn call_new_case(
+    State(s): State<AppState>,
+    c: Console,
+    Path(call_id): Path<String>,
+    Form(f): Form<CallCaseForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    match s
+        .services
+        .open_case_from_call(
+            &c.actor(),
+            &call_id,
+            f.subject.as_deref().unwrap_or(""),
+            f.body.filter(|b| !b.trim().is_empty()),
+        )
+        .await
+    {
+        Ok(v) => Redirect::to(&format!("/console/cases/{}", v.case.number)).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            call_page_with(
+                &s,
+                &c,
+                &call_id,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+async fn call_attach(
+    State(s): State<AppState>,
+    c: Console,
+    Path(call_id): Path<String>,
+    Form(f): Form<CallCaseForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let number = f.case.unwrap_or_default();
+    match s.services.attach_call(&c.actor(), &call_id, &number).await {
+        Ok(()) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            call_page_with(
+                &s,
+                &c,
+                &call_id,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+async fn call_flag(
+    State(s): State<AppState>,
+    c: Console,
+    Path(call_id): Path<String>,
+    Form(f): Form<CallCaseForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let number = match s.services.call_view(&c.actor(), &call_id).await {
+        Ok(v) => v.call.from_number.unwrap_or_default(),
+        Err(e) => return service_error(c.tr, e),
+    };
+    match s
+        .services
+        .flag_caller(&c.actor(), &number, f.reason.as_deref().unwrap_or(""))
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/console/calls/{call_id}")).into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            call_page_with(
+                &s,
+                &c,
+                &call_id,
+                v.0.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+async fn wallboard(State(s): State<AppState>, c: Console) -> Response {
+    let tr = c.tr;
+    let w = match s.services.wallboard(&c.actor()).await {
+        Ok(w) => w,
+        Err(e) => return service_error(tr, e),
+    };
+    let longest = format!(
+        "{}:{:02}",
+        w.longest_wait_seconds / 60,
+        w.longest_wait_seconds % 60
+    );
+    let [waiting1, waiting2] = w.waiting;
+    render(
+        StatusCode::OK,
+        &WallboardPage {
+            tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            now: when(s.services.now()),
+            w,
+            waiting1,
+            waiting2,
+            longest,
+        },
+    )
+}
+
+/// The screen-pop's data for a call just answered on this user's extension.
+async fn pop_event(s: &hqdesk_services::Services, actor: &Actor, call_id: &str) -> Option<Event> {
+    let v = s.call_view(actor, call_id).await.ok()?;
+    let data = serde_json::json!({
+        "call_id": v.call.call_id,
+        "number": national(&v.call.from_number),
+        "name": v.requester.as_ref().map(|r| r.name.clone()),
+        "flag": v.flag.as_ref().map(|(reason, by, _)| format!("{reason} ({})", by.clone().unwrap_or_default())),
+        "open_cases": v.open_cases.iter().map(|o| format!("{} {}", o.number, o.subject)).collect::<Vec<_>>().join(" · "),
+    });
+    Some(Event::default().event("call").data(data.to_string()))
 }

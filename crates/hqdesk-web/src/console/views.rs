@@ -212,3 +212,39 @@ pub fn label(tr: Tr, prefix: &str, key: &str) -> String {
     let full = format!("{prefix}.{key}");
     tr.t(&full).to_string()
 }
+
+#[derive(Template)]
+#[template(path = "call.html")]
+pub struct CallPage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub message: String,
+    pub call_id: String,
+    pub number: String,
+    pub caller_name: String,
+    pub branch: i64,
+    pub state: String,
+    pub when: String,
+    pub flag: String,
+    /// (number, subject)
+    pub open_cases: Vec<(String, String)>,
+    pub recent: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "wallboard.html")]
+pub struct WallboardPage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub now: String,
+    pub w: hqdesk_services::telephony::Wallboard,
+    pub waiting1: i64,
+    pub waiting2: i64,
+    pub longest: String,
+}

@@ -3,6 +3,7 @@
 //! twice in the runner's output, as `…::sqlite` and `…::postgres`.
 mod support;
 
+mod ami;
 mod api;
 mod bench;
 mod browser;
