@@ -407,7 +407,7 @@ both_engines!(ami_reconnects_and_resynchronises, |app| async move {
     client.stop().await;
 });
 
-/// A refused login is retried after the delay, and a later successful one works.
+// A refused login is retried after the delay, and a later successful one works.
 both_engines!(ami_refused_login_is_retried, |app| async move {
     let (server, client) = start(&app).await;
     let (mut sock, _) = tokio::time::timeout(WAIT, server.listener.accept())

@@ -564,3 +564,153 @@ async fn screenshots_of_every_console_page_with_demo_data() {
     b.screenshot("demo-admin").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_sees_the_screen_pop_when_their_extension_answers_and_opens_a_case_from_the_call() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    set_password(&app, "agent").await;
+    app.services
+        .set_extension(&Actor::Cli, "agent", Some("101"))
+        .await
+        .unwrap();
+    let earlier = app.open("agent", json!({"kind":"inquiry","subject":"Hỏi về khai báo tờ khai","requester":{"name":"Công ty TNHH Tân Phát","phone":"0912345678"}})).await;
+    let hotline = app
+        .services
+        .authenticate_token(app.token("hotline"))
+        .await
+        .unwrap();
+    app.services
+        .flag_caller(&hotline, "0912345678", "Lời lẽ xúc phạm cán bộ ngày 20/11")
+        .await
+        .unwrap();
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "agent").await;
+    b.wait_for("table#queue", 10).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the event stream is open
+
+    let token = app.token("hotline").to_string();
+    let cti = |body: &str| {
+        let router = app.router.clone();
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/cti/{token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        async move {
+            tower::ServiceExt::oneshot(router, req)
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert!(
+        cti("event=newCall&from=0912345678&to=19009299&direction=in&callId=pop-1&branch=2")
+            .await
+            .is_success()
+    );
+    assert!(
+        cti("event=answer&from=0912345678&to=19009299&direction=in&callId=pop-1&user=101")
+            .await
+            .is_success()
+    );
+    b.wait_for_text("#screen-pop", "0912 345 678", 10).await;
+    b.wait_for_text("#screen-pop", "Lời lẽ xúc phạm", 5).await;
+    b.wait_for_text("#screen-pop", &earlier, 5).await;
+    b.screenshot("console-screen-pop").await;
+    b.click("#screen-pop-open").await;
+    b.wait_for("form#new-case", 10).await;
+    b.wait_for_text("#caller-flag", "hotline", 5).await;
+    b.screenshot("console-call").await;
+    b.fill("#new-subject", "Hỏi lại về tờ khai bị phân luồng đỏ")
+        .await;
+    b.fill("#new-body", "Doanh nghiệp gọi lại hỏi tiến độ kiểm hóa.")
+        .await;
+    b.click("form#new-case button[type=submit]").await;
+    b.wait_for_text("#case-subject", "phân luồng đỏ", 10).await;
+    b.wait_for_text("#timeline", "Cuộc gọi", 5).await;
+    let number = b
+        .current_path()
+        .await
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, case) = app.get("agent", &format!("/api/v1/cases/{number}")).await;
+    assert_eq!(
+        (
+            case["channel"].as_str(),
+            case["branch"].as_u64(),
+            case["assignee"].as_str()
+        ),
+        (Some("phone"), Some(2), Some("agent"))
+    );
+    assert_eq!(case["requester"]["phone"], "+84912345678");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisor_wallboard_counts_the_day() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let hotline = app
+        .services
+        .authenticate_token(app.token("hotline"))
+        .await
+        .unwrap();
+    use hqdesk_services::telephony::{CallEvent, CallEventKind};
+    for (id, from, answered) in [
+        ("w1", "0911000001", true),
+        ("w2", "0911000002", false),
+        ("w3", "0911000003", false),
+    ] {
+        let mut e = CallEvent::new(CallEventKind::Offered, id);
+        e.from = Some(from.into());
+        e.direction = Some("in".into());
+        app.services.record_call_event(&hotline, e).await.unwrap();
+        if answered {
+            app.services
+                .record_call_event(&hotline, CallEvent::new(CallEventKind::Answered, id))
+                .await
+                .unwrap();
+        }
+        let mut end = CallEvent::new(CallEventKind::Ended, id);
+        end.cause = Some(if answered { "normalClearing" } else { "cancel" }.into());
+        app.services.record_call_event(&hotline, end).await.unwrap();
+    }
+    let mut waiting = CallEvent::new(CallEventKind::Offered, "w4");
+    waiting.from = Some("0911000004".into());
+    waiting.branch = Some(1);
+    app.services
+        .record_call_event(&hotline, waiting)
+        .await
+        .unwrap();
+    app.clock.advance_seconds(95);
+    set_password(&app, "supervisor").await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "supervisor").await;
+    enrol(&b, &app, "console-wallboard-enrol").await;
+    b.goto(&format!("{base}/console/wallboard")).await;
+    b.wait_for("#wallboard", 10).await;
+    for (id, want) in [
+        ("#wall-waiting-1", "1"),
+        ("#wall-waiting-2", "0"),
+        ("#wall-answered", "1"),
+        ("#wall-abandoned", "2"),
+        ("#wall-callbacks", "2"),
+        ("#wall-longest", "1:35"),
+    ] {
+        assert_eq!(b.text(id).await, want, "{id}");
+    }
+    b.screenshot("console-wallboard").await;
+    b.close().await;
+}
