@@ -929,3 +929,19 @@ impl Services {
         Ok(w)
     }
 }
+
+impl Services {
+    /// The latest calls from a contact's phone number.
+    pub async fn contact_calls(
+        &self,
+        actor: &Actor,
+        contact: &hqdesk_store::requesters::Requester,
+    ) -> Result<Vec<Call>, ServiceError> {
+        actor.require(hqdesk_domain::access::Action::ReadContacts, None)?;
+        let Some(phone) = &contact.phone else {
+            return Ok(vec![]);
+        };
+        let mut conn = self.store().read().await?;
+        Ok(calls::from_number(&mut conn, phone, 20).await?)
+    }
+}

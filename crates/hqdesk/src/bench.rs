@@ -58,8 +58,9 @@ pub async fn cli(services: &Services, cmd: crate::cli::BenchCommand) -> anyhow::
     Ok(())
 }
 
-/// Seed `cases` cases (with requesters, timelines and search documents) and refresh the
-/// planner's statistics. `progress` sees the running totals after each transaction.
+/// Seed `cases` cases (with requesters, timelines and search documents), then settle the
+/// database as a server's would be (see `hqdesk_store::bulk::settle`). `progress` sees the
+/// running totals after each transaction.
 pub async fn seed(
     services: &Services,
     cases: u64,
@@ -73,7 +74,7 @@ pub async fn seed(
     let stats = bulk::seed(services.store(), &opts, progress)
         .await
         .context("seeding")?;
-    bulk::analyze(services.store()).await.context("analysing")?;
+    bulk::settle(services.store()).await.context("vacuuming")?;
     Ok(stats)
 }
 

@@ -15,5 +15,6 @@ DROP INDEX cases_unit_status;
 -- "Mine".
 CREATE INDEX cases_assignee_queue ON cases(assignee_id, status, confidential, created_at);
 DROP INDEX cases_assignee_status;
--- Counting "all": the total minus the confidential few (see `cases::count`).
-CREATE INDEX cases_confidential ON cases(confidential);
+-- Counting "all" (the total minus the confidential few, see `cases::count`) and listing it newest
+-- first.
+CREATE INDEX cases_confidential ON cases(confidential, created_at);

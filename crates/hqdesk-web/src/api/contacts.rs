@@ -33,6 +33,23 @@ pub struct ContactResponse {
     pub contact: RequesterResponse,
     /// This contact's cases that the caller may see, newest first (at most 50).
     pub cases: Vec<CaseResponse>,
+    /// The latest calls from the contact's phone number (at most 20).
+    pub calls: Vec<CallResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallResponse {
+    pub call_id: String,
+    pub direction: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub branch: Option<i64>,
+    /// ringing, answered or ended.
+    pub state: String,
+    pub answered_by: Option<String>,
+    pub cause: Option<String>,
+    pub offered_at: Option<String>,
+    pub ended_at: Option<String>,
 }
 
 /// Contacts, newest first, or the ones with an identifier.
@@ -76,9 +93,25 @@ pub async fn get_contact(
             },
         )
         .await?;
+    let calls = s.services.contact_calls(&actor, &contact).await?;
     Ok(Json(ContactResponse {
         contact: contact.into(),
         cases: page.items.into_iter().map(case_summary).collect(),
+        calls: calls
+            .into_iter()
+            .map(|c| CallResponse {
+                call_id: c.call_id,
+                direction: c.direction,
+                from: c.from_number,
+                to: c.to_number,
+                branch: c.branch,
+                state: c.state,
+                answered_by: c.answered_by,
+                cause: c.cause,
+                offered_at: c.offered_at.map(|t| super::ts(hqdesk_domain::Timestamp(t))),
+                ended_at: c.ended_at.map(|t| super::ts(hqdesk_domain::Timestamp(t))),
+            })
+            .collect(),
     }))
 }
 

@@ -172,6 +172,31 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 .await;
         })
     };
+    // Asterisk's manager interface, when configured (settings from the environment: the secret
+    // must not show in `ps`).
+    let ami = match (
+        std::env::var("HQDESK_AMI_ADDR"),
+        std::env::var("HQDESK_AMI_USER"),
+        std::env::var("HQDESK_AMI_SECRET"),
+    ) {
+        (Ok(addr), Ok(username), Ok(secret)) if !addr.is_empty() => {
+            let cfg = hqdesk_services::ami::AmiConfig {
+                addr,
+                username,
+                secret,
+                reconnect_delay: std::time::Duration::from_secs(5),
+            };
+            let services = services.clone();
+            let mut rx = stop_rx.clone();
+            Some(tokio::spawn(async move {
+                hqdesk_services::ami::run_ami(services, cfg, async move {
+                    let _ = rx.changed().await;
+                })
+                .await;
+            }))
+        }
+        _ => None,
+    };
     // The signed telephony webhook's secret comes from the environment only: never a flag
     // (visible in `ps`) nor the config file.
     let web = hqdesk_web::WebConfig {
@@ -187,6 +212,9 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         })
         .await?;
     let _ = jobs.await;
+    if let Some(ami) = ami {
+        let _ = ami.await;
+    }
     services.store().close().await;
     Ok(())
 }

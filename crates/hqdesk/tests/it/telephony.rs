@@ -140,6 +140,14 @@ both_engines!(
             2
         );
 
+        // The calls are on the contact.
+        let (_, contacts) = app
+            .get("agent", "/api/v1/contacts?identifier=0987654321")
+            .await;
+        let id = contacts["items"][0]["id"].as_i64().unwrap();
+        let (_, contact) = app.get("agent", &format!("/api/v1/contacts/{id}")).await;
+        assert_eq!(contact["calls"].as_array().unwrap().len(), 2, "{contact}");
+
         // Bad input changes nothing.
         let (s, j) = cti_form(&app, "event=ring&callId=x").await;
         assert_eq!(
