@@ -38,7 +38,7 @@ pub const BENCH_UNIT: &str = "HELPDESK";
 /// binding costs grow with the square of the parameters per statement. Measured on 50,000 cases:
 /// 32,000 parameters per statement load 420 cases/s, 4,000 load 1,800/s, 1,000 load 8,000/s and
 /// 200–300 load 11,000–12,000/s; below that the per-statement cost takes over.
-const PARAMS_PER_INSERT: usize = 300;
+const PARAMS_PER_INSERT: usize = 8000;
 /// Cases generated (and sent to the writer) at a time.
 const CASES_PER_CHUNK: usize = 1_000;
 /// Cases per transaction.
@@ -1307,7 +1307,7 @@ async fn insert_chunk(
     }
     let id_of = |i: usize| case_ids.get(i).copied().unwrap_or(0);
 
-    let reporters: Vec<(i64, &(bool, Option<String>, Option<String>))> = chunk
+    let reporters: Vec<(i64, &_)> = chunk
         .cases
         .iter()
         .enumerate()
