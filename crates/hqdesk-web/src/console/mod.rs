@@ -95,6 +95,14 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/console") }))
 }
 
+/// The messages of invalid fields, for the banner of the page the form was on.
+fn invalid_text(v: &hqdesk_domain::ValidationErrors) -> String {
+    v.0.iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
     render(status, &ErrorPage { tr, message })
 }
@@ -360,12 +368,7 @@ async fn change_password(
         .await
     {
         Ok(()) => c.tr.t("account.saved").to_string(),
-        Err(ServiceError::Invalid(v)) => {
-            v.0.iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
+        Err(ServiceError::Invalid(v)) => invalid_text(&v),
         Err(e) => return service_error(c.tr, e),
     };
     render(
@@ -993,10 +996,7 @@ async fn add_message(
                 &s,
                 &c,
                 &number,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1034,10 +1034,7 @@ async fn change_status(
                 &s,
                 &c,
                 &number,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1073,10 +1070,7 @@ async fn assign(
                 &s,
                 &c,
                 &number,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1115,10 +1109,7 @@ async fn update(
                 &s,
                 &c,
                 &number,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1247,10 +1238,7 @@ async fn link(
                 &s,
                 &c,
                 &number,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1279,10 +1267,7 @@ async fn merge(
                 &s,
                 &c,
                 &number,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1630,10 +1615,7 @@ async fn call_new_case(
                 &s,
                 &c,
                 &call_id,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1659,10 +1641,7 @@ async fn call_attach(
                 &s,
                 &c,
                 &call_id,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1695,10 +1674,7 @@ async fn call_flag(
                 &s,
                 &c,
                 &call_id,
-                v.0.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                invalid_text(&v),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
