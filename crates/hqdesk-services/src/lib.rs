@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod directory;
 mod error;
 pub mod jobs;
+pub mod kb;
 pub mod links;
 pub mod session;
 pub mod telephony;

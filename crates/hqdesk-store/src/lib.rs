@@ -17,6 +17,7 @@ mod error;
 pub mod idempotency;
 pub mod jobs;
 pub mod links;
+pub mod portal;
 pub mod requesters;
 pub mod search;
 pub mod sessions;

@@ -7,6 +7,7 @@ mod console;
 mod extract;
 mod health;
 pub mod i18n;
+mod portal;
 pub mod problem;
 mod router;
 

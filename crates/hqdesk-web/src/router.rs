@@ -80,6 +80,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
     let openapi = Arc::new(openapi);
     // Console (HTML) beside the API.
     api.merge(crate::console::routes())
+        .merge(crate::portal::routes())
         .route(
             "/api/v1/openapi.json",
             get(move || {

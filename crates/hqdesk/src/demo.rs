@@ -45,6 +45,8 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
             .map_err(err)
             .with_context(|| format!("demo unit {}", u.code))?;
     }
+    let (articles, procedures) = crate::kb::import(services, None).await?;
+    println!("Knowledge base: {articles} articles, {procedures} procedures.");
     println!("Demo users (username / role / password):");
     let mut staff = std::collections::HashMap::new();
     for u in demo_data::users() {

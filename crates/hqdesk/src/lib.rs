@@ -4,3 +4,4 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_data;
+pub mod kb;

@@ -92,7 +92,6 @@ pub fn routes() -> Router<AppState> {
                 )
             }),
         )
-        .route("/", get(|| async { Redirect::to("/console") }))
 }
 
 /// The messages of invalid fields, for the banner of the page the form was on.

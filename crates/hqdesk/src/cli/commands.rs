@@ -8,7 +8,7 @@ use hqdesk_services::{Actor, Services, SystemClock};
 use hqdesk_store::audit::Verification;
 use hqdesk_store::{Store, StoreOptions};
 
-use super::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
+use super::{AuditCommand, Cli, Command, KbCommand, TokenCommand, UserCommand};
 use crate::config::{FileConfig, Settings};
 
 /// Connect to the database, migrate it and seed defaults.
@@ -109,6 +109,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             }
+        }
+        Command::Kb(KbCommand::Import { dir }) => {
+            let services = connect(&settings.database_url).await?;
+            let (a, p) = crate::kb::import(&services, dir.as_deref()).await?;
+            eprintln!("hqdesk: imported {a} articles and {p} procedures");
         }
         Command::Bench(cmd) => {
             let services = connect(&settings.database_url).await?;

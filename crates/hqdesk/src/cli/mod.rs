@@ -56,6 +56,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The knowledge base and procedures catalogue of the public portal.
+    #[command(subcommand)]
+    Kb(KbCommand),
     /// Benchmarks: seed a database with realistic volume, measure the pages that must stay fast.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -90,6 +93,16 @@ pub enum TokenCommand {
         /// What the token is for (e.g. the integration that uses it).
         #[arg(long, default_value = "cli")]
         label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Import articles (`*.md` with front matter) and `procedures.toml` from a directory, or the
+    /// starter set built into hqdesk when no directory is given. Re-importing updates in place.
+    Import {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
     },
 }
 

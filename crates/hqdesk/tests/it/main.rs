@@ -9,5 +9,6 @@ mod bench;
 mod browser;
 mod cli;
 mod console;
+mod portal;
 mod store;
 mod telephony;

@@ -152,7 +152,7 @@ async fn both_schemas_have_the_same_tables_and_columns() {
         .await
         .unwrap();
     let mut c = lite.services.store().read().await.unwrap();
-    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND name NOT LIKE 'case_search_%' ORDER BY name").fetch_all(&mut *c).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND name NOT LIKE 'case_search_%' AND name NOT LIKE 'kb_search_%' ORDER BY name").fetch_all(&mut *c).await.unwrap();
     let mut lite_cols = vec![];
     for t in &tables {
         let cols: Vec<String> = sqlx::query_scalar(&format!(

@@ -1,0 +1,263 @@
+//! Knowledge base and administrative procedures: what the portal shows before anyone opens a
+//! case, maintained by staff and importable from Markdown files.
+use hqdesk_domain::user::Role;
+use hqdesk_domain::{case, text};
+use hqdesk_store::portal::{self, Article, ArticleFields, Procedure};
+use hqdesk_store::Store;
+use serde_json::json;
+
+use crate::audit::record as audit;
+use crate::{Actor, ServiceError, Services};
+
+/// An article as written in a Markdown file with front matter:
+///
+/// ```text
+/// ---
+/// slug: dang-ky-tai-khoan-vnaccs
+/// title: Đăng ký tài khoản người sử dụng hệ thống VNACCS/VCIS
+/// category: b2.it.vnaccs_account
+/// related: chu-ky-so, loi-e1001
+/// visibility: public        (optional; public or internal)
+/// status: published         (optional; published or draft)
+/// ---
+/// Markdown…
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleSource {
+    pub slug: String,
+    pub title: String,
+    pub category: Option<String>,
+    pub related: Vec<String>,
+    pub visibility: String,
+    pub status: String,
+    pub body: String,
+}
+
+pub fn parse_article(src: &str) -> Result<ArticleSource, ServiceError> {
+    let bad = |m: &str| ServiceError::invalid_field("article", "article_invalid", m.to_string());
+    let src = src.trim_start_matches('\u{feff}');
+    let rest = src
+        .strip_prefix("---")
+        .ok_or_else(|| bad("an article starts with a --- front matter block"))?;
+    let (front, body) = rest
+        .split_once("\n---")
+        .ok_or_else(|| bad("the front matter is not closed with ---"))?;
+    let mut a = ArticleSource {
+        slug: String::new(),
+        title: String::new(),
+        category: None,
+        related: vec![],
+        visibility: "public".into(),
+        status: "published".into(),
+        body: body
+            .trim_start_matches(['-', '\r', '\n'])
+            .trim()
+            .to_string(),
+    };
+    for line in front.lines() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let v = v.trim().to_string();
+        match k.trim() {
+            "slug" => a.slug = v,
+            "title" => a.title = text::normalize_input(&v),
+            "category" => a.category = Some(v).filter(|c| !c.is_empty()),
+            "related" => {
+                a.related = v
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+            "visibility" => a.visibility = v,
+            "status" => a.status = v,
+            _ => {}
+        }
+    }
+    if a.slug.is_empty()
+        || !a
+            .slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(bad(
+            "slug must be lowercase ASCII letters, digits and hyphens",
+        ));
+    }
+    case::parse_subject(&a.title).map_err(|e| ServiceError::invalid("title", e))?;
+    if !matches!(a.visibility.as_str(), "public" | "internal")
+        || !matches!(a.status.as_str(), "published" | "draft")
+    {
+        return Err(bad(
+            "visibility is public or internal; status is published or draft",
+        ));
+    }
+    case::parse_body(&a.body).map_err(|e| ServiceError::invalid("body", e))?;
+    Ok(a)
+}
+
+fn may_edit_kb(actor: &Actor) -> bool {
+    matches!(actor, Actor::Cli | Actor::System(_))
+        || matches!(
+            actor.role(),
+            Some(Role::Admin | Role::Supervisor | Role::Agent)
+        )
+}
+
+impl Services {
+    /// Create or replace an article (by slug).
+    pub async fn save_article(&self, actor: &Actor, a: &ArticleSource) -> Result<(), ServiceError> {
+        if !may_edit_kb(actor) {
+            return Err(ServiceError::Forbidden(
+                "your role may not edit the knowledge base".into(),
+            ));
+        }
+        let now = self.now();
+        let related = a.related.join(",");
+        let mut tx = self.store().begin().await?;
+        portal::upsert_article(
+            &mut tx,
+            &ArticleFields {
+                slug: &a.slug,
+                title: &a.title,
+                body: &a.body,
+                category: a.category.as_deref(),
+                visibility: &a.visibility,
+                status: &a.status,
+                related: &related,
+            },
+            now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "kb.save",
+            &format!("kb:{}", a.slug),
+            json!({ "status": a.status, "visibility": a.visibility }),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Search the knowledge base with the Vietnamese folding (`dang ky tai khoan` finds
+    /// `Đăng ký tài khoản`). Visitors see published public articles only.
+    pub async fn search_articles(
+        &self,
+        q: &str,
+        public_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Article>, ServiceError> {
+        let tokens = text::search_tokens(q);
+        let tokens: Vec<&str> = tokens
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .take(12)
+            .collect();
+        let mut conn = self.store().read().await?;
+        Ok(portal::search_articles(&mut conn, &tokens, public_only, limit).await?)
+    }
+
+    /// One article; an internal or draft article is "not found" for visitors.
+    pub async fn article(&self, slug: &str, public_only: bool) -> Result<Article, ServiceError> {
+        let mut conn = self.store().read().await?;
+        let a = portal::article_by_slug(&mut conn, slug).await?;
+        if public_only && (a.visibility != "public" || a.status != "published") {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(a)
+    }
+
+    /// A visitor said "this solved it": a request answered without staff.
+    pub async fn article_solved(&self, slug: &str) -> Result<(), ServiceError> {
+        self.article(slug, true).await?;
+        let mut tx = self.store().begin().await?;
+        portal::count_solved(&mut tx, slug).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Create or replace a procedure of the catalogue (by code).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_procedure(
+        &self,
+        actor: &Actor,
+        code: &str,
+        title: &str,
+        legal_basis: &str,
+        steps: &[String],
+        documents: &[String],
+        time_limit: &str,
+        fees: &str,
+        unit: &str,
+    ) -> Result<(), ServiceError> {
+        if !may_edit_kb(actor) {
+            return Err(ServiceError::Forbidden(
+                "your role may not edit the procedures catalogue".into(),
+            ));
+        }
+        case::parse_subject(title).map_err(|e| ServiceError::invalid("title", e))?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        portal::upsert_procedure(
+            &mut tx,
+            code.trim(),
+            title.trim(),
+            legal_basis.trim(),
+            &json!(steps).to_string(),
+            &json!(documents).to_string(),
+            time_limit.trim(),
+            fees.trim(),
+            unit.trim(),
+            now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "procedure.save",
+            &format!("procedure:{code}"),
+            json!({}),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    pub async fn procedures(&self, q: &str) -> Result<Vec<Procedure>, ServiceError> {
+        let tokens = text::search_tokens(q);
+        let tokens: Vec<&str> = tokens
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .take(8)
+            .collect();
+        let mut conn = self.store().read().await?;
+        Ok(portal::procedures(&mut conn, &tokens).await?)
+    }
+
+    pub async fn procedure(&self, code: &str) -> Result<Procedure, ServiceError> {
+        let mut conn = self.store().read().await?;
+        Ok(portal::procedure(&mut conn, code).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_is_read_and_checked() {
+        let a = parse_article("---\nslug: dang-ky\ntitle: Đăng ký tài khoản\ncategory: b2.it.vnaccs_account\nrelated: a, b\n---\n## Bước 1\nLàm thế này.").unwrap();
+        assert_eq!(
+            (a.slug.as_str(), a.related.len(), a.status.as_str()),
+            ("dang-ky", 2, "published")
+        );
+        assert!(a.body.starts_with("## Bước 1"));
+        assert!(parse_article("no front matter").is_err());
+        assert!(parse_article("---\nslug: Bad Slug\ntitle: x\n---\nbody").is_err());
+    }
+}

@@ -1,0 +1,324 @@
+//! The public portal: self-service for businesses and citizens. Vietnamese by default, English
+//! by choice (a cookie). Nothing a visitor types is rendered unescaped; articles are Markdown
+//! written by staff, rendered and then sanitised.
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hqdesk_domain::Timestamp;
+use hqdesk_services::ServiceError;
+use serde::Deserialize;
+
+use crate::console::views::{render, when};
+use crate::i18n::{Locale, Tr};
+use crate::router::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/kb", get(kb))
+        .route("/kb/{slug}", get(article))
+        .route("/kb/{slug}/solved", post(solved))
+        .route("/procedures", get(procedures))
+        .route("/procedures/{code}", get(procedure))
+}
+
+const LANG_COOKIE: &str = "hqdesk_lang";
+
+/// The visitor's language: their choice (cookie), else Vietnamese.
+pub fn visitor_locale(headers: &HeaderMap) -> Tr {
+    let chosen = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == LANG_COOKIE).then(|| v.to_string())
+        });
+    Tr(Locale::parse(chosen.as_deref().unwrap_or("vi")))
+}
+
+async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let lang = if lang == "en" { "en" } else { "vi" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"),
+        )],
+        Redirect::to(&back),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "portal_error.html")]
+struct ErrorPage {
+    tr: Tr,
+    message: String,
+}
+
+fn error(tr: Tr, e: ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound => render(
+            StatusCode::NOT_FOUND,
+            &ErrorPage {
+                tr,
+                message: tr.t("error.not_found").into(),
+            },
+        ),
+        other => {
+            tracing::error!(error = %other, "portal");
+            render(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ErrorPage {
+                    tr,
+                    message: "…".into(),
+                },
+            )
+        }
+    }
+}
+
+/// Markdown written by staff, as safe HTML: rendered, then cleaned by an allow-list.
+pub fn markdown_html(md: &str) -> String {
+    let parser = pulldown_cmark::Parser::new_ext(
+        md,
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH,
+    );
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::clean(&html)
+}
+
+/// The first words of an article, for result lists.
+fn excerpt(md: &str) -> String {
+    let plain: String = md
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['*', '_', '`', '>'], "");
+    let words: Vec<&str> = plain.split_whitespace().take(30).collect();
+    let mut s = words.join(" ");
+    if plain.split_whitespace().count() > 30 {
+        s.push('…');
+    }
+    s
+}
+
+#[derive(Template)]
+#[template(path = "portal_home.html")]
+struct HomePage {
+    tr: Tr,
+    popular: Vec<(String, String)>,
+}
+
+async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let tr = visitor_locale(&headers);
+    match s.services.search_articles("", true, 8).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &HomePage {
+                tr,
+                popular: list.into_iter().map(|a| (a.slug, a.title)).collect(),
+            },
+        ),
+        Err(e) => error(tr, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_kb.html")]
+struct KbPage {
+    tr: Tr,
+    q: String,
+    results: Vec<(String, String, String)>,
+}
+
+async fn kb(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<SearchQuery>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    match s.services.search_articles(&q, true, 50).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &KbPage {
+                tr,
+                q,
+                results: list
+                    .into_iter()
+                    .map(|a| (a.slug, a.title, excerpt(&a.body)))
+                    .collect(),
+            },
+        ),
+        Err(e) => error(tr, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_article.html")]
+struct ArticlePage {
+    tr: Tr,
+    slug: String,
+    title: String,
+    updated: String,
+    body_html: String,
+    related: Vec<(String, String)>,
+    solved_thanks: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct ArticleQuery {
+    thanks: Option<String>,
+}
+
+async fn article(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(p): Query<ArticleQuery>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let a = match s.services.article(&slug, true).await {
+        Ok(a) => a,
+        Err(e) => return error(tr, e),
+    };
+    let mut related = Vec::new();
+    for r in a
+        .related
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        if let Ok(other) = s.services.article(r, true).await {
+            related.push((other.slug, other.title));
+        }
+    }
+    render(
+        StatusCode::OK,
+        &ArticlePage {
+            tr,
+            body_html: markdown_html(&a.body),
+            slug: a.slug,
+            title: a.title,
+            updated: when(Timestamp(a.updated_at)),
+            related,
+            solved_thanks: p.thanks.is_some(),
+        },
+    )
+}
+
+async fn solved(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    match s.services.article_solved(&slug).await {
+        Ok(()) => Redirect::to(&format!("/kb/{slug}?thanks=1")).into_response(),
+        Err(e) => error(tr, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_procedures.html")]
+struct ProceduresPage {
+    tr: Tr,
+    q: String,
+    items: Vec<(String, String, String)>,
+}
+
+async fn procedures(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<SearchQuery>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    match s.services.procedures(&q).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &ProceduresPage {
+                tr,
+                q,
+                items: list
+                    .into_iter()
+                    .map(|p| (p.code, p.title, p.unit))
+                    .collect(),
+            },
+        ),
+        Err(e) => error(tr, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_procedure.html")]
+struct ProcedurePage {
+    tr: Tr,
+    p: hqdesk_store::portal::Procedure,
+    steps: Vec<String>,
+    documents: Vec<String>,
+}
+
+async fn procedure(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    match s.services.procedure(&code).await {
+        Ok(p) => {
+            let steps = serde_json::from_str(&p.steps).unwrap_or_default();
+            let documents = serde_json::from_str(&p.documents).unwrap_or_default();
+            render(
+                StatusCode::OK,
+                &ProcedurePage {
+                    tr,
+                    p,
+                    steps,
+                    documents,
+                },
+            )
+        }
+        Err(e) => error(tr, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_markdown_is_rendered_and_scripts_are_removed() {
+        let html = markdown_html("## Bước 1\n\nMở **VNACCS**.\n\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) [ok](https://customs.gov.vn)");
+        assert!(
+            html.contains("<h2>Bước 1</h2>") && html.contains("<strong>VNACCS</strong>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("onerror") && !html.contains("javascript:"),
+            "{html}"
+        );
+    }
+}
