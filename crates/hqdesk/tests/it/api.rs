@@ -614,10 +614,11 @@ both_engines!(openapi_document_matches_the_routes, |app| async move {
             let (s, _, _) = app
                 .call(None, &method.to_uppercase(), &concrete, body, &[])
                 .await;
-            let expected = if path == "/healthz" {
-                StatusCode::OK
-            } else {
-                StatusCode::UNAUTHORIZED
+            let expected = match path.as_str() {
+                "/healthz" => StatusCode::OK,
+                // Off until HQDESK_TELEPHONY_SECRET is set; then it checks signatures, not tokens.
+                "/api/v1/telephony/events" => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
             };
             assert_eq!(
                 s, expected,
