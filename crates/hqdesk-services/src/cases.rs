@@ -311,7 +311,7 @@ impl Services {
         if let Some(key) = &idem {
             let mut conn = self.store().read().await?;
             if let Some(rec) = idempotency::find(&mut conn, &scope, &key.key).await? {
-                return self.replay_case(actor, &rec, key).await;
+                return self.replay_case(&rec, key).await;
             }
         }
         let mut errors = ValidationErrors::new();
@@ -530,7 +530,7 @@ impl Services {
                         StoreError::Conflict(_) => {
                             let mut conn = self.store().read().await?;
                             match idempotency::find(&mut conn, &scope, &key.key).await? {
-                                Some(rec) => self.replay_case(actor, &rec, key).await,
+                                Some(rec) => self.replay_case(&rec, key).await,
                                 None => Err(ServiceError::Conflict {
                                     code: "idempotency_in_progress",
                                     message:
@@ -557,7 +557,6 @@ impl Services {
 
     async fn replay_case(
         &self,
-        actor: &Actor,
         rec: &idempotency::Recorded,
         key: &IdempotencyKey,
     ) -> Result<CaseView, ServiceError> {
@@ -571,7 +570,6 @@ impl Services {
             &CaseNumber::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))?,
         )
         .await?;
-        let _ = actor;
         self.view(&mut conn, case).await
     }
 
