@@ -89,7 +89,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
             }),
         )
         .route("/metrics", get(health::metrics))
-        .fallback(|| async { Problem::not_found() })
+        .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             Problem::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -120,4 +120,17 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     metrics::counter!("hqdesk_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
     metrics::histogram!("hqdesk_http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
     resp
+}
+
+/// Unknown addresses: problem+json under the API, a page a person can read everywhere else.
+async fn not_found(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") || uri.path() == "/metrics" || uri.path() == "/healthz" {
+        Problem::not_found().into_response()
+    } else {
+        crate::portal::not_found_page(&headers)
+    }
 }

@@ -92,6 +92,11 @@ fn error(tr: Tr, e: ServiceError) -> Response {
     }
 }
 
+/// The "not found" page for a person (visitor or staff) who followed a wrong link.
+pub fn not_found_page(headers: &HeaderMap) -> Response {
+    error(visitor_locale(headers), ServiceError::NotFound)
+}
+
 /// Markdown written by staff, as safe HTML: rendered, then cleaned by an allow-list.
 pub fn markdown_html(md: &str) -> String {
     let parser = pulldown_cmark::Parser::new_ext(

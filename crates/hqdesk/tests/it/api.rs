@@ -646,6 +646,25 @@ both_engines!(openapi_document_matches_the_routes, |app| async move {
         (StatusCode::OK, Some("ok")),
         "{ctype}"
     );
+    let (s, ctype, j) = app
+        .call(None, "GET", "/api/v1/no-such-thing", None, &[])
+        .await;
+    assert_eq!(
+        (s, ctype.as_str(), j["code"].as_str()),
+        (
+            StatusCode::NOT_FOUND,
+            "application/problem+json",
+            Some("not_found")
+        )
+    );
+    let (s, ctype, _) = app
+        .call(None, "GET", "/console/no-such-page", None, &[])
+        .await;
+    assert_eq!(
+        (s, ctype.as_str()),
+        (StatusCode::NOT_FOUND, "text/html; charset=utf-8"),
+        "people get a page, not JSON"
+    );
     let (s, _, _) = app.call(None, "DELETE", "/api/v1/cases", None, &[]).await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
 });
