@@ -102,6 +102,57 @@ fn invalid_text(v: &hqdesk_domain::ValidationErrors) -> String {
         .join("; ")
 }
 
+/// Where a form's outcome leads: on success to another address; on invalid input or a conflict
+/// back to the same page with the reason; anything else to an error page.
+enum Outcome {
+    Go(String),
+    Again(String, StatusCode),
+    Error(Response),
+}
+
+fn outcome<T>(tr: Tr, r: Result<T, ServiceError>, to: impl FnOnce(T) -> String) -> Outcome {
+    match r {
+        Ok(v) => Outcome::Go(to(v)),
+        Err(ServiceError::Invalid(v)) => {
+            Outcome::Again(invalid_text(&v), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(ServiceError::Conflict { message, .. }) => {
+            Outcome::Again(message, StatusCode::CONFLICT)
+        }
+        Err(e) => Outcome::Error(service_error(tr, e)),
+    }
+}
+
+/// A form posted from a case page.
+async fn back_to_case<T>(
+    s: &AppState,
+    c: &Console,
+    number: &str,
+    r: Result<T, ServiceError>,
+    to: impl FnOnce(T) -> String,
+) -> Response {
+    match outcome(c.tr, r, to) {
+        Outcome::Go(url) => Redirect::to(&url).into_response(),
+        Outcome::Again(message, status) => case_page_with(s, c, number, message, status).await,
+        Outcome::Error(page) => page,
+    }
+}
+
+/// A form posted from a call page.
+async fn back_to_call<T>(
+    s: &AppState,
+    c: &Console,
+    call_id: &str,
+    r: Result<T, ServiceError>,
+    to: impl FnOnce(T) -> String,
+) -> Response {
+    match outcome(c.tr, r, to) {
+        Outcome::Go(url) => Redirect::to(&url).into_response(),
+        Outcome::Again(message, status) => call_page_with(s, c, call_id, message, status).await,
+        Outcome::Error(page) => page,
+    }
+}
+
 fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
     render(status, &ErrorPage { tr, message })
 }
@@ -974,7 +1025,7 @@ async fn add_message(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s
+    let r = s
         .services
         .add_message(
             &c.actor(),
@@ -987,24 +1038,11 @@ async fn add_message(
             },
             None,
         )
-        .await
-    {
-        Ok(e) => Redirect::to(&format!("/console/cases/{number}#entry-{}", e.id)).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            case_page_with(
-                &s,
-                &c,
-                &number,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ServiceError::Conflict { message, .. }) => {
-            case_page_with(&s, &c, &number, message, StatusCode::CONFLICT).await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+        .await;
+    back_to_case(&s, &c, &number, r, |e| {
+        format!("/console/cases/{number}#entry-{}", e.id)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1022,24 +1060,11 @@ async fn change_status(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s
+    let r = s
         .services
         .change_status(&c.actor(), &number, &f.status)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            case_page_with(
-                &s,
-                &c,
-                &number,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+        .await;
+    back_to_case(&s, &c, &number, r, |_| format!("/console/cases/{number}")).await
 }
 
 #[derive(Deserialize)]
@@ -1063,20 +1088,9 @@ async fn assign(
         assignee: f.assignee.map(|a| Some(a).filter(|a| !a.is_empty())),
     };
     match s.services.assign_case(&c.actor(), &number, cmd).await {
-        Ok(_) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            case_page_with(
-                &s,
-                &c,
-                &number,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
         // Assigned away from one's own sight: back to the queue.
         Err(ServiceError::NotFound) => Redirect::to("/console").into_response(),
-        Err(e) => service_error(c.tr, e),
+        r => back_to_case(&s, &c, &number, r, |_| format!("/console/cases/{number}")).await,
     }
 }
 
@@ -1101,20 +1115,8 @@ async fn update(
         priority: f.priority,
         ..Default::default()
     };
-    match s.services.update_case(&c.actor(), &number, cmd).await {
-        Ok(_) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            case_page_with(
-                &s,
-                &c,
-                &number,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+    let r = s.services.update_case(&c.actor(), &number, cmd).await;
+    back_to_case(&s, &c, &number, r, |_| format!("/console/cases/{number}")).await
 }
 
 #[derive(Deserialize)]
@@ -1226,24 +1228,14 @@ async fn link(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s
+    let r = s
         .services
         .link_cases(&c.actor(), &number, f.other.as_deref().unwrap_or("").trim())
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("/console/cases/{number}#related")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            case_page_with(
-                &s,
-                &c,
-                &number,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+        .await;
+    back_to_case(&s, &c, &number, r, |_| {
+        format!("/console/cases/{number}#related")
+    })
+    .await
 }
 
 async fn merge(
@@ -1255,27 +1247,14 @@ async fn merge(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s
+    let r = s
         .services
         .merge_case(&c.actor(), &number, f.into.as_deref().unwrap_or("").trim())
-        .await
-    {
-        Ok(target) => Redirect::to(&format!("/console/cases/{}", target.number)).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            case_page_with(
-                &s,
-                &c,
-                &number,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ServiceError::Conflict { message, .. }) => {
-            case_page_with(&s, &c, &number, message, StatusCode::CONFLICT).await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+        .await;
+    back_to_case(&s, &c, &number, r, |t| {
+        format!("/console/cases/{}", t.number)
+    })
+    .await
 }
 
 // ---- administration -----------------------------------------------------------------------
@@ -1598,7 +1577,7 @@ async fn call_new_case(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s
+    let r = s
         .services
         .open_case_from_call(
             &c.actor(),
@@ -1606,21 +1585,11 @@ async fn call_new_case(
             f.subject.as_deref().unwrap_or(""),
             f.body.filter(|b| !b.trim().is_empty()),
         )
-        .await
-    {
-        Ok(v) => Redirect::to(&format!("/console/cases/{}", v.case.number)).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            call_page_with(
-                &s,
-                &c,
-                &call_id,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+        .await;
+    back_to_call(&s, &c, &call_id, r, |v| {
+        format!("/console/cases/{}", v.case.number)
+    })
+    .await
 }
 
 async fn call_attach(
@@ -1633,20 +1602,8 @@ async fn call_attach(
         return r.into_response();
     }
     let number = f.case.unwrap_or_default();
-    match s.services.attach_call(&c.actor(), &call_id, &number).await {
-        Ok(()) => Redirect::to(&format!("/console/cases/{number}")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            call_page_with(
-                &s,
-                &c,
-                &call_id,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+    let r = s.services.attach_call(&c.actor(), &call_id, &number).await;
+    back_to_call(&s, &c, &call_id, r, |_| format!("/console/cases/{number}")).await
 }
 
 async fn call_flag(
@@ -1662,24 +1619,11 @@ async fn call_flag(
         Ok(v) => v.call.from_number.unwrap_or_default(),
         Err(e) => return service_error(c.tr, e),
     };
-    match s
+    let r = s
         .services
         .flag_caller(&c.actor(), &number, f.reason.as_deref().unwrap_or(""))
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("/console/calls/{call_id}")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            call_page_with(
-                &s,
-                &c,
-                &call_id,
-                invalid_text(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => service_error(c.tr, e),
-    }
+        .await;
+    back_to_call(&s, &c, &call_id, r, |_| format!("/console/calls/{call_id}")).await
 }
 
 async fn wallboard(State(s): State<AppState>, c: Console) -> Response {
