@@ -95,33 +95,6 @@ impl Services {
         Ok(())
     }
 
-    pub async fn unlink_cases(
-        &self,
-        actor: &Actor,
-        number: &str,
-        other: &str,
-    ) -> Result<(), ServiceError> {
-        let mut conn = self.store().read().await?;
-        let (a, b) = self
-            .two_cases(&mut conn, actor, number, other, Action::UpdateCase)
-            .await?;
-        drop(conn);
-        let now = self.now();
-        let mut tx = self.store().begin().await?;
-        links::unlink(&mut tx, a.id, b.id).await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "case.unlink",
-            &format!("case:{}", a.number),
-            json!({ "other": b.number.to_string() }),
-        )
-        .await?;
-        Store::commit(tx).await?;
-        Ok(())
-    }
-
     /// The cases linked to this one that the actor may see, and the case it was merged into.
     pub async fn related_cases(
         &self,

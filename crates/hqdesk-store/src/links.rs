@@ -24,15 +24,6 @@ pub async fn link(
     Ok(())
 }
 
-pub async fn unlink(conn: &mut AnyConnection, a: i64, b: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM case_links WHERE (case_id = $1 AND other_id = $2) OR (case_id = $2 AND other_id = $1)")
-        .bind(a)
-        .bind(b)
-        .execute(conn)
-        .await?
-        .rows_affected())
-}
-
 /// Ids of the cases linked to `case_id`.
 pub async fn linked(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>, StoreError> {
     Ok(
