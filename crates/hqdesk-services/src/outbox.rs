@@ -24,6 +24,8 @@ pub struct NotificationMail {
     pub case_id: Option<i64>,
     /// Message-ID of the mail this one answers, so the requester's client threads it.
     pub in_reply_to: Option<String>,
+    /// Send from this mailbox (the one the requester wrote to); `None`: the default mailbox.
+    pub mailbox_id: Option<i64>,
 }
 
 /// Queue `mail` inside the caller's transaction. `dedup` makes a retried use case queue it once.
