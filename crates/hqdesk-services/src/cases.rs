@@ -46,6 +46,20 @@ pub struct OpenCase {
     pub requester: Option<RequesterInput>,
     pub unit: Option<String>,
     pub assignee: Option<String>,
+    /// Files of the first message (requires a body).
+    pub attachments: Vec<NewAttachment>,
+    /// What else the opening commits with the case.
+    pub follow_up: OpenFollowUp,
+}
+
+/// Written in the same transaction as the case it belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct OpenFollowUp {
+    /// SHA-256 (hex) of the requester's private tracking token (the portal's tracking link).
+    pub tracking_token_hash: Option<String>,
+    /// A mail confirming the case to the requester; `{case}` in its subject and text becomes
+    /// the case number.
+    pub confirmation: Option<crate::outbox::NotificationMail>,
 }
 
 /// A client's `Idempotency-Key` and a fingerprint of its request body.
@@ -195,6 +209,70 @@ fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// An attachment whose bytes are in the blob store, ready to be recorded.
+struct StoredFile {
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+}
+
+impl Services {
+    /// Bytes first (content-addressed, so a retry stores nothing twice), then the records in the
+    /// caller's transaction: a committed attachment always has its bytes.
+    async fn store_attachment_bytes(
+        &self,
+        files: &[NewAttachment],
+    ) -> Result<Vec<StoredFile>, ServiceError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let blobs = self.blobs().ok_or_else(|| {
+            ServiceError::Unavailable("no blob store is configured for attachments".into())
+        })?;
+        let mut stored = Vec::with_capacity(files.len());
+        for f in files {
+            let sha256 = blobs.put(&f.bytes).await?;
+            let content_type = if f.content_type.trim().is_empty() {
+                "application/octet-stream".to_string()
+            } else {
+                f.content_type.trim().to_ascii_lowercase()
+            };
+            stored.push(StoredFile {
+                filename: clean_filename(&f.filename),
+                content_type,
+                size: i64::try_from(f.bytes.len()).unwrap_or(i64::MAX),
+                sha256,
+            });
+        }
+        Ok(stored)
+    }
+}
+
+async fn record_attachments(
+    tx: &mut Connection,
+    case_id: i64,
+    entry_id: i64,
+    files: &[StoredFile],
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    for f in files {
+        hqdesk_store::attachments::insert(
+            tx,
+            case_id,
+            entry_id,
+            &f.filename,
+            &f.content_type,
+            f.size,
+            &f.sha256,
+            now,
+        )
+        .await?;
+        search::index(tx, case_id, &f.filename).await?;
+    }
+    Ok(())
+}
+
 pub const MAX_PAGE: i64 = 200;
 const DEFAULT_PAGE: i64 = 50;
 
@@ -331,6 +409,16 @@ impl Services {
             None => None,
         };
         let requester = parse_requester(cmd.requester.as_ref(), &mut errors);
+        if !cmd.attachments.is_empty() && body.is_none() {
+            errors.push(hqdesk_domain::FieldError {
+                field: "body".into(),
+                code: "body_required_with_attachments",
+                message: "describe the files you attach".into(),
+            });
+        }
+        if let Err(ServiceError::Invalid(e)) = check_attachments(&cmd.attachments) {
+            e.0.into_iter().for_each(|f| errors.push(f));
+        }
         if let Some(k) = kind {
             if !k.allows_anonymous() && !requester.reachable {
                 errors.push(hqdesk_domain::FieldError {
@@ -431,6 +519,7 @@ impl Services {
             }
         }
 
+        let stored = self.store_attachment_bytes(&cmd.attachments).await?;
         let now = self.now();
         let (first_due, resolution_due) = priority.default_targets_minutes();
         for attempt in 0..5 {
@@ -494,7 +583,7 @@ impl Services {
             .join(" ");
             search::index(&mut tx, case_id, &header).await?;
             if let Some(b) = &body {
-                timeline::insert(
+                let entry_id = timeline::insert(
                     &mut tx,
                     &NewEntry {
                         case_id,
@@ -510,6 +599,19 @@ impl Services {
                 .await?;
                 cases::bump_message_count(&mut tx, case_id, now).await?;
                 search::index(&mut tx, case_id, b).await?;
+                record_attachments(&mut tx, case_id, entry_id, &stored, now).await?;
+            }
+            if let Some(hash) = &cmd.follow_up.tracking_token_hash {
+                hqdesk_store::portal::set_tracking(&mut tx, case_id, hash, now).await?;
+            }
+            if let Some(mail) = &cmd.follow_up.confirmation {
+                let mail = crate::outbox::NotificationMail {
+                    subject: mail.subject.replace("{case}", number.as_str()),
+                    text: mail.text.replace("{case}", number.as_str()),
+                    case_id: Some(case_id),
+                    ..mail.clone()
+                };
+                crate::outbox::enqueue_notification(&mut tx, &mail, number.as_str(), now).await?;
             }
             // Confidential details never go into the audit log's detail, only that it happened.
             audit(&mut tx, now, actor, "case.create", &format!("case:{number}"), json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": channel.as_str() })).await?;
@@ -1026,28 +1128,7 @@ impl Services {
         drop(conn);
         let body = case::parse_body(&cmd.body).map_err(|e| ServiceError::invalid("body", e))?;
         check_attachments(&cmd.attachments)?;
-        // Bytes first (content-addressed, so a retry stores nothing twice), then the records
-        // in the transaction: a committed attachment always has its bytes.
-        let mut stored = Vec::new();
-        if !cmd.attachments.is_empty() {
-            let blobs = self.blobs().ok_or_else(|| {
-                ServiceError::Unavailable("no blob store is configured for attachments".into())
-            })?;
-            for f in &cmd.attachments {
-                let sha = blobs.put(&f.bytes).await?;
-                let ctype = if f.content_type.trim().is_empty() {
-                    "application/octet-stream".to_string()
-                } else {
-                    f.content_type.trim().to_ascii_lowercase()
-                };
-                stored.push((
-                    clean_filename(&f.filename),
-                    ctype,
-                    i64::try_from(f.bytes.len()).unwrap_or(i64::MAX),
-                    sha,
-                ));
-            }
-        }
+        let stored = self.store_attachment_bytes(&cmd.attachments).await?;
         if case.status == Status::Closed && !cmd.internal {
             return Err(ServiceError::Conflict {
                 code: "case_closed",
@@ -1083,13 +1164,7 @@ impl Services {
         .await?;
         cases::bump_message_count(&mut tx, case.id, now).await?;
         search::index(&mut tx, case.id, &body).await?;
-        for (filename, ctype, size, sha) in &stored {
-            hqdesk_store::attachments::insert(
-                &mut tx, case.id, entry_id, filename, ctype, *size, sha, now,
-            )
-            .await?;
-            search::index(&mut tx, case.id, filename).await?;
-        }
+        record_attachments(&mut tx, case.id, entry_id, &stored, now).await?;
         if kind == EntryKind::Outbound {
             if case.first_responded_at.is_none() {
                 cases::update(

@@ -121,7 +121,7 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
                 tax_code: r.tax_code,
             }),
             unit: c.unit.map(String::from),
-            assignee: None,
+            ..Default::default()
         };
         let view = past
             .open_case(&opener, open, None)

@@ -280,6 +280,7 @@ pub async fn create_case(
         requester: r.requester.map(RequesterInput::from),
         unit: r.unit,
         assignee: r.assignee,
+        ..Default::default()
     };
     let view = s
         .services
