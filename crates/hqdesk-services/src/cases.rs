@@ -342,7 +342,7 @@ fn replay(recorded: &idempotency::Recorded, key: &IdempotencyKey) -> Result<Stri
 }
 
 impl Services {
-    async fn load_case(
+    pub(crate) async fn load_case(
         &self,
         conn: &mut Connection,
         actor: &Actor,

@@ -18,6 +18,9 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("no valid credentials")]
     Unauthenticated,
+    /// Too many requests from one source; try again after this many seconds.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: i64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

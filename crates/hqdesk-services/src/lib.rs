@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod kb;
 pub mod links;
 pub mod outbox;
+pub mod portal;
 pub mod session;
 pub mod telephony;
 

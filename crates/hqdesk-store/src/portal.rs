@@ -321,3 +321,17 @@ pub async fn hit(
             .await?,
     )
 }
+
+/// Drop rate-limit windows that ended before `before` (they no longer limit anything).
+pub async fn forget_windows_before(
+    conn: &mut AnyConnection,
+    before: i64,
+) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+            .bind(before)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}

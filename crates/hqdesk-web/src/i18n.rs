@@ -54,6 +54,10 @@ impl Tr {
             .map(String::as_str)
             .unwrap_or(key)
     }
+    /// The text for a key built at run time, if the catalogue has it.
+    pub fn lookup(&self, key: &str) -> Option<&'static str> {
+        catalogue(self.0).get(key).map(String::as_str)
+    }
     pub fn lang(&self) -> &'static str {
         self.0.code()
     }

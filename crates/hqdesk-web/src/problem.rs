@@ -108,6 +108,11 @@ impl From<ServiceError> for Problem {
                 Problem::new(StatusCode::CONFLICT, code, message)
             }
             ServiceError::Unauthenticated => Problem::unauthenticated(),
+            ServiceError::RateLimited { retry_after_secs } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; retry in {retry_after_secs} seconds"),
+            ),
             ServiceError::Unavailable(m) => {
                 tracing::warn!(error = %m, "database unavailable");
                 Problem::new(

@@ -24,12 +24,16 @@ pub struct AppState {
     pub services: Services,
     /// Shared secret of the signed telephony webhook (`HQDESK_TELEPHONY_SECRET`).
     pub telephony_secret: Option<String>,
+    /// Where visitors reach this server (`HQDESK_PUBLIC_URL`), for links in mails.
+    pub public_url: Option<String>,
 }
 
 /// Settings of the HTTP layer.
 #[derive(Clone, Debug, Default)]
 pub struct WebConfig {
     pub telephony_secret: Option<String>,
+    /// The address visitors use, e.g. `https://hotro.customs.gov.vn`: links in mails start with it.
+    pub public_url: Option<String>,
 }
 
 /// The largest request body accepted by the JSON API.
@@ -44,6 +48,9 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
     let state = AppState {
         services,
         telephony_secret: config.telephony_secret,
+        public_url: config
+            .public_url
+            .map(|u| u.trim_end_matches('/').to_string()),
     };
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // API v1 · cases

@@ -1,7 +1,7 @@
 //! The agent console: server-rendered HTML for helpdesk agents, hotline officers, the task force,
 //! unit officers and supervisors. Access rules live in the services; handlers only render what the
 //! services return.
-mod session;
+pub(crate) mod session;
 pub mod views;
 
 use std::convert::Infallible;
@@ -89,6 +89,18 @@ pub fn routes() -> Router<AppState> {
                         ("cache-control", "public, max-age=3600"),
                     ],
                     include_str!("../../assets/app.js"),
+                )
+            }),
+        )
+        .route(
+            "/assets/portal.js",
+            get(|| async {
+                (
+                    [
+                        ("content-type", "text/javascript; charset=utf-8"),
+                        ("cache-control", "public, max-age=3600"),
+                    ],
+                    include_str!("../../assets/portal.js"),
                 )
             }),
         )
@@ -834,6 +846,18 @@ async fn case_page_full(
     let prefill = canned_id
         .and_then(|id| canned.iter().find(|k| k.0 == id).map(|k| k.2.clone()))
         .unwrap_or_default();
+    let rating = match s.services.case_rating(&actor, number).await {
+        Ok(r) => r.map(|r| RatingView {
+            label: tr
+                .lookup(&format!("portal.rating.{}", r.score))
+                .unwrap_or("")
+                .to_string(),
+            score: r.score,
+            comment: r.comment.unwrap_or_default(),
+            at: when(r.at),
+        }),
+        Err(e) => return service_error(tr, e),
+    };
     let head = CaseHead {
         number: case.number.to_string(),
         subject: case.subject.clone(),
@@ -877,6 +901,7 @@ async fn case_page_full(
             merged_into,
             canned,
             prefill,
+            rating,
         },
     )
 }
@@ -938,6 +963,18 @@ fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
     let Some(meta) = meta.and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok()) else {
         return what.to_string();
     };
+    // The requester rated the handling on the portal.
+    if let Some(score) = meta.get("rating").and_then(serde_json::Value::as_i64) {
+        let level = tr
+            .lookup(&format!("portal.rating.{score}"))
+            .unwrap_or_default();
+        let mut text = format!("{}: {level} ({score}/5)", tr.t("portal.rating.label"));
+        if let Some(c) = meta.get("comment").and_then(serde_json::Value::as_str) {
+            text.push_str(" — ");
+            text.push_str(c);
+        }
+        return text;
+    }
     let Some(obj) = meta.as_object() else {
         return what.to_string();
     };

@@ -168,6 +168,15 @@ pub struct CasePage {
     pub canned: Vec<(i64, String, String)>,
     /// Text put in the reply box (a canned response chosen without JavaScript).
     pub prefill: String,
+    /// The requester's rating of the handling, once given on the portal.
+    pub rating: Option<RatingView>,
+}
+
+pub struct RatingView {
+    pub label: String,
+    pub score: i64,
+    pub comment: String,
+    pub at: String,
 }
 
 #[derive(Template)]

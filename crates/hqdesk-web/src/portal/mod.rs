@@ -1,6 +1,8 @@
 //! The public portal: self-service for businesses and citizens. Vietnamese by default, English
 //! by choice (a cookie). Nothing a visitor types is rendered unescaped; articles are Markdown
 //! written by staff, rendered and then sanitised.
+mod request;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -24,6 +26,19 @@ pub fn routes() -> Router<AppState> {
         .route("/kb/{slug}/solved", post(solved))
         .route("/procedures", get(procedures))
         .route("/procedures/{code}", get(procedure))
+        .route("/kb-suggest", get(request::article_suggestions))
+        .route(
+            "/request",
+            get(request::request_form).post(request::request_submit),
+        )
+        .route(
+            "/suggestions",
+            get(request::suggest_form).post(request::suggest_submit),
+        )
+        .route("/track/{token}", get(request::track))
+        .route("/track/{token}/reply", post(request::track_reply))
+        .route("/track/{token}/rate", post(request::track_rate))
+        .route("/track/{token}/files/{id}", get(request::track_file))
 }
 
 const LANG_COOKIE: &str = "hqdesk_lang";

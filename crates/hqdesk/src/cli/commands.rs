@@ -208,14 +208,25 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         telephony_secret: std::env::var("HQDESK_TELEPHONY_SECRET")
             .ok()
             .filter(|s| !s.is_empty()),
+        // Links in mails (the portal's tracking link) start with this; without it, with the
+        // address this server listens on.
+        public_url: Some(
+            std::env::var("HQDESK_PUBLIC_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("http://{addr}")),
+        ),
     };
     let app = hqdesk_web::router_with(services.clone(), web);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     let _ = jobs.await;
     if let Some(ami) = ami {
         let _ = ami.await;

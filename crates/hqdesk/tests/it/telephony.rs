@@ -353,6 +353,7 @@ both_engines!(
             app.services.clone(),
             hqdesk_web::WebConfig {
                 telephony_secret: Some(secret.into()),
+                ..Default::default()
             },
         );
         let now = app.services.now().millis() / 1000;

@@ -1,0 +1,795 @@
+//! The public portal's use cases: a visitor sends a request or a suggestion, follows it through
+//! a private tracking link, replies, and rates the handling once it is resolved.
+//!
+//! Visitors are not users. They act as `Actor::System("portal")` and reach exactly one case: the
+//! one their tracking token names. Only the token's SHA-256 is stored, so a database dump does
+//! not hand out the links. Anonymous submissions are limited per source address; the address is
+//! kept only as a salted hash inside a one-hour window.
+use std::sync::OnceLock;
+
+use hqdesk_domain::case::timeline::EntryKind;
+use hqdesk_domain::case::Status;
+use hqdesk_domain::{FieldError, Timestamp, ValidationErrors};
+use hqdesk_store::attachments::Attachment;
+use hqdesk_store::cases::CaseRecord;
+use hqdesk_store::timeline::{Entry, NewEntry};
+use hqdesk_store::{cases, portal, timeline, Store};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit::record as audit;
+use crate::cases::{AddMessage, Direction, NewAttachment, OpenCase, OpenFollowUp, RequesterInput};
+use crate::outbox::NotificationMail;
+use crate::{Actor, ServiceError, Services};
+
+const PORTAL: Actor = Actor::System("portal");
+
+/// Something the request form may ask for, depending on the topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    TaxCode,
+    Declaration,
+    System,
+    ErrorMessage,
+}
+
+impl Detail {
+    pub fn name(self) -> &'static str {
+        match self {
+            Detail::TaxCode => "tax_code",
+            Detail::Declaration => "declaration_number",
+            Detail::System => "system",
+            Detail::ErrorMessage => "error_message",
+        }
+    }
+}
+
+/// What a visitor's request is about, in the words of the hotline's two branches. Each topic
+/// files the case in one category and asks only for the details that category needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Topic {
+    pub code: &'static str,
+    pub branch: u8,
+    pub kind: &'static str,
+    pub category: &'static str,
+    /// Asked for, in this order.
+    pub asks: &'static [Detail],
+    /// Of those, the ones that must be given.
+    pub requires: &'static [Detail],
+}
+
+impl Topic {
+    pub fn asks_for(&self, d: Detail) -> bool {
+        self.asks.contains(&d)
+    }
+    pub fn requires(&self, d: Detail) -> bool {
+        self.requires.contains(&d)
+    }
+    /// Denunciations may be anonymous and reach only the task force.
+    pub fn confidential(&self) -> bool {
+        self.kind == "denunciation"
+    }
+}
+
+use Detail::*;
+pub const TOPICS: &[Topic] = &[
+    Topic {
+        code: "denunciation",
+        branch: 1,
+        kind: "denunciation",
+        category: "b1.denunciation",
+        asks: &[],
+        requires: &[],
+    },
+    Topic {
+        code: "procedure",
+        branch: 1,
+        kind: "procedure_problem",
+        category: "b1.procedure",
+        asks: &[TaxCode, Declaration],
+        requires: &[TaxCode],
+    },
+    Topic {
+        code: "vnaccs_account",
+        branch: 2,
+        kind: "inquiry",
+        category: "b2.it.vnaccs_account",
+        asks: &[TaxCode, ErrorMessage],
+        requires: &[TaxCode],
+    },
+    Topic {
+        code: "vnaccs_error",
+        branch: 2,
+        kind: "inquiry",
+        category: "b2.it.vnaccs_error",
+        asks: &[TaxCode, System, Declaration, ErrorMessage],
+        requires: &[TaxCode, ErrorMessage],
+    },
+    Topic {
+        code: "digital_signature",
+        branch: 2,
+        kind: "inquiry",
+        category: "b2.it.digital_signature",
+        asks: &[TaxCode, System, ErrorMessage],
+        requires: &[TaxCode],
+    },
+    Topic {
+        code: "single_window",
+        branch: 2,
+        kind: "inquiry",
+        category: "b2.it.nsw",
+        asks: &[TaxCode, System, ErrorMessage],
+        requires: &[TaxCode],
+    },
+    Topic {
+        code: "epayment",
+        branch: 2,
+        kind: "inquiry",
+        category: "b2.it.epayment",
+        asks: &[TaxCode, Declaration, ErrorMessage],
+        requires: &[TaxCode],
+    },
+    Topic {
+        code: "policy",
+        branch: 2,
+        kind: "inquiry",
+        category: "b2.policy",
+        asks: &[TaxCode, Declaration],
+        requires: &[],
+    },
+];
+
+pub fn topic(code: &str) -> Option<&'static Topic> {
+    TOPICS.iter().find(|t| t.code == code)
+}
+
+/// The systems a visitor can name when something fails.
+pub const SYSTEMS: &[&str] = &[
+    "VNACCS/VCIS",
+    "ECUS / phần mềm khai báo",
+    "Cổng thông tin một cửa quốc gia (NSW)",
+    "Cơ chế một cửa ASEAN (ASW)",
+    "Nộp thuế điện tử",
+    "Chữ ký số",
+    "Khác",
+];
+
+/// A request sent from the portal form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct PortalRequest {
+    pub topic: String,
+    pub subject: String,
+    pub description: String,
+    pub name: Option<String>,
+    pub business_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tax_code: Option<String>,
+    pub declaration_number: Option<String>,
+    pub system: Option<String>,
+    pub error_message: Option<String>,
+    pub attachments: Vec<NewAttachment>,
+    /// `vi` or `en`: the language of the confirmation mail.
+    pub lang: String,
+    /// Where visitors reach the portal (`https://…`, no trailing slash), for the mailed link.
+    pub link_base: String,
+}
+
+/// A suggestion (góp ý) for one unit, optionally anonymous.
+#[derive(Debug, Clone, Default)]
+pub struct PortalSuggestion {
+    pub unit: String,
+    pub subject: String,
+    pub message: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub lang: String,
+    pub link_base: String,
+}
+
+/// What the visitor gets back: the case number and the private link's token (shown once).
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub case_number: String,
+    pub tracking_token: String,
+}
+
+/// A case as its requester sees it through the tracking link.
+#[derive(Debug, Clone)]
+pub struct TrackedCase {
+    pub case: CaseRecord,
+    /// Messages between the requester and the service (never notes or internal events).
+    pub messages: Vec<Entry>,
+    pub attachments: Vec<Attachment>,
+    pub rating: Option<Rating>,
+}
+
+impl TrackedCase {
+    pub fn may_reply(&self) -> bool {
+        self.case.status != Status::Closed
+    }
+    pub fn may_rate(&self) -> bool {
+        self.rating.is_none() && matches!(self.case.status, Status::Resolved | Status::Closed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    /// 5 = very satisfied … 1 = very dissatisfied.
+    pub score: i64,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+/// Limits on anonymous traffic from one source, per hour.
+pub const REQUESTS_PER_HOUR: i64 = 10;
+pub const REPLIES_PER_HOUR: i64 = 30;
+const WINDOW_MS: i64 = 3_600_000;
+/// A dissatisfied rating (this score or lower) needs a comment and opens a follow-up case.
+pub const DISSATISFIED_AT_MOST: i64 = 2;
+const MAX_COMMENT_CHARS: usize = 2000;
+
+/// A fresh tracking token: 160 random bits, in hex (safe in URLs and read aloud on the phone).
+fn new_token() -> String {
+    let mut bytes = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The salted hash a source address is counted under (the salt lives only in this process).
+fn source_key(source: &str) -> String {
+    static SALT: OnceLock<[u8; 16]> = OnceLock::new();
+    let salt = SALT.get_or_init(|| {
+        let mut s = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut s);
+        s
+    });
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(source.as_bytes());
+    hex::encode(&h.finalize()[..12])
+}
+
+fn trimmed(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// VNACCS declaration numbers are 12 digits; spaces and dots people type are ignored.
+pub fn parse_declaration_number(s: &str) -> Result<String, FieldError> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    if digits.len() == 12 && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(FieldError {
+            field: "declaration_number".into(),
+            code: "declaration_number_invalid",
+            message: "a declaration number has 12 digits".into(),
+        })
+    }
+}
+
+fn missing(field: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        code: "required",
+        message: "this field is required".into(),
+    }
+}
+
+fn confirmation(lang: &str, to: &str, link: &str) -> NotificationMail {
+    let (subject, text) = if lang == "en" {
+        (
+            "[{case}] We received your request".to_string(),
+            format!(
+                "Thank you for contacting Vietnam Customs.\n\nYour request has number {{case}}. \
+                 Follow it, reply and add files at:\n{link}\n\nKeep this link private: \
+                 anyone who has it can read the conversation.\n\nHotline 1900 9299"
+            ),
+        )
+    } else {
+        (
+            "[{case}] Đã nhận yêu cầu của Quý vị".to_string(),
+            format!(
+                "Cảm ơn Quý vị đã liên hệ Hải quan Việt Nam.\n\nYêu cầu của Quý vị có số {{case}}. \
+                 Theo dõi, trả lời và gửi thêm tệp tại:\n{link}\n\nVui lòng giữ kín \
+                 đường dẫn này: ai có nó đều đọc được trao đổi.\n\nĐường dây nóng 1900 9299"
+            ),
+        )
+    };
+    NotificationMail {
+        purpose: "portal.confirmation".into(),
+        to: to.into(),
+        subject,
+        text,
+        case_id: None,
+        in_reply_to: None,
+        mailbox_id: None,
+    }
+}
+
+impl Services {
+    /// Count one submission from `source` against `limit` per hour; refuse beyond it.
+    pub async fn portal_rate_check(
+        &self,
+        what: &str,
+        source: &str,
+        limit: i64,
+    ) -> Result<(), ServiceError> {
+        let now = self.now().millis();
+        let window = now - now.rem_euclid(WINDOW_MS);
+        let bucket = format!("{what}:{}", source_key(source));
+        let mut tx = self.store().begin().await?;
+        let hits = portal::hit(&mut tx, &bucket, window).await?;
+        portal::forget_windows_before(&mut tx, window - WINDOW_MS).await?;
+        Store::commit(tx).await?;
+        if hits > limit {
+            return Err(ServiceError::RateLimited {
+                retry_after_secs: (window + WINDOW_MS - now + 999) / 1000,
+            });
+        }
+        Ok(())
+    }
+
+    /// Open a case from the portal's request form. Everything is validated first and then
+    /// written in one transaction with its tracking token and confirmation mail: an invalid
+    /// field stores nothing.
+    pub async fn portal_submit(&self, req: PortalRequest) -> Result<Submitted, ServiceError> {
+        let Some(topic) = topic(req.topic.trim()) else {
+            return Err(ServiceError::invalid_field(
+                "topic",
+                "topic_unknown",
+                "choose what your request is about",
+            ));
+        };
+        let mut errors = ValidationErrors::new();
+        let tax_code = trimmed(&req.tax_code);
+        let mut details = Vec::new();
+        for d in topic.asks {
+            let value = match d {
+                TaxCode => tax_code.clone(),
+                Declaration => trimmed(&req.declaration_number),
+                System => trimmed(&req.system),
+                ErrorMessage => trimmed(&req.error_message),
+            };
+            match (value, topic.requires(*d)) {
+                (None, true) => errors.push(missing(d.name())),
+                (None, false) => {}
+                (Some(v), _) => match d {
+                    Declaration => match parse_declaration_number(&v) {
+                        Ok(n) => details.push((*d, n)),
+                        Err(e) => errors.push(e),
+                    },
+                    // Checked again by the case engine; checked here so the error names the
+                    // form's own field.
+                    TaxCode => match hqdesk_domain::requester::TaxCode::parse(&v) {
+                        Ok(t) => details.push((*d, String::from(t))),
+                        Err(e) => errors.push(e.at("tax_code")),
+                    },
+                    _ => details.push((*d, v.chars().take(500).collect())),
+                },
+            }
+        }
+        if req.description.trim().is_empty() {
+            errors.push(missing("description"));
+        }
+        let email = trimmed(&req.email);
+        let phone = trimmed(&req.phone);
+        if !topic.confidential() && email.is_none() && phone.is_none() {
+            errors.push(FieldError {
+                field: "email".into(),
+                code: "contact_required",
+                message: "give an e-mail address or a phone number so that we can answer".into(),
+            });
+        }
+        errors.into_result()?;
+
+        let mut body = String::new();
+        for (d, v) in &details {
+            if *d != TaxCode {
+                body.push_str(&format!("{}: {v}\n", detail_label(*d)));
+            }
+        }
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        body.push_str(req.description.trim());
+        let token = new_token();
+        let confirmation = email
+            .as_deref()
+            .map(|to| confirmation(&req.lang, to, &format!("{}/track/{token}", req.link_base)));
+        let tax_for_requester = details
+            .iter()
+            .find(|(d, _)| *d == TaxCode)
+            .map(|(_, v)| v.clone());
+        let view = self
+            .open_case(
+                &PORTAL,
+                OpenCase {
+                    kind: topic.kind.into(),
+                    branch: Some(i64::from(topic.branch)),
+                    channel: "portal".into(),
+                    subject: req.subject.clone(),
+                    body: Some(body),
+                    category: Some(topic.category.into()),
+                    requester: Some(RequesterInput {
+                        name: trimmed(&req.name),
+                        business_name: trimmed(&req.business_name),
+                        email,
+                        phone,
+                        tax_code: tax_for_requester,
+                    }),
+                    attachments: req.attachments,
+                    follow_up: OpenFollowUp {
+                        tracking_token_hash: Some(token_hash(&token)),
+                        confirmation,
+                    },
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .map_err(rename_fields)?;
+        Ok(Submitted {
+            case_number: view.case.number.to_string(),
+            tracking_token: token,
+        })
+    }
+
+    /// File a suggestion for one unit.
+    pub async fn portal_suggest(&self, s: PortalSuggestion) -> Result<Submitted, ServiceError> {
+        if s.message.trim().is_empty() {
+            return Err(ServiceError::Invalid(ValidationErrors::single(missing(
+                "message",
+            ))));
+        }
+        let token = new_token();
+        let email = trimmed(&s.email);
+        let confirmation = email
+            .as_deref()
+            .map(|to| confirmation(&s.lang, to, &format!("{}/track/{token}", s.link_base)));
+        let subject = trimmed(&Some(s.subject.clone())).unwrap_or_else(|| {
+            let first: String = s.message.trim().chars().take(80).collect();
+            first
+        });
+        let view = self
+            .open_case(
+                &PORTAL,
+                OpenCase {
+                    kind: "suggestion".into(),
+                    channel: "portal".into(),
+                    subject,
+                    body: Some(s.message.trim().to_string()),
+                    unit: Some(s.unit.clone()),
+                    requester: Some(RequesterInput {
+                        name: trimmed(&s.name),
+                        email,
+                        phone: trimmed(&s.phone),
+                        ..Default::default()
+                    }),
+                    follow_up: OpenFollowUp {
+                        tracking_token_hash: Some(token_hash(&token)),
+                        confirmation,
+                    },
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .map_err(rename_fields)?;
+        Ok(Submitted {
+            case_number: view.case.number.to_string(),
+            tracking_token: token,
+        })
+    }
+
+    async fn tracked_case(&self, token: &str) -> Result<CaseRecord, ServiceError> {
+        // Any token shape is looked up the same way; a wrong one is simply not found.
+        let mut conn = self.store().read().await?;
+        let id = portal::case_for_tracking(&mut conn, &token_hash(token.trim()))
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(cases::by_id(&mut conn, id).await?)
+    }
+
+    /// The case behind a tracking link, as its requester may see it.
+    pub async fn portal_track(&self, token: &str) -> Result<TrackedCase, ServiceError> {
+        let case = self.tracked_case(token).await?;
+        let mut conn = self.store().read().await?;
+        // A requester's conversation is short; the cap only guards against a runaway case.
+        let messages: Vec<Entry> = timeline::list(
+            &mut conn,
+            case.id,
+            &[EntryKind::Inbound, EntryKind::Outbound],
+            None,
+            1000,
+        )
+        .await?;
+        let attachments = hqdesk_store::attachments::for_case(&mut conn, case.id)
+            .await?
+            .into_iter()
+            .filter(|a| messages.iter().any(|m| m.id == a.entry_id))
+            .collect();
+        let rating = portal::rating(&mut conn, case.id)
+            .await?
+            .map(|(score, comment, at)| Rating {
+                score,
+                comment,
+                at: Timestamp(at),
+            });
+        Ok(TrackedCase {
+            case,
+            messages,
+            attachments,
+            rating,
+        })
+    }
+
+    /// The requester writes again through the tracking link.
+    pub async fn portal_reply(
+        &self,
+        token: &str,
+        body: &str,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<(), ServiceError> {
+        let case = self.tracked_case(token).await?;
+        self.add_message(
+            &PORTAL,
+            case.number.as_str(),
+            AddMessage {
+                body: body.to_string(),
+                internal: false,
+                direction: Direction::Inbound,
+                attachments,
+            },
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// One attachment of the tracked case's conversation.
+    pub async fn portal_attachment(
+        &self,
+        token: &str,
+        id: i64,
+    ) -> Result<(Attachment, Vec<u8>), ServiceError> {
+        let tracked = self.portal_track(token).await?;
+        if !tracked.attachments.iter().any(|a| a.id == id) {
+            return Err(ServiceError::NotFound);
+        }
+        self.attachment(&PORTAL, id).await
+    }
+
+    /// Rate the handling of a resolved case, once. A dissatisfied rating needs a comment and
+    /// opens a follow-up case, so that someone answers the business.
+    pub async fn portal_rate(
+        &self,
+        token: &str,
+        score: i64,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        let case = self.tracked_case(token).await?;
+        if !(1..=5).contains(&score) {
+            return Err(ServiceError::invalid_field(
+                "score",
+                "score_invalid",
+                "choose one of the five levels",
+            ));
+        }
+        let comment = comment.trim();
+        if score <= DISSATISFIED_AT_MOST && comment.is_empty() {
+            return Err(ServiceError::invalid_field(
+                "comment",
+                "comment_required",
+                "tell us what went wrong so that we can put it right",
+            ));
+        }
+        if comment.chars().count() > MAX_COMMENT_CHARS {
+            return Err(ServiceError::invalid_field(
+                "comment",
+                "comment_too_long",
+                format!("at most {MAX_COMMENT_CHARS} characters"),
+            ));
+        }
+        if !matches!(case.status, Status::Resolved | Status::Closed) {
+            return Err(ServiceError::Conflict {
+                code: "not_resolved",
+                message: "a request can be rated once it is resolved".into(),
+            });
+        }
+        let comment = (!comment.is_empty()).then(|| comment.to_string());
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        if !portal::rate(&mut tx, case.id, score, comment.as_deref(), now).await? {
+            return Err(ServiceError::Conflict {
+                code: "already_rated",
+                message: "this request has already been rated".into(),
+            });
+        }
+        let detail = json!({ "rating": score, "comment": comment });
+        timeline::insert(
+            &mut tx,
+            &NewEntry {
+                case_id: case.id,
+                kind: EntryKind::Event,
+                channel: None,
+                author_user_id: None,
+                body: &format!("rating {score}/5"),
+                delivery_state: None,
+                meta: Some(detail.to_string()),
+            },
+            now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            &PORTAL,
+            "case.rated",
+            &format!("case:{}", case.number),
+            json!({ "score": score }),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        if score <= DISSATISFIED_AT_MOST {
+            self.open_rating_follow_up(&case, score, comment.as_deref().unwrap_or(""))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn open_rating_follow_up(
+        &self,
+        rated: &CaseRecord,
+        score: i64,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        let requester = match rated.requester_id {
+            Some(id) => {
+                let mut conn = self.store().read().await?;
+                Some(hqdesk_store::requesters::get(&mut conn, id).await?)
+            }
+            None => None,
+        };
+        let follow_up = self
+            .open_case(
+                &PORTAL,
+                OpenCase {
+                    kind: "rating_follow_up".into(),
+                    channel: "portal".into(),
+                    subject: format!("Đánh giá {score}/5 — {}", rated.number),
+                    body: Some(comment.to_string()),
+                    priority: Some("high".into()),
+                    requester: requester.map(|r| RequesterInput {
+                        name: Some(r.name).filter(|n| !n.is_empty()),
+                        business_name: r.business_name,
+                        email: r.email,
+                        phone: r.phone,
+                        tax_code: r.tax_code,
+                    }),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await?;
+        self.link_cases(
+            &PORTAL,
+            follow_up.case.number.as_str(),
+            rated.number.as_str(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The rating of a case, for staff who may read it.
+    pub async fn case_rating(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Option<Rating>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        let case = self
+            .load_case(
+                &mut conn,
+                actor,
+                number,
+                hqdesk_domain::access::Action::ReadCase,
+            )
+            .await?;
+        Ok(portal::rating(&mut conn, case.id)
+            .await?
+            .map(|(score, comment, at)| Rating {
+                score,
+                comment,
+                at: Timestamp(at),
+            }))
+    }
+
+    /// Units a suggestion can be addressed to: (code, name).
+    pub async fn portal_units(&self) -> Result<Vec<(String, String)>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        Ok(hqdesk_store::units::list(&mut conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.code, u.name))
+            .collect())
+    }
+}
+
+fn detail_label(d: Detail) -> &'static str {
+    match d {
+        TaxCode => "Mã số thuế",
+        Declaration => "Số tờ khai",
+        System => "Hệ thống",
+        ErrorMessage => "Thông báo lỗi",
+    }
+}
+
+/// The case engine names requester fields `requester.*`; the portal form has them at the top.
+fn rename_fields(e: ServiceError) -> ServiceError {
+    match e {
+        ServiceError::Invalid(v) => ServiceError::Invalid(ValidationErrors(
+            v.0.into_iter()
+                .map(|mut f| {
+                    if let Some(rest) = f.field.strip_prefix("requester.") {
+                        f.field = rest.to_string();
+                    }
+                    if f.field == "body" {
+                        f.field = "description".into();
+                    }
+                    f
+                })
+                .collect(),
+        )),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_files_in_a_seeded_category_of_its_branch() {
+        for t in TOPICS {
+            let c = hqdesk_domain::category::DEFAULT_CATEGORIES
+                .iter()
+                .find(|c| c.code == t.category)
+                .unwrap_or_else(|| panic!("{} has no category {}", t.code, t.category));
+            assert_eq!(c.branch.number(), t.branch, "{}", t.code);
+            assert_eq!(c.kind.as_str(), t.kind, "{}", t.code);
+            assert!(t.requires.iter().all(|d| t.asks.contains(d)), "{}", t.code);
+        }
+    }
+
+    #[test]
+    fn declaration_numbers_have_twelve_digits() {
+        assert_eq!(
+            parse_declaration_number("1035 2468 0120").unwrap(),
+            "103524680120"
+        );
+        assert!(parse_declaration_number("10352468012").is_err());
+        assert!(parse_declaration_number("10352468012a").is_err());
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_stored_hashed() {
+        let a = new_token();
+        assert_eq!(a.len(), 40, "160 bits in hex");
+        assert_ne!(a, new_token());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+}

@@ -1,0 +1,919 @@
+//! The portal's forms: send a request, the suggestion box, and the private tracking page
+//! (conversation, reply, rating). Anonymous forms carry a CSRF token bound to a cookie, a
+//! honeypot field, size limits and a per-address rate limit; every refusal re-renders the form
+//! with what the visitor typed and a message saying what to do.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use hqdesk_services::cases::NewAttachment;
+use hqdesk_services::portal::{
+    self as svc, PortalRequest, PortalSuggestion, Topic, TrackedCase, TOPICS,
+};
+use hqdesk_services::ServiceError;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use super::{error, visitor_locale};
+use crate::console::session::same_origin;
+use crate::console::views::{render, when};
+use crate::i18n::Tr;
+use crate::router::AppState;
+
+const FORM_COOKIE: &str = "hqdesk_form";
+
+/// The anonymous visitor's form token: a random value in an HttpOnly cookie, repeated in every
+/// form as a hidden field (double submit), plus the Origin check.
+struct FormToken {
+    value: String,
+    /// Set when the visitor had none yet.
+    set_cookie: Option<HeaderValue>,
+}
+
+impl FormToken {
+    fn from_headers(headers: &HeaderMap) -> FormToken {
+        let existing = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|kv| {
+                let (k, v) = kv.trim().split_once('=')?;
+                (k == FORM_COOKIE && v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| v.to_string())
+            });
+        match existing {
+            Some(value) => FormToken {
+                value,
+                set_cookie: None,
+            },
+            None => {
+                let mut b = [0u8; 16];
+                rand::thread_rng().fill_bytes(&mut b);
+                let value = hex::encode(b);
+                let secure = headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    == Some("https");
+                let cookie = format!(
+                    "{FORM_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+                    if secure { "; Secure" } else { "" }
+                );
+                FormToken {
+                    value,
+                    set_cookie: HeaderValue::from_str(&cookie).ok(),
+                }
+            }
+        }
+    }
+
+    /// Whether a posted form's token matches the cookie (and the post came from this site).
+    fn accepts(&self, headers: &HeaderMap, posted: &str) -> bool {
+        self.set_cookie.is_none()
+            && same_origin(headers)
+            && posted.len() == self.value.len()
+            && posted
+                .bytes()
+                .zip(self.value.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    fn attach(&self, mut resp: Response) -> Response {
+        if let Some(c) = &self.set_cookie {
+            resp.headers_mut().append(header::SET_COOKIE, c.clone());
+        }
+        resp
+    }
+}
+
+/// Where a request comes from, for rate limits: the peer address, or the first
+/// `X-Forwarded-For` hop when the peer is a reverse proxy on this host.
+pub struct Source(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        Ok(Source(match (peer, forwarded) {
+            (Some(ip), Some(f)) if ip.is_loopback() => f,
+            (Some(ip), _) => ip.to_string(),
+            // In-process callers (tests) have no peer address.
+            (None, _) => "unknown".into(),
+        }))
+    }
+}
+
+/// What a form field's error says, in the visitor's language.
+fn field_message(tr: Tr, code: &str, fallback: &str) -> String {
+    match tr.lookup(&format!("portal.err.{code}")) {
+        Some(m) => m.to_string(),
+        None => fallback.to_string(),
+    }
+}
+
+fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
+    match e {
+        ServiceError::Invalid(v) => {
+            let mut fields = HashMap::new();
+            for f in &v.0 {
+                let field = if f.field.starts_with("attachments") {
+                    "files".to_string()
+                } else {
+                    f.field.clone()
+                };
+                fields
+                    .entry(field)
+                    .or_insert_with(|| field_message(tr, f.code, &f.message));
+            }
+            (fields, tr.t("portal.form_has_errors").to_string())
+        }
+        ServiceError::RateLimited { retry_after_secs } => (
+            HashMap::new(),
+            tr.t("portal.rate_limited")
+                .replace("{minutes}", &((retry_after_secs + 59) / 60).to_string()),
+        ),
+        ServiceError::Conflict { code, message } => {
+            (HashMap::new(), field_message(tr, code, message))
+        }
+        ServiceError::NotFound => (HashMap::new(), tr.t("error.not_found").to_string()),
+        other => {
+            tracing::error!(error = %other, "portal form");
+            (HashMap::new(), tr.t("portal.try_later").to_string())
+        }
+    }
+}
+
+fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::NotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The fields of a multipart form and its files (`files` parts). Reading fails with a message
+/// for the visitor when the whole upload is over the size limit.
+async fn read_form(
+    mut m: Multipart,
+) -> Result<(HashMap<String, String>, Vec<NewAttachment>), String> {
+    let mut fields = HashMap::new();
+    let mut files = Vec::new();
+    while let Some(field) = m.next_field().await.map_err(|e| e.body_text())? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "files" {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let content_type = field.content_type().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|e| e.body_text())?;
+            // An empty file input still sends one nameless, empty part.
+            if !(filename.is_empty() && bytes.is_empty()) {
+                files.push(NewAttachment {
+                    filename,
+                    content_type,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        } else {
+            let text = field.text().await.map_err(|e| e.body_text())?;
+            // Fields are short; a huge one is refused rather than stored.
+            if text.len() > 64 * 1024 {
+                return Err("field too large".into());
+            }
+            fields.insert(name, text);
+        }
+    }
+    Ok((fields, files))
+}
+
+fn opt(fields: &HashMap<String, String>, k: &str) -> Option<String> {
+    fields
+        .get(k)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn get(fields: &HashMap<String, String>, k: &str) -> String {
+    fields.get(k).cloned().unwrap_or_default()
+}
+
+// --- Send a request -------------------------------------------------------------------------
+
+/// One topic as the form shows it.
+pub struct TopicView {
+    pub code: &'static str,
+    pub branch: u8,
+    pub title_key: String,
+    pub hint_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_request.html")]
+struct RequestPage {
+    tr: Tr,
+    csrf: String,
+    topics: Vec<TopicView>,
+    /// The chosen topic, when the visitor has chosen one.
+    topic: Option<&'static Topic>,
+    systems: &'static [&'static str],
+    v: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    message: String,
+    max_file_mb: usize,
+}
+
+impl RequestPage {
+    fn asks(&self, d: &str) -> bool {
+        self.topic
+            .is_some_and(|t| t.asks.iter().any(|x| x.name() == d))
+    }
+    fn requires(&self, d: &str) -> bool {
+        self.topic
+            .is_some_and(|t| t.requires.iter().any(|x| x.name() == d))
+    }
+    fn val(&self, k: &str) -> &str {
+        self.v.get(k).map(String::as_str).unwrap_or("")
+    }
+    fn err(&self, k: &str) -> &str {
+        self.errors.get(k).map(String::as_str).unwrap_or("")
+    }
+    fn confidential(&self) -> bool {
+        self.topic.is_some_and(Topic::confidential)
+    }
+    fn topic_code(&self) -> &str {
+        self.topic.map(|t| t.code).unwrap_or("")
+    }
+}
+
+fn topic_views() -> Vec<TopicView> {
+    TOPICS
+        .iter()
+        .map(|t| TopicView {
+            code: t.code,
+            branch: t.branch,
+            title_key: format!("portal.topic.{}", t.code),
+            hint_key: format!("portal.topic.{}.hint", t.code),
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct TopicQuery {
+    topic: Option<String>,
+    subject: Option<String>,
+}
+
+fn request_page(
+    tr: Tr,
+    token: &FormToken,
+    topic: Option<&'static Topic>,
+    v: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    token.attach(render(
+        status,
+        &RequestPage {
+            tr,
+            csrf: token.value.clone(),
+            topics: topic_views(),
+            topic,
+            systems: svc::SYSTEMS,
+            v,
+            errors,
+            message,
+            max_file_mb: hqdesk_services::cases::MAX_ATTACHMENT_BYTES / 1024 / 1024,
+        },
+    ))
+}
+
+pub async fn request_form(headers: HeaderMap, Query(q): Query<TopicQuery>) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    let topic = q.topic.as_deref().and_then(svc::topic);
+    let mut v = HashMap::new();
+    if let Some(s) = q.subject {
+        v.insert("subject".to_string(), s.chars().take(200).collect());
+    }
+    request_page(
+        tr,
+        &token,
+        topic,
+        v,
+        HashMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+pub async fn request_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    source: Source,
+    m: Multipart,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    let (v, files) = match read_form(m).await {
+        Ok(x) => x,
+        Err(_) => {
+            let mut errors = HashMap::new();
+            errors.insert(
+                "files".to_string(),
+                tr.t("portal.err.upload_too_large").into(),
+            );
+            return request_page(
+                tr,
+                &token,
+                None,
+                HashMap::new(),
+                errors,
+                tr.t("portal.err.upload_too_large").into(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            );
+        }
+    };
+    let topic = svc::topic(&get(&v, "topic"));
+    let refuse = |errors: HashMap<String, String>, message: String, status| {
+        request_page(tr, &token, topic, v.clone(), errors, message, status)
+    };
+    if !token.accepts(&headers, &get(&v, "csrf")) {
+        return refuse(
+            HashMap::new(),
+            tr.t("portal.form_expired").into(),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if !get(&v, "website").is_empty() {
+        // The honeypot: people never see this field, robots fill it in.
+        return refuse(
+            HashMap::new(),
+            tr.t("portal.honeypot").into(),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    if let Err(e) = s
+        .services
+        .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
+        .await
+    {
+        let (errors, message) = errors_of(tr, &e);
+        return refuse(errors, message, status_of(&e));
+    }
+    let req = PortalRequest {
+        topic: get(&v, "topic"),
+        subject: get(&v, "subject"),
+        description: get(&v, "description"),
+        name: opt(&v, "name"),
+        business_name: opt(&v, "business_name"),
+        email: opt(&v, "email"),
+        phone: opt(&v, "phone"),
+        tax_code: opt(&v, "tax_code"),
+        declaration_number: opt(&v, "declaration_number"),
+        system: opt(&v, "system"),
+        error_message: opt(&v, "error_message"),
+        attachments: files,
+        lang: tr.lang().into(),
+        link_base: s.public_url.clone().unwrap_or_default(),
+    };
+    match s.services.portal_submit(req).await {
+        Ok(done) => token.attach(submitted(tr, &done, false)),
+        Err(e) => {
+            let (errors, message) = errors_of(tr, &e);
+            refuse(errors, message, status_of(&e))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_submitted.html")]
+struct SubmittedPage {
+    tr: Tr,
+    case_number: String,
+    track_path: String,
+    suggestion: bool,
+}
+
+fn submitted(tr: Tr, done: &svc::Submitted, suggestion: bool) -> Response {
+    let mut resp = render(
+        StatusCode::OK,
+        &SubmittedPage {
+            tr,
+            case_number: done.case_number.clone(),
+            track_path: format!("/track/{}", done.tracking_token),
+            suggestion,
+        },
+    );
+    // The page holds the private link: never cached by a shared computer's browser.
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct SuggestQuery {
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Suggestion {
+    slug: String,
+    title: String,
+}
+
+/// Knowledge-base articles matching what the visitor is typing (the request form asks while
+/// the subject is written).
+pub async fn article_suggestions(
+    State(s): State<AppState>,
+    Query(q): Query<SuggestQuery>,
+) -> Response {
+    let q: String = q.q.unwrap_or_default().chars().take(200).collect();
+    if q.trim().chars().count() < 3 {
+        return Json(Vec::<Suggestion>::new()).into_response();
+    }
+    match s.services.search_articles(&q, true, 5).await {
+        Ok(list) => Json(
+            list.into_iter()
+                .map(|a| Suggestion {
+                    slug: a.slug,
+                    title: a.title,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => crate::problem::Problem::from(e).into_response(),
+    }
+}
+
+// --- Suggestion box -------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "portal_suggest.html")]
+struct SuggestPage {
+    tr: Tr,
+    csrf: String,
+    units: Vec<(String, String)>,
+    v: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    message: String,
+}
+
+impl SuggestPage {
+    fn val(&self, k: &str) -> &str {
+        self.v.get(k).map(String::as_str).unwrap_or("")
+    }
+    fn err(&self, k: &str) -> &str {
+        self.errors.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+async fn suggest_page(
+    s: &AppState,
+    tr: Tr,
+    token: &FormToken,
+    v: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    match s.services.portal_units().await {
+        Ok(units) => token.attach(render(
+            status,
+            &SuggestPage {
+                tr,
+                csrf: token.value.clone(),
+                units,
+                v,
+                errors,
+                message,
+            },
+        )),
+        Err(e) => error(tr, e),
+    }
+}
+
+pub async fn suggest_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    suggest_page(
+        &s,
+        tr,
+        &token,
+        HashMap::new(),
+        HashMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn suggest_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    source: Source,
+    axum::Form(v): axum::Form<HashMap<String, String>>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    if !token.accepts(&headers, &get(&v, "csrf")) {
+        let msg = tr.t("portal.form_expired").to_string();
+        return suggest_page(
+            &s,
+            tr,
+            &token,
+            v,
+            HashMap::new(),
+            msg,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    if !get(&v, "website").is_empty() {
+        let msg = tr.t("portal.honeypot").to_string();
+        return suggest_page(
+            &s,
+            tr,
+            &token,
+            v,
+            HashMap::new(),
+            msg,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    if let Err(e) = s
+        .services
+        .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
+        .await
+    {
+        let (errors, message) = errors_of(tr, &e);
+        return suggest_page(&s, tr, &token, v, errors, message, status_of(&e)).await;
+    }
+    let anonymous = v.contains_key("anonymous");
+    let who = |k: &str| if anonymous { None } else { opt(&v, k) };
+    let req = PortalSuggestion {
+        unit: get(&v, "unit"),
+        subject: get(&v, "subject"),
+        message: get(&v, "message"),
+        name: who("name"),
+        email: who("email"),
+        phone: who("phone"),
+        lang: tr.lang().into(),
+        link_base: s.public_url.clone().unwrap_or_default(),
+    };
+    match s.services.portal_suggest(req).await {
+        Ok(done) => token.attach(submitted(tr, &done, true)),
+        Err(e) => {
+            let (errors, message) = errors_of(tr, &e);
+            suggest_page(&s, tr, &token, v, errors, message, status_of(&e)).await
+        }
+    }
+}
+
+// --- Tracking -------------------------------------------------------------------------------
+
+pub struct MessageView {
+    pub id: i64,
+    pub from_requester: bool,
+    pub when: String,
+    pub body: String,
+    pub files: Vec<(i64, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_track.html")]
+struct TrackPage {
+    tr: Tr,
+    csrf: String,
+    token: String,
+    number: String,
+    subject: String,
+    status_key: String,
+    opened: String,
+    messages: Vec<MessageView>,
+    may_reply: bool,
+    may_rate: bool,
+    rating: Option<(i64, String, String)>,
+    errors: HashMap<String, String>,
+    message: String,
+    notice: String,
+    body: String,
+    comment: String,
+}
+
+impl TrackPage {
+    fn err(&self, k: &str) -> &str {
+        self.errors.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} kB", (bytes + 1023) / 1024)
+    }
+}
+
+struct TrackExtras {
+    errors: HashMap<String, String>,
+    message: String,
+    notice: String,
+    body: String,
+    comment: String,
+}
+
+impl TrackExtras {
+    fn none() -> Self {
+        TrackExtras {
+            errors: HashMap::new(),
+            message: String::new(),
+            notice: String::new(),
+            body: String::new(),
+            comment: String::new(),
+        }
+    }
+}
+
+fn track_page(
+    tr: Tr,
+    token: &FormToken,
+    tracking: &str,
+    t: TrackedCase,
+    x: TrackExtras,
+    status: StatusCode,
+) -> Response {
+    let may_reply = t.may_reply();
+    let may_rate = t.may_rate();
+    let messages = t
+        .messages
+        .iter()
+        .map(|m| MessageView {
+            id: m.id,
+            from_requester: m.kind == hqdesk_domain::case::timeline::EntryKind::Inbound,
+            when: when(m.created_at),
+            body: m.body.clone(),
+            files: t
+                .attachments
+                .iter()
+                .filter(|a| a.entry_id == m.id)
+                .map(|a| (a.id, a.filename.clone(), size_label(a.size)))
+                .collect(),
+        })
+        .collect();
+    let mut resp = render(
+        status,
+        &TrackPage {
+            tr,
+            csrf: token.value.clone(),
+            token: tracking.to_string(),
+            number: t.case.number.to_string(),
+            subject: t.case.subject.clone(),
+            status_key: format!("status.{}", t.case.status.as_str()),
+            opened: when(t.case.created_at),
+            messages,
+            may_reply,
+            may_rate,
+            rating: t.rating.map(|r| {
+                (
+                    r.score,
+                    format!("portal.rating.{}", r.score),
+                    r.comment.unwrap_or_default(),
+                )
+            }),
+            errors: x.errors,
+            message: x.message,
+            notice: x.notice,
+            body: x.body,
+            comment: x.comment,
+        },
+    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The token is in the address: never send it on to another site.
+    resp.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    token.attach(resp)
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrackQuery {
+    done: Option<String>,
+}
+
+pub async fn track(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking): Path<String>,
+    Query(q): Query<TrackQuery>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    match s.services.portal_track(&tracking).await {
+        Ok(t) => {
+            let mut x = TrackExtras::none();
+            x.notice = match q.done.as_deref() {
+                Some("reply") => tr.t("portal.track.replied").into(),
+                Some("rating") => tr.t("portal.track.rated").into(),
+                _ => String::new(),
+            };
+            track_page(tr, &token, &tracking, t, x, StatusCode::OK)
+        }
+        Err(e) => error(tr, e),
+    }
+}
+
+/// Re-render the tracking page after a refused form, keeping what was typed.
+async fn track_refused(
+    s: &AppState,
+    tr: Tr,
+    token: &FormToken,
+    tracking: &str,
+    e: ServiceError,
+    body: String,
+    comment: String,
+) -> Response {
+    let (errors, message) = errors_of(tr, &e);
+    match s.services.portal_track(tracking).await {
+        Ok(t) => track_page(
+            tr,
+            token,
+            tracking,
+            t,
+            TrackExtras {
+                errors,
+                message,
+                notice: String::new(),
+                body,
+                comment,
+            },
+            status_of(&e),
+        ),
+        Err(e) => error(tr, e),
+    }
+}
+
+pub async fn track_reply(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    source: Source,
+    Path(tracking): Path<String>,
+    m: Multipart,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    let (v, files) = match read_form(m).await {
+        Ok(x) => x,
+        Err(_) => {
+            let e = ServiceError::invalid_field("files", "upload_too_large", "upload too large");
+            return track_refused(&s, tr, &token, &tracking, e, String::new(), String::new()).await;
+        }
+    };
+    let body = get(&v, "body");
+    if !token.accepts(&headers, &get(&v, "csrf")) {
+        let e = ServiceError::Conflict {
+            code: "form_expired",
+            message: String::new(),
+        };
+        return track_refused(&s, tr, &token, &tracking, e, body, String::new()).await;
+    }
+    let r = match s
+        .services
+        .portal_rate_check("portal.reply", &source.0, svc::REPLIES_PER_HOUR)
+        .await
+    {
+        Ok(()) => s.services.portal_reply(&tracking, &body, files).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => token.attach(
+            Redirect::to(&format!("/track/{tracking}?done=reply#conversation")).into_response(),
+        ),
+        Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
+        Err(e) => track_refused(&s, tr, &token, &tracking, e, body, String::new()).await,
+    }
+}
+
+pub async fn track_rate(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking): Path<String>,
+    axum::Form(v): axum::Form<HashMap<String, String>>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    let token = FormToken::from_headers(&headers);
+    let comment = get(&v, "comment");
+    if !token.accepts(&headers, &get(&v, "csrf")) {
+        let e = ServiceError::Conflict {
+            code: "form_expired",
+            message: String::new(),
+        };
+        return track_refused(&s, tr, &token, &tracking, e, String::new(), comment).await;
+    }
+    let score = get(&v, "score").trim().parse::<i64>().unwrap_or(0);
+    match s.services.portal_rate(&tracking, score, &comment).await {
+        Ok(()) => token
+            .attach(Redirect::to(&format!("/track/{tracking}?done=rating#rating")).into_response()),
+        Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
+        Err(e) => track_refused(&s, tr, &token, &tracking, e, String::new(), comment).await,
+    }
+}
+
+pub async fn track_file(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((tracking, id)): Path<(String, i64)>,
+) -> Response {
+    let tr = visitor_locale(&headers);
+    match s.services.portal_attachment(&tracking, id).await {
+        Ok((a, bytes)) => crate::download(&a.filename, &a.content_type, bytes),
+        Err(e) => error(tr, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn keys_built_at_run_time_exist_in_both_languages() {
+        let mut keys = Vec::new();
+        for t in TOPICS {
+            keys.push(format!("portal.topic.{}", t.code));
+            keys.push(format!("portal.topic.{}.hint", t.code));
+        }
+        for score in 1..=5 {
+            keys.push(format!("portal.rating.{score}"));
+        }
+        for code in [
+            "required",
+            "contact_required",
+            "tax_code_format",
+            "tax_code_check_digit",
+            "declaration_number_invalid",
+            "attachment_too_large",
+            "upload_too_large",
+            "comment_required",
+            "already_rated",
+            "form_expired",
+        ] {
+            keys.push(format!("portal.err.{code}"));
+        }
+        for locale in [Locale::Vi, Locale::En] {
+            for k in &keys {
+                assert!(Tr(locale).lookup(k).is_some(), "{k} missing in {locale:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_proxy_on_this_host_may_name_the_visitor_but_nobody_else_may() {
+        use axum::http::Request;
+        let source = |peer: &str, xff: Option<&str>| {
+            let mut req = Request::builder().uri("/");
+            if let Some(x) = xff {
+                req = req.header("x-forwarded-for", x);
+            }
+            let mut req = req.body(()).unwrap();
+            req.extensions_mut()
+                .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+            let (mut parts, ()) = req.into_parts();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(Source::from_request_parts(&mut parts, &()))
+                .unwrap()
+                .0
+        };
+        assert_eq!(
+            source("127.0.0.1:5000", Some("203.0.113.9, 10.0.0.1")),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            source("198.51.100.7:5000", Some("203.0.113.9")),
+            "198.51.100.7"
+        );
+        assert_eq!(source("198.51.100.7:5000", None), "198.51.100.7");
+    }
+}
