@@ -10,5 +10,6 @@ mod browser;
 mod cli;
 mod console;
 mod portal;
+mod portal_forms;
 mod store;
 mod telephony;
