@@ -440,7 +440,7 @@ impl Services {
                 None,
             )
             .await
-            .map_err(rename_fields)?;
+            .map_err(rename_fields("description"))?;
         Ok(Submitted {
             case_number: view.case.number.to_string(),
             tracking_token: token,
@@ -449,11 +449,17 @@ impl Services {
 
     /// File a suggestion for one unit.
     pub async fn portal_suggest(&self, s: PortalSuggestion) -> Result<Submitted, ServiceError> {
-        if s.message.trim().is_empty() {
-            return Err(ServiceError::Invalid(ValidationErrors::single(missing(
-                "message",
-            ))));
+        let mut errors = ValidationErrors::new();
+        if s.unit.trim().is_empty() {
+            errors.push(FieldError {
+                code: "unit_unknown",
+                ..missing("unit")
+            });
         }
+        if s.message.trim().is_empty() {
+            errors.push(missing("message"));
+        }
+        errors.into_result()?;
         let token = new_token();
         let email = trimmed(&s.email);
         let confirmation = email
@@ -471,6 +477,7 @@ impl Services {
                     channel: "portal".into(),
                     subject,
                     body: Some(s.message.trim().to_string()),
+                    // A suggestion is routed to the unit it concerns.
                     unit: Some(s.unit.clone()),
                     requester: Some(RequesterInput {
                         name: trimmed(&s.name),
@@ -487,7 +494,7 @@ impl Services {
                 None,
             )
             .await
-            .map_err(rename_fields)?;
+            .map_err(rename_fields("message"))?;
         Ok(Submitted {
             case_number: view.case.number.to_string(),
             tracking_token: token,
@@ -737,9 +744,10 @@ fn detail_label(d: Detail) -> &'static str {
     }
 }
 
-/// The case engine names requester fields `requester.*`; the portal form has them at the top.
-fn rename_fields(e: ServiceError) -> ServiceError {
-    match e {
+/// The case engine names requester fields `requester.*` and the text `body`; the portal's forms
+/// have the requester's fields at the top and the text under `body_field`.
+fn rename_fields(body_field: &'static str) -> impl Fn(ServiceError) -> ServiceError {
+    move |e| match e {
         ServiceError::Invalid(v) => ServiceError::Invalid(ValidationErrors(
             v.0.into_iter()
                 .map(|mut f| {
@@ -747,7 +755,7 @@ fn rename_fields(e: ServiceError) -> ServiceError {
                         f.field = rest.to_string();
                     }
                     if f.field == "body" {
-                        f.field = "description".into();
+                        f.field = body_field.into();
                     }
                     f
                 })

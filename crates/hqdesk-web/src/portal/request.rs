@@ -708,10 +708,11 @@ fn track_page(
     );
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // The token is in the address: never send it on to another site.
+    // The token is in the address: never send it on to another site. (`no-referrer` would make
+    // the browser send `Origin: null` with this page's own forms.)
     resp.headers_mut().insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     token.attach(resp)
 }

@@ -9,9 +9,9 @@ use serde_json::json;
 use crate::browser::{serve, Browser};
 use crate::support::{Engine, TestApp};
 
-const PASSWORD: &str = "mật khẩu thật dài 2026";
+pub(crate) const PASSWORD: &str = "mật khẩu thật dài 2026";
 
-async fn set_password(app: &TestApp, username: &str) {
+pub(crate) async fn set_password(app: &TestApp, username: &str) {
     app.services
         .update_user(
             &Actor::Cli,
@@ -25,7 +25,7 @@ async fn set_password(app: &TestApp, username: &str) {
         .unwrap();
 }
 
-async fn sign_in_password(b: &Browser, base: &str, username: &str) {
+pub(crate) async fn sign_in_password(b: &Browser, base: &str, username: &str) {
     b.goto(&format!("{base}/console/login")).await;
     b.wait_for("form#login", 10).await;
     b.fill("#username", username).await;

@@ -57,6 +57,160 @@ async fn visitor_finds_the_vnaccs_registration_article_without_diacritics() {
     b.close().await;
 }
 
+/// The whole journey of a request, as issue 5 tells it: a visitor sends a request with a
+/// screenshot (after fixing a tax code the form refused), follows the private link, replies; an
+/// agent resolves it in the console; the visitor rates it; the agent sees the rating. Every
+/// portal page is captured in Vietnamese and in English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitor_sends_a_request_follows_it_and_rates_it_and_the_agent_sees_the_rating() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    hqdesk::kb::import(&app.services, None).await.unwrap();
+    crate::console::set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    let screenshot_file = crate::browser::test_output_dir().join("loi-vnaccs.png");
+    std::fs::create_dir_all(screenshot_file.parent().unwrap()).unwrap();
+    std::fs::write(&screenshot_file, b"\x89PNG\r\n\x1a\n not really an image").unwrap();
+    let file_path = screenshot_file.to_str().unwrap().to_string();
+
+    // Step 1: what is it about (the hotline's two branches).
+    b.goto(&format!("{base}/")).await;
+    b.click("#cta-request").await;
+    b.wait_for("form#topic-form", 10).await;
+    b.screenshot("portal-request-topics-vi").await;
+    b.click("input[value=vnaccs_error]").await;
+    b.click("form#topic-form button[type=submit]").await;
+
+    // Step 2: only what this topic needs; articles offered while the subject is typed.
+    b.wait_for("form#request-form", 10).await;
+    b.fill("#subject", "Không đăng ký được tài khoản VNACCS")
+        .await;
+    b.wait_for(
+        "#suggestion-list a[href=\"/kb/dang-ky-tai-khoan-vnaccs\"]",
+        10,
+    )
+    .await;
+    b.fill("#error_message", "E0012: Mã số thuế chưa đăng ký")
+        .await;
+    b.fill("#declaration_number", "103524680120").await;
+    b.fill(
+        "#description",
+        "Chúng tôi làm theo hướng dẫn nhưng vẫn báo lỗi.",
+    )
+    .await;
+    b.fill("#name", "Nguyễn Thị Lan").await;
+    b.fill("#tax_code", "0100231227").await;
+    b.fill("#email", "lan.nguyen@hailong.vn").await;
+    b.fill("#files", &file_path).await;
+    b.screenshot("portal-request-form-vi").await;
+    b.click("#request-submit").await;
+    // The wrong check digit is refused, with what was typed kept.
+    b.wait_for("#tax_code-err", 10).await;
+    b.screenshot("portal-request-error-vi").await;
+    assert_eq!(app.count_rows("cases").await, 0, "nothing stored");
+    b.fill("#tax_code", "0100231226").await;
+    b.fill("#files", &file_path).await;
+    b.click("#request-submit").await;
+    b.wait_for("#case-number", 10).await;
+    b.screenshot("portal-submitted-vi").await;
+    let number = b.text("#case-number").await;
+    assert_eq!(app.count_rows("attachments").await, 1);
+
+    // The private link: status, conversation, the file; the requester adds something.
+    b.click("#track-link").await;
+    b.wait_for_text("#track-number", &number, 10).await;
+    b.wait_for("a[href*=\"/files/\"]", 10).await;
+    b.screenshot("portal-track-vi").await;
+    let track = b.current_path().await;
+    b.fill("#body", "Bổ sung: lỗi xuất hiện từ 8 giờ sáng.")
+        .await;
+    b.click("#reply-submit").await;
+    b.wait_for("#track-notice", 10).await;
+    b.wait_for_text("#conversation", "Bổ sung: lỗi xuất hiện", 10)
+        .await;
+
+    // An agent answers and resolves it in the console.
+    crate::console::sign_in_password(&b, &base, "agent").await;
+    b.wait_for("#queue", 10).await;
+    b.goto(&format!("{base}/console/cases/{number}")).await;
+    b.wait_for_text("#timeline", "Bổ sung: lỗi xuất hiện", 10)
+        .await;
+    b.fill(
+        "#reply-body",
+        "Kính gửi Quý Công ty: tài khoản đã được kích hoạt lại.",
+    )
+    .await;
+    b.click("form#reply button[type=submit]").await;
+    b.wait_for_text("#timeline", "đã được kích hoạt lại", 10)
+        .await;
+    b.click("#status-resolved").await;
+    b.wait_for("#status-closed", 10).await;
+
+    // The requester sees the answer and rates the handling.
+    b.goto(&format!("{base}{track}")).await;
+    b.wait_for_text("#conversation", "đã được kích hoạt lại", 10)
+        .await;
+    b.wait_for("form#rate-form", 10).await;
+    b.screenshot("portal-track-resolved-vi").await;
+    b.click("#score-5").await;
+    b.fill("#comment", "Cán bộ hỗ trợ nhanh, rõ ràng.").await;
+    b.click("#rate-submit").await;
+    b.wait_for("#rating-given", 10).await;
+    b.screenshot("portal-track-rated-vi").await;
+
+    // The rating shows in the console, on the case and in its timeline.
+    b.goto(&format!("{base}/console/cases/{number}")).await;
+    b.wait_for_text("#case-rating", "Rất hài lòng", 10).await;
+    b.wait_for_text("#case-rating", "Cán bộ hỗ trợ nhanh", 10)
+        .await;
+    b.wait_for_text("#timeline", "Rất hài lòng (5/5)", 10).await;
+    b.screenshot("console-case-rating").await;
+
+    // The suggestion box, then every page again in English.
+    b.goto(&format!("{base}/suggestions")).await;
+    b.wait_for("form#suggest-form", 10).await;
+    b.screenshot("portal-suggest-vi").await;
+    b.goto(&format!("{base}/lang/en")).await;
+    b.wait_for_text("h1", "How can we help", 10).await;
+    b.goto(&format!("{base}/request")).await;
+    b.wait_for_text("h1", "Send a request", 10).await;
+    b.screenshot("portal-request-topics-en").await;
+    b.goto(&format!("{base}/request?topic=procedure")).await;
+    b.wait_for("#tax_code", 10).await;
+    b.screenshot("portal-request-form-en").await;
+    b.goto(&format!("{base}{track}")).await;
+    b.wait_for_text("#rating-given", "Very satisfied", 10).await;
+    b.screenshot("portal-track-rated-en").await;
+    b.goto(&format!("{base}/kb/dang-ky-tai-khoan-vnaccs")).await;
+    b.wait_for("#article-title", 10).await;
+    b.screenshot("portal-article-en").await;
+    b.goto(&format!("{base}/procedures?q=hoan+thue")).await;
+    b.wait_for("#procedures li a", 10).await;
+    b.screenshot("portal-procedures-en").await;
+    b.click("#procedures li a").await;
+    b.wait_for("#procedure-title", 10).await;
+    b.screenshot("portal-procedure-en").await;
+    b.goto(&format!("{base}/suggestions")).await;
+    b.wait_for("form#suggest-form", 10).await;
+    b.fill("#message", "Please publish the inspection schedule online.")
+        .await;
+    b.click("#suggest-submit").await;
+    b.wait_for("#form-message", 10).await;
+    b.screenshot("portal-suggest-error-en").await;
+    b.click("#unit option[value=KV8]").await;
+    b.click("#suggest-submit").await;
+    b.wait_for("#case-number", 10).await;
+    b.screenshot("portal-submitted-en").await;
+    b.goto(&format!("{base}/track/0000")).await;
+    b.wait_for("#error-title", 10).await;
+    b.screenshot("portal-track-not-found-en").await;
+    b.close().await;
+}
+
 crate::both_engines!(
     knowledge_base_search_folds_and_hides_internal_articles,
     |app| async move {
