@@ -26,10 +26,12 @@ pub enum Action {
     ReadCategories,
     ManageCategories,
     ManageUsers,
+    /// Knowledge-base articles and the procedures catalogue of the portal.
+    EditKnowledge,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -44,6 +46,7 @@ impl Action {
         Action::ReadCategories,
         Action::ManageCategories,
         Action::ManageUsers,
+        Action::EditKnowledge,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -145,6 +148,8 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         | Action::AddNote => role != Role::Admin,
         Action::ManageContacts => role != Role::Admin,
         Action::ManageUnits | Action::ManageCategories | Action::ManageUsers => role == Role::Admin,
+        // The HelpDesk writes the answers it keeps giving; supervisors and admins review them.
+        Action::EditKnowledge => matches!(role, Role::Agent | Role::Supervisor | Role::Admin),
     };
     if permitted {
         Decision::Permit
@@ -244,14 +249,15 @@ mod tests {
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 8])] = &[
-            // create, read contacts, manage contacts, read units, manage units, read categories, manage categories, manage users
-            (Role::Agent, [P, P, P, P, F, P, F, F]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F]),
-            (Role::Investigator, [P, P, P, P, F, P, F, F]),
-            (Role::UnitOfficer, [P, P, P, P, F, P, F, F]),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F]),
-            (Role::Admin, [P, P, F, P, P, P, P, P]),
+        let other: &[(Role, [Decision; 9])] = &[
+            // create, read contacts, manage contacts, read units, manage units, read categories,
+            // manage categories, manage users, edit knowledge
+            (Role::Agent, [P, P, P, P, F, P, F, F, P]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F]),
+            (Role::Investigator, [P, P, P, P, F, P, F, F, F]),
+            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F]),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F, P]),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P]),
         ];
         let actions = [
             Action::CreateCase,
@@ -262,6 +268,7 @@ mod tests {
             Action::ReadCategories,
             Action::ManageCategories,
             Action::ManageUsers,
+            Action::EditKnowledge,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {

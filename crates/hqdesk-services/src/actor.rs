@@ -48,6 +48,7 @@ impl Actor {
                 Action::ManageUsers
                 | Action::ManageUnits
                 | Action::ManageCategories
+                | Action::EditKnowledge
                 | Action::ReadUnits
                 | Action::ReadCategories => Decision::Permit,
                 _ if case.is_some() => Decision::Hidden,
@@ -95,6 +96,7 @@ fn action_words(a: Action) -> &'static str {
         Action::ManageUnits => "manage units",
         Action::ReadCategories => "read categories",
         Action::ManageCategories => "manage categories",
+        Action::EditKnowledge => "edit the knowledge base and the procedures catalogue",
         Action::ManageUsers => "manage users",
     }
 }

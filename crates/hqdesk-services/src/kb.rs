@@ -1,7 +1,7 @@
 //! Knowledge base and administrative procedures: what the portal shows before anyone opens a
 //! case, maintained by staff and importable from Markdown files.
-use hqdesk_domain::user::Role;
-use hqdesk_domain::{case, text};
+use hqdesk_domain::access::Action;
+use hqdesk_domain::{case, text, FieldError, ValidationErrors};
 use hqdesk_store::portal::{self, Article, ArticleFields, Procedure};
 use hqdesk_store::Store;
 use serde_json::json;
@@ -75,44 +75,55 @@ pub fn parse_article(src: &str) -> Result<ArticleSource, ServiceError> {
             _ => {}
         }
     }
-    if a.slug.is_empty()
-        || !a
-            .slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(bad(
-            "slug must be lowercase ASCII letters, digits and hyphens",
-        ));
-    }
-    case::parse_subject(&a.title).map_err(|e| ServiceError::invalid("title", e))?;
-    if !matches!(a.visibility.as_str(), "public" | "internal")
-        || !matches!(a.status.as_str(), "published" | "draft")
-    {
-        return Err(bad(
-            "visibility is public or internal; status is published or draft",
-        ));
-    }
-    case::parse_body(&a.body).map_err(|e| ServiceError::invalid("body", e))?;
-    Ok(a)
+    a.validated()
 }
 
-fn may_edit_kb(actor: &Actor) -> bool {
-    matches!(actor, Actor::Cli | Actor::System(_))
-        || matches!(
-            actor.role(),
-            Some(Role::Admin | Role::Supervisor | Role::Agent)
-        )
+impl ArticleSource {
+    /// Check every field, reporting all problems at once (the console's form marks each).
+    pub fn validated(mut self) -> Result<Self, ServiceError> {
+        let mut errors = ValidationErrors::new();
+        self.slug = self.slug.trim().to_string();
+        if self.slug.is_empty()
+            || self.slug.len() > 120
+            || !self
+                .slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            errors.push(FieldError {
+                field: "slug".into(),
+                code: "slug_invalid",
+                message: "slug must be lowercase ASCII letters, digits and hyphens".into(),
+            });
+        }
+        self.title = text::normalize_input(self.title.trim());
+        errors.check("title", case::parse_subject(&self.title));
+        if !matches!(self.visibility.as_str(), "public" | "internal") {
+            errors.push(FieldError {
+                field: "visibility".into(),
+                code: "visibility_invalid",
+                message: "visibility is public or internal".into(),
+            });
+        }
+        if !matches!(self.status.as_str(), "published" | "draft") {
+            errors.push(FieldError {
+                field: "status".into(),
+                code: "article_status_invalid",
+                message: "status is published or draft".into(),
+            });
+        }
+        errors.check("body", case::parse_body(&self.body));
+        self.related.retain(|r| !r.is_empty() && *r != self.slug);
+        errors.into_result()?;
+        Ok(self)
+    }
 }
 
 impl Services {
     /// Create or replace an article (by slug).
     pub async fn save_article(&self, actor: &Actor, a: &ArticleSource) -> Result<(), ServiceError> {
-        if !may_edit_kb(actor) {
-            return Err(ServiceError::Forbidden(
-                "your role may not edit the knowledge base".into(),
-            ));
-        }
+        actor.require(Action::EditKnowledge, None)?;
+        let a = &a.clone().validated()?;
         let now = self.now();
         let related = a.related.join(",");
         let mut tx = self.store().begin().await?;
@@ -194,12 +205,39 @@ impl Services {
         fees: &str,
         unit: &str,
     ) -> Result<(), ServiceError> {
-        if !may_edit_kb(actor) {
-            return Err(ServiceError::Forbidden(
-                "your role may not edit the procedures catalogue".into(),
-            ));
+        actor.require(Action::EditKnowledge, None)?;
+        let mut errors = ValidationErrors::new();
+        let code = code.trim();
+        if code.is_empty()
+            || code.len() > 60
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        {
+            errors.push(FieldError {
+                field: "code".into(),
+                code: "procedure_code_invalid",
+                message: "a procedure code is letters, digits, '-', '.' or '_'".into(),
+            });
         }
-        case::parse_subject(title).map_err(|e| ServiceError::invalid("title", e))?;
+        errors.check("title", case::parse_subject(title));
+        for (field, value) in [("unit", unit), ("time_limit", time_limit)] {
+            if value.trim().is_empty() {
+                errors.push(FieldError {
+                    field: field.into(),
+                    code: "required",
+                    message: "this field is required".into(),
+                });
+            }
+        }
+        if steps.is_empty() {
+            errors.push(FieldError {
+                field: "steps".into(),
+                code: "required",
+                message: "give at least one step".into(),
+            });
+        }
+        errors.into_result()?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         portal::upsert_procedure(

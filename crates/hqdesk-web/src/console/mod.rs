@@ -1,6 +1,7 @@
 //! The agent console: server-rendered HTML for helpdesk agents, hotline officers, the task force,
 //! unit officers and supervisors. Access rules live in the services; handlers only render what the
 //! services return.
+mod kb;
 pub(crate) mod session;
 pub mod views;
 
@@ -32,6 +33,7 @@ use views::*;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(kb::routes())
         .route("/console/login", get(login_form).post(login))
         .route("/console/login/2fa", get(totp_form).post(totp))
         .route("/console/logout", post(logout))

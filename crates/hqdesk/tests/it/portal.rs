@@ -94,6 +94,7 @@ async fn visitor_sends_a_request_follows_it_and_rates_it_and_the_agent_sees_the_
         10,
     )
     .await;
+    b.screenshot("portal-request-suggestions-vi").await;
     b.fill("#error_message", "E0012: Mã số thuế chưa đăng ký")
         .await;
     b.fill("#declaration_number", "103524680120").await;
@@ -209,6 +210,98 @@ async fn visitor_sends_a_request_follows_it_and_rates_it_and_the_agent_sees_the_
     b.wait_for("#error-title", 10).await;
     b.screenshot("portal-track-not-found-en").await;
     b.close().await;
+}
+
+/// Staff write the portal's answers in the console: an article starts as a draft (invisible to
+/// visitors), is published and then found without diacritics; a procedure is added and listed.
+/// A role that may not edit sees the pages without the forms, and the service refuses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_write_articles_and_procedures_that_the_portal_then_shows() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    hqdesk::kb::import(&app.services, None).await.unwrap();
+    crate::console::set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    crate::console::sign_in_password(&b, &base, "agent").await;
+    b.wait_for("#queue", 10).await;
+    b.click("#nav-kb").await;
+    b.wait_for("#articles tr[data-slug=dang-ky-tai-khoan-vnaccs]", 10)
+        .await;
+    b.screenshot("console-kb-list").await;
+    b.click("#new-article").await;
+    b.wait_for("form#article-form", 10).await;
+    b.fill("#title", "Khắc phục lỗi E1034 khi truyền tờ khai sửa đổi")
+        .await;
+    b.fill("#slug", "Loi E1034").await;
+    b.fill(
+        "#body",
+        "## Nguyên nhân\n\nTờ khai sửa đổi **chưa được phê duyệt**.\n\n<script>alert(1)</script>",
+    )
+    .await;
+    b.click("#article-save").await;
+    // A bad slug is refused with the form kept.
+    b.wait_for("#slug-err", 10).await;
+    b.screenshot("console-kb-edit-error").await;
+    b.fill("#slug", "loi-e1034-to-khai-sua-doi").await;
+    b.click("#article-save").await;
+    b.wait_for("#preview strong", 10).await;
+    b.screenshot("console-kb-edit").await;
+    assert!(
+        !b.text("#preview").await.contains("alert"),
+        "scripts never reach the preview"
+    );
+    // A draft is not on the portal.
+    let found = app
+        .services
+        .search_articles("loi e1034 to khai sua doi", true, 10)
+        .await
+        .unwrap();
+    assert!(found.is_empty(), "draft hidden from visitors");
+    b.click("#status-published").await;
+    b.click("#article-save").await;
+    b.wait_for("#view-public", 10).await;
+    b.goto(&format!("{base}/kb?q=loi+e1034+to+khai+sua+doi"))
+        .await;
+    b.wait_for("#kb-results a[href=\"/kb/loi-e1034-to-khai-sua-doi\"]", 10)
+        .await;
+
+    // A procedure of the catalogue.
+    b.goto(&format!("{base}/console/procedures/new")).await;
+    b.wait_for("form#procedure-form", 10).await;
+    b.fill("#code", "hq-99").await;
+    b.fill("#title", "Thủ tục đăng ký tờ khai hải quan một lần")
+        .await;
+    b.fill("#steps", "Nộp hồ sơ\nHải quan tiếp nhận\nTrả kết quả")
+        .await;
+    b.fill("#documents", "Văn bản đề nghị").await;
+    b.fill("#time_limit", "02 giờ làm việc").await;
+    b.fill("#fees", "Không").await;
+    b.fill("#unit", "Chi cục Hải quan").await;
+    b.screenshot("console-procedure-edit").await;
+    b.click("#procedure-save").await;
+    b.wait_for("#view-public", 10).await;
+    b.goto(&format!("{base}/procedures?q=dang+ky+to+khai+mot+lan"))
+        .await;
+    b.wait_for("#procedures a[href=\"/procedures/hq-99\"]", 10)
+        .await;
+    b.close().await;
+
+    // The service refuses a role that may not edit.
+    let hotline = app
+        .services
+        .authenticate_token(app.token("hotline"))
+        .await
+        .unwrap();
+    let article =
+        hqdesk_services::kb::parse_article("---\nslug: thu\ntitle: Thử\n---\nNội dung").unwrap();
+    assert!(matches!(
+        app.services.save_article(&hotline, &article).await,
+        Err(hqdesk_services::ServiceError::Forbidden(_))
+    ));
 }
 
 crate::both_engines!(

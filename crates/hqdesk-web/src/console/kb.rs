@@ -1,0 +1,523 @@
+//! The console's knowledge pages: staff write knowledge-base articles in Markdown (draft or
+//! published, public or internal, category, related articles) and keep the procedures
+//! catalogue the portal lists. Every role may read them here; the service decides who edits.
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use hqdesk_domain::access::Action;
+use hqdesk_domain::Timestamp;
+use hqdesk_services::kb::ArticleSource;
+use hqdesk_services::ServiceError;
+use serde::Deserialize;
+
+use super::service_error;
+use super::session::Console;
+use super::views::{render, when, Me};
+use crate::i18n::Tr;
+use crate::router::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/kb", get(list))
+        .route("/console/kb/new", get(new_article))
+        .route("/console/kb/save", post(save_article))
+        .route("/console/kb/{slug}/edit", get(edit_article))
+        .route("/console/procedures", get(procedures))
+        .route("/console/procedures/new", get(new_procedure))
+        .route("/console/procedures/save", post(save_procedure))
+        .route("/console/procedures/{code}/edit", get(edit_procedure))
+}
+
+fn may_edit(c: &Console) -> bool {
+    c.actor().require(Action::EditKnowledge, None).is_ok()
+}
+
+/// Field errors of a refused save, keyed by form field, plus the banner text.
+fn field_errors(tr: Tr, e: &ServiceError) -> Option<(HashMap<String, String>, String)> {
+    match e {
+        ServiceError::Invalid(v) => Some((
+            v.0.iter()
+                .map(|f| (f.field.clone(), f.message.clone()))
+                .collect(),
+            tr.t("kb.fix_fields").to_string(),
+        )),
+        _ => None,
+    }
+}
+
+// --- Articles -------------------------------------------------------------------------------
+
+pub struct ArticleRow {
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub visibility: String,
+    pub solved: i64,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "kb_list.html")]
+struct ListPage {
+    tr: Tr,
+    me: Me,
+    csrf: String,
+    q: String,
+    recommend_2fa: bool,
+    kb_q: String,
+    can_edit: bool,
+    articles: Vec<ArticleRow>,
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn list(State(s): State<AppState>, c: Console, Query(p): Query<SearchQuery>) -> Response {
+    let kb_q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    match s.services.search_articles(&kb_q, false, 500).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &ListPage {
+                tr: c.tr,
+                me: c.me(),
+                csrf: c.csrf(),
+                q: String::new(),
+                recommend_2fa: c.recommend_2fa,
+                kb_q,
+                can_edit: may_edit(&c),
+                articles: list
+                    .into_iter()
+                    .map(|a| ArticleRow {
+                        slug: a.slug,
+                        title: a.title,
+                        status: a.status,
+                        visibility: a.visibility,
+                        solved: a.solved,
+                        updated: when(Timestamp(a.updated_at)),
+                    })
+                    .collect(),
+            },
+        ),
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "kb_edit.html")]
+struct EditPage {
+    tr: Tr,
+    me: Me,
+    csrf: String,
+    q: String,
+    recommend_2fa: bool,
+    message: String,
+    /// Editing an existing article (its slug is then fixed).
+    existing: bool,
+    can_edit: bool,
+    a: ArticleForm,
+    errors: HashMap<String, String>,
+    preview_html: String,
+    categories: Vec<(String, String)>,
+}
+
+impl EditPage {
+    fn err(&self, k: &str) -> &str {
+        self.errors.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ArticleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub visibility: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub related: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    existing: String,
+}
+
+async fn category_choices(s: &AppState, c: &Console) -> Vec<(String, String)> {
+    s.services
+        .list_categories(&c.actor())
+        .await
+        .map(|list| {
+            list.into_iter()
+                .filter(|k| k.active)
+                .map(|k| {
+                    let name = if c.tr.lang() == "en" {
+                        k.name_en
+                    } else {
+                        k.name_vi
+                    };
+                    (k.code, name)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn edit_page(
+    s: &AppState,
+    c: &Console,
+    a: ArticleForm,
+    existing: bool,
+    errors: HashMap<String, String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let preview_html = if a.body.trim().is_empty() {
+        String::new()
+    } else {
+        crate::portal::markdown_html(&a.body)
+    };
+    render(
+        status,
+        &EditPage {
+            tr: c.tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+            existing,
+            can_edit: may_edit(c),
+            categories: category_choices(s, c).await,
+            a,
+            errors,
+            preview_html,
+        },
+    )
+}
+
+async fn new_article(State(s): State<AppState>, c: Console) -> Response {
+    let a = ArticleForm {
+        visibility: "public".into(),
+        status: "draft".into(),
+        ..Default::default()
+    };
+    edit_page(
+        &s,
+        &c,
+        a,
+        false,
+        HashMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn edit_article(State(s): State<AppState>, c: Console, Path(slug): Path<String>) -> Response {
+    match s.services.article(&slug, false).await {
+        Ok(a) => {
+            let form = ArticleForm {
+                slug: a.slug,
+                title: a.title,
+                category: a.category.unwrap_or_default(),
+                visibility: a.visibility,
+                status: a.status,
+                related: a.related,
+                body: a.body,
+                ..Default::default()
+            };
+            edit_page(
+                &s,
+                &c,
+                form,
+                true,
+                HashMap::new(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+async fn save_article(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<ArticleForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let existing = f.existing == "1";
+    let source = ArticleSource {
+        slug: f.slug.clone(),
+        title: f.title.clone(),
+        category: Some(f.category.trim().to_string()).filter(|c| !c.is_empty()),
+        related: f
+            .related
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        visibility: f.visibility.clone(),
+        status: f.status.clone(),
+        body: f.body.clone(),
+    };
+    // A new article must not silently replace an existing one with the same slug.
+    if !existing && s.services.article(source.slug.trim(), false).await.is_ok() {
+        let mut errors = HashMap::new();
+        errors.insert("slug".to_string(), c.tr.t("kb.slug_taken").to_string());
+        let msg = c.tr.t("kb.fix_fields").to_string();
+        return edit_page(&s, &c, f, false, errors, msg, StatusCode::CONFLICT).await;
+    }
+    match s.services.save_article(&c.actor(), &source).await {
+        Ok(()) => Redirect::to(&format!("/console/kb/{}/edit?saved=1", source.slug.trim()))
+            .into_response(),
+        Err(e) => match field_errors(c.tr, &e) {
+            Some((errors, msg)) => {
+                edit_page(
+                    &s,
+                    &c,
+                    f,
+                    existing,
+                    errors,
+                    msg,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => service_error(c.tr, e),
+        },
+    }
+}
+
+// --- Procedures -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "procedures_list.html")]
+struct ProceduresPage {
+    tr: Tr,
+    me: Me,
+    csrf: String,
+    q: String,
+    recommend_2fa: bool,
+    kb_q: String,
+    can_edit: bool,
+    /// (code, title, unit, updated)
+    items: Vec<(String, String, String, String)>,
+}
+
+async fn procedures(
+    State(s): State<AppState>,
+    c: Console,
+    Query(p): Query<SearchQuery>,
+) -> Response {
+    let kb_q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    match s.services.procedures(&kb_q).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &ProceduresPage {
+                tr: c.tr,
+                me: c.me(),
+                csrf: c.csrf(),
+                q: String::new(),
+                recommend_2fa: c.recommend_2fa,
+                kb_q,
+                can_edit: may_edit(&c),
+                items: list
+                    .into_iter()
+                    .map(|p| (p.code, p.title, p.unit, when(Timestamp(p.updated_at))))
+                    .collect(),
+            },
+        ),
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ProcedureForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub legal_basis: String,
+    /// One step per line.
+    #[serde(default)]
+    pub steps: String,
+    /// One document per line.
+    #[serde(default)]
+    pub documents: String,
+    #[serde(default)]
+    pub time_limit: String,
+    #[serde(default)]
+    pub fees: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    existing: String,
+}
+
+#[derive(Template)]
+#[template(path = "procedure_edit.html")]
+struct ProcedureEditPage {
+    tr: Tr,
+    me: Me,
+    csrf: String,
+    q: String,
+    recommend_2fa: bool,
+    message: String,
+    existing: bool,
+    can_edit: bool,
+    p: ProcedureForm,
+    errors: HashMap<String, String>,
+}
+
+impl ProcedureEditPage {
+    fn err(&self, k: &str) -> &str {
+        self.errors.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn procedure_page(
+    c: &Console,
+    p: ProcedureForm,
+    existing: bool,
+    errors: HashMap<String, String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    render(
+        status,
+        &ProcedureEditPage {
+            tr: c.tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+            existing,
+            can_edit: may_edit(c),
+            p,
+            errors,
+        },
+    )
+}
+
+async fn new_procedure(c: Console) -> Response {
+    procedure_page(
+        &c,
+        ProcedureForm::default(),
+        false,
+        HashMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+async fn edit_procedure(
+    State(s): State<AppState>,
+    c: Console,
+    Path(code): Path<String>,
+) -> Response {
+    match s.services.procedure(&code).await {
+        Ok(p) => {
+            let lines = |json: &str| {
+                serde_json::from_str::<Vec<String>>(json)
+                    .unwrap_or_default()
+                    .join("\n")
+            };
+            let form = ProcedureForm {
+                steps: lines(&p.steps),
+                documents: lines(&p.documents),
+                code: p.code,
+                title: p.title,
+                legal_basis: p.legal_basis,
+                time_limit: p.time_limit,
+                fees: p.fees,
+                unit: p.unit,
+                ..Default::default()
+            };
+            procedure_page(
+                &c,
+                form,
+                true,
+                HashMap::new(),
+                String::new(),
+                StatusCode::OK,
+            )
+        }
+        Err(e) => service_error(c.tr, e),
+    }
+}
+
+async fn save_procedure(
+    State(s): State<AppState>,
+    c: Console,
+    Form(f): Form<ProcedureForm>,
+) -> Response {
+    if let Err(r) = c.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    let existing = f.existing == "1";
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    if !existing && s.services.procedure(f.code.trim()).await.is_ok() {
+        let mut errors = HashMap::new();
+        errors.insert("code".to_string(), c.tr.t("kb.code_taken").to_string());
+        let msg = c.tr.t("kb.fix_fields").to_string();
+        return procedure_page(&c, f, false, errors, msg, StatusCode::CONFLICT);
+    }
+    let r = s
+        .services
+        .save_procedure(
+            &c.actor(),
+            &f.code,
+            &f.title,
+            &f.legal_basis,
+            &lines(&f.steps),
+            &lines(&f.documents),
+            &f.time_limit,
+            &f.fees,
+            &f.unit,
+        )
+        .await;
+    match r {
+        Ok(()) => Redirect::to(&format!(
+            "/console/procedures/{}/edit?saved=1",
+            f.code.trim()
+        ))
+        .into_response(),
+        Err(e) => match field_errors(c.tr, &e) {
+            Some((errors, msg)) => procedure_page(
+                &c,
+                f,
+                existing,
+                errors,
+                msg,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            None => service_error(c.tr, e),
+        },
+    }
+}
