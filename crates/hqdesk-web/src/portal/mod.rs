@@ -249,17 +249,34 @@ async fn article(
     )
 }
 
+/// "This solved it" counts a request answered without staff. Counted at most a few times per
+/// address and hour, and only when posted from this site, so that the figure stays honest.
 async fn solved(
     State(s): State<AppState>,
     headers: HeaderMap,
+    source: request::Source,
     Path(slug): Path<String>,
 ) -> Response {
     let tr = visitor_locale(&headers);
+    let thanks = Redirect::to(&format!("/kb/{slug}?thanks=1")).into_response();
+    if !crate::console::session::same_origin(&headers) {
+        return thanks;
+    }
+    if s.services
+        .portal_rate_check("portal.solved", &source.0, SOLVED_PER_HOUR)
+        .await
+        .is_err()
+    {
+        // Thank the visitor all the same; the count just stops growing.
+        return thanks;
+    }
     match s.services.article_solved(&slug).await {
-        Ok(()) => Redirect::to(&format!("/kb/{slug}?thanks=1")).into_response(),
+        Ok(()) => thanks,
         Err(e) => error(tr, e),
     }
 }
+
+const SOLVED_PER_HOUR: i64 = 20;
 
 #[derive(Template)]
 #[template(path = "portal_procedures.html")]

@@ -11,7 +11,9 @@ use crate::support::TestApp;
 /// A visitor's browser: keeps the form cookie, reads the CSRF field out of the pages.
 struct Visitor<'a> {
     app: &'a TestApp,
+    /// The form cookie; `lang` is the language cookie, when chosen.
     cookie: String,
+    lang: String,
     csrf: String,
     /// Pretend every request comes through a reverse proxy on this host from this address.
     from: String,
@@ -52,6 +54,7 @@ impl<'a> Visitor<'a> {
         let mut v = Visitor {
             app,
             cookie: String::new(),
+            lang: String::new(),
             csrf: String::new(),
             from: from.into(),
         };
@@ -64,7 +67,10 @@ impl<'a> Visitor<'a> {
     async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
         let mut req = req
             .header("x-forwarded-for", &self.from)
-            .header("cookie", format!("hqdesk_form={}", self.cookie))
+            .header(
+                "cookie",
+                format!("hqdesk_form={}; hqdesk_lang={}", self.cookie, self.lang),
+            )
             .body(body)
             .unwrap();
         // As if the connection came from a proxy on this host (see portal::request::Source).
@@ -79,6 +85,9 @@ impl<'a> Visitor<'a> {
             let c = c.to_str().unwrap();
             if let Some(rest) = c.strip_prefix("hqdesk_form=") {
                 self.cookie = rest.split(';').next().unwrap().to_string();
+            }
+            if let Some(rest) = c.strip_prefix("hqdesk_lang=") {
+                self.lang = rest.split(';').next().unwrap().to_string();
             }
         }
         let location = resp
@@ -554,3 +563,70 @@ crate::both_engines!(
         );
     }
 );
+
+/// The value of attribute `name` in one tag's text, if present.
+fn attr<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let needle = format!(" {name}=\"");
+    let i = tag.find(&needle)? + needle.len();
+    Some(&tag[i..i + tag[i..].find('"')?])
+}
+
+/// Every form control a person fills in has a label: `<label for=id>`, an enclosing `<label>`,
+/// or `aria-label`. The page says its language and has one main heading.
+fn check_accessible(path: &str, html: &str) {
+    assert!(
+        html.contains("<html lang=\"vi\">") || html.contains("<html lang=\"en\">"),
+        "{path}: lang"
+    );
+    assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+    for kind in ["<input", "<select", "<textarea"] {
+        let mut from = 0;
+        while let Some(i) = html[from..].find(kind) {
+            let start = from + i;
+            let tag = &html[start..start + html[start..].find('>').unwrap()];
+            from = start + kind.len();
+            if matches!(attr(tag, "type"), Some("hidden" | "submit")) {
+                continue;
+            }
+            let before = &html[..start];
+            let inside_label = before.rfind("<label").unwrap_or(0)
+                > before.rfind("</label>").unwrap_or(0)
+                && before.rfind("<label").is_some();
+            let labelled = inside_label
+                || attr(tag, "aria-label").is_some()
+                || attr(tag, "id").is_some_and(|id| html.contains(&format!("<label for=\"{id}\"")));
+            assert!(labelled, "{path}: no label for {tag}>");
+        }
+    }
+}
+
+crate::both_engines!(every_portal_page_labels_its_fields, |app| async move {
+    hqdesk::kb::import(&app.services, None).await.unwrap();
+    let mut v = Visitor::new(&app, "203.0.113.50").await;
+    let mut paths: Vec<String> = vec![
+        "/".into(),
+        "/kb?q=chu+ky+so".into(),
+        "/kb/dang-ky-tai-khoan-vnaccs".into(),
+        "/procedures".into(),
+        "/procedures/hq-01".into(),
+        "/request".into(),
+        "/suggestions".into(),
+    ];
+    for t in hqdesk_services::portal::TOPICS {
+        paths.push(format!("/request?topic={}", t.code));
+    }
+    let p = v.post_multipart("/request", VNACCS_ERROR, &[]).await;
+    paths.push(track_path(&p.html));
+    for lang in ["vi", "en"] {
+        v.get(&format!("/lang/{lang}")).await;
+        for path in &paths {
+            let p = v.get(path).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}");
+            assert!(
+                p.html.contains(&format!("<html lang=\"{lang}\">")),
+                "{path} in {lang}"
+            );
+            check_accessible(path, &p.html);
+        }
+    }
+});
