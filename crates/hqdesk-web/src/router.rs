@@ -26,6 +26,9 @@ pub struct AppState {
     pub telephony_secret: Option<String>,
     /// Where visitors reach this server (`HQDESK_PUBLIC_URL`), for links in mails.
     pub public_url: Option<String>,
+    /// Turns true when the server is stopping: endless responses (live updates) end then, so
+    /// that a graceful shutdown does not wait for browsers to go away.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Settings of the HTTP layer.
@@ -34,6 +37,8 @@ pub struct WebConfig {
     pub telephony_secret: Option<String>,
     /// The address visitors use, e.g. `https://hotro.customs.gov.vn`: links in mails start with it.
     pub public_url: Option<String>,
+    /// Set to true when the server stops (see [`AppState::stopping`]).
+    pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// The largest request body accepted by the JSON API.
@@ -51,6 +56,10 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
         public_url: config
             .public_url
             .map(|u| u.trim_end_matches('/').to_string()),
+        // Without a stop signal (tests, embedding), a channel whose sender is gone: never stops.
+        stopping: config
+            .stopping
+            .unwrap_or_else(|| tokio::sync::watch::channel(false).1),
     };
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // API v1 · cases

@@ -1246,7 +1246,14 @@ async fn events(State(s): State<AppState>, c: Console) -> Response {
         },
     );
     use futures_util::StreamExt;
-    Sse::new(stream.flatten())
+    let mut stopping = s.stopping.clone();
+    let stream = stream.flatten().take_until(async move {
+        if stopping.wait_for(|stop| *stop).await.is_err() {
+            // Nobody can ever say "stop": run until the browser goes away.
+            std::future::pending::<()>().await;
+        }
+    });
+    Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
 }

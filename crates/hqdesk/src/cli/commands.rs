@@ -216,6 +216,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
+        stopping: Some(stop_rx.clone()),
     };
     let app = hqdesk_web::router_with(services.clone(), web);
     axum::serve(

@@ -145,3 +145,97 @@ fn help_explains_every_command() {
         assert!(out.contains("Usage"), "{args:?}: {out}");
     }
 }
+
+/// A graceful stop must not wait for browsers: a console keeps a live-update stream open
+/// forever, and `serve` still stops within seconds of SIGTERM (and stops cleanly, exit code 0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_promptly_with_a_live_update_stream_open() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some((url, _dir)) = fresh_database(Engine::Sqlite).await else {
+        return;
+    };
+    let (code, _, err) = hqdesk(
+        &url,
+        &[
+            "user",
+            "add",
+            "lan.nguyen",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu rất dài\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let store = hqdesk_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let services =
+        hqdesk_services::Services::new(store, std::sync::Arc::new(hqdesk_services::SystemClock));
+    let session = services
+        .sign_in("lan.nguyen", "một mật khẩu rất dài")
+        .await
+        .unwrap()
+        .expect("signed in");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = std::env::temp_dir().join(format!("hqdesk-stop-{}", uuid::Uuid::new_v4()));
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hqdesk"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(&data)
+        .env("HQDESK_DATABASE_URL", &url)
+        .env("HQDESK_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stream = None;
+    for _ in 0..100 {
+        if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            stream = Some(s);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut stream = stream.expect("server listening");
+    stream
+        .write_all(
+            format!(
+                "GET /console/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: hqdesk_session={}\r\nAccept: text/event-stream\r\n\r\n",
+                session.token
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut head = vec![0u8; 512];
+    let n = stream.read(&mut head).await.unwrap();
+    let head = String::from_utf8_lossy(&head[..n]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+
+    let stopped_at = std::time::Instant::now();
+    let pid = server.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap() {
+            break s;
+        }
+        if stopped_at.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = server.kill();
+            panic!("serve still running 10 s after SIGTERM with a live stream open");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "clean exit: {status}");
+    let _ = std::fs::remove_dir_all(&data);
+}
