@@ -35,6 +35,9 @@
   var pop = document.getElementById('screen-pop');
   if (pop && window.EventSource) {
     var es = new EventSource('/console/events');
+    // Close the stream when leaving the page: browsers allow six connections per server, and a
+    // stream left to the garbage collector holds its slot, so later pages would wait for one.
+    window.addEventListener('pagehide', function () { es.close(); });
     es.addEventListener('call', function (ev) {
       var c = JSON.parse(ev.data);
       pop.textContent = '';
