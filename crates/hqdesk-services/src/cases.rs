@@ -1182,6 +1182,9 @@ impl Services {
                 self.set_status(&mut tx, actor, &case, Status::Open, now)
                     .await?;
             }
+            if case.channel == Channel::Portal {
+                crate::portal::notify_reply(&mut tx, &case, entry_id, &body, now).await?;
+            }
             if delivery == Some(DeliveryState::Queued) {
                 jobs::enqueue(&mut tx, &jobs::NewJob { kind: DELIVER_MESSAGE_JOB, payload: json!({ "entry_id": entry_id, "case_id": case.id, "channel": case.channel.as_str() }).to_string(), dedup_key: Some(format!("message:{entry_id}")), run_at: now, max_attempts: 10 }, now).await?;
             }

@@ -319,6 +319,39 @@ fn confirmation(lang: &str, to: &str, link: &str) -> NotificationMail {
     }
 }
 
+/// A reply on a portal case reaches the requester's mailbox too, when they gave an address (the
+/// tracking link is not in it: only its hash is kept). Written in the reply's transaction.
+pub(crate) async fn notify_reply(
+    tx: &mut hqdesk_store::Connection,
+    case: &CaseRecord,
+    entry_id: i64,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let Some(requester_id) = case.requester_id else {
+        return Ok(());
+    };
+    let Some(to) = hqdesk_store::requesters::get(tx, requester_id).await?.email else {
+        return Ok(());
+    };
+    let number = case.number.as_str();
+    let mail = NotificationMail {
+        purpose: "portal.reply".into(),
+        to,
+        subject: format!("[{number}] Trả lời của Hải quan / Reply from Vietnam Customs"),
+        text: format!(
+            "Hải quan Việt Nam đã trả lời yêu cầu {number} của Quý vị:\n\n{body}\n\n\
+             Để trả lời hoặc gửi thêm tệp, vui lòng dùng đường dẫn theo dõi trong thư xác nhận.\n\n\
+             ---\nVietnam Customs replied to your request {number} (above). To answer or add files, \
+             use the tracking link from the confirmation mail.\n\nĐường dây nóng / Hotline 1900 9299"
+        ),
+        case_id: Some(case.id),
+        in_reply_to: None,
+        mailbox_id: None,
+    };
+    crate::outbox::enqueue_notification(tx, &mail, &format!("entry:{entry_id}"), now).await
+}
+
 impl Services {
     /// Count one submission from `source` against `limit` per hour; refuse beyond it.
     pub async fn portal_rate_check(

@@ -280,6 +280,20 @@ crate::both_engines!(
         assert_eq!(s, StatusCode::CREATED);
         let p = v.get(&track).await;
         assert!(p.html.contains("cập nhật chữ ký số"), "{}", p.html);
+        // The reply also goes to the requester's mailbox, through the outbox.
+        let mut conn = app.services.store().read().await.unwrap();
+        let notices: Vec<String> =
+            sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail.notify' ORDER BY id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        drop(conn);
+        assert_eq!(
+            notices.len(),
+            2,
+            "confirmation, then the reply: {notices:?}"
+        );
+        assert!(notices[1].contains("portal.reply") && notices[1].contains("cập nhật chữ ký số"));
         assert!(
             !p.html.contains("may_rate") && !p.html.contains("rate-form"),
             "no rating before resolution"
