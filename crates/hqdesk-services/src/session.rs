@@ -221,6 +221,26 @@ impl Services {
         }))
     }
 
+    /// Whether a session (by its stored hash) is still signed in, without counting as activity:
+    /// long-lived responses ask this to end when their session ends.
+    pub async fn session_alive(&self, id_hash: &str) -> Result<bool, ServiceError> {
+        let now = self.now().millis();
+        let mut conn = self.store().read().await?;
+        let Some(s) = sessions::get(&mut conn, id_hash).await? else {
+            return Ok(false);
+        };
+        drop(conn);
+        if s.expires_at <= now || s.last_seen_at + IDLE_MINUTES * 60_000 <= now {
+            return Ok(false);
+        }
+        // A deactivated user's sessions end too.
+        match self.actor_for_user(s.user_id).await {
+            Ok(_) => Ok(true),
+            Err(ServiceError::Unauthenticated) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn sign_out(&self, session: &SessionInfo) -> Result<(), ServiceError> {
         let mut tx = self.store().begin().await?;
         sessions::delete(&mut tx, &session.id_hash).await?;

@@ -1213,35 +1213,45 @@ async fn events(State(s): State<AppState>, c: Console) -> Response {
         Err(e) => return service_error(tr, e),
     };
     let services = s.services.clone();
+    let session = c.session.id_hash.clone();
     let stream = futures_util::stream::unfold(
         (start, services, actor),
-        move |(mut after, services, actor)| async move {
-            loop {
-                match services.live_changes(&actor, after).await {
-                    Ok((changes, pops, last)) => {
-                        after = last;
-                        if !changes.is_empty() || !pops.is_empty() {
-                            let now = services.now();
-                            let mut events: Vec<Result<Event, Infallible>> = Vec::new();
-                            for call_id in pops {
-                                if let Some(ev) = pop_event(&services, &actor, &call_id).await {
-                                    events.push(Ok(ev));
+        move |(mut after, services, actor)| {
+            let session = session.clone();
+            async move {
+                let mut polls = 0u32;
+                loop {
+                    // Signed out, expired or deactivated: the stream ends with the session.
+                    polls += 1;
+                    if polls % 10 == 1 && !services.session_alive(&session).await.unwrap_or(true) {
+                        return None;
+                    }
+                    match services.live_changes(&actor, after).await {
+                        Ok((changes, pops, last)) => {
+                            after = last;
+                            if !changes.is_empty() || !pops.is_empty() {
+                                let now = services.now();
+                                let mut events: Vec<Result<Event, Infallible>> = Vec::new();
+                                for call_id in pops {
+                                    if let Some(ev) = pop_event(&services, &actor, &call_id).await {
+                                        events.push(Ok(ev));
+                                    }
                                 }
-                            }
-                            events.extend(changes.into_iter().map(|ch| {
+                                events.extend(changes.into_iter().map(|ch| {
                             let r = row(tr, &ch.case, now);
                             let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due, "branch": ch.case.branch.number() });
                             Ok(Event::default().event("case").id(ch.seq.to_string()).data(data.to_string()))
                         }));
-                            return Some((
-                                futures_util::stream::iter(events),
-                                (after, services, actor),
-                            ));
+                                return Some((
+                                    futures_util::stream::iter(events),
+                                    (after, services, actor),
+                                ));
+                            }
                         }
+                        Err(e) => tracing::warn!(error = %e, "live updates"),
                     }
-                    Err(e) => tracing::warn!(error = %e, "live updates"),
+                    tokio::time::sleep(Duration::from_millis(700)).await;
                 }
-                tokio::time::sleep(Duration::from_millis(700)).await;
             }
         },
     );

@@ -769,3 +769,46 @@ async fn supervisor_wallboard_counts_the_day() {
     b.screenshot("console-wallboard").await;
     b.close().await;
 }
+
+/// Waits for the next piece of a streamed body; false at its end.
+async fn next_frame(body: &mut axum::body::Body) -> bool {
+    use axum::body::HttpBody;
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_frame(cx))
+        .await
+        .is_some()
+}
+
+crate::both_engines!(live_updates_end_with_the_session, |app| async move {
+    use tower::ServiceExt;
+    set_password(&app, "agent").await;
+    let signed = app
+        .services
+        .sign_in("agent", PASSWORD)
+        .await
+        .unwrap()
+        .expect("signed in");
+    let req = axum::http::Request::get("/console/events")
+        .header("cookie", format!("hqdesk_session={}", signed.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), axum::http::StatusCode::OK);
+    let mut body = resp.into_body();
+    // While signed in, the stream stays open.
+    assert!(
+        tokio::time::timeout(
+            std::time::Duration::from_millis(1500),
+            next_frame(&mut body)
+        )
+        .await
+        .is_err(),
+        "the stream is open"
+    );
+    let session = app.services.session(&signed.token).await.unwrap().unwrap();
+    app.services.sign_out(&session).await.unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while next_frame(&mut body).await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "signing out ends the live stream");
+});
