@@ -31,13 +31,35 @@
     }
   });
 
+  // One live-update stream per browser, shared by every console tab through a SharedWorker:
+  // browsers allow six connections per server, so one stream per tab would stall the seventh
+  // tab. Without SharedWorker, one EventSource per page. Either way the stream is let go when
+  // the page is left (a stream left to the garbage collector keeps holding its connection).
+  function liveUpdates() {
+    if (window.SharedWorker) {
+      try {
+        var worker = new SharedWorker('/assets/live-worker.js');
+        var handlers = {};
+        worker.port.onmessage = function (m) {
+          (handlers[m.data.type] || []).forEach(function (fn) { fn({ data: m.data.data }); });
+        };
+        worker.port.start();
+        window.addEventListener('pagehide', function () { worker.port.postMessage('bye'); });
+        return {
+          addEventListener: function (type, fn) { (handlers[type] = handlers[type] || []).push(fn); }
+        };
+      } catch (e) { /* fall through to a stream of our own */ }
+    }
+    if (!window.EventSource) return null;
+    var own = new EventSource('/console/events');
+    window.addEventListener('pagehide', function () { own.close(); });
+    return own;
+  }
+
   // Live: the screen-pop on every page, new cases in the queue without a reload.
   var pop = document.getElementById('screen-pop');
-  if (pop && window.EventSource) {
-    var es = new EventSource('/console/events');
-    // Close the stream when leaving the page: browsers allow six connections per server, and a
-    // stream left to the garbage collector holds its slot, so later pages would wait for one.
-    window.addEventListener('pagehide', function () { es.close(); });
+  var es = pop ? liveUpdates() : null;
+  if (es) {
     es.addEventListener('call', function (ev) {
       var c = JSON.parse(ev.data);
       pop.textContent = '';

@@ -95,6 +95,18 @@ pub fn routes() -> Router<AppState> {
             }),
         )
         .route(
+            "/assets/live-worker.js",
+            get(|| async {
+                (
+                    [
+                        ("content-type", "text/javascript; charset=utf-8"),
+                        ("cache-control", "public, max-age=3600"),
+                    ],
+                    include_str!("../../assets/live-worker.js"),
+                )
+            }),
+        )
+        .route(
             "/assets/portal.js",
             get(|| async {
                 (

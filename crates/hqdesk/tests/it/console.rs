@@ -812,3 +812,40 @@ crate::both_engines!(live_updates_end_with_the_session, |app| async move {
     .await;
     assert!(ended.is_ok(), "signing out ends the live stream");
 });
+
+/// Agents work with many tabs. Each console tab listens for live updates, yet the browser keeps
+/// one stream for all of them (a SharedWorker): with ten tabs open, a new tab still loads at once
+/// and every tab still sees a new case appear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_console_tabs_share_one_live_stream() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "agent").await;
+    b.wait_for("table#queue", 10).await;
+    let first = b.client.window().await.unwrap();
+    for _ in 0..9 {
+        let w = b.client.new_window(true).await.unwrap();
+        b.client.switch_to_window(w.handle).await.unwrap();
+        let started = std::time::Instant::now();
+        b.goto(&format!("{base}/console?queue=all")).await;
+        b.wait_for("table#queue", 10).await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "a tab took {:?} to load",
+            started.elapsed()
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the stream is open
+    let number = app.open("hotline", json!({"kind":"inquiry","channel":"phone","subject":"Hỏi về thủ tục tạm nhập tái xuất","requester":{"phone":"0987654321"}})).await;
+    // The last tab and the first one both see it.
+    b.wait_for(&format!("tr[data-case=\"{number}\"]"), 15).await;
+    b.client.switch_to_window(first).await.unwrap();
+    b.wait_for(&format!("tr[data-case=\"{number}\"]"), 15).await;
+    b.close().await;
+}
