@@ -223,6 +223,16 @@ pub struct Rating {
     pub at: Timestamp,
 }
 
+impl Rating {
+    fn from_row((score, comment, at): (i64, Option<String>, i64)) -> Rating {
+        Rating {
+            score,
+            comment,
+            at: Timestamp(at),
+        }
+    }
+}
+
 /// Limits on anonymous traffic from one source, per hour.
 pub const REQUESTS_PER_HOUR: i64 = 10;
 pub const REPLIES_PER_HOUR: i64 = 30;
@@ -563,11 +573,7 @@ impl Services {
             .collect();
         let rating = portal::rating(&mut conn, case.id)
             .await?
-            .map(|(score, comment, at)| Rating {
-                score,
-                comment,
-                at: Timestamp(at),
-            });
+            .map(Rating::from_row);
         Ok(TrackedCase {
             case,
             messages,
@@ -750,11 +756,7 @@ impl Services {
             .await?;
         Ok(portal::rating(&mut conn, case.id)
             .await?
-            .map(|(score, comment, at)| Rating {
-                score,
-                comment,
-                at: Timestamp(at),
-            }))
+            .map(Rating::from_row))
     }
 
     /// Units a suggestion can be addressed to: (code, name).

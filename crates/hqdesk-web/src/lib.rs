@@ -5,6 +5,7 @@ pub mod api;
 mod auth;
 mod console;
 mod extract;
+mod forms;
 mod health;
 pub mod i18n;
 mod portal;

@@ -1037,29 +1037,16 @@ async fn note(
 }
 
 /// A reply or note form: `csrf`, `body` and any number of `files`.
-async fn read_message_form(mut m: Multipart) -> Result<(BodyForm, Vec<NewAttachment>), String> {
-    let (mut csrf, mut body, mut files) = (String::new(), String::new(), Vec::new());
-    while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.map_err(|e| e.to_string())?,
-            "body" => body = field.text().await.map_err(|e| e.to_string())?,
-            "files" => {
-                let filename = field.file_name().unwrap_or("").to_string();
-                let content_type = field.content_type().unwrap_or("").to_string();
-                let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-                // An empty file input still sends one nameless, empty part.
-                if !(filename.is_empty() && bytes.is_empty()) {
-                    files.push(NewAttachment {
-                        filename,
-                        content_type,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok((BodyForm { csrf, body }, files))
+async fn read_message_form(m: Multipart) -> Result<(BodyForm, Vec<NewAttachment>), String> {
+    let (mut fields, files) = crate::forms::read_multipart(m).await?;
+    let mut take = |k: &str| fields.remove(k).unwrap_or_default();
+    Ok((
+        BodyForm {
+            csrf: take("csrf"),
+            body: take("body"),
+        },
+        files,
+    ))
 }
 
 async fn add_message(

@@ -43,18 +43,24 @@ pub fn routes() -> Router<AppState> {
 
 const LANG_COOKIE: &str = "hqdesk_lang";
 
-/// The visitor's language: their choice (cookie), else Vietnamese.
-pub fn visitor_locale(headers: &HeaderMap) -> Tr {
-    let chosen = headers
+/// The value of cookie `name`, if the browser sent it.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
-            (k == LANG_COOKIE).then(|| v.to_string())
-        });
-    Tr(Locale::parse(chosen.as_deref().unwrap_or("vi")))
+            (k == name).then(|| v.to_string())
+        })
+}
+
+/// The visitor's language: their choice (cookie), else Vietnamese.
+pub fn visitor_locale(headers: &HeaderMap) -> Tr {
+    Tr(Locale::parse(
+        cookie(headers, LANG_COOKIE).as_deref().unwrap_or("vi"),
+    ))
 }
 
 async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {

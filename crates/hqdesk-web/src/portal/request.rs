@@ -11,7 +11,6 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use hqdesk_services::cases::NewAttachment;
 use hqdesk_services::portal::{
     self as svc, PortalRequest, PortalSuggestion, Topic, TrackedCase, TOPICS,
 };
@@ -37,16 +36,8 @@ struct FormToken {
 
 impl FormToken {
     fn from_headers(headers: &HeaderMap) -> FormToken {
-        let existing = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|kv| {
-                let (k, v) = kv.trim().split_once('=')?;
-                (k == FORM_COOKIE && v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .then(|| v.to_string())
-            });
+        let existing = super::cookie(headers, FORM_COOKIE)
+            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
         match existing {
             Some(value) => FormToken {
                 value,
@@ -170,37 +161,22 @@ fn status_of(e: &ServiceError) -> StatusCode {
     }
 }
 
-/// The fields of a multipart form and its files (`files` parts). Reading fails with a message
-/// for the visitor when the whole upload is over the size limit.
-async fn read_form(
-    mut m: Multipart,
-) -> Result<(HashMap<String, String>, Vec<NewAttachment>), String> {
-    let mut fields = HashMap::new();
-    let mut files = Vec::new();
-    while let Some(field) = m.next_field().await.map_err(|e| e.body_text())? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "files" {
-            let filename = field.file_name().unwrap_or("").to_string();
-            let content_type = field.content_type().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|e| e.body_text())?;
-            // An empty file input still sends one nameless, empty part.
-            if !(filename.is_empty() && bytes.is_empty()) {
-                files.push(NewAttachment {
-                    filename,
-                    content_type,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            let text = field.text().await.map_err(|e| e.body_text())?;
-            // Fields are short; a huge one is refused rather than stored.
-            if text.len() > 64 * 1024 {
-                return Err("field too large".into());
-            }
-            fields.insert(name, text);
-        }
+/// The checks every anonymous form passes before anything else: the CSRF token (with the Origin)
+/// and the honeypot. On refusal: the message for the visitor and the status.
+fn form_guard(
+    tr: Tr,
+    token: &FormToken,
+    headers: &HeaderMap,
+    v: &HashMap<String, String>,
+) -> Result<(), (String, StatusCode)> {
+    if !token.accepts(headers, &get(v, "csrf")) {
+        return Err((tr.t("portal.form_expired").into(), StatusCode::FORBIDDEN));
     }
-    Ok((fields, files))
+    if !get(v, "website").is_empty() {
+        // The honeypot: people never see this field, robots fill it in.
+        return Err((tr.t("portal.honeypot").into(), StatusCode::BAD_REQUEST));
+    }
+    Ok(())
 }
 
 fn opt(fields: &HashMap<String, String>, k: &str) -> Option<String> {
@@ -332,7 +308,7 @@ pub async fn request_submit(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    let (v, files) = match read_form(m).await {
+    let (v, files) = match crate::forms::read_multipart(m).await {
         Ok(x) => x,
         Err(_) => {
             let mut errors = HashMap::new();
@@ -355,20 +331,8 @@ pub async fn request_submit(
     let refuse = |errors: HashMap<String, String>, message: String, status| {
         request_page(tr, &token, topic, v.clone(), errors, message, status)
     };
-    if !token.accepts(&headers, &get(&v, "csrf")) {
-        return refuse(
-            HashMap::new(),
-            tr.t("portal.form_expired").into(),
-            StatusCode::FORBIDDEN,
-        );
-    }
-    if !get(&v, "website").is_empty() {
-        // The honeypot: people never see this field, robots fill it in.
-        return refuse(
-            HashMap::new(),
-            tr.t("portal.honeypot").into(),
-            StatusCode::BAD_REQUEST,
-        );
+    if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
+        return refuse(HashMap::new(), message, status);
     }
     if let Err(e) = s
         .services
@@ -533,31 +497,8 @@ pub async fn suggest_submit(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    if !token.accepts(&headers, &get(&v, "csrf")) {
-        let msg = tr.t("portal.form_expired").to_string();
-        return suggest_page(
-            &s,
-            tr,
-            &token,
-            v,
-            HashMap::new(),
-            msg,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    if !get(&v, "website").is_empty() {
-        let msg = tr.t("portal.honeypot").to_string();
-        return suggest_page(
-            &s,
-            tr,
-            &token,
-            v,
-            HashMap::new(),
-            msg,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+    if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
+        return suggest_page(&s, tr, &token, v, HashMap::new(), message, status).await;
     }
     if let Err(e) = s
         .services
@@ -783,7 +724,7 @@ pub async fn track_reply(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    let (v, files) = match read_form(m).await {
+    let (v, files) = match crate::forms::read_multipart(m).await {
         Ok(x) => x,
         Err(_) => {
             let e = ServiceError::invalid_field("files", "upload_too_large", "upload too large");
