@@ -273,6 +273,31 @@ async fn record_attachments(
     Ok(())
 }
 
+/// Insert `new` under a freshly drawn case number (its `number` is replaced). A drawn number
+/// that is taken is drawn again, checked before inserting so that the transaction survives
+/// (PostgreSQL aborts a transaction on a failed insert). Only a concurrent insert of the same
+/// number between the check and the insert fails, with `Conflict`.
+pub(crate) async fn insert_with_fresh_number(
+    tx: &mut Connection,
+    mut new: NewCase,
+    now: Timestamp,
+) -> Result<(i64, CaseNumber), ServiceError> {
+    for _ in 0..5 {
+        new.number = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
+        match cases::by_number(tx, &new.number).await {
+            Ok(_) => continue,
+            Err(StoreError::NotFound) => {
+                let id = cases::insert(tx, &new, now).await?;
+                return Ok((id, new.number));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ServiceError::Internal(
+        "could not draw a free case number".into(),
+    ))
+}
+
 pub const MAX_PAGE: i64 = 200;
 const DEFAULT_PAGE: i64 = 50;
 
@@ -523,7 +548,6 @@ impl Services {
         let now = self.now();
         let (first_due, resolution_due) = priority.default_targets_minutes();
         for attempt in 0..5 {
-            let number = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
             let mut tx = self.store().begin().await?;
             let (requester_id, reporter) = if kind.is_confidential() {
                 let f = &requester.fields;
@@ -548,7 +572,8 @@ impl Services {
                 (None, None)
             };
             let new = NewCase {
-                number: number.clone(),
+                // Drawn by insert_with_fresh_number.
+                number: CaseNumber::compose(now, 0),
                 kind,
                 branch,
                 channel,
@@ -562,11 +587,12 @@ impl Services {
                 first_response_due_at: Some(now.plus_minutes(first_due)),
                 resolution_due_at: Some(now.plus_minutes(resolution_due)),
             };
-            let case_id = match cases::insert(&mut tx, &new, now).await {
-                Ok(id) => id,
-                // Two random numbers met: draw again (a new transaction, as PostgreSQL aborts this one).
-                Err(StoreError::Conflict(_)) if attempt < 4 => continue,
-                Err(e) => return Err(e.into()),
+            let (case_id, number) = match insert_with_fresh_number(&mut tx, new, now).await {
+                Ok(x) => x,
+                // A concurrent request drew the same number between our check and our insert:
+                // start again (a new transaction, as PostgreSQL aborts this one).
+                Err(ServiceError::Conflict { .. }) if attempt < 4 => continue,
+                Err(e) => return Err(e),
             };
             if let Some(r) = &reporter {
                 cases::insert_confidential_reporter(&mut tx, case_id, r).await?;

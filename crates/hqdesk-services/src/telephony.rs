@@ -16,7 +16,6 @@ use hqdesk_store::cases::{self, CaseChanges, NewCase};
 use hqdesk_store::requesters::{self, RequesterFields};
 use hqdesk_store::timeline::{self, NewEntry};
 use hqdesk_store::{search, Connection, Store, StoreError};
-use rand::Rng;
 use serde_json::json;
 
 use crate::audit::record as audit;
@@ -344,42 +343,40 @@ impl Services {
                     .await
                     .ok()
                     .map(|c| c.id);
-                let mut id = None;
-                for _ in 0..5 {
-                    let number_drawn =
-                        CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
-                    if cases::by_number(tx, &number_drawn).await.is_ok() {
-                        continue;
-                    }
-                    let new = NewCase {
-                        number: number_drawn.clone(),
-                        kind: CaseKind::Callback,
-                        branch,
-                        channel: Channel::Phone,
-                        category_id,
-                        priority: Priority::High,
-                        subject: subject.clone(),
-                        requester_id,
-                        unit_id: None,
-                        assignee_id: None,
-                        created_by: actor.user_id(),
-                        first_response_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
-                        resolution_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
-                    };
-                    let cid = cases::insert(tx, &new, now).await?;
-                    search::index(
-                        tx,
-                        cid,
-                        &format!("{number_drawn} {subject} {number} {national}"),
-                    )
-                    .await?;
-                    audit(tx, now, actor, "case.create", &format!("case:{number_drawn}"), json!({ "kind": "callback", "branch": branch.number(), "channel": "phone" })).await?;
-                    id = Some(cid);
-                    break;
-                }
-                id.ok_or_else(|| {
-                    ServiceError::Internal("could not draw a free case number".into())
-                })?
+                let new = NewCase {
+                    // Drawn by insert_with_fresh_number.
+                    number: CaseNumber::compose(now, 0),
+                    kind: CaseKind::Callback,
+                    branch,
+                    channel: Channel::Phone,
+                    category_id,
+                    priority: Priority::High,
+                    subject: subject.clone(),
+                    requester_id,
+                    unit_id: None,
+                    assignee_id: None,
+                    created_by: actor.user_id(),
+                    first_response_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
+                    resolution_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
+                };
+                let (cid, number_drawn) =
+                    crate::cases::insert_with_fresh_number(tx, new, now).await?;
+                search::index(
+                    tx,
+                    cid,
+                    &format!("{number_drawn} {subject} {number} {national}"),
+                )
+                .await?;
+                audit(
+                    tx,
+                    now,
+                    actor,
+                    "case.create",
+                    &format!("case:{number_drawn}"),
+                    json!({ "kind": "callback", "branch": branch.number(), "channel": "phone" }),
+                )
+                .await?;
+                cid
             }
         };
         calls::set_callback(tx, case_id, number).await?;
