@@ -699,7 +699,7 @@ impl Report {
             .map(|f| (f.p50, f.p95));
         let mut s = format!(
             "Request Tracker 5 (results in {}, measured {}):\n\n\
-             | figure | hqdesk ({}) | Request Tracker 5 (PostgreSQL) | ratio |\n|---|---:|---:|---:|\n",
+             | figure | hqdesk ({}) | Request Tracker 5 (PostgreSQL) | ratio |\n|---|---:|---:|---|\n",
             rt.dir.display(),
             rt.measured_at.as_deref().unwrap_or("at an unknown time"),
             self.engine,
@@ -710,7 +710,7 @@ impl Report {
         ] {
             if let (Some((ours, _)), Some(theirs)) = (ours_create, fig) {
                 s.push_str(&format!(
-                    "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | {:.2} | {:.0}× (target ≥ 100×) |\n",
+                    "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | {:.2} | hqdesk ÷ RT = {:.0} (target ≥ 100) |\n",
                     theirs.per_second,
                     ours / theirs.per_second.max(1e-9),
                 ));
@@ -719,7 +719,7 @@ impl Report {
         if let (Some((_, ours_p95)), Some(theirs)) = (ours_create, &rt.create_c8_session) {
             if let Some(p95) = theirs.p95 {
                 s.push_str(&format!(
-                    "| creation, 8 clients, p95 ms (RT: session cookie) | {} | {} | {:.0}× lower |\n",
+                    "| creation, 8 clients, p95 ms (RT: session cookie) | {} | {} | RT ÷ hqdesk = {:.0} |\n",
                     ms(ours_p95),
                     ms(p95),
                     p95.as_secs_f64() / ours_p95.as_secs_f64().max(1e-9),
@@ -730,7 +730,7 @@ impl Report {
             for (label, ours, their) in [("p50", p50, theirs.p50), ("p95", p95, theirs.p95)] {
                 if let Some(their) = their {
                     s.push_str(&format!(
-                        "| full-text search, 1 client, {label} ms (hqdesk: {} cases; RT: {} tickets, `Content LIKE`) | {} | {} | {:.1}× lower |\n",
+                        "| full-text search, 1 client, {label} ms (hqdesk: {} cases; RT: {} tickets, `Content LIKE`) | {} | {} | RT ÷ hqdesk = {:.2} |\n",
                         self.cases,
                         rt.tickets.map(|t| format!("about {t}")).unwrap_or_else(|| "its".into()),
                         ms(ours),
