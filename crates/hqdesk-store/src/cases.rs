@@ -599,7 +599,10 @@ pub async fn list(
 /// How many cases match the filter (the scope included, so counts never reveal hidden cases).
 pub async fn count(conn: &mut AnyConnection, f: &CaseFilter) -> Result<i64, StoreError> {
     let engine = Engine::of(conn);
-    let w = build_where(engine, f)?;
+    let mut w = build_where(engine, f)?;
+    if !f.search_tokens.is_empty() {
+        dialect::search_count_clauses(engine, &mut w.clauses);
+    }
     // Every case, or every case but the confidential ones: the counts maintained by triggers
     // (migration 0010) instead of reading about a million index entries.
     let sql = if w.clauses.is_empty() {
