@@ -75,6 +75,9 @@ impl Services {
         let Some(user_id) = tokens::user_for(&mut conn, &token_hash(token)).await? else {
             return Err(ServiceError::Unauthenticated);
         };
+        // Back to the pool before `actor_for_user` takes one: holding two per request, as many
+        // concurrent requests as the pool has connections would each wait for a second one.
+        drop(conn);
         self.actor_for_user(user_id).await
     }
 

@@ -599,12 +599,16 @@ pub async fn list(
 /// How many cases match the filter (the scope included, so counts never reveal hidden cases).
 pub async fn count(conn: &mut AnyConnection, f: &CaseFilter) -> Result<i64, StoreError> {
     let engine = Engine::of(conn);
-    let w = build_where(engine, f)?;
-    // "Every case but the confidential ones" is the total minus the confidential few (the flag is
-    // only ever 0 or 1): two small index counts instead of reading nearly every entry.
-    let sql = if w.clauses == ["c.confidential = 0"] {
-        "SELECT (SELECT COUNT(*) FROM cases) - (SELECT COUNT(*) FROM cases WHERE confidential = 1)"
-            .to_string()
+    let mut w = build_where(engine, f)?;
+    if !f.search_tokens.is_empty() {
+        dialect::search_count_clauses(engine, &mut w.clauses);
+    }
+    // Every case, or every case but the confidential ones: the counts maintained by triggers
+    // (migration 0010) instead of reading about a million index entries.
+    let sql = if w.clauses.is_empty() {
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_counts".to_string()
+    } else if w.clauses == ["c.confidential = 0"] {
+        "SELECT n FROM case_counts WHERE confidential = 0".to_string()
     } else {
         format!("SELECT COUNT(*) FROM cases c{}", where_sql(&w))
     };

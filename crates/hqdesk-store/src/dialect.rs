@@ -75,6 +75,22 @@ pub fn search_subquery(engine: Engine, placeholder: &str, tokens: &[&str]) -> (S
     }
 }
 
+/// A search count's scope clauses, so that SQLite starts from the matching cases. Given
+/// `c.confidential = 0`, SQLite (without statistics) walks the confidential flag's index over
+/// every visible case and probes each against the matches: about 100 ms at a million cases even
+/// when nothing matches. Written `+c.confidential = 0` the index is out of reach and SQLite looks
+/// each matching case up by id (0.1 ms for no match, 34 ms instead of 250 ms for 3,000).
+/// PostgreSQL plans from the GIN index already.
+pub fn search_count_clauses(engine: Engine, clauses: &mut [String]) {
+    if engine == Engine::Sqlite {
+        for c in clauses.iter_mut() {
+            if c.starts_with("c.confidential = 0") {
+                c.insert(0, '+');
+            }
+        }
+    }
+}
+
 /// Serialises appends to the audit chain. SQLite has one writer already; PostgreSQL takes a
 /// transaction-scoped advisory lock so two transactions never link to the same head.
 pub async fn lock_audit_chain(conn: &mut AnyConnection) -> Result<(), StoreError> {

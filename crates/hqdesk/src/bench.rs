@@ -1,5 +1,5 @@
 //! `hqdesk bench`: fill a database with realistic volume (`seed`) and measure the server time of
-//! the pages that must stay fast on it (`queue`).
+//! the pages that must stay fast on it (`queue`); `run` is the suite over HTTP (`bench_run`).
 //!
 //! Measurements run the real router in process (`tower::ServiceExt::oneshot`): the time is what
 //! the server spends from the request to the last byte of the body (routing, session or token
@@ -17,7 +17,11 @@ use tower::ServiceExt;
 
 /// `hqdesk bench seed|queue`.
 #[allow(clippy::print_stdout)] // the command's report is its output
-pub async fn cli(services: &Services, cmd: crate::cli::BenchCommand) -> anyhow::Result<()> {
+pub async fn cli(
+    services: &Services,
+    settings: &crate::config::Settings,
+    cmd: crate::cli::BenchCommand,
+) -> anyhow::Result<()> {
     let engine = services.store().engine().name();
     match cmd {
         crate::cli::BenchCommand::Seed { cases } => {
@@ -53,6 +57,41 @@ pub async fn cli(services: &Services, cmd: crate::cli::BenchCommand) -> anyhow::
             let bench = QueueBench::prepare(services).await?;
             let timings = bench.run(3, iterations.max(1)).await?;
             println!("{}", table(engine, cases, &timings));
+        }
+        crate::cli::BenchCommand::Run {
+            creates,
+            clients,
+            reads,
+            timeline,
+            compare_rt,
+            run_rt,
+        } => {
+            // RT first, so that its 25 minutes of load are over when hqdesk is measured.
+            let rt = match &compare_rt {
+                Some(peer) => {
+                    let results = if run_rt {
+                        crate::bench_run::run_rt(peer, &settings.data_dir.join("rt-bench"))?
+                    } else {
+                        peer.join("results")
+                    };
+                    Some(crate::bench_run::RtFigures::read(&results)?)
+                }
+                None => None,
+            };
+            let opts = crate::bench_run::RunOptions {
+                server_exe: std::env::current_exe().context("locating the hqdesk binary")?,
+                database_url: settings.database_url.clone(),
+                data_dir: settings.data_dir.join("bench-server"),
+                create_clients: clients,
+                creates: creates.max(1),
+                reads: reads.max(1),
+                timeline,
+            };
+            let report = crate::bench_run::run(services, &opts).await?;
+            println!("{}", report.table());
+            if let Some(rt) = rt {
+                println!("{}", report.compare_rt(&rt));
+            }
         }
     }
     Ok(())
@@ -251,7 +290,7 @@ impl Timing {
 }
 
 /// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
+pub fn percentile(sorted: &[Duration], p: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

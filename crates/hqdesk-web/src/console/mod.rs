@@ -553,14 +553,13 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
         .unwrap_or(default_queue);
     let mut navs = Vec::new();
     for k in QUEUES {
-        let mut f = queue_filter(k, &actor, now);
-        f.limit = Some(1);
+        let f = queue_filter(k, &actor, now);
         let count = match s
             .services
-            .list_cases(&actor, resolve_unit(&s, f).await)
+            .count_cases(&actor, resolve_unit(&s, f).await)
             .await
         {
-            Ok(p) => p.total,
+            Ok(n) => n,
             Err(e) => return service_error(tr, e),
         };
         navs.push(QueueNav {

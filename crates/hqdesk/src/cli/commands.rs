@@ -117,7 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(cmd) => {
             let services = connect(&settings.database_url).await?;
-            crate::bench::cli(&services, cmd).await?;
+            crate::bench::cli(&services, &settings, cmd).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

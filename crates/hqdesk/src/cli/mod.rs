@@ -129,6 +129,33 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// The whole suite against the real server: start `hqdesk serve` on the database (start
+    /// time), create cases through the API at each client count, time the queue page, a case
+    /// page with a long timeline and full-text searches over HTTP, read the server's peak RSS,
+    /// and print one table. Adds the cases it creates to the database.
+    Run {
+        /// Cases created per creation run.
+        #[arg(long, default_value_t = 3000)]
+        creates: usize,
+        /// Concurrent clients of the creation runs (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,8")]
+        clients: Vec<usize>,
+        /// Measured requests per read scenario (after 3 unmeasured ones).
+        #[arg(long, default_value_t = 200)]
+        reads: usize,
+        /// Messages on the case whose page is measured.
+        #[arg(long, default_value_t = 50)]
+        timeline: usize,
+        /// Request Tracker's benchmark directory (`../shared/peers/rt`): print the ratios to the
+        /// figures in its `results/`.
+        #[arg(long, value_name = "DIR")]
+        compare_rt: Option<PathBuf>,
+        /// With --compare-rt: first run RT's benchmark (its `run.sh`, on a copy of the scripts in
+        /// the data directory; installs Debian packages, about 25 minutes on 2 cores, as root)
+        /// and compare with those fresh results.
+        #[arg(long, requires = "compare_rt")]
+        run_rt: bool,
+    },
 }
 
 pub async fn main() -> ExitCode {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use hqdesk::bench::{self, QueueBench};
+use hqdesk::bench_run::{self, RunOptions};
 use hqdesk_services::{Services, SystemClock};
 use hqdesk_store::{Store, StoreOptions};
 
@@ -75,4 +76,104 @@ async fn seeding_twice_adds_cases_with_fresh_numbers() {
             .unwrap(),
         1_000
     );
+}
+
+/// `hqdesk bench run` at a small size: the real server binary is started on a seeded database,
+/// answers /healthz, and every scenario (creation at 1 and 8 clients, the queue page, a case page
+/// with a 50-message timeline, searches) answers over HTTP; the report has every figure.
+async fn suite_runs_against_the_real_server(engine: Engine) {
+    let Some((url, _db_dir)) = fresh_database(engine).await else {
+        return;
+    };
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    let services = Services::new(store, Arc::new(SystemClock));
+    services.prepare().await.unwrap();
+    bench::seed(&services, 2_000, |_| {}).await.unwrap();
+    let before = hqdesk_store::bulk::case_count(services.store())
+        .await
+        .unwrap();
+
+    let data_dir = std::env::temp_dir().join(format!("hqdesk-bench-{}", uuid::Uuid::new_v4()));
+    let opts = RunOptions {
+        server_exe: env!("CARGO_BIN_EXE_hqdesk").into(),
+        database_url: url.clone(),
+        data_dir: data_dir.clone(),
+        create_clients: vec![1, 8],
+        creates: 60,
+        reads: 20,
+        timeline: 50,
+    };
+    let report = bench_run::run(&services, &opts).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let report = report.unwrap();
+
+    assert_eq!(report.cases, 2_000);
+    let names: Vec<&str> = report.figures.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(report.figures.len(), 6, "{names:?}");
+    let creation: Vec<_> = report
+        .figures
+        .iter()
+        .filter(|f| f.name.starts_with("case creation"))
+        .collect();
+    assert_eq!(
+        creation.iter().map(|f| f.clients).collect::<Vec<_>>(),
+        [1, 8]
+    );
+    for f in &creation {
+        assert_eq!(f.requests, 60);
+        assert!(f.throughput.unwrap_or(0.0) > 0.0);
+    }
+    for f in report.figures.iter().filter(|f| f.throughput.is_none()) {
+        assert_eq!(f.requests, 20, "{}", f.name);
+        assert!(f.p50 > std::time::Duration::ZERO && f.p50 <= f.p95 && f.p95 <= f.p99);
+    }
+    assert!(report.peak_rss_kib.unwrap_or(0) > 1_000, "{report:?}");
+    assert!(report.start > std::time::Duration::ZERO);
+    // Every creation was committed: 2×60 measured, 4 + 32 warm-up, 1 for the timeline.
+    assert_eq!(
+        hqdesk_store::bulk::case_count(services.store())
+            .await
+            .unwrap(),
+        before + 120 + 36 + 1
+    );
+    // The maintained counts (migration 0010) followed the seeder's multi-row INSERTs and every
+    // creation through the API.
+    let mut conn = services.store().read().await.unwrap();
+    let counted: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT confidential, COUNT(*) FROM cases GROUP BY confidential ORDER BY confidential",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let maintained: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT confidential, n FROM case_counts WHERE n > 0 ORDER BY confidential")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(maintained, counted);
+    assert_eq!(counted.len(), 2, "the seed has confidential cases too");
+    drop(conn);
+    let table = report.table();
+    let name = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    assert_eq!(report.engine, name);
+    assert!(table.contains(&format!("| {name} |")), "{table}");
+    assert!(
+        table.contains("VmHWM") && table.contains("/healthz"),
+        "{table}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_run_suite_sqlite() {
+    suite_runs_against_the_real_server(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_run_suite_postgres() {
+    suite_runs_against_the_real_server(Engine::Postgres).await
 }
