@@ -150,7 +150,7 @@ fn bounce(msg: &Message<'_>, from: &MailAddress, subject: &str) -> Option<Bounce
     ]
     .iter()
     .any(|p| s.contains(p));
-    if !is_report && !(daemon && bounce_subject) {
+    if !(is_report || daemon && bounce_subject) {
         return None;
     }
     let mut b = Bounce::default();
@@ -165,22 +165,16 @@ fn bounce(msg: &Message<'_>, from: &MailAddress, subject: &str) -> Option<Bounce
                 let text = String::from_utf8_lossy(part.contents());
                 read_status(&text, &mut b);
             }
-            ("message", "rfc822") | ("message", "global") => {
-                if b.original_message_id.is_none() {
-                    b.original_message_id = match &part.body {
-                        PartType::Message(inner) => {
-                            inner.message_id().and_then(normalize_message_id)
-                        }
-                        _ => None,
-                    };
-                }
+            ("message", "rfc822") | ("message", "global") if b.original_message_id.is_none() => {
+                b.original_message_id = match &part.body {
+                    PartType::Message(inner) => inner.message_id().and_then(normalize_message_id),
+                    _ => None,
+                };
             }
-            ("text", "rfc822-headers") => {
-                if b.original_message_id.is_none() {
-                    b.original_message_id = MessageParser::default()
-                        .parse(part.contents())
-                        .and_then(|m| m.message_id().and_then(normalize_message_id));
-                }
+            ("text", "rfc822-headers") if b.original_message_id.is_none() => {
+                b.original_message_id = MessageParser::default()
+                    .parse(part.contents())
+                    .and_then(|m| m.message_id().and_then(normalize_message_id));
             }
             _ => {}
         }
@@ -217,10 +211,10 @@ fn read_status(text: &str, b: &mut Bounce) {
             .trim()
             .trim_matches(['<', '>']);
         match name.as_str() {
-            "final-recipient" | "original-recipient" if b.recipient.is_none() => {
-                if !after_type.is_empty() {
-                    b.recipient = Some(after_type.to_string());
-                }
+            "final-recipient" | "original-recipient"
+                if b.recipient.is_none() && !after_type.is_empty() =>
+            {
+                b.recipient = Some(after_type.to_string());
             }
             "action" if b.action.is_none() => b.action = Some(value.to_ascii_lowercase()),
             "status" if b.status.is_none() => b.status = Some(value.to_string()),

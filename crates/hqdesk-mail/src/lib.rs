@@ -206,7 +206,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
         return Err(fail("the mail has no sender address (From)"));
     };
     let reply_to = first_address(msg.reply_to());
-    let subject = nfc(msg.subject().unwrap_or("")).trim().to_string();
+    let subject = repair_8bit_header(&msg, raw, "Subject", msg.subject().unwrap_or(""));
     let message_id = msg.message_id().and_then(normalize_message_id);
     let in_reply_to = id_list(msg.in_reply_to());
     let references = id_list(msg.references());
@@ -241,6 +241,46 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
         bounce,
         case_number,
     })
+}
+
+/// A header written in raw 8-bit bytes that are not UTF-8 (old clients skip RFC 2047) comes out
+/// of mail-parser with U+FFFD in it; decode those bytes with the charset the body declares (else
+/// windows-1252, the usual culprit) instead.
+fn repair_8bit_header(msg: &Message<'_>, raw: &[u8], name: &str, decoded: &str) -> String {
+    let fallback = || nfc(decoded).trim().to_string();
+    if !decoded.contains('\u{FFFD}') {
+        return fallback();
+    }
+    let Some(h) = msg
+        .headers()
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case(name))
+    else {
+        return fallback();
+    };
+    let (start, end) = (h.offset_start() as usize, h.offset_end() as usize);
+    let Some(bytes) = raw.get(start..end) else {
+        return fallback();
+    };
+    if std::str::from_utf8(bytes).is_ok() {
+        return fallback();
+    }
+    let charset = msg
+        .text_part(0)
+        .or_else(|| msg.html_part(0))
+        .and_then(|p| p.content_type())
+        .and_then(|c| c.attribute("charset"))
+        .unwrap_or("windows-1252")
+        .to_string();
+    let decoder = mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes())
+        .or_else(|| mail_parser::decoders::charsets::map::charset_decoder(b"windows-1252"));
+    match decoder {
+        Some(d) => {
+            let text = d(bytes);
+            nfc(text.split_whitespace().collect::<Vec<_>>().join(" ").trim())
+        }
+        None => fallback(),
+    }
 }
 
 fn clamp(s: String) -> String {
@@ -305,9 +345,14 @@ pub(crate) fn id_list(v: &HeaderValue<'_>) -> Vec<String> {
 
 fn thread_key_of(raw: &str) -> Option<String> {
     let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
-        .ok()?;
+    // Lenient: clients pad (or not) and leave stray trailing bits; only the first 22 bytes count.
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let bytes = engine.decode(compact.as_bytes()).ok()?;
     if bytes.len() < 22 {
         return None;
     }

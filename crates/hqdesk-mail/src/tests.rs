@@ -131,3 +131,11 @@ fn content_hash_ignores_trace_headers() {
     assert_eq!(content_hash(a), content_hash(b));
     assert_ne!(sha256_hex(a), sha256_hex(b));
 }
+
+#[test]
+fn raw_8bit_subject_uses_the_body_charset() {
+    let raw = b"From: a@b.vn\r\nSubject: Die Hasen und die Fr\xf6sche\r\nContent-Type: text/plain; charset=\"iso-8859-1\"\r\n\r\nx";
+    assert_eq!(parse(raw).unwrap().subject, "Die Hasen und die Frösche");
+    let raw = b"From: a@b.vn\r\nSubject: Ha\xd2i quan\r\nContent-Type: text/plain; charset=windows-1258\r\n\r\nx";
+    assert_eq!(parse(raw).unwrap().subject, "Hải quan");
+}
