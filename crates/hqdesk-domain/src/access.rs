@@ -26,10 +26,12 @@ pub enum Action {
     ReadCategories,
     ManageCategories,
     ManageUsers,
+    /// The email channel's mailboxes (IMAP/SMTP settings with their passwords).
+    ManageMailboxes,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -44,6 +46,7 @@ impl Action {
         Action::ReadCategories,
         Action::ManageCategories,
         Action::ManageUsers,
+        Action::ManageMailboxes,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -144,7 +147,10 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         | Action::Reply
         | Action::AddNote => role != Role::Admin,
         Action::ManageContacts => role != Role::Admin,
-        Action::ManageUnits | Action::ManageCategories | Action::ManageUsers => role == Role::Admin,
+        Action::ManageUnits
+        | Action::ManageCategories
+        | Action::ManageUsers
+        | Action::ManageMailboxes => role == Role::Admin,
     };
     if permitted {
         Decision::Permit
@@ -244,14 +250,15 @@ mod tests {
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 8])] = &[
-            // create, read contacts, manage contacts, read units, manage units, read categories, manage categories, manage users
-            (Role::Agent, [P, P, P, P, F, P, F, F]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F]),
-            (Role::Investigator, [P, P, P, P, F, P, F, F]),
-            (Role::UnitOfficer, [P, P, P, P, F, P, F, F]),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F]),
-            (Role::Admin, [P, P, F, P, P, P, P, P]),
+        let other: &[(Role, [Decision; 9])] = &[
+            // create, read contacts, manage contacts, read units, manage units, read categories,
+            // manage categories, manage users, manage mailboxes
+            (Role::Agent, [P, P, P, P, F, P, F, F, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F]),
+            (Role::Investigator, [P, P, P, P, F, P, F, F, F]),
+            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F]),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F, F]),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P]),
         ];
         let actions = [
             Action::CreateCase,
@@ -262,6 +269,7 @@ mod tests {
             Action::ReadCategories,
             Action::ManageCategories,
             Action::ManageUsers,
+            Action::ManageMailboxes,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {

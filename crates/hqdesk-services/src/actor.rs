@@ -46,6 +46,7 @@ impl Actor {
             Actor::User { facts, .. } => access::decide(facts, action, case),
             Actor::Cli => match action {
                 Action::ManageUsers
+                | Action::ManageMailboxes
                 | Action::ManageUnits
                 | Action::ManageCategories
                 | Action::ReadUnits
@@ -96,5 +97,6 @@ fn action_words(a: Action) -> &'static str {
         Action::ReadCategories => "read categories",
         Action::ManageCategories => "manage categories",
         Action::ManageUsers => "manage users",
+        Action::ManageMailboxes => "manage mailboxes",
     }
 }
