@@ -801,6 +801,21 @@ async fn case_page_full(
         ),
         Err(e) => return service_error(tr, e),
     };
+    // Email intake: where a mail's thread was uncertain, the agent decides.
+    let merge_suggestions = s
+        .services
+        .merge_suggestions(&actor, number)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            (
+                m.target_number,
+                m.target_subject,
+                label(tr, "email.suggest", &m.reason),
+            )
+        })
+        .collect();
     let requester_name = view
         .requester
         .as_ref()
@@ -877,6 +892,7 @@ async fn case_page_full(
             merged_into,
             canned,
             prefill,
+            merge_suggestions,
         },
     )
 }

@@ -168,6 +168,8 @@ pub struct CasePage {
     pub canned: Vec<(i64, String, String)>,
     /// Text put in the reply box (a canned response chosen without JavaScript).
     pub prefill: String,
+    /// Email intake's "merge into case …" suggestions: (target number, target subject, reason).
+    pub merge_suggestions: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]

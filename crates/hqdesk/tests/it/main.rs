@@ -9,6 +9,8 @@ mod bench;
 mod browser;
 mod cli;
 mod console;
+mod email_bench;
+mod mail_ingest;
 mod portal;
 mod store;
 mod telephony;
