@@ -9,6 +9,7 @@ mod bench;
 mod browser;
 mod cli;
 mod console;
+mod email;
 mod email_bench;
 mod mail_ingest;
 mod portal;
