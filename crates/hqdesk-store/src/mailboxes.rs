@@ -329,21 +329,6 @@ pub async fn of_case(
     }
 }
 
-/// The Message-IDs of a case's mails, oldest first, with their direction (`in` or `out`): the
-/// material of In-Reply-To and References.
-pub async fn thread_message_ids(
-    conn: &mut AnyConnection,
-    case_id: i64,
-) -> Result<Vec<(String, String)>, StoreError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT message_id, direction FROM mail_message_ids WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(case_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows)
-}
-
 /// Note the Message-ID of a mail we send (once, however often the send is retried).
 pub async fn record_outbound_message_id(
     conn: &mut AnyConnection,

@@ -307,9 +307,18 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<String, SendE
             .map_err(transient)?
             .ok_or_else(|| transient("no mailbox is configured to send from"))?,
     };
-    let thread = mailboxes::thread_message_ids(&mut conn, case.id)
+    // Real Message-IDs only (Outlook Thread-Index keys are filtered out), oldest first.
+    let thread: Vec<(String, bool)> = hqdesk_store::mail::case_message_ids(&mut conn, case.id)
         .await
-        .map_err(transient)?;
+        .map_err(transient)?
+        .into_iter()
+        .map(|r| {
+            (
+                r.message_id,
+                r.direction == hqdesk_store::mail::Direction::In,
+            )
+        })
+        .collect();
     let files = hqdesk_store::attachments::for_case(&mut conn, case.id)
         .await
         .map_err(transient)?
@@ -323,7 +332,7 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<String, SendE
     let in_reply_to = thread
         .iter()
         .rev()
-        .find(|(_, dir)| dir == "in")
+        .find(|(_, inbound)| *inbound)
         .map(|(id, _)| id.clone());
     // References: the thread so far, oldest first, capped (the first and the latest ones matter).
     let mut refs: Vec<String> = thread
