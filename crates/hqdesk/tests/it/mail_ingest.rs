@@ -779,3 +779,162 @@ fn hqdesk_mail_sha(raw: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(raw))
 }
+
+async fn console_request(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    cookie: Option<&str>,
+) -> (axum::http::StatusCode, Option<String>, String) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "hqdesk.test");
+    if body.is_some() {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            req.body(axum::body::Body::from(body.unwrap_or_default()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = resp.status();
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
+    let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        set_cookie,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+both_engines!(
+    mail_merge_suggestion_is_shown_and_offered_on_the_case_page,
+    |app| async move {
+        let mb = add_mailbox(&app, "support").await;
+        let first = ingest(
+            &app,
+            mb,
+            1,
+            &mail(
+                "owner@khach.test",
+                "Kiểm tra hàng",
+                "ms1@khach.test",
+                "",
+                "x",
+            ),
+        )
+        .await;
+        let number = first.case_number.clone().unwrap();
+        let other = ingest(
+            &app,
+            mb,
+            2,
+            &mail(
+                "colleague@khach.test",
+                &format!("Về hồ sơ {number}"),
+                "ms2@khach.test",
+                "",
+                "y",
+            ),
+        )
+        .await;
+        let other_number = other.case_number.clone().unwrap();
+        app.services
+            .update_user(
+                &hqdesk_services::Actor::Cli,
+                "agent",
+                hqdesk_services::directory::UpdateUser {
+                    password: Some("MatKhauRatDai2026xyz".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (s, cookie, _) = console_request(
+            &app,
+            "POST",
+            "/console/login",
+            Some("username=agent&password=MatKhauRatDai2026xyz".into()),
+            None,
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
+        let cookie = cookie.unwrap();
+        let (s, html) = {
+            let (s, _, html) = console_request(
+                &app,
+                "GET",
+                &format!("/console/cases/{other_number}"),
+                None,
+                Some(&cookie),
+            )
+            .await;
+            (s, html)
+        };
+        assert_eq!(s, axum::http::StatusCode::OK);
+        let block = html
+            .split("id=\"merge-suggestions\"")
+            .nth(1)
+            .expect("the suggestion block");
+        assert!(block.contains(&number), "{block}");
+        assert!(
+            block.contains("Gộp vào") || block.contains("Merge into"),
+            "{block}"
+        );
+        // The page of the case it points to has no suggestion of its own.
+        let (_, _, html1) = console_request(
+            &app,
+            "GET",
+            &format!("/console/cases/{number}"),
+            None,
+            Some(&cookie),
+        )
+        .await;
+        assert!(!html1.contains("id=\"merge-suggestions\""));
+        // Accepting it is the ordinary merge.
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let (s, _, body) = console_request(
+            &app,
+            "POST",
+            &format!("/console/cases/{other_number}/merge"),
+            Some(format!("csrf={csrf}&into={number}")),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(s, axum::http::StatusCode::SEE_OTHER, "{body}");
+        let (_, _, after) = console_request(
+            &app,
+            "GET",
+            &format!("/console/cases/{other_number}"),
+            None,
+            Some(&cookie),
+        )
+        .await;
+        assert!(
+            after.contains("merged-into"),
+            "the case now says where it went"
+        );
+    }
+);
