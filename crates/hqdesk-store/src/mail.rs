@@ -167,11 +167,11 @@ pub async fn insert_inbound(
     m: &NewInbound<'_>,
     now: Timestamp,
 ) -> Result<(InboundMail, bool), StoreError> {
-    let id: Option<i64> = sqlx::query_scalar(
+    let row: Option<InboundMail> = sqlx::query_as(&format!(
         "INSERT INTO mail_inbound (mailbox_id, uidvalidity, uid, message_id, sha256, content_hash, size, state, created_case, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', 0, $8) \
-         ON CONFLICT (mailbox_id, uidvalidity, uid) DO NOTHING RETURNING id",
-    )
+         ON CONFLICT (mailbox_id, uidvalidity, uid) DO NOTHING RETURNING {INBOUND_COLS}"
+    ))
     .bind(m.mailbox_id)
     .bind(m.uidvalidity)
     .bind(m.uid)
@@ -182,8 +182,8 @@ pub async fn insert_inbound(
     .bind(now.millis())
     .fetch_optional(&mut *conn)
     .await?;
-    match id {
-        Some(id) => Ok((inbound(conn, id).await?, true)),
+    match row {
+        Some(row) => Ok((row, true)),
         None => {
             let existing = inbound_by_source(conn, m.mailbox_id, m.uidvalidity, m.uid)
                 .await?

@@ -413,7 +413,9 @@ impl Services {
         {
             self.reopen(tx, &case, now).await?;
         }
-        audit(
+        // A new case's first message is covered by its `case.create` entry.
+        if !created {
+            audit(
             tx,
             now,
             &ACTOR,
@@ -422,6 +424,7 @@ impl Services {
             json!({ "entry_id": entry_id, "raw_id": row.id, "threaded_by": by, "classification": p.classification.as_str() }),
         )
         .await?;
+        }
         let acknowledged = if created {
             self.acknowledge(tx, mailbox_id, row, p, sender.as_deref(), &case, now)
                 .await?
