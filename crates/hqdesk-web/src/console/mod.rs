@@ -1,6 +1,7 @@
 //! The agent console: server-rendered HTML for helpdesk agents, hotline officers, the task force,
 //! unit officers and supervisors. Access rules live in the services; handlers only render what the
 //! services return.
+mod mailboxes;
 mod session;
 pub mod views;
 
@@ -68,6 +69,7 @@ pub fn routes() -> Router<AppState> {
             "/console/admin/canned/{id}/active",
             post(admin_canned_active),
         )
+        .merge(mailboxes::routes())
         .route(
             "/assets/app.css",
             get(|| async {
@@ -768,7 +770,15 @@ async fn case_page_full(
                 .collect(),
             delivery: e
                 .delivery_state
-                .map(|d| label(tr, "entry.delivery", d.as_str()))
+                .map(|d| {
+                    let state = label(tr, "entry.delivery", d.as_str());
+                    match hqdesk_store::timeline::delivery_error(e.meta.as_deref()) {
+                        Some(why) if d == hqdesk_domain::case::timeline::DeliveryState::Failed => {
+                            format!("{state} ({}: {why})", tr.t("mailbox.delivery_error"))
+                        }
+                        _ => state,
+                    }
+                })
                 .unwrap_or_default(),
         })
         .collect();

@@ -1002,3 +1002,130 @@ async fn email_cli_mailbox_add_picked_up_without_restart_sqlite() {
 async fn email_cli_mailbox_add_picked_up_without_restart_postgres() {
     cli_mailbox_add_is_picked_up_by_a_running_server(Engine::Postgres).await;
 }
+
+/// The console's mailbox page in a real browser: add a mailbox pointing at the test servers,
+/// test the connection (IMAP login + select, SMTP EHLO), edit it without retyping the password,
+/// disable it. The password never reaches the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_console_mailbox_admin_with_test_connection() {
+    use crate::browser::{serve, Browser};
+    let Some(env) = mail_env() else { return };
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let password = "mật khẩu thật dài 2026";
+    app.services
+        .update_user(
+            &Actor::Cli,
+            "admin",
+            hqdesk_services::directory::UpdateUser {
+                password: Some(password.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let base = serve(app.router.clone()).await;
+    b.goto(&format!("{base}/console/login")).await;
+    b.wait_for("form#login", 10).await;
+    b.fill("#username", "admin").await;
+    b.fill("#password", password).await;
+    b.click("form#login button[type=submit]").await;
+    // Administrators must enrol a second factor first.
+    b.wait_for("#totp-secret", 10).await;
+    let secret = b.text("#totp-secret").await;
+    b.fill(
+        "#code",
+        &hqdesk_services::session::totp_code(&secret, app.services.now()).unwrap(),
+    )
+    .await;
+    b.click("form#enrol button[type=submit]").await;
+    b.wait_for("#recovery-codes li", 10).await;
+
+    b.goto(&format!("{base}/console/admin")).await;
+    b.wait_for("#admin-mailboxes", 10).await;
+    b.click("#admin-mailboxes").await;
+    b.wait_for("form#add-mailbox", 10).await;
+    b.wait_for("#no-mailboxes", 10).await;
+    let support = unique("support", "hqdesk.test");
+    b.fill("form#add-mailbox input[name=name]", "hotro").await;
+    b.fill("form#add-mailbox input[name=address]", &support)
+        .await;
+    // Plain text to a remote host is refused, with the reason on the page.
+    b.fill(
+        "form#add-mailbox input[name=imap_url]",
+        "imap://u:p@mail.example.vn/INBOX",
+    )
+    .await;
+    b.fill(
+        "form#add-mailbox input[name=smtp_url]",
+        "smtp://mail.example.vn",
+    )
+    .await;
+    b.click("form#add-mailbox input[name=insecure_plain]").await;
+    b.click("form#add-mailbox button[type=submit]").await;
+    b.wait_for_text(".banner", "mail.example.vn", 10).await;
+    b.fill("form#add-mailbox input[name=name]", "hotro").await;
+    b.fill("form#add-mailbox input[name=address]", &support)
+        .await;
+    b.fill(
+        "form#add-mailbox input[name=imap_url]",
+        &env.imap_url_at(&env.imap, &support),
+    )
+    .await;
+    b.fill(
+        "form#add-mailbox input[name=smtp_url]",
+        &format!("smtp://{}", env.smtp),
+    )
+    .await;
+    b.click("form#add-mailbox input[name=insecure_plain]").await;
+    b.click("form#add-mailbox button[type=submit]").await;
+    b.wait_for("tr[data-mailbox=\"hotro\"]", 10).await;
+    b.click("tr[data-mailbox=\"hotro\"] button.test-connection")
+        .await;
+    b.wait_for("#mailbox-test", 20).await;
+    let imap_line = b.text("#test-imap").await;
+    let smtp_line = b.text("#test-smtp").await;
+    assert!(
+        imap_line.contains("IMAP: tốt") && imap_line.contains("INBOX"),
+        "{imap_line}"
+    );
+    assert!(smtp_line.contains("SMTP: tốt"), "{smtp_line}");
+    b.screenshot("console-mailboxes-test").await;
+    let html = b.client.source().await.unwrap();
+    assert!(
+        !html.contains(&env.password),
+        "the password never reaches the page"
+    );
+
+    // Edit (default branch) leaving the redacted password as it is: the stored one is kept.
+    b.click("tr.mailbox-edit summary").await;
+    b.client
+        .execute(
+            "document.querySelector('tr.mailbox-edit select[name=default_branch]').value = '1'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.click("tr.mailbox-edit button[type=submit]").await;
+    b.wait_for("tr[data-mailbox=\"hotro\"]", 10).await;
+    let views = app.services.list_mailboxes(&Actor::Cli).await.unwrap();
+    assert_eq!(views[0].default_branch, Some(1));
+    assert!(views[0].enabled);
+    let report = app
+        .services
+        .test_mailbox(&Actor::Cli, views[0].id)
+        .await
+        .unwrap();
+    assert!(report.ok(), "the stored password still works: {report:?}");
+    // Disable.
+    b.click("tr[data-mailbox=\"hotro\"] form[action$=\"/enabled\"] button")
+        .await;
+    b.wait_for_text("tr[data-mailbox=\"hotro\"]", "đã tắt", 10)
+        .await;
+    assert!(!app.services.list_mailboxes(&Actor::Cli).await.unwrap()[0].enabled);
+    b.close().await;
+}
