@@ -1129,3 +1129,105 @@ async fn email_console_mailbox_admin_with_test_connection() {
     assert!(!app.services.list_mailboxes(&Actor::Cli).await.unwrap()[0].enabled);
     b.close().await;
 }
+
+both_engines!(
+    email_uidvalidity_change_resyncs_without_duplicates,
+    |app| async move {
+        let Some(env) = mail_env() else { return };
+        let support = unique("support", "hqdesk.test");
+        let id = add_mailbox(&app, &env, &support, &env.imap, &env.smtp).await;
+        let workers = start_workers(&app, false);
+        for i in 0..2 {
+            let from = unique(&format!("uv{i}"), "khach.test");
+            env.send(
+                &from,
+                &support,
+                &requester_mail(
+                    &from,
+                    &support,
+                    &format!("Câu hỏi {i}"),
+                    &unique("uv", "khach.test"),
+                    "",
+                    "…",
+                ),
+            )
+            .await;
+        }
+        eventually(30, "two cases", || async { cases(&app).await.len() == 2 }).await;
+        drop(workers);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // As if the server had renumbered the folder: another UIDVALIDITY, UIDs far ahead.
+        {
+            let mut tx = app.services.store().begin().await.unwrap();
+            sqlx::query("UPDATE mailboxes SET uidvalidity = 1, last_uid = 99, lease_owner = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let _workers = start_workers(&app, false);
+        eventually(30, "the folder synced again from UID 1", || async {
+            scalar(&app, "SELECT last_uid FROM mailboxes").await == 2
+                && scalar(&app, "SELECT uidvalidity FROM mailboxes").await != 1
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(cases(&app).await.len(), 2, "nothing ingested twice");
+    }
+);
+
+both_engines!(
+    email_one_node_at_a_time_fetches_a_mailbox,
+    |app| async move {
+        use hqdesk_domain::Timestamp;
+        use hqdesk_store::mailboxes;
+        let id = app
+            .services
+            .add_mailbox(
+                &Actor::Cli,
+                MailboxForm {
+                    name: "hotro".into(),
+                    address: "hotro@hqdesk.test".into(),
+                    imap_url: "imap://u:p@127.0.0.1:1/INBOX".into(),
+                    smtp_url: "smtp://127.0.0.1:1".into(),
+                    insecure_plain: true,
+                    enabled: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let t = |s: i64| Timestamp(1_795_425_600_000 + s * 1000);
+        let lease = |owner: &'static str, now: i64| {
+            let store = app.services.store().clone();
+            async move {
+                let mut tx = store.begin().await.unwrap();
+                let ok = mailboxes::try_lease(&mut tx, id, owner, t(now), t(now + 300))
+                    .await
+                    .unwrap();
+                hqdesk_store::Store::commit(tx).await.unwrap();
+                ok
+            }
+        };
+        assert!(lease("a", 0).await, "a free mailbox is taken");
+        assert!(!lease("b", 10).await, "held by a: b must wait");
+        assert!(lease("a", 200).await, "the holder renews");
+        assert!(!lease("b", 400).await, "renewed until 500");
+        assert!(lease("b", 501).await, "a stopped renewing: b takes over");
+        assert!(!lease("a", 502).await);
+        let mut tx = app.services.store().begin().await.unwrap();
+        mailboxes::release_lease(&mut tx, id, "b").await.unwrap();
+        hqdesk_store::Store::commit(tx).await.unwrap();
+        assert!(lease("a", 503).await, "released: free again");
+        app.services
+            .set_mailbox_enabled(&Actor::Cli, id, false)
+            .await
+            .unwrap();
+        assert!(
+            !lease("a", 504).await,
+            "a disabled mailbox is fetched by nobody"
+        );
+    }
+);
