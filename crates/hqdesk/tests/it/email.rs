@@ -362,11 +362,19 @@ both_engines!(email_round_trip_through_real_servers, |app| async move {
         .await;
     assert_eq!(s, 201, "{reply}");
     assert_eq!(reply["delivery_state"], "queued");
-    eventually(30, "the reply in the requester's mailbox", || {
-        let env = env.clone();
-        let requester = requester.clone();
-        async move { !agent_replies(&env.inbox(&requester).await).is_empty() }
-    })
+    eventually(
+        30,
+        "the acknowledgement and the reply in the requester's mailbox",
+        || {
+            let env = env.clone();
+            let requester = requester.clone();
+            async move {
+                let mails = env.inbox(&requester).await;
+                !agent_replies(&mails).is_empty()
+                    && mails.iter().any(|m| header(m, "Auto-Submitted").is_some())
+            }
+        },
+    )
     .await;
     let mails = env.inbox(&requester).await;
     let replies = agent_replies(&mails);
@@ -432,6 +440,24 @@ both_engines!(email_round_trip_through_real_servers, |app| async move {
                 && m["body"].as_str().unwrap().contains("đăng nhập được")),
         "{msgs:?}"
     );
+    // The acknowledgement went out too, and its Message-ID is indexed on the case (a bounce of it
+    // lands there).
+    let ack = mails
+        .iter()
+        .find(|m| header(m, "Auto-Submitted").as_deref() == Some("auto-replied"))
+        .expect("an acknowledgement");
+    let ack_id = header(ack, "Message-ID").unwrap();
+    let ack_id = ack_id.trim_start_matches('<').trim_end_matches('>');
+    let mut conn = app.services.store().read().await.unwrap();
+    let indexed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_message_ids WHERE message_id = $1 AND direction = 'out'",
+    )
+    .bind(ack_id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(indexed, 1, "{ack_id}");
     // The sync state is visible to administrators.
     let views = app.services.list_mailboxes(&Actor::Cli).await.unwrap();
     assert_eq!(views[0].last_uid, 2);
