@@ -229,17 +229,40 @@ impl Services {
             out.raw_id = row.id;
             return Ok(out);
         }
-        let outcome = match parsed {
+        let filed = match &parsed {
             Ok(p) => {
-                self.ingest_parsed(&mut tx, mailbox_id, &row, &p, &stored, now)
-                    .await?
+                self.ingest_parsed(&mut tx, mailbox_id, &row, p, &stored, now)
+                    .await
             }
             Err(failure) => {
-                self.work_item(&mut tx, mailbox_id, &row, &failure, now)
-                    .await?
+                self.work_item(&mut tx, mailbox_id, &row, failure, now)
+                    .await
             }
         };
-        Store::commit(tx).await?;
+        let outcome = match filed {
+            Ok(o) => {
+                Store::commit(tx).await?;
+                o
+            }
+            // The database is unreachable: the transport retries later.
+            Err(e @ ServiceError::Unavailable(_)) => return Err(e),
+            // Anything else would fail the same way on every retry and hold up the mailbox: the
+            // mail becomes a work item with its raw bytes attached, and the reason is kept.
+            Err(e) if parsed.is_ok() => {
+                drop(tx);
+                tracing::error!(raw_id = row.id, error = %e, "mail could not be filed; it becomes a work item");
+                let failure = ParseFailure {
+                    reason: format!("the mail could not be filed: {e}"),
+                };
+                let mut tx = self.store().begin().await?;
+                let o = self
+                    .work_item(&mut tx, mailbox_id, &row, &failure, now)
+                    .await?;
+                Store::commit(tx).await?;
+                o
+            }
+            Err(e) => return Err(e),
+        };
         tracing::info!(
             raw_id = row.id,
             case = outcome.case_number.as_deref().unwrap_or("-"),
