@@ -10,7 +10,7 @@
 # HQDESK_TEST_POSTGRES_URL / HQDESK_REQUIRE_POSTGRES / HQDESK_REQUIRE_BROWSER /
 # HQDESK_TEST_OUTPUT. As root it also starts a throwaway Dovecot (IMAP, LMTP)
 # and Postfix (SMTP, delivering into Dovecot) on 127.0.0.1 and exports
-# HQDESK_TEST_IMAP / HQDESK_TEST_SMTP / HQDESK_TEST_MAIL_PASSWORD /
+# HQDESK_TEST_IMAP(S) / HQDESK_TEST_SMTP(S) / HQDESK_TEST_MAIL_PASSWORD / SSL_CERT_FILE /
 # HQDESK_REQUIRE_MAIL (see start_mail_servers).
 # Exit status: the first failing step's status, i.e. the tests' status when
 # fmt and clippy pass.
@@ -218,7 +218,8 @@ EOF
 # each test uses its own addresses. Postfix accepts mail from loopback for
 # those domains and hands it to Dovecot over LMTP; anything else is refused
 # with a permanent 550. SMTP AUTH is offered (Dovecot SASL, same password) but
-# not required on loopback. No TLS: the tests use --insecure-plain on loopback.
+# not required on loopback. STARTTLS is offered on the plain ports, TLS on IMAPS/SMTPS, with a
+# throwaway CA the tests trust through SSL_CERT_FILE.
 
 MAIL_TMP=""
 MAIL_PASSWORD="hqdesk-test"
@@ -252,7 +253,26 @@ wait_port() {
   done
 }
 
-# Starts both servers; sets IMAP_PORT and SMTP_PORT.
+# A throwaway CA and a certificate for localhost / 127.0.0.1 signed by it, in $1.
+make_test_ca() {
+  local d=$1
+  (
+    cd "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -subj "/CN=hqdesk test CA" -keyout ca.key -out ca.pem \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -subj "/CN=localhost" -keyout key.pem -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile server.ext -out cert.pem
+  ) >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "could not make the test certificates"; }
+  chmod 644 "$d"/*.pem
+}
+
+# Starts both servers; sets IMAP_PORT, IMAPS_PORT, SMTP_PORT and SMTPS_PORT. Both offer STARTTLS
+# on the plain ports and TLS on the others, with a certificate from a throwaway CA
+# ($MAIL_TMP/tls/ca.pem, exported as SSL_CERT_FILE for the tests).
 start_mail_servers() {
   id -u mail >/dev/null 2>&1 || die "no 'mail' user to own the test maildirs"
   id -u postfix >/dev/null 2>&1 || die "no 'postfix' user (is the postfix package installed?)"
@@ -263,8 +283,10 @@ start_mail_servers() {
   muid="$(id -u mail)"
   mgid="$(id -g mail)"
   IMAP_PORT="$(free_port)" && lmtp_port="$(free_port)" && auth_port="$(free_port)" &&
-    SMTP_PORT="$(free_port)" || die "could not find free TCP ports"
-  mkdir -p "$dc/run" "$MAIL_TMP/mail" "$pf/etc" "$pf/spool" "$pf/data"
+    SMTP_PORT="$(free_port)" && IMAPS_PORT="$(free_port)" && SMTPS_PORT="$(free_port)" ||
+    die "could not find free TCP ports"
+  mkdir -p "$dc/run" "$MAIL_TMP/mail" "$pf/etc" "$pf/spool" "$pf/data" "$MAIL_TMP/tls"
+  make_test_ca "$MAIL_TMP/tls"
   chown mail:mail "$MAIL_TMP/mail"
   chown postfix "$pf/data"
 
@@ -274,7 +296,9 @@ base_dir = $dc/run
 instance_name = hqdesk-test-$$
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <$MAIL_TMP/tls/cert.pem
+ssl_key = <$MAIL_TMP/tls/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = $dc/dovecot.log
@@ -294,7 +318,9 @@ service imap-login {
     port = $IMAP_PORT
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
   }
 }
 service lmtp {
@@ -336,6 +362,9 @@ smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:127.0.0.1:$auth_port
 smtpd_tls_auth_only = no
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $MAIL_TMP/tls/cert.pem
+smtpd_tls_key_file = $MAIL_TMP/tls/key.pem
 local_transport = error:5.1.1 no local delivery in the hqdesk test server
 default_transport = error:5.1.2 no outside delivery from the hqdesk test server
 alias_maps =
@@ -350,6 +379,8 @@ maximal_backoff_time = 5s
 EOF
   cat >"$pf/etc/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$SMTPS_PORT inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
+tlsmgr    unix  - - n 1000? 1 tlsmgr
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -380,7 +411,9 @@ EOF
   }
   wait_port "$IMAP_PORT" || { mail_log_tail; die "Dovecot does not listen on 127.0.0.1:$IMAP_PORT"; }
   wait_port "$SMTP_PORT" || { mail_log_tail; die "Postfix does not listen on 127.0.0.1:$SMTP_PORT"; }
-  echo "Dovecot IMAP on 127.0.0.1:$IMAP_PORT, Postfix SMTP on 127.0.0.1:$SMTP_PORT (mail in $MAIL_TMP)"
+  wait_port "$IMAPS_PORT" || { mail_log_tail; die "Dovecot does not listen on 127.0.0.1:$IMAPS_PORT"; }
+  wait_port "$SMTPS_PORT" || { mail_log_tail; die "Postfix does not listen on 127.0.0.1:$SMTPS_PORT"; }
+  echo "Dovecot IMAP on 127.0.0.1:$IMAP_PORT (IMAPS $IMAPS_PORT), Postfix SMTP on 127.0.0.1:$SMTP_PORT (SMTPS $SMTPS_PORT); STARTTLS offered, CA $MAIL_TMP/tls/ca.pem (mail in $MAIL_TMP)"
 }
 
 # ---------------------------------------------------------------------------
@@ -401,6 +434,11 @@ if is_root; then
   export HQDESK_TEST_IMAP="127.0.0.1:$IMAP_PORT"
   export HQDESK_TEST_SMTP="127.0.0.1:$SMTP_PORT"
   export HQDESK_TEST_MAIL_PASSWORD="$MAIL_PASSWORD"
+  export HQDESK_TEST_IMAPS="127.0.0.1:$IMAPS_PORT"
+  export HQDESK_TEST_SMTPS="127.0.0.1:$SMTPS_PORT"
+  # The tests trust the throwaway CA (rustls-native-certs reads SSL_CERT_FILE instead of the
+  # system store; nothing else in the tests uses TLS).
+  export SSL_CERT_FILE="$MAIL_TMP/tls/ca.pem"
   export HQDESK_TEST_MAIL_DOMAINS="hqdesk.test khach.test"
   export HQDESK_REQUIRE_MAIL=1
 else

@@ -1137,9 +1137,14 @@ async fn email_console_mailbox_admin_with_test_connection() {
         .await
         .unwrap();
     b.click("tr.mailbox-edit button[type=submit]").await;
+    // The page reloads after the post: wait for the stored change, not for the old page.
+    eventually(10, "the edit saved", || async {
+        app.services.list_mailboxes(&Actor::Cli).await.unwrap()[0].default_branch == Some(1)
+    })
+    .await;
+    b.goto(&format!("{base}/console/admin/mailboxes")).await;
     b.wait_for("tr[data-mailbox=\"hotro\"]", 10).await;
     let views = app.services.list_mailboxes(&Actor::Cli).await.unwrap();
-    assert_eq!(views[0].default_branch, Some(1));
     assert!(views[0].enabled);
     let report = app
         .services
@@ -1257,3 +1262,69 @@ both_engines!(
         );
     }
 );
+
+/// TLS from the first byte (imaps://, smtps://) and STARTTLS required (imap://, smtp:// without
+/// --insecure-plain) against the test servers' certificate (a throwaway CA trusted through
+/// SSL_CERT_FILE). The other email tests use STARTTLS too: the servers offer it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_tls_and_starttls_are_verified() {
+    use hqdesk_services::mail::mailboxes::test_connection;
+    let Some(env) = mail_env() else { return };
+    let (Ok(imaps), Ok(smtps), Ok(_)) = (
+        std::env::var("HQDESK_TEST_IMAPS"),
+        std::env::var("HQDESK_TEST_SMTPS"),
+        std::env::var("SSL_CERT_FILE"),
+    ) else {
+        assert!(
+            std::env::var("HQDESK_REQUIRE_MAIL").is_err(),
+            "HQDESK_REQUIRE_MAIL is set but HQDESK_TEST_IMAPS/SMTPS/SSL_CERT_FILE are not"
+        );
+        eprintln!(
+            "SKIPPED (mail TLS): HQDESK_TEST_IMAPS/HQDESK_TEST_SMTPS/SSL_CERT_FILE are not set"
+        );
+        return;
+    };
+    let user = unique("tls", "hqdesk.test");
+    let pw = &env.password;
+    let u = enc(&user);
+    // Implicit TLS.
+    let r = test_connection(
+        &format!("imaps://{u}:{pw}@{imaps}/INBOX"),
+        &format!("smtps://{u}:{pw}@{smtps}"),
+        false,
+        &user,
+    )
+    .await;
+    assert!(r.ok(), "{r:?}");
+    assert!(r.imap.as_ref().unwrap().contains("(TLS)"), "{r:?}");
+    assert!(r.smtp.as_ref().unwrap().contains("logged in"), "{r:?}");
+    // STARTTLS, required (no --insecure-plain).
+    let r = test_connection(
+        &format!("imap://{u}:{pw}@{}/INBOX", env.imap),
+        &format!("smtp://{u}:{pw}@{}", env.smtp),
+        false,
+        &user,
+    )
+    .await;
+    assert!(r.ok(), "{r:?}");
+    assert!(r.imap.as_ref().unwrap().contains("(STARTTLS)"), "{r:?}");
+    // A wrong password is refused with the server's words, on both sides.
+    let r = test_connection(
+        &format!("imaps://{u}:wrong@{imaps}/INBOX"),
+        &format!("smtps://{u}:wrong@{smtps}"),
+        false,
+        &user,
+    )
+    .await;
+    assert!(r.imap.as_ref().unwrap_err().contains("refused"), "{r:?}");
+    assert!(r.smtp.is_err(), "{r:?}");
+    // TLS spoken to a plain-text port fails clearly instead of hanging.
+    let r = test_connection(
+        &format!("imaps://{u}:{pw}@{}/INBOX", env.imap),
+        &format!("smtps://{}", env.smtp),
+        false,
+        &user,
+    )
+    .await;
+    assert!(r.imap.is_err() && r.smtp.is_err(), "{r:?}");
+}
