@@ -938,3 +938,64 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    mail_that_cannot_be_filed_becomes_a_work_item_not_a_stuck_mailbox,
+    |app| async move {
+        let mb = add_mailbox(&app, "support").await;
+        // Make filing this one message fail inside the transaction, as a bug or a constraint would.
+        let mut tx = app.services.store().begin().await.unwrap();
+        match app.services.store().engine() {
+            hqdesk_services::Engine::Sqlite => {
+                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries WHEN NEW.body LIKE '%XYZZY%' BEGIN SELECT RAISE(ABORT, 'blocked by a trigger'); END")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            }
+            hqdesk_services::Engine::Postgres => {
+                sqlx::query("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.body LIKE '%XYZZY%' THEN RAISE EXCEPTION 'blocked by a trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries FOR EACH ROW EXECUTE FUNCTION poison()")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        let raw = mail("p@khach.test", "Thư độc", "poison@khach.test", "", "XYZZY");
+        let out = ingest(&app, mb, 1, &raw).await;
+        assert!(out.created_case);
+        assert_eq!(out.classification, None, "{out:?}");
+        let number = out.case_number.clone().unwrap();
+        let atts = app
+            .services
+            .case_attachments(&hqdesk_services::Actor::System("test"), &number)
+            .await
+            .unwrap();
+        assert_eq!(atts.len(), 1);
+        assert_eq!(atts[0].sha256, hqdesk_mail_sha(&raw));
+        let mut conn = app.services.store().read().await.unwrap();
+        let row = mailstore::inbound(&mut conn, out.raw_id).await.unwrap();
+        assert_eq!(row.state, "failed");
+        assert!(row.error.unwrap().contains("blocked by a trigger"));
+        drop(conn);
+        // The mailbox moves on: the next mail is filed normally, the same UID again is a duplicate.
+        assert!(ingest(&app, mb, 1, &raw).await.duplicate);
+        let next = ingest(
+            &app,
+            mb,
+            2,
+            &mail(
+                "p@khach.test",
+                "Thư thường",
+                "ok@khach.test",
+                "",
+                "bình thường",
+            ),
+        )
+        .await;
+        assert_eq!(next.classification, Some(Classification::Normal));
+    }
+);
