@@ -190,8 +190,15 @@ pub(crate) fn nfc(s: &str) -> String {
     s.nfc().collect()
 }
 
-/// Parse one raw mail.
+/// Parse one raw mail. Never panics: a panic inside the MIME or HTML libraries (mail-parser has
+/// `debug_assert!`s that malformed multiparts reach, found by the fuzz target) is caught and
+/// reported as a failure, so the mail becomes a work item instead of stopping intake.
 pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
+    std::panic::catch_unwind(|| parse_inner(raw))
+        .unwrap_or_else(|_| Err(fail("the mail's MIME structure could not be read")))
+}
+
+fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(fail("the mail is empty"));
     }

@@ -266,3 +266,16 @@ fn record() {
         println!();
     }
 }
+
+/// Inputs that once crashed the fuzz target: they must parse or fail, never panic.
+#[test]
+fn fuzz_regressions_never_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let raw = std::fs::read(e.unwrap().path()).unwrap();
+        exercise(&raw);
+        n += 1;
+    }
+    assert!(n >= 1);
+}
