@@ -8,7 +8,10 @@
 # It installs the Debian packages the tests need when they are missing,
 # starts a throwaway PostgreSQL cluster (removed again on exit) and exports
 # HQDESK_TEST_POSTGRES_URL / HQDESK_REQUIRE_POSTGRES / HQDESK_REQUIRE_BROWSER /
-# HQDESK_TEST_OUTPUT.
+# HQDESK_TEST_OUTPUT. As root it also starts a throwaway Dovecot (IMAP, LMTP)
+# and Postfix (SMTP, delivering into Dovecot) on 127.0.0.1 and exports
+# HQDESK_TEST_IMAP(S) / HQDESK_TEST_SMTP(S) / HQDESK_TEST_MAIL_PASSWORD / SSL_CERT_FILE /
+# HQDESK_REQUIRE_MAIL (see start_mail_servers).
 # Exit status: the first failing step's status, i.e. the tests' status when
 # fmt and clippy pass.
 set -euo pipefail
@@ -47,6 +50,9 @@ REQUIREMENTS=(
   "pg_bindir|postgresql"
   "command -v /usr/bin/chromium|chromium"
   "command -v /usr/bin/chromedriver|chromium-driver"
+  "command -v /usr/sbin/dovecot|dovecot-imapd"
+  "test -x /usr/lib/dovecot/lmtp|dovecot-lmtpd"
+  "command -v /usr/sbin/postfix|postfix"
 )
 
 install_requirements() {
@@ -124,6 +130,7 @@ stop_postgres() {
 on_exit() {
   local rc=$?
   set +e
+  stop_mail_servers
   stop_postgres
   exit "$rc"
 }
@@ -200,6 +207,215 @@ EOF
   echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (data in $PG_TMP)"
 }
 
+
+# ---------------------------------------------------------------------------
+# Throwaway mail servers: Dovecot (IMAP + LMTP) and Postfix (SMTP)
+# ---------------------------------------------------------------------------
+#
+# Everything lives in $MAIL_TMP (removed on exit). Any address in the test
+# domains hqdesk.test and khach.test exists (Dovecot's static userdb with
+# allow_all_users) and logs in over IMAP with the password $MAIL_PASSWORD, so
+# each test uses its own addresses. Postfix accepts mail from loopback for
+# those domains and hands it to Dovecot over LMTP; anything else is refused
+# with a permanent 550. SMTP AUTH is offered (Dovecot SASL, same password) but
+# not required on loopback. STARTTLS is offered on the plain ports, TLS on IMAPS/SMTPS, with a
+# throwaway CA the tests trust through SSL_CERT_FILE.
+
+MAIL_TMP=""
+MAIL_PASSWORD="hqdesk-test"
+
+stop_mail_servers() {
+  [[ -n "$MAIL_TMP" && -d "$MAIL_TMP" ]] || return 0
+  if [[ -f "$MAIL_TMP/postfix/data/master.lock" ]]; then
+    /usr/sbin/postfix -c "$MAIL_TMP/postfix/etc" stop >/dev/null 2>&1 ||
+      /usr/sbin/postfix -c "$MAIL_TMP/postfix/etc" abort >/dev/null 2>&1 || true
+  fi
+  if [[ -f "$MAIL_TMP/dovecot/run/master.pid" ]]; then
+    /usr/sbin/dovecot -c "$MAIL_TMP/dovecot/dovecot.conf" stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$MAIL_TMP"
+  MAIL_TMP=""
+}
+
+mail_log_tail() {
+  local f
+  for f in "$MAIL_TMP/dovecot/dovecot.log" "$MAIL_TMP/postfix/postfix.log"; do
+    [[ -f "$f" ]] && { echo "---- $f ----" >&2; tail -n 30 "$f" >&2; }
+  done
+  return 0
+}
+
+wait_port() {
+  local port=$1 deadline=$((SECONDS + 10))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# A throwaway CA and a certificate for localhost / 127.0.0.1 signed by it, in $1.
+make_test_ca() {
+  local d=$1
+  (
+    cd "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -subj "/CN=hqdesk test CA" -keyout ca.key -out ca.pem \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -subj "/CN=localhost" -keyout key.pem -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile server.ext -out cert.pem
+  ) >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "could not make the test certificates"; }
+  chmod 644 "$d"/*.pem
+}
+
+# Starts both servers; sets IMAP_PORT, IMAPS_PORT, SMTP_PORT and SMTPS_PORT. Both offer STARTTLS
+# on the plain ports and TLS on the others, with a certificate from a throwaway CA
+# ($MAIL_TMP/tls/ca.pem, exported as SSL_CERT_FILE for the tests).
+start_mail_servers() {
+  id -u mail >/dev/null 2>&1 || die "no 'mail' user to own the test maildirs"
+  id -u postfix >/dev/null 2>&1 || die "no 'postfix' user (is the postfix package installed?)"
+  MAIL_TMP="$(mktemp -d /tmp/hqdesk-mail.XXXXXX)"
+  chmod 755 "$MAIL_TMP"
+  local dc="$MAIL_TMP/dovecot" pf="$MAIL_TMP/postfix"
+  local muid mgid lmtp_port auth_port
+  muid="$(id -u mail)"
+  mgid="$(id -g mail)"
+  IMAP_PORT="$(free_port)" && lmtp_port="$(free_port)" && auth_port="$(free_port)" &&
+    SMTP_PORT="$(free_port)" && IMAPS_PORT="$(free_port)" && SMTPS_PORT="$(free_port)" ||
+    die "could not find free TCP ports"
+  mkdir -p "$dc/run" "$MAIL_TMP/mail" "$pf/etc" "$pf/spool" "$pf/data" "$MAIL_TMP/tls"
+  make_test_ca "$MAIL_TMP/tls"
+  chown mail:mail "$MAIL_TMP/mail"
+  chown postfix "$pf/data"
+
+  cat >"$dc/dovecot.conf" <<EOF
+# hqdesk test Dovecot: loopback only, any user in the test domains.
+base_dir = $dc/run
+instance_name = hqdesk-test-$$
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$MAIL_TMP/tls/cert.pem
+ssl_key = <$MAIL_TMP/tls/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = $dc/dovecot.log
+mail_location = maildir:$MAIL_TMP/mail/%d/%n
+first_valid_uid = $muid
+passdb {
+  driver = static
+  args = password=$MAIL_PASSWORD
+}
+userdb {
+  driver = static
+  args = uid=$muid gid=$mgid home=$MAIL_TMP/mail/%d/%n allow_all_users=yes
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $lmtp_port
+  }
+}
+service auth {
+  inet_listener sasl {
+    address = 127.0.0.1
+    port = $auth_port
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@hqdesk.test
+}
+EOF
+
+  cat >"$pf/etc/main.cf" <<EOF
+# hqdesk test Postfix: loopback only, test domains delivered to Dovecot (LMTP).
+compatibility_level = 3.6
+queue_directory = $pf/spool
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mail.hqdesk.test
+mydomain = hqdesk.test
+myorigin = hqdesk.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+virtual_mailbox_domains = hqdesk.test khach.test
+virtual_transport = lmtp:inet:127.0.0.1:$lmtp_port
+relay_domains =
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:$auth_port
+smtpd_tls_auth_only = no
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $MAIL_TMP/tls/cert.pem
+smtpd_tls_key_file = $MAIL_TMP/tls/key.pem
+local_transport = error:5.1.1 no local delivery in the hqdesk test server
+default_transport = error:5.1.2 no outside delivery from the hqdesk test server
+alias_maps =
+alias_database =
+biff = no
+maillog_file_prefixes = $MAIL_TMP
+maillog_file = $pf/postfix.log
+message_size_limit = 52428800
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 5s
+EOF
+  cat >"$pf/etc/master.cf" <<EOF
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$SMTPS_PORT inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
+tlsmgr    unix  - - n 1000? 1 tlsmgr
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n - - proxymap
+smtp      unix  - - n - - smtp
+showq     unix  n - n - - showq
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+lmtp      unix  - - n - - lmtp
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+
+  /usr/sbin/dovecot -c "$dc/dovecot.conf" || { mail_log_tail; die "Dovecot failed to start"; }
+  # postfix prints its errors only to a terminal or to its log.
+  /usr/sbin/postfix -c "$pf/etc" start >"$pf/start.log" 2>&1 || {
+    cat "$pf/start.log" >&2
+    mail_log_tail
+    die "Postfix failed to start"
+  }
+  wait_port "$IMAP_PORT" || { mail_log_tail; die "Dovecot does not listen on 127.0.0.1:$IMAP_PORT"; }
+  wait_port "$SMTP_PORT" || { mail_log_tail; die "Postfix does not listen on 127.0.0.1:$SMTP_PORT"; }
+  wait_port "$IMAPS_PORT" || { mail_log_tail; die "Dovecot does not listen on 127.0.0.1:$IMAPS_PORT"; }
+  wait_port "$SMTPS_PORT" || { mail_log_tail; die "Postfix does not listen on 127.0.0.1:$SMTPS_PORT"; }
+  echo "Dovecot IMAP on 127.0.0.1:$IMAP_PORT (IMAPS $IMAPS_PORT), Postfix SMTP on 127.0.0.1:$SMTP_PORT (SMTPS $SMTPS_PORT); STARTTLS offered, CA $MAIL_TMP/tls/ca.pem (mail in $MAIL_TMP)"
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -211,6 +427,24 @@ start_postgres
 export HQDESK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 export HQDESK_REQUIRE_POSTGRES=1
 export HQDESK_REQUIRE_BROWSER=1
+
+if is_root; then
+  step "mail servers"
+  start_mail_servers
+  export HQDESK_TEST_IMAP="127.0.0.1:$IMAP_PORT"
+  export HQDESK_TEST_SMTP="127.0.0.1:$SMTP_PORT"
+  export HQDESK_TEST_MAIL_PASSWORD="$MAIL_PASSWORD"
+  export HQDESK_TEST_IMAPS="127.0.0.1:$IMAPS_PORT"
+  export HQDESK_TEST_SMTPS="127.0.0.1:$SMTPS_PORT"
+  # The tests trust the throwaway CA (rustls-native-certs reads SSL_CERT_FILE instead of the
+  # system store; nothing else in the tests uses TLS).
+  export SSL_CERT_FILE="$MAIL_TMP/tls/ca.pem"
+  export HQDESK_TEST_MAIL_DOMAINS="hqdesk.test khach.test"
+  export HQDESK_REQUIRE_MAIL=1
+else
+  # Postfix's master must start as root; the email tests skip (and say so).
+  echo "not root: no Dovecot/Postfix, the email transport tests will skip" >&2
+fi
 export HQDESK_TEST_OUTPUT="$REPO/target/test-output"
 mkdir -p "$HQDESK_TEST_OUTPUT"
 

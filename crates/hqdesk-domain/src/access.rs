@@ -28,10 +28,12 @@ pub enum Action {
     ManageUsers,
     /// Knowledge-base articles and the procedures catalogue of the portal.
     EditKnowledge,
+    /// The email channel's mailboxes (IMAP/SMTP settings with their passwords).
+    ManageMailboxes,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -47,6 +49,7 @@ impl Action {
         Action::ManageCategories,
         Action::ManageUsers,
         Action::EditKnowledge,
+        Action::ManageMailboxes,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -147,7 +150,10 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         | Action::Reply
         | Action::AddNote => role != Role::Admin,
         Action::ManageContacts => role != Role::Admin,
-        Action::ManageUnits | Action::ManageCategories | Action::ManageUsers => role == Role::Admin,
+        Action::ManageUnits
+        | Action::ManageCategories
+        | Action::ManageUsers
+        | Action::ManageMailboxes => role == Role::Admin,
         // The HelpDesk writes the answers it keeps giving; supervisors and admins review them.
         Action::EditKnowledge => matches!(role, Role::Agent | Role::Supervisor | Role::Admin),
     };
@@ -249,15 +255,15 @@ mod tests {
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 9])] = &[
+        let other: &[(Role, [Decision; 10])] = &[
             // create, read contacts, manage contacts, read units, manage units, read categories,
-            // manage categories, manage users, edit knowledge
-            (Role::Agent, [P, P, P, P, F, P, F, F, P]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F, F]),
-            (Role::Investigator, [P, P, P, P, F, P, F, F, F]),
-            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F]),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F, P]),
-            (Role::Admin, [P, P, F, P, P, P, P, P, P]),
+            // manage categories, manage users, edit knowledge, manage mailboxes
+            (Role::Agent, [P, P, P, P, F, P, F, F, P, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F]),
+            (Role::Investigator, [P, P, P, P, F, P, F, F, F, F]),
+            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F, F]),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, F]),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P, P]),
         ];
         let actions = [
             Action::CreateCase,
@@ -269,6 +275,7 @@ mod tests {
             Action::ManageCategories,
             Action::ManageUsers,
             Action::EditKnowledge,
+            Action::ManageMailboxes,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {

@@ -46,6 +46,7 @@ impl Actor {
             Actor::User { facts, .. } => access::decide(facts, action, case),
             Actor::Cli => match action {
                 Action::ManageUsers
+                | Action::ManageMailboxes
                 | Action::ManageUnits
                 | Action::ManageCategories
                 | Action::EditKnowledge
@@ -98,5 +99,6 @@ fn action_words(a: Action) -> &'static str {
         Action::ManageCategories => "manage categories",
         Action::EditKnowledge => "edit the knowledge base and the procedures catalogue",
         Action::ManageUsers => "manage users",
+        Action::ManageMailboxes => "manage mailboxes",
     }
 }

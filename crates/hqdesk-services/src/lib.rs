@@ -13,6 +13,7 @@ mod error;
 pub mod jobs;
 pub mod kb;
 pub mod links;
+pub mod mail;
 pub mod outbox;
 pub mod portal;
 pub mod session;

@@ -102,6 +102,18 @@ pub async fn lock_audit_chain(conn: &mut AnyConnection) -> Result<(), StoreError
     Ok(())
 }
 
+/// Serialises work on one key (e.g. intake of one Message-ID arriving through two mailboxes at
+/// once) until the transaction ends. SQLite's single writer already serialises.
+pub async fn lock_key(conn: &mut AnyConnection, key: i64) -> Result<(), StoreError> {
+    if Engine::of(conn) == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `FOR UPDATE SKIP LOCKED` where the engine has it, so several nodes claim different jobs.
 /// SQLite's single writer makes the claim atomic without it.
 pub fn skip_locked(engine: Engine) -> &'static str {

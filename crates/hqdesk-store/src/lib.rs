@@ -17,6 +17,8 @@ mod error;
 pub mod idempotency;
 pub mod jobs;
 pub mod links;
+pub mod mail;
+pub mod mailboxes;
 pub mod portal;
 pub mod requesters;
 pub mod search;

@@ -145,3 +145,55 @@ pub async fn set_delivery_state(
         .await?;
     Ok(())
 }
+
+/// Set a message's delivery state; `error` (the server's words) is kept in the entry's meta as
+/// `delivery_error`, and cleared when there is none.
+pub async fn set_delivery(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: DeliveryState,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    let meta: Option<String> =
+        sqlx::query_scalar("SELECT meta FROM timeline_entries WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut obj = meta
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    let had = obj.get("delivery_error").is_some();
+    if let Some(map) = obj.as_object_mut() {
+        match error {
+            Some(e) => {
+                map.insert(
+                    "delivery_error".into(),
+                    serde_json::Value::String(e.to_string()),
+                );
+            }
+            None => {
+                map.remove("delivery_error");
+            }
+        }
+    }
+    let new_meta = if error.is_some() || had {
+        Some(obj.to_string())
+    } else {
+        meta
+    };
+    sqlx::query("UPDATE timeline_entries SET delivery_state = $1, meta = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(new_meta)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The reason a message could not be delivered, from its meta.
+pub fn delivery_error(meta: Option<&str>) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(meta?).ok()?;
+    v.get("delivery_error")?.as_str().map(String::from)
+}

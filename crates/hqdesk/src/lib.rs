@@ -1,5 +1,6 @@
 //! The hqdesk binary's library: command line, configuration, wiring, demo data.
 pub mod bench;
+pub mod bench_mail;
 pub mod bench_run;
 pub mod cli;
 pub mod config;

@@ -2,6 +2,7 @@
 //! unit officers and supervisors. Access rules live in the services; handlers only render what the
 //! services return.
 mod kb;
+mod mailboxes;
 pub(crate) mod session;
 pub mod views;
 
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
             "/console/admin/canned/{id}/active",
             post(admin_canned_active),
         )
+        .merge(mailboxes::routes())
         .route(
             "/assets/app.css",
             get(|| async {
@@ -793,7 +795,15 @@ async fn case_page_full(
                 .collect(),
             delivery: e
                 .delivery_state
-                .map(|d| label(tr, "entry.delivery", d.as_str()))
+                .map(|d| {
+                    let state = label(tr, "entry.delivery", d.as_str());
+                    match hqdesk_store::timeline::delivery_error(e.meta.as_deref()) {
+                        Some(why) if d == hqdesk_domain::case::timeline::DeliveryState::Failed => {
+                            format!("{state} ({}: {why})", tr.t("mailbox.delivery_error"))
+                        }
+                        _ => state,
+                    }
+                })
                 .unwrap_or_default(),
         })
         .collect();
@@ -826,6 +836,21 @@ async fn case_page_full(
         ),
         Err(e) => return service_error(tr, e),
     };
+    // Email intake: where a mail's thread was uncertain, the agent decides.
+    let merge_suggestions = s
+        .services
+        .merge_suggestions(&actor, number)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            (
+                m.target_number,
+                m.target_subject,
+                label(tr, "email.suggest", &m.reason),
+            )
+        })
+        .collect();
     let requester_name = view
         .requester
         .as_ref()
@@ -915,6 +940,7 @@ async fn case_page_full(
             canned,
             prefill,
             rating,
+            merge_suggestions,
         },
     )
 }

@@ -170,6 +170,8 @@ pub struct CasePage {
     pub prefill: String,
     /// The requester's rating of the handling, once given on the portal.
     pub rating: Option<RatingView>,
+    /// Email intake's "merge into case …" suggestions: (target number, target subject, reason).
+    pub merge_suggestions: Vec<(String, String, String)>,
 }
 
 pub struct RatingView {

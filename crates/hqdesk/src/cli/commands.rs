@@ -8,7 +8,7 @@ use hqdesk_services::{Actor, Services, SystemClock};
 use hqdesk_store::audit::Verification;
 use hqdesk_store::{Store, StoreOptions};
 
-use super::{AuditCommand, Cli, Command, KbCommand, TokenCommand, UserCommand};
+use super::{AuditCommand, Cli, Command, KbCommand, MailboxCommand, TokenCommand, UserCommand};
 use crate::config::{FileConfig, Settings};
 
 /// Connect to the database, migrate it and seed defaults.
@@ -115,9 +115,107 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (a, p) = crate::kb::import(&services, dir.as_deref()).await?;
             eprintln!("hqdesk: imported {a} articles and {p} procedures");
         }
-        Command::Bench(cmd) => {
+        Command::Mailbox(cmd) => {
+            let services = connect(&settings.database_url).await?;
+            return mailbox(&services, cmd).await;
+        }
+        Command::Bench(super::BenchAll::Suite(cmd)) => {
             let services = connect(&settings.database_url).await?;
             crate::bench::cli(&services, &settings, cmd).await?;
+        }
+        Command::Bench(super::BenchAll::Ingest { messages }) => {
+            let blobs = settings.data_dir.join("bench-blobs");
+            let services = connect(&settings.database_url)
+                .await?
+                .with_blobs(hqdesk_store::blobs::BlobStore::new(&blobs));
+            let result = crate::bench_mail::cli(&services, messages).await;
+            let _ = std::fs::remove_dir_all(&blobs);
+            result?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::print_stdout)] // the command line's output
+async fn mailbox(services: &Services, cmd: MailboxCommand) -> anyhow::Result<ExitCode> {
+    use hqdesk_services::mail::mailboxes::MailboxForm;
+    match cmd {
+        MailboxCommand::Add {
+            name,
+            address,
+            imap,
+            smtp,
+            insecure_plain,
+            branch,
+            category,
+            disabled,
+        } => {
+            let m = services
+                .add_mailbox(
+                    &Actor::Cli,
+                    MailboxForm {
+                        name,
+                        address,
+                        imap_url: imap,
+                        smtp_url: smtp,
+                        insecure_plain,
+                        default_branch: branch,
+                        default_category: category,
+                        enabled: !disabled,
+                    },
+                )
+                .await
+                .map_err(describe)?;
+            eprintln!(
+                "hqdesk: added mailbox {} <{}> (IMAP {}, SMTP {}){}",
+                m.name,
+                m.address,
+                m.imap_url,
+                m.smtp_url,
+                if m.enabled { "" } else { ", disabled" }
+            );
+        }
+        MailboxCommand::List => {
+            for m in services
+                .list_mailboxes(&Actor::Cli)
+                .await
+                .map_err(describe)?
+            {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\tlast_uid={}\t{}",
+                    m.name,
+                    m.address,
+                    if m.enabled { "enabled" } else { "disabled" },
+                    m.imap_url,
+                    m.smtp_url,
+                    m.last_uid,
+                    m.last_error.as_deref().unwrap_or("ok"),
+                );
+            }
+        }
+        MailboxCommand::Test { name } => {
+            let m = services
+                .mailbox_by_name(&Actor::Cli, &name)
+                .await
+                .map_err(|e| match e {
+                    hqdesk_services::ServiceError::NotFound => {
+                        anyhow::anyhow!("there is no mailbox named {name:?}")
+                    }
+                    other => describe(other),
+                })?;
+            let r = services
+                .test_mailbox(&Actor::Cli, m.id)
+                .await
+                .map_err(describe)?;
+            for side in [&r.imap, &r.smtp] {
+                match side {
+                    Ok(line) => println!("ok: {line}"),
+                    Err(line) => println!("FAILED: {line}"),
+                }
+            }
+            if !r.ok() {
+                return Ok(ExitCode::from(1));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -168,13 +266,31 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         tokio::spawn(async move {
             services
                 .run_jobs(
-                    hqdesk_services::jobs::Registry::standard(),
+                    hqdesk_services::mail::sender::registry(),
                     worker,
                     async move {
                         let _ = rx.changed().await;
                     },
                 )
                 .await;
+        })
+    };
+    // The email channel: one fetch loop per enabled mailbox, picked up from the database (a
+    // mailbox added with `hqdesk mailbox add` or in the console starts within seconds).
+    let mail = {
+        let services = services.clone();
+        let mut rx = stop_rx.clone();
+        let cfg = hqdesk_services::mail::fetcher::FetcherConfig::new(format!(
+            "{}:{}:{}",
+            hostname(),
+            std::process::id(),
+            addr
+        ));
+        tokio::spawn(async move {
+            hqdesk_services::mail::fetcher::run_supervisor(services, cfg, async move {
+                let _ = rx.changed().await;
+            })
+            .await;
         })
     };
     // Asterisk's manager interface, when configured (settings from the environment: the secret
@@ -229,6 +345,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     })
     .await?;
     let _ = jobs.await;
+    let _ = mail.await;
     if let Some(ami) = ami {
         let _ = ami.await;
     }
@@ -253,4 +370,14 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
     tracing::info!("shutting down");
+}
+
+/// This machine's name, for the mail fetchers' leases (several nodes on one database).
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into())
 }

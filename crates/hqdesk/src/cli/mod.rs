@@ -59,9 +59,24 @@ pub enum Command {
     /// The knowledge base and procedures catalogue of the public portal.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// The email channel's mailboxes (IMAP in, SMTP out).
+    #[command(subcommand)]
+    Mailbox(MailboxCommand),
     /// Benchmarks: seed a database with realistic volume, measure the pages that must stay fast.
     #[command(subcommand)]
-    Bench(BenchCommand),
+    Bench(BenchAll),
+}
+
+/// The benchmark commands: the suite's own, and email intake throughput.
+#[derive(Debug, Subcommand)]
+pub enum BenchAll {
+    #[command(flatten)]
+    Suite(BenchCommand),
+    /// Ingest N generated mails (parse and store, as from IMAP) and print messages per second.
+    Ingest {
+        #[arg(long, default_value_t = 5_000)]
+        messages: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +119,46 @@ pub enum KbCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCommand {
+    /// Add a mailbox. A running `hqdesk serve` starts fetching it within seconds.
+    ///
+    /// URLs: imap://USER:PASS@HOST:PORT/FOLDER or imaps://… (implicit TLS); smtp://[USER:PASS@]HOST:PORT
+    /// or smtps://… (implicit TLS). On imap:// and smtp:// STARTTLS is required unless
+    /// --insecure-plain, which is accepted for loopback hosts only. Percent-encode '@' and ':' in
+    /// user names and passwords (%40, %3A).
+    Add {
+        /// A short name for the mailbox (letters, digits, '.', '_', '-', '@').
+        name: String,
+        /// The address requesters write to; replies are sent from it.
+        #[arg(long)]
+        address: String,
+        /// Where mail is fetched from.
+        #[arg(long, value_name = "URL")]
+        imap: String,
+        /// Where replies and notifications are sent through.
+        #[arg(long, value_name = "URL")]
+        smtp: String,
+        /// Allow plain text (no TLS) to a server on this machine (localhost, 127.0.0.1, ::1).
+        #[arg(long)]
+        insecure_plain: bool,
+        /// Branch (1 or 2) of cases opened from this mailbox when intake cannot tell.
+        #[arg(long)]
+        branch: Option<String>,
+        /// Category code of cases opened from this mailbox when intake cannot tell.
+        #[arg(long)]
+        category: Option<String>,
+        /// Add it disabled (nothing is fetched until it is enabled in the console).
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// List mailboxes with their sync state (passwords are not shown).
+    List,
+    /// Log in to the mailbox's IMAP and SMTP servers without fetching or sending; exit status 1
+    /// when either fails.
+    Test { name: String },
 }
 
 #[derive(Debug, Subcommand)]
