@@ -75,6 +75,18 @@ pub fn search_subquery(engine: Engine, placeholder: &str, tokens: &[&str]) -> (S
     }
 }
 
+/// A condition that the search document aliased `alias` matches every token, with the query
+/// text bound at `placeholder` (the text from [`search_subquery`]). For the queries that walk the
+/// search documents themselves (newest first, capped counts) and join the case to each.
+pub fn search_match(engine: Engine, alias: &str, placeholder: &str) -> String {
+    match engine {
+        Engine::Sqlite => format!("{alias}.tokens MATCH {placeholder}"),
+        Engine::Postgres => {
+            format!("{alias}.tsv @@ to_tsquery('simple'::regconfig, {placeholder})")
+        }
+    }
+}
+
 /// A search count's scope clauses, so that SQLite starts from the matching cases. Given
 /// `c.confidential = 0`, SQLite (without statistics) walks the confidential flag's index over
 /// every visible case and probes each against the matches: about 100 ms at a million cases even

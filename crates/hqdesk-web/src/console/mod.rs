@@ -577,11 +577,14 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
     } else {
         queue_filter(key, &actor, now)
     };
-    f.sort = Some(if searching || key == "all" {
-        "created".into()
+    // A search takes the list's own order: the most recent matching texts first.
+    f.sort = if searching {
+        None
+    } else if key == "all" {
+        Some("created".into())
     } else {
-        "due".into()
-    });
+        Some("due".into())
+    };
     f.cursor = p.cursor.clone();
     f.limit = Some(50);
     let page = match s
@@ -594,6 +597,7 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
             items: vec![],
             next_cursor: None,
             total: 0,
+            total_exact: true,
         },
         Err(e) => return service_error(tr, e),
     };
@@ -629,10 +633,38 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
             },
             queues: navs,
             rows: page.items.iter().map(|r| row(tr, r, now)).collect(),
-            total: page.total,
+            total: if page.total_exact {
+                page.total.to_string()
+            } else {
+                format!(
+                    "{}+",
+                    group_thousands(page.total, tr.t("queue.thousands_separator"))
+                )
+            },
+            total_note: if page.total_exact {
+                String::new()
+            } else {
+                tr.t("queue.total_lower_bound").to_string()
+            },
             next_url,
         },
     )
+}
+
+/// `1000` as `1.000` (Vietnamese) or `1,000` (English).
+fn group_thousands(n: i64, sep: &str) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(d);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// "My unit" filters by unit id; the list API takes a code.
