@@ -366,10 +366,11 @@ pub enum CaseOrder {
     DueAsc,
     /// Most recently touched first.
     UpdatedDesc,
-    /// Search results: the case with the most recently indexed matching text (its header or a
-    /// message) first, so that the newest matching documents lead and the database stops after a
-    /// page instead of sorting every match. The cursor's key is that document's position. Without
-    /// search tokens, and on PostgreSQL (its documents have no insertion order yet), the same as
+    /// Search results, newest first without sorting every match: the database walks the
+    /// matching documents in an index's order and stops after a page. SQLite: the case with the
+    /// most recently stored matching text (header or message) first; PostgreSQL: the newest case
+    /// (highest id) first. The two agree unless an older case got a newer matching message (see
+    /// `dialect::latest_match_key`). Without search tokens, the same as
     /// [`CaseOrder::CreatedDesc`].
     LatestMatch,
 }
@@ -556,7 +557,7 @@ pub async fn list(
 ) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
     let engine = Engine::of(conn);
     let order = if order == CaseOrder::LatestMatch {
-        if engine == Engine::Sqlite && !f.search_tokens.is_empty() {
+        if !f.search_tokens.is_empty() {
             return list_latest_match(conn, f, after, limit).await;
         }
         CaseOrder::CreatedDesc
@@ -626,11 +627,11 @@ pub async fn list(
 const FIRST_MATCH_BATCH: i64 = 200;
 const MAX_MATCH_BATCH: i64 = 6400;
 
-/// A page in [`CaseOrder::LatestMatch`] order (SQLite): the matching documents newest first
-/// (FTS5 walks its index by descending rowid and stops at the LIMIT), each joined to its case and
-/// the filters, in batches until the page is full. A case is placed by its newest matching
-/// document; the cursor is that document's rowid, and a later page skips the cases that have a
-/// matching document at or above it (they were placed before).
+/// A page in [`CaseOrder::LatestMatch`] order: the matching documents newest first by the
+/// engine's walk key (`dialect::latest_match_key`), each joined to its case and the filters, in
+/// batches until the page is full. A case is placed by its first document in that walk; the
+/// cursor is that document's key. On SQLite a later page skips the cases that have a matching
+/// document at or above the cursor (they were placed before).
 async fn list_latest_match(
     conn: &mut AnyConnection,
     f: &CaseFilter,
@@ -640,9 +641,10 @@ async fn list_latest_match(
     let engine = Engine::of(conn);
     let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
     let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
+    let (key, skip_placed) = dialect::latest_match_key(engine);
     let mut seen = std::collections::HashSet::new();
     let mut below = i64::MAX;
-    if let Some(cur) = after {
+    if let Some(cur) = after.filter(|_| skip_placed) {
         let placed: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT s.case_id FROM case_search s WHERE {} AND s.rowid >= $2",
             dialect::search_match(engine, "s", "$1")
@@ -652,6 +654,8 @@ async fn list_latest_match(
         .fetch_all(&mut *conn)
         .await?;
         seen.extend(placed);
+    }
+    if let Some(cur) = after {
         below = cur.key;
     }
     let want = usize::try_from(limit).unwrap_or(0) + 1;
@@ -661,12 +665,12 @@ async fn list_latest_match(
         let mut w = build_where(engine, f, SearchForm::Joined)?;
         dialect::search_count_clauses(engine, &mut w.clauses);
         let b = w.bind(below)?;
-        w.clauses.push(format!("s.rowid < {b}"));
+        w.clauses.push(format!("{key} < {b}"));
         let lim = w.bind(batch)?;
         // CROSS JOIN keeps the documents the outer loop in SQLite, whatever the filters.
         let sql = format!(
-            "SELECT s.rowid AS k, s.case_id AS id FROM case_search s CROSS JOIN cases c{} \
-             AND c.id = s.case_id ORDER BY s.rowid DESC LIMIT {lim}",
+            "SELECT {key} AS k, s.case_id AS id FROM case_search s CROSS JOIN cases c{} \
+             AND c.id = s.case_id ORDER BY {key} DESC LIMIT {lim}",
             where_sql(&w)
         );
         let rows: Vec<(i64, i64)> = sqlx::query_as_with(&sql, w.args)

@@ -209,8 +209,9 @@ pub struct ListParams {
     /// Cases of one contact.
     pub requester: Option<String>,
     /// `created` (newest first, default), `due` (most urgent first) or `updated`. With `q` and
-    /// no `sort`: the cases whose matching text (subject, requester, a message) was stored most
-    /// recently first, which is newest first unless an older case got a newer matching message.
+    /// no `sort`, newest first without sorting every match: on SQLite the cases whose matching
+    /// text (subject, requester, a message) was stored most recently, on PostgreSQL the newest
+    /// cases; the two differ only when an older case got a newer matching message.
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50.
