@@ -1753,3 +1753,17 @@ async fn pop_event(s: &hqdesk_services::Services, actor: &Actor, call_id: &str) 
     });
     Some(Event::default().event("call").data(data.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::group_thousands;
+
+    #[test]
+    fn capped_search_totals_group_thousands() {
+        assert_eq!(group_thousands(1000, "."), "1.000");
+        assert_eq!(group_thousands(1234567, ","), "1,234,567");
+        assert_eq!(group_thousands(999, "."), "999");
+        assert_eq!(group_thousands(0, "."), "0");
+        assert_eq!(group_thousands(-1000, "."), "-1.000");
+    }
+}
