@@ -102,7 +102,10 @@ pub struct ListCases {
 pub struct CasePage {
     pub items: Vec<CaseRecord>,
     pub next_cursor: Option<String>,
+    /// How many cases match. For a search, counted up to `cases::SEARCH_COUNT_CAP`: when more
+    /// match, `total` is the cap and `total_exact` is false ("more than 1,000").
     pub total: i64,
+    pub total_exact: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -776,7 +779,12 @@ impl Services {
                 });
             }
         }
+        let searching = !filter.search_tokens.is_empty();
         let order = match q.sort.as_deref() {
+            // A search without a sort: the most recent matching texts first (a page without
+            // sorting every match; the same as newest cases first unless old cases got new
+            // matching messages).
+            None if searching => CaseOrder::LatestMatch,
             None | Some("created") | Some("-created") => CaseOrder::CreatedDesc,
             Some("due") => CaseOrder::DueAsc,
             Some("-updated") | Some("updated") => CaseOrder::UpdatedDesc,
@@ -835,11 +843,16 @@ impl Services {
         } else {
             (vec![], None)
         };
-        let total = cases::count(&mut conn, &filter).await?;
+        let (total, total_exact) = if searching {
+            cases::count_capped(&mut conn, &filter, cases::SEARCH_COUNT_CAP).await?
+        } else {
+            (cases::count(&mut conn, &filter).await?, true)
+        };
         Ok(CasePage {
             items,
             next_cursor: next.map(|c| format!("{}.{}", c.key, c.id)),
             total,
+            total_exact,
         })
     }
 

@@ -366,6 +366,13 @@ pub enum CaseOrder {
     DueAsc,
     /// Most recently touched first.
     UpdatedDesc,
+    /// Search results, newest first without sorting every match: the database walks the
+    /// matching documents in an index's order and stops after a page. SQLite: the case with the
+    /// most recently stored matching text (header or message) first; PostgreSQL: the newest case
+    /// (highest id) first. The two agree unless an older case got a newer matching message (see
+    /// `dialect::latest_match_key`). Without search tokens, the same as
+    /// [`CaseOrder::CreatedDesc`].
+    LatestMatch,
 }
 
 /// Filters for listing and counting cases. `scope` is always applied.
@@ -439,7 +446,15 @@ impl Where {
     }
 }
 
-fn build_where(engine: Engine, f: &CaseFilter) -> Result<Where, StoreError> {
+/// How the search tokens constrain the cases: a subquery of matching case ids, or a condition on
+/// the search document `s` joined to each case (the query walks the documents).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SearchForm {
+    Subquery,
+    Joined,
+}
+
+fn build_where(engine: Engine, f: &CaseFilter, form: SearchForm) -> Result<Where, StoreError> {
     let mut w = Where::new();
     match &f.scope {
         CaseScope::All => {}
@@ -516,7 +531,10 @@ fn build_where(engine: Engine, f: &CaseFilter) -> Result<Where, StoreError> {
         let placeholder = format!("${}", w.n + 1);
         let (sub, query) = dialect::search_subquery(engine, &placeholder, &tokens);
         w.bind(query)?;
-        w.clauses.push(format!("c.id IN ({sub})"));
+        w.clauses.push(match form {
+            SearchForm::Subquery => format!("c.id IN ({sub})"),
+            SearchForm::Joined => dialect::search_match(engine, "s", &placeholder),
+        });
     }
     Ok(w)
 }
@@ -538,10 +556,18 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
     let engine = Engine::of(conn);
-    let mut w = build_where(engine, f)?;
+    let order = if order == CaseOrder::LatestMatch {
+        if !f.search_tokens.is_empty() {
+            return list_latest_match(conn, f, after, limit).await;
+        }
+        CaseOrder::CreatedDesc
+    } else {
+        order
+    };
+    let mut w = build_where(engine, f, SearchForm::Subquery)?;
     // Cases without a due time sort last: treat them as due at the end of time.
     let (key_sql, dir, cmp) = match order {
-        CaseOrder::CreatedDesc => ("c.created_at", "DESC", "<"),
+        CaseOrder::CreatedDesc | CaseOrder::LatestMatch => ("c.created_at", "DESC", "<"),
         CaseOrder::UpdatedDesc => ("c.updated_at", "DESC", "<"),
         CaseOrder::DueAsc => (
             "COALESCE(c.resolution_due_at, 9223372036854775807)",
@@ -581,7 +607,7 @@ pub async fn list(
         items.truncate(usize::try_from(limit).unwrap_or(0));
         items.last().map(|c| Cursor {
             key: match order {
-                CaseOrder::CreatedDesc => c.created_at.millis(),
+                CaseOrder::CreatedDesc | CaseOrder::LatestMatch => c.created_at.millis(),
                 CaseOrder::UpdatedDesc => c.updated_at.millis(),
                 CaseOrder::DueAsc => c
                     .resolution_due_at
@@ -596,10 +622,134 @@ pub async fn list(
     Ok((items, next))
 }
 
+/// How many search documents [`CaseOrder::LatestMatch`] reads at first; each further read
+/// doubles, up to [`MAX_MATCH_BATCH`], when filters or repeated cases leave the page short.
+const FIRST_MATCH_BATCH: i64 = 200;
+const MAX_MATCH_BATCH: i64 = 6400;
+
+/// A page in [`CaseOrder::LatestMatch`] order: the matching documents newest first by the
+/// engine's walk key (`dialect::latest_match_key`), each joined to its case and the filters, in
+/// batches until the page is full. A case is placed by its first document in that walk; the
+/// cursor is that document's key. On SQLite a later page skips the cases that have a matching
+/// document at or above the cursor (they were placed before).
+async fn list_latest_match(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    let engine = Engine::of(conn);
+    let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
+    let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
+    let (key, skip_placed) = dialect::latest_match_key(engine);
+    let mut seen = std::collections::HashSet::new();
+    let mut below = i64::MAX;
+    if let Some(cur) = after.filter(|_| skip_placed) {
+        let placed: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT s.case_id FROM case_search s WHERE {} AND s.rowid >= $2",
+            dialect::search_match(engine, "s", "$1")
+        ))
+        .bind(query.clone())
+        .bind(cur.key)
+        .fetch_all(&mut *conn)
+        .await?;
+        seen.extend(placed);
+    }
+    if let Some(cur) = after {
+        below = cur.key;
+    }
+    let want = usize::try_from(limit).unwrap_or(0) + 1;
+    let mut found: Vec<Cursor> = Vec::with_capacity(want);
+    let mut batch = FIRST_MATCH_BATCH.max(4 * limit);
+    while found.len() < want {
+        let mut w = build_where(engine, f, SearchForm::Joined)?;
+        dialect::search_count_clauses(engine, &mut w.clauses);
+        let b = w.bind(below)?;
+        w.clauses.push(format!("{key} < {b}"));
+        let lim = w.bind(batch)?;
+        // CROSS JOIN keeps the documents the outer loop in SQLite, whatever the filters.
+        let sql = format!(
+            "SELECT {key} AS k, s.case_id AS id FROM case_search s CROSS JOIN cases c{} \
+             AND c.id = s.case_id ORDER BY {key} DESC LIMIT {lim}",
+            where_sql(&w)
+        );
+        let rows: Vec<(i64, i64)> = sqlx::query_as_with(&sql, w.args)
+            .fetch_all(&mut *conn)
+            .await?;
+        for &(key, id) in &rows {
+            if seen.insert(id) {
+                found.push(Cursor { key, id });
+                if found.len() == want {
+                    break;
+                }
+            }
+        }
+        match rows.last() {
+            Some(&(key, _)) if (rows.len() as i64) == batch => below = key,
+            _ => break,
+        }
+        batch = (batch * 2).min(MAX_MATCH_BATCH);
+    }
+    let next = if found.len() == want {
+        found.pop();
+        found.last().copied()
+    } else {
+        None
+    };
+    if found.is_empty() {
+        return Ok((vec![], None));
+    }
+    // Case ids are integers from the database: safe to inline.
+    let ids = found
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<Raw> = sqlx::query_as(&format!("{SELECT} WHERE c.id IN ({ids})"))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_id: std::collections::HashMap<i64, CaseRecord> = rows
+        .into_iter()
+        .map(|r| CaseRecord::try_from(r).map(|c| (c.id, c)))
+        .collect::<Result<_, _>>()?;
+    let items = found.iter().filter_map(|c| by_id.remove(&c.id)).collect();
+    Ok((items, next))
+}
+
+/// How many cases a search counts exactly; beyond, its total is a lower bound.
+pub const SEARCH_COUNT_CAP: i64 = 1000;
+
+/// How many cases match a search filter, counted up to `cap`: `(n, true)` when `n` is exact,
+/// `(cap, false)` when more than `cap` match. Stops after `cap + 1` matching cases instead of
+/// finding every match (a broad query matches a third of all cases). Without search tokens, the
+/// exact [`count`].
+pub async fn count_capped(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    cap: i64,
+) -> Result<(i64, bool), StoreError> {
+    if f.search_tokens.is_empty() {
+        return Ok((count(conn, f).await?, true));
+    }
+    let engine = Engine::of(conn);
+    let mut w = build_where(engine, f, SearchForm::Joined)?;
+    dialect::search_count_clauses(engine, &mut w.clauses);
+    let lim = w.bind(cap + 1)?;
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT s.case_id FROM case_search s CROSS JOIN cases c{} \
+         AND c.id = s.case_id LIMIT {lim}) m",
+        where_sql(&w)
+    );
+    let n: i64 = sqlx::query_scalar_with(&sql, w.args)
+        .fetch_one(conn)
+        .await?;
+    Ok(if n > cap { (cap, false) } else { (n, true) })
+}
+
 /// How many cases match the filter (the scope included, so counts never reveal hidden cases).
 pub async fn count(conn: &mut AnyConnection, f: &CaseFilter) -> Result<i64, StoreError> {
     let engine = Engine::of(conn);
-    let mut w = build_where(engine, f)?;
+    let mut w = build_where(engine, f, SearchForm::Subquery)?;
     if !f.search_tokens.is_empty() {
         dialect::search_count_clauses(engine, &mut w.clauses);
     }

@@ -75,6 +75,32 @@ pub fn search_subquery(engine: Engine, placeholder: &str, tokens: &[&str]) -> (S
     }
 }
 
+/// A condition that the search document aliased `alias` matches every token, with the query
+/// text bound at `placeholder` (the text from [`search_subquery`]). For the queries that walk the
+/// search documents themselves (newest first, capped counts) and join the case to each.
+pub fn search_match(engine: Engine, alias: &str, placeholder: &str) -> String {
+    match engine {
+        Engine::Sqlite => format!("{alias}.tokens MATCH {placeholder}"),
+        Engine::Postgres => {
+            format!("{alias}.tsv @@ to_tsquery('simple'::regconfig, {placeholder})")
+        }
+    }
+}
+
+/// The key by which a search page walks the matching documents `s` newest first, and whether a
+/// later page must skip cases placed on earlier ones. SQLite: the document's rowid (FTS5 walks its
+/// index in descending rowid order and stops at the LIMIT; documents are appended as texts are
+/// stored, so a case is placed by its most recently stored matching text, and may have older
+/// matching documents below a cursor). PostgreSQL: the case id, through the btree on
+/// `case_search(case_id)` walked backwards (newest case first; every document of a case shares
+/// the key, so nothing needs skipping). A narrow query is planned from the GIN index instead.
+pub fn latest_match_key(engine: Engine) -> (&'static str, bool) {
+    match engine {
+        Engine::Sqlite => ("s.rowid", true),
+        Engine::Postgres => ("s.case_id", false),
+    }
+}
+
 /// A search count's scope clauses, so that SQLite starts from the matching cases. Given
 /// `c.confidential = 0`, SQLite (without statistics) walks the confidential flag's index over
 /// every visible case and probes each against the matches: about 100 ms at a million cases even

@@ -181,8 +181,12 @@ pub struct CaseListResponse {
     pub items: Vec<CaseResponse>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
-    /// How many cases match the filters (only cases the caller may see).
+    /// How many cases match the filters (only cases the caller may see). With `q`, matches are
+    /// counted up to 1,000: when more match, `total` is 1000 and `total_exact` is false.
     pub total: i64,
+    /// False when `total` is a lower bound ("more than 1,000"): only searches (`q`) are capped;
+    /// every other list's total is exact.
+    pub total_exact: bool,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -204,7 +208,10 @@ pub struct ListParams {
     pub unassigned: Option<String>,
     /// Cases of one contact.
     pub requester: Option<String>,
-    /// `created` (newest first, default), `due` (most urgent first) or `updated`.
+    /// `created` (newest first, default), `due` (most urgent first) or `updated`. With `q` and
+    /// no `sort`, newest first without sorting every match: on SQLite the cases whose matching
+    /// text (subject, requester, a message) was stored most recently, on PostgreSQL the newest
+    /// cases; the two differ only when an older case got a newer matching message.
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50.
@@ -324,6 +331,7 @@ pub async fn list_cases(
         items: page.items.into_iter().map(case_summary).collect(),
         next_cursor: page.next_cursor,
         total: page.total,
+        total_exact: page.total_exact,
     }))
 }
 

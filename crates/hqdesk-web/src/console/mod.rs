@@ -579,11 +579,14 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
     } else {
         queue_filter(key, &actor, now)
     };
-    f.sort = Some(if searching || key == "all" {
-        "created".into()
+    // A search takes the list's own order: the most recent matching texts first.
+    f.sort = if searching {
+        None
+    } else if key == "all" {
+        Some("created".into())
     } else {
-        "due".into()
-    });
+        Some("due".into())
+    };
     f.cursor = p.cursor.clone();
     f.limit = Some(50);
     let page = match s
@@ -596,6 +599,7 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
             items: vec![],
             next_cursor: None,
             total: 0,
+            total_exact: true,
         },
         Err(e) => return service_error(tr, e),
     };
@@ -631,10 +635,38 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
             },
             queues: navs,
             rows: page.items.iter().map(|r| row(tr, r, now)).collect(),
-            total: page.total,
+            total: if page.total_exact {
+                page.total.to_string()
+            } else {
+                format!(
+                    "{}+",
+                    group_thousands(page.total, tr.t("queue.thousands_separator"))
+                )
+            },
+            total_note: if page.total_exact {
+                String::new()
+            } else {
+                tr.t("queue.total_lower_bound").to_string()
+            },
             next_url,
         },
     )
+}
+
+/// `1000` as `1.000` (Vietnamese) or `1,000` (English).
+fn group_thousands(n: i64, sep: &str) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(d);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// "My unit" filters by unit id; the list API takes a code.
@@ -1746,4 +1778,18 @@ async fn pop_event(s: &hqdesk_services::Services, actor: &Actor, call_id: &str) 
         "open_cases": v.open_cases.iter().map(|o| format!("{} {}", o.number, o.subject)).collect::<Vec<_>>().join(" · "),
     });
     Some(Event::default().event("call").data(data.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_thousands;
+
+    #[test]
+    fn capped_search_totals_group_thousands() {
+        assert_eq!(group_thousands(1000, "."), "1.000");
+        assert_eq!(group_thousands(1234567, ","), "1,234,567");
+        assert_eq!(group_thousands(999, "."), "999");
+        assert_eq!(group_thousands(0, "."), "0");
+        assert_eq!(group_thousands(-1000, "."), "-1.000");
+    }
 }

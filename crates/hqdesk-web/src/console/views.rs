@@ -92,7 +92,10 @@ pub struct QueuePage {
     pub queue_key: String,
     pub queues: Vec<QueueNav>,
     pub rows: Vec<Row>,
-    pub total: i64,
+    /// The count as shown: exact, or for a broad search the cap and a "+" ("1.000+").
+    pub total: String,
+    /// Explains a "+" count (empty when the count is exact).
+    pub total_note: String,
     pub next_url: String,
 }
 

@@ -331,6 +331,142 @@ both_engines!(search_folds_vietnamese, |app| async move {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 });
 
+/// The numbers of a list response's cases, in order.
+fn numbers(j: &Value) -> Vec<String> {
+    j["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both_engines!(search_pages_newest_first_with_a_cursor, |app| async move {
+    // Seven matching cases, a minute apart, and one that does not match.
+    let mut opened = vec![];
+    for i in 0..7 {
+        opened.push(
+            app.open("agent", inquiry(&format!("Hoàn thuế nhập khẩu lô {i}")))
+                .await,
+        );
+        app.clock.advance_seconds(60);
+    }
+    app.open("agent", inquiry("Tra cứu biểu thuế")).await;
+    let newest_first: Vec<String> = opened.iter().rev().cloned().collect();
+    let (s, first) = app
+        .get("agent", "/api/v1/cases?q=hoan%20thue&limit=3")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["total"], 7);
+    assert_eq!(first["total_exact"], true, "seven is below the cap");
+    let mut got = numbers(&first);
+    let mut cursor = first["next_cursor"].as_str().map(String::from);
+    let mut pages = 1;
+    while let Some(cur) = cursor {
+        let (s, j) = app
+            .get(
+                "agent",
+                &format!("/api/v1/cases?q=hoan%20thue&limit=3&cursor={cur}"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        assert!(j["items"].as_array().unwrap().len() <= 3);
+        got.extend(numbers(&j));
+        cursor = j["next_cursor"].as_str().map(String::from);
+        pages += 1;
+        assert!(pages <= 3, "three pages of three hold seven cases");
+    }
+    assert_eq!(got, newest_first, "newest first, every case once");
+    // An older case gets a new matching message: it is still listed once across the pages.
+    let (s, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{}/messages", opened[1]),
+            json!({"body":"Đã nhận hồ sơ hoàn thuế bổ sung.","internal":true}),
+        )
+        .await;
+    assert!(s.is_success(), "{j}");
+    let mut all = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/cases?q=hoan%20thue&limit=2&cursor={c}"),
+            None => "/api/v1/cases?q=hoan%20thue&limit=2".to_string(),
+        };
+        let (_, j) = app.get("agent", &path).await;
+        all.extend(numbers(&j));
+        cursor = j["next_cursor"].as_str().map(String::from);
+        if cursor.is_none() {
+            break;
+        }
+        assert!(all.len() <= 8, "the pages end");
+    }
+    let mut sorted = all.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), all.len(), "no case twice: {all:?}");
+    let mut want = opened.clone();
+    want.sort();
+    assert_eq!(sorted, want);
+    // An explicit sort keeps its exact order under a search.
+    let (_, j) = app
+        .get("agent", "/api/v1/cases?q=hoan%20thue&sort=created&limit=50")
+        .await;
+    assert_eq!(numbers(&j), newest_first);
+    // A narrow search: one case, by its number.
+    let (_, j) = app
+        .get("agent", &format!("/api/v1/cases?q={}", opened[3]))
+        .await;
+    assert_eq!(numbers(&j), vec![opened[3].clone()]);
+    assert_eq!(j["total"], 1);
+    assert_eq!(j["total_exact"], true);
+    // Lists without a search always count exactly.
+    let (_, j) = app.get("agent", "/api/v1/cases?limit=1").await;
+    assert_eq!(j["total"], 8);
+    assert_eq!(j["total_exact"], true);
+});
+
+both_engines!(search_total_is_capped_and_says_so, |app| async move {
+    use hqdesk_store::cases::{self, CaseFilter};
+    for i in 0..5 {
+        app.open("agent", inquiry(&format!("Hoàn thuế giá trị gia tăng {i}")))
+            .await;
+    }
+    app.open("agent", inquiry("Tra cứu biểu thuế")).await;
+    let mut conn = app.services.store().read().await.unwrap();
+    let mut f = CaseFilter::new(hqdesk_domain::access::CaseScope::All);
+    f.search_tokens = vec!["hoan".into(), "thue".into()];
+    for (cap, want) in [
+        (3, (3, false)),
+        (4, (4, false)),
+        (5, (5, true)),
+        (50, (5, true)),
+    ] {
+        assert_eq!(
+            cases::count_capped(&mut conn, &f, cap).await.unwrap(),
+            want,
+            "cap {cap}"
+        );
+    }
+    f.search_tokens = vec!["bieu".into(), "thue".into()];
+    assert_eq!(
+        cases::count_capped(&mut conn, &f, 3).await.unwrap(),
+        (1, true)
+    );
+    f.search_tokens = vec![];
+    assert_eq!(
+        cases::count_capped(&mut conn, &f, 3).await.unwrap(),
+        (6, true),
+        "without a search the count is exact"
+    );
+    f.scope = hqdesk_domain::access::CaseScope::NonConfidential;
+    f.search_tokens = vec!["thue".into()];
+    assert_eq!(
+        cases::count_capped(&mut conn, &f, 10).await.unwrap(),
+        (6, true)
+    );
+});
+
 fn unicode_nfd(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     s.nfd().collect()
