@@ -322,20 +322,23 @@ impl Services {
                 });
             }
         }
+        // A weaker key (the case number in the subject, Outlook's Thread-Index) files the mail
+        // on its case only when the sender is the case's requester; otherwise it is a suggestion.
         let mut fallback = None;
         if let Some(n) = number {
             match cases::by_number(tx, &n).await {
                 Ok(case) if !case.confidential => {
-                    let requester = self.requester_email(tx, &case).await?;
-                    if case.status == Status::Closed {
-                        fallback = Some((case, SuggestionReason::ClosedCase));
-                    } else if same_address(requester.as_deref(), sender) {
-                        return Ok(Target::Existing {
-                            case,
-                            by: "case_number",
-                        });
-                    } else {
-                        fallback = Some((case, SuggestionReason::CaseNumberOtherSender));
+                    match self
+                        .weak_match(tx, case, sender, SuggestionReason::CaseNumberOtherSender)
+                        .await?
+                    {
+                        Ok(case) => {
+                            return Ok(Target::Existing {
+                                case,
+                                by: "case_number",
+                            })
+                        }
+                        Err(suggestion) => fallback = Some(suggestion),
                     }
                 }
                 Ok(_) | Err(StoreError::NotFound) => {}
@@ -346,21 +349,42 @@ impl Services {
             if let Some(key) = thread_key {
                 if let Some(r) = mailstore::find_message_id(tx, &key).await? {
                     let case = cases::by_id(tx, r.case_id).await?;
-                    let requester = self.requester_email(tx, &case).await?;
-                    if case.status == Status::Closed {
-                        fallback = Some((case, SuggestionReason::ClosedCase));
-                    } else if same_address(requester.as_deref(), sender) {
-                        return Ok(Target::Existing {
-                            case,
-                            by: "thread_index",
-                        });
-                    } else {
-                        fallback = Some((case, SuggestionReason::ThreadIndexOtherSender));
+                    match self
+                        .weak_match(tx, case, sender, SuggestionReason::ThreadIndexOtherSender)
+                        .await?
+                    {
+                        Ok(case) => {
+                            return Ok(Target::Existing {
+                                case,
+                                by: "thread_index",
+                            })
+                        }
+                        Err(suggestion) => fallback = Some(suggestion),
                     }
                 }
             }
         }
         Ok(Target::New { suggest: fallback })
+    }
+
+    /// `Ok(case)` when a mail found by a weak key belongs on `case` (open, and from its
+    /// requester); otherwise the merge suggestion to make instead.
+    async fn weak_match(
+        &self,
+        tx: &mut Connection,
+        case: CaseRecord,
+        sender: Option<&str>,
+        other_sender: SuggestionReason,
+    ) -> Result<Result<CaseRecord, (CaseRecord, SuggestionReason)>, ServiceError> {
+        if case.status == Status::Closed {
+            return Ok(Err((case, SuggestionReason::ClosedCase)));
+        }
+        let requester = self.requester_email(tx, &case).await?;
+        Ok(if same_address(requester.as_deref(), sender) {
+            Ok(case)
+        } else {
+            Err((case, other_sender))
+        })
     }
 
     async fn requester_email(
