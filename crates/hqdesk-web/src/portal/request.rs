@@ -574,24 +574,14 @@ fn size_label(bytes: i64) -> String {
     }
 }
 
+/// What the tracking page shows besides the case: a refused form's errors and text, a notice.
+#[derive(Default)]
 struct TrackExtras {
     errors: HashMap<String, String>,
     message: String,
     notice: String,
     body: String,
     comment: String,
-}
-
-impl TrackExtras {
-    fn none() -> Self {
-        TrackExtras {
-            errors: HashMap::new(),
-            message: String::new(),
-            notice: String::new(),
-            body: String::new(),
-            comment: String::new(),
-        }
-    }
 }
 
 fn track_page(
@@ -673,11 +663,14 @@ pub async fn track(
     let token = FormToken::from_headers(&headers);
     match s.services.portal_track(&tracking).await {
         Ok(t) => {
-            let mut x = TrackExtras::none();
-            x.notice = match q.done.as_deref() {
+            let notice = match q.done.as_deref() {
                 Some("reply") => tr.t("portal.track.replied").into(),
                 Some("rating") => tr.t("portal.track.rated").into(),
                 _ => String::new(),
+            };
+            let x = TrackExtras {
+                notice,
+                ..Default::default()
             };
             track_page(tr, &token, &tracking, t, x, StatusCode::OK)
         }

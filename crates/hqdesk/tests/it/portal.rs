@@ -57,21 +57,26 @@ async fn visitor_finds_the_vnaccs_registration_article_without_diacritics() {
     b.close().await;
 }
 
+/// A served app with the starter knowledge base, the agent's password set, and a browser; None
+/// (the reason printed) when the browser cannot run here.
+async fn portal_with_an_agent() -> Option<(TestApp, Browser, String)> {
+    let app = TestApp::new(Engine::Sqlite).await?;
+    let b = Browser::start().await?;
+    hqdesk::kb::import(&app.services, None).await.unwrap();
+    crate::console::set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    Some((app, b, base))
+}
+
 /// The whole journey of a request, as issue 5 tells it: a visitor sends a request with a
 /// screenshot (after fixing a tax code the form refused), follows the private link, replies; an
 /// agent resolves it in the console; the visitor rates it; the agent sees the rating. Every
 /// portal page is captured in Vietnamese and in English.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn visitor_sends_a_request_follows_it_and_rates_it_and_the_agent_sees_the_rating() {
-    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+    let Some((app, b, base)) = portal_with_an_agent().await else {
         return;
     };
-    let Some(b) = Browser::start().await else {
-        return;
-    };
-    hqdesk::kb::import(&app.services, None).await.unwrap();
-    crate::console::set_password(&app, "agent").await;
-    let base = serve(app.router.clone()).await;
     let screenshot_file = crate::browser::test_output_dir().join("loi-vnaccs.png");
     std::fs::create_dir_all(screenshot_file.parent().unwrap()).unwrap();
     std::fs::write(&screenshot_file, b"\x89PNG\r\n\x1a\n not really an image").unwrap();
@@ -217,15 +222,9 @@ async fn visitor_sends_a_request_follows_it_and_rates_it_and_the_agent_sees_the_
 /// A role that may not edit sees the pages without the forms, and the service refuses it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_write_articles_and_procedures_that_the_portal_then_shows() {
-    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+    let Some((app, b, base)) = portal_with_an_agent().await else {
         return;
     };
-    let Some(b) = Browser::start().await else {
-        return;
-    };
-    hqdesk::kb::import(&app.services, None).await.unwrap();
-    crate::console::set_password(&app, "agent").await;
-    let base = serve(app.router.clone()).await;
     crate::console::sign_in_password(&b, &base, "agent").await;
     b.wait_for("#queue", 10).await;
     b.click("#nav-kb").await;
