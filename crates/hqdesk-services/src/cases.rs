@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::record as audit;
+use crate::creation::{PendingCase, IDEMPOTENCY_KEY_TAKEN};
 use crate::{Actor, ServiceError, Services};
 
 /// How a requester is identified in a request. Every field is optional; which ones are needed
@@ -213,11 +214,11 @@ fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
 }
 
 /// An attachment whose bytes are in the blob store, ready to be recorded.
-struct StoredFile {
-    filename: String,
-    content_type: String,
-    size: i64,
-    sha256: String,
+pub(crate) struct StoredFile {
+    pub(crate) filename: String,
+    pub(crate) content_type: String,
+    pub(crate) size: i64,
+    pub(crate) sha256: String,
 }
 
 impl Services {
@@ -550,140 +551,82 @@ impl Services {
         let stored = self.store_attachment_bytes(&cmd.attachments).await?;
         let now = self.now();
         let (first_due, resolution_due) = priority.default_targets_minutes();
-        for attempt in 0..5 {
-            let mut tx = self.store().begin().await?;
-            let (requester_id, reporter) = if kind.is_confidential() {
-                let f = &requester.fields;
-                let reporter = ConfidentialReporter {
-                    anonymous: !requester.identified,
-                    name: (!f.name.is_empty()).then(|| f.name.clone()),
-                    email: f.email.clone(),
-                    phone: f.phone.clone(),
-                    tax_code: f.tax_code.clone(),
-                };
-                (None, Some(reporter))
-            } else if requester.identified {
-                let id = match requesters::find_match(&mut tx, &requester.fields).await? {
-                    Some(existing) => {
-                        requesters::complete(&mut tx, &existing, &requester.fields, now).await?;
-                        existing.id
-                    }
-                    None => requesters::insert(&mut tx, &requester.fields, now).await?,
-                };
-                (Some(id), None)
-            } else {
-                (None, None)
-            };
-            let new = NewCase {
-                // Drawn by insert_with_fresh_number.
+        let reporter = kind.is_confidential().then(|| {
+            let f = &requester.fields;
+            ConfidentialReporter {
+                anonymous: !requester.identified,
+                name: (!f.name.is_empty()).then(|| f.name.clone()),
+                email: f.email.clone(),
+                phone: f.phone.clone(),
+                tax_code: f.tax_code.clone(),
+            }
+        });
+        let f = &requester.fields;
+        let header = [
+            subject.as_str(),
+            &f.name,
+            f.business_name.as_deref().unwrap_or(""),
+            f.email.as_deref().unwrap_or(""),
+            f.phone.as_deref().unwrap_or(""),
+            f.tax_code.as_deref().unwrap_or(""),
+        ]
+        .join(" ");
+        let pending = PendingCase {
+            new: NewCase {
+                // Drawn when written.
                 number: CaseNumber::compose(now, 0),
                 kind,
                 branch,
                 channel,
                 category_id: category.as_ref().map(|c| c.id),
                 priority,
-                subject: subject.clone(),
-                requester_id,
+                subject,
+                requester_id: None,
                 unit_id: unit.as_ref().map(|u| u.id),
                 assignee_id: assignee.as_ref().map(|u| u.id),
                 created_by: actor.user_id(),
                 first_response_due_at: Some(now.plus_minutes(first_due)),
                 resolution_due_at: Some(now.plus_minutes(resolution_due)),
-            };
-            let (case_id, number) = match insert_with_fresh_number(&mut tx, new, now).await {
-                Ok(x) => x,
-                // A concurrent request drew the same number between our check and our insert:
-                // start again (a new transaction, as PostgreSQL aborts this one).
-                Err(ServiceError::Conflict { .. }) if attempt < 4 => continue,
-                Err(e) => return Err(e),
-            };
-            if let Some(r) = &reporter {
-                cases::insert_confidential_reporter(&mut tx, case_id, r).await?;
-            }
-            let header = [
-                number.as_str(),
-                &subject,
-                &requester.fields.name,
-                requester.fields.business_name.as_deref().unwrap_or(""),
-                requester.fields.email.as_deref().unwrap_or(""),
-                requester.fields.phone.as_deref().unwrap_or(""),
-                requester.fields.tax_code.as_deref().unwrap_or(""),
-            ]
-            .join(" ");
-            search::index(&mut tx, case_id, &header).await?;
-            if let Some(b) = &body {
-                let entry_id = timeline::insert(
-                    &mut tx,
-                    &NewEntry {
-                        case_id,
-                        kind: EntryKind::Inbound,
-                        channel: Some(channel),
-                        author_user_id: actor.user_id(),
-                        body: b,
-                        delivery_state: None,
-                        meta: None,
-                    },
-                    now,
-                )
-                .await?;
-                cases::bump_message_count(&mut tx, case_id, now).await?;
-                search::index(&mut tx, case_id, b).await?;
-                record_attachments(&mut tx, case_id, entry_id, &stored, now).await?;
-            }
-            if let Some(hash) = &cmd.follow_up.tracking_token_hash {
-                hqdesk_store::portal::set_tracking(&mut tx, case_id, hash, now).await?;
-            }
-            if let Some(mail) = &cmd.follow_up.confirmation {
-                let mail = crate::outbox::NotificationMail {
-                    subject: mail.subject.replace("{case}", number.as_str()),
-                    text: mail.text.replace("{case}", number.as_str()),
-                    case_id: Some(case_id),
-                    ..mail.clone()
-                };
-                crate::outbox::enqueue_notification(&mut tx, &mail, number.as_str(), now).await?;
-            }
+            },
+            requester: (!kind.is_confidential() && requester.identified)
+                .then(|| requester.fields.clone()),
+            reporter,
+            header,
+            body,
+            channel,
+            files: stored,
+            tracking_token_hash: cmd.follow_up.tracking_token_hash,
+            confirmation: cmd.follow_up.confirmation,
+            audit_actor: actor.audit_name(),
             // Confidential details never go into the audit log's detail, only that it happened.
-            audit(&mut tx, now, actor, "case.create", &format!("case:{number}"), json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": channel.as_str() })).await?;
-            if let Some(key) = &idem {
-                if let Err(e) = idempotency::record(
-                    &mut tx,
-                    &scope,
-                    &key.key,
-                    &key.fingerprint,
-                    &format!("case:{number}"),
-                    now,
-                )
-                .await
-                {
-                    drop(tx);
-                    return match e {
-                        // A concurrent retry with the same key committed first: answer as it did.
-                        StoreError::Conflict(_) => {
-                            let mut conn = self.store().read().await?;
-                            match idempotency::find(&mut conn, &scope, &key.key).await? {
-                                Some(rec) => self.replay_case(&rec, key).await,
-                                None => Err(ServiceError::Conflict {
-                                    code: "idempotency_in_progress",
-                                    message:
-                                        "a request with this Idempotency-Key is in progress; retry"
-                                            .into(),
-                                }),
-                            }
-                        }
-                        other => Err(other.into()),
-                    };
-                }
+            audit_detail: json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": channel.as_str() }).to_string(),
+            idempotency: idem
+                .as_ref()
+                .map(|k| (scope.clone(), k.key.clone(), k.fingerprint.clone())),
+        };
+        let created = match self.create_case(pending).await {
+            Ok(c) => c,
+            // A concurrent retry with the same key committed first: answer as it did.
+            Err(ServiceError::Conflict { code, .. }) if code == IDEMPOTENCY_KEY_TAKEN => {
+                let key = idem.as_ref().ok_or_else(|| {
+                    ServiceError::Internal("idempotency conflict without a key".into())
+                })?;
+                let mut conn = self.store().read().await?;
+                return match idempotency::find(&mut conn, &scope, &key.key).await? {
+                    Some(rec) => self.replay_case(&rec, key).await,
+                    None => Err(ServiceError::Conflict {
+                        code: "idempotency_in_progress",
+                        message: "a request with this Idempotency-Key is in progress; retry"
+                            .into(),
+                    }),
+                };
             }
-            Store::commit(tx).await?;
-            tracing::info!(case.number = %number, case.kind = kind.as_str(), "case opened");
-            let mut conn = self.store().read().await?;
-            let case = cases::by_id(&mut conn, case_id).await?;
-            // The creator sees what they entered, even a denunciation they may not read later.
-            return self.view(&mut conn, case).await;
-        }
-        Err(ServiceError::Internal(
-            "could not draw a free case number".into(),
-        ))
+            Err(e) => return Err(e),
+        };
+        let mut conn = self.store().read().await?;
+        let case = cases::by_id(&mut conn, created.case_id).await?;
+        // The creator sees what they entered, even a denunciation they may not read later.
+        self.view(&mut conn, case).await
     }
 
     async fn replay_case(

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod clock;
 pub mod contacts;
+mod creation;
 pub mod directory;
 mod error;
 pub mod jobs;
@@ -32,6 +33,8 @@ pub struct Services {
     store: Store,
     clock: Arc<dyn Clock>,
     blobs: Option<hqdesk_store::blobs::BlobStore>,
+    /// Creations waiting to be written together (see `creation`).
+    group_commit: Arc<creation::GroupCommit>,
 }
 
 impl Services {
@@ -40,6 +43,7 @@ impl Services {
             store,
             clock,
             blobs: None,
+            group_commit: Arc::default(),
         }
     }
     /// Keep attachments in this blob store (without one, attachments are refused).
@@ -52,6 +56,9 @@ impl Services {
     }
     pub fn store(&self) -> &Store {
         &self.store
+    }
+    pub(crate) fn group_commit(&self) -> &creation::GroupCommit {
+        &self.group_commit
     }
     pub fn now(&self) -> hqdesk_domain::Timestamp {
         self.clock.now()

@@ -7,6 +7,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments};
 
 use crate::dialect::{self, Engine};
+use crate::multirow;
 use crate::StoreError;
 
 /// A case as stored, with the codes and names of what it refers to.
@@ -166,6 +167,87 @@ pub async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Insert several cases in as few statements as possible (group commit). `message_counts[i]` is
+/// case `i`'s initial message count (1 when it is opened with a first message). Returns the ids
+/// in the order of `cases`. A taken number fails the whole call with `Conflict`: check with
+/// [`numbers_taken`] first.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    cases: &[NewCase],
+    message_counts: &[i64],
+    now: Timestamp,
+) -> Result<Vec<i64>, StoreError> {
+    const COLS: usize = 18;
+    let mut ids = Vec::with_capacity(cases.len());
+    let mut start = 0;
+    for size in multirow::chunk_sizes(cases.len(), COLS) {
+        let rows = &cases[start..start + size];
+        let mut args = AnyArguments::default();
+        for (i, c) in rows.iter().enumerate() {
+            multirow::add(&mut args, c.number.as_str().to_string())?;
+            multirow::add(&mut args, c.kind.as_str())?;
+            multirow::add(&mut args, i64::from(c.branch.number()))?;
+            multirow::add(&mut args, c.channel.as_str())?;
+            multirow::add(&mut args, c.category_id)?;
+            multirow::add(&mut args, c.priority.as_str())?;
+            multirow::add(&mut args, Status::New.as_str())?;
+            multirow::add(&mut args, i64::from(c.kind.is_confidential()))?;
+            multirow::add(&mut args, c.subject.clone())?;
+            multirow::add(&mut args, c.requester_id)?;
+            multirow::add(&mut args, c.unit_id)?;
+            multirow::add(&mut args, c.assignee_id)?;
+            multirow::add(&mut args, c.created_by)?;
+            multirow::add(&mut args, now.millis())?;
+            multirow::add(&mut args, now.millis())?;
+            multirow::add(&mut args, c.first_response_due_at.map(Timestamp::millis))?;
+            multirow::add(&mut args, c.resolution_due_at.map(Timestamp::millis))?;
+            multirow::add(&mut args, message_counts.get(start + i).copied().unwrap_or(0))?;
+        }
+        let sql = format!(
+            "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
+             subject, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
+             first_response_due_at, resolution_due_at, message_count) VALUES {} RETURNING id, number",
+            multirow::values(size, COLS)
+        );
+        let returned: Vec<(i64, String)> =
+            sqlx::query_as_with(&sql, args).fetch_all(&mut *conn).await?;
+        // RETURNING's row order is not promised: match by the (unique) number.
+        for c in rows {
+            let id = returned
+                .iter()
+                .find(|(_, n)| n == c.number.as_str())
+                .map(|(id, _)| *id)
+                .ok_or_else(|| StoreError::Corrupt(format!("case {} not returned", c.number)))?;
+            ids.push(id);
+        }
+        start += size;
+    }
+    Ok(ids)
+}
+
+/// Which of `numbers` are taken already.
+pub async fn numbers_taken(
+    conn: &mut AnyConnection,
+    numbers: &[&str],
+) -> Result<Vec<String>, StoreError> {
+    let mut taken = Vec::new();
+    let mut start = 0;
+    for size in multirow::chunk_sizes(numbers.len(), 1) {
+        let chunk = &numbers[start..start + size];
+        start += size;
+        let sql = format!(
+            "SELECT number FROM cases WHERE number IN ({})",
+            multirow::list(chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for n in chunk {
+            q = q.bind(*n);
+        }
+        taken.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(taken)
 }
 
 pub async fn by_number(

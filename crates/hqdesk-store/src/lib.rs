@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod links;
 pub mod mail;
 pub mod mailboxes;
+pub mod multirow;
 pub mod portal;
 pub mod requesters;
 pub mod search;

@@ -1,9 +1,10 @@
 //! The shared directory of people and businesses who contact the service. Reporters of
 //! confidential cases are never stored here (see `cases::insert_confidential_reporter`).
 use hqdesk_domain::Timestamp;
+use sqlx::any::AnyArguments;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{multirow, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requester {
@@ -95,6 +96,117 @@ pub async fn find_match(
     Ok(None)
 }
 
+/// Every requester known by one of the identifiers of `wanted` (group commit: one query for a
+/// batch, then [`best_match`] per requester gives what [`find_match`] would have).
+pub async fn candidates(
+    conn: &mut AnyConnection,
+    wanted: &[&RequesterFields],
+) -> Result<Vec<Requester>, StoreError> {
+    let mut found: Vec<Requester> = Vec::new();
+    for (col, values) in [
+        ("tax_code", wanted.iter().filter_map(|f| f.tax_code.as_deref()).collect::<Vec<_>>()),
+        ("email", wanted.iter().filter_map(|f| f.email.as_deref()).collect()),
+        ("phone", wanted.iter().filter_map(|f| f.phone.as_deref()).collect()),
+    ] {
+        let mut start = 0;
+        for size in multirow::chunk_sizes(values.len(), 1) {
+            let sql = format!(
+                "SELECT {COLS} FROM requesters WHERE {col} IN ({})",
+                multirow::list(size)
+            );
+            let mut q = sqlx::query_as::<_, Raw>(&sql);
+            for v in &values[start..start + size] {
+                q = q.bind(*v);
+            }
+            start += size;
+            for r in q.fetch_all(&mut *conn).await? {
+                if !found.iter().any(|f| f.id == r.id) {
+                    found.push(r.into());
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// What [`find_match`] picks among `known`: the oldest requester with the same tax code, else
+/// e-mail, else phone.
+pub fn best_match<'a>(known: &'a [Requester], f: &RequesterFields) -> Option<&'a Requester> {
+    let by = |pick: fn(&Requester) -> Option<&String>, v: &Option<String>| {
+        v.as_ref().and_then(|v| {
+            known
+                .iter()
+                .filter(|r| pick(r) == Some(v))
+                .min_by_key(|r| r.id)
+        })
+    };
+    by(|r| r.tax_code.as_ref(), &f.tax_code)
+        .or_else(|| by(|r| r.email.as_ref(), &f.email))
+        .or_else(|| by(|r| r.phone.as_ref(), &f.phone))
+}
+
+/// The identifiers `complete` would give `r` from `f`, or `None` when nothing changes.
+pub fn completed(r: &Requester, f: &RequesterFields) -> Option<Requester> {
+    let mut c = r.clone();
+    c.email = r.email.clone().or_else(|| f.email.clone());
+    c.phone = r.phone.clone().or_else(|| f.phone.clone());
+    c.tax_code = r.tax_code.clone().or_else(|| f.tax_code.clone());
+    c.business_name = r.business_name.clone().or_else(|| f.business_name.clone());
+    if (&c.email, &c.phone, &c.tax_code, &c.business_name)
+        == (&r.email, &r.phone, &r.tax_code, &r.business_name)
+    {
+        return None;
+    }
+    c.kind = if c.tax_code.is_some() || c.business_name.is_some() {
+        "business".into()
+    } else {
+        "person".into()
+    };
+    Some(c)
+}
+
+/// Insert several requesters (group commit); ids in the order of `new`.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    new: &[RequesterFields],
+    now: Timestamp,
+) -> Result<Vec<i64>, StoreError> {
+    const NCOLS: usize = 8;
+    let mut ids = Vec::with_capacity(new.len());
+    let mut start = 0;
+    for size in multirow::chunk_sizes(new.len(), NCOLS) {
+        let mut args = AnyArguments::default();
+        for f in &new[start..start + size] {
+            multirow::add(&mut args, f.kind())?;
+            multirow::add(&mut args, f.name.clone())?;
+            multirow::add(&mut args, f.business_name.clone())?;
+            multirow::add(&mut args, f.email.clone())?;
+            multirow::add(&mut args, f.phone.clone())?;
+            multirow::add(&mut args, f.tax_code.clone())?;
+            multirow::add(&mut args, now.millis())?;
+            multirow::add(&mut args, now.millis())?;
+        }
+        start += size;
+        let sql = format!(
+            "INSERT INTO requesters (kind, name, business_name, email, phone, tax_code, created_at, updated_at) \
+             VALUES {} RETURNING id",
+            multirow::values(size, NCOLS)
+        );
+        let mut returned: Vec<i64> = sqlx::query_scalar_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await?;
+        // Both engines take the rows of a VALUES list in order and give each the next id (SQLite:
+        // max(rowid)+1; PostgreSQL: nextval per row), so ascending ids follow the list's order.
+        // RETURNING itself promises no order.
+        returned.sort_unstable();
+        if returned.len() != size {
+            return Err(StoreError::Corrupt("insert_many: requesters not returned".into()));
+        }
+        ids.extend(returned);
+    }
+    Ok(ids)
+}
+
 pub async fn insert(
     conn: &mut AnyConnection,
     f: &RequesterFields,
@@ -123,36 +235,26 @@ pub async fn complete(
     f: &RequesterFields,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let email = r.email.clone().or_else(|| f.email.clone());
-    let phone = r.phone.clone().or_else(|| f.phone.clone());
-    let tax_code = r.tax_code.clone().or_else(|| f.tax_code.clone());
-    let business_name = r.business_name.clone().or_else(|| f.business_name.clone());
-    if (
-        email.as_ref(),
-        phone.as_ref(),
-        tax_code.as_ref(),
-        business_name.as_ref(),
-    ) == (
-        r.email.as_ref(),
-        r.phone.as_ref(),
-        r.tax_code.as_ref(),
-        r.business_name.as_ref(),
-    ) {
-        return Ok(());
+    match completed(r, f) {
+        Some(c) => save_identifiers(conn, &c, now).await,
+        None => Ok(()),
     }
-    let kind = if tax_code.is_some() || business_name.is_some() {
-        "business"
-    } else {
-        "person"
-    };
+}
+
+/// Store `r`'s identifiers, business name and kind (as [`completed`] gave them).
+pub async fn save_identifiers(
+    conn: &mut AnyConnection,
+    r: &Requester,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE requesters SET email = $1, phone = $2, tax_code = $3, business_name = $4, kind = $5, updated_at = $6 WHERE id = $7",
     )
-    .bind(email)
-    .bind(phone)
-    .bind(tax_code)
-    .bind(business_name)
-    .bind(kind)
+    .bind(&r.email)
+    .bind(&r.phone)
+    .bind(&r.tax_code)
+    .bind(&r.business_name)
+    .bind(&r.kind)
     .bind(now.millis())
     .bind(r.id)
     .execute(conn)

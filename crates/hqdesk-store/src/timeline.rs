@@ -2,9 +2,10 @@
 use hqdesk_domain::case::timeline::{DeliveryState, EntryKind};
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::Timestamp;
+use sqlx::any::AnyArguments;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{multirow, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -92,6 +93,53 @@ pub async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Insert one entry for each of several cases (group commit); ids in the order of `entries`.
+/// At most one entry per case: the ids are matched back by case.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    entries: &[NewEntry<'_>],
+    now: Timestamp,
+) -> Result<Vec<i64>, StoreError> {
+    const COLS: usize = 8;
+    let mut ids = Vec::with_capacity(entries.len());
+    let mut start = 0;
+    for size in multirow::chunk_sizes(entries.len(), COLS) {
+        let rows = &entries[start..start + size];
+        start += size;
+        let mut args = AnyArguments::default();
+        for e in rows {
+            multirow::add(&mut args, e.case_id)?;
+            multirow::add(&mut args, e.kind.as_str())?;
+            multirow::add(&mut args, e.channel.map(Channel::as_str))?;
+            multirow::add(&mut args, e.author_user_id)?;
+            multirow::add(&mut args, e.body.to_string())?;
+            multirow::add(&mut args, e.delivery_state.map(DeliveryState::as_str))?;
+            multirow::add(&mut args, e.meta.clone())?;
+            multirow::add(&mut args, now.millis())?;
+        }
+        let sql = format!(
+            "INSERT INTO timeline_entries (case_id, kind, channel, author_user_id, body, delivery_state, meta, created_at) \
+             VALUES {} RETURNING id, case_id",
+            multirow::values(size, COLS)
+        );
+        let returned: Vec<(i64, i64)> =
+            sqlx::query_as_with(&sql, args).fetch_all(&mut *conn).await?;
+        for e in rows {
+            let mut found = returned.iter().filter(|(_, c)| *c == e.case_id);
+            match (found.next(), found.next()) {
+                (Some((id, _)), None) => ids.push(*id),
+                _ => {
+                    return Err(StoreError::Corrupt(format!(
+                        "insert_many: expected one entry for case {}",
+                        e.case_id
+                    )))
+                }
+            }
+        }
+    }
+    Ok(ids)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Entry, StoreError> {

@@ -1,0 +1,407 @@
+//! Group commit of case creations.
+//!
+//! Opening a case writes about ten rows (requester, case, first message, search documents,
+//! audit entry, …). Written one case per transaction, concurrent creations queue behind the one
+//! writer (SQLite) or the audit chain's lock (PostgreSQL) and each pays its own round trips and
+//! commit. Here concurrent creations share one transaction: whoever finds the writer free takes
+//! every creation waiting at that moment and writes them together, table by table with multi-row
+//! statements, then commits once. Each caller is answered only after that commit, so nothing is
+//! acknowledged before it is durable, exactly as with one transaction per case.
+//!
+//! If the shared transaction fails (a case number or an idempotency key taken by another node
+//! between check and insert, or any error), nothing of it is kept and each creation is written
+//! again in a transaction of its own, so one creation's failure never becomes another's.
+use std::sync::{Arc, Mutex};
+
+use hqdesk_domain::case::timeline::EntryKind;
+use hqdesk_domain::case::CaseNumber;
+use hqdesk_domain::channel::Channel;
+use hqdesk_domain::Timestamp;
+use hqdesk_store::audit::NewAuditEntry;
+use hqdesk_store::cases::{ConfidentialReporter, NewCase};
+use hqdesk_store::requesters::{Requester, RequesterFields};
+use hqdesk_store::timeline::NewEntry;
+use hqdesk_store::{
+    attachments, audit, cases, idempotency, requesters, search, timeline, Store, StoreError,
+};
+use rand::Rng;
+use tokio::sync::oneshot;
+
+use crate::cases::StoredFile;
+use crate::outbox::NotificationMail;
+use crate::{ServiceError, Services};
+
+/// Creations written in one transaction, at most (bounds a batch's latency and its statements).
+const MAX_GROUP: usize = 64;
+
+/// A validated case creation, ready to be written.
+pub(crate) struct PendingCase {
+    /// The case; its number is drawn when it is written.
+    pub new: NewCase,
+    /// The requester to find or add in the directory (never for a confidential case).
+    pub requester: Option<RequesterFields>,
+    /// A confidential case's reporter, kept apart from the directory.
+    pub reporter: Option<ConfidentialReporter>,
+    /// Searchable header text besides the case number (subject, requester's identifiers).
+    pub header: String,
+    /// The first message, from the requester.
+    pub body: Option<String>,
+    pub channel: Channel,
+    /// Files of the first message, their bytes already in the blob store.
+    pub files: Vec<StoredFile>,
+    pub tracking_token_hash: Option<String>,
+    /// `{case}` in its subject and text becomes the case number.
+    pub confirmation: Option<NotificationMail>,
+    pub audit_actor: String,
+    pub audit_detail: String,
+    /// `(scope, key, fingerprint)` of the request's Idempotency-Key.
+    pub idempotency: Option<(String, String, String)>,
+}
+
+/// What a written creation got.
+#[derive(Debug, Clone)]
+pub(crate) struct Created {
+    pub case_id: i64,
+}
+
+/// Error code when a creation's idempotency key was recorded by someone else meanwhile.
+pub(crate) const IDEMPOTENCY_KEY_TAKEN: &str = "idempotency_key_taken";
+const NUMBER_TAKEN: &str = "case_number_taken";
+
+type Reply = oneshot::Sender<Result<Created, ServiceError>>;
+
+/// The queue of creations waiting for the writer, shared by the clones of one `Services`.
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    waiting: Mutex<Vec<(PendingCase, Reply)>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Services {
+    /// Write one creation, together with those waiting beside it; answers after the commit.
+    pub(crate) async fn create_case(&self, case: PendingCase) -> Result<Created, ServiceError> {
+        let (reply, mut done) = oneshot::channel();
+        self.group_commit()
+            .waiting
+            .lock()
+            .map_err(|_| ServiceError::Internal("case writer queue poisoned".into()))?
+            .push((case, reply));
+        let writer = self.group_commit().writer.clone();
+        let guard = tokio::select! {
+            biased;
+            // Another caller took this creation into its group.
+            answer = &mut done => return flatten(answer),
+            guard = writer.lock_owned() => guard,
+        };
+        let group: Vec<(PendingCase, Reply)> = {
+            let mut waiting = self
+                .group_commit()
+                .waiting
+                .lock()
+                .map_err(|_| ServiceError::Internal("case writer queue poisoned".into()))?;
+            let n = waiting.len().min(MAX_GROUP);
+            waiting.drain(..n).collect()
+        };
+        if !group.is_empty() {
+            // On its own task: a caller that goes away (a closed connection drops its future)
+            // must not abandon the others' transaction half way.
+            let services = self.clone();
+            tokio::spawn(async move {
+                services.write_group(group).await;
+                drop(guard);
+            });
+        }
+        flatten(done.await)
+    }
+
+    async fn write_group(&self, group: Vec<(PendingCase, Reply)>) {
+        let cases: Vec<&PendingCase> = group.iter().map(|(c, _)| c).collect();
+        let result = self.write_cases(&cases).await;
+        match result {
+            Ok(created) => {
+                for ((_, reply), created) in group.into_iter().zip(created) {
+                    let _ = reply.send(Ok(created));
+                }
+            }
+            Err(e) if group.len() == 1 => {
+                let _ = group.into_iter().next().map(|(_, reply)| reply.send(Err(e)));
+            }
+            Err(e) => {
+                tracing::info!(error = %e, cases = group.len(), "group commit failed, writing the cases one by one");
+                for (case, reply) in group {
+                    let _ = reply.send(self.write_alone(&case).await);
+                }
+            }
+        }
+    }
+
+    /// One creation in its own transaction; a case number drawn by another node between check
+    /// and insert is drawn again.
+    async fn write_alone(&self, case: &PendingCase) -> Result<Created, ServiceError> {
+        let mut attempt = 0;
+        loop {
+            match self.write_cases(&[case]).await {
+                Err(ServiceError::Conflict { code, .. }) if code == NUMBER_TAKEN && attempt < 4 => {
+                    attempt += 1;
+                }
+                other => return other.map(|mut v| v.remove(0)),
+            }
+        }
+    }
+
+    /// Write `cases` in one transaction, table by table.
+    async fn write_cases(&self, group: &[&PendingCase]) -> Result<Vec<Created>, ServiceError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+
+        let requester_ids = resolve_requesters(&mut tx, group, now).await?;
+        let numbers = draw_numbers(&mut tx, group.len(), now).await?;
+        let new: Vec<NewCase> = group
+            .iter()
+            .zip(&numbers)
+            .zip(&requester_ids)
+            .map(|((c, number), requester_id)| NewCase {
+                number: number.clone(),
+                requester_id: *requester_id,
+                ..c.new.clone()
+            })
+            .collect();
+        let message_counts: Vec<i64> = group.iter().map(|c| i64::from(c.body.is_some())).collect();
+        let case_ids = cases::insert_many(&mut tx, &new, &message_counts, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => ServiceError::Conflict {
+                    code: NUMBER_TAKEN,
+                    message: m,
+                },
+                e => e.into(),
+            })?;
+
+        for (c, case_id) in group.iter().zip(&case_ids) {
+            if let Some(r) = &c.reporter {
+                cases::insert_confidential_reporter(&mut tx, *case_id, r).await?;
+            }
+        }
+
+        let with_body: Vec<(usize, &str)> = group
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.body.as_deref().map(|b| (i, b)))
+            .collect();
+        let entries: Vec<NewEntry> = with_body
+            .iter()
+            .map(|(i, body)| NewEntry {
+                case_id: case_ids[*i],
+                kind: EntryKind::Inbound,
+                channel: Some(group[*i].channel),
+                author_user_id: group[*i].new.created_by,
+                body,
+                delivery_state: None,
+                meta: None,
+            })
+            .collect();
+        let entry_ids = timeline::insert_many(&mut tx, &entries, now).await?;
+        for ((i, _), entry_id) in with_body.iter().zip(&entry_ids) {
+            for f in &group[*i].files {
+                attachments::insert(
+                    &mut tx,
+                    case_ids[*i],
+                    *entry_id,
+                    &f.filename,
+                    &f.content_type,
+                    f.size,
+                    &f.sha256,
+                    now,
+                )
+                .await?;
+            }
+        }
+
+        let headers: Vec<String> = group
+            .iter()
+            .zip(&numbers)
+            .map(|(c, n)| format!("{} {}", n.as_str(), c.header))
+            .collect();
+        let mut docs: Vec<(i64, &str)> = Vec::new();
+        for (i, c) in group.iter().enumerate() {
+            docs.push((case_ids[i], &headers[i]));
+            if let Some(b) = &c.body {
+                docs.push((case_ids[i], b));
+                docs.extend(c.files.iter().map(|f| (case_ids[i], f.filename.as_str())));
+            }
+        }
+        search::index_many(&mut tx, &docs).await?;
+
+        for (i, c) in group.iter().enumerate() {
+            let number = numbers[i].as_str();
+            if let Some(hash) = &c.tracking_token_hash {
+                hqdesk_store::portal::set_tracking(&mut tx, case_ids[i], hash, now).await?;
+            }
+            if let Some(mail) = &c.confirmation {
+                let mail = NotificationMail {
+                    subject: mail.subject.replace("{case}", number),
+                    text: mail.text.replace("{case}", number),
+                    case_id: Some(case_ids[i]),
+                    ..mail.clone()
+                };
+                crate::outbox::enqueue_notification(&mut tx, &mail, number, now).await?;
+            }
+        }
+
+        let audit_entries: Vec<NewAuditEntry> = group
+            .iter()
+            .zip(&numbers)
+            .map(|(c, n)| NewAuditEntry {
+                actor: c.audit_actor.clone(),
+                action: "case.create".into(),
+                object: format!("case:{n}"),
+                detail: c.audit_detail.clone(),
+            })
+            .collect();
+        audit::append_many(&mut tx, now, &audit_entries).await?;
+
+        for (c, n) in group.iter().zip(&numbers) {
+            if let Some((scope, key, fingerprint)) = &c.idempotency {
+                idempotency::record(&mut tx, scope, key, fingerprint, &format!("case:{n}"), now)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(m) => ServiceError::Conflict {
+                            code: IDEMPOTENCY_KEY_TAKEN,
+                            message: m,
+                        },
+                        e => e.into(),
+                    })?;
+            }
+        }
+        Store::commit(tx).await?;
+        for n in &numbers {
+            tracing::info!(case.number = %n, "case opened");
+        }
+        Ok(case_ids
+            .into_iter()
+            .map(|case_id| Created { case_id })
+            .collect())
+    }
+}
+
+fn flatten(
+    answer: Result<Result<Created, ServiceError>, oneshot::error::RecvError>,
+) -> Result<Created, ServiceError> {
+    answer.map_err(|_| ServiceError::Internal("the case writer stopped".into()))?
+}
+
+/// Find or add each creation's requester as `requesters::find_match` one by one would: the
+/// directory is read once for the whole group, and a requester new to it that two creations of
+/// the group share is added once.
+async fn resolve_requesters(
+    tx: &mut hqdesk_store::Connection,
+    group: &[&PendingCase],
+    now: Timestamp,
+) -> Result<Vec<Option<i64>>, ServiceError> {
+    let wanted: Vec<&RequesterFields> = group.iter().filter_map(|c| c.requester.as_ref()).collect();
+    if wanted.is_empty() {
+        return Ok(vec![None; group.len()]);
+    }
+    let mut known: Vec<Requester> = requesters::candidates(tx, &wanted).await?;
+    // Requesters to add get ids above every stored one, in the order they will be inserted, as
+    // the database will give them; `best_match` prefers the oldest like `find_match` does.
+    const PLANNED: i64 = i64::MAX / 2;
+    let mut added: Vec<RequesterFields> = Vec::new();
+    let mut completed_ids: Vec<i64> = Vec::new();
+    let mut picked: Vec<Option<i64>> = Vec::with_capacity(group.len());
+    for c in group {
+        let Some(f) = &c.requester else {
+            picked.push(None);
+            continue;
+        };
+        let id = match requesters::best_match(&known, f) {
+            Some(r) => {
+                let id = r.id;
+                if let Some(done) = requesters::completed(r, f) {
+                    if id >= PLANNED {
+                        let a = &mut added[usize::try_from(id - PLANNED).unwrap_or(0)];
+                        a.email.clone_from(&done.email);
+                        a.phone.clone_from(&done.phone);
+                        a.tax_code.clone_from(&done.tax_code);
+                        a.business_name.clone_from(&done.business_name);
+                    } else if !completed_ids.contains(&id) {
+                        completed_ids.push(id);
+                    }
+                    if let Some(slot) = known.iter_mut().find(|k| k.id == id) {
+                        *slot = done;
+                    }
+                }
+                id
+            }
+            None => {
+                let id = PLANNED + i64::try_from(added.len()).unwrap_or(0);
+                known.push(Requester {
+                    id,
+                    kind: String::new(),
+                    name: f.name.clone(),
+                    business_name: f.business_name.clone(),
+                    email: f.email.clone(),
+                    phone: f.phone.clone(),
+                    tax_code: f.tax_code.clone(),
+                    created_at: now,
+                    updated_at: now,
+                });
+                added.push(f.clone());
+                id
+            }
+        };
+        picked.push(Some(id));
+    }
+    let new_ids = requesters::insert_many(tx, &added, now).await?;
+    for id in completed_ids {
+        if let Some(r) = known.iter().find(|k| k.id == id) {
+            requesters::save_identifiers(tx, r, now).await?;
+        }
+    }
+    Ok(picked
+        .into_iter()
+        .map(|id| {
+            id.map(|id| match usize::try_from(id - PLANNED) {
+                Ok(k) if id >= PLANNED => new_ids.get(k).copied().unwrap_or(id),
+                _ => id,
+            })
+        })
+        .collect())
+}
+
+/// `n` distinct case numbers of this month that no case has yet.
+async fn draw_numbers(
+    tx: &mut hqdesk_store::Connection,
+    n: usize,
+    now: Timestamp,
+) -> Result<Vec<CaseNumber>, ServiceError> {
+    let draw = || CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
+    let mut numbers: Vec<CaseNumber> = Vec::with_capacity(n);
+    while numbers.len() < n {
+        let candidate = draw();
+        if !numbers.contains(&candidate) {
+            numbers.push(candidate);
+        }
+    }
+    for _ in 0..5 {
+        let texts: Vec<&str> = numbers.iter().map(CaseNumber::as_str).collect();
+        let taken = cases::numbers_taken(tx, &texts).await?;
+        if taken.is_empty() {
+            return Ok(numbers);
+        }
+        for i in 0..numbers.len() {
+            if taken.iter().any(|t| t == numbers[i].as_str()) {
+                loop {
+                    let candidate = draw();
+                    if !numbers.contains(&candidate) {
+                        numbers[i] = candidate;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Err(ServiceError::Internal(
+        "could not draw a free case number".into(),
+    ))
+}
