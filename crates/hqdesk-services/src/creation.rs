@@ -75,9 +75,38 @@ type Reply = oneshot::Sender<Result<Created, ServiceError>>;
 pub(crate) struct GroupCommit {
     waiting: Mutex<Vec<(PendingCase, Reply)>>,
     writer: Arc<tokio::sync::Mutex<()>>,
+    stats: Mutex<GroupCommitStats>,
+}
+
+/// How creations were committed since start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommitStats {
+    /// Transactions that committed creations.
+    pub commits: u64,
+    /// Creations they committed.
+    pub cases: u64,
+    /// Groups that failed and were written again case by case.
+    pub fallbacks: u64,
 }
 
 impl Services {
+    /// How creations were committed since this `Services` was made.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.group_commit
+            .stats
+            .lock()
+            .map(|s| *s)
+            .unwrap_or_default()
+    }
+
+    fn count_commit(&self, cases: usize, fallback: bool) {
+        if let Ok(mut s) = self.group_commit.stats.lock() {
+            s.commits += u64::from(cases > 0);
+            s.cases += cases as u64;
+            s.fallbacks += u64::from(fallback);
+        }
+    }
+
     /// Write one creation, together with those waiting beside it; answers after the commit.
     pub(crate) async fn create_case(&self, case: PendingCase) -> Result<Created, ServiceError> {
         let (reply, mut done) = oneshot::channel();
@@ -114,25 +143,74 @@ impl Services {
         flatten(done.await)
     }
 
-    async fn write_group(&self, group: Vec<(PendingCase, Reply)>) {
+    async fn write_group(&self, mut group: Vec<(PendingCase, Reply)>) {
+        if group.len() == 1 {
+            if let Some((case, reply)) = group.pop() {
+                let written = self.write_alone(&case).await;
+                self.count_commit(usize::from(written.is_ok()), false);
+                let _ = reply.send(written);
+            }
+            return;
+        }
+        // A retry whose key is taken (earlier, or by another creation of this group) would fail
+        // the whole group: write it alone afterwards, where it finds the key and replays.
+        let (group, alone) = self.split_retries(group).await;
         let cases: Vec<&PendingCase> = group.iter().map(|(c, _)| c).collect();
-        let result = self.write_cases(&cases).await;
-        match result {
+        match self.write_cases(&cases).await {
             Ok(created) => {
+                self.count_commit(created.len(), false);
                 for ((_, reply), created) in group.into_iter().zip(created) {
                     let _ = reply.send(Ok(created));
                 }
             }
-            Err(e) if group.len() == 1 => {
-                let _ = group.into_iter().next().map(|(_, reply)| reply.send(Err(e)));
-            }
             Err(e) => {
                 tracing::info!(error = %e, cases = group.len(), "group commit failed, writing the cases one by one");
+                self.count_commit(0, true);
                 for (case, reply) in group {
-                    let _ = reply.send(self.write_alone(&case).await);
+                    let written = self.write_alone(&case).await;
+                    self.count_commit(usize::from(written.is_ok()), false);
+                    let _ = reply.send(written);
                 }
             }
         }
+        for (case, reply) in alone {
+            let written = self.write_alone(&case).await;
+            self.count_commit(usize::from(written.is_ok()), false);
+            let _ = reply.send(written);
+        }
+    }
+
+    /// Take out of `group` the creations whose idempotency key is recorded already or used by
+    /// an earlier creation of the group.
+    async fn split_retries(
+        &self,
+        group: Vec<(PendingCase, Reply)>,
+    ) -> (Vec<(PendingCase, Reply)>, Vec<(PendingCase, Reply)>) {
+        if group.iter().all(|(c, _)| c.idempotency.is_none()) {
+            return (group, Vec::new());
+        }
+        let mut keep = Vec::with_capacity(group.len());
+        let mut alone = Vec::new();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut conn = self.store().read().await.ok();
+        for (case, reply) in group {
+            let Some((scope, key, _)) = &case.idempotency else {
+                keep.push((case, reply));
+                continue;
+            };
+            let pair = (scope.clone(), key.clone());
+            let recorded = match conn.as_mut() {
+                Some(c) => !matches!(idempotency::find(c, scope, key).await, Ok(None)),
+                None => true,
+            };
+            if recorded || seen.contains(&pair) {
+                alone.push((case, reply));
+            } else {
+                seen.push(pair);
+                keep.push((case, reply));
+            }
+        }
+        (keep, alone)
     }
 
     /// One creation in its own transaction; a case number drawn by another node between check

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use creation::GroupCommitStats;
 pub use error::ServiceError;
 pub use hqdesk_store::{Engine, Store};
 

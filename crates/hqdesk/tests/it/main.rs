@@ -11,6 +11,7 @@ mod cli;
 mod console;
 mod email;
 mod email_bench;
+mod group_commit;
 mod mail_ingest;
 mod portal;
 mod portal_forms;
