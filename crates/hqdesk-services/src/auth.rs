@@ -4,7 +4,7 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use hqdesk_domain::access::ActorFacts;
 use hqdesk_domain::user::parse_username;
-use hqdesk_store::{tokens, units, users, Store, StoreError};
+use hqdesk_store::{tokens, users, Store};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -71,27 +71,19 @@ impl Services {
         if !token.starts_with(TOKEN_PREFIX) {
             return Err(ServiceError::Unauthenticated);
         }
-        let mut conn = self.store().read().await?;
-        let Some(user_id) = tokens::user_for(&mut conn, &token_hash(token)).await? else {
-            return Err(ServiceError::Unauthenticated);
-        };
-        // Back to the pool before `actor_for_user` takes one: holding two per request, as many
-        // concurrent requests as the pool has connections would each wait for a second one.
-        drop(conn);
-        self.actor_for_user(user_id).await
+        self.actor_for(users::Who::TokenHash(&token_hash(token)))
+            .await
     }
 
     /// Build the actor for a user: their role and the units they answer for.
     pub async fn actor_for_user(&self, user_id: i64) -> Result<Actor, ServiceError> {
+        self.actor_for(users::Who::UserId(user_id)).await
+    }
+
+    async fn actor_for(&self, who: users::Who<'_>) -> Result<Actor, ServiceError> {
         let mut conn = self.store().read().await?;
-        let user = match users::get(&mut conn, user_id).await {
-            Ok(u) if u.active => u,
-            Ok(_) | Err(StoreError::NotFound) => return Err(ServiceError::Unauthenticated),
-            Err(e) => return Err(e.into()),
-        };
-        let unit_scope = match user.unit_id {
-            Some(u) => units::subtree(&mut conn, u).await?,
-            None => vec![],
+        let Some((user, unit_scope)) = users::active_with_unit_scope(&mut conn, who).await? else {
+            return Err(ServiceError::Unauthenticated);
         };
         let facts = ActorFacts {
             user_id: user.id,

@@ -23,20 +23,6 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The active user holding this token, if the token is valid and not revoked.
-pub async fn user_for(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await?)
-}
-
 pub async fn revoke_all(
     conn: &mut AnyConnection,
     user_id: i64,

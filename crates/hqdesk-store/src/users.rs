@@ -120,6 +120,55 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> 
     r.try_into()
 }
 
+/// Whose request this is: a bearer token's owner or a signed-in user.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// SHA-256 (hex) of an API token that is not revoked.
+    TokenHash(&'a str),
+    UserId(i64),
+}
+
+#[derive(sqlx::FromRow)]
+struct WithScope {
+    #[sqlx(flatten)]
+    user: Raw,
+    scope_unit: Option<i64>,
+}
+
+/// An active user and the units they answer for (their unit and every unit below it), in one
+/// statement: authentication runs on every request.
+pub async fn active_with_unit_scope(
+    conn: &mut AnyConnection,
+    who: Who<'_>,
+) -> Result<Option<(User, Vec<i64>)>, StoreError> {
+    let me = match who {
+        Who::TokenHash(_) => {
+            "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1"
+        }
+        Who::UserId(_) => "SELECT u.* FROM users u WHERE u.id = $1 AND u.active = 1",
+    };
+    let sql = format!(
+        "WITH RECURSIVE me AS ({me}), \
+         scope(unit) AS (SELECT unit_id FROM me WHERE unit_id IS NOT NULL \
+           UNION SELECT un.id FROM units un JOIN scope s ON un.parent_id = s.unit) \
+         SELECT {COLS}, scope.unit AS scope_unit FROM me LEFT JOIN scope ON 1 = 1"
+    );
+    let q = sqlx::query_as::<_, WithScope>(&sql);
+    let q = match who {
+        Who::TokenHash(h) => q.bind(h),
+        Who::UserId(id) => q.bind(id),
+    };
+    let rows = q.fetch_all(conn).await?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let mut scope: Vec<i64> = first.scope_unit.into_iter().collect();
+    scope.extend(rows.filter_map(|r| r.scope_unit));
+    Ok(Some((first.user.try_into()?, scope)))
+}
+
 pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<User, StoreError> {
     let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE username = $1"))
         .bind(username)
