@@ -616,8 +616,7 @@ impl Services {
                     Some(rec) => self.replay_case(&rec, key).await,
                     None => Err(ServiceError::Conflict {
                         code: "idempotency_in_progress",
-                        message: "a request with this Idempotency-Key is in progress; retry"
-                            .into(),
+                        message: "a request with this Idempotency-Key is in progress; retry".into(),
                     }),
                 };
             }

@@ -100,6 +100,13 @@ impl Services {
     }
 
     fn count_commit(&self, cases: usize, fallback: bool) {
+        if cases > 0 {
+            metrics::counter!("hqdesk_case_creation_commits_total").increment(1);
+            metrics::counter!("hqdesk_case_creations_committed_total").increment(cases as u64);
+        }
+        if fallback {
+            metrics::counter!("hqdesk_case_creation_group_fallbacks_total").increment(1);
+        }
         if let Ok(mut s) = self.group_commit.stats.lock() {
             s.commits += u64::from(cases > 0);
             s.cases += cases as u64;

@@ -75,7 +75,9 @@ pub async fn append_many(
     for size in multirow::chunk_sizes(entries.len(), COLS) {
         let mut args = AnyArguments::default();
         for e in &entries[start..start + size] {
-            let hash = entry_hash(&prev_hash, seq, at, &e.actor, &e.action, &e.object, &e.detail);
+            let hash = entry_hash(
+                &prev_hash, seq, at, &e.actor, &e.action, &e.object, &e.detail,
+            );
             multirow::add(&mut args, seq)?;
             multirow::add(&mut args, at.millis())?;
             multirow::add(&mut args, e.actor.clone())?;

@@ -203,7 +203,10 @@ pub async fn insert_many(
             multirow::add(&mut args, now.millis())?;
             multirow::add(&mut args, c.first_response_due_at.map(Timestamp::millis))?;
             multirow::add(&mut args, c.resolution_due_at.map(Timestamp::millis))?;
-            multirow::add(&mut args, message_counts.get(start + i).copied().unwrap_or(0))?;
+            multirow::add(
+                &mut args,
+                message_counts.get(start + i).copied().unwrap_or(0),
+            )?;
         }
         let sql = format!(
             "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
@@ -211,8 +214,9 @@ pub async fn insert_many(
              first_response_due_at, resolution_due_at, message_count) VALUES {} RETURNING id, number",
             multirow::values(size, COLS)
         );
-        let returned: Vec<(i64, String)> =
-            sqlx::query_as_with(&sql, args).fetch_all(&mut *conn).await?;
+        let returned: Vec<(i64, String)> = sqlx::query_as_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await?;
         // RETURNING's row order is not promised: match by the (unique) number.
         for c in rows {
             let id = returned

@@ -104,9 +104,21 @@ pub async fn candidates(
 ) -> Result<Vec<Requester>, StoreError> {
     let mut found: Vec<Requester> = Vec::new();
     for (col, values) in [
-        ("tax_code", wanted.iter().filter_map(|f| f.tax_code.as_deref()).collect::<Vec<_>>()),
-        ("email", wanted.iter().filter_map(|f| f.email.as_deref()).collect()),
-        ("phone", wanted.iter().filter_map(|f| f.phone.as_deref()).collect()),
+        (
+            "tax_code",
+            wanted
+                .iter()
+                .filter_map(|f| f.tax_code.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "email",
+            wanted.iter().filter_map(|f| f.email.as_deref()).collect(),
+        ),
+        (
+            "phone",
+            wanted.iter().filter_map(|f| f.phone.as_deref()).collect(),
+        ),
     ] {
         let mut start = 0;
         for size in multirow::chunk_sizes(values.len(), 1) {
@@ -200,7 +212,9 @@ pub async fn insert_many(
         // RETURNING itself promises no order.
         returned.sort_unstable();
         if returned.len() != size {
-            return Err(StoreError::Corrupt("insert_many: requesters not returned".into()));
+            return Err(StoreError::Corrupt(
+                "insert_many: requesters not returned".into(),
+            ));
         }
         ids.extend(returned);
     }

@@ -20,10 +20,7 @@ pub async fn index(conn: &mut AnyConnection, case_id: i64, raw: &str) -> Result<
 }
 
 /// Index several texts (group commit): `(case_id, text)` pairs; empty texts are skipped.
-pub async fn index_many(
-    conn: &mut AnyConnection,
-    docs: &[(i64, &str)],
-) -> Result<(), StoreError> {
+pub async fn index_many(conn: &mut AnyConnection, docs: &[(i64, &str)]) -> Result<(), StoreError> {
     let docs: Vec<(i64, String)> = docs
         .iter()
         .map(|(case_id, raw)| (*case_id, text::search_tokens(raw)))

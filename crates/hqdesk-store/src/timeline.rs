@@ -124,8 +124,9 @@ pub async fn insert_many(
              VALUES {} RETURNING id, case_id",
             multirow::values(size, COLS)
         );
-        let returned: Vec<(i64, i64)> =
-            sqlx::query_as_with(&sql, args).fetch_all(&mut *conn).await?;
+        let returned: Vec<(i64, i64)> = sqlx::query_as_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await?;
         for e in rows {
             let mut found = returned.iter().filter(|(_, c)| *c == e.case_id);
             match (found.next(), found.next()) {

@@ -53,6 +53,9 @@ pub struct Figure {
     /// What the issue asks for, in words (empty when there is no target).
     pub target: &'static str,
     pub met: Option<bool>,
+    /// Creation runs: the transactions that committed the run's cases (group commit), from the
+    /// server's `/metrics`.
+    pub commits: Option<u64>,
 }
 
 /// The result of one run of the suite.
@@ -190,6 +193,24 @@ impl Client {
             );
         }
         Ok(body.to_vec())
+    }
+
+    /// A counter of the server's `/metrics` (0 before its first increment).
+    async fn counter(&self, name: &str) -> anyhow::Result<u64> {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .context("GET /metrics")?
+            .text()
+            .await?;
+        Ok(text
+            .lines()
+            .filter_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|v| v.trim().parse::<f64>().ok())
+            .map(|v| v as u64)
+            .unwrap_or(0))
     }
 
     async fn post_json(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<Vec<u8>> {
@@ -334,8 +355,12 @@ fn figure(
         p99,
         target,
         met: met(throughput, p95, p99),
+        commits: None,
     }
 }
+
+/// The server's counter of transactions that committed case creations.
+const COMMITS: &str = "hqdesk_case_creation_commits_total";
 
 const MS20: Duration = Duration::from_millis(20);
 const MS50: Duration = Duration::from_millis(50);
@@ -386,7 +411,12 @@ pub async fn run(services: &Services, opts: &RunOptions) -> anyhow::Result<Repor
     for (k, &clients) in opts.create_clients.iter().enumerate() {
         // A few unmeasured creations open the connections and warm the statement caches.
         create_run(&client, clients, clients * 4, salt ^ (0x1000 + k as u32)).await?;
+        let commits_before = client.counter(COMMITS).await?;
         let (samples, wall) = create_run(&client, clients, opts.creates, salt ^ k as u32).await?;
+        let commits = client
+            .counter(COMMITS)
+            .await?
+            .saturating_sub(commits_before);
         figures.push(figure(
             "case creation, POST /api/v1/cases".into(),
             clients,
@@ -399,6 +429,9 @@ pub async fn run(services: &Services, opts: &RunOptions) -> anyhow::Result<Repor
             },
             move |tp, _, p99| (clients >= 8).then(|| tp.unwrap_or(0.0) >= 3000.0 && p99 <= MS20),
         ));
+        if let Some(f) = figures.last_mut() {
+            f.commits = Some(commits);
+        }
     }
 
     // The case whose page is measured: a case and its timeline, written through the API.
@@ -548,6 +581,12 @@ impl Report {
             ));
         }
         let rss = self.peak_rss_kib.map(|k| k as f64 / 1024.0);
+        let grouped = self.figures.iter().filter_map(|f| {
+            f.commits
+                .filter(|c| *c > 0)
+                .map(|c| format!("{} clients: {:.1}", f.clients, f.requests as f64 / c as f64))
+        });
+        let grouped: Vec<String> = grouped.collect();
         s.push_str(&format!(
             "| server peak RSS (VmHWM) after the run | {} | {} | | | | {} MB | | | ≤ 200 MB | {} |\n",
             self.engine,
@@ -562,6 +601,12 @@ impl Report {
             self.start.as_millis(),
             verdict(Some(self.start <= Duration::from_secs(1))),
         ));
+        if !grouped.is_empty() {
+            s.push_str(&format!(
+                "\nCases per commit during the creation runs (group commit): {}.\n",
+                grouped.join(", ")
+            ));
+        }
         s
     }
 }

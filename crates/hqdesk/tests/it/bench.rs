@@ -124,6 +124,9 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
     for f in &creation {
         assert_eq!(f.requests, 60);
         assert!(f.throughput.unwrap_or(0.0) > 0.0);
+        // Read from the server's /metrics: at least one commit, never more than one per case.
+        let commits = f.commits.unwrap_or(0);
+        assert!((1..=60).contains(&commits), "{commits} commits");
     }
     for f in report.figures.iter().filter(|f| f.throughput.is_none()) {
         assert_eq!(f.requests, 20, "{}", f.name);

@@ -21,7 +21,10 @@ both_engines!(
         let mut bodies: Vec<(Value, Option<&str>)> = Vec::new();
         for i in 0..24 {
             bodies.push((
-                inquiry(i, json!({"name":"Trần Thị Hoa","email":format!("hoa.{i}@sao-mai.vn")})),
+                inquiry(
+                    i,
+                    json!({"name":"Trần Thị Hoa","email":format!("hoa.{i}@sao-mai.vn")}),
+                ),
                 None,
             ));
         }
@@ -88,7 +91,10 @@ both_engines!(
             stats.commits - before.commits < 41,
             "concurrent creations shared transactions: {stats:?}"
         );
-        assert_eq!(stats.fallbacks, before.fallbacks, "no group failed: {stats:?}");
+        assert_eq!(
+            stats.fallbacks, before.fallbacks,
+            "no group failed: {stats:?}"
+        );
 
         // The shared requester exists once, with the tax code the later creations added.
         let mut conn = app.services.store().read().await.unwrap();
@@ -101,12 +107,11 @@ both_engines!(
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].1.as_deref(), Some("0100233488"));
         assert_eq!(rows[0].2, "business");
-        let sharing: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE requester_id = $1")
-                .bind(rows[0].0)
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
+        let sharing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE requester_id = $1")
+            .bind(rows[0].0)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
         assert_eq!(sharing, 12);
         // 24 own + the shared one + the retried one; confidential reporters stay out.
         assert_eq!(app.count_rows("requesters").await, 26);
@@ -135,7 +140,9 @@ both_engines!(
                 .collect();
             assert!(hits.contains(&number.as_str()), "{i}: {found}");
         }
-        let (_, found) = app.get("agent", &format!("/api/v1/cases?q={}", numbers[3])).await;
+        let (_, found) = app
+            .get("agent", &format!("/api/v1/cases?q={}", numbers[3]))
+            .await;
         assert_eq!(found["items"][0]["number"], numbers[3].as_str());
 
         // One audit entry per case, the chain unbroken across the shared transactions.
