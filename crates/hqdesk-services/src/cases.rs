@@ -604,6 +604,7 @@ impl Services {
                 .as_ref()
                 .map(|k| (scope.clone(), k.key.clone(), k.fingerprint.clone())),
         };
+        let reporter = pending.reporter.clone();
         let created = match self.create_case(pending).await {
             Ok(c) => c,
             // A concurrent retry with the same key committed first: answer as it did.
@@ -625,7 +626,11 @@ impl Services {
         let mut conn = self.store().read().await?;
         let case = cases::by_id(&mut conn, created.case_id).await?;
         // The creator sees what they entered, even a denunciation they may not read later.
-        self.view(&mut conn, case).await
+        Ok(CaseView {
+            case,
+            requester: created.requester,
+            reporter,
+        })
     }
 
     async fn replay_case(

@@ -62,6 +62,9 @@ pub(crate) struct PendingCase {
 #[derive(Debug, Clone)]
 pub(crate) struct Created {
     pub case_id: i64,
+    /// The case's requester as committed (found, completed or added), so that the caller need
+    /// not read it again.
+    pub requester: Option<Requester>,
 }
 
 /// Error code when a creation's idempotency key was recorded by someone else meanwhile.
@@ -239,7 +242,11 @@ impl Services {
         let now = self.now();
         let mut tx = self.store().begin().await?;
 
-        let requester_ids = resolve_requesters(&mut tx, group, now).await?;
+        let requesters = resolve_requesters(&mut tx, group, now).await?;
+        let requester_ids: Vec<Option<i64>> = requesters
+            .iter()
+            .map(|r| r.as_ref().map(|r| r.id))
+            .collect();
         let numbers = draw_numbers(&mut tx, group.len(), now).await?;
         let new: Vec<NewCase> = group
             .iter()
@@ -364,7 +371,8 @@ impl Services {
         }
         Ok(case_ids
             .into_iter()
-            .map(|case_id| Created { case_id })
+            .zip(requesters)
+            .map(|(case_id, requester)| Created { case_id, requester })
             .collect())
     }
 }
@@ -382,7 +390,7 @@ async fn resolve_requesters(
     tx: &mut hqdesk_store::Connection,
     group: &[&PendingCase],
     now: Timestamp,
-) -> Result<Vec<Option<i64>>, ServiceError> {
+) -> Result<Vec<Option<Requester>>, ServiceError> {
     let wanted: Vec<&RequesterFields> = group.iter().filter_map(|c| c.requester.as_ref()).collect();
     if wanted.is_empty() {
         return Ok(vec![None; group.len()]);
@@ -402,7 +410,8 @@ async fn resolve_requesters(
         let id = match requesters::best_match(&known, f) {
             Some(r) => {
                 let id = r.id;
-                if let Some(done) = requesters::completed(r, f) {
+                if let Some(mut done) = requesters::completed(r, f) {
+                    done.updated_at = now;
                     if id >= PLANNED {
                         let a = &mut added[usize::try_from(id - PLANNED).unwrap_or(0)];
                         a.email.clone_from(&done.email);
@@ -443,12 +452,23 @@ async fn resolve_requesters(
             requesters::save_identifiers(tx, r, now).await?;
         }
     }
+    // The rows as committed: planned ones get their ids, and the kind the insert gave them.
+    for r in known.iter_mut().filter(|r| r.id >= PLANNED) {
+        let k = usize::try_from(r.id - PLANNED).unwrap_or(usize::MAX);
+        if let (Some(id), Some(f)) = (new_ids.get(k), added.get(k)) {
+            r.id = *id;
+            r.kind = f.kind().to_string();
+        }
+    }
     Ok(picked
         .into_iter()
         .map(|id| {
-            id.map(|id| match usize::try_from(id - PLANNED) {
-                Ok(k) if id >= PLANNED => new_ids.get(k).copied().unwrap_or(id),
-                _ => id,
+            id.and_then(|id| {
+                let id = match usize::try_from(id - PLANNED) {
+                    Ok(k) if id >= PLANNED => new_ids.get(k).copied().unwrap_or(id),
+                    _ => id,
+                };
+                known.iter().find(|r| r.id == id).cloned()
             })
         })
         .collect())

@@ -62,7 +62,8 @@ pub struct RequesterFields {
 }
 
 impl RequesterFields {
-    fn kind(&self) -> &'static str {
+    /// `business` when a tax code or business name is known, else `person`.
+    pub fn kind(&self) -> &'static str {
         if self.tax_code.is_some() || self.business_name.is_some() {
             "business"
         } else {

@@ -77,6 +77,27 @@ both_engines!(
             assert_eq!(*status, StatusCode::CREATED, "{j}");
             numbers.push(j["number"].as_str().expect("number").to_string());
         }
+        // Each answer shows the case as stored (the requester and reporter come from the write,
+        // not from a second read: they must equal what a later read gives).
+        for (i, (_, _, created)) in answers.iter().enumerate() {
+            let role = if i >= 36 && i < 40 {
+                "hotline"
+            } else {
+                "agent"
+            };
+            let number = created["number"].as_str().unwrap();
+            // The hotline may open a denunciation but not read it back: the task force may.
+            let reader = if role == "hotline" {
+                "investigator"
+            } else {
+                "agent"
+            };
+            let (s, read) = app.get(reader, &format!("/api/v1/cases/{number}")).await;
+            assert_eq!(s, StatusCode::OK, "{read}");
+            assert_eq!(created["requester"], read["requester"], "{i}");
+            assert_eq!(created["reporter"], read["reporter"], "{i}");
+            assert_eq!(created["message_count"], 1);
+        }
         // The retry answered with the case the first request opened.
         assert_eq!(numbers[40], numbers[41]);
         let mut distinct = numbers.clone();
