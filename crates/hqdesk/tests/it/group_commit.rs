@@ -80,7 +80,7 @@ both_engines!(
         // Each answer shows the case as stored (the requester and reporter come from the write,
         // not from a second read: they must equal what a later read gives).
         for (i, (_, _, created)) in answers.iter().enumerate() {
-            let role = if i >= 36 && i < 40 {
+            let role = if (36..40).contains(&i) {
                 "hotline"
             } else {
                 "agent"
