@@ -7,6 +7,7 @@ use hqdesk_domain::requester::{Email, PhoneE164, TaxCode};
 use hqdesk_domain::{text, Timestamp, ValidationErrors};
 use hqdesk_store::cases::{
     CaseChanges, CaseFilter, CaseOrder, CaseRecord, ConfidentialReporter, Cursor, NewCase,
+    NewCaseNames,
 };
 use hqdesk_store::requesters::{Requester, RequesterFields};
 use hqdesk_store::timeline::{Entry, NewEntry};
@@ -588,6 +589,11 @@ impl Services {
                 first_response_due_at: Some(now.plus_minutes(first_due)),
                 resolution_due_at: Some(now.plus_minutes(resolution_due)),
             },
+            names: NewCaseNames {
+                category_code: category.as_ref().map(|c| c.code.clone()),
+                unit_code: unit.as_ref().map(|u| u.code.clone()),
+                assignee_username: assignee.as_ref().map(|u| u.username.clone()),
+            },
             requester: (!kind.is_confidential() && requester.identified)
                 .then(|| requester.fields.clone()),
             reporter,
@@ -623,11 +629,9 @@ impl Services {
             }
             Err(e) => return Err(e),
         };
-        let mut conn = self.store().read().await?;
-        let case = cases::by_id(&mut conn, created.case_id).await?;
         // The creator sees what they entered, even a denunciation they may not read later.
         Ok(CaseView {
-            case,
+            case: created.case,
             requester: created.requester,
             reporter,
         })

@@ -18,7 +18,7 @@ use hqdesk_domain::case::CaseNumber;
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::Timestamp;
 use hqdesk_store::audit::NewAuditEntry;
-use hqdesk_store::cases::{ConfidentialReporter, NewCase};
+use hqdesk_store::cases::{CaseRecord, ConfidentialReporter, NewCase, NewCaseNames};
 use hqdesk_store::requesters::{Requester, RequesterFields};
 use hqdesk_store::timeline::NewEntry;
 use hqdesk_store::{
@@ -38,6 +38,8 @@ const MAX_GROUP: usize = 64;
 pub(crate) struct PendingCase {
     /// The case; its number is drawn when it is written.
     pub new: NewCase,
+    /// What it refers to, by name, for the record the caller is answered with.
+    pub names: NewCaseNames,
     /// The requester to find or add in the directory (never for a confidential case).
     pub requester: Option<RequesterFields>,
     /// A confidential case's reporter, kept apart from the directory.
@@ -61,7 +63,8 @@ pub(crate) struct PendingCase {
 /// What a written creation got.
 #[derive(Debug, Clone)]
 pub(crate) struct Created {
-    pub case_id: i64,
+    /// The case as committed.
+    pub case: CaseRecord,
     /// The case's requester as committed (found, completed or added), so that the caller need
     /// not read it again.
     pub requester: Option<Requester>,
@@ -369,10 +372,15 @@ impl Services {
         for n in &numbers {
             tracing::info!(case.number = %n, "case opened");
         }
-        Ok(case_ids
-            .into_iter()
+        Ok(new
+            .iter()
+            .zip(group)
+            .zip(case_ids.into_iter().zip(message_counts))
             .zip(requesters)
-            .map(|(case_id, requester)| Created { case_id, requester })
+            .map(|(((new, c), (id, messages)), requester)| Created {
+                case: new.inserted_record(id, messages, now, c.names.clone()),
+                requester,
+            })
             .collect())
     }
 }

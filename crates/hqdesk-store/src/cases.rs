@@ -231,6 +231,54 @@ pub async fn insert_many(
     Ok(ids)
 }
 
+/// Names of what a new case refers to, as the case's record shows them.
+#[derive(Debug, Clone, Default)]
+pub struct NewCaseNames {
+    pub category_code: Option<String>,
+    pub unit_code: Option<String>,
+    pub assignee_username: Option<String>,
+}
+
+impl NewCase {
+    /// The record of this case as [`insert_many`] stores it (status new, nothing answered yet),
+    /// so that its writer need not read it back. Keep in step with the `INSERT` above.
+    pub fn inserted_record(
+        &self,
+        id: i64,
+        message_count: i64,
+        now: Timestamp,
+        names: NewCaseNames,
+    ) -> CaseRecord {
+        CaseRecord {
+            id,
+            number: self.number.clone(),
+            kind: self.kind,
+            branch: self.branch,
+            channel: self.channel,
+            category_id: self.category_id,
+            category_code: names.category_code,
+            priority: self.priority,
+            status: Status::New,
+            confidential: self.kind.is_confidential(),
+            subject: self.subject.clone(),
+            requester_id: self.requester_id,
+            unit_id: self.unit_id,
+            unit_code: names.unit_code,
+            assignee_id: self.assignee_id,
+            assignee_username: names.assignee_username,
+            created_by: self.created_by,
+            created_at: now,
+            updated_at: now,
+            first_response_due_at: self.first_response_due_at,
+            resolution_due_at: self.resolution_due_at,
+            first_responded_at: None,
+            resolved_at: None,
+            closed_at: None,
+            message_count,
+        }
+    }
+}
+
 /// Which of `numbers` are taken already.
 pub async fn numbers_taken(
     conn: &mut AnyConnection,
