@@ -15,7 +15,8 @@ use hqdesk_domain::channel::Channel;
 use hqdesk_domain::requester::Email;
 use hqdesk_domain::Timestamp;
 use hqdesk_mail::{Classification, ParseFailure, ParsedMail};
-use hqdesk_store::cases::{CaseChanges, CaseRecord, NewCase};
+use hqdesk_store::cases::{CaseChanges, CaseRecord, NewCase, NewCaseNames};
+use hqdesk_store::categories::Category;
 use hqdesk_store::mail::{self as mailstore, Direction, InboundMail, NewInbound, Processed};
 use hqdesk_store::requesters::RequesterFields;
 use hqdesk_store::timeline::NewEntry;
@@ -442,7 +443,10 @@ impl Services {
             now,
         )
         .await?;
-        cases::bump_message_count(tx, case.id, now).await?;
+        // A new case counted its first message when it was inserted.
+        if !created {
+            cases::bump_message_count(tx, case.id, now).await?;
+        }
         search::index(tx, case.id, &body).await?;
         self.attach_parts(tx, &case, entry_id, p, stored, now)
             .await?;
@@ -720,7 +724,7 @@ impl Services {
             tx,
             kind,
             branch,
-            category.as_ref().map(|c| c.id),
+            category.as_ref(),
             &subject,
             requester_id,
             &[name.as_deref().unwrap_or(""), sender.unwrap_or("")],
@@ -729,13 +733,15 @@ impl Services {
         .await
     }
 
+    /// Insert a mail's case with its first message already counted: the caller adds that
+    /// message (the mail, or the work item's note) in the same transaction.
     #[allow(clippy::too_many_arguments)]
     async fn insert_case(
         &self,
         tx: &mut Connection,
         kind: CaseKind,
         branch: Branch,
-        category_id: Option<i64>,
+        category: Option<&Category>,
         subject: &str,
         requester_id: Option<i64>,
         header_extra: &[&str],
@@ -758,26 +764,26 @@ impl Services {
             }
         }
         let number = number.ok_or_else(|| ServiceError::Internal("no free case number".into()))?;
-        let case_id = cases::insert(
-            tx,
-            &NewCase {
-                number: number.clone(),
-                kind,
-                branch,
-                channel: Channel::Email,
-                category_id,
-                priority,
-                subject: subject.to_string(),
-                requester_id,
-                unit_id: None,
-                assignee_id: None,
-                created_by: None,
-                first_response_due_at: Some(now.plus_minutes(first_due)),
-                resolution_due_at: Some(now.plus_minutes(resolution_due)),
-            },
-            now,
-        )
-        .await?;
+        let new = NewCase {
+            number: number.clone(),
+            kind,
+            branch,
+            channel: Channel::Email,
+            category_id: category.map(|c| c.id),
+            priority,
+            subject: subject.to_string(),
+            requester_id,
+            unit_id: None,
+            assignee_id: None,
+            created_by: None,
+            first_response_due_at: Some(now.plus_minutes(first_due)),
+            resolution_due_at: Some(now.plus_minutes(resolution_due)),
+        };
+        let case_id = cases::insert_many(tx, std::slice::from_ref(&new), &[1], now)
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| ServiceError::Internal("case not inserted".into()))?;
         let mut header = vec![number.as_str(), subject];
         header.extend_from_slice(header_extra);
         search::index(tx, case_id, &header.join(" ")).await?;
@@ -790,7 +796,15 @@ impl Services {
             json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": "email" }),
         )
         .await?;
-        Ok(cases::by_id(tx, case_id).await?)
+        Ok(new.inserted_record(
+            case_id,
+            1,
+            now,
+            NewCaseNames {
+                category_code: category.map(|c| c.code.clone()),
+                ..NewCaseNames::default()
+            },
+        ))
     }
 
     /// The requester wrote again on a waiting or resolved case: it needs staff again.
@@ -939,7 +953,6 @@ impl Services {
             now,
         )
         .await?;
-        cases::bump_message_count(tx, case.id, now).await?;
         attachments::insert(
             tx,
             case.id,

@@ -85,6 +85,10 @@ both_engines!(mail_new_case_is_opened_and_acknowledged, |app| async move {
     assert_eq!(view.case.channel.as_str(), "email");
     assert_eq!(view.case.subject, "Hỏi về VNACCS");
     assert_eq!(view.case.branch.number(), 2);
+    assert_eq!(
+        view.case.message_count, 1,
+        "the mail is the case's first message"
+    );
     let r = view.requester.unwrap();
     assert_eq!(r.email.as_deref(), Some("an.new@khach.test"));
     assert_eq!(r.name, "Nguyễn Văn An");
@@ -218,6 +222,15 @@ both_engines!(mail_reply_threads_by_references_only, |app| async move {
     .await;
     assert_eq!(reply.case_id, first.case_id);
     assert!(!reply.created_case);
+    let view = app
+        .services
+        .get_case(
+            &hqdesk_services::Actor::System("test"),
+            first.case_number.as_deref().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.case.message_count, 2, "the mail and its reply");
 });
 
 both_engines!(
