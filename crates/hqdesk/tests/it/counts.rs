@@ -134,6 +134,7 @@ both_engines!(maintained_counts_follow_every_change, |app| async move {
             json!({"kind":"procedure_problem","channel":"phone",
                    "subject":"Vướng mắc thủ tục tại cửa khẩu Móng Cái",
                    "body":"Doanh nghiệp phản ánh thời gian thông quan kéo dài.",
+                   "requester":{"name":"Phạm Văn Bình","phone":"0912 345 679"},
                    "unit":"KV8","assignee":"unit_officer"}),
         )
         .await;
