@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use futures_util::future::join_all;
 use hqdesk_domain::access::CaseScope;
 use hqdesk_domain::case::{Branch, Status};
+use hqdesk_services::cases::ListCases;
 use hqdesk_store::cases::{self, CaseFilter};
 use hqdesk_store::Store;
 use serde_json::{json, Value};
@@ -98,16 +99,113 @@ pub async fn assert_counts_exact(conn: &mut AnyConnection, after: &str) {
             }
         }
     }
+    // And filters the tallies do not cover (due times, kind, a search), counted from the cases.
+    let mut f = CaseFilter::new(CaseScope::NonConfidential);
+    f.statuses = vec![Status::New, Status::Open];
+    f.due_before = Some(hqdesk_domain::Timestamp(i64::MAX / 2));
+    filters.push(f.clone());
+    f.kinds = vec![hqdesk_domain::case::CaseKind::Inquiry];
+    filters.push(f);
+    let mut f = CaseFilter::new(CaseScope::All);
+    f.search_tokens = vec!["vnaccs".into()];
+    filters.push(f);
+    let mut scanned = Vec::with_capacity(filters.len());
     for f in &filters {
         let answered = cases::count(conn, f).await.unwrap();
-        let scanned = cases::count_scanning(conn, f).await.unwrap();
-        assert_eq!(answered, scanned, "count after {after}: {f:?}");
+        let counted = cases::count_scanning(conn, f).await.unwrap();
+        assert_eq!(answered, counted, "count after {after}: {f:?}");
+        scanned.push(counted);
     }
+    // Many at once, in one statement each (as the console's queue navigation asks).
+    let mut many = Vec::with_capacity(filters.len());
+    for chunk in filters.chunks(97) {
+        many.extend(cases::count_many(conn, chunk).await.unwrap());
+    }
+    assert_eq!(many, scanned, "count_many after {after}");
 }
 
 async fn check(app: &TestApp, after: &str) {
     let mut conn = app.services.store().read().await.unwrap();
     assert_counts_exact(&mut conn, after).await;
+    drop(conn);
+    // The console's queue navigation asks the services for its counts at once: the same as
+    // asking for each, for every role.
+    for role in [
+        "agent",
+        "hotline",
+        "investigator",
+        "unit_officer",
+        "supervisor",
+    ] {
+        let actor = app
+            .services
+            .authenticate_token(app.token(role))
+            .await
+            .unwrap();
+        let queues = queue_shapes();
+        let many = app
+            .services
+            .count_cases_many(&actor, queues.clone())
+            .await
+            .unwrap();
+        let mut each = Vec::new();
+        for q in queues {
+            each.push(app.services.count_cases(&actor, q).await.unwrap());
+        }
+        assert_eq!(many, each, "{role} after {after}");
+    }
+}
+
+/// The console's queues (`console::queue_filter`) and a search.
+fn queue_shapes() -> Vec<ListCases> {
+    let active = || vec!["new".to_string(), "open".to_string()];
+    let mut all_active = active();
+    all_active.push("waiting".into());
+    let now = crate::support::T0;
+    vec![
+        ListCases {
+            status: all_active.clone(),
+            assignee: Some("me".into()),
+            ..Default::default()
+        },
+        ListCases {
+            status: all_active.clone(),
+            unit: Some("KV8".into()),
+            ..Default::default()
+        },
+        ListCases {
+            status: active(),
+            unassigned: true,
+            branch: Some(1),
+            ..Default::default()
+        },
+        ListCases {
+            status: active(),
+            unassigned: true,
+            branch: Some(2),
+            ..Default::default()
+        },
+        ListCases {
+            status: vec!["waiting".into()],
+            ..Default::default()
+        },
+        ListCases {
+            status: active(),
+            due_after: Some(now),
+            due_before: Some(now.plus_minutes(120)),
+            ..Default::default()
+        },
+        ListCases {
+            status: active(),
+            due_before: Some(now),
+            ..Default::default()
+        },
+        ListCases::default(),
+        ListCases {
+            q: Some("tài khoản".into()),
+            ..Default::default()
+        },
+    ]
 }
 
 fn inquiry(i: usize) -> Value {
