@@ -586,6 +586,9 @@ impl Where {
 enum SearchForm {
     Subquery,
     Joined,
+    /// As `Joined`, in a form that no index answers (`dialect::search_walk_match`): the query
+    /// walks the documents it is given in their order.
+    Walked,
 }
 
 fn build_where(engine: Engine, f: &CaseFilter, form: SearchForm) -> Result<Where, StoreError> {
@@ -668,6 +671,7 @@ fn build_where(engine: Engine, f: &CaseFilter, form: SearchForm) -> Result<Where
         w.clauses.push(match form {
             SearchForm::Subquery => format!("c.id IN ({sub})"),
             SearchForm::Joined => dialect::search_match(engine, "s", &placeholder),
+            SearchForm::Walked => dialect::search_walk_match(engine, "s", &placeholder),
         });
     }
     Ok(w)
@@ -689,11 +693,22 @@ pub async fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    if order == CaseOrder::LatestMatch && !f.search_tokens.is_empty() {
+        return list_latest_match(conn, f, after, limit).await;
+    }
+    list_sorted(conn, f, order, after, limit).await
+}
+
+/// [`list`] in an order that is sorted (and [`CaseOrder::LatestMatch`] without a search).
+async fn list_sorted(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    order: CaseOrder,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
     let engine = Engine::of(conn);
     let order = if order == CaseOrder::LatestMatch {
-        if !f.search_tokens.is_empty() {
-            return list_latest_match(conn, f, after, limit).await;
-        }
         CaseOrder::CreatedDesc
     } else {
         order
@@ -761,17 +776,152 @@ pub async fn list(
 const FIRST_MATCH_BATCH: i64 = 200;
 const MAX_MATCH_BATCH: i64 = 6400;
 
+/// How a newest-first search (and its capped count) bounds its first walk over the newest
+/// documents on the engines that walk (`dialect::search_walks`, PostgreSQL). The walk reads the
+/// documents below the cursor newest first through the btree on `case_search(case_id)`, testing
+/// each against the query, until the page (or the count) is full or the window is read; the
+/// cases older than the window then come from the full-text index as before. The results are the
+/// same for every window: only the time differs. Ignored on SQLite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchWalk {
+    /// From the planner's statistics: about as many documents as fill the page if every match
+    /// held the query's rarest token, times [`WALK_SAFETY`], at most [`WALK_MAX_DOCS`] (and no
+    /// walk at all when even that would not be expected to fill it: the query is rare, the
+    /// index answers it quickly).
+    #[default]
+    Estimated,
+    /// Exactly this many documents (0: the full-text index alone). For tests and measurements.
+    Docs(i64),
+}
+
+/// How many times the documents expected to fill a page a walk may read, for matches that
+/// cluster in older cases, cases with several matching documents and filters.
+pub const WALK_SAFETY: f64 = 4.0;
+/// The fewest documents an estimated walk reads (a page of a common word needs few).
+pub const WALK_MIN_DOCS: i64 = 1_000;
+/// The most documents an estimated walk reads before it turns to the full-text index.
+pub const WALK_MAX_DOCS: i64 = 40_000;
+/// The share of documents assumed for a token when the planner has no statistics yet (a new or
+/// small table, which is walked whole quickly).
+const WALK_UNKNOWN_SHARE: f64 = 0.005;
+
+/// The window of [`SearchWalk`]: how many of the newest documents to walk to find `want` cases,
+/// 0 for none.
+async fn walk_window(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    want: i64,
+    walk: SearchWalk,
+) -> Result<i64, StoreError> {
+    let engine = Engine::of(conn);
+    if !dialect::search_walks(engine) || f.search_tokens.is_empty() {
+        return Ok(0);
+    }
+    if let SearchWalk::Docs(n) = walk {
+        return Ok(n.max(0));
+    }
+    let Some(sql) = dialect::search_token_shares(engine) else {
+        return Ok(0);
+    };
+    let shares: Vec<(Option<f64>, Option<f64>)> = sqlx::query_as(sql)
+        .bind(f.search_tokens.join(" "))
+        .fetch_all(&mut *conn)
+        .await?;
+    // Every match holds every token: the rarest token's share bounds the matches' share. A token
+    // missing from the most common ones is rarer than the rarest of them: half of it, as the
+    // planner assumes.
+    let share = shares
+        .iter()
+        .map(|&(share, least)| share.unwrap_or(least.unwrap_or(WALK_UNKNOWN_SHARE) / 2.0))
+        .fold(1.0, f64::min);
+    let share = if shares.is_empty() {
+        WALK_UNKNOWN_SHARE
+    } else {
+        share
+    };
+    Ok(window_for(want, share))
+}
+
+/// Documents to walk for `want` matches at `share` of the documents; 0 when even the cap is
+/// not expected to find them.
+fn window_for(want: i64, share: f64) -> i64 {
+    if share.is_nan() || share <= 0.0 {
+        return 0;
+    }
+    let expected = want as f64 / share;
+    if expected > WALK_MAX_DOCS as f64 {
+        return 0;
+    }
+    ((expected * WALK_SAFETY).ceil() as i64).clamp(WALK_MIN_DOCS, WALK_MAX_DOCS)
+}
+
+/// The query of a walk: the distinct cases (up to the bound at `lim`) among the `window`
+/// newest documents below `below` that match the search and the filters, newest first. The
+/// inner `LIMIT` bounds the walk; the outer one stops it once enough cases are found.
+fn walk_query(
+    engine: Engine,
+    f: &CaseFilter,
+    below: i64,
+    window: i64,
+    lim: i64,
+    select: &str,
+) -> Result<(String, AnyArguments<'static>), StoreError> {
+    let mut w = build_where(engine, f, SearchForm::Walked)?;
+    let b = w.bind(below)?;
+    let win = w.bind(window)?;
+    let lim = w.bind(lim)?;
+    let sql = format!(
+        "SELECT DISTINCT s.case_id FROM (SELECT case_id, tsv FROM case_search \
+         WHERE case_id < {b} ORDER BY case_id DESC LIMIT {win}) s CROSS JOIN cases c{} \
+         AND c.id = s.case_id ORDER BY s.case_id DESC LIMIT {lim}",
+        where_sql(&w)
+    );
+    Ok((select.replace("{walk}", &sql), w.args))
+}
+
+/// The case id of the last document of a walk's window of `window` documents below `below`;
+/// `None` when fewer documents are left (the walk saw them all).
+async fn walk_boundary(
+    conn: &mut AnyConnection,
+    below: i64,
+    window: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT case_id FROM case_search WHERE case_id < $1 ORDER BY case_id DESC LIMIT 1 OFFSET $2",
+    )
+    .bind(below)
+    .bind(window - 1)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// A page in [`CaseOrder::LatestMatch`] order: the matching documents newest first by the
 /// engine's walk key (`dialect::latest_match_key`), each joined to its case and the filters, in
 /// batches until the page is full. A case is placed by its first document in that walk; the
 /// cursor is that document's key. On SQLite a later page skips the cases that have a matching
-/// document at or above the cursor (they were placed before).
+/// document at or above the cursor (they were placed before). On PostgreSQL a bounded walk
+/// comes first (see [`SearchWalk`]).
 async fn list_latest_match(
     conn: &mut AnyConnection,
     f: &CaseFilter,
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    list_latest_match_walking(conn, f, after, limit, SearchWalk::Estimated).await
+}
+
+/// [`list`] in [`CaseOrder::LatestMatch`] order with a search, its first walk bounded as `walk`
+/// says (tests and measurements; [`list`] estimates it). Without search tokens, [`list`].
+pub async fn list_latest_match_walking(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    walk: SearchWalk,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    if f.search_tokens.is_empty() {
+        return list_sorted(conn, f, CaseOrder::CreatedDesc, after, limit).await;
+    }
     let engine = Engine::of(conn);
     let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
     let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
@@ -794,8 +944,30 @@ async fn list_latest_match(
     }
     let want = usize::try_from(limit).unwrap_or(0) + 1;
     let mut found: Vec<Cursor> = Vec::with_capacity(want);
+    let mut more = true;
+    let window = walk_window(conn, f, want as i64, walk).await?;
+    if window > 0 {
+        // The walk's key is the case id (PostgreSQL): every document of a case is on the same
+        // side of the window's boundary but the boundary case's, which the index may find again.
+        let (sql, args) = walk_query(engine, f, below, window, want as i64, "{walk}")?;
+        let ids: Vec<i64> = sqlx::query_scalar_with(&sql, args)
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
+        for id in ids {
+            if seen.insert(id) {
+                found.push(Cursor { key: id, id });
+            }
+        }
+        if found.len() < want {
+            match walk_boundary(conn, below, window).await? {
+                Some(boundary) => below = boundary.saturating_add(1),
+                None => more = false,
+            }
+        }
+    }
     let mut batch = FIRST_MATCH_BATCH.max(4 * limit);
-    while found.len() < want {
+    while more && found.len() < want {
         let mut w = build_where(engine, f, SearchForm::Joined)?;
         dialect::search_count_clauses(engine, &mut w.clauses);
         let b = w.bind(below)?;
@@ -856,19 +1028,60 @@ pub const SEARCH_COUNT_CAP: i64 = 1000;
 /// How many cases match a search filter, counted up to `cap`: `(n, true)` when `n` is exact,
 /// `(cap, false)` when more than `cap` match. Stops after `cap + 1` matching cases instead of
 /// finding every match (a broad query matches a third of all cases). Without search tokens, the
-/// exact [`count`].
+/// exact [`count`]. On PostgreSQL a bounded walk over the newest documents counts first (see
+/// [`SearchWalk`]).
 pub async fn count_capped(
     conn: &mut AnyConnection,
     f: &CaseFilter,
     cap: i64,
 ) -> Result<(i64, bool), StoreError> {
+    count_capped_walking(conn, f, cap, SearchWalk::Estimated).await
+}
+
+/// [`count_capped`] with its first walk bounded as `walk` says (tests and measurements).
+pub async fn count_capped_walking(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    cap: i64,
+    walk: SearchWalk,
+) -> Result<(i64, bool), StoreError> {
     if f.search_tokens.is_empty() {
         return Ok((count(conn, f).await?, true));
     }
     let engine = Engine::of(conn);
+    let window = walk_window(conn, f, cap + 1, walk).await?;
+    let mut walked = 0;
+    let mut below = None;
+    if window > 0 {
+        let (sql, args) = walk_query(
+            engine,
+            f,
+            i64::MAX,
+            window,
+            cap + 1,
+            "SELECT COUNT(*), MIN(m.case_id) FROM ({walk}) m",
+        )?;
+        let (n, oldest): (i64, Option<i64>) = sqlx::query_as_with(&sql, args)
+            .persistent(false)
+            .fetch_one(&mut *conn)
+            .await?;
+        if n > cap {
+            return Ok((cap, false));
+        }
+        let Some(boundary) = walk_boundary(conn, i64::MAX, window).await? else {
+            return Ok((n, true));
+        };
+        // The boundary case may have matching documents on both sides: the index counts it.
+        walked = n - i64::from(oldest == Some(boundary));
+        below = Some(boundary);
+    }
     let mut w = build_where(engine, f, SearchForm::Joined)?;
     dialect::search_count_clauses(engine, &mut w.clauses);
-    let lim = w.bind(cap + 1)?;
+    if let Some(boundary) = below {
+        let b = w.bind(boundary)?;
+        w.clauses.push(format!("s.case_id <= {b}"));
+    }
+    let lim = w.bind(cap + 1 - walked)?;
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT DISTINCT s.case_id FROM case_search s CROSS JOIN cases c{} \
          AND c.id = s.case_id LIMIT {lim}) m",
@@ -877,6 +1090,7 @@ pub async fn count_capped(
     let n: i64 = sqlx::query_scalar_with(&sql, w.args)
         .fetch_one(conn)
         .await?;
+    let n = n + walked;
     Ok(if n > cap { (cap, false) } else { (n, true) })
 }
 
