@@ -776,75 +776,90 @@ async fn list_sorted(
 const FIRST_MATCH_BATCH: i64 = 200;
 const MAX_MATCH_BATCH: i64 = 6400;
 
-/// How a newest-first search (and its capped count) bounds its first walk over the newest
-/// documents on the engines that walk (`dialect::search_walks`, PostgreSQL). The walk reads the
-/// documents below the cursor newest first through the btree on `case_search(case_id)`, testing
-/// each against the query, until the page (or the count) is full or the window is read; the
-/// cases older than the window then come from the full-text index as before. The results are the
-/// same for every window: only the time differs. Ignored on SQLite.
+/// How a newest-first search and its capped count bound their walks over the newest documents,
+/// on the engines that walk (`dialect::search_walks`: PostgreSQL; ignored on SQLite).
+///
+/// A walk reads the documents below the cursor newest first through the btree on
+/// `case_search(case_id)`, tests each against the query, and stops when the page (or the count)
+/// is full or its window of documents is read. The cases older than the window's last one then
+/// come from the full-text index, as without a walk. The planner would pick one of the two
+/// from its estimate of the matches, which for a phrase is the product of its words' shares:
+/// `thủy sản đông lạnh` is estimated at 3 documents and matches 44,000 at a million cases, so
+/// it fetches and sorts every match. Walking first makes the plan independent of that estimate;
+/// the results are the same for every window, only the time differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchWalk {
-    /// From the planner's statistics: about as many documents as fill the page if every match
-    /// held the query's rarest token, times [`WALK_SAFETY`], at most [`WALK_MAX_DOCS`] (and no
-    /// walk at all when even that would not be expected to fill it: the query is rare, the
-    /// index answers it quickly).
+    /// Windows from the planner's statistics: the first one about as many documents as fill the
+    /// page (or [`WALK_PROBE`] cases) if every document with the query's rarest token matched,
+    /// times [`WALK_SAFETY`], within [`WALK_MIN_DOCS`]..=[`WALK_MAX_DOCS`] (none when even the
+    /// maximum would not be expected to fill it: the query is rare, the index answers it
+    /// quickly). A count goes on with a second walk, sized by the matches the first one met,
+    /// when that is expected to be quicker than the index (at most [`COUNT_WALK_MAX_DOCS`]).
     #[default]
     Estimated,
-    /// Exactly this many documents (0: the full-text index alone). For tests and measurements.
+    /// Walks of exactly this many documents, a second one for a count (0: the full-text index
+    /// alone). For tests and measurements.
     Docs(i64),
 }
 
-/// How many times the documents expected to fill a page a walk may read, for matches that
-/// cluster in older cases, cases with several matching documents and filters.
+/// How many times the documents expected to fill a page the first walk may read, for matches
+/// that cluster in older cases, cases with several matching documents, and filters.
 pub const WALK_SAFETY: f64 = 4.0;
 /// The fewest documents an estimated walk reads (a page of a common word needs few).
 pub const WALK_MIN_DOCS: i64 = 1_000;
-/// The most documents an estimated walk reads before it turns to the full-text index.
+/// The most documents the first estimated walk reads before it turns to the full-text index.
 pub const WALK_MAX_DOCS: i64 = 40_000;
+/// The most documents the second walk of a count reads.
+pub const COUNT_WALK_MAX_DOCS: i64 = 150_000;
+/// The cases a count's first walk is sized for when it has no page to fill.
+pub const WALK_PROBE: usize = 51;
 /// The share of documents assumed for a token when the planner has no statistics yet (a new or
 /// small table, which is walked whole quickly).
 const WALK_UNKNOWN_SHARE: f64 = 0.005;
+/// Relative costs (microseconds on the 2-core benchmark machine, PostgreSQL 15, warm cache) of
+/// one document walked (btree entry, row, match test), one entry of the rarest token's GIN
+/// posting list, and one matching row fetched from the GIN bitmap and joined to its case.
+const WALK_DOC_COST: f64 = 0.8;
+const GIN_ENTRY_COST: f64 = 0.6;
+const GIN_ROW_COST: f64 = 8.0;
 
-/// The window of [`SearchWalk`]: how many of the newest documents to walk to find `want` cases,
-/// 0 for none.
-async fn walk_window(
-    conn: &mut AnyConnection,
-    f: &CaseFilter,
-    want: i64,
-    walk: SearchWalk,
-) -> Result<i64, StoreError> {
-    let engine = Engine::of(conn);
-    if !dialect::search_walks(engine) || f.search_tokens.is_empty() {
-        return Ok(0);
-    }
-    if let SearchWalk::Docs(n) = walk {
-        return Ok(n.max(0));
-    }
-    let Some(sql) = dialect::search_token_shares(engine) else {
-        return Ok(0);
+/// What the planner's statistics say about a search: the share of documents holding its
+/// rarest token (every match holds every token, so this bounds the matches' share from above)
+/// and how many documents there are.
+#[derive(Debug, Clone, Copy)]
+struct SearchStats {
+    share: f64,
+    docs: f64,
+}
+
+async fn search_stats(conn: &mut AnyConnection, f: &CaseFilter) -> Result<SearchStats, StoreError> {
+    let mut stats = SearchStats {
+        share: WALK_UNKNOWN_SHARE,
+        docs: 0.0,
     };
-    let shares: Vec<(Option<f64>, Option<f64>)> = sqlx::query_as(sql)
+    let Some(sql) = dialect::search_token_shares(Engine::of(conn)) else {
+        return Ok(stats);
+    };
+    let rows: Vec<(Option<f64>, Option<f64>, Option<f64>)> = sqlx::query_as(sql)
         .bind(f.search_tokens.join(" "))
         .fetch_all(&mut *conn)
         .await?;
-    // Every match holds every token: the rarest token's share bounds the matches' share. A token
-    // missing from the most common ones is rarer than the rarest of them: half of it, as the
-    // planner assumes.
-    let share = shares
-        .iter()
-        .map(|&(share, least)| share.unwrap_or(least.unwrap_or(WALK_UNKNOWN_SHARE) / 2.0))
-        .fold(1.0, f64::min);
-    let share = if shares.is_empty() {
-        WALK_UNKNOWN_SHARE
-    } else {
-        share
-    };
-    Ok(window_for(want, share))
+    stats.share = 1.0;
+    for (share, least, docs) in rows {
+        // A token missing from the most common ones is rarer than the rarest of them: half of
+        // it, as the planner assumes.
+        let share = share
+            .or(least.map(|l| l / 2.0))
+            .unwrap_or(WALK_UNKNOWN_SHARE);
+        stats.share = stats.share.min(share);
+        stats.docs = docs.unwrap_or(0.0).max(0.0);
+    }
+    Ok(stats)
 }
 
-/// Documents to walk for `want` matches at `share` of the documents; 0 when even the cap is
-/// not expected to find them.
-fn window_for(want: i64, share: f64) -> i64 {
+/// The first walk's window: documents to read for `want` cases when `share` of the documents
+/// match; 0 when even [`WALK_MAX_DOCS`] is not expected to find them.
+fn first_window(want: usize, share: f64) -> i64 {
     if share.is_nan() || share <= 0.0 {
         return 0;
     }
@@ -855,44 +870,194 @@ fn window_for(want: i64, share: f64) -> i64 {
     ((expected * WALK_SAFETY).ceil() as i64).clamp(WALK_MIN_DOCS, WALK_MAX_DOCS)
 }
 
-/// The query of a walk: the distinct cases (up to the bound at `lim`) among the `window`
-/// newest documents below `below` that match the search and the filters, newest first. The
-/// inner `LIMIT` bounds the walk; the outer one stops it once enough cases are found.
-fn walk_query(
-    engine: Engine,
+/// A count's second walk: documents to read for `rest` more cases at the density the first walk
+/// met (`found` cases in `walked` documents); 0 when the full-text index is expected to be
+/// quicker (it reads the rarest token's postings, then one row per match it counts).
+fn second_window(stats: &SearchStats, found: usize, walked: i64, rest: usize) -> i64 {
+    if found == 0 || walked <= 0 {
+        return 0;
+    }
+    let expected = rest as f64 * walked as f64 / found as f64;
+    let walk_cost = expected * WALK_DOC_COST;
+    let index_cost = stats.share * stats.docs * GIN_ENTRY_COST + rest as f64 * GIN_ROW_COST;
+    if walk_cost >= index_cost || expected > COUNT_WALK_MAX_DOCS as f64 {
+        return 0;
+    }
+    ((expected * 2.0).ceil() as i64).clamp(WALK_MIN_DOCS, COUNT_WALK_MAX_DOCS)
+}
+
+/// Where walks ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WalkEnd {
+    /// They found as many cases as asked.
+    Full,
+    /// They read every document there was: the cases found are all the matches.
+    Exhausted,
+    /// Their window ended: the cases found from this id up are all the matches there; the
+    /// full-text index supplies those below (the last window's oldest case may be among both).
+    Below(i64),
+}
+
+/// One walk: the cases matching the search and the filters among the `window` newest documents
+/// below `below`, newest first, appended to `ids` (newest first, distinct) until it holds
+/// `need`. The inner `LIMIT` bounds the walk; the outer one stops it when enough are found; the
+/// function form of the match keeps the planner from the GIN index.
+async fn walk_segment(
+    conn: &mut AnyConnection,
     f: &CaseFilter,
     below: i64,
     window: i64,
-    lim: i64,
-    select: &str,
-) -> Result<(String, AnyArguments<'static>), StoreError> {
+    need: usize,
+    ids: &mut Vec<i64>,
+) -> Result<WalkEnd, StoreError> {
+    let engine = Engine::of(conn);
+    // The previous window's oldest case may be found again, first.
+    let again = ids.last().is_some_and(|&id| id >= below - 1);
+    let lim = need.saturating_sub(ids.len()) + usize::from(again);
     let mut w = build_where(engine, f, SearchForm::Walked)?;
     let b = w.bind(below)?;
     let win = w.bind(window)?;
-    let lim = w.bind(lim)?;
+    let l = w.bind(i64::try_from(lim).unwrap_or(i64::MAX))?;
     let sql = format!(
         "SELECT DISTINCT s.case_id FROM (SELECT case_id, tsv FROM case_search \
          WHERE case_id < {b} ORDER BY case_id DESC LIMIT {win}) s CROSS JOIN cases c{} \
-         AND c.id = s.case_id ORDER BY s.case_id DESC LIMIT {lim}",
+         AND c.id = s.case_id ORDER BY s.case_id DESC LIMIT {l}",
         where_sql(&w)
     );
-    Ok((select.replace("{walk}", &sql), w.args))
-}
-
-/// The case id of the last document of a walk's window of `window` documents below `below`;
-/// `None` when fewer documents are left (the walk saw them all).
-async fn walk_boundary(
-    conn: &mut AnyConnection,
-    below: i64,
-    window: i64,
-) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
+    // Unnamed: planned for this query's own tokens and window, never a generic plan.
+    let found: Vec<i64> = sqlx::query_scalar_with(&sql, w.args)
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+    for id in found {
+        if ids.last().is_none_or(|&last| id < last) {
+            ids.push(id);
+        }
+    }
+    if ids.len() >= need {
+        return Ok(WalkEnd::Full);
+    }
+    let last: Option<i64> = sqlx::query_scalar(
         "SELECT case_id FROM case_search WHERE case_id < $1 ORDER BY case_id DESC LIMIT 1 OFFSET $2",
     )
     .bind(below)
     .bind(window - 1)
-    .fetch_optional(conn)
-    .await?)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match last {
+        Some(id) => WalkEnd::Below(id.saturating_add(1)),
+        None => WalkEnd::Exhausted,
+    })
+}
+
+/// The newest matching cases a page of `want` and a count up to `cap` need, as far as walks
+/// find them (engines of `dialect::search_walks` only).
+async fn walk_newest(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    want: usize,
+    cap: i64,
+    walk: SearchWalk,
+) -> Result<(Vec<i64>, WalkEnd), StoreError> {
+    let need = usize::try_from(cap.saturating_add(1))
+        .unwrap_or(0)
+        .max(want);
+    let mut ids = Vec::new();
+    let (stats, first) = match walk {
+        SearchWalk::Docs(n) => (None, n.max(0)),
+        SearchWalk::Estimated => {
+            let stats = search_stats(conn, f).await?;
+            (Some(stats), first_window(want.max(WALK_PROBE), stats.share))
+        }
+    };
+    if first == 0 {
+        return Ok((ids, WalkEnd::Below(i64::MAX)));
+    }
+    let end = walk_segment(conn, f, i64::MAX, first, need, &mut ids).await?;
+    let WalkEnd::Below(below) = end else {
+        return Ok((ids, end));
+    };
+    let second = match stats {
+        None => first,
+        Some(stats) => {
+            let rest = need - ids.iter().filter(|&&id| id >= below).count();
+            second_window(&stats, ids.len(), first, rest)
+        }
+    };
+    if second == 0 {
+        return Ok((ids, end));
+    }
+    let end = walk_segment(conn, f, below, second, need, &mut ids).await?;
+    Ok((ids, end))
+}
+
+/// The capped count of a search from what walks found, the full-text index counting the rest.
+async fn walked_count(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    ids: &[i64],
+    end: WalkEnd,
+    cap: i64,
+) -> Result<(i64, bool), StoreError> {
+    let found = ids.len() as i64;
+    if found > cap {
+        return Ok((cap, false));
+    }
+    let n = match end {
+        WalkEnd::Full | WalkEnd::Exhausted => found,
+        WalkEnd::Below(below) => {
+            let walked = ids.iter().filter(|&&id| id >= below).count() as i64;
+            walked + count_index(conn, f, below, cap + 1 - walked).await?
+        }
+    };
+    Ok(if n > cap { (cap, false) } else { (n, true) })
+}
+
+/// How many cases below `below` match a search (PostgreSQL), up to `need`: from any `need` and a
+/// quarter matching documents the index gives first (no sort of every match), more only when
+/// they repeat cases.
+async fn count_index(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    below: i64,
+    need: i64,
+) -> Result<i64, StoreError> {
+    let engine = Engine::of(conn);
+    let mut rows = need + need / 4 + 16;
+    for _ in 0..3 {
+        let mut w = build_where(engine, f, SearchForm::Joined)?;
+        let b = w.bind(below)?;
+        w.clauses.push(format!("s.case_id < {b}"));
+        let k = w.bind(rows)?;
+        let sql = format!(
+            "SELECT COUNT(DISTINCT m.case_id), COUNT(*) FROM (SELECT s.case_id \
+             FROM case_search s CROSS JOIN cases c{} AND c.id = s.case_id LIMIT {k}) m",
+            where_sql(&w)
+        );
+        let (distinct, read): (i64, i64) = sqlx::query_as_with(&sql, w.args)
+            .persistent(false)
+            .fetch_one(&mut *conn)
+            .await?;
+        if distinct >= need {
+            return Ok(need);
+        }
+        if read < rows {
+            return Ok(distinct);
+        }
+        rows = rows.saturating_mul(4);
+    }
+    let mut w = build_where(engine, f, SearchForm::Joined)?;
+    let b = w.bind(below)?;
+    w.clauses.push(format!("s.case_id < {b}"));
+    let lim = w.bind(need)?;
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT s.case_id FROM case_search s CROSS JOIN cases c{} \
+         AND c.id = s.case_id LIMIT {lim}) m",
+        where_sql(&w)
+    );
+    Ok(sqlx::query_scalar_with(&sql, w.args)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// A page in [`CaseOrder::LatestMatch`] order: the matching documents newest first by the
@@ -910,8 +1075,8 @@ async fn list_latest_match(
     list_latest_match_walking(conn, f, after, limit, SearchWalk::Estimated).await
 }
 
-/// [`list`] in [`CaseOrder::LatestMatch`] order with a search, its first walk bounded as `walk`
-/// says (tests and measurements; [`list`] estimates it). Without search tokens, [`list`].
+/// [`list`] in [`CaseOrder::LatestMatch`] order with a search, its walk bounded as `walk` says
+/// (tests and measurements; [`list`] estimates it). Without search tokens, [`list`].
 pub async fn list_latest_match_walking(
     conn: &mut AnyConnection,
     f: &CaseFilter,
@@ -923,51 +1088,57 @@ pub async fn list_latest_match_walking(
         return list_sorted(conn, f, CaseOrder::CreatedDesc, after, limit).await;
     }
     let engine = Engine::of(conn);
-    let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
-    let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
-    let (key, skip_placed) = dialect::latest_match_key(engine);
+    let want = usize::try_from(limit).unwrap_or(0) + 1;
+    let mut below = after.map_or(i64::MAX, |c| c.key);
+    let mut found: Vec<Cursor> = Vec::with_capacity(want);
     let mut seen = std::collections::HashSet::new();
-    let mut below = i64::MAX;
-    if let Some(cur) = after.filter(|_| skip_placed) {
+    if dialect::search_walks(engine) {
+        let window = match walk {
+            SearchWalk::Docs(n) => n.max(0),
+            SearchWalk::Estimated => first_window(want, search_stats(conn, f).await?.share),
+        };
+        if window > 0 {
+            // The walk's key is the case id, as the index path's (`dialect::latest_match_key`).
+            let mut ids = Vec::with_capacity(want);
+            let end = walk_segment(conn, f, below, window, want, &mut ids).await?;
+            seen.extend(ids.iter().copied());
+            found.extend(ids.iter().map(|&id| Cursor { key: id, id }));
+            match end {
+                WalkEnd::Full | WalkEnd::Exhausted => return finish_page(conn, found, want).await,
+                WalkEnd::Below(b) => below = b,
+            }
+        }
+    } else if let Some(cur) = after.filter(|_| dialect::latest_match_key(engine).1) {
+        let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
+        let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
         let placed: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT s.case_id FROM case_search s WHERE {} AND s.rowid >= $2",
             dialect::search_match(engine, "s", "$1")
         ))
-        .bind(query.clone())
+        .bind(query)
         .bind(cur.key)
         .fetch_all(&mut *conn)
         .await?;
         seen.extend(placed);
     }
-    if let Some(cur) = after {
-        below = cur.key;
-    }
-    let want = usize::try_from(limit).unwrap_or(0) + 1;
-    let mut found: Vec<Cursor> = Vec::with_capacity(want);
-    let mut more = true;
-    let window = walk_window(conn, f, want as i64, walk).await?;
-    if window > 0 {
-        // The walk's key is the case id (PostgreSQL): every document of a case is on the same
-        // side of the window's boundary but the boundary case's, which the index may find again.
-        let (sql, args) = walk_query(engine, f, below, window, want as i64, "{walk}")?;
-        let ids: Vec<i64> = sqlx::query_scalar_with(&sql, args)
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await?;
-        for id in ids {
-            if seen.insert(id) {
-                found.push(Cursor { key: id, id });
-            }
-        }
-        if found.len() < want {
-            match walk_boundary(conn, below, window).await? {
-                Some(boundary) => below = boundary.saturating_add(1),
-                None => more = false,
-            }
-        }
-    }
-    let mut batch = FIRST_MATCH_BATCH.max(4 * limit);
-    while more && found.len() < want {
+    index_page(conn, f, below, &mut seen, &mut found, want).await?;
+    finish_page(conn, found, want).await
+}
+
+/// Fill `found` up to `want` from the full-text index: the matching documents below `below`
+/// by the engine's walk key, newest first, skipping the cases in `seen`.
+async fn index_page(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    mut below: i64,
+    seen: &mut std::collections::HashSet<i64>,
+    found: &mut Vec<Cursor>,
+    want: usize,
+) -> Result<(), StoreError> {
+    let engine = Engine::of(conn);
+    let (key, _) = dialect::latest_match_key(engine);
+    let mut batch = FIRST_MATCH_BATCH.max(4 * (want as i64 - 1));
+    while found.len() < want {
         let mut w = build_where(engine, f, SearchForm::Joined)?;
         dialect::search_count_clauses(engine, &mut w.clauses);
         let b = w.bind(below)?;
@@ -996,6 +1167,17 @@ pub async fn list_latest_match_walking(
         }
         batch = (batch * 2).min(MAX_MATCH_BATCH);
     }
+    Ok(())
+}
+
+/// The page of the first `want - 1` of `found` (in that order), with the cursor after it when
+/// `found` holds `want`.
+async fn finish_page(
+    conn: &mut AnyConnection,
+    mut found: Vec<Cursor>,
+    want: usize,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    found.truncate(want);
     let next = if found.len() == want {
         found.pop();
         found.last().copied()
@@ -1022,13 +1204,73 @@ pub async fn list_latest_match_walking(
     Ok((items, next))
 }
 
+/// The first page of a search newest first with its capped total.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub items: Vec<CaseRecord>,
+    pub next: Option<Cursor>,
+    pub total: i64,
+    pub total_exact: bool,
+}
+
+/// The first page of a search in [`CaseOrder::LatestMatch`] order and its total counted up to
+/// `cap`: [`list`] and [`count_capped`] in one. On PostgreSQL one walk over the newest documents
+/// serves both (the page is the newest of the cases the count walks through); elsewhere, and
+/// without search tokens, the two calls.
+pub async fn search_first_page(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    limit: i64,
+    cap: i64,
+) -> Result<SearchPage, StoreError> {
+    search_first_page_walking(conn, f, limit, cap, SearchWalk::Estimated).await
+}
+
+/// [`search_first_page`] with its walks bounded as `walk` says (tests and measurements).
+pub async fn search_first_page_walking(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    limit: i64,
+    cap: i64,
+    walk: SearchWalk,
+) -> Result<SearchPage, StoreError> {
+    if f.search_tokens.is_empty() || !dialect::search_walks(Engine::of(conn)) {
+        let (items, next) =
+            list_latest_match_walking(conn, f, None, limit, SearchWalk::Docs(0)).await?;
+        let (total, total_exact) = count_capped_walking(conn, f, cap, walk).await?;
+        return Ok(SearchPage {
+            items,
+            next,
+            total,
+            total_exact,
+        });
+    }
+    let want = usize::try_from(limit).unwrap_or(0) + 1;
+    let (ids, end) = walk_newest(conn, f, want, cap, walk).await?;
+    let (total, total_exact) = walked_count(conn, f, &ids, end, cap).await?;
+    let mut found: Vec<Cursor> = ids.iter().map(|&id| Cursor { key: id, id }).collect();
+    if let WalkEnd::Below(below) = end {
+        if found.len() < want {
+            let mut seen = ids.iter().copied().collect();
+            index_page(conn, f, below, &mut seen, &mut found, want).await?;
+        }
+    }
+    let (items, next) = finish_page(conn, found, want).await?;
+    Ok(SearchPage {
+        items,
+        next,
+        total,
+        total_exact,
+    })
+}
+
 /// How many cases a search counts exactly; beyond, its total is a lower bound.
 pub const SEARCH_COUNT_CAP: i64 = 1000;
 
 /// How many cases match a search filter, counted up to `cap`: `(n, true)` when `n` is exact,
 /// `(cap, false)` when more than `cap` match. Stops after `cap + 1` matching cases instead of
 /// finding every match (a broad query matches a third of all cases). Without search tokens, the
-/// exact [`count`]. On PostgreSQL a bounded walk over the newest documents counts first (see
+/// exact [`count`]. On PostgreSQL walks over the newest documents count first (see
 /// [`SearchWalk`]).
 pub async fn count_capped(
     conn: &mut AnyConnection,
@@ -1038,7 +1280,7 @@ pub async fn count_capped(
     count_capped_walking(conn, f, cap, SearchWalk::Estimated).await
 }
 
-/// [`count_capped`] with its first walk bounded as `walk` says (tests and measurements).
+/// [`count_capped`] with its walks bounded as `walk` says (tests and measurements).
 pub async fn count_capped_walking(
     conn: &mut AnyConnection,
     f: &CaseFilter,
@@ -1049,39 +1291,13 @@ pub async fn count_capped_walking(
         return Ok((count(conn, f).await?, true));
     }
     let engine = Engine::of(conn);
-    let window = walk_window(conn, f, cap + 1, walk).await?;
-    let mut walked = 0;
-    let mut below = None;
-    if window > 0 {
-        let (sql, args) = walk_query(
-            engine,
-            f,
-            i64::MAX,
-            window,
-            cap + 1,
-            "SELECT COUNT(*), MIN(m.case_id) FROM ({walk}) m",
-        )?;
-        let (n, oldest): (i64, Option<i64>) = sqlx::query_as_with(&sql, args)
-            .persistent(false)
-            .fetch_one(&mut *conn)
-            .await?;
-        if n > cap {
-            return Ok((cap, false));
-        }
-        let Some(boundary) = walk_boundary(conn, i64::MAX, window).await? else {
-            return Ok((n, true));
-        };
-        // The boundary case may have matching documents on both sides: the index counts it.
-        walked = n - i64::from(oldest == Some(boundary));
-        below = Some(boundary);
+    if dialect::search_walks(engine) {
+        let (ids, end) = walk_newest(conn, f, 0, cap, walk).await?;
+        return walked_count(conn, f, &ids, end, cap).await;
     }
     let mut w = build_where(engine, f, SearchForm::Joined)?;
     dialect::search_count_clauses(engine, &mut w.clauses);
-    if let Some(boundary) = below {
-        let b = w.bind(boundary)?;
-        w.clauses.push(format!("s.case_id <= {b}"));
-    }
-    let lim = w.bind(cap + 1 - walked)?;
+    let lim = w.bind(cap + 1)?;
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT DISTINCT s.case_id FROM case_search s CROSS JOIN cases c{} \
          AND c.id = s.case_id LIMIT {lim}) m",
@@ -1090,7 +1306,6 @@ pub async fn count_capped_walking(
     let n: i64 = sqlx::query_scalar_with(&sql, w.args)
         .fetch_one(conn)
         .await?;
-    let n = n + walked;
     Ok(if n > cap { (cap, false) } else { (n, true) })
 }
 

@@ -125,19 +125,22 @@ pub fn search_walk_match(engine: Engine, alias: &str, placeholder: &str) -> Stri
 
 /// A query answering, for the space-separated tokens bound at `$1`, one row per token: the share
 /// of search documents holding it as the last `ANALYZE` sampled it (NULL when the token is not
-/// among the most common ones), and the smallest share that list holds. No rows without
-/// statistics. PostgreSQL keeps the shares of a `tsvector` column's most common lexemes in
-/// `most_common_elem_freqs`, followed by the smallest and the largest of them.
+/// among the most common ones), the smallest share that list holds (NULL without statistics),
+/// and the planner's count of search documents. PostgreSQL keeps the shares of a `tsvector`
+/// column's most common lexemes in `most_common_elem_freqs`, followed by the smallest and the
+/// largest of them.
 pub fn search_token_shares(engine: Engine) -> Option<&'static str> {
     match engine {
         Engine::Sqlite => None,
         Engine::Postgres => Some(
             "SELECT CAST(st.f[array_position(st.e, t.tok)] AS DOUBLE PRECISION), \
-             CAST(st.f[array_length(st.e, 1) + 1] AS DOUBLE PRECISION) \
-             FROM (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f \
+             CAST(st.f[array_length(st.e, 1) + 1] AS DOUBLE PRECISION), \
+             CAST((SELECT reltuples FROM pg_class WHERE oid = to_regclass('case_search')) \
+                  AS DOUBLE PRECISION) \
+             FROM unnest(string_to_array($1, ' ')) AS t(tok) \
+             LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f \
                    FROM pg_stats WHERE schemaname = current_schema() \
-                   AND tablename = 'case_search' AND attname = 'tsv') st \
-             CROSS JOIN unnest(string_to_array($1, ' ')) AS t(tok)",
+                   AND tablename = 'case_search' AND attname = 'tsv') st ON true",
         ),
     }
 }

@@ -594,6 +594,28 @@ both_engines!(
                             index,
                             "{tokens:?} {scope:?} limit {limit} {walk:?}"
                         );
+                        // The first page with its total, from one walk.
+                        for cap in [2, 5, 100] {
+                            let first =
+                                cases::search_first_page_walking(&mut conn, &f, limit, cap, walk)
+                                    .await
+                                    .unwrap();
+                            let numbers: Vec<String> = first
+                                .items
+                                .iter()
+                                .map(|c| c.number.as_str().to_string())
+                                .collect();
+                            assert_eq!(
+                                (numbers, first.next, first.total, first.total_exact),
+                                (
+                                    index[0].0.clone(),
+                                    index[0].1,
+                                    want.len().min(cap as usize) as i64,
+                                    want.len() as i64 <= cap
+                                ),
+                                "{tokens:?} {scope:?} limit {limit} cap {cap} {walk:?}"
+                            );
+                        }
                     }
                 }
                 // The capped count, below, at and above the number of matches.
