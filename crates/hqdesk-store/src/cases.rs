@@ -781,37 +781,40 @@ const MAX_MATCH_BATCH: i64 = 6400;
 ///
 /// A walk reads the documents below the cursor newest first through the btree on
 /// `case_search(case_id)`, tests each against the query, and stops when the page (or the count)
-/// is full or its window of documents is read. The cases older than the window's last one then
-/// come from the full-text index, as without a walk. The planner would pick one of the two
-/// from its estimate of the matches, which for a phrase is the product of its words' shares:
-/// `thủy sản đông lạnh` is estimated at 3 documents and matches 44,000 at a million cases, so
-/// it fetches and sorts every match. Walking first makes the plan independent of that estimate;
+/// is full or its window of documents is read. The cases older than the last window then come
+/// from the full-text index, as without a walk. The planner would pick one of the two from its
+/// estimate of the matches, which for a phrase is the product of its words' shares:
+/// `thủy sản đông lạnh` is estimated at 3 documents and matches 44,000 at a million cases, so it
+/// fetches and sorts every match. Walking first makes the plan independent of that estimate;
 /// the results are the same for every window, only the time differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchWalk {
-    /// Windows from the planner's statistics: the first one about as many documents as fill the
-    /// page (or [`WALK_PROBE`] cases) if every document with the query's rarest token matched,
-    /// times [`WALK_SAFETY`], within [`WALK_MIN_DOCS`]..=[`WALK_MAX_DOCS`] (none when even the
-    /// maximum would not be expected to fill it: the query is rare, the index answers it
-    /// quickly). A count goes on with a second walk, sized by the matches the first one met,
-    /// when that is expected to be quicker than the index (at most [`COUNT_WALK_MAX_DOCS`]).
+    /// Windows from the planner's statistics. For the page: first about as many documents as
+    /// fill it if every document with the query's rarest token matched, times [`WALK_SAFETY`],
+    /// within [`WALK_MIN_DOCS`]..=[`WALK_MAX_DOCS`] (no walk when even the maximum is not
+    /// expected to fill it: the query is rare, the index answers it quickly); then, when the
+    /// newest documents hold fewer matches than that, up to [`PAGE_WALK_MAX_DOCS`] in all. For a
+    /// count, one more walk sized by the matches met so far, when that is expected to be quicker
+    /// than the index (at most [`COUNT_WALK_MAX_DOCS`]).
     #[default]
     Estimated,
-    /// Walks of exactly this many documents, a second one for a count (0: the full-text index
-    /// alone). For tests and measurements.
+    /// Walks of exactly this many documents each: two for the page, one more for a count (0:
+    /// the full-text index alone). For tests and measurements.
     Docs(i64),
 }
 
 /// How many times the documents expected to fill a page the first walk may read, for matches
 /// that cluster in older cases, cases with several matching documents, and filters.
 pub const WALK_SAFETY: f64 = 4.0;
-/// The fewest documents an estimated walk reads (a page of a common word needs few).
+/// The fewest documents an estimated first walk reads (a page of a common word needs few).
 pub const WALK_MIN_DOCS: i64 = 1_000;
-/// The most documents the first estimated walk reads before it turns to the full-text index.
+/// The most documents an estimated first walk reads.
 pub const WALK_MAX_DOCS: i64 = 40_000;
-/// The most documents the second walk of a count reads.
+/// The most documents the walks for a page read in all before the full-text index fills it.
+pub const PAGE_WALK_MAX_DOCS: i64 = 60_000;
+/// The most documents a count's walk reads after the page.
 pub const COUNT_WALK_MAX_DOCS: i64 = 150_000;
-/// The cases a count's first walk is sized for when it has no page to fill.
+/// The cases a count without a page first walks for, to learn how dense the matches are.
 pub const WALK_PROBE: usize = 51;
 /// The share of documents assumed for a token when the planner has no statistics yet (a new or
 /// small table, which is walked whole quickly).
@@ -824,28 +827,48 @@ const GIN_ENTRY_COST: f64 = 0.6;
 const GIN_ROW_COST: f64 = 8.0;
 
 /// What the planner's statistics say about a search: the share of documents holding its
-/// rarest token (every match holds every token, so this bounds the matches' share from above)
-/// and how many documents there are.
+/// rarest token (every match holds every token, so this bounds the matches' share from above),
+/// how many documents and cases there are, and the newest document's case.
 #[derive(Debug, Clone, Copy)]
 struct SearchStats {
     share: f64,
     docs: f64,
+    cases: f64,
+    top: Option<i64>,
+}
+
+impl SearchStats {
+    /// About how many documents lie between two case ids.
+    fn docs_between(&self, above: i64, below: i64) -> Option<f64> {
+        let per_case = self.docs / self.cases;
+        (per_case.is_finite() && per_case > 0.0 && above >= below)
+            .then(|| (above - below) as f64 * per_case)
+    }
 }
 
 async fn search_stats(conn: &mut AnyConnection, f: &CaseFilter) -> Result<SearchStats, StoreError> {
     let mut stats = SearchStats {
         share: WALK_UNKNOWN_SHARE,
         docs: 0.0,
+        cases: 0.0,
+        top: None,
     };
     let Some(sql) = dialect::search_token_shares(Engine::of(conn)) else {
         return Ok(stats);
     };
-    let rows: Vec<(Option<f64>, Option<f64>, Option<f64>)> = sqlx::query_as(sql)
+    type Row = (
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(sql)
         .bind(f.search_tokens.join(" "))
         .fetch_all(&mut *conn)
         .await?;
     stats.share = 1.0;
-    for (share, least, docs) in rows {
+    for (share, least, docs, cases, top) in rows {
         // A token missing from the most common ones is rarer than the rarest of them: half of
         // it, as the planner assumes.
         let share = share
@@ -853,6 +876,8 @@ async fn search_stats(conn: &mut AnyConnection, f: &CaseFilter) -> Result<Search
             .unwrap_or(WALK_UNKNOWN_SHARE);
         stats.share = stats.share.min(share);
         stats.docs = docs.unwrap_or(0.0).max(0.0);
+        stats.cases = cases.unwrap_or(0.0).max(0.0);
+        stats.top = top;
     }
     Ok(stats)
 }
@@ -870,14 +895,14 @@ fn first_window(want: usize, share: f64) -> i64 {
     ((expected * WALK_SAFETY).ceil() as i64).clamp(WALK_MIN_DOCS, WALK_MAX_DOCS)
 }
 
-/// A count's second walk: documents to read for `rest` more cases at the density the first walk
-/// met (`found` cases in `walked` documents); 0 when the full-text index is expected to be
-/// quicker (it reads the rarest token's postings, then one row per match it counts).
-fn second_window(stats: &SearchStats, found: usize, walked: i64, rest: usize) -> i64 {
-    if found == 0 || walked <= 0 {
+/// A count's walk after the page: documents to read for `rest` more cases at the density met so
+/// far (`found` cases in about `walked` documents); 0 when the full-text index is expected to
+/// be quicker (it reads the rarest token's postings, then one row per match it counts).
+fn count_window(stats: &SearchStats, found: usize, walked: f64, rest: usize) -> i64 {
+    if found == 0 || walked.is_nan() || walked <= 0.0 {
         return 0;
     }
-    let expected = rest as f64 * walked as f64 / found as f64;
+    let expected = rest as f64 * walked / found as f64;
     let walk_cost = expected * WALK_DOC_COST;
     let index_cost = stats.share * stats.docs * GIN_ENTRY_COST + rest as f64 * GIN_ROW_COST;
     if walk_cost >= index_cost || expected > COUNT_WALK_MAX_DOCS as f64 {
@@ -886,127 +911,154 @@ fn second_window(stats: &SearchStats, found: usize, walked: i64, rest: usize) ->
     ((expected * 2.0).ceil() as i64).clamp(WALK_MIN_DOCS, COUNT_WALK_MAX_DOCS)
 }
 
-/// Where walks ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WalkEnd {
-    /// They found as many cases as asked.
-    Full,
-    /// They read every document there was: the cases found are all the matches.
-    Exhausted,
-    /// Their window ended: the cases found from this id up are all the matches there; the
-    /// full-text index supplies those below (the last window's oldest case may be among both).
-    Below(i64),
+/// What walks found: the matching cases, newest first, and where the others are.
+#[derive(Debug, Clone)]
+struct Walked {
+    ids: Vec<i64>,
+    /// `None`: the walks read every document below where they began, `ids` are all the matches
+    /// there. `Some(b)`: `ids` hold every match from case `b` up; the matches below `b` are for
+    /// the full-text index (the case just below `b` may be among `ids` already).
+    below: Option<i64>,
+    /// About how many documents the walks read.
+    docs: f64,
 }
 
 /// One walk: the cases matching the search and the filters among the `window` newest documents
-/// below `below`, newest first, appended to `ids` (newest first, distinct) until it holds
-/// `need`. The inner `LIMIT` bounds the walk; the outer one stops it when enough are found; the
-/// function form of the match keeps the planner from the GIN index.
+/// below `w.below`, newest first, appended to `w.ids` until it holds `need`. The inner `LIMIT`
+/// bounds the walk; the outer one stops it when enough are found; the function form of the match
+/// keeps the planner from the GIN index.
 async fn walk_segment(
     conn: &mut AnyConnection,
     f: &CaseFilter,
-    below: i64,
+    stats: Option<&SearchStats>,
     window: i64,
     need: usize,
-    ids: &mut Vec<i64>,
-) -> Result<WalkEnd, StoreError> {
+    w: &mut Walked,
+) -> Result<(), StoreError> {
+    let Some(below) = w.below else {
+        return Ok(());
+    };
     let engine = Engine::of(conn);
     // The previous window's oldest case may be found again, first.
-    let again = ids.last().is_some_and(|&id| id >= below - 1);
-    let lim = need.saturating_sub(ids.len()) + usize::from(again);
-    let mut w = build_where(engine, f, SearchForm::Walked)?;
-    let b = w.bind(below)?;
-    let win = w.bind(window)?;
-    let l = w.bind(i64::try_from(lim).unwrap_or(i64::MAX))?;
+    let again = w.ids.last().is_some_and(|&id| id >= below - 1);
+    let lim = need.saturating_sub(w.ids.len()) + usize::from(again);
+    let mut q = build_where(engine, f, SearchForm::Walked)?;
+    let b = q.bind(below)?;
+    let win = q.bind(window)?;
+    let l = q.bind(i64::try_from(lim).unwrap_or(i64::MAX))?;
     let sql = format!(
         "SELECT DISTINCT s.case_id FROM (SELECT case_id, tsv FROM case_search \
          WHERE case_id < {b} ORDER BY case_id DESC LIMIT {win}) s CROSS JOIN cases c{} \
          AND c.id = s.case_id ORDER BY s.case_id DESC LIMIT {l}",
-        where_sql(&w)
+        where_sql(&q)
     );
     // Unnamed: planned for this query's own tokens and window, never a generic plan.
-    let found: Vec<i64> = sqlx::query_scalar_with(&sql, w.args)
+    let found: Vec<i64> = sqlx::query_scalar_with(&sql, q.args)
         .persistent(false)
         .fetch_all(&mut *conn)
         .await?;
     for id in found {
-        if ids.last().is_none_or(|&last| id < last) {
-            ids.push(id);
+        if w.ids.last().is_none_or(|&last| id < last) {
+            w.ids.push(id);
         }
     }
-    if ids.len() >= need {
-        return Ok(WalkEnd::Full);
+    if w.ids.len() >= need {
+        // Stopped at the last case found: every document above it was read.
+        let last = w.ids[w.ids.len() - 1];
+        let above = if below == i64::MAX {
+            stats
+                .and_then(|s| s.top)
+                .map_or(below, |t| t.saturating_add(1))
+        } else {
+            below
+        };
+        w.docs += stats
+            .and_then(|s| s.docs_between(above, last))
+            .unwrap_or(window as f64)
+            .min(window as f64);
+        w.below = Some(last);
+        return Ok(());
     }
+    w.docs += window as f64;
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT case_id FROM case_search WHERE case_id < $1 ORDER BY case_id DESC LIMIT 1 OFFSET $2",
     )
     .bind(below)
     .bind(window - 1)
+    .persistent(false)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(match last {
-        Some(id) => WalkEnd::Below(id.saturating_add(1)),
-        None => WalkEnd::Exhausted,
-    })
+    w.below = last.map(|id| id.saturating_add(1));
+    Ok(())
 }
 
-/// The newest matching cases a page of `want` and a count up to `cap` need, as far as walks
-/// find them (engines of `dialect::search_walks` only).
+/// Walk the newest documents below `below` for a page of `want` cases, then (when `need` is
+/// more) on for a count, as far as `walk` and the statistics say walking pays (engines of
+/// `dialect::search_walks` only).
 async fn walk_newest(
     conn: &mut AnyConnection,
     f: &CaseFilter,
+    below: i64,
     want: usize,
-    cap: i64,
+    need: usize,
     walk: SearchWalk,
-) -> Result<(Vec<i64>, WalkEnd), StoreError> {
-    let need = usize::try_from(cap.saturating_add(1))
-        .unwrap_or(0)
-        .max(want);
-    let mut ids = Vec::new();
-    let (stats, first) = match walk {
-        SearchWalk::Docs(n) => (None, n.max(0)),
-        SearchWalk::Estimated => {
-            let stats = search_stats(conn, f).await?;
-            (Some(stats), first_window(want.max(WALK_PROBE), stats.share))
+) -> Result<Walked, StoreError> {
+    let mut w = Walked {
+        ids: Vec::new(),
+        below: Some(below),
+        docs: 0.0,
+    };
+    let stats = match walk {
+        SearchWalk::Docs(_) => None,
+        SearchWalk::Estimated => Some(search_stats(conn, f).await?),
+    };
+    let stats = stats.as_ref();
+    // The page: a window for the expected density, then the rest of the budget when the newest
+    // documents are poorer in matches than expected.
+    for round in 0..2 {
+        let window = match (walk, stats) {
+            (SearchWalk::Docs(n), _) => n.max(0),
+            (_, Some(s)) if round == 0 => first_window(want, s.share),
+            _ => PAGE_WALK_MAX_DOCS - w.docs as i64,
+        };
+        if window <= 0 {
+            return Ok(w);
         }
-    };
-    if first == 0 {
-        return Ok((ids, WalkEnd::Below(i64::MAX)));
-    }
-    let end = walk_segment(conn, f, i64::MAX, first, need, &mut ids).await?;
-    let WalkEnd::Below(below) = end else {
-        return Ok((ids, end));
-    };
-    let second = match stats {
-        None => first,
-        Some(stats) => {
-            let rest = need - ids.iter().filter(|&&id| id >= below).count();
-            second_window(&stats, ids.len(), first, rest)
+        walk_segment(conn, f, stats, window, want, &mut w).await?;
+        if w.below.is_none() || w.ids.len() >= want {
+            break;
         }
-    };
-    if second == 0 {
-        return Ok((ids, end));
     }
-    let end = walk_segment(conn, f, below, second, need, &mut ids).await?;
-    Ok((ids, end))
+    if w.below.is_none() || w.ids.len() < want || w.ids.len() >= need {
+        return Ok(w);
+    }
+    // The count: on walking while it pays.
+    let window = match (walk, stats) {
+        (SearchWalk::Docs(n), _) => n.max(0),
+        (_, Some(s)) => count_window(s, w.ids.len(), w.docs, need - w.ids.len()),
+        (_, None) => 0,
+    };
+    if window > 0 {
+        walk_segment(conn, f, stats, window, need, &mut w).await?;
+    }
+    Ok(w)
 }
 
 /// The capped count of a search from what walks found, the full-text index counting the rest.
 async fn walked_count(
     conn: &mut AnyConnection,
     f: &CaseFilter,
-    ids: &[i64],
-    end: WalkEnd,
+    w: &Walked,
     cap: i64,
 ) -> Result<(i64, bool), StoreError> {
-    let found = ids.len() as i64;
+    let found = w.ids.len() as i64;
     if found > cap {
         return Ok((cap, false));
     }
-    let n = match end {
-        WalkEnd::Full | WalkEnd::Exhausted => found,
-        WalkEnd::Below(below) => {
-            let walked = ids.iter().filter(|&&id| id >= below).count() as i64;
+    let n = match w.below {
+        None => found,
+        Some(below) => {
+            let walked = w.ids.iter().filter(|&&id| id >= below).count() as i64;
             walked + count_index(conn, f, below, cap + 1 - walked).await?
         }
     };
@@ -1056,6 +1108,7 @@ async fn count_index(
         where_sql(&w)
     );
     Ok(sqlx::query_scalar_with(&sql, w.args)
+        .persistent(false)
         .fetch_one(conn)
         .await?)
 }
@@ -1093,20 +1146,13 @@ pub async fn list_latest_match_walking(
     let mut found: Vec<Cursor> = Vec::with_capacity(want);
     let mut seen = std::collections::HashSet::new();
     if dialect::search_walks(engine) {
-        let window = match walk {
-            SearchWalk::Docs(n) => n.max(0),
-            SearchWalk::Estimated => first_window(want, search_stats(conn, f).await?.share),
-        };
-        if window > 0 {
-            // The walk's key is the case id, as the index path's (`dialect::latest_match_key`).
-            let mut ids = Vec::with_capacity(want);
-            let end = walk_segment(conn, f, below, window, want, &mut ids).await?;
-            seen.extend(ids.iter().copied());
-            found.extend(ids.iter().map(|&id| Cursor { key: id, id }));
-            match end {
-                WalkEnd::Full | WalkEnd::Exhausted => return finish_page(conn, found, want).await,
-                WalkEnd::Below(b) => below = b,
-            }
+        // The walk's key is the case id, as the index path's (`dialect::latest_match_key`).
+        let w = walk_newest(conn, f, below, want, want, walk).await?;
+        seen.extend(w.ids.iter().copied());
+        found.extend(w.ids.iter().map(|&id| Cursor { key: id, id }));
+        match w.below {
+            Some(b) if found.len() < want => below = b,
+            _ => return finish_page(conn, found, want).await,
         }
     } else if let Some(cur) = after.filter(|_| dialect::latest_match_key(engine).1) {
         let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
@@ -1151,6 +1197,7 @@ async fn index_page(
             where_sql(&w)
         );
         let rows: Vec<(i64, i64)> = sqlx::query_as_with(&sql, w.args)
+            .persistent(dialect::search_prepared(engine))
             .fetch_all(&mut *conn)
             .await?;
         for &(key, id) in &rows {
@@ -1246,12 +1293,15 @@ pub async fn search_first_page_walking(
         });
     }
     let want = usize::try_from(limit).unwrap_or(0) + 1;
-    let (ids, end) = walk_newest(conn, f, want, cap, walk).await?;
-    let (total, total_exact) = walked_count(conn, f, &ids, end, cap).await?;
-    let mut found: Vec<Cursor> = ids.iter().map(|&id| Cursor { key: id, id }).collect();
-    if let WalkEnd::Below(below) = end {
+    let need = usize::try_from(cap.saturating_add(1))
+        .unwrap_or(0)
+        .max(want);
+    let w = walk_newest(conn, f, i64::MAX, want, need, walk).await?;
+    let (total, total_exact) = walked_count(conn, f, &w, cap).await?;
+    let mut found: Vec<Cursor> = w.ids.iter().map(|&id| Cursor { key: id, id }).collect();
+    if let Some(below) = w.below {
         if found.len() < want {
-            let mut seen = ids.iter().copied().collect();
+            let mut seen = w.ids.iter().copied().collect();
             index_page(conn, f, below, &mut seen, &mut found, want).await?;
         }
     }
@@ -1292,8 +1342,9 @@ pub async fn count_capped_walking(
     }
     let engine = Engine::of(conn);
     if dialect::search_walks(engine) {
-        let (ids, end) = walk_newest(conn, f, 0, cap, walk).await?;
-        return walked_count(conn, f, &ids, end, cap).await;
+        let need = usize::try_from(cap.saturating_add(1)).unwrap_or(0);
+        let w = walk_newest(conn, f, i64::MAX, WALK_PROBE.min(need), need, walk).await?;
+        return walked_count(conn, f, &w, cap).await;
     }
     let mut w = build_where(engine, f, SearchForm::Joined)?;
     dialect::search_count_clauses(engine, &mut w.clauses);
