@@ -744,6 +744,17 @@ impl Services {
             limit,
             searching,
         } = self.list_query(&mut conn, actor, q).await?;
+        if with_items && searching && order == CaseOrder::LatestMatch && after.is_none() {
+            // The first page and its total from one walk over the newest matches.
+            let page = cases::search_first_page(&mut conn, &filter, limit, cases::SEARCH_COUNT_CAP)
+                .await?;
+            return Ok(CasePage {
+                items: page.items,
+                next_cursor: page.next.map(|c| format!("{}.{}", c.key, c.id)),
+                total: page.total,
+                total_exact: page.total_exact,
+            });
+        }
         let (items, next) = if with_items {
             cases::list(&mut conn, &filter, order, after, limit).await?
         } else {

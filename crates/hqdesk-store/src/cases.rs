@@ -586,6 +586,9 @@ impl Where {
 enum SearchForm {
     Subquery,
     Joined,
+    /// As `Joined`, in a form that no index answers (`dialect::search_walk_match`): the query
+    /// walks the documents it is given in their order.
+    Walked,
 }
 
 /// The table a condition is written for: the cases, or their tallies (`case_tallies`,
@@ -704,6 +707,7 @@ fn add_conditions(
         w.clauses.push(match form {
             SearchForm::Subquery => format!("c.id IN ({sub})"),
             SearchForm::Joined => dialect::search_match(engine, "s", &placeholder),
+            SearchForm::Walked => dialect::search_walk_match(engine, "s", &placeholder),
         });
     }
     Ok(())
@@ -729,11 +733,22 @@ pub async fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    if order == CaseOrder::LatestMatch && !f.search_tokens.is_empty() {
+        return list_latest_match(conn, f, after, limit).await;
+    }
+    list_sorted(conn, f, order, after, limit).await
+}
+
+/// [`list`] in an order that is sorted (and [`CaseOrder::LatestMatch`] without a search).
+async fn list_sorted(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    order: CaseOrder,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
     let engine = Engine::of(conn);
     let order = if order == CaseOrder::LatestMatch {
-        if !f.search_tokens.is_empty() {
-            return list_latest_match(conn, f, after, limit).await;
-        }
         CaseOrder::CreatedDesc
     } else {
         order
@@ -801,40 +816,414 @@ pub async fn list(
 const FIRST_MATCH_BATCH: i64 = 200;
 const MAX_MATCH_BATCH: i64 = 6400;
 
+/// How a newest-first search and its capped count bound their walks over the newest documents,
+/// on the engines that walk (`dialect::search_walks`: PostgreSQL; ignored on SQLite).
+///
+/// A walk reads the documents below the cursor newest first through the btree on
+/// `case_search(case_id)`, tests each against the query, and stops when the page (or the count)
+/// is full or its window of documents is read. The cases older than the last window then come
+/// from the full-text index, as without a walk. The planner would pick one of the two from its
+/// estimate of the matches, which for a phrase is the product of its words' shares:
+/// `thủy sản đông lạnh` is estimated at 3 documents and matches 44,000 at a million cases, so it
+/// fetches and sorts every match. Walking first makes the plan independent of that estimate;
+/// the results are the same for every window, only the time differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchWalk {
+    /// Windows from the planner's statistics. For the page: first about as many documents as
+    /// fill it if every document with the query's rarest token matched, times [`WALK_SAFETY`],
+    /// within [`WALK_MIN_DOCS`]..=[`WALK_MAX_DOCS`] (no walk when even the maximum is not
+    /// expected to fill it: the query is rare, the index answers it quickly); then, when the
+    /// newest documents hold fewer matches than that, up to [`PAGE_WALK_MAX_DOCS`] in all. For a
+    /// count, one more walk sized by the matches met so far, when that is expected to be quicker
+    /// than the index (at most [`COUNT_WALK_MAX_DOCS`]).
+    #[default]
+    Estimated,
+    /// Walks of exactly this many documents each: two for the page, one more for a count (0:
+    /// the full-text index alone). For tests and measurements.
+    Docs(i64),
+}
+
+/// How many times the documents expected to fill a page the first walk may read, for matches
+/// that cluster in older cases, cases with several matching documents, and filters.
+pub const WALK_SAFETY: f64 = 4.0;
+/// The fewest documents an estimated first walk reads (a page of a common word needs few).
+pub const WALK_MIN_DOCS: i64 = 1_000;
+/// The most documents an estimated first walk reads.
+pub const WALK_MAX_DOCS: i64 = 40_000;
+/// The most documents the walks for a page read in all before the full-text index fills it.
+pub const PAGE_WALK_MAX_DOCS: i64 = 60_000;
+/// The most documents a count's walk reads after the page.
+pub const COUNT_WALK_MAX_DOCS: i64 = 150_000;
+/// The cases a count without a page first walks for, to learn how dense the matches are.
+pub const WALK_PROBE: usize = 51;
+/// The share of documents assumed for a token when the planner has no statistics yet (a new or
+/// small table, which is walked whole quickly).
+const WALK_UNKNOWN_SHARE: f64 = 0.005;
+/// Relative costs (microseconds on the 2-core benchmark machine, PostgreSQL 15, warm cache) of
+/// one document walked (btree entry, row, match test), one entry of the rarest token's GIN
+/// posting list, and one matching row fetched from the GIN bitmap and joined to its case.
+const WALK_DOC_COST: f64 = 0.8;
+const GIN_ENTRY_COST: f64 = 0.6;
+const GIN_ROW_COST: f64 = 8.0;
+
+/// What the planner's statistics say about a search: the share of documents holding its
+/// rarest token (every match holds every token, so this bounds the matches' share from above),
+/// how many documents and cases there are, and the newest document's case.
+#[derive(Debug, Clone, Copy)]
+struct SearchStats {
+    share: f64,
+    docs: f64,
+    cases: f64,
+    top: Option<i64>,
+}
+
+impl SearchStats {
+    /// About how many documents lie between two case ids.
+    fn docs_between(&self, above: i64, below: i64) -> Option<f64> {
+        let per_case = self.docs / self.cases;
+        (per_case.is_finite() && per_case > 0.0 && above >= below)
+            .then(|| (above - below) as f64 * per_case)
+    }
+}
+
+async fn search_stats(conn: &mut AnyConnection, f: &CaseFilter) -> Result<SearchStats, StoreError> {
+    let mut stats = SearchStats {
+        share: WALK_UNKNOWN_SHARE,
+        docs: 0.0,
+        cases: 0.0,
+        top: None,
+    };
+    let Some(sql) = dialect::search_token_shares(Engine::of(conn)) else {
+        return Ok(stats);
+    };
+    type Row = (
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(sql)
+        .bind(f.search_tokens.join(" "))
+        .fetch_all(&mut *conn)
+        .await?;
+    stats.share = 1.0;
+    for (share, least, docs, cases, top) in rows {
+        // A token missing from the most common ones is rarer than the rarest of them: half of
+        // it, as the planner assumes.
+        let share = share
+            .or(least.map(|l| l / 2.0))
+            .unwrap_or(WALK_UNKNOWN_SHARE);
+        stats.share = stats.share.min(share);
+        stats.docs = docs.unwrap_or(0.0).max(0.0);
+        stats.cases = cases.unwrap_or(0.0).max(0.0);
+        stats.top = top;
+    }
+    Ok(stats)
+}
+
+/// The first walk's window: documents to read for `want` cases when `share` of the documents
+/// match; 0 when even [`WALK_MAX_DOCS`] is not expected to find them.
+fn first_window(want: usize, share: f64) -> i64 {
+    if share.is_nan() || share <= 0.0 {
+        return 0;
+    }
+    let expected = want as f64 / share;
+    if expected > WALK_MAX_DOCS as f64 {
+        return 0;
+    }
+    ((expected * WALK_SAFETY).ceil() as i64).clamp(WALK_MIN_DOCS, WALK_MAX_DOCS)
+}
+
+/// A count's walk after the page: documents to read for `rest` more cases at the density met so
+/// far (`found` cases in about `walked` documents); 0 when the full-text index is expected to
+/// be quicker (it reads the rarest token's postings, then one row per match it counts).
+fn count_window(stats: &SearchStats, found: usize, walked: f64, rest: usize) -> i64 {
+    if found == 0 || walked.is_nan() || walked <= 0.0 {
+        return 0;
+    }
+    let expected = rest as f64 * walked / found as f64;
+    let walk_cost = expected * WALK_DOC_COST;
+    let index_cost = stats.share * stats.docs * GIN_ENTRY_COST + rest as f64 * GIN_ROW_COST;
+    if walk_cost >= index_cost || expected > COUNT_WALK_MAX_DOCS as f64 {
+        return 0;
+    }
+    ((expected * 2.0).ceil() as i64).clamp(WALK_MIN_DOCS, COUNT_WALK_MAX_DOCS)
+}
+
+/// What walks found: the matching cases, newest first, and where the others are.
+#[derive(Debug, Clone)]
+struct Walked {
+    ids: Vec<i64>,
+    /// `None`: the walks read every document below where they began, `ids` are all the matches
+    /// there. `Some(b)`: `ids` hold every match from case `b` up; the matches below `b` are for
+    /// the full-text index (the case just below `b` may be among `ids` already).
+    below: Option<i64>,
+    /// About how many documents the walks read.
+    docs: f64,
+}
+
+/// One walk: the cases matching the search and the filters among the `window` newest documents
+/// below `w.below`, newest first, appended to `w.ids` until it holds `need`. The inner `LIMIT`
+/// bounds the walk; the outer one stops it when enough are found; the function form of the match
+/// keeps the planner from the GIN index.
+async fn walk_segment(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    stats: Option<&SearchStats>,
+    window: i64,
+    need: usize,
+    w: &mut Walked,
+) -> Result<(), StoreError> {
+    let Some(below) = w.below else {
+        return Ok(());
+    };
+    let engine = Engine::of(conn);
+    // The previous window's oldest case may be found again, first.
+    let again = w.ids.last().is_some_and(|&id| id >= below - 1);
+    let lim = need.saturating_sub(w.ids.len()) + usize::from(again);
+    let mut q = build_where(engine, f, SearchForm::Walked)?;
+    let b = q.bind(below)?;
+    let win = q.bind(window)?;
+    let l = q.bind(i64::try_from(lim).unwrap_or(i64::MAX))?;
+    let sql = format!(
+        "SELECT DISTINCT s.case_id FROM (SELECT case_id, tsv FROM case_search \
+         WHERE case_id < {b} ORDER BY case_id DESC LIMIT {win}) s CROSS JOIN cases c{} \
+         AND c.id = s.case_id ORDER BY s.case_id DESC LIMIT {l}",
+        where_sql(&q)
+    );
+    // Unnamed: planned for this query's own tokens and window, never a generic plan.
+    let found: Vec<i64> = sqlx::query_scalar_with(&sql, q.args)
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+    for id in found {
+        if w.ids.last().is_none_or(|&last| id < last) {
+            w.ids.push(id);
+        }
+    }
+    if w.ids.len() >= need {
+        // Stopped at the last case found: every document above it was read.
+        let last = w.ids[w.ids.len() - 1];
+        let above = if below == i64::MAX {
+            stats
+                .and_then(|s| s.top)
+                .map_or(below, |t| t.saturating_add(1))
+        } else {
+            below
+        };
+        w.docs += stats
+            .and_then(|s| s.docs_between(above, last))
+            .unwrap_or(window as f64)
+            .min(window as f64);
+        w.below = Some(last);
+        return Ok(());
+    }
+    w.docs += window as f64;
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT case_id FROM case_search WHERE case_id < $1 ORDER BY case_id DESC LIMIT 1 OFFSET $2",
+    )
+    .bind(below)
+    .bind(window - 1)
+    .persistent(false)
+    .fetch_optional(&mut *conn)
+    .await?;
+    w.below = last.map(|id| id.saturating_add(1));
+    Ok(())
+}
+
+/// Walk the newest documents below `below` for a page of `want` cases, then (when `need` is
+/// more) on for a count, as far as `walk` and the statistics say walking pays (engines of
+/// `dialect::search_walks` only).
+async fn walk_newest(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    below: i64,
+    want: usize,
+    need: usize,
+    walk: SearchWalk,
+) -> Result<Walked, StoreError> {
+    let mut w = Walked {
+        ids: Vec::new(),
+        below: Some(below),
+        docs: 0.0,
+    };
+    let stats = match walk {
+        SearchWalk::Docs(_) => None,
+        SearchWalk::Estimated => Some(search_stats(conn, f).await?),
+    };
+    let stats = stats.as_ref();
+    // The page: a window for the expected density, then the rest of the budget when the newest
+    // documents are poorer in matches than expected.
+    for round in 0..2 {
+        let window = match (walk, stats) {
+            (SearchWalk::Docs(n), _) => n.max(0),
+            (_, Some(s)) if round == 0 => first_window(want, s.share),
+            _ => PAGE_WALK_MAX_DOCS - w.docs as i64,
+        };
+        if window <= 0 {
+            return Ok(w);
+        }
+        walk_segment(conn, f, stats, window, want, &mut w).await?;
+        if w.below.is_none() || w.ids.len() >= want {
+            break;
+        }
+    }
+    if w.below.is_none() || w.ids.len() < want || w.ids.len() >= need {
+        return Ok(w);
+    }
+    // The count: on walking while it pays.
+    let window = match (walk, stats) {
+        (SearchWalk::Docs(n), _) => n.max(0),
+        (_, Some(s)) => count_window(s, w.ids.len(), w.docs, need - w.ids.len()),
+        (_, None) => 0,
+    };
+    if window > 0 {
+        walk_segment(conn, f, stats, window, need, &mut w).await?;
+    }
+    Ok(w)
+}
+
+/// The capped count of a search from what walks found, the full-text index counting the rest.
+async fn walked_count(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    w: &Walked,
+    cap: i64,
+) -> Result<(i64, bool), StoreError> {
+    let found = w.ids.len() as i64;
+    if found > cap {
+        return Ok((cap, false));
+    }
+    let n = match w.below {
+        None => found,
+        Some(below) => {
+            let walked = w.ids.iter().filter(|&&id| id >= below).count() as i64;
+            walked + count_index(conn, f, below, cap + 1 - walked).await?
+        }
+    };
+    Ok(if n > cap { (cap, false) } else { (n, true) })
+}
+
+/// How many cases below `below` match a search (PostgreSQL), up to `need`: from any `need` and a
+/// quarter matching documents the index gives first (no sort of every match), more only when
+/// they repeat cases.
+async fn count_index(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    below: i64,
+    need: i64,
+) -> Result<i64, StoreError> {
+    let engine = Engine::of(conn);
+    let mut rows = need + need / 4 + 16;
+    for _ in 0..3 {
+        let mut w = build_where(engine, f, SearchForm::Joined)?;
+        let b = w.bind(below)?;
+        w.clauses.push(format!("s.case_id < {b}"));
+        let k = w.bind(rows)?;
+        let sql = format!(
+            "SELECT COUNT(DISTINCT m.case_id), COUNT(*) FROM (SELECT s.case_id \
+             FROM case_search s CROSS JOIN cases c{} AND c.id = s.case_id LIMIT {k}) m",
+            where_sql(&w)
+        );
+        let (distinct, read): (i64, i64) = sqlx::query_as_with(&sql, w.args)
+            .persistent(false)
+            .fetch_one(&mut *conn)
+            .await?;
+        if distinct >= need {
+            return Ok(need);
+        }
+        if read < rows {
+            return Ok(distinct);
+        }
+        rows = rows.saturating_mul(4);
+    }
+    let mut w = build_where(engine, f, SearchForm::Joined)?;
+    let b = w.bind(below)?;
+    w.clauses.push(format!("s.case_id < {b}"));
+    let lim = w.bind(need)?;
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT s.case_id FROM case_search s CROSS JOIN cases c{} \
+         AND c.id = s.case_id LIMIT {lim}) m",
+        where_sql(&w)
+    );
+    Ok(sqlx::query_scalar_with(&sql, w.args)
+        .persistent(false)
+        .fetch_one(conn)
+        .await?)
+}
+
 /// A page in [`CaseOrder::LatestMatch`] order: the matching documents newest first by the
 /// engine's walk key (`dialect::latest_match_key`), each joined to its case and the filters, in
 /// batches until the page is full. A case is placed by its first document in that walk; the
 /// cursor is that document's key. On SQLite a later page skips the cases that have a matching
-/// document at or above the cursor (they were placed before).
+/// document at or above the cursor (they were placed before). On PostgreSQL a bounded walk
+/// comes first (see [`SearchWalk`]).
 async fn list_latest_match(
     conn: &mut AnyConnection,
     f: &CaseFilter,
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    list_latest_match_walking(conn, f, after, limit, SearchWalk::Estimated).await
+}
+
+/// [`list`] in [`CaseOrder::LatestMatch`] order with a search, its walk bounded as `walk` says
+/// (tests and measurements; [`list`] estimates it). Without search tokens, [`list`].
+pub async fn list_latest_match_walking(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    walk: SearchWalk,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    if f.search_tokens.is_empty() {
+        return list_sorted(conn, f, CaseOrder::CreatedDesc, after, limit).await;
+    }
     let engine = Engine::of(conn);
-    let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
-    let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
-    let (key, skip_placed) = dialect::latest_match_key(engine);
+    let want = usize::try_from(limit).unwrap_or(0) + 1;
+    let mut below = after.map_or(i64::MAX, |c| c.key);
+    let mut found: Vec<Cursor> = Vec::with_capacity(want);
     let mut seen = std::collections::HashSet::new();
-    let mut below = i64::MAX;
-    if let Some(cur) = after.filter(|_| skip_placed) {
+    if dialect::search_walks(engine) {
+        // The walk's key is the case id, as the index path's (`dialect::latest_match_key`).
+        let w = walk_newest(conn, f, below, want, want, walk).await?;
+        seen.extend(w.ids.iter().copied());
+        found.extend(w.ids.iter().map(|&id| Cursor { key: id, id }));
+        match w.below {
+            Some(b) if found.len() < want => below = b,
+            _ => return finish_page(conn, found, want).await,
+        }
+    } else if let Some(cur) = after.filter(|_| dialect::latest_match_key(engine).1) {
+        let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();
+        let (_, query) = dialect::search_subquery(engine, "$1", &tokens);
         let placed: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT s.case_id FROM case_search s WHERE {} AND s.rowid >= $2",
             dialect::search_match(engine, "s", "$1")
         ))
-        .bind(query.clone())
+        .bind(query)
         .bind(cur.key)
         .fetch_all(&mut *conn)
         .await?;
         seen.extend(placed);
     }
-    if let Some(cur) = after {
-        below = cur.key;
-    }
-    let want = usize::try_from(limit).unwrap_or(0) + 1;
-    let mut found: Vec<Cursor> = Vec::with_capacity(want);
-    let mut batch = FIRST_MATCH_BATCH.max(4 * limit);
+    index_page(conn, f, below, &mut seen, &mut found, want).await?;
+    finish_page(conn, found, want).await
+}
+
+/// Fill `found` up to `want` from the full-text index: the matching documents below `below`
+/// by the engine's walk key, newest first, skipping the cases in `seen`.
+async fn index_page(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    mut below: i64,
+    seen: &mut std::collections::HashSet<i64>,
+    found: &mut Vec<Cursor>,
+    want: usize,
+) -> Result<(), StoreError> {
+    let engine = Engine::of(conn);
+    let (key, _) = dialect::latest_match_key(engine);
+    let mut batch = FIRST_MATCH_BATCH.max(4 * (want as i64 - 1));
     while found.len() < want {
         let mut w = build_where(engine, f, SearchForm::Joined)?;
         dialect::search_count_clauses(engine, &mut w.clauses);
@@ -848,6 +1237,7 @@ async fn list_latest_match(
             where_sql(&w)
         );
         let rows: Vec<(i64, i64)> = sqlx::query_as_with(&sql, w.args)
+            .persistent(dialect::search_prepared(engine))
             .fetch_all(&mut *conn)
             .await?;
         for &(key, id) in &rows {
@@ -864,6 +1254,17 @@ async fn list_latest_match(
         }
         batch = (batch * 2).min(MAX_MATCH_BATCH);
     }
+    Ok(())
+}
+
+/// The page of the first `want - 1` of `found` (in that order), with the cursor after it when
+/// `found` holds `want`.
+async fn finish_page(
+    conn: &mut AnyConnection,
+    mut found: Vec<Cursor>,
+    want: usize,
+) -> Result<(Vec<CaseRecord>, Option<Cursor>), StoreError> {
+    found.truncate(want);
     let next = if found.len() == want {
         found.pop();
         found.last().copied()
@@ -890,22 +1291,101 @@ async fn list_latest_match(
     Ok((items, next))
 }
 
+/// The first page of a search newest first with its capped total.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub items: Vec<CaseRecord>,
+    pub next: Option<Cursor>,
+    pub total: i64,
+    pub total_exact: bool,
+}
+
+/// The first page of a search in [`CaseOrder::LatestMatch`] order and its total counted up to
+/// `cap`: [`list`] and [`count_capped`] in one. On PostgreSQL one walk over the newest documents
+/// serves both (the page is the newest of the cases the count walks through); elsewhere, and
+/// without search tokens, the two calls.
+pub async fn search_first_page(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    limit: i64,
+    cap: i64,
+) -> Result<SearchPage, StoreError> {
+    search_first_page_walking(conn, f, limit, cap, SearchWalk::Estimated).await
+}
+
+/// [`search_first_page`] with its walks bounded as `walk` says (tests and measurements).
+pub async fn search_first_page_walking(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    limit: i64,
+    cap: i64,
+    walk: SearchWalk,
+) -> Result<SearchPage, StoreError> {
+    if f.search_tokens.is_empty() || !dialect::search_walks(Engine::of(conn)) {
+        let (items, next) =
+            list_latest_match_walking(conn, f, None, limit, SearchWalk::Docs(0)).await?;
+        let (total, total_exact) = count_capped_walking(conn, f, cap, walk).await?;
+        return Ok(SearchPage {
+            items,
+            next,
+            total,
+            total_exact,
+        });
+    }
+    let want = usize::try_from(limit).unwrap_or(0) + 1;
+    let need = usize::try_from(cap.saturating_add(1))
+        .unwrap_or(0)
+        .max(want);
+    let w = walk_newest(conn, f, i64::MAX, want, need, walk).await?;
+    let (total, total_exact) = walked_count(conn, f, &w, cap).await?;
+    let mut found: Vec<Cursor> = w.ids.iter().map(|&id| Cursor { key: id, id }).collect();
+    if let Some(below) = w.below {
+        if found.len() < want {
+            let mut seen = w.ids.iter().copied().collect();
+            index_page(conn, f, below, &mut seen, &mut found, want).await?;
+        }
+    }
+    let (items, next) = finish_page(conn, found, want).await?;
+    Ok(SearchPage {
+        items,
+        next,
+        total,
+        total_exact,
+    })
+}
+
 /// How many cases a search counts exactly; beyond, its total is a lower bound.
 pub const SEARCH_COUNT_CAP: i64 = 1000;
 
 /// How many cases match a search filter, counted up to `cap`: `(n, true)` when `n` is exact,
 /// `(cap, false)` when more than `cap` match. Stops after `cap + 1` matching cases instead of
 /// finding every match (a broad query matches a third of all cases). Without search tokens, the
-/// exact [`count`].
+/// exact [`count`]. On PostgreSQL walks over the newest documents count first (see
+/// [`SearchWalk`]).
 pub async fn count_capped(
     conn: &mut AnyConnection,
     f: &CaseFilter,
     cap: i64,
 ) -> Result<(i64, bool), StoreError> {
+    count_capped_walking(conn, f, cap, SearchWalk::Estimated).await
+}
+
+/// [`count_capped`] with its walks bounded as `walk` says (tests and measurements).
+pub async fn count_capped_walking(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    cap: i64,
+    walk: SearchWalk,
+) -> Result<(i64, bool), StoreError> {
     if f.search_tokens.is_empty() {
         return Ok((count(conn, f).await?, true));
     }
     let engine = Engine::of(conn);
+    if dialect::search_walks(engine) {
+        let need = usize::try_from(cap.saturating_add(1)).unwrap_or(0);
+        let w = walk_newest(conn, f, i64::MAX, WALK_PROBE.min(need), need, walk).await?;
+        return walked_count(conn, f, &w, cap).await;
+    }
     let mut w = build_where(engine, f, SearchForm::Joined)?;
     dialect::search_count_clauses(engine, &mut w.clauses);
     let lim = w.bind(cap + 1)?;

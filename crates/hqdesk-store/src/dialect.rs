@@ -101,6 +101,61 @@ pub fn latest_match_key(engine: Engine) -> (&'static str, bool) {
     }
 }
 
+/// Whether a newest-first search (and its capped count) first walks a bounded window of the
+/// newest documents before it asks the full-text index (see `cases::SearchWalk`). PostgreSQL
+/// only: its planner underestimates multi-word matches (each word's share multiplied, where the
+/// words of a phrase come together) and then fetches and sorts every match from the GIN index
+/// instead of walking `case_search(case_id)` backwards. SQLite's FTS5 walks its index by rowid
+/// already.
+pub fn search_walks(engine: Engine) -> bool {
+    engine == Engine::Postgres
+}
+
+/// Whether a search's statements stay prepared on the connection. SQLite: yes (its plans do not
+/// depend on the parameters). PostgreSQL: no, each is sent unnamed and planned for its own
+/// parameters: a prepared one switches to a generic plan after five runs, which knows neither the
+/// tokens nor the limits and then walks every document for a query that matches none.
+pub fn search_prepared(engine: Engine) -> bool {
+    engine != Engine::Postgres
+}
+
+/// The condition of [`search_match`] in a form no index can answer, so that the planner keeps
+/// walking the documents in the order it was given (PostgreSQL: the function behind `@@`, which
+/// it cannot turn into a GIN index condition). Only for the engines of [`search_walks`].
+pub fn search_walk_match(engine: Engine, alias: &str, placeholder: &str) -> String {
+    match engine {
+        Engine::Sqlite => search_match(engine, alias, placeholder),
+        Engine::Postgres => {
+            format!("ts_match_vq({alias}.tsv, to_tsquery('simple'::regconfig, {placeholder}))")
+        }
+    }
+}
+
+/// A query answering, for the space-separated tokens bound at `$1`, one row per token: the share
+/// of search documents holding it as the last `ANALYZE` sampled it (NULL when the token is not
+/// among the most common ones), the smallest share that list holds (NULL without statistics),
+/// the planner's counts of search documents and of cases, and the newest document's case id. PostgreSQL keeps the shares of a `tsvector`
+/// column's most common lexemes in `most_common_elem_freqs`, followed by the smallest and the
+/// largest of them.
+pub fn search_token_shares(engine: Engine) -> Option<&'static str> {
+    match engine {
+        Engine::Sqlite => None,
+        Engine::Postgres => Some(
+            "SELECT CAST(st.f[array_position(st.e, t.tok)] AS DOUBLE PRECISION), \
+             CAST(st.f[array_length(st.e, 1) + 1] AS DOUBLE PRECISION), \
+             CAST((SELECT reltuples FROM pg_class WHERE oid = to_regclass('case_search')) \
+                  AS DOUBLE PRECISION), \
+             CAST((SELECT reltuples FROM pg_class WHERE oid = to_regclass('cases')) \
+                  AS DOUBLE PRECISION), \
+             (SELECT MAX(case_id) FROM case_search) \
+             FROM unnest(string_to_array($1, ' ')) AS t(tok) \
+             LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f \
+                   FROM pg_stats WHERE schemaname = current_schema() \
+                   AND tablename = 'case_search' AND attname = 'tsv') st ON true",
+        ),
+    }
+}
+
 /// A search count's scope clauses, so that SQLite starts from the matching cases. Given
 /// `c.confidential = 0`, SQLite (without statistics) walks the confidential flag's index over
 /// every visible case and probes each against the matches: about 100 ms at a million cases even

@@ -467,6 +467,189 @@ both_engines!(search_total_is_capped_and_says_so, |app| async move {
     );
 });
 
+/// Every page of a newest-first search, each with the cursor it hands on, paged by cursor.
+async fn search_pages(
+    conn: &mut sqlx::AnyConnection,
+    f: &hqdesk_store::cases::CaseFilter,
+    limit: i64,
+    walk: hqdesk_store::cases::SearchWalk,
+) -> Vec<(Vec<String>, Option<hqdesk_store::cases::Cursor>)> {
+    let mut pages = vec![];
+    let mut after = None;
+    loop {
+        let (items, next) =
+            hqdesk_store::cases::list_latest_match_walking(conn, f, after, limit, walk)
+                .await
+                .unwrap();
+        pages.push((
+            items
+                .iter()
+                .map(|c| c.number.as_str().to_string())
+                .collect(),
+            next,
+        ));
+        match next {
+            Some(c) => after = Some(c),
+            None => return pages,
+        }
+        assert!(pages.len() <= 60, "the pages end ({walk:?})");
+    }
+}
+
+both_engines!(
+    search_walk_and_index_agree_at_every_bound,
+    |app| async move {
+        use hqdesk_domain::access::CaseScope;
+        use hqdesk_store::cases::{self, CaseFilter, CaseOrder, SearchWalk};
+        // Sixteen cases: matching in the subject, in a message only, in several documents, or not
+        // at all; some routed to KV8, some confidential (denunciations).
+        for i in 0..16 {
+            let number = if i % 5 == 4 {
+                let (s, j) = app
+                    .post(
+                        "hotline",
+                        "/api/v1/cases",
+                        json!({"kind":"denunciation","channel":"phone",
+                    "subject":format!("Tố giác buôn lậu thủy sản đông lạnh {i}"),
+                    "body":"Người báo tin đề nghị giữ bí mật.",
+                    "category":"b1.denunciation.smuggling","unit":"DDN",
+                    "requester":{"name":"Trần Thị Bình","phone":"0987654321"}}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{j}");
+                j["number"].as_str().unwrap().to_string()
+            } else {
+                let subject = if i % 3 == 2 {
+                    format!("Tra cứu biểu thuế {i}")
+                } else {
+                    format!("Hoàn thuế lô thủy sản đông lạnh {i}")
+                };
+                let mut body = inquiry(&subject);
+                if i % 4 == 0 {
+                    body["unit"] = json!("KV8");
+                }
+                app.open("agent", body).await
+            };
+            if i % 3 == 2 || i % 4 == 1 {
+                let (s, j) = app
+                    .post(
+                        "investigator",
+                        &format!("/api/v1/cases/{number}/messages"),
+                        json!({"body":"Bổ sung hồ sơ lô thủy sản đông lạnh.","internal":true}),
+                    )
+                    .await;
+                assert!(s.is_success(), "{j}");
+            }
+            app.clock.advance_seconds(60);
+        }
+        let docs = app.count_rows("case_search").await;
+        let mut conn = app.services.store().read().await.unwrap();
+        let kv8 = hqdesk_store::units::by_code(&mut conn, "KV8")
+            .await
+            .unwrap()
+            .id;
+        let officer = hqdesk_store::users::by_username(&mut conn, "unit_officer")
+            .await
+            .unwrap()
+            .id;
+        let scopes = [
+            CaseScope::All,
+            CaseScope::NonConfidential,
+            CaseScope::NonConfidentialOfUnitsOrAssignee {
+                units: vec![kv8],
+                user_id: officer,
+            },
+        ];
+        for tokens in [
+            vec!["thuy", "san", "dong", "lanh"],
+            vec!["thue"],
+            vec!["zeppelin"],
+        ] {
+            for scope in &scopes {
+                let mut f = CaseFilter::new(scope.clone());
+                f.search_tokens = tokens.iter().map(|t| t.to_string()).collect();
+                // The index alone, against the exact sorted path: the same cases, each once.
+                let index = search_pages(&mut conn, &f, 2, SearchWalk::Docs(0)).await;
+                let mut listed: Vec<String> = index.iter().flat_map(|p| p.0.clone()).collect();
+                let (exact, _) = cases::list(&mut conn, &f, CaseOrder::CreatedDesc, None, 100)
+                    .await
+                    .unwrap();
+                let mut want: Vec<String> = exact
+                    .iter()
+                    .map(|c| c.number.as_str().to_string())
+                    .collect();
+                listed.sort();
+                want.sort();
+                assert_eq!(listed, want, "{tokens:?} {scope:?}");
+                // Every window, so that a page starts, ends and straddles the walk's boundary.
+                for limit in [1, 2, 3, 50] {
+                    let index = search_pages(&mut conn, &f, limit, SearchWalk::Docs(0)).await;
+                    let windows = (1..=docs + 1)
+                        .filter(|w| limit == 2 || w % 3 == 1)
+                        .map(SearchWalk::Docs)
+                        .chain([SearchWalk::Docs(10_000), SearchWalk::Estimated]);
+                    for walk in windows {
+                        assert_eq!(
+                            search_pages(&mut conn, &f, limit, walk).await,
+                            index,
+                            "{tokens:?} {scope:?} limit {limit} {walk:?}"
+                        );
+                        // The first page with its total, from one walk.
+                        for cap in [2, 5, 100] {
+                            let first =
+                                cases::search_first_page_walking(&mut conn, &f, limit, cap, walk)
+                                    .await
+                                    .unwrap();
+                            let numbers: Vec<String> = first
+                                .items
+                                .iter()
+                                .map(|c| c.number.as_str().to_string())
+                                .collect();
+                            assert_eq!(
+                                (numbers, first.next, first.total, first.total_exact),
+                                (
+                                    index[0].0.clone(),
+                                    index[0].1,
+                                    want.len().min(cap as usize) as i64,
+                                    want.len() as i64 <= cap
+                                ),
+                                "{tokens:?} {scope:?} limit {limit} cap {cap} {walk:?}"
+                            );
+                        }
+                    }
+                }
+                // The capped count, below, at and above the number of matches.
+                for cap in [1, 2, 3, 5, 8, 100] {
+                    let index =
+                        cases::count_capped_walking(&mut conn, &f, cap, SearchWalk::Docs(0))
+                            .await
+                            .unwrap();
+                    assert_eq!(
+                        index,
+                        (
+                            want.len().min(cap as usize) as i64,
+                            want.len() as i64 <= cap
+                        ),
+                        "{tokens:?} {scope:?} cap {cap}"
+                    );
+                    for walk in (1..=docs + 1)
+                        .map(SearchWalk::Docs)
+                        .chain([SearchWalk::Estimated])
+                    {
+                        assert_eq!(
+                            cases::count_capped_walking(&mut conn, &f, cap, walk)
+                                .await
+                                .unwrap(),
+                            index,
+                            "{tokens:?} {scope:?} cap {cap} {walk:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+);
+
 fn unicode_nfd(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     s.nfd().collect()
