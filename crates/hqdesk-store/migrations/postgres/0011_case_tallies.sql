@@ -6,24 +6,30 @@
 -- transaction as the cases it counts (the bulk seeder's INSERTs included), and a count whose
 -- filter uses nothing else is a SUM over a few rows (`cases::count`). A case without a unit or
 -- an assignee is tallied under 0 (ids start at 1), so that the key can be a primary key.
--- Counts that filter on anything else (due times, kind, channel, requester, search) still count
--- the cases.
+-- `has_due` (1 when the case has a resolution due time) answers "overdue" (due before now): the
+-- cases with a due time minus those due from now on, which are the few opened recently, whatever
+-- the backlog (`cases::count`). Counts that filter on anything else (a range of due times, kind,
+-- channel, requester, search) still count the cases.
 CREATE TABLE case_tallies (
     confidential BIGINT NOT NULL,
     status       TEXT NOT NULL,
     branch       BIGINT NOT NULL,
     assignee_id  BIGINT NOT NULL,
     unit_id      BIGINT NOT NULL,
+    has_due      BIGINT NOT NULL,
     n            BIGINT NOT NULL,
-    PRIMARY KEY (confidential, status, branch, assignee_id, unit_id)
+    PRIMARY KEY (confidential, status, branch, assignee_id, unit_id, has_due)
 );
 -- "Mine" and "my unit" (and a unit officer's scope).
 CREATE INDEX case_tallies_assignee ON case_tallies(assignee_id, confidential, status);
 CREATE INDEX case_tallies_unit ON case_tallies(unit_id, confidential, status);
 
-INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, n)
-SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0), COUNT(*)
-FROM cases GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0);
+INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, has_due, n)
+SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+       CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END, COUNT(*)
+FROM cases
+GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+         CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END;
 
 -- One trigger per change keeps both the tallies and the counts per confidentiality (migration
 -- 0010, which answers "all" from one row). Inserts and deletes change them once per statement
@@ -50,11 +56,13 @@ BEGIN
     UPDATE case_counts k SET n = k.n + d.n
     FROM (SELECT confidential, COUNT(*) AS n FROM new_cases GROUP BY confidential) d
     WHERE k.confidential = d.confidential;
-    INSERT INTO case_tallies AS t (confidential, status, branch, assignee_id, unit_id, n)
-    SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0), COUNT(*)
+    INSERT INTO case_tallies AS t (confidential, status, branch, assignee_id, unit_id, has_due, n)
+    SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+           CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END, COUNT(*)
     FROM new_cases
-    GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0)
-    ON CONFLICT (confidential, status, branch, assignee_id, unit_id)
+    GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+             CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END
+    ON CONFLICT (confidential, status, branch, assignee_id, unit_id, has_due)
     DO UPDATE SET n = t.n + EXCLUDED.n;
     RETURN NULL;
 END
@@ -71,11 +79,13 @@ BEGIN
     WHERE k.confidential = d.confidential;
     UPDATE case_tallies t SET n = t.n - d.n
     FROM (SELECT confidential, status, branch, COALESCE(assignee_id, 0) AS assignee_id,
-                 COALESCE(unit_id, 0) AS unit_id, COUNT(*) AS n
+                 COALESCE(unit_id, 0) AS unit_id,
+                 CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END AS has_due, COUNT(*) AS n
           FROM old_cases
-          GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0)) d
+          GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+                   CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END) d
     WHERE t.confidential = d.confidential AND t.status = d.status AND t.branch = d.branch
-      AND t.assignee_id = d.assignee_id AND t.unit_id = d.unit_id;
+      AND t.assignee_id = d.assignee_id AND t.unit_id = d.unit_id AND t.has_due = d.has_due;
     RETURN NULL;
 END
 $$;
@@ -83,9 +93,9 @@ CREATE TRIGGER case_tallies_delete AFTER DELETE ON cases
     REFERENCING OLD TABLE AS old_cases
     FOR EACH STATEMENT EXECUTE FUNCTION case_tallies_after_delete();
 
--- Per row, and only when a tallied column changes (not on every message or touch of
--- `updated_at`): cases are updated one at a time, and PostgreSQL allows no column list on a
--- trigger with transition tables.
+-- Per row, and only when a tallied column changes (not on every message, touch of `updated_at`
+-- or new due time of a case that had one): cases are updated one at a time, and PostgreSQL
+-- allows no column list on a trigger with transition tables.
 CREATE FUNCTION case_tallies_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7286531001);
@@ -95,22 +105,25 @@ BEGIN
     END IF;
     UPDATE case_tallies SET n = n - 1
     WHERE confidential = OLD.confidential AND status = OLD.status AND branch = OLD.branch
-      AND assignee_id = COALESCE(OLD.assignee_id, 0) AND unit_id = COALESCE(OLD.unit_id, 0);
-    INSERT INTO case_tallies AS t (confidential, status, branch, assignee_id, unit_id, n)
+      AND assignee_id = COALESCE(OLD.assignee_id, 0) AND unit_id = COALESCE(OLD.unit_id, 0)
+      AND has_due = CASE WHEN OLD.resolution_due_at IS NULL THEN 0 ELSE 1 END;
+    INSERT INTO case_tallies AS t (confidential, status, branch, assignee_id, unit_id, has_due, n)
     VALUES (NEW.confidential, NEW.status, NEW.branch, COALESCE(NEW.assignee_id, 0),
-            COALESCE(NEW.unit_id, 0), 1)
-    ON CONFLICT (confidential, status, branch, assignee_id, unit_id) DO UPDATE SET n = t.n + 1;
+            COALESCE(NEW.unit_id, 0), CASE WHEN NEW.resolution_due_at IS NULL THEN 0 ELSE 1 END, 1)
+    ON CONFLICT (confidential, status, branch, assignee_id, unit_id, has_due)
+    DO UPDATE SET n = t.n + 1;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER case_tallies_update
-    AFTER UPDATE OF confidential, status, branch, assignee_id, unit_id ON cases
+    AFTER UPDATE OF confidential, status, branch, assignee_id, unit_id, resolution_due_at ON cases
     FOR EACH ROW
     WHEN (OLD.confidential IS DISTINCT FROM NEW.confidential
           OR OLD.status IS DISTINCT FROM NEW.status
           OR OLD.branch IS DISTINCT FROM NEW.branch
           OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id
-          OR OLD.unit_id IS DISTINCT FROM NEW.unit_id)
+          OR OLD.unit_id IS DISTINCT FROM NEW.unit_id
+          OR (OLD.resolution_due_at IS NULL) <> (NEW.resolution_due_at IS NULL))
     EXECUTE FUNCTION case_tallies_after_update();
 
 -- The unassigned queues' page (branch 1 and 2, new and open, most urgent first): with the counts

@@ -6,24 +6,30 @@
 -- transaction as the cases it counts (the bulk seeder's INSERTs included), and a count whose
 -- filter uses nothing else is a SUM over a few rows (`cases::count`). A case without a unit or
 -- an assignee is tallied under 0 (ids start at 1), so that the key can be a primary key.
--- Counts that filter on anything else (due times, kind, channel, requester, search) still count
--- the cases.
+-- `has_due` (1 when the case has a resolution due time) answers "overdue" (due before now): the
+-- cases with a due time minus those due from now on, which are the few opened recently, whatever
+-- the backlog (`cases::count`). Counts that filter on anything else (a range of due times, kind,
+-- channel, requester, search) still count the cases.
 CREATE TABLE case_tallies (
     confidential BIGINT NOT NULL,
     status       TEXT NOT NULL,
     branch       BIGINT NOT NULL,
     assignee_id  BIGINT NOT NULL,
     unit_id      BIGINT NOT NULL,
+    has_due      BIGINT NOT NULL,
     n            BIGINT NOT NULL,
-    PRIMARY KEY (confidential, status, branch, assignee_id, unit_id)
+    PRIMARY KEY (confidential, status, branch, assignee_id, unit_id, has_due)
 ) WITHOUT ROWID;
 -- "Mine" and "my unit" (and a unit officer's scope).
 CREATE INDEX case_tallies_assignee ON case_tallies(assignee_id, confidential, status);
 CREATE INDEX case_tallies_unit ON case_tallies(unit_id, confidential, status);
 
-INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, n)
-SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0), COUNT(*)
-FROM cases GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0);
+INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, has_due, n)
+SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+       CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END, COUNT(*)
+FROM cases
+GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0),
+         CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END;
 
 -- One trigger per change keeps both the tallies and the counts per confidentiality (migration
 -- 0010, which answers "all" from one row).
@@ -34,10 +40,11 @@ DROP TRIGGER case_counts_update;
 CREATE TRIGGER case_tallies_insert AFTER INSERT ON cases
 BEGIN
     UPDATE case_counts SET n = n + 1 WHERE confidential = NEW.confidential;
-    INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, n)
+    INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, has_due, n)
     VALUES (NEW.confidential, NEW.status, NEW.branch, COALESCE(NEW.assignee_id, 0),
-            COALESCE(NEW.unit_id, 0), 1)
-    ON CONFLICT (confidential, status, branch, assignee_id, unit_id) DO UPDATE SET n = n + 1;
+            COALESCE(NEW.unit_id, 0), NEW.resolution_due_at IS NOT NULL, 1)
+    ON CONFLICT (confidential, status, branch, assignee_id, unit_id, has_due)
+    DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER case_tallies_delete AFTER DELETE ON cases
@@ -45,15 +52,18 @@ BEGIN
     UPDATE case_counts SET n = n - 1 WHERE confidential = OLD.confidential;
     UPDATE case_tallies SET n = n - 1
     WHERE confidential = OLD.confidential AND status = OLD.status AND branch = OLD.branch
-      AND assignee_id = COALESCE(OLD.assignee_id, 0) AND unit_id = COALESCE(OLD.unit_id, 0);
+      AND assignee_id = COALESCE(OLD.assignee_id, 0) AND unit_id = COALESCE(OLD.unit_id, 0)
+      AND has_due = (OLD.resolution_due_at IS NOT NULL);
 END;
 
--- Only when a tallied column changes (not on every message or touch of `updated_at`).
+-- Only when a tallied column changes (not on every message, touch of `updated_at` or new due
+-- time of a case that had one).
 CREATE TRIGGER case_tallies_update
-AFTER UPDATE OF confidential, status, branch, assignee_id, unit_id ON cases
+AFTER UPDATE OF confidential, status, branch, assignee_id, unit_id, resolution_due_at ON cases
 WHEN OLD.confidential IS NOT NEW.confidential OR OLD.status IS NOT NEW.status
   OR OLD.branch IS NOT NEW.branch OR OLD.assignee_id IS NOT NEW.assignee_id
   OR OLD.unit_id IS NOT NEW.unit_id
+  OR (OLD.resolution_due_at IS NULL) <> (NEW.resolution_due_at IS NULL)
 BEGIN
     UPDATE case_counts SET n = n - 1
     WHERE confidential = OLD.confidential AND OLD.confidential <> NEW.confidential;
@@ -61,11 +71,13 @@ BEGIN
     WHERE confidential = NEW.confidential AND OLD.confidential <> NEW.confidential;
     UPDATE case_tallies SET n = n - 1
     WHERE confidential = OLD.confidential AND status = OLD.status AND branch = OLD.branch
-      AND assignee_id = COALESCE(OLD.assignee_id, 0) AND unit_id = COALESCE(OLD.unit_id, 0);
-    INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, n)
+      AND assignee_id = COALESCE(OLD.assignee_id, 0) AND unit_id = COALESCE(OLD.unit_id, 0)
+      AND has_due = (OLD.resolution_due_at IS NOT NULL);
+    INSERT INTO case_tallies (confidential, status, branch, assignee_id, unit_id, has_due, n)
     VALUES (NEW.confidential, NEW.status, NEW.branch, COALESCE(NEW.assignee_id, 0),
-            COALESCE(NEW.unit_id, 0), 1)
-    ON CONFLICT (confidential, status, branch, assignee_id, unit_id) DO UPDATE SET n = n + 1;
+            COALESCE(NEW.unit_id, 0), NEW.resolution_due_at IS NOT NULL, 1)
+    ON CONFLICT (confidential, status, branch, assignee_id, unit_id, has_due)
+    DO UPDATE SET n = n + 1;
 END;
 
 -- The unassigned queues' page (branch 1 and 2, new and open, most urgent first): with the counts

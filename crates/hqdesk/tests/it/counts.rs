@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use futures_util::future::join_all;
 use hqdesk_domain::access::CaseScope;
 use hqdesk_domain::case::{Branch, Status};
+use hqdesk_domain::Timestamp;
 use hqdesk_services::cases::ListCases;
 use hqdesk_store::cases::{self, CaseFilter};
 use hqdesk_store::Store;
@@ -14,22 +15,23 @@ use sqlx::AnyConnection;
 use crate::both_engines;
 use crate::support::TestApp;
 
-type Tally = (i64, String, i64, i64, i64, i64);
+type Tally = (i64, String, i64, i64, i64, i64, i64);
 
 /// Every tally and count per confidentiality equals a COUNT(*) over the cases, and every count a
 /// queue may ask for answers as counting the cases would.
 pub async fn assert_counts_exact(conn: &mut AnyConnection, after: &str) {
     let maintained: Vec<Tally> = sqlx::query_as(
-        "SELECT confidential, status, branch, assignee_id, unit_id, n FROM case_tallies \
-         WHERE n <> 0 ORDER BY confidential, status, branch, assignee_id, unit_id",
+        "SELECT confidential, status, branch, assignee_id, unit_id, has_due, n FROM case_tallies \
+         WHERE n <> 0 ORDER BY confidential, status, branch, assignee_id, unit_id, has_due",
     )
     .fetch_all(&mut *conn)
     .await
     .unwrap();
     let counted: Vec<Tally> = sqlx::query_as(
         "SELECT confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0), \
-         COUNT(*) FROM cases GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), \
-         COALESCE(unit_id, 0) ORDER BY 1, 2, 3, 4, 5",
+         CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM cases \
+         GROUP BY confidential, status, branch, COALESCE(assignee_id, 0), COALESCE(unit_id, 0), \
+         CASE WHEN resolution_due_at IS NULL THEN 0 ELSE 1 END ORDER BY 1, 2, 3, 4, 5, 6",
     )
     .fetch_all(&mut *conn)
     .await
@@ -97,13 +99,33 @@ pub async fn assert_counts_exact(conn: &mut AnyConnection, after: &str) {
                 m.unassigned = true;
                 filters.push(m);
             }
+            // Overdue and due soon, around the test clock and far off.
+            let t0 = crate::support::T0;
+            for at in [
+                t0,
+                Timestamp(t0.0 - 86_400_000),
+                t0.plus_minutes(3 * 24 * 60),
+                Timestamp(0),
+                Timestamp(i64::MAX / 2),
+            ] {
+                let mut d = f.clone();
+                d.due_before = Some(at);
+                filters.push(d.clone());
+                d.branch = Some(Branch::Two);
+                d.unassigned = true;
+                filters.push(d.clone());
+                d.due_after = Some(Timestamp(at.0 - 7_200_000));
+                filters.push(d);
+                let mut d = f.clone();
+                d.due_after = Some(at);
+                filters.push(d);
+            }
         }
     }
-    // And filters the tallies do not cover (due times, kind, a search), counted from the cases.
+    // And filters the tallies do not cover (kind, a search), counted from the cases.
     let mut f = CaseFilter::new(CaseScope::NonConfidential);
     f.statuses = vec![Status::New, Status::Open];
-    f.due_before = Some(hqdesk_domain::Timestamp(i64::MAX / 2));
-    filters.push(f.clone());
+    f.due_before = Some(Timestamp(i64::MAX / 2));
     f.kinds = vec![hqdesk_domain::case::CaseKind::Inquiry];
     filters.push(f);
     let mut f = CaseFilter::new(CaseScope::All);
@@ -319,6 +341,18 @@ both_engines!(maintained_counts_follow_every_change, |app| async move {
         .await;
     assert_eq!(s, StatusCode::OK, "{j}");
     check(&app, "branch change").await;
+    // Priority change (new due times).
+    let (s, _, j) = app
+        .call(
+            Some("agent"),
+            "PATCH",
+            &format!("/api/v1/cases/{a}"),
+            Some(r#"{"priority":"urgent"}"#),
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    check(&app, "priority change").await;
     // Resolution, closing and reopening.
     for st in ["resolved", "closed"] {
         post_ok(
@@ -384,10 +418,13 @@ both_engines!(maintained_counts_follow_every_change, |app| async move {
         .execute(&mut *tx)
         .await
         .unwrap();
-        sqlx::query("UPDATE cases SET confidential = 1 WHERE number = 'HQ0001-0000001'")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        for change in [
+            "UPDATE cases SET confidential = 1 WHERE number = 'HQ0001-0000001'",
+            "UPDATE cases SET resolution_due_at = 5 WHERE number LIKE 'HQ0001-%'",
+            "UPDATE cases SET resolution_due_at = NULL WHERE number = 'HQ0001-0000002'",
+        ] {
+            sqlx::query(change).execute(&mut *tx).await.unwrap();
+        }
         Store::commit(tx).await.unwrap();
         check(&app, "raw multi-row statements").await;
         let mut tx = store.begin().await.unwrap();
