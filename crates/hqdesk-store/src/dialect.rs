@@ -134,7 +134,7 @@ pub fn search_walk_match(engine: Engine, alias: &str, placeholder: &str) -> Stri
 /// A query answering, for the space-separated tokens bound at `$1`, one row per token: the share
 /// of search documents holding it as the last `ANALYZE` sampled it (NULL when the token is not
 /// among the most common ones), the smallest share that list holds (NULL without statistics),
-/// the planner's counts of search documents and of cases, and the newest document's case id. PostgreSQL keeps the shares of a `tsvector`
+/// and the planner's count of search documents. PostgreSQL keeps the shares of a `tsvector`
 /// column's most common lexemes in `most_common_elem_freqs`, followed by the smallest and the
 /// largest of them.
 pub fn search_token_shares(engine: Engine) -> Option<&'static str> {
@@ -144,10 +144,7 @@ pub fn search_token_shares(engine: Engine) -> Option<&'static str> {
             "SELECT CAST(st.f[array_position(st.e, t.tok)] AS DOUBLE PRECISION), \
              CAST(st.f[array_length(st.e, 1) + 1] AS DOUBLE PRECISION), \
              CAST((SELECT reltuples FROM pg_class WHERE oid = to_regclass('case_search')) \
-                  AS DOUBLE PRECISION), \
-             CAST((SELECT reltuples FROM pg_class WHERE oid = to_regclass('cases')) \
-                  AS DOUBLE PRECISION), \
-             (SELECT MAX(case_id) FROM case_search) \
+                  AS DOUBLE PRECISION) \
              FROM unnest(string_to_array($1, ' ')) AS t(tok) \
              LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f \
                    FROM pg_stats WHERE schemaname = current_schema() \
