@@ -113,8 +113,9 @@ pub fn search_walks(engine: Engine) -> bool {
 
 /// Whether a search's statements stay prepared on the connection. SQLite: yes (its plans do not
 /// depend on the parameters). PostgreSQL: no, each is sent unnamed and planned for its own
-/// parameters: a prepared one switches to a generic plan after five runs, which knows neither the
-/// tokens nor the limits and then walks every document for a query that matches none.
+/// parameters. A prepared one may switch to a generic plan after five runs, which knows neither
+/// the tokens nor the limits: it walks `case_search(case_id)` backwards whatever the query, 3.6 s
+/// for one matching nothing at 300,000 cases.
 pub fn search_prepared(engine: Engine) -> bool {
     engine != Engine::Postgres
 }
