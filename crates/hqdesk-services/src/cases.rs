@@ -110,6 +110,15 @@ pub struct CasePage {
     pub total_exact: bool,
 }
 
+/// A list request in the store's terms.
+struct ListQuery {
+    filter: CaseFilter,
+    order: CaseOrder,
+    after: Option<Cursor>,
+    limit: i64,
+    searching: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct UpdateCase {
     pub subject: Option<String>,
@@ -683,9 +692,42 @@ impl Services {
     }
 
     /// How many cases `q` matches (validated as by `list_cases`), without reading a page of
-    /// them: the console's queue navigation needs eight counts, not eight lists.
+    /// them.
     pub async fn count_cases(&self, actor: &Actor, q: ListCases) -> Result<i64, ServiceError> {
         Ok(self.cases_page(actor, q, false).await?.total)
+    }
+
+    /// [`Services::count_cases`] for each of `qs`, on one connection and, but for searches, in
+    /// one statement: the console's queue navigation needs eight counts on every page.
+    pub async fn count_cases_many(
+        &self,
+        actor: &Actor,
+        qs: Vec<ListCases>,
+    ) -> Result<Vec<i64>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        let mut queries = Vec::with_capacity(qs.len());
+        for q in qs {
+            queries.push(self.list_query(&mut conn, actor, q).await?);
+        }
+        let plain: Vec<CaseFilter> = queries
+            .iter()
+            .filter(|q| !q.searching)
+            .map(|q| q.filter.clone())
+            .collect();
+        let mut plain_counts = cases::count_many(&mut conn, &plain).await?.into_iter();
+        let mut counts = Vec::with_capacity(queries.len());
+        for q in &queries {
+            counts.push(if q.searching {
+                cases::count_capped(&mut conn, &q.filter, cases::SEARCH_COUNT_CAP)
+                    .await?
+                    .0
+            } else {
+                plain_counts
+                    .next()
+                    .ok_or_else(|| ServiceError::Internal("a count is missing".into()))?
+            });
+        }
+        Ok(counts)
     }
 
     async fn cases_page(
@@ -694,6 +736,50 @@ impl Services {
         q: ListCases,
         with_items: bool,
     ) -> Result<CasePage, ServiceError> {
+        let mut conn = self.store().read().await?;
+        let ListQuery {
+            filter,
+            order,
+            after,
+            limit,
+            searching,
+        } = self.list_query(&mut conn, actor, q).await?;
+        if with_items && searching && order == CaseOrder::LatestMatch && after.is_none() {
+            // The first page and its total from one walk over the newest matches.
+            let page = cases::search_first_page(&mut conn, &filter, limit, cases::SEARCH_COUNT_CAP)
+                .await?;
+            return Ok(CasePage {
+                items: page.items,
+                next_cursor: page.next.map(|c| format!("{}.{}", c.key, c.id)),
+                total: page.total,
+                total_exact: page.total_exact,
+            });
+        }
+        let (items, next) = if with_items {
+            cases::list(&mut conn, &filter, order, after, limit).await?
+        } else {
+            (vec![], None)
+        };
+        let (total, total_exact) = if searching {
+            cases::count_capped(&mut conn, &filter, cases::SEARCH_COUNT_CAP).await?
+        } else {
+            (cases::count(&mut conn, &filter).await?, true)
+        };
+        Ok(CasePage {
+            items,
+            next_cursor: next.map(|c| format!("{}.{}", c.key, c.id)),
+            total,
+            total_exact,
+        })
+    }
+
+    /// A list request checked and put in the store's terms (units and users looked up on `conn`).
+    async fn list_query(
+        &self,
+        conn: &mut Connection,
+        actor: &Actor,
+        q: ListCases,
+    ) -> Result<ListQuery, ServiceError> {
         let mut errors = ValidationErrors::new();
         let mut filter = CaseFilter::new(actor.case_scope());
         for k in &q.kind {
@@ -760,9 +846,8 @@ impl Services {
                 message: format!("limit must be between 1 and {MAX_PAGE}"),
             });
         }
-        let mut conn = self.store().read().await?;
         if let Some(code) = non_empty(&q.unit) {
-            match units::by_code(&mut conn, &code.to_ascii_uppercase()).await {
+            match units::by_code(conn, &code.to_ascii_uppercase()).await {
                 Ok(u) => filter.unit_id = Some(u.id),
                 Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError {
                     field: "unit".into(),
@@ -772,13 +857,16 @@ impl Services {
                 Err(e) => return Err(e.into()),
             }
         }
-        if let Some(name) = non_empty(&q.assignee) {
+        if let (Some("me"), Some(id)) = (non_empty(&q.assignee), actor.user_id()) {
+            // The actor's own id: no need to look the name up.
+            filter.assignee_id = Some(id);
+        } else if let Some(name) = non_empty(&q.assignee) {
             let name = if name == "me" {
                 actor_username(actor)
             } else {
                 name.to_ascii_lowercase()
             };
-            match users::by_username(&mut conn, &name).await {
+            match users::by_username(conn, &name).await {
                 Ok(u) => filter.assignee_id = Some(u.id),
                 Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError {
                     field: "assignee".into(),
@@ -789,32 +877,12 @@ impl Services {
             }
         }
         errors.into_result()?;
-        if with_items && searching && order == CaseOrder::LatestMatch && after.is_none() {
-            // The first page and its total from one walk over the newest matches.
-            let page = cases::search_first_page(&mut conn, &filter, limit, cases::SEARCH_COUNT_CAP)
-                .await?;
-            return Ok(CasePage {
-                items: page.items,
-                next_cursor: page.next.map(|c| format!("{}.{}", c.key, c.id)),
-                total: page.total,
-                total_exact: page.total_exact,
-            });
-        }
-        let (items, next) = if with_items {
-            cases::list(&mut conn, &filter, order, after, limit).await?
-        } else {
-            (vec![], None)
-        };
-        let (total, total_exact) = if searching {
-            cases::count_capped(&mut conn, &filter, cases::SEARCH_COUNT_CAP).await?
-        } else {
-            (cases::count(&mut conn, &filter).await?, true)
-        };
-        Ok(CasePage {
-            items,
-            next_cursor: next.map(|c| format!("{}.{}", c.key, c.id)),
-            total,
-            total_exact,
+        Ok(ListQuery {
+            filter,
+            order,
+            after,
+            limit,
+            searching,
         })
     }
 

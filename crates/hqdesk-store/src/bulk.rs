@@ -1,11 +1,12 @@
 //! Bulk loading of realistic rows, for benchmarks (`hqdesk bench seed`).
 //!
 //! Writes units, staff users, requesters, cases spread over ten years with the status, branch,
-//! kind, priority, unit and assignee mix of a customs contact centre, one to three timeline
-//! entries per case and the cases' search documents, in multi-row `INSERT`s inside transactions of
-//! 20,000 cases. One code path for both engines (`$N` placeholders); statements carry at most
-//! `PARAMS_PER_INSERT` parameters, far under SQLite's 32,766 and PostgreSQL's 65,535 (see that
-//! constant for why).
+//! kind, priority, unit and assignee mix of a customs contact centre, a conversation of five to
+//! ten messages per case (the requester's, the answers, internal notes) and its status change,
+//! the calls behind telephone cases and the attempts to call back missed ones, the requesters'
+//! satisfaction ratings, and the search documents of every text, in multi-row `INSERT`s inside
+//! transactions of 20,000 cases. One code path for both engines (`$N` placeholders); statements
+//! carry at most [`MAX_PARAMS`] parameters (see there for why so few).
 //!
 //! Seeded data is **not audited**: nothing is written to the audit log, because the rows do not
 //! come from anybody's action. It is for measuring, never for a production database.
@@ -24,8 +25,9 @@ use hqdesk_domain::unit::UnitLevel;
 use hqdesk_domain::user::Role;
 use hqdesk_domain::Timestamp;
 use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, Arguments};
+use sqlx::AnyConnection;
 
+use crate::multirow::{add, values, MAX_PARAMS};
 use crate::{Engine, Store, StoreError};
 
 /// The seeded HelpDesk agent the benchmarks sign in as (it has cases assigned like any agent).
@@ -33,14 +35,6 @@ pub const BENCH_AGENT: &str = "agent.001";
 /// The seeded unit with the most cases (the HelpDesk team): the benchmarks' unit filter.
 pub const BENCH_UNIT: &str = "HELPDESK";
 
-/// Bound parameters per multi-row `INSERT`. Far below SQLite's limit (32,766) on purpose: SQLite
-/// finds a named parameter (`$7`) by a linear scan of the statement's parameter list, so binding
-/// costs grow with the square of the parameters per statement. Measured on SQLite, 50,000 cases:
-/// 2,000 parameters per statement load 5,000 cases/s, 1,000 load 8,000/s, 200–500 load
-/// 10,000–12,000/s (32,000 loaded 420/s). Anonymous `?` placeholders would not pay this (21,000
-/// cases/s in one statement of 30,000), but PostgreSQL does not take them and the store keeps one
-/// query text for both engines. PostgreSQL loads at the same speed from 300 to 8,000 parameters.
-const PARAMS_PER_INSERT: usize = 300;
 /// Cases generated (and sent to the writer) at a time.
 const CASES_PER_CHUNK: usize = 1_000;
 /// Cases per transaction.
@@ -70,7 +64,12 @@ pub struct SeedStats {
     pub cases: u64,
     pub confidential_reporters: u64,
     pub timeline_entries: u64,
+    /// Of the timeline entries, the messages (inbound, outbound, notes).
+    pub messages: u64,
     pub search_documents: u64,
+    pub calls: u64,
+    pub callback_attempts: u64,
+    pub ratings: u64,
 }
 
 impl SeedStats {
@@ -83,6 +82,9 @@ impl SeedStats {
             + self.confidential_reporters
             + self.timeline_entries
             + self.search_documents
+            + self.calls
+            + self.callback_attempts
+            + self.ratings
     }
 }
 
@@ -370,6 +372,52 @@ const ADVICE: &[&str] = &[
     "Doanh nghiệp liên hệ Chi cục Hải quan nơi mở tờ khai để được hướng dẫn thủ tục",
     "Hồ sơ hoàn thuế cần bổ sung chứng từ thanh toán qua ngân hàng",
     "Đề nghị doanh nghiệp nâng cấp phần mềm khai báo lên phiên bản mới nhất",
+];
+
+const FOLLOW_UPS: &[&str] = &[
+    "Doanh nghiệp gửi bổ sung chứng từ cho tờ khai {decl} số {declno} theo yêu cầu.",
+    "Đã thử lại theo hướng dẫn nhưng hệ thống vẫn báo lỗi {error}. Đề nghị hỗ trợ thêm.",
+    "Cho tôi hỏi thêm: lô hàng {goods} tại {port} có phải kiểm tra chuyên ngành không?",
+    "Xin cảm ơn, doanh nghiệp đã khai báo lại thành công trên {system}.",
+    "Hàng đang lưu kho tại {port} phát sinh chi phí, đề nghị xử lý sớm giúp doanh nghiệp.",
+    "Tôi gửi kèm ảnh chụp màn hình lỗi {error} khi truyền tờ khai {decl}.",
+    "Đến nay tờ khai số {declno} vẫn chưa được phản hồi, đề nghị kiểm tra lại.",
+    "Doanh nghiệp đã nộp thuế {amount} đồng nhưng {system} chưa ghi nhận.",
+];
+const DENUNCIATION_FOLLOW_UPS: &[&str] = &[
+    "Bổ sung thông tin: đối tượng tiếp tục vận chuyển {contraband} qua {port} tối qua.",
+    "Tôi có thêm hình ảnh phương tiện vận chuyển {contraband} gần {port}.",
+    "Đề nghị giữ bí mật danh tính người cung cấp thông tin.",
+];
+const REPLIES: &[&str] = &[
+    "Bộ phận hỗ trợ đã chuyển hồ sơ tờ khai {declno} tới Chi cục Hải quan {port} để xử lý.",
+    "Đề nghị doanh nghiệp gửi ảnh chụp màn hình lỗi {error} và số tờ khai để kiểm tra.",
+    "Lỗi {error} trên {system} đã được khắc phục, doanh nghiệp vui lòng gửi lại thông điệp.",
+    "Theo quy định, lô hàng {goods} phải kiểm tra chuyên ngành trước khi thông quan.",
+    "Chứng từ đã đủ, tờ khai {decl} số {declno} đã được thông quan. Trân trọng.",
+    "Doanh nghiệp vui lòng liên hệ Chi cục Hải quan {port} để được hướng dẫn trực tiếp.",
+];
+const DENUNCIATION_REPLIES: &[&str] = &[
+    "Tổ công tác đã tiếp nhận thông tin và đang tổ chức xác minh.",
+    "Cảm ơn ông/bà đã cung cấp thông tin; danh tính người tố giác được giữ bí mật.",
+];
+const NOTES: &[&str] = &[
+    "Đã chuyển Chi cục Hải quan {port} xác minh.",
+    "Kiểm tra trên {system}: thông điệp đã được tiếp nhận, chờ phản hồi.",
+    "Đã trao đổi với bộ phận kỹ thuật về lỗi {error}, đang chờ khắc phục.",
+    "Gọi điện cho doanh nghiệp theo số {phone}, đã hướng dẫn khai bổ sung.",
+    "Đối chiếu tờ khai {declno}: hồ sơ thiếu giấy chứng nhận xuất xứ.",
+];
+const CALLBACK_NOTES: &[&str] = &[
+    "khách hàng không nghe máy.",
+    "máy bận, sẽ gọi lại sau.",
+    "đã liên hệ được, hướng dẫn khách hàng tra cứu tờ khai trên {system}.",
+    "khách hàng hẹn gọi lại vào buổi chiều.",
+];
+const COMPLAINTS: &[&str] = &[
+    "Chờ quá lâu mới được trả lời.",
+    "Hướng dẫn chưa rõ, doanh nghiệp phải hỏi lại nhiều lần.",
+    "Gọi tổng đài nhiều lần không ai nghe máy.",
 ];
 
 // ---- units and staff --------------------------------------------------------------------------
@@ -722,6 +770,8 @@ struct CaseRow {
     message_count: i64,
     /// A denunciation's reporter: (anonymous, name, phone).
     reporter: Option<(bool, Option<String>, Option<String>)>,
+    /// A callback's number to call back.
+    callback_number: Option<String>,
 }
 
 struct EntryRow {
@@ -736,11 +786,42 @@ struct EntryRow {
     created_at: i64,
 }
 
-/// Cases ready to insert, with their entries and search documents (tokens, case index).
+struct CallRow {
+    case: usize,
+    call_id: String,
+    from_number: String,
+    branch: i64,
+    answered_user_id: Option<i64>,
+    offered_at: i64,
+    answered_at: Option<i64>,
+    ended_at: i64,
+    cause: &'static str,
+}
+
+struct AttemptRow {
+    case: usize,
+    outcome: &'static str,
+    user_id: Option<i64>,
+    at: i64,
+}
+
+struct RatingRow {
+    case: usize,
+    score: i64,
+    comment: Option<String>,
+    created_at: i64,
+}
+
+/// Cases ready to insert, with what hangs off them (rows refer to their case by its index in
+/// the chunk) and their search documents (tokens, case index).
+#[derive(Default)]
 struct Chunk {
     cases: Vec<CaseRow>,
     entries: Vec<EntryRow>,
     docs: Vec<(String, usize)>,
+    calls: Vec<CallRow>,
+    attempts: Vec<AttemptRow>,
+    ratings: Vec<RatingRow>,
 }
 
 /// Generate every case in chunks of `CASES_PER_CHUNK`, in creation order, and send them.
@@ -757,8 +838,9 @@ fn generate(
         let end = (i + CASES_PER_CHUNK as u64).min(n);
         let mut chunk = Chunk {
             cases: Vec::with_capacity((end - i) as usize),
-            entries: Vec::with_capacity((end - i) as usize * 2),
-            docs: Vec::with_capacity((end - i) as usize * 3),
+            entries: Vec::with_capacity((end - i) as usize * 9),
+            docs: Vec::with_capacity((end - i) as usize * 9),
+            ..Chunk::default()
         };
         for j in i..end {
             // Volume grows over the years: density rises linearly towards now.
@@ -912,6 +994,207 @@ fn inbound_body(kind: CaseKind, rng: &mut Rng, phone: &str) -> String {
         rng.pick_str(CLOSINGS)
     );
     fill(rng, text.trim(), phone)
+}
+
+/// Messages in one case's conversation (inbound, replies and notes), at least and at most.
+const MESSAGES_PER_CASE: (usize, usize) = (5, 10);
+
+/// What a case's timeline is made from.
+struct Conversation<'a> {
+    index: usize,
+    kind: CaseKind,
+    channel: Channel,
+    phone: &'a str,
+    number: &'a str,
+    created_by: Option<i64>,
+    assignee_id: Option<i64>,
+    created_at: i64,
+    first_responded_at: Option<i64>,
+    resolved_at: Option<i64>,
+    now: i64,
+}
+
+impl Conversation<'_> {
+    /// Push the case's timeline entries and search documents; returns its message count.
+    ///
+    /// The first message is what came in (for a callback, the missed call and then the agent's
+    /// call notes); an unanswered case has only the requester's messages; an answered one has
+    /// the first answer at its first-response time, then follow-ups, replies and notes spread up
+    /// to its resolution (or now), then the status change.
+    fn write(&self, rng: &mut Rng, chunk: &mut Chunk) -> i64 {
+        let (lo, hi) = MESSAGES_PER_CASE;
+        let n = lo + rng.below(hi - lo + 1);
+        let end = self
+            .resolved_at
+            .unwrap_or(self.now - MINUTE)
+            .max(self.created_at + MINUTE);
+        let mut times: Vec<i64> = Vec::with_capacity(n);
+        times.push(self.created_at);
+        let rest_from = match self.first_responded_at {
+            Some(at) => {
+                times.push(at.max(self.created_at));
+                at.max(self.created_at)
+            }
+            // Nobody answered yet: the requester wrote again within a few days.
+            None => self.created_at,
+        };
+        let rest_to = match self.first_responded_at {
+            Some(_) => end.max(rest_from + 1),
+            None => end.min(self.created_at + 3 * DAY).max(rest_from + 1),
+        };
+        let fixed = times.len();
+        while times.len() < n {
+            times.push(rng.between(rest_from, rest_to));
+        }
+        times[fixed..].sort_unstable();
+
+        if self.kind == CaseKind::Callback {
+            chunk.entries.push(EntryRow {
+                case: self.index,
+                kind: EntryKind::Call,
+                channel: Some(Channel::Phone),
+                author_user_id: None,
+                body: format!("Cuộc gọi nhỡ từ {}", self.phone),
+                delivery_state: None,
+                meta: Some(format!(
+                    "{{\"direction\":\"in\",\"from\":\"{}\",\"duration_s\":0}}",
+                    self.phone
+                )),
+                created_at: self.created_at,
+            });
+        }
+        let answered = self.first_responded_at.is_some();
+        for (i, at) in times.into_iter().enumerate() {
+            let kind = match (i, answered, self.kind) {
+                (0, _, CaseKind::Callback) => EntryKind::Note,
+                (0, _, _) | (_, false, _) => EntryKind::Inbound,
+                (1, true, _) if self.channel.delivers_replies() || rng.chance(0.5) => {
+                    EntryKind::Outbound
+                }
+                (1, true, _) => EntryKind::Note,
+                _ => rng
+                    .weighted(&[
+                        (EntryKind::Inbound, 45),
+                        (EntryKind::Outbound, 40),
+                        (EntryKind::Note, 15),
+                    ])
+                    .unwrap_or(EntryKind::Note),
+            };
+            let body = self.body(rng, i, kind);
+            let (author, channel, delivery) = match kind {
+                EntryKind::Inbound => (
+                    if self.channel.delivers_replies() {
+                        None
+                    } else {
+                        self.created_by.or(self.assignee_id)
+                    },
+                    Some(self.channel),
+                    None,
+                ),
+                EntryKind::Outbound => (
+                    self.assignee_id.or(self.created_by),
+                    Some(self.channel),
+                    Some(if self.channel.delivers_replies() {
+                        DeliveryState::Sent
+                    } else {
+                        DeliveryState::NotApplicable
+                    }),
+                ),
+                _ => (self.assignee_id.or(self.created_by), None, None),
+            };
+            chunk.docs.push((search_tokens(&body), self.index));
+            chunk.entries.push(EntryRow {
+                case: self.index,
+                kind,
+                channel,
+                author_user_id: author,
+                body,
+                delivery_state: delivery,
+                meta: None,
+                created_at: at,
+            });
+        }
+        if let Some(at) = self.resolved_at {
+            chunk.entries.push(EntryRow {
+                case: self.index,
+                kind: EntryKind::Event,
+                channel: None,
+                author_user_id: self.assignee_id,
+                body: "status".into(),
+                delivery_state: None,
+                meta: Some("{\"status\":{\"from\":\"open\",\"to\":\"resolved\"}}".into()),
+                created_at: at,
+            });
+        }
+        n as i64
+    }
+
+    fn body(&self, rng: &mut Rng, i: usize, kind: EntryKind) -> String {
+        let denunciation = self.kind == CaseKind::Denunciation;
+        let text = match kind {
+            EntryKind::Inbound if i == 0 => return inbound_body(self.kind, rng, self.phone),
+            EntryKind::Inbound if denunciation => rng.pick_str(DENUNCIATION_FOLLOW_UPS).to_string(),
+            EntryKind::Inbound => rng.pick_str(FOLLOW_UPS).to_string(),
+            EntryKind::Outbound if denunciation => rng.pick_str(DENUNCIATION_REPLIES).to_string(),
+            EntryKind::Outbound if i == 1 && self.channel.delivers_replies() => format!(
+                "Chào anh/chị, bộ phận hỗ trợ đã tiếp nhận yêu cầu {}. {}. Trân trọng.",
+                self.number,
+                rng.pick_str(ADVICE)
+            ),
+            EntryKind::Outbound if !self.channel.delivers_replies() => {
+                format!("Đã trả lời qua điện thoại: {}.", rng.pick_str(ADVICE))
+            }
+            EntryKind::Outbound => rng.pick_str(REPLIES).to_string(),
+            _ if self.kind == CaseKind::Callback => {
+                format!("Gọi lại lần {}: {}", i + 1, rng.pick_str(CALLBACK_NOTES))
+            }
+            _ => rng.pick_str(NOTES).to_string(),
+        };
+        fill(rng, &text, self.phone)
+    }
+}
+
+/// The calls behind a telephone case: the answered call that opened it, or for a callback the
+/// missed call and the agents' attempts to call back.
+fn add_calls(rng: &mut Rng, chunk: &mut Chunk, c: &Conversation<'_>, branch: Branch) {
+    let missed = c.kind == CaseKind::Callback;
+    let offered_at = c.created_at - rng.between(20_000, 120_000);
+    let answered_at = (!missed).then(|| offered_at + rng.between(3_000, 40_000));
+    let ended_at = answered_at.unwrap_or(offered_at) + rng.between(20_000, 15 * MINUTE);
+    chunk.calls.push(CallRow {
+        case: c.index,
+        call_id: format!("seed-{}", c.number),
+        from_number: c.phone.to_string(),
+        branch: i64::from(branch.number()),
+        answered_user_id: answered_at.and(c.created_by),
+        offered_at,
+        answered_at,
+        ended_at,
+        cause: if missed {
+            "no_answer"
+        } else {
+            "normalClearing"
+        },
+    });
+    if missed {
+        let attempts = 1 + rng.below(3);
+        let base = c.first_responded_at.unwrap_or(c.created_at + 10 * MINUTE);
+        for k in 0..attempts {
+            let reached = k + 1 == attempts && c.resolved_at.is_some();
+            chunk.attempts.push(AttemptRow {
+                case: c.index,
+                outcome: if reached {
+                    "reached"
+                } else if rng.chance(0.3) {
+                    "busy"
+                } else {
+                    "no_answer"
+                },
+                user_id: c.assignee_id.or(c.created_by),
+                at: (base + k as i64 * 30 * MINUTE).min(c.now - MINUTE),
+            });
+        }
+    }
 }
 
 fn make_case(world: &World, rng: &mut Rng, chunk: &mut Chunk, number: String, created_at: i64) {
@@ -1110,80 +1393,39 @@ fn make_case(world: &World, rng: &mut Rng, chunk: &mut Chunk, number: String, cr
     }
     chunk.docs.push((search_tokens(&header.join(" ")), index));
 
-    // The timeline: what came in, the answer, the resolution.
-    let mut message_count = 0;
-    if kind == CaseKind::Callback {
-        chunk.entries.push(EntryRow {
-            case: index,
-            kind: EntryKind::Call,
-            channel: Some(Channel::Phone),
-            author_user_id: created_by,
-            body: format!("Cuộc gọi nhỡ từ {phone}"),
-            delivery_state: None,
-            meta: Some(format!(
-                "{{\"direction\":\"inbound\",\"from\":\"{phone}\",\"duration_s\":0}}"
-            )),
-            created_at,
-        });
-    } else {
-        let body = inbound_body(kind, rng, &phone);
-        chunk.docs.push((search_tokens(&body), index));
-        chunk.entries.push(EntryRow {
-            case: index,
-            kind: EntryKind::Inbound,
-            channel: Some(channel),
-            author_user_id: created_by,
-            body,
-            delivery_state: None,
-            meta: None,
-            created_at,
-        });
-        message_count += 1;
+    // The timeline: what came in, the conversation that followed, the resolution.
+    let conversation = Conversation {
+        index,
+        kind,
+        channel,
+        phone: &phone,
+        number: &number,
+        created_by,
+        assignee_id,
+        created_at,
+        first_responded_at,
+        resolved_at,
+        now,
+    };
+    let message_count = conversation.write(rng, chunk);
+    if channel == Channel::Phone || kind == CaseKind::Callback {
+        add_calls(rng, chunk, &conversation, branch);
     }
-    if let Some(at) = first_responded_at {
-        let advice = rng.pick_str(ADVICE);
-        let (kind, body, delivery) = if channel.delivers_replies() {
-            (
-                EntryKind::Outbound,
-                format!("Chào anh/chị, bộ phận hỗ trợ đã tiếp nhận yêu cầu {number}. {advice}. Trân trọng."),
-                Some(DeliveryState::Sent),
-            )
-        } else if rng.chance(0.5) {
-            (
-                EntryKind::Outbound,
-                format!("Đã trả lời qua điện thoại: {advice}."),
-                Some(DeliveryState::NotApplicable),
-            )
-        } else {
-            (
-                EntryKind::Note,
-                format!("Đã gọi lại khách hàng. {advice}."),
-                None,
-            )
+    if resolved_at.is_some() && requester.is_some() && rng.chance(0.25) {
+        let score = rng
+            .weighted(&[(5i64, 55), (4, 25), (3, 10), (2, 6), (1, 4)])
+            .unwrap_or(5);
+        let comment = match score {
+            1 | 2 => Some(rng.pick_str(COMPLAINTS).to_string()),
+            5 if rng.chance(0.3) => Some("Cán bộ hỗ trợ nhiệt tình, cảm ơn.".to_string()),
+            _ => None,
         };
-        chunk.docs.push((search_tokens(&body), index));
-        chunk.entries.push(EntryRow {
+        let at = resolved_at.unwrap_or(created_at) + rng.between(MINUTE, 3 * DAY);
+        chunk.ratings.push(RatingRow {
             case: index,
-            kind,
-            channel: (kind == EntryKind::Outbound).then_some(channel),
-            author_user_id: assignee_id,
-            body,
-            delivery_state: delivery,
-            meta: None,
-            created_at: at,
-        });
-        message_count += 1;
-    }
-    if let Some(at) = resolved_at {
-        chunk.entries.push(EntryRow {
-            case: index,
-            kind: EntryKind::Event,
-            channel: None,
-            author_user_id: assignee_id,
-            body: "status".into(),
-            delivery_state: None,
-            meta: Some("{\"status\":{\"from\":\"open\",\"to\":\"resolved\"}}".into()),
-            created_at: at,
+            score,
+            comment,
+            created_at: at.min(now - MINUTE),
         });
     }
     let updated_at = [Some(created_at), first_responded_at, resolved_at, closed_at]
@@ -1213,42 +1455,15 @@ fn make_case(world: &World, rng: &mut Rng, chunk: &mut Chunk, number: String, cr
         closed_at,
         message_count,
         reporter,
+        callback_number: (kind == CaseKind::Callback && !phone.is_empty()).then_some(phone),
     });
 }
 
 // ---- writing ------------------------------------------------------------------------------------
 
-/// Rows per multi-row `INSERT` of `cols` columns: `PARAMS_PER_INSERT` parameters at most.
+/// Rows per multi-row `INSERT` of `cols` columns: `MAX_PARAMS` parameters at most.
 fn rows_per_insert(cols: usize) -> usize {
-    (PARAMS_PER_INSERT / cols.max(1)).max(1)
-}
-
-fn add<'q, T>(args: &mut AnyArguments<'q>, v: T) -> Result<(), StoreError>
-where
-    T: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    args.add(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns.
-fn values(rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 7);
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..cols {
-            n += 1;
-            if c > 0 {
-                s.push_str(", ");
-            }
-            let _ = write!(s, "${n}");
-        }
-        s.push(')');
-    }
-    s
+    (MAX_PARAMS / cols.max(1)).max(1)
 }
 
 async fn insert_chunk(
@@ -1258,7 +1473,7 @@ async fn insert_chunk(
     stats: &mut SeedStats,
 ) -> Result<(), StoreError> {
     let mut case_ids = vec![0i64; chunk.cases.len()];
-    let per = rows_per_insert(21);
+    let per = rows_per_insert(23);
     for (part, rows) in chunk.cases.chunks(per).enumerate() {
         let base = part * per;
         let mut args = AnyArguments::default();
@@ -1287,13 +1502,16 @@ async fn insert_chunk(
             add(&mut args, c.resolved_at)?;
             add(&mut args, c.closed_at)?;
             add(&mut args, c.message_count)?;
+            add(&mut args, c.callback_number.as_deref())?;
+            add(&mut args, i64::from(c.callback_number.is_some()))?;
         }
         let sql = format!(
             "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, \
              confidential, subject, requester_id, unit_id, assignee_id, created_by, created_at, \
              updated_at, first_response_due_at, resolution_due_at, first_responded_at, \
-             resolved_at, closed_at, message_count) VALUES {} RETURNING id, number",
-            values(rows.len(), 21)
+             resolved_at, closed_at, message_count, callback_number, callback_calls) \
+             VALUES {} RETURNING id, number",
+            values(rows.len(), 23)
         );
         let back: Vec<(i64, String)> = sqlx::query_as_with(&sql, args)
             .fetch_all(&mut *conn)
@@ -1309,6 +1527,7 @@ async fn insert_chunk(
             }
         }
         stats.cases += rows.len() as u64;
+        stats.messages += rows.iter().map(|c| c.message_count as u64).sum::<u64>();
     }
     let id_of = |i: usize| case_ids.get(i).copied().unwrap_or(0);
 
@@ -1369,17 +1588,78 @@ async fn insert_chunk(
         sqlx::query_with(&sql, args).execute(&mut *conn).await?;
         stats.search_documents += rows.len() as u64;
     }
+
+    for rows in chunk.calls.chunks(rows_per_insert(15)) {
+        let mut args = AnyArguments::default();
+        for c in rows {
+            let requester = chunk
+                .cases
+                .get(c.case)
+                .and_then(|case| case.requester)
+                .and_then(|k| requester_ids.get(k).copied());
+            add(&mut args, c.call_id.as_str())?;
+            add(&mut args, "in")?;
+            add(&mut args, c.from_number.as_str())?;
+            add(&mut args, "19009299")?;
+            add(&mut args, c.branch)?;
+            add(&mut args, "ended")?;
+            add(&mut args, c.answered_user_id)?;
+            add(&mut args, c.offered_at)?;
+            add(&mut args, c.answered_at)?;
+            add(&mut args, c.ended_at)?;
+            add(&mut args, c.cause)?;
+            add(&mut args, requester)?;
+            add(&mut args, id_of(c.case))?;
+            add(&mut args, c.offered_at)?;
+            add(&mut args, c.ended_at)?;
+        }
+        let sql = format!(
+            "INSERT INTO calls (call_id, direction, from_number, to_number, branch, state, \
+             answered_user_id, offered_at, answered_at, ended_at, cause, requester_id, case_id, \
+             created_at, updated_at) VALUES {}",
+            values(rows.len(), 15)
+        );
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+        stats.calls += rows.len() as u64;
+    }
+
+    for rows in chunk.attempts.chunks(rows_per_insert(4)) {
+        let mut args = AnyArguments::default();
+        for a in rows {
+            add(&mut args, id_of(a.case))?;
+            add(&mut args, a.outcome)?;
+            add(&mut args, a.user_id)?;
+            add(&mut args, a.at)?;
+        }
+        let sql = format!(
+            "INSERT INTO callback_attempts (case_id, outcome, user_id, at) VALUES {}",
+            values(rows.len(), 4)
+        );
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+        stats.callback_attempts += rows.len() as u64;
+    }
+
+    for rows in chunk.ratings.chunks(rows_per_insert(4)) {
+        let mut args = AnyArguments::default();
+        for r in rows {
+            add(&mut args, id_of(r.case))?;
+            add(&mut args, r.score)?;
+            add(&mut args, r.comment.as_deref())?;
+            add(&mut args, r.created_at)?;
+        }
+        let sql = format!(
+            "INSERT INTO ratings (case_id, score, comment, created_at) VALUES {}",
+            values(rows.len(), 4)
+        );
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+        stats.ratings += rows.len() as u64;
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_number_every_column() {
-        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
-    }
 
     #[test]
     fn numbers_are_valid_and_unique_within_a_month() {

@@ -171,7 +171,9 @@ pub fn search_count_clauses(engine: Engine, clauses: &mut [String]) {
 }
 
 /// Serialises appends to the audit chain. SQLite has one writer already; PostgreSQL takes a
-/// transaction-scoped advisory lock so two transactions never link to the same head.
+/// transaction-scoped advisory lock so two transactions never link to the same head. The
+/// triggers that maintain the case counts take the same lock (same key, in migration 0011) before
+/// changing a counter row.
 pub async fn lock_audit_chain(conn: &mut AnyConnection) -> Result<(), StoreError> {
     if Engine::of(conn) == Engine::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7286531001)")

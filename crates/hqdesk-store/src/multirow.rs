@@ -4,8 +4,7 @@
 //! with one `INSERT … VALUES (…), (…)` per table. Rows are split into statements of a few fixed
 //! sizes (powers of two) so that the connection's prepared-statement cache holds a handful of
 //! texts per table instead of one per batch size, and of at most [`MAX_PARAMS`] parameters
-//! (SQLite finds a numbered parameter by a linear scan, so binding cost grows with the square of
-//! the parameters in one statement; see `bulk::PARAMS_PER_INSERT`).
+//! (see there for why so few). The bulk seeder (`crate::bulk`) writes through the same helpers.
 use std::fmt::Write as _;
 
 use sqlx::any::AnyArguments;
@@ -13,7 +12,13 @@ use sqlx::Arguments;
 
 use crate::StoreError;
 
-/// Bound parameters per statement, at most.
+/// Bound parameters per statement, at most. Far below SQLite's limit (32,766) on purpose: SQLite
+/// finds a numbered parameter (`$7`) by a linear scan of the statement's parameter list, so
+/// binding costs grow with the square of the parameters per statement. Measured by the bulk
+/// seeder on SQLite, 50,000 cases: 2,000 parameters per statement loaded 5,000 cases/s, 1,000
+/// loaded 8,000/s, 200–500 loaded 10,000–12,000/s (32,000 loaded 420/s). Anonymous `?`
+/// placeholders would not pay this, but PostgreSQL does not take them and the store keeps one
+/// query text for both engines. PostgreSQL loads at the same speed from 300 to 8,000 parameters.
 pub const MAX_PARAMS: usize = 256;
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns.

@@ -38,12 +38,17 @@ pub async fn cli(
             eprintln!();
             let secs = start.elapsed().as_secs_f64().max(1e-9);
             println!(
-                "seeded {engine}: {} cases, {} requesters, {} timeline entries, {} search documents, \
+                "seeded {engine}: {} cases, {} requesters, {} timeline entries ({} messages), \
+                 {} search documents, {} calls, {} callback attempts, {} ratings, \
                  {} units, {} users ({} rows) in {:.1} s: {:.0} rows/s, {:.0} cases/s",
                 stats.cases,
                 stats.requesters,
                 stats.timeline_entries,
+                stats.messages,
                 stats.search_documents,
+                stats.calls,
+                stats.callback_attempts,
+                stats.ratings,
                 stats.units,
                 stats.users,
                 stats.rows(),

@@ -22,15 +22,61 @@ async fn seeded_database_answers_the_queue_scenarios_with_full_pages() {
     let services = Services::new(store, Arc::new(SystemClock));
     services.prepare().await.unwrap();
 
-    let stats = bench::seed(&services, 10_000, |_| {}).await.unwrap();
-    assert_eq!(stats.cases, 10_000);
-    assert!(stats.timeline_entries >= 10_000 && stats.timeline_entries <= 30_000);
-    assert!(stats.search_documents >= 10_000);
+    // Enough cases that the smallest queue scenario (unassigned, branch 2: about 0.4% of the
+    // cases, most of them old) still fills a page of 50.
+    let stats = bench::seed(&services, 15_000, |_| {}).await.unwrap();
+    assert_eq!(stats.cases, 15_000);
+    // Five to ten messages per case, plus missed calls and status changes.
+    assert!(
+        (75_000..=150_000).contains(&stats.messages),
+        "{} messages",
+        stats.messages
+    );
+    assert!(stats.timeline_entries > stats.messages && stats.timeline_entries <= 180_000);
+    // Every message and every case header is searchable.
+    assert!(stats.search_documents >= stats.messages + stats.cases - 3_000);
+    // Telephone cases have their calls (over half of the cases come by phone), missed calls
+    // their callback attempts, and a quarter of the resolved cases with a requester a rating.
+    assert!(
+        stats.calls > 6_000 && stats.calls < 12_000,
+        "{} calls",
+        stats.calls
+    );
+    assert!(
+        stats.callback_attempts >= 750,
+        "{}",
+        stats.callback_attempts
+    );
+    assert!(stats.ratings > 1_500, "{} ratings", stats.ratings);
+    {
+        let mut conn = services.store().read().await.unwrap();
+        // Each case's message count is its conversation: 5 to 10 inbound, outbound and notes.
+        let (lo, hi, off): (i64, i64, i64) = sqlx::query_as(
+            "SELECT MIN(n), MAX(n), SUM(CASE WHEN n <> message_count THEN 1 ELSE 0 END) FROM \
+             (SELECT c.message_count, (SELECT COUNT(*) FROM timeline_entries t WHERE t.case_id = c.id \
+              AND t.kind IN ('inbound', 'outbound', 'note')) AS n FROM cases c) AS per_case",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((lo, hi, off), (5, 10, 0));
+        let rows: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM calls) + (SELECT COUNT(*) FROM ratings) \
+             + (SELECT COUNT(*) FROM callback_attempts)",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows as u64,
+            stats.calls + stats.ratings + stats.callback_attempts
+        );
+    }
     assert_eq!(
         hqdesk_store::bulk::case_count(services.store())
             .await
             .unwrap(),
-        10_000
+        15_000
     );
 
     let queue = QueueBench::prepare(&services).await.unwrap();
@@ -51,7 +97,7 @@ async fn seeded_database_answers_the_queue_scenarios_with_full_pages() {
     // The measuring loop itself runs and reports every scenario.
     let timings = queue.run(0, 2).await.unwrap();
     assert_eq!(timings.len(), 2);
-    let table = bench::table("sqlite", 10_000, &timings);
+    let table = bench::table("sqlite", 15_000, &timings);
     assert!(table.contains("p95 ms"), "{table}");
 }
 

@@ -9,6 +9,7 @@ mod bench;
 mod browser;
 mod cli;
 mod console;
+mod counts;
 mod email;
 mod email_bench;
 mod group_commit;
