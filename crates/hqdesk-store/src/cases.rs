@@ -865,48 +865,28 @@ const GIN_ENTRY_COST: f64 = 0.6;
 const GIN_ROW_COST: f64 = 8.0;
 
 /// What the planner's statistics say about a search: the share of documents holding its
-/// rarest token (every match holds every token, so this bounds the matches' share from above),
-/// how many documents and cases there are, and the newest document's case.
+/// rarest token (every match holds every token, so this bounds the matches' share from above)
+/// and how many documents there are.
 #[derive(Debug, Clone, Copy)]
 struct SearchStats {
     share: f64,
     docs: f64,
-    cases: f64,
-    top: Option<i64>,
-}
-
-impl SearchStats {
-    /// About how many documents lie between two case ids.
-    fn docs_between(&self, above: i64, below: i64) -> Option<f64> {
-        let per_case = self.docs / self.cases;
-        (per_case.is_finite() && per_case > 0.0 && above >= below)
-            .then(|| (above - below) as f64 * per_case)
-    }
 }
 
 async fn search_stats(conn: &mut AnyConnection, f: &CaseFilter) -> Result<SearchStats, StoreError> {
     let mut stats = SearchStats {
         share: WALK_UNKNOWN_SHARE,
         docs: 0.0,
-        cases: 0.0,
-        top: None,
     };
     let Some(sql) = dialect::search_token_shares(Engine::of(conn)) else {
         return Ok(stats);
     };
-    type Row = (
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(sql)
+    let rows: Vec<(Option<f64>, Option<f64>, Option<f64>)> = sqlx::query_as(sql)
         .bind(f.search_tokens.join(" "))
         .fetch_all(&mut *conn)
         .await?;
     stats.share = 1.0;
-    for (share, least, docs, cases, top) in rows {
+    for (share, least, docs) in rows {
         // A token missing from the most common ones is rarer than the rarest of them: half of
         // it, as the planner assumes.
         let share = share
@@ -914,8 +894,6 @@ async fn search_stats(conn: &mut AnyConnection, f: &CaseFilter) -> Result<Search
             .unwrap_or(WALK_UNKNOWN_SHARE);
         stats.share = stats.share.min(share);
         stats.docs = docs.unwrap_or(0.0).max(0.0);
-        stats.cases = cases.unwrap_or(0.0).max(0.0);
-        stats.top = top;
     }
     Ok(stats)
 }
@@ -933,14 +911,14 @@ fn first_window(want: usize, share: f64) -> i64 {
     ((expected * WALK_SAFETY).ceil() as i64).clamp(WALK_MIN_DOCS, WALK_MAX_DOCS)
 }
 
-/// A count's walk after the page: documents to read for `rest` more cases at the density met so
-/// far (`found` cases in about `walked` documents); 0 when the full-text index is expected to
-/// be quicker (it reads the rarest token's postings, then one row per match it counts).
-fn count_window(stats: &SearchStats, found: usize, walked: f64, rest: usize) -> i64 {
-    if found == 0 || walked.is_nan() || walked <= 0.0 {
+/// A count's walk after the page: documents to read for `rest` more cases at the density of
+/// the matches met so far (`density` cases per document); 0 when the full-text index is expected
+/// to be quicker (it reads the rarest token's postings, then one row per match it counts).
+fn count_window(stats: &SearchStats, density: f64, rest: usize) -> i64 {
+    if density.is_nan() || density <= 0.0 {
         return 0;
     }
-    let expected = rest as f64 * walked / found as f64;
+    let expected = rest as f64 / density;
     let walk_cost = expected * WALK_DOC_COST;
     let index_cost = stats.share * stats.docs * GIN_ENTRY_COST + rest as f64 * GIN_ROW_COST;
     if walk_cost >= index_cost || expected > COUNT_WALK_MAX_DOCS as f64 {
@@ -957,8 +935,6 @@ struct Walked {
     /// there. `Some(b)`: `ids` hold every match from case `b` up; the matches below `b` are for
     /// the full-text index (the case just below `b` may be among `ids` already).
     below: Option<i64>,
-    /// About how many documents the walks read.
-    docs: f64,
 }
 
 /// One walk: the cases matching the search and the filters among the `window` newest documents
@@ -968,7 +944,6 @@ struct Walked {
 async fn walk_segment(
     conn: &mut AnyConnection,
     f: &CaseFilter,
-    stats: Option<&SearchStats>,
     window: i64,
     need: usize,
     w: &mut Walked,
@@ -1002,22 +977,9 @@ async fn walk_segment(
     }
     if w.ids.len() >= need {
         // Stopped at the last case found: every document above it was read.
-        let last = w.ids[w.ids.len() - 1];
-        let above = if below == i64::MAX {
-            stats
-                .and_then(|s| s.top)
-                .map_or(below, |t| t.saturating_add(1))
-        } else {
-            below
-        };
-        w.docs += stats
-            .and_then(|s| s.docs_between(above, last))
-            .unwrap_or(window as f64)
-            .min(window as f64);
-        w.below = Some(last);
+        w.below = w.ids.last().copied();
         return Ok(());
     }
-    w.docs += window as f64;
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT case_id FROM case_search WHERE case_id < $1 ORDER BY case_id DESC LIMIT 1 OFFSET $2",
     )
@@ -1028,6 +990,28 @@ async fn walk_segment(
     .await?;
     w.below = last.map(|id| id.saturating_add(1));
     Ok(())
+}
+
+fn trace_walk(what: &str, window: i64, w: &Walked) {
+    tracing::debug!(window, found = w.ids.len(), below = ?w.below, "search walk: {what}");
+}
+
+/// How densely the cases in `ids` (newest first) lie among the documents: cases per document
+/// from the first to the last of them (the newest documents may hold none, as when the latest
+/// cases are about something else).
+async fn match_density(conn: &mut AnyConnection, ids: &[i64]) -> Result<f64, StoreError> {
+    let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+        return Ok(0.0);
+    };
+    let docs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM case_search WHERE case_id <= $1 AND case_id >= $2",
+    )
+    .bind(first)
+    .bind(last)
+    .persistent(false)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(ids.len() as f64 / docs.max(1) as f64)
 }
 
 /// Walk the newest documents below `below` for a page of `want` cases, then (when `need` is
@@ -1044,25 +1028,30 @@ async fn walk_newest(
     let mut w = Walked {
         ids: Vec::new(),
         below: Some(below),
-        docs: 0.0,
     };
     let stats = match walk {
         SearchWalk::Docs(_) => None,
         SearchWalk::Estimated => Some(search_stats(conn, f).await?),
     };
+    if let Some(s) = &stats {
+        tracing::debug!(share = s.share, docs = s.docs, "search walk: statistics");
+    }
     let stats = stats.as_ref();
     // The page: a window for the expected density, then the rest of the budget when the newest
     // documents are poorer in matches than expected.
+    let mut walked = 0;
     for round in 0..2 {
         let window = match (walk, stats) {
             (SearchWalk::Docs(n), _) => n.max(0),
             (_, Some(s)) if round == 0 => first_window(want, s.share),
-            _ => PAGE_WALK_MAX_DOCS - w.docs as i64,
+            _ => PAGE_WALK_MAX_DOCS - walked,
         };
         if window <= 0 {
             return Ok(w);
         }
-        walk_segment(conn, f, stats, window, want, &mut w).await?;
+        walked += window;
+        walk_segment(conn, f, window, want, &mut w).await?;
+        trace_walk("page", window, &w);
         if w.below.is_none() || w.ids.len() >= want {
             break;
         }
@@ -1073,12 +1062,16 @@ async fn walk_newest(
     // The count: on walking while it pays.
     let window = match (walk, stats) {
         (SearchWalk::Docs(n), _) => n.max(0),
-        (_, Some(s)) => count_window(s, w.ids.len(), w.docs, need - w.ids.len()),
+        (_, Some(s)) => {
+            let density = match_density(conn, &w.ids).await?;
+            count_window(s, density, need - w.ids.len())
+        }
         (_, None) => 0,
     };
     if window > 0 {
-        walk_segment(conn, f, stats, window, need, &mut w).await?;
+        walk_segment(conn, f, window, need, &mut w).await?;
     }
+    trace_walk("count", window, &w);
     Ok(w)
 }
 
