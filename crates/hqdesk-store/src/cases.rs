@@ -831,7 +831,9 @@ pub enum SearchWalk {
     /// fill it if every document with the query's rarest token matched, times [`WALK_SAFETY`],
     /// within [`WALK_MIN_DOCS`]..=[`WALK_MAX_DOCS`] (no walk when even the maximum is not
     /// expected to fill it: the query is rare, the index answers it quickly); then, when the
-    /// newest documents hold fewer matches than that, up to [`PAGE_WALK_MAX_DOCS`] in all. For a
+    /// newest documents hold fewer matches than that (the latest cases are about something
+    /// else), on for as long as the index is expected to take to fetch and sort every match, at
+    /// most [`PAGE_WALK_MAX_DOCS`] in all. For a
     /// count, one more walk sized by the matches met so far, when that is expected to be quicker
     /// than the index (at most [`COUNT_WALK_MAX_DOCS`]).
     #[default]
@@ -849,7 +851,7 @@ pub const WALK_MIN_DOCS: i64 = 1_000;
 /// The most documents an estimated first walk reads.
 pub const WALK_MAX_DOCS: i64 = 40_000;
 /// The most documents the walks for a page read in all before the full-text index fills it.
-pub const PAGE_WALK_MAX_DOCS: i64 = 60_000;
+pub const PAGE_WALK_MAX_DOCS: i64 = 150_000;
 /// The most documents a count's walk reads after the page.
 pub const COUNT_WALK_MAX_DOCS: i64 = 150_000;
 /// The cases a count without a page first walks for, to learn how dense the matches are.
@@ -909,6 +911,17 @@ fn first_window(want: usize, share: f64) -> i64 {
         return 0;
     }
     ((expected * WALK_SAFETY).ceil() as i64).clamp(WALK_MIN_DOCS, WALK_MAX_DOCS)
+}
+
+/// How many documents the walks for a page may read in all: as many as take about the time the
+/// index takes to fetch and sort every match (at most the rarest token's share of documents),
+/// within [`WALK_MAX_DOCS`]..=[`PAGE_WALK_MAX_DOCS`].
+fn page_budget(stats: &SearchStats) -> i64 {
+    let docs = stats.share * stats.docs * GIN_ROW_COST / WALK_DOC_COST;
+    if docs.is_nan() {
+        return WALK_MAX_DOCS;
+    }
+    (docs as i64).clamp(WALK_MAX_DOCS, PAGE_WALK_MAX_DOCS)
 }
 
 /// A count's walk after the page: documents to read for `rest` more cases at the density of
@@ -1044,7 +1057,8 @@ async fn walk_newest(
         let window = match (walk, stats) {
             (SearchWalk::Docs(n), _) => n.max(0),
             (_, Some(s)) if round == 0 => first_window(want, s.share),
-            _ => PAGE_WALK_MAX_DOCS - walked,
+            (_, Some(s)) => page_budget(s) - walked,
+            (_, None) => 0,
         };
         if window <= 0 {
             return Ok(w);
