@@ -1466,6 +1466,30 @@ fn rows_per_insert(cols: usize) -> usize {
     (MAX_PARAMS / cols.max(1)).max(1)
 }
 
+/// Insert `rows` into `table` with multi-row statements of at most [`MAX_PARAMS`] parameters;
+/// `bind` adds one row's values in the order of `columns`. Returns the rows written.
+async fn insert_all<'r, T: Sync>(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &'r [T],
+    mut bind: impl FnMut(&mut AnyArguments<'r>, &'r T) -> Result<(), StoreError>,
+) -> Result<u64, StoreError> {
+    for part in rows.chunks(rows_per_insert(columns.len())) {
+        let mut args = AnyArguments::default();
+        for row in part {
+            bind(&mut args, row)?;
+        }
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            values(part.len(), columns.len())
+        );
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
 async fn insert_chunk(
     conn: &mut AnyConnection,
     chunk: &Chunk,
@@ -1537,123 +1561,133 @@ async fn insert_chunk(
         .enumerate()
         .filter_map(|(i, c)| c.reporter.as_ref().map(|r| (id_of(i), r)))
         .collect();
-    for rows in reporters.chunks(rows_per_insert(4)) {
-        let mut args = AnyArguments::default();
-        for (id, (anonymous, name, phone)) in rows {
-            add(&mut args, *id)?;
-            add(&mut args, i64::from(*anonymous))?;
-            add(&mut args, name.as_deref())?;
-            add(&mut args, phone.as_deref())?;
-        }
-        let sql = format!(
-            "INSERT INTO confidential_reporters (case_id, anonymous, name, phone) VALUES {}",
-            values(rows.len(), 4)
-        );
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-        stats.confidential_reporters += rows.len() as u64;
-    }
+    stats.confidential_reporters += insert_all(
+        conn,
+        "confidential_reporters",
+        &["case_id", "anonymous", "name", "phone"],
+        &reporters,
+        |args, (id, (anonymous, name, phone))| {
+            add(args, *id)?;
+            add(args, i64::from(*anonymous))?;
+            add(args, name.as_deref())?;
+            add(args, phone.as_deref())
+        },
+    )
+    .await?;
 
-    for rows in chunk.entries.chunks(rows_per_insert(8)) {
-        let mut args = AnyArguments::default();
-        for e in rows {
-            add(&mut args, id_of(e.case))?;
-            add(&mut args, e.kind.as_str())?;
-            add(&mut args, e.channel.map(Channel::as_str))?;
-            add(&mut args, e.author_user_id)?;
-            add(&mut args, e.body.as_str())?;
-            add(&mut args, e.delivery_state.map(DeliveryState::as_str))?;
-            add(&mut args, e.meta.as_deref())?;
-            add(&mut args, e.created_at)?;
-        }
-        let sql = format!(
-            "INSERT INTO timeline_entries (case_id, kind, channel, author_user_id, body, \
-             delivery_state, meta, created_at) VALUES {}",
-            values(rows.len(), 8)
-        );
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-        stats.timeline_entries += rows.len() as u64;
-    }
+    stats.timeline_entries += insert_all(
+        conn,
+        "timeline_entries",
+        &[
+            "case_id",
+            "kind",
+            "channel",
+            "author_user_id",
+            "body",
+            "delivery_state",
+            "meta",
+            "created_at",
+        ],
+        &chunk.entries,
+        |args, e| {
+            add(args, id_of(e.case))?;
+            add(args, e.kind.as_str())?;
+            add(args, e.channel.map(Channel::as_str))?;
+            add(args, e.author_user_id)?;
+            add(args, e.body.as_str())?;
+            add(args, e.delivery_state.map(DeliveryState::as_str))?;
+            add(args, e.meta.as_deref())?;
+            add(args, e.created_at)
+        },
+    )
+    .await?;
 
     let docs: Vec<&(String, usize)> = chunk.docs.iter().filter(|(t, _)| !t.is_empty()).collect();
-    for rows in docs.chunks(rows_per_insert(2)) {
-        let mut args = AnyArguments::default();
-        for (tokens, case) in rows {
-            add(&mut args, tokens.as_str())?;
-            add(&mut args, id_of(*case))?;
-        }
-        let sql = format!(
-            "INSERT INTO case_search (tokens, case_id) VALUES {}",
-            values(rows.len(), 2)
-        );
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-        stats.search_documents += rows.len() as u64;
-    }
+    stats.search_documents += insert_all(
+        conn,
+        "case_search",
+        &["tokens", "case_id"],
+        &docs,
+        |args, (tokens, case)| {
+            add(args, tokens.as_str())?;
+            add(args, id_of(*case))
+        },
+    )
+    .await?;
 
-    for rows in chunk.calls.chunks(rows_per_insert(15)) {
-        let mut args = AnyArguments::default();
-        for c in rows {
+    stats.calls += insert_all(
+        conn,
+        "calls",
+        &[
+            "call_id",
+            "direction",
+            "from_number",
+            "to_number",
+            "branch",
+            "state",
+            "answered_user_id",
+            "offered_at",
+            "answered_at",
+            "ended_at",
+            "cause",
+            "requester_id",
+            "case_id",
+            "created_at",
+            "updated_at",
+        ],
+        &chunk.calls,
+        |args, c| {
             let requester = chunk
                 .cases
                 .get(c.case)
                 .and_then(|case| case.requester)
                 .and_then(|k| requester_ids.get(k).copied());
-            add(&mut args, c.call_id.as_str())?;
-            add(&mut args, "in")?;
-            add(&mut args, c.from_number.as_str())?;
-            add(&mut args, "19009299")?;
-            add(&mut args, c.branch)?;
-            add(&mut args, "ended")?;
-            add(&mut args, c.answered_user_id)?;
-            add(&mut args, c.offered_at)?;
-            add(&mut args, c.answered_at)?;
-            add(&mut args, c.ended_at)?;
-            add(&mut args, c.cause)?;
-            add(&mut args, requester)?;
-            add(&mut args, id_of(c.case))?;
-            add(&mut args, c.offered_at)?;
-            add(&mut args, c.ended_at)?;
-        }
-        let sql = format!(
-            "INSERT INTO calls (call_id, direction, from_number, to_number, branch, state, \
-             answered_user_id, offered_at, answered_at, ended_at, cause, requester_id, case_id, \
-             created_at, updated_at) VALUES {}",
-            values(rows.len(), 15)
-        );
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-        stats.calls += rows.len() as u64;
-    }
+            add(args, c.call_id.as_str())?;
+            add(args, "in")?;
+            add(args, c.from_number.as_str())?;
+            add(args, "19009299")?;
+            add(args, c.branch)?;
+            add(args, "ended")?;
+            add(args, c.answered_user_id)?;
+            add(args, c.offered_at)?;
+            add(args, c.answered_at)?;
+            add(args, c.ended_at)?;
+            add(args, c.cause)?;
+            add(args, requester)?;
+            add(args, id_of(c.case))?;
+            add(args, c.offered_at)?;
+            add(args, c.ended_at)
+        },
+    )
+    .await?;
 
-    for rows in chunk.attempts.chunks(rows_per_insert(4)) {
-        let mut args = AnyArguments::default();
-        for a in rows {
-            add(&mut args, id_of(a.case))?;
-            add(&mut args, a.outcome)?;
-            add(&mut args, a.user_id)?;
-            add(&mut args, a.at)?;
-        }
-        let sql = format!(
-            "INSERT INTO callback_attempts (case_id, outcome, user_id, at) VALUES {}",
-            values(rows.len(), 4)
-        );
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-        stats.callback_attempts += rows.len() as u64;
-    }
+    stats.callback_attempts += insert_all(
+        conn,
+        "callback_attempts",
+        &["case_id", "outcome", "user_id", "at"],
+        &chunk.attempts,
+        |args, a| {
+            add(args, id_of(a.case))?;
+            add(args, a.outcome)?;
+            add(args, a.user_id)?;
+            add(args, a.at)
+        },
+    )
+    .await?;
 
-    for rows in chunk.ratings.chunks(rows_per_insert(4)) {
-        let mut args = AnyArguments::default();
-        for r in rows {
-            add(&mut args, id_of(r.case))?;
-            add(&mut args, r.score)?;
-            add(&mut args, r.comment.as_deref())?;
-            add(&mut args, r.created_at)?;
-        }
-        let sql = format!(
-            "INSERT INTO ratings (case_id, score, comment, created_at) VALUES {}",
-            values(rows.len(), 4)
-        );
-        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
-        stats.ratings += rows.len() as u64;
-    }
+    stats.ratings += insert_all(
+        conn,
+        "ratings",
+        &["case_id", "score", "comment", "created_at"],
+        &chunk.ratings,
+        |args, r| {
+            add(args, id_of(r.case))?;
+            add(args, r.score)?;
+            add(args, r.comment.as_deref())?;
+            add(args, r.created_at)
+        },
+    )
+    .await?;
     Ok(())
 }
 
