@@ -148,8 +148,15 @@ impl Services {
             // On its own task: a caller that goes away (a closed connection drops its future)
             // must not abandon the others' transaction half way.
             let services = self.clone();
-            tokio::spawn(async move {
+            writer_runtime().spawn(async move {
+                let started = std::time::Instant::now();
+                let n = group.len();
                 services.write_group(group).await;
+                tracing::debug!(
+                    cases = n,
+                    micros = started.elapsed().as_micros() as u64,
+                    "case group written"
+                );
                 drop(guard);
             });
         }
@@ -383,6 +390,21 @@ impl Services {
             })
             .collect())
     }
+}
+
+/// The thread that writes the groups. Each statement of a group is a hand-off to the
+/// database connection and back; on the server's runtime every wake-up of the writer waited
+/// behind the HTTP work of the creations queuing for the next group.
+fn writer_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("hqdesk-case-writer")
+            .enable_all()
+            .build()
+            .expect("starting the case writer thread")
+    })
 }
 
 fn flatten(
