@@ -287,29 +287,61 @@ async fn record_attachments(
     Ok(())
 }
 
-/// Insert `new` under a freshly drawn case number (its `number` is replaced). A drawn number
-/// that is taken is drawn again, checked before inserting so that the transaction survives
-/// (PostgreSQL aborts a transaction on a failed insert). Only a concurrent insert of the same
-/// number between the check and the insert fails, with `Conflict`.
+/// Insert `new` under a freshly drawn case number (its `number` is replaced); its id and
+/// number. See [`insert_with_fresh_numbers`].
 pub(crate) async fn insert_with_fresh_number(
     tx: &mut Connection,
-    mut new: NewCase,
+    new: NewCase,
     now: Timestamp,
 ) -> Result<(i64, CaseNumber), ServiceError> {
+    let (mut new, ids) = insert_with_fresh_numbers(tx, vec![new], &[0], now).await?;
+    match (new.pop(), ids.first()) {
+        (Some(c), Some(id)) => Ok((*id, c.number)),
+        _ => Err(ServiceError::Internal("case not inserted".into())),
+    }
+}
+
+/// Insert `new` (their `number`s are replaced), each under a case number of this month drawn at
+/// random; a number that another case has already is drawn again, in the same transaction
+/// (the insert skips it rather than failing, which PostgreSQL would not survive). With a
+/// million numbers a month that is about one case in seventy at the end of a busy month. The
+/// cases as inserted, and their ids; `message_counts[i]` is case `i`'s first message count.
+pub(crate) async fn insert_with_fresh_numbers(
+    tx: &mut Connection,
+    mut new: Vec<NewCase>,
+    message_counts: &[i64],
+    now: Timestamp,
+) -> Result<(Vec<NewCase>, Vec<i64>), ServiceError> {
+    let draw = |cases: &[NewCase]| loop {
+        let candidate = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
+        if !cases.iter().any(|c| c.number == candidate) {
+            return candidate;
+        }
+    };
+    for i in 0..new.len() {
+        new[i].number = draw(&new[..i]);
+    }
+    let mut ids: Vec<Option<i64>> = vec![None; new.len()];
     for _ in 0..5 {
-        new.number = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
-        match cases::by_number(tx, &new.number).await {
-            Ok(_) => continue,
-            Err(StoreError::NotFound) => {
-                let id = cases::insert(tx, &new, now).await?;
-                return Ok((id, new.number));
+        let missing: Vec<usize> = (0..ids.len()).filter(|i| ids[*i].is_none()).collect();
+        if missing.is_empty() {
+            break;
+        }
+        let rows: Vec<NewCase> = missing.iter().map(|i| new[*i].clone()).collect();
+        let counts: Vec<i64> = missing.iter().map(|i| message_counts[*i]).collect();
+        let inserted = cases::insert_many(tx, &rows, &counts, now).await?;
+        for (i, id) in missing.into_iter().zip(inserted) {
+            match id {
+                Some(id) => ids[i] = Some(id),
+                None => new[i].number = draw(&new),
             }
-            Err(e) => return Err(e.into()),
         }
     }
-    Err(ServiceError::Internal(
-        "could not draw a free case number".into(),
-    ))
+    let ids = ids
+        .into_iter()
+        .collect::<Option<Vec<i64>>>()
+        .ok_or_else(|| ServiceError::Internal("could not draw a free case number".into()))?;
+    Ok((new, ids))
 }
 
 pub const MAX_PAGE: i64 = 200;

@@ -8,9 +8,9 @@
 //! statements, then commits once. Each caller is answered only after that commit, so nothing is
 //! acknowledged before it is durable, exactly as with one transaction per case.
 //!
-//! If the shared transaction fails (a case number or an idempotency key taken by another node
-//! between check and insert, or any error), nothing of it is kept and each creation is written
-//! again in a transaction of its own, so one creation's failure never becomes another's.
+//! If the shared transaction fails (an idempotency key taken by another node between check and
+//! insert, or any error), nothing of it is kept and each creation is written again in a
+//! transaction of its own, so one creation's failure never becomes another's.
 use std::sync::{Arc, Mutex};
 
 use hqdesk_domain::case::timeline::EntryKind;
@@ -24,7 +24,6 @@ use hqdesk_store::timeline::NewEntry;
 use hqdesk_store::{
     attachments, audit, cases, idempotency, requesters, search, timeline, Store, StoreError,
 };
-use rand::Rng;
 use tokio::sync::oneshot;
 
 use crate::cases::StoredFile;
@@ -72,7 +71,6 @@ pub(crate) struct Created {
 
 /// Error code when a creation's idempotency key was recorded by someone else meanwhile.
 pub(crate) const IDEMPOTENCY_KEY_TAKEN: &str = "idempotency_key_taken";
-const NUMBER_TAKEN: &str = "case_number_taken";
 
 type Reply = oneshot::Sender<Result<Created, ServiceError>>;
 
@@ -233,18 +231,9 @@ impl Services {
         (keep, alone)
     }
 
-    /// One creation in its own transaction; a case number drawn by another node between check
-    /// and insert is drawn again.
+    /// One creation in its own transaction.
     async fn write_alone(&self, case: &PendingCase) -> Result<Created, ServiceError> {
-        let mut attempt = 0;
-        loop {
-            match self.write_cases(&[case]).await {
-                Err(ServiceError::Conflict { code, .. }) if code == NUMBER_TAKEN && attempt < 4 => {
-                    attempt += 1;
-                }
-                other => return other.map(|mut v| v.remove(0)),
-            }
-        }
+        self.write_cases(&[case]).await.map(|mut v| v.remove(0))
     }
 
     /// Write `cases` in one transaction, table by table.
@@ -257,27 +246,18 @@ impl Services {
             .iter()
             .map(|r| r.as_ref().map(|r| r.id))
             .collect();
-        let numbers = draw_numbers(&mut tx, group.len(), now).await?;
+        let message_counts: Vec<i64> = group.iter().map(|c| i64::from(c.body.is_some())).collect();
         let new: Vec<NewCase> = group
             .iter()
-            .zip(&numbers)
             .zip(&requester_ids)
-            .map(|((c, number), requester_id)| NewCase {
-                number: number.clone(),
+            .map(|(c, requester_id)| NewCase {
                 requester_id: *requester_id,
                 ..c.new.clone()
             })
             .collect();
-        let message_counts: Vec<i64> = group.iter().map(|c| i64::from(c.body.is_some())).collect();
-        let case_ids = cases::insert_many(&mut tx, &new, &message_counts, now)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(m) => ServiceError::Conflict {
-                    code: NUMBER_TAKEN,
-                    message: m,
-                },
-                e => e.into(),
-            })?;
+        let (new, case_ids) =
+            crate::cases::insert_with_fresh_numbers(&mut tx, new, &message_counts, now).await?;
+        let numbers: Vec<CaseNumber> = new.iter().map(|c| c.number.clone()).collect();
 
         for (c, case_id) in group.iter().zip(&case_ids) {
             if let Some(r) = &c.reporter {
@@ -502,41 +482,4 @@ async fn resolve_requesters(
             })
         })
         .collect())
-}
-
-/// `n` distinct case numbers of this month that no case has yet.
-async fn draw_numbers(
-    tx: &mut hqdesk_store::Connection,
-    n: usize,
-    now: Timestamp,
-) -> Result<Vec<CaseNumber>, ServiceError> {
-    let draw = || CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
-    let mut numbers: Vec<CaseNumber> = Vec::with_capacity(n);
-    while numbers.len() < n {
-        let candidate = draw();
-        if !numbers.contains(&candidate) {
-            numbers.push(candidate);
-        }
-    }
-    for _ in 0..5 {
-        let texts: Vec<&str> = numbers.iter().map(CaseNumber::as_str).collect();
-        let taken = cases::numbers_taken(tx, &texts).await?;
-        if taken.is_empty() {
-            return Ok(numbers);
-        }
-        for i in 0..numbers.len() {
-            if taken.iter().any(|t| t == numbers[i].as_str()) {
-                loop {
-                    let candidate = draw();
-                    if !numbers.contains(&candidate) {
-                        numbers[i] = candidate;
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    Err(ServiceError::Internal(
-        "could not draw a free case number".into(),
-    ))
 }

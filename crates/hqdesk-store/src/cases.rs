@@ -138,47 +138,17 @@ pub struct NewCase {
     pub resolution_due_at: Option<Timestamp>,
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    c: &NewCase,
-    now: Timestamp,
-) -> Result<i64, StoreError> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
-         subject, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
-         first_response_due_at, resolution_due_at, message_count) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 0) RETURNING id",
-    )
-    .bind(c.number.as_str())
-    .bind(c.kind.as_str())
-    .bind(i64::from(c.branch.number()))
-    .bind(c.channel.as_str())
-    .bind(c.category_id)
-    .bind(c.priority.as_str())
-    .bind(i64::from(c.kind.is_confidential()))
-    .bind(&c.subject)
-    .bind(c.requester_id)
-    .bind(c.unit_id)
-    .bind(c.assignee_id)
-    .bind(c.created_by)
-    .bind(now.millis())
-    .bind(c.first_response_due_at.map(Timestamp::millis))
-    .bind(c.resolution_due_at.map(Timestamp::millis))
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
-}
-
-/// Insert several cases in as few statements as possible (group commit). `message_counts[i]` is
-/// case `i`'s initial message count (1 when it is opened with a first message). Returns the ids
-/// in the order of `cases`. A taken number fails the whole call with `Conflict`: check with
-/// [`numbers_taken`] first.
+/// Insert several cases in one statement per chunk (group commit), each under the number it
+/// carries; a case whose number another case has already is skipped (`ON CONFLICT DO NOTHING`,
+/// so that a PostgreSQL transaction survives it) and `None` is returned in its place, for the
+/// caller to draw another number. `message_counts[i]` is case `i`'s initial message count (1
+/// when it is opened with a first message). Returns the ids in the order of `cases`.
 pub async fn insert_many(
     conn: &mut AnyConnection,
     cases: &[NewCase],
     message_counts: &[i64],
     now: Timestamp,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<Option<i64>>, StoreError> {
     const COLS: usize = 18;
     let mut ids = Vec::with_capacity(cases.len());
     let mut start = 0;
@@ -211,20 +181,21 @@ pub async fn insert_many(
         let sql = format!(
             "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
              subject, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
-             first_response_due_at, resolution_due_at, message_count) VALUES {} RETURNING id, number",
-            multirow::values(size, COLS)
+             first_response_due_at, resolution_due_at, message_count) VALUES {} \
+             ON CONFLICT (number) DO NOTHING RETURNING id, number",
+            multirow::values(size, COLS),
         );
         let returned: Vec<(i64, String)> = sqlx::query_as_with(&sql, args)
             .fetch_all(&mut *conn)
             .await?;
         // RETURNING's row order is not promised: match by the (unique) number.
         for c in rows {
-            let id = returned
-                .iter()
-                .find(|(_, n)| n == c.number.as_str())
-                .map(|(id, _)| *id)
-                .ok_or_else(|| StoreError::Corrupt(format!("case {} not returned", c.number)))?;
-            ids.push(id);
+            ids.push(
+                returned
+                    .iter()
+                    .find(|(_, n)| n == c.number.as_str())
+                    .map(|(id, _)| *id),
+            );
         }
         start += size;
     }
@@ -277,29 +248,6 @@ impl NewCase {
             message_count,
         }
     }
-}
-
-/// Which of `numbers` are taken already.
-pub async fn numbers_taken(
-    conn: &mut AnyConnection,
-    numbers: &[&str],
-) -> Result<Vec<String>, StoreError> {
-    let mut taken = Vec::new();
-    let mut start = 0;
-    for size in multirow::chunk_sizes(numbers.len(), 1) {
-        let chunk = &numbers[start..start + size];
-        start += size;
-        let sql = format!(
-            "SELECT number FROM cases WHERE number IN ({})",
-            multirow::list(chunk.len())
-        );
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for n in chunk {
-            q = q.bind(*n);
-        }
-        taken.extend(q.fetch_all(&mut *conn).await?);
-    }
-    Ok(taken)
 }
 
 pub async fn by_number(

@@ -143,6 +143,34 @@ pub async fn fail(
     Ok(())
 }
 
+/// The highest job id so far (0 when there is none).
+pub async fn last_id(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM jobs")
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Finish, unrun, the unfinished jobs of `kind` with ids in `after..=up_to`, with outcome
+/// `cancelled` and `reason` as the error people see. How many.
+pub async fn cancel_range(
+    conn: &mut AnyConnection,
+    kind: &str,
+    after: i64,
+    up_to: i64,
+    reason: &str,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query("UPDATE jobs SET finished_at = $1, outcome = 'cancelled', last_error = $2, locked_by = NULL, locked_until = NULL WHERE kind = $3 AND id > $4 AND id <= $5 AND finished_at IS NULL")
+        .bind(now.millis())
+        .bind(reason)
+        .bind(kind)
+        .bind(after)
+        .bind(up_to)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
 /// Unfinished jobs per kind (for metrics and tests).
 pub async fn pending_by_kind(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(sqlx::query_as(

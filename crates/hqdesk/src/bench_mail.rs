@@ -100,6 +100,10 @@ pub async fn run(
         id
     };
     let raws = Arc::new(messages(n, &tag));
+    let jobs_before = {
+        let mut conn = services.store().read().await?;
+        hqdesk_store::jobs::last_id(&mut conn).await?
+    };
 
     let start = Instant::now();
     for r in raws.iter() {
@@ -146,6 +150,21 @@ pub async fn run(
         threaded += t;
     }
     let secs = start.elapsed().as_secs_f64().max(1e-9);
+    // The acknowledgements were queued as part of intake (and so measured); sending them would
+    // only fail against the benchmark mailbox's dead SMTP address, retried by every server
+    // that opens this database afterwards and slowing its benchmarks down.
+    let mut tx = services.store().begin().await?;
+    let jobs_after = hqdesk_store::jobs::last_id(&mut tx).await?;
+    hqdesk_store::jobs::cancel_range(
+        &mut tx,
+        hqdesk_services::outbox::SEND_NOTIFICATION_JOB,
+        jobs_before,
+        jobs_after,
+        "benchmark mail: never sent",
+        services.now(),
+    )
+    .await?;
+    hqdesk_services::Store::commit(tx).await?;
     Ok(IngestReport {
         engine: services.store().engine().name(),
         messages: n,

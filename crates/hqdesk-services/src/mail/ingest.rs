@@ -24,7 +24,6 @@ use hqdesk_store::{
     attachments, cases, categories, dialect, portal, requesters, search, timeline, Connection,
     Store, StoreError,
 };
-use rand::Rng;
 use serde_json::json;
 
 use crate::audit::record as audit;
@@ -749,23 +748,9 @@ impl Services {
     ) -> Result<CaseRecord, ServiceError> {
         let priority = Priority::Normal;
         let (first_due, resolution_due) = priority.default_targets_minutes();
-        // Inside one transaction a clash cannot be retried on PostgreSQL, so check first: with a
-        // million numbers a month and a check before insert, a clash needs a concurrent writer.
-        let mut number = None;
-        for _ in 0..8 {
-            let n = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
-            match cases::by_number(tx, &n).await {
-                Err(StoreError::NotFound) => {
-                    number = Some(n);
-                    break;
-                }
-                Ok(_) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let number = number.ok_or_else(|| ServiceError::Internal("no free case number".into()))?;
         let new = NewCase {
-            number: number.clone(),
+            // Drawn when inserted.
+            number: CaseNumber::compose(now, 0),
             kind,
             branch,
             channel: Channel::Email,
@@ -779,11 +764,12 @@ impl Services {
             first_response_due_at: Some(now.plus_minutes(first_due)),
             resolution_due_at: Some(now.plus_minutes(resolution_due)),
         };
-        let case_id = cases::insert_many(tx, std::slice::from_ref(&new), &[1], now)
-            .await?
-            .first()
-            .copied()
-            .ok_or_else(|| ServiceError::Internal("case not inserted".into()))?;
+        let (mut inserted, ids) =
+            crate::cases::insert_with_fresh_numbers(tx, vec![new], &[1], now).await?;
+        let (Some(new), Some(&case_id)) = (inserted.pop(), ids.first()) else {
+            return Err(ServiceError::Internal("case not inserted".into()));
+        };
+        let number = new.number.clone();
         let mut header = vec![number.as_str(), subject];
         header.extend_from_slice(header_extra);
         search::index(tx, case_id, &header.join(" ")).await?;

@@ -142,6 +142,56 @@ both_engines!(a_failed_write_leaves_nothing_behind, |app| async move {
     ));
 });
 
+// A case number that is taken is skipped, not an error: the transaction goes on (PostgreSQL
+// would abort it on a failed insert) and the caller draws that case a new number.
+both_engines!(
+    a_case_whose_number_is_taken_is_skipped_and_the_transaction_goes_on,
+    |app| async move {
+        use hqdesk_domain::case::{Branch, CaseKind, CaseNumber, Priority};
+        use hqdesk_domain::channel::Channel;
+        use hqdesk_store::cases::{self, NewCase};
+        let case = |n: u32| NewCase {
+            number: CaseNumber::compose(T0, n),
+            kind: CaseKind::Inquiry,
+            branch: Branch::Two,
+            channel: Channel::Api,
+            category_id: None,
+            priority: Priority::Normal,
+            subject: format!("Hồ sơ {n}"),
+            requester_id: None,
+            unit_id: None,
+            assignee_id: None,
+            created_by: None,
+            first_response_due_at: None,
+            resolution_due_at: None,
+        };
+        let store = app.services.store().clone();
+        let mut tx = store.begin().await.unwrap();
+        let first = cases::insert_many(&mut tx, &[case(7)], &[0], T0)
+            .await
+            .unwrap();
+        assert!(matches!(first.as_slice(), [Some(_)]), "{first:?}");
+        let again = cases::insert_many(&mut tx, &[case(8), case(7), case(9)], &[1, 1, 0], T0)
+            .await
+            .unwrap();
+        assert!(
+            matches!(again.as_slice(), [Some(a), None, Some(b)] if a != b && Some(*a) != first[0]),
+            "{again:?}"
+        );
+        Store::commit(tx).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        for (n, messages) in [(7, 0), (8, 1), (9, 0)] {
+            let c = cases::by_number(&mut conn, &CaseNumber::compose(T0, n))
+                .await
+                .unwrap();
+            assert_eq!(
+                (c.subject.as_str(), c.message_count),
+                (format!("Hồ sơ {n}").as_str(), messages)
+            );
+        }
+    }
+);
+
 /// Both engines end up with the same tables and columns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_schemas_have_the_same_tables_and_columns() {
