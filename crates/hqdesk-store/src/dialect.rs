@@ -56,8 +56,14 @@ pub fn redact(url: &str) -> String {
 /// Set on every SQLite connection: WAL so readers never block the writer, a busy timeout for
 /// the rare second process (the CLI beside a running server), enforced foreign keys, and the
 /// WAL-safe `synchronous=NORMAL` (a power cut may lose the last commits, never corrupt).
+/// A commit checkpoints the log by itself only past 16,384 pages (64 MiB; SQLite's default is
+/// 1,000): the server checkpoints in the background well before
+/// ([`crate::Store::run_wal_checkpoints`]), a command-line tool that writes little never gets
+/// there, and the last connection to close checkpoints what is left. `journal_size_limit`
+/// gives the file back beyond 64 MiB after a burst.
 pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+     PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864;";
 
 /// A subquery selecting the ids of cases with a searchable text matching every token, with the
 /// query text bound at `placeholder`. Tokens are `[a-z0-9]+` words (see `hqdesk_domain::text`),

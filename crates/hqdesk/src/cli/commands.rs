@@ -275,6 +275,18 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 .await;
         })
     };
+    // SQLite's write-ahead log, checkpointed beside the writer rather than inside its commits.
+    let checkpoints = {
+        let store = services.store().clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(async move {
+            store
+                .run_wal_checkpoints(std::time::Duration::from_millis(200), async move {
+                    let _ = rx.changed().await;
+                })
+                .await;
+        })
+    };
     // The email channel: one fetch loop per enabled mailbox, picked up from the database (a
     // mailbox added with `hqdesk mailbox add` or in the console starts within seconds).
     let mail = {
@@ -346,6 +358,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     .await?;
     let _ = jobs.await;
     let _ = mail.await;
+    let _ = checkpoints.await;
     if let Some(ami) = ami {
         let _ = ami.await;
     }

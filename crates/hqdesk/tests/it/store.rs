@@ -192,6 +192,54 @@ both_engines!(
     }
 );
 
+// A checkpoint copies what the writer committed into the database file (SQLite; PostgreSQL has
+// nothing to do), and the server's loop of them stops with the server.
+both_engines!(a_checkpoint_copies_the_committed_log, |app| async move {
+    let store = app.services.store().clone();
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..50 {
+        hqdesk_store::units::insert(
+            &mut tx,
+            &format!("CK{i}"),
+            "Đơn vị thử",
+            hqdesk_domain::unit::UnitLevel::Team,
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
+    }
+    Store::commit(tx).await.unwrap();
+    match store.engine() {
+        hqdesk_store::Engine::Sqlite => {
+            let (log, copied) = store.checkpoint_wal().await.unwrap().unwrap();
+            assert!(log > 0, "the commit above is in the log");
+            assert_eq!(copied, log, "every committed frame copied");
+        }
+        hqdesk_store::Engine::Postgres => {
+            assert_eq!(store.checkpoint_wal().await.unwrap(), None);
+        }
+    }
+    // The server's loop (which calls the above) ends when told to.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let background = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .run_wal_checkpoints(std::time::Duration::from_millis(10), async {
+                    let _ = stopped.await;
+                })
+                .await;
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let _ = stop.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(5), background)
+        .await
+        .expect("the checkpoint loop stops")
+        .unwrap();
+});
+
 /// Both engines end up with the same tables and columns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_schemas_have_the_same_tables_and_columns() {
