@@ -146,7 +146,7 @@ impl Services {
             // On its own task: a caller that goes away (a closed connection drops its future)
             // must not abandon the others' transaction half way.
             let services = self.clone();
-            writer_runtime().spawn(async move {
+            let write = async move {
                 let started = std::time::Instant::now();
                 let n = group.len();
                 services.write_group(group).await;
@@ -156,7 +156,11 @@ impl Services {
                     "case group written"
                 );
                 drop(guard);
-            });
+            };
+            match writer_runtime() {
+                Some(rt) => drop(rt.spawn(write)),
+                None => drop(tokio::spawn(write)),
+            }
         }
         flatten(done.await)
     }
@@ -375,16 +379,21 @@ impl Services {
 /// The thread that writes the groups. Each statement of a group is a hand-off to the
 /// database connection and back; on the server's runtime every wake-up of the writer waited
 /// behind the HTTP work of the creations queuing for the next group.
-fn writer_runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("hqdesk-case-writer")
-            .enable_all()
-            .build()
-            .expect("starting the case writer thread")
-    })
+/// `None` (and the server's runtime does the writing) if the thread could not be started.
+fn writer_runtime() -> Option<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("hqdesk-case-writer")
+                .enable_all()
+                .build()
+                .map_err(|e| tracing::error!(error = %e, "could not start the case writer thread"))
+                .ok()
+        })
+        .as_ref()
 }
 
 fn flatten(
