@@ -639,9 +639,30 @@ pub struct HeyFigures {
     pub p50: Option<Duration>,
     pub p95: Option<Duration>,
     pub p99: Option<Duration>,
+    /// `Status code distribution`: (status, responses).
+    pub statuses: Vec<(u16, u64)>,
 }
 
-/// Parse the summary of a `hey` run (`Requests/sec:` and the `NN% in S secs` lines).
+impl HeyFigures {
+    /// The answers that were not a success ("403 ×1200"), if any: such a run measured how
+    /// fast RT refuses, not how fast it works, and is not compared.
+    pub fn refused(&self) -> Option<String> {
+        let bad: Vec<String> = self
+            .statuses
+            .iter()
+            .filter(|(code, _)| !(200..300).contains(code))
+            .map(|(code, n)| format!("{code} ×{n}"))
+            .collect();
+        (!bad.is_empty() || self.statuses.is_empty()).then(|| {
+            if bad.is_empty() {
+                "no status codes in the report".to_string()
+            } else {
+                bad.join(", ")
+            }
+        })
+    }
+}
+
 pub fn parse_hey(text: &str) -> Option<HeyFigures> {
     let per_second = text
         .lines()
@@ -653,11 +674,23 @@ pub fn parse_hey(text: &str) -> Option<HeyFigures> {
             .and_then(|v| v.trim().trim_end_matches("secs").trim().parse::<f64>().ok())
             .map(Duration::from_secs_f64)
     };
+    // "  [201]\t400 responses" lines after "Status code distribution:".
+    let statuses = text
+        .lines()
+        .skip_while(|l| !l.trim().starts_with("Status code distribution"))
+        .skip(1)
+        .map_while(|l| {
+            let (code, rest) = l.trim().strip_prefix('[')?.split_once(']')?;
+            let n = rest.trim().strip_suffix("responses")?.trim().parse().ok()?;
+            Some((code.parse().ok()?, n))
+        })
+        .collect();
     Some(HeyFigures {
         per_second,
         p50: pct("50"),
         p95: pct("95"),
         p99: pct("99"),
+        statuses,
     })
 }
 
@@ -749,29 +782,44 @@ impl Report {
             rt.measured_at.as_deref().unwrap_or("at an unknown time"),
             self.engine,
         );
-        for (label, fig) in [
+        let modes = [
             ("session cookie", &rt.create_c8_session),
             ("auth token", &rt.create_c8_token),
-        ] {
-            if let (Some((ours, _)), Some(theirs)) = (ours_create, fig) {
-                s.push_str(&format!(
-                    "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | {:.2} | hqdesk ÷ RT = {:.0} (target ≥ 100) |\n",
-                    theirs.per_second,
-                    ours / theirs.per_second.max(1e-9),
-                ));
+        ];
+        for (label, fig) in modes {
+            match (ours_create, fig) {
+                (Some((ours, _)), Some(theirs)) => match theirs.refused() {
+                    None => s.push_str(&format!(
+                        "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | {:.2} | hqdesk ÷ RT = {:.0} (target ≥ 100) |\n",
+                        theirs.per_second,
+                        ours / theirs.per_second.max(1e-9),
+                    )),
+                    Some(refused) => s.push_str(&format!(
+                        "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | not counted: RT answered {refused} | none |\n"
+                    )),
+                },
+                _ => {}
             }
         }
-        if let (Some((_, ours_p95)), Some(theirs)) = (ours_create, &rt.create_c8_session) {
+        // Latency against RT's fastest mode that created its tickets.
+        let answered = modes
+            .iter()
+            .filter_map(|(label, fig)| fig.as_ref().map(|f| (label, f)))
+            .find(|(_, f)| f.refused().is_none());
+        if let (Some((_, ours_p95)), Some((label, theirs))) = (ours_create, answered) {
             if let Some(p95) = theirs.p95 {
                 s.push_str(&format!(
-                    "| creation, 8 clients, p95 ms (RT: session cookie) | {} | {} | RT ÷ hqdesk = {:.0} |\n",
+                    "| creation, 8 clients, p95 ms (RT: {label}) | {} | {} | RT ÷ hqdesk = {:.0} |\n",
                     ms(ours_p95),
                     ms(p95),
                     p95.as_secs_f64() / ours_p95.as_secs_f64().max(1e-9),
                 ));
             }
         }
-        if let (Some((p50, p95)), Some(theirs)) = (ours_search, &rt.search_fts_c1) {
+        if let (Some((p50, p95)), Some(theirs)) = (
+            ours_search,
+            rt.search_fts_c1.as_ref().filter(|f| f.refused().is_none()),
+        ) {
             for (label, ours, their) in [("p50", p50, theirs.p50), ("p95", p95, theirs.p95)] {
                 if let Some(their) = their {
                     s.push_str(&format!(
@@ -802,5 +850,67 @@ mod rt_tests {
         assert_eq!(h.p50, Some(Duration::from_secs_f64(1.5132)));
         assert_eq!(h.p99, Some(Duration::from_secs_f64(3.0707)));
         assert_eq!(parse_hey("no summary"), None);
+        // Without a status code distribution nothing says RT did the work.
+        assert!(h.refused().is_some());
+    }
+
+    #[test]
+    fn refused_requests_are_never_compared() {
+        let report = |codes: &str| {
+            format!(
+                "\nSummary:\n  Requests/sec:\t923.3493\n\nLatency distribution:\n  50% in 0.0080 secs\n  \
+                 95% in 0.0158 secs\n\nStatus code distribution:\n{codes}\n\n"
+            )
+        };
+        let created = parse_hey(&report("  [201]\t400 responses")).unwrap();
+        assert_eq!(created.statuses, vec![(201, 400)]);
+        assert_eq!(created.refused(), None);
+        let refused = parse_hey(&report("  [201]\t10 responses\n  [403]\t1190 responses")).unwrap();
+        assert_eq!(refused.refused().as_deref(), Some("403 ×1190"));
+
+        let ours = Report {
+            engine: "sqlite",
+            cores: 2,
+            cases: 1000,
+            timeline_entries: 5000,
+            figures: vec![Figure {
+                name: "case creation, POST /api/v1/cases".into(),
+                clients: 8,
+                requests: 3000,
+                throughput: Some(1900.0),
+                p50: Duration::from_millis(3),
+                p95: Duration::from_millis(6),
+                p99: Duration::from_millis(9),
+                target: "",
+                met: None,
+                commits: None,
+            }],
+            start: Duration::from_millis(10),
+            peak_rss_kib: None,
+            load_before: None,
+            load_after: None,
+        };
+        let token = HeyFigures {
+            per_second: 3.4,
+            ..created.clone()
+        };
+        let table = ours.compare_rt(&RtFigures {
+            dir: PathBuf::from("results"),
+            measured_at: None,
+            create_c8_session: Some(refused),
+            create_c8_token: Some(token),
+            search_fts_c1: None,
+            tickets: None,
+        });
+        assert!(
+            table.contains("not counted: RT answered 403 ×1190"),
+            "{table}"
+        );
+        assert!(!table.contains("hqdesk ÷ RT = 2 "), "{table}");
+        assert!(
+            table.contains("hqdesk ÷ RT = 559 (target ≥ 100)"),
+            "{table}"
+        );
+        assert!(table.contains("p95 ms (RT: auth token)"), "{table}");
     }
 }
