@@ -787,8 +787,8 @@ impl Report {
             ("auth token", &rt.create_c8_token),
         ];
         for (label, fig) in modes {
-            match (ours_create, fig) {
-                (Some((ours, _)), Some(theirs)) => match theirs.refused() {
+            if let (Some((ours, _)), Some(theirs)) = (ours_create, fig) {
+                match theirs.refused() {
                     None => s.push_str(&format!(
                         "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | {:.2} | hqdesk ÷ RT = {:.0} (target ≥ 100) |\n",
                         theirs.per_second,
@@ -797,8 +797,7 @@ impl Report {
                     Some(refused) => s.push_str(&format!(
                         "| creation, 8 clients, per s (RT: {label}) | {ours:.0} | not counted: RT answered {refused} | none |\n"
                     )),
-                },
-                _ => {}
+                }
             }
         }
         // Latency against RT's fastest mode that created its tickets.
