@@ -206,7 +206,7 @@ pub enum BenchCommand {
         #[arg(long, value_name = "DIR")]
         compare_rt: Option<PathBuf>,
         /// With --compare-rt: first run RT's benchmark (its `run.sh`, on a copy of the scripts in
-        /// the data directory; installs Debian packages, about 25 minutes on 2 cores, as root)
+        /// the data directory; installs Debian packages, 15–25 minutes on 2 cores, as root)
         /// and compare with those fresh results.
         #[arg(long, requires = "compare_rt")]
         run_rt: bool,
