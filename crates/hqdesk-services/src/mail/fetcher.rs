@@ -10,8 +10,10 @@
 //! UIDVALIDITY and UID, and per Message-ID and content hash): nothing is lost, nothing doubled.
 //! A changed UIDVALIDITY starts the folder over from UID 1 for the same reason.
 //!
-//! Then it waits for news: IDLE when the server offers it, polling otherwise. Errors are written
-//! to the mailbox (`last_error`, shown in the console) and the loop reconnects with backoff.
+//! It looks again until a search finds nothing new (mail that arrived during a fetch is fetched
+//! at once, not after the next wait), then waits for news: IDLE when the server offers it,
+//! polling otherwise. Errors are written to the mailbox (`last_error`, shown in the console) and
+//! the loop reconnects with backoff.
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
@@ -275,6 +277,9 @@ async fn sync_session(
     }
     loop {
         let last = u32::try_from(last_uid.max(0)).unwrap_or(u32::MAX);
+        // Whatever the server announced so far, this search sees; only later news counts.
+        s.take_news();
+        let before = last_uid;
         for uid in s.uids_after(last).await? {
             if *stop.borrow() {
                 return Ok((Stop::Requested, Some(s)));
@@ -302,6 +307,9 @@ async fn sync_session(
         record(services, id, None).await?;
         if !lease(services, cfg, id).await? {
             return Ok((Stop::LeaseLost, Some(s)));
+        }
+        if last_uid != before {
+            continue; // mail may have arrived during the fetch: look again before waiting
         }
         let wait = if s.supports_idle() {
             cfg.idle_max

@@ -2,6 +2,11 @@
 //! LOGIN, SELECT, list the UIDs above the last one ingested, fetch one message's raw bytes
 //! without touching `\Seen` (`BODY.PEEK[]`), mark it once it is committed, and IDLE when the
 //! server offers it.
+//!
+//! The server announces new mail (`* n EXISTS`) in the answer to whatever command is running:
+//! during a fetch, or just before IDLE starts. async-imap puts those announcements in the
+//! session's unsolicited channel, not in IDLE's stream, so [`ImapSession::take_news`] and
+//! [`ImapSession::wait`] read that channel: mail announced before IDLE wakes it at once.
 use std::fmt;
 use std::io;
 use std::pin::Pin;
@@ -9,6 +14,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use async_imap::types::UnsolicitedResponse;
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -160,6 +166,20 @@ pub struct Selected {
     pub uidvalidity: u32,
     pub uidnext: Option<u32>,
     pub exists: u32,
+}
+
+/// Empty the unsolicited channel; true when it held an announcement of new or removed mail.
+fn drain_news(mut next: impl FnMut() -> Option<UnsolicitedResponse>) -> bool {
+    let mut news = false;
+    while let Some(r) = next() {
+        news |= matches!(
+            r,
+            UnsolicitedResponse::Exists(_)
+                | UnsolicitedResponse::Recent(_)
+                | UnsolicitedResponse::Expunge(_)
+        );
+    }
+    news
 }
 
 /// A logged-in IMAP session.
@@ -365,8 +385,20 @@ impl ImapSession {
         .await
     }
 
+    /// Forget what the server announced so far; true when it announced new or removed mail.
+    /// Called before a `UID SEARCH`: the search sees everything announced before it.
+    pub fn take_news(&mut self) -> bool {
+        let channel = &self.session.unsolicited_responses;
+        drain_news(|| channel.try_recv().ok())
+    }
+
     /// Wait for news in the selected folder: IDLE up to `max` when the server offers it, else
     /// just sleep (the caller polls). Returns the session for the next round.
+    ///
+    /// `max` is a deadline: async-imap's own IDLE timeout restarts on every response, and the
+    /// server's keep-alives (`* OK Still here`, every 2 min on Dovecot) would push it back
+    /// forever. News announced before IDLE (during the last fetch, or as IDLE starts) ends the
+    /// wait at once instead of waiting for an announcement that was already made.
     pub async fn wait(self, max: Duration) -> Result<ImapSession, ImapError> {
         if !self.idle {
             tokio::time::sleep(max).await;
@@ -385,14 +417,17 @@ impl ImapSession {
             timeouts,
             security,
         } = self;
+        let news = session.unsolicited_responses.clone();
         let mut handle = session.idle();
         within(timeouts.command, "IDLE", async {
             handle.init().await.map_err(|e| imap_err("IDLE", e))
         })
         .await?;
-        {
+        if !drain_news(|| news.try_recv().ok()) {
             let (fut, _stop) = handle.wait_with_timeout(max);
-            fut.await.map_err(|e| imap_err("IDLE", e))?;
+            if let Ok(woke) = tokio::time::timeout(max, fut).await {
+                woke.map_err(|e| imap_err("IDLE", e))?;
+            }
         }
         let session = within(timeouts.command, "IDLE DONE", async {
             handle.done().await.map_err(|e| imap_err("IDLE DONE", e))
