@@ -238,11 +238,15 @@ fn fast_fetcher(node: &str) -> FetcherConfig {
 
 /// Start the fetch supervisor and (when `jobs`) the job runner with the mail handlers.
 fn start_workers(app: &TestApp, jobs: bool) -> Workers {
+    start_workers_with(app, fast_fetcher("test-node"), jobs)
+}
+
+fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Workers {
     let (stop, rx) = watch::channel(false);
     let services = app.services.clone();
     let mut r1 = rx.clone();
     tokio::spawn(async move {
-        run_supervisor(services, fast_fetcher("test-node"), async move {
+        run_supervisor(services, fetcher, async move {
             let _ = r1.changed().await;
         })
         .await;
@@ -1328,3 +1332,254 @@ async fn email_tls_and_starttls_are_verified() {
     .await;
     assert!(r.imap.is_err() && r.smtp.is_err(), "{r:?}");
 }
+
+/// Append `mails` to `user`'s INBOX in one burst: one connection, every APPEND pipelined
+/// (LITERAL+, no round trip per mail), then read every answer.
+async fn append_burst(env: &MailEnv, user: &str, mails: &[String]) {
+    async fn answer(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, tag: &str) {
+        loop {
+            let mut line = String::new();
+            assert!(r.read_line(&mut line).await.unwrap() > 0, "IMAP closed");
+            if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
+                assert!(rest.starts_with("OK"), "{tag}: {line}");
+                return;
+            }
+        }
+    }
+    let stream = TcpStream::connect(&env.imap).await.unwrap();
+    let (r, mut w) = stream.into_split();
+    let mut r = BufReader::new(r);
+    let mut greeting = String::new();
+    r.read_line(&mut greeting).await.unwrap();
+    w.write_all(format!("l LOGIN \"{user}\" \"{}\"\r\n", env.password).as_bytes())
+        .await
+        .unwrap();
+    answer(&mut r, "l").await;
+    let mut burst = Vec::new();
+    for (i, m) in mails.iter().enumerate() {
+        burst.extend_from_slice(format!("a{i} APPEND INBOX {{{}+}}\r\n", m.len()).as_bytes());
+        burst.extend_from_slice(m.as_bytes());
+        burst.extend_from_slice(b"\r\n");
+    }
+    w.write_all(&burst).await.unwrap();
+    for i in 0..mails.len() {
+        answer(&mut r, &format!("a{i}")).await;
+    }
+    w.write_all(b"z LOGOUT\r\n").await.unwrap();
+}
+
+both_engines!(
+    email_burst_arriving_during_a_fetch_becomes_cases_within_seconds,
+    |app| async move {
+        // A burst appended while the fetcher is busy fetching the start of it: the server
+        // announces the rest during the fetch. Those mails must not wait for the IDLE period
+        // (here the production one, 2 min) to end.
+        let Some(env) = mail_env() else { return };
+        let support = unique("burst", "hqdesk.test");
+        let requester = unique("dong", "khach.test");
+        add_mailbox(&app, &env, &support, &env.imap, &env.smtp).await;
+        let mut fetcher = fast_fetcher("test-node");
+        fetcher.idle_max = FetcherConfig::new("defaults").idle_max;
+        assert!(fetcher.idle_max >= Duration::from_secs(60));
+        let _workers = start_workers_with(&app, fetcher, false);
+        let email_cases = "SELECT COUNT(*) FROM cases WHERE channel = 'email'";
+        eventually(30, "the first sync of the empty mailbox", || async {
+            scalar(
+                &app,
+                "SELECT COUNT(*) FROM mailboxes WHERE last_sync_at IS NOT NULL",
+            )
+            .await
+                == 1
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await; // now idling
+
+        let mails: Vec<String> = (0..120)
+            .map(|i| {
+                requester_mail(
+                    &requester,
+                    &support,
+                    &format!("Tờ khai số {i} bị treo"),
+                    &unique(&format!("burst{i}"), "khach.test"),
+                    "",
+                    &format!("Tờ khai 1055{i:04} không nhận được phản hồi."),
+                )
+            })
+            .collect();
+        let (first, rest) = mails.split_at(50);
+        append_burst(&env, &support, first).await;
+        // The fetcher woke up and is fetching the first part: the rest arrives meanwhile.
+        eventually(30, "the fetch of the first part to start", || async {
+            scalar(&app, email_cases).await >= 1
+        })
+        .await;
+        append_burst(&env, &support, rest).await;
+        let appended = std::time::Instant::now();
+        let during = scalar(&app, email_cases).await;
+        eprintln!("cases when the burst was appended: {during} of 120");
+        eventually(20, "every mail of the burst to become a case", || async {
+            scalar(&app, email_cases).await == 120
+        })
+        .await;
+        eprintln!(
+            "all 120 cases {:?} after the last append",
+            appended.elapsed()
+        );
+        assert_eq!(
+            scalar(
+                &app,
+                "SELECT COUNT(*) FROM mail_inbound WHERE state = 'ingested'"
+            )
+            .await,
+            120,
+            "each mail once"
+        );
+    }
+);
+
+/// The warnings the code under test logs on this thread, as text.
+#[derive(Clone, Default)]
+struct Warnings(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Warnings {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Warnings {
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let w = self.clone();
+        tracing::subscriber::set_default(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::WARN)
+                .with_ansi(false)
+                .with_writer(move || w.clone())
+                .finish(),
+        )
+    }
+    fn count(&self, needle: &str) -> usize {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .matches(needle)
+            .count()
+    }
+}
+
+both_engines!(
+    email_mail_without_a_mailbox_waits_then_goes_when_one_is_added,
+    |app| async move {
+        // No mailbox yet: a reply and a notification have nowhere to go. They wait, parked (not
+        // retried with backoff, the log says so once), and go as soon as a mailbox is added.
+        let Some(env) = mail_env() else { return };
+        let support = unique("later", "hqdesk.test");
+        let requester = unique("giang", "khach.test");
+        let warnings = Warnings::default();
+        let _guard = warnings.capture();
+        let number = app
+            .open(
+                "agent",
+                json!({"kind":"inquiry","branch":2,"channel":"email","subject":"Hỏi về C/O",
+                   "body":"…","requester":{"name":"Trần Thị Giang","email": requester}}),
+            )
+            .await;
+        for body in ["Trả lời thứ nhất", "Trả lời thứ hai"] {
+            let (s, j) = app
+                .post(
+                    "agent",
+                    &format!("/api/v1/cases/{number}/messages"),
+                    json!({ "body": body }),
+                )
+                .await;
+            assert_eq!(s, 201, "{j}");
+        }
+        {
+            let mut tx = app.services.store().begin().await.unwrap();
+            hqdesk_services::outbox::enqueue_notification(
+                &mut tx,
+                &hqdesk_services::outbox::NotificationMail {
+                    purpose: "test.notice".into(),
+                    to: requester.clone(),
+                    subject: "Thong bao kiem thu".into(),
+                    text: "Yêu cầu của chị đã được tiếp nhận.".into(),
+                    case_id: None,
+                    in_reply_to: None,
+                    mailbox_id: None,
+                },
+                "one",
+                app.services.now(),
+            )
+            .await
+            .unwrap();
+            hqdesk_services::Store::commit(tx).await.unwrap();
+        }
+        let mail_jobs = "kind IN ('message.deliver', 'mail.notify')";
+        drain_jobs(&app).await;
+        assert_eq!(
+            scalar(&app, &format!("SELECT COUNT(*) FROM jobs WHERE {mail_jobs} AND finished_at IS NULL AND waiting_for = 'mailbox' AND attempts = 0")).await,
+            3,
+            "the three mails wait for a mailbox, their try not counted"
+        );
+        // Days pass: nothing is retried (nothing is even claimed) while there is no mailbox.
+        for _ in 0..3 {
+            app.clock.advance_seconds(24 * 3600);
+            let registry = hqdesk_services::mail::sender::registry();
+            while app.services.run_one_job(&registry, "test").await.unwrap() {
+                let left = scalar(
+                    &app,
+                    &format!(
+                        "SELECT COUNT(*) FROM jobs WHERE {mail_jobs} AND locked_by IS NOT NULL"
+                    ),
+                )
+                .await;
+                assert_eq!(left, 0, "a mail job was claimed while no mailbox exists");
+            }
+        }
+        assert_eq!(
+            scalar(&app, &format!("SELECT COUNT(*) FROM jobs WHERE {mail_jobs} AND attempts = 0 AND finished_at IS NULL")).await,
+            3
+        );
+        assert_eq!(
+            warnings.count("no mailbox is configured"),
+            1,
+            "said once, not once per mail or per try"
+        );
+        let msgs = messages(&app, &number).await;
+        assert!(
+            msgs.iter()
+                .filter(|m| m["kind"] == "outbound")
+                .all(|m| m["delivery_state"] == "queued"),
+            "{msgs:?}"
+        );
+
+        // A mailbox is added: everything that waited goes, once.
+        add_mailbox(&app, &env, &support, &env.imap, &env.smtp).await;
+        drain_jobs(&app).await;
+        assert_eq!(
+            scalar(
+                &app,
+                &format!("SELECT COUNT(*) FROM jobs WHERE {mail_jobs} AND finished_at IS NULL")
+            )
+            .await,
+            0
+        );
+        let mails = env.wait_inbox(&requester, 3, 30).await;
+        assert_eq!(agent_replies(&mails).len(), 2, "both replies arrived");
+        assert!(
+            mails
+                .iter()
+                .any(|m| header(m, "Subject").as_deref() == Some("Thong bao kiem thu")),
+            "the notification arrived"
+        );
+        let msgs = messages(&app, &number).await;
+        assert!(
+            msgs.iter()
+                .filter(|m| m["kind"] == "outbound")
+                .all(|m| m["delivery_state"] == "sent"),
+            "{msgs:?}"
+        );
+    }
+);
