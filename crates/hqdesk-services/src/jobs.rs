@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hqdesk_domain::Timestamp;
-use hqdesk_store::jobs::{self, Job, NewJob};
+use hqdesk_store::jobs::{self, Job, NewJob, WaitFor};
 use hqdesk_store::Store;
 
 use crate::{ServiceError, Services};
@@ -18,6 +18,9 @@ pub enum JobOutcome {
     Done(String),
     /// Periodic job: run again at this time.
     RunAgainAt(Timestamp),
+    /// It cannot succeed until the condition holds (a mail with no mailbox to send it from):
+    /// parked, not retried, until then. Said once in the log, not once per job.
+    WaitFor(WaitFor),
 }
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<JobOutcome, String>> + Send>>;
@@ -118,6 +121,15 @@ impl Services {
         match result {
             Ok(JobOutcome::Done(outcome)) => jobs::complete(&mut tx, id, &outcome, now).await?,
             Ok(JobOutcome::RunAgainAt(t)) => jobs::reschedule(&mut tx, id, t).await?,
+            Ok(JobOutcome::WaitFor(condition)) => {
+                let first = jobs::waiting(&mut tx, condition).await? == 0;
+                jobs::park(&mut tx, id, condition).await?;
+                if first {
+                    tracing::warn!(job.id = id, job.kind = %kind, "{}", condition.describe());
+                } else {
+                    tracing::debug!(job.id = id, job.kind = %kind, waiting_for = condition.as_str(), "job parked");
+                }
+            }
             Err(e) => {
                 tracing::warn!(job.id = id, job.kind = %kind, attempts, error = %e, "job failed");
                 let retry = (attempts < max).then(|| now.plus_seconds(backoff_ms(attempts) / 1000));

@@ -1,6 +1,7 @@
 //! Background work as rows: the outbox (messages and webhooks to deliver) and timers. Any node
 //! may claim a due job; a claim is a lease (`locked_until`), so a job whose node died is claimed
-//! again when the lease runs out. Jobs must therefore be idempotent.
+//! again when the lease runs out. Jobs must therefore be idempotent. A job that cannot succeed
+//! until something exists is parked ([`park`], [`WaitFor`]) rather than retried.
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
@@ -14,6 +15,55 @@ pub struct Job {
     pub payload: String,
     pub attempts: i64,
     pub max_attempts: i64,
+}
+
+/// What a parked job waits for. The claim takes a parked job again as soon as its condition
+/// holds, so nothing has to remember to wake it (and no wake-up can be missed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    /// A mailbox to send mail from: any mailbox, as `mailboxes::default_sender` picks one.
+    Mailbox,
+}
+
+impl WaitFor {
+    pub const ALL: [WaitFor; 1] = [WaitFor::Mailbox];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitFor::Mailbox => "mailbox",
+        }
+    }
+
+    /// For the log and the job's `last_error`: why it waits and what ends the wait.
+    pub fn describe(self) -> &'static str {
+        match self {
+            WaitFor::Mailbox => {
+                "no mailbox is configured: mail waits until one is added \
+                 (hqdesk mailbox add, or Administration → Mailboxes)"
+            }
+        }
+    }
+
+    /// SQL that is true when the condition holds.
+    fn holds_sql(self) -> &'static str {
+        match self {
+            WaitFor::Mailbox => "EXISTS (SELECT 1 FROM mailboxes)",
+        }
+    }
+}
+
+/// `waiting_for IS NULL OR` the named condition holds.
+fn claimable_sql() -> String {
+    let mut sql = String::from("(waiting_for IS NULL");
+    for w in WaitFor::ALL {
+        sql.push_str(&format!(
+            " OR (waiting_for = '{}' AND {})",
+            w.as_str(),
+            w.holds_sql()
+        ));
+    }
+    sql.push(')');
+    sql
 }
 
 #[derive(Debug, Clone)]
@@ -67,11 +117,13 @@ pub async fn claim(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, \
+           waiting_for = NULL \
          WHERE id = (SELECT id FROM jobs WHERE finished_at IS NULL AND kind IN ({kinds_sql}) \
-           AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
+           AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) AND {} \
            ORDER BY run_at, id LIMIT 1{}) \
          RETURNING id, kind, payload, attempts, max_attempts",
+        claimable_sql(),
         dialect::skip_locked(engine)
     );
     let job: Option<Job> = sqlx::query_as(&sql)
@@ -111,6 +163,28 @@ pub async fn reschedule(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The claimed job cannot succeed until `condition` holds: release it, parked, without counting
+/// the attempt. It is claimed again once the condition holds.
+pub async fn park(conn: &mut AnyConnection, id: i64, condition: WaitFor) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET waiting_for = $1, last_error = $2, attempts = attempts - 1, locked_by = NULL, locked_until = NULL WHERE id = $3")
+        .bind(condition.as_str())
+        .bind(condition.describe())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many unfinished jobs are parked until `condition` holds.
+pub async fn waiting(conn: &mut AnyConnection, condition: WaitFor) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE finished_at IS NULL AND waiting_for = $1",
+    )
+    .bind(condition.as_str())
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The attempt failed: retry at `retry_at`, or give up (`retry_at` = None) and keep the row, with

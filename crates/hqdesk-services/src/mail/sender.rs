@@ -9,11 +9,13 @@
 //! we crashed before noting it), hands it to the server and then marks the entry `sent`. A server
 //! that refuses for good (5xx) makes it `failed` with the server's words, without retrying;
 //! anything else is retried by the job runner with its backoff, and `failed` after the last try.
+//! With no mailbox at all there is nowhere to send from: the job waits, parked, until one is
+//! added (retrying could not help), and the log says so once.
 use std::sync::Arc;
 use std::time::Duration;
 
 use hqdesk_domain::case::timeline::DeliveryState;
-use hqdesk_store::jobs::Job;
+use hqdesk_store::jobs::{Job, WaitFor};
 use hqdesk_store::mailboxes::{self, Mailbox};
 use hqdesk_store::Store;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -240,7 +242,8 @@ async fn deliver_message(s: Services, job: Job) -> Result<JobOutcome, String> {
     }
     let last_try = job.attempts >= job.max_attempts;
     match deliver_email(&s, &p).await {
-        Ok(outcome) => Ok(JobOutcome::Done(outcome)),
+        Ok(Delivery::Done(outcome)) => Ok(JobOutcome::Done(outcome)),
+        Ok(Delivery::NoMailbox) => Ok(JobOutcome::WaitFor(WaitFor::Mailbox)),
         Err(e) if e.permanent || last_try => {
             set_state(&s, p.entry_id, DeliveryState::Failed, Some(&e.message))
                 .await
@@ -271,13 +274,20 @@ fn transient(e: impl std::fmt::Display) -> SendError {
     }
 }
 
-async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<String, SendError> {
+/// How a reply's delivery ended, when it did not fail.
+enum Delivery {
+    Done(String),
+    /// There is no mailbox to send from.
+    NoMailbox,
+}
+
+async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, SendError> {
     let mut conn = s.store().read().await.map_err(transient)?;
     let entry = hqdesk_store::timeline::get(&mut conn, p.entry_id)
         .await
         .map_err(transient)?;
     if entry.delivery_state == Some(DeliveryState::Sent) {
-        return Ok("already sent".into());
+        return Ok(Delivery::Done("already sent".into()));
     }
     let case = hqdesk_store::cases::by_id(&mut conn, entry.case_id)
         .await
@@ -302,10 +312,13 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<String, SendE
         .map_err(transient)?
     {
         Some(m) => m,
-        None => mailboxes::default_sender(&mut conn)
+        None => match mailboxes::default_sender(&mut conn)
             .await
             .map_err(transient)?
-            .ok_or_else(|| transient("no mailbox is configured to send from"))?,
+        {
+            Some(m) => m,
+            None => return Ok(Delivery::NoMailbox),
+        },
     };
     // Real Message-IDs only (Outlook Thread-Index keys are filtered out), oldest first.
     let thread: Vec<(String, bool)> = hqdesk_store::mail::case_message_ids(&mut conn, case.id)
@@ -401,7 +414,9 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<String, SendE
     set_state(s, entry.id, DeliveryState::Sent, None)
         .await
         .map_err(transient)?;
-    Ok(format!("sent as <{message_id}> to {to_email}"))
+    Ok(Delivery::Done(format!(
+        "sent as <{message_id}> to {to_email}"
+    )))
 }
 
 /// `mail.notify`: a system mail (acknowledgement, portal confirmation).
@@ -422,8 +437,7 @@ async fn send_notification(s: Services, job: Job) -> Result<JobOutcome, String> 
         }
     };
     let Some(mailbox) = mailbox else {
-        tracing::warn!(purpose = %mail.purpose, "no mailbox is configured: notification not sent");
-        return Ok(JobOutcome::Done("skipped: no mailbox is configured".into()));
+        return Ok(JobOutcome::WaitFor(WaitFor::Mailbox));
     };
     let message_id = format!("hqdesk.notify.{}@{}", job.id, domain_of(&mailbox.address));
     let built = (|| -> Result<Message, SendError> {
