@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod portal;
 pub mod session;
 pub mod telephony;
+pub mod user_password;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use anyhow::Context;
 use hqdesk_domain::Timestamp;
 use hqdesk_services::cases::{AddMessage, AssignCase, Direction, OpenCase, RequesterInput};
 use hqdesk_services::directory::{AddUnit, AddUser};
-use hqdesk_services::{Actor, ManualClock, Services};
+use hqdesk_services::{Actor, ManualClock, Services, Store};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
@@ -14,22 +14,55 @@ use crate::demo_data;
 
 pub const DEMO_CASES: usize = 300;
 
-/// Load the demo unless the database already has users.
+/// Load the demo unless the database already has users. Passwords are stored as hashes only, so
+/// a later start cannot print them again: it says how to set a new one.
 pub async fn load_if_empty(services: &Services) -> anyhow::Result<()> {
     let existing = services
         .list_users(&Actor::Cli)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !existing.is_empty() {
-        eprintln!("hqdesk: the database already has users; demo data not loaded");
+    if let Some(first) = existing.first() {
+        eprintln!(
+            "hqdesk: the database already has users; demo data not loaded. Passwords are printed \
+             only when they are set (they are stored as hashes); to set a new one: \
+             hqdesk user password NAME (e.g. hqdesk user password {})",
+            first.username
+        );
         return Ok(());
     }
     load(services, DEMO_CASES).await
 }
 
+/// The demo's requesters and conversations are made up (with addresses at real mail providers):
+/// the mail they queued must never leave, not even once a mailbox is added to the database.
+async fn cancel_demo_mail(services: &Services, jobs_before: i64) -> anyhow::Result<()> {
+    let mut tx = services.store().begin().await?;
+    let jobs_after = hqdesk_store::jobs::last_id(&mut tx).await?;
+    for kind in [
+        hqdesk_services::cases::DELIVER_MESSAGE_JOB,
+        hqdesk_services::outbox::SEND_NOTIFICATION_JOB,
+    ] {
+        hqdesk_store::jobs::cancel_range(
+            &mut tx,
+            kind,
+            jobs_before,
+            jobs_after,
+            "demo data: never sent",
+            services.now(),
+        )
+        .await?;
+    }
+    Store::commit(tx).await?;
+    Ok(())
+}
+
 #[allow(clippy::print_stdout)] // the passwords are the point
 pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> {
     let err = |e: hqdesk_services::ServiceError| anyhow::anyhow!("{e}");
+    let jobs_before = {
+        let mut conn = services.store().read().await?;
+        hqdesk_store::jobs::last_id(&mut conn).await?
+    };
     for u in demo_data::units() {
         services
             .add_unit(
@@ -190,6 +223,7 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
             }
         }
     }
+    cancel_demo_mail(services, jobs_before).await?;
     println!("Loaded {case_count} demo cases. Try: hqdesk token issue lan.nguyen (as the same --database), then GET /api/v1/cases.");
     Ok(())
 }

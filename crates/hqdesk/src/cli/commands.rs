@@ -65,12 +65,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unit,
         }) => {
             let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .context("reading the password from standard input")?;
-                Some(line.trim_end_matches(['\n', '\r']).to_string())
+                Some(password_from_stdin()?)
             } else {
                 None
             };
@@ -89,6 +84,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(describe)?;
             eprintln!("hqdesk: added {} ({})", user.username, user.role.as_str());
+        }
+        Command::User(UserCommand::Password {
+            name,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                Some(password_from_stdin()?)
+            } else {
+                None
+            };
+            let services = connect(&settings.database_url).await?;
+            let set = services
+                .set_user_password(&Actor::Cli, &name, password)
+                .await
+                .map_err(|e| match e {
+                    hqdesk_services::ServiceError::NotFound => {
+                        anyhow::anyhow!("there is no user named {name:?}")
+                    }
+                    other => describe(other),
+                })?;
+            if password_stdin {
+                eprintln!("hqdesk: new password set for {name}; their sessions ended");
+            } else {
+                println!("{set}");
+            }
         }
         Command::Token(TokenCommand::Issue { name, label }) => {
             let services = connect(&settings.database_url).await?;
@@ -134,6 +154,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 #[allow(clippy::print_stdout)] // the command line's output
@@ -244,13 +274,15 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let services = connect(&settings.database_url)
         .await?
         .with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
+    // Listen before loading the demo: a start that cannot listen (the port is in use) must not
+    // load the demo and print its passwords into a failure nobody reads.
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
     if demo {
         crate::demo::load_if_empty(&services).await?;
     }
     services.schedule_periodic_jobs().await.map_err(describe)?;
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, engine = services.store().engine().name(), "hqdesk serving");
     eprintln!(

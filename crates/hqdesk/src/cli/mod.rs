@@ -41,7 +41,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "HQDESK_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
-        /// Fill an empty database with Vietnamese demo data and print the demo users' passwords.
+        /// Fill an empty database with Vietnamese demo data and print the demo users' passwords
+        /// (printed once: later starts say how to set a new one with `hqdesk user password`).
         #[arg(long)]
         demo: bool,
     },
@@ -97,6 +98,15 @@ pub enum UserCommand {
         /// Code of the user's unit.
         #[arg(long)]
         unit: Option<String>,
+    },
+    /// Set a new password for a user: generated and printed (alone) on standard output, or read
+    /// with --password-stdin. The user's sessions end and a lock-out is lifted; audited.
+    Password {
+        name: String,
+        /// Read the password (12–128 characters) from the first line of standard input instead
+        /// of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 

@@ -130,12 +130,282 @@ async fn operator_story_postgres() {
     operator_story(Engine::Postgres).await
 }
 
+async fn count(services: &hqdesk_services::Services, sql: &str) -> i64 {
+    let mut conn = services.store().read().await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
+}
+
+/// `hqdesk user password NAME`: the way back in when a password is lost, the demo's included
+/// (passwords are stored as hashes, so nothing can print them again).
+async fn user_password_story(engine: Engine) {
+    let Some((url, _dir)) = fresh_database(engine).await else {
+        return;
+    };
+    let old = "một mật khẩu rất dài";
+    let (code, _, err) = hqdesk(
+        &url,
+        &[
+            "user",
+            "add",
+            "lan.nguyen",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        Some(&format!("{old}\n")),
+    );
+    assert_eq!(code, 0, "{err}");
+    let store = hqdesk_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let services =
+        hqdesk_services::Services::new(store, std::sync::Arc::new(hqdesk_services::SystemClock));
+    services
+        .sign_in("lan.nguyen", old)
+        .await
+        .unwrap()
+        .expect("signed in");
+    assert_eq!(count(&services, "SELECT COUNT(*) FROM sessions").await, 1);
+
+    // Generated: printed alone on stdout, works at once, the old one no longer does.
+    let (code, out, err) = hqdesk(&url, &["user", "password", "lan.nguyen"], None);
+    assert_eq!(code, 0, "{err}");
+    let new = out.trim().to_string();
+    assert!(
+        new.len() >= 16 && !new.contains(char::is_whitespace) && out.lines().count() == 1,
+        "the password alone on stdout: {out:?}"
+    );
+    assert!(
+        services.sign_in("lan.nguyen", old).await.unwrap().is_err(),
+        "the old password is refused"
+    );
+    assert_eq!(
+        count(&services, "SELECT COUNT(*) FROM sessions").await,
+        0,
+        "the session opened with the old password ended"
+    );
+    services
+        .sign_in("lan.nguyen", &new)
+        .await
+        .unwrap()
+        .expect("the new password works");
+
+    // From standard input: nothing printed on stdout; validated like any password.
+    let chosen = "mật khẩu mới do quản trị đặt";
+    let (code, out, err) = hqdesk(
+        &url,
+        &["user", "password", "lan.nguyen", "--password-stdin"],
+        Some(&format!("{chosen}\n")),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out:?}");
+    services
+        .sign_in("lan.nguyen", chosen)
+        .await
+        .unwrap()
+        .expect("the chosen password works");
+    let (code, _, err) = hqdesk(
+        &url,
+        &["user", "password", "lan.nguyen", "--password-stdin"],
+        Some("ngắn\n"),
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("password"), "{err}");
+    let (code, _, err) = hqdesk(&url, &["user", "password", "nobody"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("no user named"), "{err}");
+
+    // Audited (twice: generated, then chosen), never with the password.
+    assert_eq!(
+        count(
+            &services,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.password_set' AND object = 'user:lan.nguyen'"
+        )
+        .await,
+        2
+    );
+    let mut conn = services.store().read().await.unwrap();
+    let details: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'user.password_set'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert!(
+        details
+            .iter()
+            .all(|d| !d.contains(&new) && !d.contains(chosen)),
+        "{details:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_password_story_sqlite() {
+    user_password_story(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_password_story_postgres() {
+    user_password_story(Engine::Postgres).await
+}
+
+/// `serve --demo` whose start fails (the port is taken) loads nothing, so the passwords are
+/// printed by the start that works; a start on a database that has users says how to set a
+/// password instead.
+async fn demo_passwords_are_not_lost(engine: Engine) {
+    let Some((url, _dir)) = fresh_database(engine).await else {
+        return;
+    };
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let data = std::env::temp_dir().join(format!("hqdesk-demo-{}", uuid::Uuid::new_v4()));
+    let data_dir = data.to_string_lossy().into_owned();
+    let listen = format!("127.0.0.1:{port}");
+    let (code, out, err) = hqdesk(
+        &url,
+        &[
+            "serve",
+            "--demo",
+            "--listen",
+            &listen,
+            "--data-dir",
+            &data_dir,
+        ],
+        None,
+    );
+    assert_ne!(code, 0, "the port is taken: {out}");
+    assert!(err.contains("listening on"), "{err}");
+    assert!(
+        !out.contains("Demo users"),
+        "no passwords printed into a failed start: {out}"
+    );
+    let store = hqdesk_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let services =
+        hqdesk_services::Services::new(store, std::sync::Arc::new(hqdesk_services::SystemClock));
+    assert_eq!(
+        count(&services, "SELECT COUNT(*) FROM users").await,
+        0,
+        "nothing loaded: the next start loads the demo and prints its passwords"
+    );
+
+    // A database with users: the start says how to get a password.
+    drop(taken);
+    let (code, _, err) = hqdesk(
+        &url,
+        &[
+            "user",
+            "add",
+            "lan.nguyen",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu rất dài\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hqdesk"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &listen,
+            "--data-dir",
+            &data_dir,
+        ])
+        .env("HQDESK_DATABASE_URL", &url)
+        .env("HQDESK_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read what it says until it serves (or ends), then stop it.
+    let stderr = server.stderr.take().unwrap();
+    let said = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut said = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            said.push_str(&line);
+            said.push('\n');
+            if line.contains("serving on") {
+                break;
+            }
+        }
+        said
+    });
+    let said = tokio::time::timeout(std::time::Duration::from_secs(60), said).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    let err = said
+        .expect("serve --demo says something within a minute")
+        .unwrap();
+    assert!(err.contains("serving on"), "serve --demo started: {err}");
+    assert!(
+        err.contains("hqdesk user password NAME"),
+        "the start says how to set a password: {err}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_passwords_are_not_lost_sqlite() {
+    demo_passwords_are_not_lost(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_passwords_are_not_lost_postgres() {
+    demo_passwords_are_not_lost(Engine::Postgres).await
+}
+
+/// The demo's conversations are made up, with addresses at real mail providers: none of the
+/// mail they queued may leave, not even after a mailbox is added.
+async fn demo_mail_is_never_sent(engine: Engine) {
+    let Some((url, _dir)) = fresh_database(engine).await else {
+        return;
+    };
+    let services = hqdesk::cli::connect(&url).await.unwrap();
+    hqdesk::demo::load(&services, 40).await.unwrap();
+    let mail_jobs = "kind IN ('message.deliver', 'mail.notify')";
+    assert!(
+        count(
+            &services,
+            &format!("SELECT COUNT(*) FROM jobs WHERE {mail_jobs} AND outcome = 'cancelled'")
+        )
+        .await
+            > 0,
+        "the demo queued mail (replies, confirmations)"
+    );
+    assert_eq!(
+        count(
+            &services,
+            &format!("SELECT COUNT(*) FROM jobs WHERE {mail_jobs} AND finished_at IS NULL")
+        )
+        .await,
+        0,
+        "none of it is left to send"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mail_is_never_sent_sqlite() {
+    demo_mail_is_never_sent(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mail_is_never_sent_postgres() {
+    demo_mail_is_never_sent(Engine::Postgres).await
+}
+
 #[test]
 fn help_explains_every_command() {
     for args in [
         vec!["--help"],
         vec!["serve", "--help"],
         vec!["user", "add", "--help"],
+        vec!["user", "password", "--help"],
         vec!["token", "issue", "--help"],
         vec!["audit", "verify", "--help"],
         vec!["migrate", "--help"],
