@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
-use hqdesk_domain::input::check_field;
+use hqdesk_domain::input::{check_field, scrub, Shape};
 use hqdesk_domain::ValidationErrors;
 use hqdesk_services::cases::NewAttachment;
 
@@ -11,8 +11,12 @@ use hqdesk_services::cases::NewAttachment;
 pub(crate) enum FormError {
     /// The upload is over the size limit or broken off (the message is for the log).
     Unreadable(String),
-    /// A field or a file's name or type holds characters the input rule refuses.
-    Invalid(ValidationErrors),
+    /// A field or a file's name or type holds characters the input rule refuses. The fields
+    /// come back with those characters replaced, to show the form again as it was typed.
+    Invalid {
+        errors: ValidationErrors,
+        fields: HashMap<String, String>,
+    },
 }
 
 /// The fields of a multipart form and its files (`files` parts). Every text, file names and
@@ -51,12 +55,21 @@ pub(crate) async fn read_multipart(
             if text.len() > 64 * 1024 {
                 return Err(FormError::Unreadable("field too large".into()));
             }
-            if let Err(e) = check_field(&name, &text) {
-                invalid.push(e);
-            }
+            let text = match check_field(&name, &text) {
+                Ok(()) => text,
+                Err(e) => {
+                    invalid.push(e);
+                    scrub(&text, Shape::of_field(&name)).into_owned()
+                }
+            };
             fields.insert(name, text);
         }
     }
-    invalid.into_result().map_err(FormError::Invalid)?;
+    if !invalid.is_empty() {
+        return Err(FormError::Invalid {
+            errors: invalid,
+            fields,
+        });
+    }
     Ok((fields, files))
 }

@@ -391,7 +391,7 @@ pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de
 
 /// Change a case's subject, kind, branch, category or priority.
 #[utoipa::path(patch, path = "/api/v1/cases/{number}", tag = "cases", request_body = UpdateCaseRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn update_case(
     State(s): State<AppState>,
@@ -427,7 +427,7 @@ pub struct AssignRequest {
 
 /// Route a case to a unit and/or give it to someone.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/assign", tag = "cases", request_body = AssignRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn assign_case(
     State(s): State<AppState>,
@@ -461,7 +461,7 @@ pub struct StatusRequest {
 
 /// Change a case's status (new → open ⇄ waiting → resolved → closed; resolved → open reopens).
 #[utoipa::path(post, path = "/api/v1/cases/{number}/status", tag = "cases", request_body = StatusRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn change_status(
     State(s): State<AppState>,
@@ -591,7 +591,7 @@ impl From<Entry> for MessageResponse {
 /// Add a reply, a recorded inbound message, or an internal note.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/messages", tag = "cases", request_body = MessageRequest, params(("number" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body creates nothing new")),
-    responses((status = 201, body = MessageResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 201, body = MessageResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn add_message(
     State(s): State<AppState>,
@@ -720,7 +720,7 @@ pub async fn list_links(
 
 /// Mark another case as related (both ways).
 #[utoipa::path(post, path = "/api/v1/cases/{number}/links", tag = "cases", request_body = LinkRequest, params(("number" = String, Path)),
-    responses((status = 204), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn add_link(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -742,7 +742,7 @@ pub struct MergeRequest {
 
 /// Merge this duplicate into another case: its messages move there and it is closed.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/merge", tag = "cases", request_body = MergeRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn merge_case(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -121,7 +121,7 @@ pub async fn get_contact(
 }
 
 /// Replace a contact's name and identifiers.
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = RequesterRequest, params(("id" = i64, Path)), responses((status = 200, body = RequesterResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = RequesterRequest, params(("id" = i64, Path)), responses((status = 200, body = RequesterResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn update_contact(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -117,8 +117,9 @@ fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
 }
 
 /// Error answers are problem+json, and the ones the framework gives every operation of a kind
-/// are listed: the bearer check (401), the input rule on the URL (400 for a path that is not
-/// UTF-8, 422), and the JSON body reader (400 malformed, 413 too large, 415 not JSON, 422).
+/// are listed: the bearer check (401), the URL's reader and input rule (400 for a path that is not
+/// UTF-8 or a repeated parameter, 422), and the body reader (400 malformed, 413 too large, 415
+/// not JSON, 422).
 fn describe_errors(op: &mut Operation) {
     for (status, response) in op.responses.responses.iter_mut() {
         let is_error = status.starts_with('4') || status.starts_with('5');
@@ -140,7 +141,6 @@ fn describe_errors(op: &mut Operation) {
     }
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let params = op.parameters.as_deref().unwrap_or_default();
-    let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
     let has_text_params = params
         .iter()
         .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query));
@@ -158,13 +158,8 @@ fn describe_errors(op: &mut Operation) {
     if secured {
         add("401", "No valid API token");
     }
-    if has_path {
-        add(
-            "400",
-            "The address is not valid (a path segment that is not UTF-8)",
-        );
-    }
     if has_text_params {
+        add("400", "The address cannot be read (a path segment that is not UTF-8, a repeated query parameter)");
         add("422", "Invalid input, with the fields in `errors`");
     }
     if !body_types.is_empty() {

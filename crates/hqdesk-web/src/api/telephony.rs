@@ -182,7 +182,7 @@ impl CtiEvent {
 /// an API token (`hqdesk token issue`) of a user allowed to report calls.
 #[utoipa::path(post, path = "/api/v1/cti/{token}", tag = "telephony", request_body(content = CtiEvent, content_type = "application/x-www-form-urlencoded"),
     params(("token" = String, Path)),
-    responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
+    responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
 pub async fn cti(
     State(s): State<AppState>,
     Path(token): Path<String>,
@@ -223,7 +223,8 @@ pub const SIGNATURE_MAX_AGE_SECONDS: i64 = 300;
 /// `X-Hqdesk-Signature: sha256=<hex HMAC-SHA256 of "timestamp.delivery.body" with the shared
 /// secret>`. Old, unsigned, badly signed or replayed deliveries get a 4xx and change nothing.
 #[utoipa::path(post, path = "/api/v1/telephony/events", tag = "telephony", request_body = SignedCallEvent,
-    responses((status = 204), (status = 401, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
+    responses((status = 204), (status = 401, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody),
+        (status = 503, body = crate::problem::ProblemBody, description = "HQDESK_TELEPHONY_SECRET is not set")))]
 pub async fn signed_event(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -342,7 +343,7 @@ pub struct IvrParams {
 /// The IVR's question at the start of a call. The answer is `key=value` lines a dialplan can
 /// read: `announcement`, `staffed`, `agents`, `waiting`, `wait_seconds`, `offer_callback`.
 #[utoipa::path(get, path = "/api/v1/ivr/{token}", tag = "telephony", params(("token" = String, Path), IvrParams),
-    responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 401, body = crate::problem::ProblemBody)))]
+    responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody)))]
 pub async fn ivr(
     State(s): State<AppState>,
     Path(token): Path<String>,
@@ -388,7 +389,7 @@ pub struct AttemptResponse {
 
 /// Record an attempt to call a caller back.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/callback-attempts", tag = "telephony", request_body = AttemptRequest, params(("number" = String, Path)),
-    responses((status = 201, body = AttemptResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+    responses((status = 201, body = AttemptResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn callback_attempt(
     State(s): State<AppState>,
     crate::auth::ApiActor(actor): crate::auth::ApiActor,

@@ -1119,8 +1119,8 @@ async fn add_message(
 ) -> Response {
     let (f, attachments) = match read_message_form(m).await {
         Ok(x) => x,
-        Err(crate::forms::FormError::Invalid(v)) => {
-            let message = crate::input::refused_message(c.tr, &v.0);
+        Err(crate::forms::FormError::Invalid { errors, .. }) => {
+            let message = crate::input::refused_message(c.tr, &errors.0);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return case_page_with(&s, &c, &number, message, status).await;
         }

@@ -311,10 +311,12 @@ pub async fn request_submit(
     let token = FormToken::from_headers(&headers);
     let (v, files) = match crate::forms::read_multipart(m).await {
         Ok(x) => x,
-        Err(FormError::Invalid(invalid)) => {
-            let (errors, message) = errors_of(tr, &ServiceError::Invalid(invalid));
+        Err(FormError::Invalid { errors, fields }) => {
+            let message = crate::input::refused_message(tr, &errors.0);
+            let (errors, _) = errors_of(tr, &ServiceError::Invalid(errors));
+            let topic = svc::topic(&get(&fields, "topic"));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return request_page(tr, &token, None, HashMap::new(), errors, message, status);
+            return request_page(tr, &token, topic, fields, errors, message, status);
         }
         Err(FormError::Unreadable(_)) => {
             let mut errors = HashMap::new();
@@ -725,9 +727,10 @@ pub async fn track_reply(
     let token = FormToken::from_headers(&headers);
     let (v, files) = match crate::forms::read_multipart(m).await {
         Ok(x) => x,
-        Err(FormError::Invalid(invalid)) => {
-            let e = ServiceError::Invalid(invalid);
-            return track_refused(&s, tr, &token, &tracking, e, String::new(), String::new()).await;
+        Err(FormError::Invalid { errors, fields }) => {
+            let e = ServiceError::Invalid(errors);
+            let body = get(&fields, "body");
+            return track_refused(&s, tr, &token, &tracking, e, body, String::new()).await;
         }
         Err(FormError::Unreadable(_)) => {
             let e = ServiceError::invalid_field("files", "upload_too_large", "upload too large");
