@@ -7,6 +7,7 @@ pub mod case;
 pub mod category;
 pub mod channel;
 pub mod error;
+pub mod input;
 pub mod requester;
 pub mod text;
 pub mod time;

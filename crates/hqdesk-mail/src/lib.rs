@@ -6,7 +6,8 @@
 //!
 //! Decoding is mail-parser's (MIME structure, RFC 2047 encoded words, quoted-printable, base64,
 //! charsets including windows-1258); everything textual leaving this crate is NFC-normalised,
-//! because windows-1258 and some Vietnamese clients send tone marks as combining characters.
+//! because windows-1258 and some Vietnamese clients send tone marks as combining characters, and
+//! obeys the input rule (control characters replaced, see `scrub`).
 use std::borrow::Cow;
 use std::fmt;
 
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 mod classify;
+mod scrub;
 pub use classify::{Bounce, Classification};
 
 /// Value of the `X-Loop` header hqdesk puts on every mail it sends: a mail carrying it came from
@@ -229,7 +231,7 @@ fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
 
     let (classification, bounce) = classify::classify(&msg, &from, &subject);
     let case_number = find_case_number(&subject);
-    Ok(ParsedMail {
+    Ok(scrub::scrubbed(ParsedMail {
         message_id,
         in_reply_to,
         references,
@@ -247,7 +249,7 @@ fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
         classification,
         bounce,
         case_number,
-    })
+    }))
 }
 
 /// A header written in raw 8-bit bytes that are not UTF-8 (old clients skip RFC 2047) comes out

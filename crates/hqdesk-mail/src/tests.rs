@@ -139,3 +139,30 @@ fn raw_8bit_subject_uses_the_body_charset() {
     let raw = b"From: a@b.vn\r\nSubject: Ha\xd2i quan\r\nContent-Type: text/plain; charset=windows-1258\r\n\r\nx";
     assert_eq!(parse(raw).unwrap().subject, "Hải quan");
 }
+
+#[test]
+fn control_characters_are_replaced_never_refused() {
+    // A NUL and an escape in the subject (RFC 2047 lets any byte through), the sender's name,
+    // the body and an attachment's name: the mail is kept, the characters replaced.
+    let raw = mail(
+        "From: =?UTF-8?Q?An=00=1B?= <an@example.vn>\r\nSubject: =?UTF-8?Q?H=E1=BB=8Fi=00_v=E1=BB=81=0AVNACCS?=\r\nMessage-ID: <nul@example.vn>\r\nContent-Type: multipart/mixed; boundary=b",
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nD=C3=B2ng 1=00\r\n\tD=C3=B2ng 2\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename*=utf-8''a%00b.txt\r\n\r\nx\r\n--b--\r\n",
+    );
+    let p = parse(&raw).unwrap();
+    assert_eq!(p.subject, "Hỏi\u{FFFD} về VNACCS");
+    assert_eq!(
+        p.from.as_ref().unwrap().name.as_deref(),
+        Some("An\u{FFFD}\u{FFFD}")
+    );
+    assert!(p.text.contains("Dòng 1\u{FFFD}"), "{:?}", p.text);
+    assert!(
+        p.text.contains("\n\tDòng 2"),
+        "line breaks and tabs stay: {:?}",
+        p.text
+    );
+    assert_eq!(p.parts.len(), 1);
+    assert_eq!(p.parts[0].filename, "a\u{FFFD}b.txt");
+    for text in [&p.subject, &p.text, &p.parts[0].filename] {
+        assert!(!text.contains('\0'));
+    }
+}

@@ -28,6 +28,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
+use hqdesk_domain::input;
 use hqdesk_domain::Timestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -157,7 +158,10 @@ pub fn parse_block(text: &str) -> Vec<(String, String)> {
         {
             follows = true;
         }
-        out.push((key.to_string(), value.to_string()));
+        // The telephone system is outside: its text obeys the input rule, and an event is
+        // never dropped for a stray character.
+        let value = input::scrub(value, input::Shape::Line);
+        out.push((key.to_string(), value.into_owned()));
     }
     out
 }
@@ -540,6 +544,18 @@ mod tests {
         v.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn control_characters_in_values_are_replaced_not_stored() {
+        let p = parse_block("Event: Hangup\r\nCallerIDName: An\0\u{1b}[31m\r\n");
+        assert_eq!(
+            p,
+            pairs(&[
+                ("Event", "Hangup"),
+                ("CallerIDName", "An\u{FFFD}\u{FFFD}[31m")
+            ])
+        );
     }
 
     #[test]

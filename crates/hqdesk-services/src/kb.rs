@@ -1,7 +1,7 @@
 //! Knowledge base and administrative procedures: what the portal shows before anyone opens a
 //! case, maintained by staff and importable from Markdown files.
 use hqdesk_domain::access::Action;
-use hqdesk_domain::{case, text, FieldError, ValidationErrors};
+use hqdesk_domain::{case, input, text, FieldError, ValidationErrors};
 use hqdesk_store::portal::{self, Article, ArticleFields, Procedure};
 use hqdesk_store::Store;
 use serde_json::json;
@@ -113,6 +113,13 @@ impl ArticleSource {
             });
         }
         errors.check("body", case::parse_body(&self.body));
+        // Articles also come from files (`hqdesk kb import`): the input rule here too.
+        let names = self.category.iter().map(|c| ("category", c.as_str()));
+        for (field, value) in names.chain(self.related.iter().map(|r| ("related", r.as_str()))) {
+            if let Err(e) = input::check_field(field, value) {
+                errors.push(e);
+            }
+        }
         self.related.retain(|r| !r.is_empty() && *r != self.slug);
         errors.into_result()?;
         Ok(self)
@@ -228,6 +235,20 @@ impl Services {
                     code: "required",
                     message: "this field is required".into(),
                 });
+            }
+        }
+        // The catalogue also comes from files (`hqdesk kb import`): the input rule here too.
+        let lines = [
+            ("legal_basis", legal_basis),
+            ("time_limit", time_limit),
+            ("fees", fees),
+            ("unit", unit),
+        ];
+        let items = steps.iter().map(|v| ("steps", v.as_str()));
+        let items = items.chain(documents.iter().map(|v| ("documents", v.as_str())));
+        for (field, value) in lines.into_iter().chain(items) {
+            if let Err(e) = input::check_field(field, value) {
+                errors.push(e);
             }
         }
         if steps.is_empty() {

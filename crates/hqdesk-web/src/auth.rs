@@ -21,11 +21,7 @@ impl FromRequestParts<AppState> for ApiActor {
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+            .and_then(bearer_token)
             .ok_or_else(Problem::unauthenticated)?;
         let actor = state
             .services
@@ -33,5 +29,33 @@ impl FromRequestParts<AppState> for ApiActor {
             .await
             .map_err(Problem::from)?;
         Ok(ApiActor(actor))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive and
+/// may be followed by several spaces (RFC 7235 §2.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        for v in [
+            "Bearer hqd_x",
+            "bearer hqd_x",
+            "BEARER hqd_x",
+            "BeArEr   hqd_x ",
+        ] {
+            assert_eq!(bearer_token(v), Some("hqd_x"), "{v}");
+        }
+        for v in ["Basic hqd_x", "Bearer", "Bearer   ", "hqd_x", "Bearerhqd_x"] {
+            assert_eq!(bearer_token(v), None, "{v}");
+        }
     }
 }

@@ -50,6 +50,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 format!("the request body could not be read: {e}"),
             )
         })?;
+        // Refused characters first, for every field at once: a NUL must never reach a query.
+        if crate::input::json_may_hold_controls(&bytes) {
+            if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                let errors = crate::input::json_errors(&doc);
+                if !errors.is_empty() {
+                    return Err(crate::input::problem(errors));
+                }
+            }
+        }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();

@@ -13,8 +13,11 @@ use crate::router::AppState;
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok` or `degraded`.
+    #[schema(value_type = crate::api::enums::HealthStatus)]
     pub status: &'static str,
+    #[schema(value_type = crate::api::enums::DatabaseState)]
     pub database: &'static str,
+    #[schema(value_type = crate::api::enums::EngineName)]
     pub engine: &'static str,
 }
 

@@ -93,7 +93,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
         // Health
         .routes(routes!(health::healthz))
         .split_for_parts();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(crate::api::openapi::document(openapi));
     // Console (HTML) beside the API.
     api.merge(crate::console::routes())
         .merge(crate::portal::routes())
@@ -114,6 +114,8 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(crate::input::check_url))
+        .layer(middleware::from_fn(crate::problem::api_errors_as_problems))
         .layer(middleware::from_fn(record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())

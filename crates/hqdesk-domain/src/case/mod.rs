@@ -51,6 +51,7 @@ pub fn parse_body(s: &str) -> Result<String, InvalidValue> {
             "the message must not be empty",
         ));
     }
+    crate::input::check(&s, crate::input::Shape::Block)?;
     if s.chars().count() > timeline::MAX_BODY_CHARS {
         return Err(InvalidValue::new(
             "body_too_long",
@@ -100,6 +101,18 @@ mod tests {
         assert_eq!(
             parse_subject("a\nb").unwrap_err().code,
             "subject_control_chars"
+        );
+    }
+
+    #[test]
+    fn bodies_keep_line_breaks_and_refuse_other_controls() {
+        assert_eq!(
+            parse_body("Kính gửi,\n\tHải quan").unwrap(),
+            "Kính gửi,\n\tHải quan"
+        );
+        assert_eq!(
+            parse_body("a\0b").unwrap_err().code,
+            crate::input::CONTROL_CHARACTER
         );
     }
 }

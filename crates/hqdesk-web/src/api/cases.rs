@@ -47,10 +47,13 @@ impl From<RequesterRequest> for RequesterInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateCaseRequest {
     /// `inquiry`, `procedure_problem`, `denunciation`, `suggestion`, `rating_follow_up` or `callback`.
+    #[schema(value_type = Option<super::enums::CaseKind>)]
     pub kind: Option<String>,
     /// Hotline branch, 1 or 2; defaults from the category, else from the kind.
+    #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<i64>,
     /// `phone`, `email`, `portal`, `api` (default) or `staff`.
+    #[schema(value_type = Option<super::enums::Channel>)]
     pub channel: Option<String>,
     /// At most 200 characters.
     pub subject: Option<String>,
@@ -59,6 +62,7 @@ pub struct CreateCaseRequest {
     /// Category code, e.g. `b2.it.vnaccs_account`.
     pub category: Option<String>,
     /// `low`, `normal` (default), `high` or `urgent`.
+    #[schema(value_type = Option<super::enums::Priority>)]
     pub priority: Option<String>,
     /// At least an e-mail or a phone number, except for denunciations and suggestions.
     pub requester: Option<RequesterRequest>,
@@ -72,6 +76,7 @@ pub struct CreateCaseRequest {
 pub struct RequesterResponse {
     pub id: i64,
     /// `person` or `business`.
+    #[schema(value_type = super::enums::RequesterKind)]
     pub kind: String,
     pub name: String,
     pub business_name: Option<String>,
@@ -109,12 +114,17 @@ pub struct ReporterResponse {
 pub struct CaseResponse {
     /// Human-friendly case number, e.g. `HQ2611-4839207`.
     pub number: String,
+    #[schema(value_type = super::enums::CaseKind)]
     pub kind: String,
+    #[schema(value_type = super::enums::Branch)]
     pub branch: u8,
+    #[schema(value_type = super::enums::Channel)]
     pub channel: String,
     pub category: Option<String>,
+    #[schema(value_type = super::enums::Priority)]
     pub priority: String,
     /// `new`, `open`, `waiting`, `resolved` or `closed`.
+    #[schema(value_type = super::enums::CaseStatus)]
     pub status: String,
     pub confidential: bool,
     pub subject: String,
@@ -195,26 +205,34 @@ pub struct ListParams {
     /// Full-text search, folded for Vietnamese (`hai quan` finds `Hải quan`).
     pub q: Option<String>,
     /// One kind or several separated by commas.
+    #[param(value_type = Option<Vec<super::enums::CaseKind>>, style = Form, explode = false)]
     pub kind: Option<String>,
+    #[param(value_type = Option<super::enums::Branch>)]
     pub branch: Option<String>,
     /// One status or several separated by commas.
+    #[param(value_type = Option<Vec<super::enums::CaseStatus>>, style = Form, explode = false)]
     pub status: Option<String>,
+    #[param(value_type = Option<super::enums::Channel>)]
     pub channel: Option<String>,
     /// Unit code.
     pub unit: Option<String>,
     /// Username, or `me`.
     pub assignee: Option<String>,
     /// `true` for cases nobody has yet.
+    #[param(value_type = Option<bool>)]
     pub unassigned: Option<String>,
-    /// Cases of one contact.
+    /// Cases of one contact (its id).
+    #[param(value_type = Option<i64>)]
     pub requester: Option<String>,
     /// `created` (newest first, default), `due` (most urgent first) or `updated`. With `q` and
     /// no `sort`, newest first without sorting every match: on SQLite the cases whose matching
     /// text (subject, requester, a message) was stored most recently, on PostgreSQL the newest
     /// cases; the two differ only when an older case got a newer matching message.
+    #[param(value_type = Option<super::enums::CaseSort>)]
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -352,12 +370,15 @@ pub async fn get_case(
 pub struct UpdateCaseRequest {
     pub subject: Option<String>,
     /// Within the same confidentiality: a case never moves in or out of the task force's view.
+    #[schema(value_type = Option<super::enums::CaseKind>)]
     pub kind: Option<String>,
+    #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<i64>,
     /// A category code, or null to clear it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub category: Option<Option<String>>,
+    #[schema(value_type = Option<super::enums::Priority>)]
     pub priority: Option<String>,
 }
 
@@ -370,7 +391,7 @@ pub(crate) fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de
 
 /// Change a case's subject, kind, branch, category or priority.
 #[utoipa::path(patch, path = "/api/v1/cases/{number}", tag = "cases", request_body = UpdateCaseRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn update_case(
     State(s): State<AppState>,
@@ -406,7 +427,7 @@ pub struct AssignRequest {
 
 /// Route a case to a unit and/or give it to someone.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/assign", tag = "cases", request_body = AssignRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn assign_case(
     State(s): State<AppState>,
@@ -434,12 +455,13 @@ pub async fn assign_case(
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
     /// `open`, `waiting`, `resolved` or `closed`, as the state machine allows.
+    #[schema(value_type = super::enums::CaseStatus)]
     pub status: String,
 }
 
 /// Change a case's status (new → open ⇄ waiting → resolved → closed; resolved → open reopens).
 #[utoipa::path(post, path = "/api/v1/cases/{number}/status", tag = "cases", request_body = StatusRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn change_status(
     State(s): State<AppState>,
@@ -465,7 +487,7 @@ pub struct MessageRequest {
     /// `outbound` (default: a reply, sent through the case's channel) or `inbound` (what the
     /// requester said, recorded by staff). Ignored for notes.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::enums::MessageDirection>)]
     pub direction: Option<Direction>,
     /// Files to attach (at most 10, each at most 10 MB).
     #[serde(default)]
@@ -510,13 +532,16 @@ impl From<hqdesk_store::attachments::Attachment> for AttachmentResponse {
 pub struct MessageResponse {
     pub id: i64,
     /// `inbound`, `outbound`, `note`, `call` or `event`.
+    #[schema(value_type = super::enums::EntryKind)]
     pub kind: String,
     pub internal: bool,
+    #[schema(value_type = Option<super::enums::Channel>)]
     pub channel: Option<String>,
     /// Username of the staff member who wrote it.
     pub author: Option<String>,
     pub body: String,
     /// For replies: `queued`, `sent`, `failed` or `not_applicable`.
+    #[schema(value_type = Option<super::enums::DeliveryState>)]
     pub delivery_state: Option<String>,
     /// For events: what changed.
     #[schema(value_type = Option<Object>)]
@@ -566,7 +591,7 @@ impl From<Entry> for MessageResponse {
 /// Add a reply, a recorded inbound message, or an internal note.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/messages", tag = "cases", request_body = MessageRequest, params(("number" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body creates nothing new")),
-    responses((status = 201, body = MessageResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    responses((status = 201, body = MessageResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
     security(("bearer" = [])))]
 pub async fn add_message(
     State(s): State<AppState>,
@@ -623,10 +648,13 @@ pub async fn add_message(
 #[into_params(parameter_in = Query)]
 pub struct TimelineParams {
     /// `true` to include call records and events, not only messages and notes.
+    #[param(value_type = Option<bool>)]
     pub all: Option<String>,
     /// Entries after this id.
+    #[param(value_type = Option<i64>)]
     pub after: Option<String>,
     /// 1–1000, default 200.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
 }
 
@@ -692,7 +720,7 @@ pub async fn list_links(
 
 /// Mark another case as related (both ways).
 #[utoipa::path(post, path = "/api/v1/cases/{number}/links", tag = "cases", request_body = LinkRequest, params(("number" = String, Path)),
-    responses((status = 204), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn add_link(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -714,7 +742,7 @@ pub struct MergeRequest {
 
 /// Merge this duplicate into another case: its messages move there and it is closed.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/merge", tag = "cases", request_body = MergeRequest, params(("number" = String, Path)),
-    responses((status = 200, body = CaseResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = CaseResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn merge_case(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,

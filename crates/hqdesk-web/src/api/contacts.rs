@@ -17,8 +17,10 @@ pub struct ContactParams {
     /// An e-mail, phone number (any form) or tax code: exact match after normalisation.
     pub identifier: Option<String>,
     /// Contacts with an id below this one (the next page).
+    #[param(value_type = Option<i64>)]
     pub before: Option<String>,
     /// 1–200, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -40,11 +42,14 @@ pub struct ContactResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallResponse {
     pub call_id: String,
+    #[schema(value_type = super::enums::CallDirection)]
     pub direction: String,
     pub from: Option<String>,
     pub to: Option<String>,
+    #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<i64>,
     /// ringing, answered or ended.
+    #[schema(value_type = super::enums::CallState)]
     pub state: String,
     pub answered_by: Option<String>,
     pub cause: Option<String>,
@@ -116,7 +121,7 @@ pub async fn get_contact(
 }
 
 /// Replace a contact's name and identifiers.
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = RequesterRequest, params(("id" = i64, Path)), responses((status = 200, body = RequesterResponse), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = RequesterRequest, params(("id" = i64, Path)), responses((status = 200, body = RequesterResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn update_contact(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -22,6 +22,7 @@ pub struct UserResponse {
     pub username: String,
     pub display_name: String,
     /// `agent`, `hotline`, `investigator`, `unit_officer`, `supervisor` or `admin`.
+    #[schema(value_type = super::enums::Role)]
     pub role: String,
     pub unit: Option<String>,
     pub active: bool,
@@ -51,6 +52,7 @@ pub struct UserListResponse {
 pub struct CreateUserRequest {
     pub username: String,
     pub display_name: Option<String>,
+    #[schema(value_type = super::enums::Role)]
     pub role: String,
     /// Unit code.
     pub unit: Option<String>,
@@ -62,6 +64,7 @@ pub struct CreateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub display_name: Option<String>,
+    #[schema(value_type = Option<super::enums::Role>)]
     pub role: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -161,6 +164,7 @@ pub struct UnitResponse {
     pub code: String,
     pub name: String,
     /// `department`, `sub_department` or `team`.
+    #[schema(value_type = super::enums::UnitLevel)]
     pub level: String,
     pub parent: Option<String>,
 }
@@ -186,6 +190,7 @@ pub struct UnitListResponse {
 pub struct CreateUnitRequest {
     pub code: String,
     pub name: String,
+    #[schema(value_type = super::enums::UnitLevel)]
     pub level: String,
     pub parent: Option<String>,
 }
@@ -258,7 +263,9 @@ pub struct CategoryResponse {
     pub parent: Option<String>,
     pub name_vi: String,
     pub name_en: String,
+    #[schema(value_type = super::enums::Branch)]
     pub branch: u8,
+    #[schema(value_type = super::enums::CaseKind)]
     pub kind: String,
     pub active: bool,
 }
@@ -289,7 +296,9 @@ pub struct CreateCategoryRequest {
     pub parent: Option<String>,
     pub name_vi: String,
     pub name_en: String,
+    #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<i64>,
+    #[schema(value_type = super::enums::CaseKind)]
     pub kind: String,
 }
 

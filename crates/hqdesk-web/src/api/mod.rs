@@ -2,6 +2,7 @@
 pub mod cases;
 pub mod contacts;
 pub mod directory;
+pub mod enums;
 pub mod openapi;
 pub mod telephony;
 

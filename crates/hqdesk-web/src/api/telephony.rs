@@ -21,12 +21,14 @@ use crate::router::AppState;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CtiEvent {
     /// `newCall`, `answer` or `hangup` (also `voicemail`, `recording`).
+    #[schema(value_type = super::enums::CtiEventName)]
     pub event: String,
     #[serde(rename = "callId")]
     pub call_id: String,
     pub from: Option<String>,
     pub to: Option<String>,
     /// `in` or `out`.
+    #[schema(value_type = Option<super::enums::CallDirection>)]
     pub direction: Option<String>,
     /// The answering agent's extension or login (a string or a list; the first is used).
     #[schema(value_type = Option<String>)]
@@ -37,7 +39,7 @@ pub struct CtiEvent {
     /// FreeSWITCH / Q.850 / SIP causes).
     pub cause: Option<String>,
     /// 1 or 2 when the IVR knows the branch the caller chose.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<serde_json::Value>,
     pub queue: Option<String>,
     /// Voicemail or recording reference.
@@ -63,14 +65,20 @@ fn parse_cti(headers: &HeaderMap, body: &[u8]) -> Result<CtiEvent, Problem> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let malformed = |e: serde_json::Error| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "json_malformed",
+            format!("the body is not a call event: {e}"),
+        )
+    };
     if ctype.starts_with("application/json") {
-        return serde_json::from_slice(body).map_err(|e| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "json_malformed",
-                format!("the body is not a call event: {e}"),
-            )
-        });
+        let doc: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+        let errors = crate::input::json_errors(&doc);
+        if !errors.is_empty() {
+            return Err(crate::input::problem(errors));
+        }
+        return serde_json::from_value(doc).map_err(malformed);
     }
     // Form fields; `user[]` may repeat.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
@@ -80,6 +88,10 @@ fn parse_cti(headers: &HeaderMap, body: &[u8]) -> Result<CtiEvent, Problem> {
             format!("the form is not readable: {e}"),
         )
     })?;
+    let errors = crate::input::pair_errors(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if !errors.is_empty() {
+        return Err(crate::input::problem(errors));
+    }
     let mut ev = CtiEvent::default();
     for (k, v) in pairs {
         match k.as_str() {
@@ -112,21 +124,39 @@ fn branch_of(v: &Option<serde_json::Value>) -> Result<Option<i64>, Problem> {
     }
 }
 
+/// The events of the generic CTI contract (also the `event` enumeration of the API document).
+pub const CTI_EVENTS: [(&str, CallEventKind); 5] = [
+    ("newCall", CallEventKind::Offered),
+    ("answer", CallEventKind::Answered),
+    ("hangup", CallEventKind::Ended),
+    ("voicemail", CallEventKind::Voicemail),
+    ("recording", CallEventKind::Recording),
+];
+
+/// The events of the signed webhook (also the `event` enumeration of the API document).
+pub const SIGNED_EVENTS: [(&str, CallEventKind); 5] = [
+    ("offered", CallEventKind::Offered),
+    ("answered", CallEventKind::Answered),
+    ("ended", CallEventKind::Ended),
+    ("voicemail", CallEventKind::Voicemail),
+    ("recording", CallEventKind::Recording),
+];
+
+fn event_kind(events: &[(&str, CallEventKind)], name: &str) -> Option<CallEventKind> {
+    events.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+}
+
 impl CtiEvent {
     fn into_event(self) -> Result<CallEvent, Problem> {
-        let kind = match self.event.as_str() {
-            "newCall" => CallEventKind::Offered,
-            "answer" => CallEventKind::Answered,
-            "hangup" => CallEventKind::Ended,
-            "voicemail" => CallEventKind::Voicemail,
-            "recording" => CallEventKind::Recording,
-            other => {
-                return Err(bad(
-                    "event",
-                    "event_unknown",
-                    format!("event must be newCall, answer or hangup, not {other:?}"),
-                ))
-            }
+        let Some(kind) = event_kind(&CTI_EVENTS, &self.event) else {
+            return Err(bad(
+                "event",
+                "event_unknown",
+                format!(
+                    "event must be newCall, answer or hangup, not {:?}",
+                    self.event
+                ),
+            ));
         };
         let agent = match &self.user {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -152,7 +182,7 @@ impl CtiEvent {
 /// an API token (`hqdesk token issue`) of a user allowed to report calls.
 #[utoipa::path(post, path = "/api/v1/cti/{token}", tag = "telephony", request_body(content = CtiEvent, content_type = "application/x-www-form-urlencoded"),
     params(("token" = String, Path)),
-    responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
+    responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
 pub async fn cti(
     State(s): State<AppState>,
     Path(token): Path<String>,
@@ -170,11 +200,14 @@ pub async fn cti(
 #[serde(deny_unknown_fields)]
 pub struct SignedCallEvent {
     /// `offered`, `answered`, `ended`, `voicemail` or `recording`.
+    #[schema(value_type = super::enums::SignedEventName)]
     pub event: String,
     pub call_id: String,
+    #[schema(value_type = Option<super::enums::CallDirection>)]
     pub direction: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<i64>,
     pub agent: Option<String>,
     pub cause: Option<String>,
@@ -190,7 +223,8 @@ pub const SIGNATURE_MAX_AGE_SECONDS: i64 = 300;
 /// `X-Hqdesk-Signature: sha256=<hex HMAC-SHA256 of "timestamp.delivery.body" with the shared
 /// secret>`. Old, unsigned, badly signed or replayed deliveries get a 4xx and change nothing.
 #[utoipa::path(post, path = "/api/v1/telephony/events", tag = "telephony", request_body = SignedCallEvent,
-    responses((status = 204), (status = 401, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
+    responses((status = 204), (status = 401, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody),
+        (status = 503, body = crate::problem::ProblemBody, description = "HQDESK_TELEPHONY_SECRET is not set")))]
 pub async fn signed_event(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -246,6 +280,12 @@ pub async fn signed_event(
             "the delivery is too old (or the clocks differ by more than 5 minutes)",
         ));
     }
+    if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&body) {
+        let errors = crate::input::json_errors(&doc);
+        if !errors.is_empty() {
+            return Err(crate::input::problem(errors));
+        }
+    }
     let e: SignedCallEvent = serde_json::from_slice(&body).map_err(|e| {
         Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -253,19 +293,12 @@ pub async fn signed_event(
             format!("not a call event: {e}"),
         )
     })?;
-    let kind = match e.event.as_str() {
-        "offered" => CallEventKind::Offered,
-        "answered" => CallEventKind::Answered,
-        "ended" => CallEventKind::Ended,
-        "voicemail" => CallEventKind::Voicemail,
-        "recording" => CallEventKind::Recording,
-        other => {
-            return Err(bad(
-                "event",
-                "event_unknown",
-                format!("unknown event {other:?}"),
-            ))
-        }
+    let Some(kind) = event_kind(&SIGNED_EVENTS, &e.event) else {
+        return Err(bad(
+            "event",
+            "event_unknown",
+            format!("unknown event {:?}", e.event),
+        ));
     };
     let at = match e.at.as_deref() {
         Some(t) => Some(
@@ -301,6 +334,7 @@ pub async fn signed_event(
 #[into_params(parameter_in = Query)]
 pub struct IvrParams {
     /// The branch the caller chose: 1 or 2.
+    #[param(value_type = Option<super::enums::Branch>)]
     pub branch: Option<String>,
     /// The caller's number.
     pub from: Option<String>,
@@ -309,7 +343,7 @@ pub struct IvrParams {
 /// The IVR's question at the start of a call. The answer is `key=value` lines a dialplan can
 /// read: `announcement`, `staffed`, `agents`, `waiting`, `wait_seconds`, `offer_callback`.
 #[utoipa::path(get, path = "/api/v1/ivr/{token}", tag = "telephony", params(("token" = String, Path), IvrParams),
-    responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 401, body = crate::problem::ProblemBody)))]
+    responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody)))]
 pub async fn ivr(
     State(s): State<AppState>,
     Path(token): Path<String>,
@@ -341,6 +375,7 @@ pub async fn ivr(
 #[serde(deny_unknown_fields)]
 pub struct AttemptRequest {
     /// `no_answer`, `busy` or `reached`.
+    #[schema(value_type = super::enums::CallbackOutcome)]
     pub outcome: String,
     pub note: Option<String>,
 }
@@ -354,7 +389,7 @@ pub struct AttemptResponse {
 
 /// Record an attempt to call a caller back.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/callback-attempts", tag = "telephony", request_body = AttemptRequest, params(("number" = String, Path)),
-    responses((status = 201, body = AttemptResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+    responses((status = 201, body = AttemptResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
 pub async fn callback_attempt(
     State(s): State<AppState>,
     crate::auth::ApiActor(actor): crate::auth::ApiActor,

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use hqdesk_domain::access::Action;
 use hqdesk_domain::Timestamp;
 use hqdesk_services::kb::ArticleSource;
@@ -19,6 +19,7 @@ use super::service_error;
 use super::session::Console;
 use super::views::{render, when, Me};
 use crate::i18n::Tr;
+use crate::input::Form;
 use crate::router::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use hqdesk_services::mail::mailboxes::{ConnectionReport, MailboxForm, MailboxView};
 use hqdesk_services::ServiceError;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use super::session::Console;
 use super::views::{render, when_opt, Me};
 use super::{error_page, service_error};
 use crate::i18n::Tr;
+use crate::input::Form;
 use crate::router::AppState;
 
 pub fn routes() -> Router<AppState> {

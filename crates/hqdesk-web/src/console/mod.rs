@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use hqdesk_domain::case::timeline::EntryKind;
 use hqdesk_domain::case::{Priority, Status};
 use hqdesk_domain::Timestamp;
@@ -28,6 +28,7 @@ use hqdesk_store::cases::CaseRecord;
 use serde::Deserialize;
 
 use crate::i18n::{Locale, Tr};
+use crate::input::Form;
 use crate::router::AppState;
 use session::{clear_cookie, session_cookie, Console, Pending};
 use views::*;
@@ -1095,7 +1096,9 @@ async fn note(
 }
 
 /// A reply or note form: `csrf`, `body` and any number of `files`.
-async fn read_message_form(m: Multipart) -> Result<(BodyForm, Vec<NewAttachment>), String> {
+async fn read_message_form(
+    m: Multipart,
+) -> Result<(BodyForm, Vec<NewAttachment>), crate::forms::FormError> {
     let (mut fields, files) = crate::forms::read_multipart(m).await?;
     let mut take = |k: &str| fields.remove(k).unwrap_or_default();
     Ok((
@@ -1116,7 +1119,14 @@ async fn add_message(
 ) -> Response {
     let (f, attachments) = match read_message_form(m).await {
         Ok(x) => x,
-        Err(e) => return case_page_with(&s, &c, &number, e, StatusCode::BAD_REQUEST).await,
+        Err(crate::forms::FormError::Invalid { errors, .. }) => {
+            let message = crate::input::refused_message(c.tr, &errors.0);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return case_page_with(&s, &c, &number, message, status).await;
+        }
+        Err(crate::forms::FormError::Unreadable(e)) => {
+            return case_page_with(&s, &c, &number, e, StatusCode::BAD_REQUEST).await
+        }
     };
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();

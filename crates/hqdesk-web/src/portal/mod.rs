@@ -113,6 +113,11 @@ fn error(tr: Tr, e: ServiceError) -> Response {
     }
 }
 
+/// An error page for a visitor, with a message already in their language.
+pub(crate) fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
+    render(status, &ErrorPage { tr, message })
+}
+
 /// The "not found" page for a person (visitor or staff) who followed a wrong link.
 pub fn not_found_page(headers: &HeaderMap) -> Response {
     error(visitor_locale(headers), ServiceError::NotFound)

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{error, visitor_locale};
 use crate::console::session::same_origin;
 use crate::console::views::{render, when};
+use crate::forms::FormError;
 use crate::i18n::Tr;
 use crate::router::AppState;
 
@@ -124,7 +125,7 @@ fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
         ServiceError::Invalid(v) => {
             let mut fields = HashMap::new();
             for f in &v.0 {
-                let field = if f.field.starts_with("attachments") {
+                let field = if f.field.starts_with("attachments") || f.field.starts_with("files[") {
                     "files".to_string()
                 } else {
                     f.field.clone()
@@ -310,7 +311,14 @@ pub async fn request_submit(
     let token = FormToken::from_headers(&headers);
     let (v, files) = match crate::forms::read_multipart(m).await {
         Ok(x) => x,
-        Err(_) => {
+        Err(FormError::Invalid { errors, fields }) => {
+            let message = crate::input::refused_message(tr, &errors.0);
+            let (errors, _) = errors_of(tr, &ServiceError::Invalid(errors));
+            let topic = svc::topic(&get(&fields, "topic"));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return request_page(tr, &token, topic, fields, errors, message, status);
+        }
+        Err(FormError::Unreadable(_)) => {
             let mut errors = HashMap::new();
             errors.insert(
                 "files".to_string(),
@@ -493,7 +501,7 @@ pub async fn suggest_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     source: Source,
-    axum::Form(v): axum::Form<HashMap<String, String>>,
+    crate::input::Form(v): crate::input::Form<HashMap<String, String>>,
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
@@ -719,7 +727,12 @@ pub async fn track_reply(
     let token = FormToken::from_headers(&headers);
     let (v, files) = match crate::forms::read_multipart(m).await {
         Ok(x) => x,
-        Err(_) => {
+        Err(FormError::Invalid { errors, fields }) => {
+            let e = ServiceError::Invalid(errors);
+            let body = get(&fields, "body");
+            return track_refused(&s, tr, &token, &tracking, e, body, String::new()).await;
+        }
+        Err(FormError::Unreadable(_)) => {
             let e = ServiceError::invalid_field("files", "upload_too_large", "upload too large");
             return track_refused(&s, tr, &token, &tracking, e, String::new(), String::new()).await;
         }
@@ -753,7 +766,7 @@ pub async fn track_rate(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(tracking): Path<String>,
-    axum::Form(v): axum::Form<HashMap<String, String>>,
+    crate::input::Form(v): crate::input::Form<HashMap<String, String>>,
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);

@@ -4,7 +4,8 @@ mod commands;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use hqdesk_domain::input;
 
 pub use commands::connect;
 
@@ -224,7 +225,12 @@ pub enum BenchCommand {
 }
 
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    if let Err(e) = check_arguments(&matches) {
+        eprintln!("hqdesk: {e}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match commands::run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -234,10 +240,52 @@ pub async fn main() -> ExitCode {
     }
 }
 
+/// Every argument, of the subcommands too, obeys the input rule for one-line text
+/// (`hqdesk_domain::input`): a control character in a name or a URL is refused before anything
+/// is stored.
+fn check_arguments(matches: &clap::ArgMatches) -> Result<(), String> {
+    for id in matches.ids() {
+        let Ok(Some(values)) = matches.try_get_raw(id.as_str()) else {
+            continue;
+        };
+        for value in values {
+            let value = value.to_string_lossy();
+            input::check(&value, input::Shape::Line)
+                .map_err(|e| format!("argument {}: {e}", id.as_str().replace('_', "-")))?;
+        }
+    }
+    match matches.subcommand() {
+        Some((_, sub)) => check_arguments(sub),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_with_control_characters_are_refused() {
+        let args = |display: &str| {
+            Cli::command().get_matches_from([
+                "hqdesk",
+                "user",
+                "add",
+                "an.nguyen",
+                "--role",
+                "agent",
+                "--display-name",
+                display,
+            ])
+        };
+        assert_eq!(check_arguments(&args("Nguyễn Văn An")), Ok(()));
+        let e = check_arguments(&args("An\u{1b}[2J")).unwrap_err();
+        assert!(
+            e.starts_with("argument display-name: contains a control character (U+001B)"),
+            "{e}"
+        );
+        assert!(check_arguments(&args("An\nB")).is_err());
+    }
 
     #[test]
     fn verify_cli() {
