@@ -5,6 +5,7 @@ mod support;
 
 mod ami;
 mod api;
+mod appointments;
 mod bench;
 mod browser;
 mod cli;
@@ -14,7 +15,10 @@ mod email;
 mod email_bench;
 mod group_commit;
 mod mail_ingest;
+mod mailbox_passwords;
 mod portal;
 mod portal_forms;
+mod sign_in;
 mod store;
 mod telephony;
+mod tokens;
