@@ -551,3 +551,22 @@ impl Services {
 /// answer takes as long as for a real user.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$9Qmx0GJ0c0oQ2X1m3ZbH8oVYg2dQq3pTq4j1FQvW0aE";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stand-in hash must be one argon2 really computes (a malformed one would be refused
+    /// at once, and the quick answer would tell that the name does not exist), at the cost of
+    /// the hashes `hash_password` makes.
+    #[test]
+    fn the_stand_in_hash_costs_what_a_real_one_does() {
+        let dummy = argon2::PasswordHash::new(DUMMY_HASH).unwrap();
+        let real_hash = hash_password("mật khẩu thật dài 2026").unwrap();
+        let real = argon2::PasswordHash::new(&real_hash).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.params, real.params);
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+        assert!(!verify_password("mật khẩu thật dài 2026", DUMMY_HASH));
+    }
+}

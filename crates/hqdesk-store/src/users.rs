@@ -124,7 +124,10 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> 
 #[derive(Debug, Clone, Copy)]
 pub enum Who<'a> {
     /// SHA-256 (hex) of an API token that is neither revoked nor expired at `now`.
-    TokenHash { hash: &'a str, now: Timestamp },
+    TokenHash {
+        hash: &'a str,
+        now: Timestamp,
+    },
     UserId(i64),
 }
 

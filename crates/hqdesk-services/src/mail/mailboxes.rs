@@ -448,7 +448,11 @@ mod tests {
             "imaps://support:***@mail.example.vn:143/INBOX",
         ] {
             let e = keep(other).unwrap_err();
-            assert_eq!((e.field.as_str(), e.code), ("imap", "password_retype"), "{other}");
+            assert_eq!(
+                (e.field.as_str(), e.code),
+                ("imap", "password_retype"),
+                "{other}"
+            );
         }
         // A new mailbox has no stored password to keep.
         assert_eq!(

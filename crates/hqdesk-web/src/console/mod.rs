@@ -257,7 +257,11 @@ async fn login(
     if !session::same_origin(&headers) {
         return error_page(tr, StatusCode::FORBIDDEN, tr.t("error.csrf").into());
     }
-    match s.services.sign_in(&source.0, &f.username, &f.password).await {
+    match s
+        .services
+        .sign_in(&source.0, &f.username, &f.password)
+        .await
+    {
         Ok(Ok(signed)) => {
             let to = match signed.stage {
                 Stage::SecondFactor => "/console/login/2fa",
@@ -286,9 +290,11 @@ fn sign_in_refused(tr: Tr, now: Timestamp, e: SignInError, username: String) -> 
             format!("{} {}.", tr.t("signin.codes_locked"), when(until)),
             Some(until),
         ),
-        SignInError::BadCredentials | SignInError::BadCode => {
-            (StatusCode::UNAUTHORIZED, tr.t("login.bad").to_string(), None)
-        }
+        SignInError::BadCredentials | SignInError::BadCode => (
+            StatusCode::UNAUTHORIZED,
+            tr.t("login.bad").to_string(),
+            None,
+        ),
     };
     let mut resp = render(
         status,
@@ -301,7 +307,8 @@ fn sign_in_refused(tr: Tr, now: Timestamp, e: SignInError, username: String) -> 
     if let Some(until) = until {
         let secs = ((until.millis() - now.millis() + 999) / 1000).max(1);
         if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
-            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
     }
     resp
@@ -333,7 +340,11 @@ async fn totp(
     if let Err(r) = p.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s.services.second_factor(&source.0, &p.session, &f.code).await {
+    match s
+        .services
+        .second_factor(&source.0, &p.session, &f.code)
+        .await
+    {
         Ok(Ok(())) => Redirect::to("/console").into_response(),
         // The half-signed session has ended: back to the password, saying until when.
         Ok(Err(e @ SignInError::CodesLocked(_))) => {

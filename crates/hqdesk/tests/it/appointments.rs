@@ -120,7 +120,10 @@ crate::both_engines!(
             !page.contains("<option value=\"investigator\">"),
             "the console does not offer the role"
         );
-        assert!(page.contains("hqdesk user role"), "it says where it is done");
+        assert!(
+            page.contains("hqdesk user role"),
+            "it says where it is done"
+        );
         let (status, _) = console_post(
             &app,
             "/console/admin/users",
@@ -135,7 +138,9 @@ crate::both_engines!(
         assert_eq!(app.count_rows("users").await, users_before);
 
         // Nothing of the above let the administrator near the denunciation.
-        let (s, _) = app.get("admin", &format!("/api/v1/cases/{denunciation}")).await;
+        let (s, _) = app
+            .get("admin", &format!("/api/v1/cases/{denunciation}"))
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
 
         // What an administrator may still do to an investigator: take the role away.

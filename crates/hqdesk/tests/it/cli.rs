@@ -130,7 +130,15 @@ async fn tokens_and_appointments(engine: Engine) {
     assert_eq!(code, 0, "{err}");
     let (code, first, err) = hqdesk(
         &url,
-        &["token", "issue", "pbx", "--label", "tổng đài", "--expires", "12w"],
+        &[
+            "token",
+            "issue",
+            "pbx",
+            "--label",
+            "tổng đài",
+            "--expires",
+            "12w",
+        ],
         None,
     );
     assert_eq!(code, 0, "{err}");

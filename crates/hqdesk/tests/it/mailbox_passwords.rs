@@ -28,7 +28,9 @@ async fn listening_server() -> (u16, Arc<Mutex<Vec<String>>>) {
                 while let Ok(Some(line)) = lines.next_line().await {
                     let tag = line.split(' ').next().unwrap_or("*").to_string();
                     keep.lock().unwrap().push(line);
-                    let _ = write.write_all(format!("{tag} OK done\r\n").as_bytes()).await;
+                    let _ = write
+                        .write_all(format!("{tag} OK done\r\n").as_bytes())
+                        .await;
                 }
             });
         }
@@ -86,11 +88,16 @@ crate::both_engines!(
         let (port, heard) = listening_server().await;
         for (imap, smtp) in [
             (
-                shown.imap_url.replace("127.0.0.2:993", &format!("127.0.0.1:{port}")),
+                shown
+                    .imap_url
+                    .replace("127.0.0.2:993", &format!("127.0.0.1:{port}")),
                 shown.smtp_url.clone(),
             ),
             (
-                shown.imap_url.replace("imaps://", "imap://").replace(":993", &format!(":{port}")),
+                shown
+                    .imap_url
+                    .replace("imaps://", "imap://")
+                    .replace(":993", &format!(":{port}")),
                 shown.smtp_url.clone(),
             ),
             (
@@ -99,7 +106,9 @@ crate::both_engines!(
             ),
             (
                 shown.imap_url.clone(),
-                shown.smtp_url.replace("127.0.0.2:465", &format!("127.0.0.1:{port}")),
+                shown
+                    .smtp_url
+                    .replace("127.0.0.2:465", &format!("127.0.0.1:{port}")),
             ),
         ] {
             let r = app
@@ -126,7 +135,11 @@ crate::both_engines!(
         // typed in full is taken as typed.
         let other_folder = shown.imap_url.replace("/INBOX", "/Support");
         app.services
-            .update_mailbox(&admin, added.id, form(&other_folder, &shown.smtp_url, false))
+            .update_mailbox(
+                &admin,
+                added.id,
+                form(&other_folder, &shown.smtp_url, false),
+            )
             .await
             .unwrap();
         let after = stored(&app).await;

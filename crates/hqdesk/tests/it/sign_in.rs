@@ -32,7 +32,13 @@ impl Answer {
 }
 
 /// A form post through the router, in process, as if from `addr`.
-async fn post_from(app: &TestApp, addr: &str, path: &str, body: &str, cookie: Option<&str>) -> Answer {
+async fn post_from(
+    app: &TestApp,
+    addr: &str,
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> Answer {
     use tower::ServiceExt;
     let mut req = axum::http::Request::builder()
         .method("POST")
@@ -44,7 +50,9 @@ async fn post_from(app: &TestApp, addr: &str, path: &str, body: &str, cookie: Op
     }
     let mut req = req.body(axum::body::Body::from(body.to_string())).unwrap();
     req.extensions_mut().insert(axum::extract::ConnectInfo(
-        format!("{addr}:40000").parse::<std::net::SocketAddr>().unwrap(),
+        format!("{addr}:40000")
+            .parse::<std::net::SocketAddr>()
+            .unwrap(),
     ));
     let resp = app.router.clone().oneshot(req).await.unwrap();
     let header = |k: &str| {
@@ -110,7 +118,11 @@ async fn csrf(app: &TestApp, cookie: &str) -> String {
         .body(axum::body::Body::empty())
         .unwrap();
     let resp = app.router.clone().oneshot(req).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK, "the code page of a live session");
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "the code page of a live session"
+    );
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
         .await
         .unwrap();
@@ -170,7 +182,12 @@ async fn with_second_factor(app: &TestApp, username: &str) -> (String, Vec<Strin
 /// A six-digit code that is not the right one now.
 fn wrong_code(secret: &str, app: &TestApp) -> String {
     let right = totp_code(secret, app.services.now()).unwrap();
-    if right == "123456" { "654321" } else { "123456" }.to_string()
+    if right == "123456" {
+        "654321"
+    } else {
+        "123456"
+    }
+    .to_string()
 }
 
 crate::both_engines!(
@@ -194,19 +211,28 @@ crate::both_engines!(
         let second = second.cookie.unwrap();
         let fifth = code(&app, desk, &second, &wrong_code(&secret, &app)).await;
         assert_eq!(fifth.status, StatusCode::TOO_MANY_REQUESTS);
-        assert!(fifth.clears_cookie, "the half-signed session's cookie is cleared");
+        assert!(
+            fifth.clears_cookie,
+            "the half-signed session's cookie is cleared"
+        );
         assert!(fifth.message().contains("5 lần"), "{}", fifth.message());
         assert!(!alive(&app, &first).await && !alive(&app, &second).await);
 
         // The sixth code is refused unchecked though it is right, and so is a recovery code;
         // each refusal ends the session that tried it.
-        let third = password(&app, desk, "agent", PASSWORD).await.cookie.unwrap();
+        let third = password(&app, desk, "agent", PASSWORD)
+            .await
+            .cookie
+            .unwrap();
         let right = totp_code(&secret, app.services.now()).unwrap();
         let sixth = code(&app, desk, &third, &right).await;
         assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(sixth.retry_after.is_some());
         assert!(!alive(&app, &third).await);
-        let fourth = password(&app, desk, "agent", PASSWORD).await.cookie.unwrap();
+        let fourth = password(&app, desk, "agent", PASSWORD)
+            .await
+            .cookie
+            .unwrap();
         let with_recovery = code(&app, desk, &fourth, &recovery[0]).await;
         assert_eq!(with_recovery.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(!alive(&app, &fourth).await);
@@ -224,7 +250,10 @@ crate::both_engines!(
 
         // The lock ends with its window; then the right code (and later a recovery code) work.
         app.clock.advance_seconds(16 * 60);
-        let fifth_session = password(&app, desk, "agent", PASSWORD).await.cookie.unwrap();
+        let fifth_session = password(&app, desk, "agent", PASSWORD)
+            .await
+            .cookie
+            .unwrap();
         let ok = code(
             &app,
             desk,
@@ -233,7 +262,10 @@ crate::both_engines!(
         )
         .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.message());
-        let sixth_session = password(&app, desk, "agent", PASSWORD).await.cookie.unwrap();
+        let sixth_session = password(&app, desk, "agent", PASSWORD)
+            .await
+            .cookie
+            .unwrap();
         let ok = code(&app, desk, &sixth_session, &recovery[0]).await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.message());
     }
@@ -352,7 +384,8 @@ crate::both_engines!(
         // a window: twenty wrong passwords from four addresses.
         for n in 1..=3 {
             for _ in 0..5 {
-                let a = password(&app, &format!("198.51.100.{n}"), "agent", "sai sai sai 123").await;
+                let a =
+                    password(&app, &format!("198.51.100.{n}"), "agent", "sai sai sai 123").await;
                 assert_eq!(a.status, StatusCode::UNAUTHORIZED);
             }
         }

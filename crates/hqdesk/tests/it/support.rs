@@ -165,7 +165,12 @@ impl TestApp {
             tokens.insert(
                 role,
                 services
-                    .issue_token(&Actor::Cli, name, "test", hqdesk_services::auth::DEFAULT_TOKEN_DAYS)
+                    .issue_token(
+                        &Actor::Cli,
+                        name,
+                        "test",
+                        hqdesk_services::auth::DEFAULT_TOKEN_DAYS,
+                    )
                     .await
                     .expect("token")
                     .token,

@@ -33,7 +33,16 @@ async fn ivr(app: &TestApp, token: &str, how: &str) -> (StatusCode, String) {
             )
             .await
         }
-        _ => send(app, "GET", &format!("/api/v1/ivr/{token}?branch=2"), None, &[]).await,
+        _ => {
+            send(
+                app,
+                "GET",
+                &format!("/api/v1/ivr/{token}?branch=2"),
+                None,
+                &[],
+            )
+            .await
+        }
     }
 }
 
@@ -52,7 +61,10 @@ async fn send(
     let resp = app
         .router
         .clone()
-        .oneshot(req.body(axum::body::Body::from(body.unwrap_or_default())).unwrap())
+        .oneshot(
+            req.body(axum::body::Body::from(body.unwrap_or_default()))
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = resp.status();
@@ -105,7 +117,10 @@ crate::both_engines!(
         assert!(listed
             .iter()
             .any(|t| t.id == pbx.id && t.label == "tổng đài" && t.revoked_at.is_none()));
-        app.services.revoke_token(&Actor::Cli, pbx.id).await.unwrap();
+        app.services
+            .revoke_token(&Actor::Cli, pbx.id)
+            .await
+            .unwrap();
         for how in ["bearer", "header", "path"] {
             assert_eq!(
                 cti(&app, &pbx.token, how, "r").await,
@@ -113,8 +128,14 @@ crate::both_engines!(
                 "{how}"
             );
         }
-        assert_eq!(ivr(&app, &pbx.token, "header").await.0, StatusCode::UNAUTHORIZED);
-        assert_eq!(cti(&app, &spare.token, "header", "s1").await, StatusCode::OK);
+        assert_eq!(
+            ivr(&app, &pbx.token, "header").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            cti(&app, &spare.token, "header", "s1").await,
+            StatusCode::OK
+        );
         assert!(app
             .services
             .revoke_token(&Actor::Cli, pbx.id)
@@ -143,7 +164,8 @@ crate::both_engines!(
         );
         assert_eq!(app.count_rows("calls").await, 5);
         assert_eq!(
-            app.count_rows("audit_log WHERE action = 'token.revoke'").await,
+            app.count_rows("audit_log WHERE action = 'token.revoke'")
+                .await,
             1
         );
     }
