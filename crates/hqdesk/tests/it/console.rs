@@ -496,6 +496,18 @@ async fn administrator_manages_users_units_and_canned_responses_in_the_console()
     enrol(&b, &app, "console-admin-enrol").await;
     b.goto(&format!("{base}/console/admin")).await;
     b.wait_for("form#add-user", 10).await;
+    // Investigators are appointed on the server: the form does not offer the role, and says so.
+    let offered = b
+        .client
+        .execute(
+            "return document.querySelector('form#add-user select[name=role] option[value=investigator]') !== null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(offered, json!(false));
+    b.wait_for_text("#confidential-roles", "hqdesk user role", 10)
+        .await;
     b.fill("form#add-user input[name=username]", "hoa.tran")
         .await;
     b.fill("form#add-user input[name=display_name]", "Trần Thị Hoa")

@@ -5,8 +5,9 @@
 use axum::http::StatusCode;
 use hqdesk_services::session::totp_code;
 
-use crate::console::{set_password, PASSWORD};
-use crate::support::TestApp;
+use crate::browser::{serve, Browser};
+use crate::console::{set_password, sign_in_password, PASSWORD};
+use crate::support::{Engine, TestApp};
 
 /// A response as these tests look at it.
 struct Answer {
@@ -399,3 +400,42 @@ crate::both_engines!(
         );
     }
 );
+
+/// The same lock as a person meets it in the console.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_browser_five_wrong_codes_end_the_sign_in_and_the_right_code_is_refused() {
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (secret, _) = with_second_factor(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "agent").await;
+    b.wait_for("form#totp", 10).await;
+    for _ in 0..4 {
+        b.fill("#code", &wrong_code(&secret, &app)).await;
+        b.click("form#totp button[type=submit]").await;
+        b.wait_for_text(".error", "Mã không đúng", 10).await;
+    }
+    b.fill("#code", &wrong_code(&secret, &app)).await;
+    b.click("form#totp button[type=submit]").await;
+    b.wait_for("form#login", 10).await;
+    b.wait_for_text(".error", "5 lần", 10).await;
+    b.screenshot("console-2fa-locked").await;
+    // The half-signed session is over: its code page sends back to the password.
+    b.goto(&format!("{base}/console/login/2fa")).await;
+    b.wait_for("form#login", 10).await;
+    // The password again, then the right code: refused all the same.
+    sign_in_password(&b, &base, "agent").await;
+    b.wait_for("form#totp", 10).await;
+    b.fill("#code", &totp_code(&secret, app.services.now()).unwrap())
+        .await;
+    b.click("form#totp button[type=submit]").await;
+    b.wait_for("form#login", 10).await;
+    b.wait_for_text(".error", "5 lần", 10).await;
+    b.goto(&format!("{base}/console")).await;
+    b.wait_for("form#login", 10).await;
+    b.close().await;
+}
