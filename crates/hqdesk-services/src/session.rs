@@ -129,7 +129,8 @@ impl Services {
         drop(conn);
         let address = Counter::address(source);
         let name = Counter::name_from_address(source, &username);
-        let user = creds.as_ref().map(|c| Counter::user_passwords(c.id));
+        // Counted by name, so that an unknown name costs the same work as a known one.
+        let user = Counter::user_passwords(&username);
         // Each counter is asked only when the one before let the attempt through, so that an
         // address that is stopped adds nothing to the counters of the user it aims at.
         let mut tx = self.store().begin().await?;
@@ -138,15 +139,13 @@ impl Services {
             Store::commit(tx).await?;
             return Ok(Err(SignInError::AddressThrottled(until)));
         }
-        let mut admitted = matches!(name.count(&mut tx, now).await?, Attempt::Allowed { .. });
-        if let (true, Some(user)) = (admitted, &user) {
-            admitted = matches!(user.count(&mut tx, now).await?, Attempt::Allowed { .. });
-        }
+        let admitted = matches!(name.count(&mut tx, now).await?, Attempt::Allowed { .. })
+            && matches!(user.count(&mut tx, now).await?, Attempt::Allowed { .. });
         Store::commit(tx).await?;
         // The password is checked even when the attempt is refused: the answer takes as long.
         let stored = creds.as_ref().and_then(|c| c.password_hash.as_deref());
         let right = verify_password(password, stored.unwrap_or(DUMMY_HASH)) && stored.is_some();
-        let (Some(c), Some(user), true) = (&creds, &user, admitted && right) else {
+        let (Some(c), true) = (&creds, admitted && right) else {
             // Written for unknown names too (without the name, which may be a mistyped
             // password), so that a failure costs the same whether the name exists or not.
             let target = match &creds {

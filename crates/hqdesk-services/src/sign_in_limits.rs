@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | an address: wrong or unknown user names, wrong passwords and codes | 20 failures | everything from the address is refused until the window ends |
 //! | a user name from an address (known or not) | 5 wrong passwords | that name is refused from that address, even with the right password |
-//! | a user, from every address together | 20 wrong passwords | that user is refused from everywhere |
+//! | a user name, from every address together | 20 wrong passwords | that name is refused from everywhere |
 //! | a user's second factor (TOTP and recovery codes), from every address | 5 wrong codes | every code is refused and the half-signed sessions end |
 //!
 //! Why this shape: the lock after five wrong passwords is kept per address, so that someone
@@ -69,9 +69,10 @@ impl Counter {
             limit: PASSWORDS_PER_NAME_AND_ADDRESS,
         }
     }
-    pub fn user_passwords(user_id: i64) -> Counter {
+    /// Wrong passwords for a user name from every address (user names never change).
+    pub fn user_passwords(username: &str) -> Counter {
         Counter {
-            key: key(&["password", &user_id.to_string()]),
+            key: key(&["password", username]),
             limit: PASSWORDS_PER_USER,
         }
     }
