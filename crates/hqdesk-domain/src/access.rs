@@ -30,10 +30,13 @@ pub enum Action {
     EditKnowledge,
     /// The email channel's mailboxes (IMAP/SMTP settings with their passwords).
     ManageMailboxes,
+    /// Appoint a user to a role that sees confidential cases, or set the password or issue a
+    /// token of such a user: no role may, only the server's command line.
+    ManageConfidentialAccounts,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -50,6 +53,7 @@ impl Action {
         Action::ManageUsers,
         Action::EditKnowledge,
         Action::ManageMailboxes,
+        Action::ManageConfidentialAccounts,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -156,6 +160,8 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         | Action::ManageMailboxes => role == Role::Admin,
         // The HelpDesk writes the answers it keeps giving; supervisors and admins review them.
         Action::EditKnowledge => matches!(role, Role::Agent | Role::Supervisor | Role::Admin),
+        // Whoever could appoint an investigator could read every denunciation.
+        Action::ManageConfidentialAccounts => false,
     };
     if permitted {
         Decision::Permit
@@ -255,15 +261,16 @@ mod tests {
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 10])] = &[
+        let other: &[(Role, [Decision; 11])] = &[
             // create, read contacts, manage contacts, read units, manage units, read categories,
-            // manage categories, manage users, edit knowledge, manage mailboxes
-            (Role::Agent, [P, P, P, P, F, P, F, F, P, F]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F]),
-            (Role::Investigator, [P, P, P, P, F, P, F, F, F, F]),
-            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F, F]),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, F]),
-            (Role::Admin, [P, P, F, P, P, P, P, P, P, P]),
+            // manage categories, manage users, edit knowledge, manage mailboxes, manage
+            // confidential accounts
+            (Role::Agent, [P, P, P, P, F, P, F, F, P, F, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F]),
+            (Role::Investigator, [P, P, P, P, F, P, F, F, F, F, F]),
+            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F, F, F]),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, F, F]),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, F]),
         ];
         let actions = [
             Action::CreateCase,
@@ -276,6 +283,7 @@ mod tests {
             Action::ManageUsers,
             Action::EditKnowledge,
             Action::ManageMailboxes,
+            Action::ManageConfidentialAccounts,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {

@@ -47,6 +47,7 @@ impl Actor {
             Actor::Cli => match action {
                 Action::ManageUsers
                 | Action::ManageMailboxes
+                | Action::ManageConfidentialAccounts
                 | Action::ManageUnits
                 | Action::ManageCategories
                 | Action::EditKnowledge
@@ -100,5 +101,9 @@ fn action_words(a: Action) -> &'static str {
         Action::EditKnowledge => "edit the knowledge base and the procedures catalogue",
         Action::ManageUsers => "manage users",
         Action::ManageMailboxes => "manage mailboxes",
+        Action::ManageConfidentialAccounts => {
+            "appoint investigators or change their passwords or tokens (only `hqdesk user role` \
+             on the server's command line may)"
+        }
     }
 }

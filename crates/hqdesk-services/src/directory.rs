@@ -120,6 +120,9 @@ impl Services {
         else {
             return Err(ServiceError::Invalid(errors));
         };
+        if role.sees_confidential_cases() {
+            actor.require(Action::ManageConfidentialAccounts, None)?;
+        }
         let hash = cmd.password.as_deref().map(hash_password).transpose()?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -190,6 +193,21 @@ impl Services {
         if Some(user.id) == actor.user_id() && (role != user.role || cmd.active == Some(false)) {
             return Err(ServiceError::Conflict { code: "self_lockout", message: "you cannot change your own role or deactivate yourself; ask another administrator".into() });
         }
+        // Appointing someone who sees confidential cases, or setting such a user's password,
+        // is for the server's command line only. Taking the role away is not.
+        let promoted = role.sees_confidential_cases() && role != user.role;
+        let confidential_password = cmd.password.is_some() && role.sees_confidential_cases();
+        if promoted || confidential_password {
+            actor.require(Action::ManageConfidentialAccounts, None)?;
+        }
+        if promoted && cmd.password.is_none() {
+            return Err(ServiceError::invalid_field(
+                "password",
+                "password_required",
+                "appointing a user who sees confidential cases takes a new password \
+                 (whoever set the old one could otherwise sign in as them)",
+            ));
+        }
         let active = cmd.active.unwrap_or(user.active);
         let now = self.now();
         let hash = cmd.password.as_deref().map(hash_password).transpose()?;
@@ -201,13 +219,23 @@ impl Services {
         if !active {
             hqdesk_store::tokens::revoke_all(&mut tx, user.id, now).await?;
         }
+        if promoted {
+            // A fresh start: the second factor and every session and token of the old role
+            // end, so that nothing set up before the appointment (by an administrator who knew
+            // the old password, say) carries over.
+            hqdesk_store::sessions::set_totp(&mut tx, user.id, None, false).await?;
+            hqdesk_store::sessions::replace_recovery_codes(&mut tx, user.id, &[]).await?;
+            hqdesk_store::sessions::delete_for_user(&mut tx, user.id, None).await?;
+            hqdesk_store::tokens::revoke_all(&mut tx, user.id, now).await?;
+        }
         audit(
             &mut tx,
             now,
             actor,
             "user.update",
             &format!("user:{}", user.username),
-            json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some() }),
+            json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some(),
+                    "appointed_to_confidential_role": promoted }),
         )
         .await?;
         Store::commit(tx).await?;

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod outbox;
 pub mod portal;
 pub mod session;
+pub mod sign_in_limits;
 pub mod telephony;
 pub mod user_password;
 

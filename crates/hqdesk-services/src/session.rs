@@ -1,5 +1,6 @@
-//! Console sign-in: password (argon2id) with lock-out, TOTP second factor (a code works once),
-//! recovery codes, server-side sessions with idle and absolute expiry.
+//! Console sign-in: password (argon2id), TOTP second factor (a code works once), recovery codes,
+//! server-side sessions with idle and absolute expiry. How many attempts are allowed, from
+//! where, is in [`crate::sign_in_limits`].
 use hqdesk_domain::user::{check_password, parse_username, Role};
 use hqdesk_domain::Timestamp;
 use hqdesk_store::sessions::{self, Session};
@@ -11,11 +12,9 @@ use totp_rs::{Builder, Secret};
 
 use crate::audit::record as audit;
 use crate::auth::{hash_password, verify_password};
+use crate::sign_in_limits::{self, Attempt, Counter};
 use crate::{Actor, ServiceError, Services};
 
-/// Failed passwords in a row before the account locks.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
 /// Sessions end after 30 minutes without activity or 12 hours in all (OWASP ASVS 3.3.2).
 pub const IDLE_MINUTES: i64 = 30;
 pub const ABSOLUTE_HOURS: i64 = 12;
@@ -67,11 +66,15 @@ pub struct SignIn {
 /// Why a sign-in failed, as much as may be told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInError {
-    /// Wrong username or password (never says which).
+    /// Unknown user name, wrong password, or a name locked after too many wrong passwords: one
+    /// answer for all, so that it never tells which names exist or are locked.
     BadCredentials,
-    /// Too many failures: try again after this time.
-    Locked(Timestamp),
+    /// Too many failures from this address: everything from it is refused until this time.
+    AddressThrottled(Timestamp),
     BadCode,
+    /// Too many wrong codes: the half-signed sessions have ended and every code is refused
+    /// until this time.
+    CodesLocked(Timestamp),
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -108,54 +111,68 @@ pub fn totp_code(secret_b32: &str, now: Timestamp) -> Result<String, ServiceErro
 }
 
 impl Services {
-    /// Check the password. Wrong passwords count towards a lock-out; an unknown user costs the
-    /// same time as a known one.
+    /// Check the password of a sign-in from `source` (the client's address). Every attempt is
+    /// counted before it is checked (see [`crate::sign_in_limits`]); an unknown user, a wrong
+    /// password and a locked name get the same answer after the same work.
     pub async fn sign_in(
         &self,
+        source: &str,
         username: &str,
         password: &str,
     ) -> Result<Result<SignIn, SignInError>, ServiceError> {
         let now = self.now();
         let username = parse_username(username).unwrap_or_default();
         let mut conn = self.store().read().await?;
-        let creds = sessions::credentials(&mut conn, &username).await?;
+        let creds = sessions::credentials(&mut conn, &username)
+            .await?
+            .filter(|c| c.active != 0);
         drop(conn);
-        let Some(c) = creds.filter(|c| c.active != 0) else {
-            let _ = verify_password(password, DUMMY_HASH);
-            return Ok(Err(SignInError::BadCredentials));
-        };
-        if let Some(until) = c.locked_until.filter(|u| *u > now.millis()) {
-            return Ok(Err(SignInError::Locked(Timestamp(until))));
-        }
-        let ok = c
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| verify_password(password, h));
+        let address = Counter::address(source);
+        let name = Counter::name_from_address(source, &username);
+        // Counted by name, so that an unknown name costs the same work as a known one.
+        let user = Counter::user_passwords(&username);
+        // Each counter is asked only when the one before let the attempt through, so that an
+        // address that is stopped adds nothing to the counters of the user it aims at.
         let mut tx = self.store().begin().await?;
-        if !ok {
-            let lock = (c.failed_logins + 1 >= MAX_FAILED_LOGINS)
-                .then(|| now.plus_minutes(LOCKOUT_MINUTES));
-            sessions::record_failure(&mut tx, c.id, lock).await?;
+        sign_in_limits::forget_ended(&mut tx, now).await?;
+        if let Attempt::Refused { until } = address.count(&mut tx, now).await? {
+            Store::commit(tx).await?;
+            return Ok(Err(SignInError::AddressThrottled(until)));
+        }
+        let admitted = matches!(name.count(&mut tx, now).await?, Attempt::Allowed { .. })
+            && matches!(user.count(&mut tx, now).await?, Attempt::Allowed { .. });
+        Store::commit(tx).await?;
+        // The password is checked even when the attempt is refused: the answer takes as long.
+        let stored = creds.as_ref().and_then(|c| c.password_hash.as_deref());
+        let right = verify_password(password, stored.unwrap_or(DUMMY_HASH)) && stored.is_some();
+        let (Some(c), true) = (&creds, admitted && right) else {
+            // Written for unknown names too (without the name, which may be a mistyped
+            // password), so that a failure costs the same whether the name exists or not.
+            let target = match &creds {
+                Some(_) => format!("user:{username}"),
+                None => "user:(unknown)".to_string(),
+            };
+            let mut tx = self.store().begin().await?;
             audit(
                 &mut tx,
                 now,
                 &Actor::System("sign-in"),
                 "auth.sign_in_failed",
-                &format!("user:{username}"),
-                json!({ "locked": lock.is_some() }),
+                &target,
+                json!({ "refused_unchecked": !admitted }),
             )
             .await?;
             Store::commit(tx).await?;
-            return Ok(Err(match lock {
-                Some(t) => SignInError::Locked(t),
-                None => SignInError::BadCredentials,
-            }));
-        }
-        sessions::reset_failures(&mut tx, c.id).await?;
-        let user = users::get(&mut tx, c.id).await?;
+            return Ok(Err(SignInError::BadCredentials));
+        };
+        let mut tx = self.store().begin().await?;
+        address.uncount(&mut tx).await?;
+        name.forget(&mut tx).await?;
+        user.uncount(&mut tx).await?;
+        let account = users::get(&mut tx, c.id).await?;
         let stage = if c.totp_enabled != 0 {
             Stage::SecondFactor
-        } else if requires_second_factor(user.role) {
+        } else if requires_second_factor(account.role) {
             Stage::MustEnrol
         } else {
             Stage::Full
@@ -257,9 +274,13 @@ impl Services {
         Ok(())
     }
 
-    /// The second factor: a TOTP code (each accepted once) or an unused recovery code.
+    /// The second factor from `source`: a TOTP code (each accepted once) or an unused recovery
+    /// code. Every code is counted before it is checked; after the fifth wrong one in a window
+    /// the user's half-signed sessions end and codes are refused until the window ends, however
+    /// often the password is given again.
     pub async fn second_factor(
         &self,
+        source: &str,
         session: &SessionInfo,
         code: &str,
     ) -> Result<Result<(), SignInError>, ServiceError> {
@@ -267,6 +288,22 @@ impl Services {
         let Some(user_id) = session.actor.user_id() else {
             return Err(ServiceError::Unauthenticated);
         };
+        let address = Counter::address(source);
+        let codes = Counter::user_codes(user_id);
+        let mut tx = self.store().begin().await?;
+        if let Attempt::Refused { until } = address.count(&mut tx, now).await? {
+            Store::commit(tx).await?;
+            return Ok(Err(SignInError::AddressThrottled(until)));
+        }
+        let (last_allowed, window_end) = match codes.count(&mut tx, now).await? {
+            Attempt::Allowed { last, window_end } => (last, window_end),
+            Attempt::Refused { until } => {
+                sessions::delete_at_stage(&mut tx, user_id, Stage::SecondFactor.as_str()).await?;
+                Store::commit(tx).await?;
+                return Ok(Err(SignInError::CodesLocked(until)));
+            }
+        };
+        Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         let c = sessions::credentials_by_id(&mut conn, user_id).await?;
         let user = users::get(&mut conn, user_id).await?;
@@ -306,12 +343,21 @@ impl Services {
                 &session.actor,
                 "auth.second_factor_failed",
                 &session.actor.audit_name(),
-                json!({}),
+                json!({ "locked": last_allowed }),
             )
             .await?;
+            if last_allowed {
+                sessions::delete_at_stage(&mut tx, user_id, Stage::SecondFactor.as_str()).await?;
+            }
             Store::commit(tx).await?;
-            return Ok(Err(SignInError::BadCode));
+            return Ok(Err(if last_allowed {
+                SignInError::CodesLocked(window_end)
+            } else {
+                SignInError::BadCode
+            }));
         }
+        address.uncount(&mut tx).await?;
+        codes.forget(&mut tx).await?;
         sessions::set_stage(&mut tx, &session.id_hash, Stage::Full.as_str()).await?;
         audit(
             &mut tx,
@@ -504,3 +550,22 @@ impl Services {
 /// answer takes as long as for a real user.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$9Qmx0GJ0c0oQ2X1m3ZbH8oVYg2dQq3pTq4j1FQvW0aE";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stand-in hash must be one argon2 really computes (a malformed one would be refused
+    /// at once, and the quick answer would tell that the name does not exist), at the cost of
+    /// the hashes `hash_password` makes.
+    #[test]
+    fn the_stand_in_hash_costs_what_a_real_one_does() {
+        let dummy = argon2::PasswordHash::new(DUMMY_HASH).unwrap();
+        let real_hash = hash_password("mật khẩu thật dài 2026").unwrap();
+        let real = argon2::PasswordHash::new(&real_hash).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.params, real.params);
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+        assert!(!verify_password("mật khẩu thật dài 2026", DUMMY_HASH));
+    }
+}

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::audit::record as audit;
 use crate::auth::hash_password;
+use crate::sign_in_limits::Counter;
 use crate::{Actor, ServiceError, Services};
 
 /// Length of a generated password: about 119 bits from 62 symbols.
@@ -40,12 +41,19 @@ impl Services {
         let mut conn = self.store().read().await?;
         let user = users::by_username(&mut conn, &username.trim().to_ascii_lowercase()).await?;
         drop(conn);
+        // Whoever sets an investigator's password could sign in as them: only the command line.
+        if user.role.sees_confidential_cases() {
+            actor.require(Action::ManageConfidentialAccounts, None)?;
+        }
         let hash = hash_password(&password)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         users::set_password_hash(&mut tx, user.id, &hash).await?;
         let ended = sessions::delete_for_user(&mut tx, user.id, None).await?;
-        sessions::reset_failures(&mut tx, user.id).await?;
+        Counter::user_passwords(&user.username)
+            .forget(&mut tx)
+            .await?;
+        Counter::user_codes(user.id).forget(&mut tx).await?;
         audit(
             &mut tx,
             now,

@@ -1,4 +1,5 @@
-//! Console sign-in state: sessions, lock-out counters, TOTP, recovery codes, presence.
+//! Console sign-in state: sessions, TOTP, recovery codes, presence (the counters of failed
+//! attempts are in `sign_in_attempts`).
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
@@ -86,13 +87,27 @@ pub async fn delete_for_user(
     )
 }
 
+/// End a user's sessions at one stage (e.g. those still waiting for the second factor).
+pub async fn delete_at_stage(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    stage: &str,
+) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND stage = $2")
+            .bind(user_id)
+            .bind(stage)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// What sign-in needs to know about a user.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Credentials {
     pub id: i64,
     pub password_hash: Option<String>,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     pub totp_secret: Option<String>,
     pub totp_enabled: i64,
     pub totp_last_step: Option<i64>,
@@ -103,7 +118,7 @@ pub async fn credentials(
     conn: &mut AnyConnection,
     username: &str,
 ) -> Result<Option<Credentials>, StoreError> {
-    Ok(sqlx::query_as("SELECT id, password_hash, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE username = $1")
+    Ok(sqlx::query_as("SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE username = $1")
         .bind(username)
         .fetch_optional(conn)
         .await?)
@@ -113,31 +128,10 @@ pub async fn credentials_by_id(
     conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Credentials, StoreError> {
-    Ok(sqlx::query_as("SELECT id, password_hash, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE id = $1")
+    Ok(sqlx::query_as("SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE id = $1")
         .bind(id)
         .fetch_one(conn)
         .await?)
-}
-
-pub async fn record_failure(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    locked_until: Option<Timestamp>,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2")
-        .bind(locked_until.map(Timestamp::millis))
-        .bind(user_id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn reset_failures(conn: &mut AnyConnection, user_id: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(user_id)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 pub async fn set_totp(

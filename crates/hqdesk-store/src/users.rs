@@ -123,8 +123,11 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> 
 /// Whose request this is: a bearer token's owner or a signed-in user.
 #[derive(Debug, Clone, Copy)]
 pub enum Who<'a> {
-    /// SHA-256 (hex) of an API token that is not revoked.
-    TokenHash(&'a str),
+    /// SHA-256 (hex) of an API token that is neither revoked nor expired at `now`.
+    TokenHash {
+        hash: &'a str,
+        now: Timestamp,
+    },
     UserId(i64),
 }
 
@@ -142,9 +145,10 @@ pub async fn active_with_unit_scope(
     who: Who<'_>,
 ) -> Result<Option<(User, Vec<i64>)>, StoreError> {
     let me = match who {
-        Who::TokenHash(_) => {
+        Who::TokenHash { .. } => {
             "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1"
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+             AND u.active = 1"
         }
         Who::UserId(_) => "SELECT u.* FROM users u WHERE u.id = $1 AND u.active = 1",
     };
@@ -156,7 +160,7 @@ pub async fn active_with_unit_scope(
     );
     let q = sqlx::query_as::<_, WithScope>(&sql);
     let q = match who {
-        Who::TokenHash(h) => q.bind(h),
+        Who::TokenHash { hash, now } => q.bind(hash).bind(now.millis()),
         Who::UserId(id) => q.bind(id),
     };
     let rows = q.fetch_all(conn).await?;

@@ -45,6 +45,14 @@ pub struct WebConfig {
 /// Room for a message with its attachments (25 MB in all, base64 in JSON or multipart).
 pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
 
+/// The telephony routes that take the API token in the path (deprecated: proxies log paths),
+/// kept for telephone systems configured before the token moved to a header.
+#[allow(deprecated)]
+fn with_path_token_routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    api.routes(routes!(telephony::cti_with_path_token))
+        .routes(routes!(telephony::ivr_with_path_token))
+}
+
 pub fn router(services: Services) -> Router {
     router_with(services, WebConfig::default())
 }
@@ -61,7 +69,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
             .stopping
             .unwrap_or_else(|| tokio::sync::watch::channel(false).1),
     };
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // API v1 · cases
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case, cases::update_case))
@@ -73,7 +81,8 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
         // API v1 · telephony
         .routes(routes!(telephony::cti))
         .routes(routes!(telephony::signed_event))
-        .routes(routes!(telephony::ivr))
+        .routes(routes!(telephony::ivr));
+    let (api, openapi) = with_path_token_routes(api)
         .routes(routes!(telephony::callback_attempt))
         .routes(routes!(cases::add_message, cases::list_messages))
         // API v1 · contacts

@@ -197,7 +197,7 @@ impl QueueBench {
                 format!("setting {agent}'s password: is the database seeded (`hqdesk bench seed`)?")
             })?;
         let session = match services
-            .sign_in(agent, &password)
+            .sign_in("bench", agent, &password)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
         {
@@ -205,9 +205,10 @@ impl QueueBench {
             Err(e) => bail!("signing {agent} in: {e:?}"),
         };
         let token = services
-            .issue_token(&Actor::Cli, agent, "bench")
+            .issue_token(&Actor::Cli, agent, "bench", 1)
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .token;
         let scenarios = vec![
             Scenario {
                 name: "API list: unit, new+open, most urgent first, 50",

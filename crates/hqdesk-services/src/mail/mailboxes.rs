@@ -112,20 +112,48 @@ fn parse_name(s: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Put the stored password back into a URL whose password was sent back redacted (`***`).
-fn keep_password(submitted: &str, stored: Option<&str>) -> String {
-    let Some(stored) = stored else {
-        return submitted.trim().to_string();
+/// Where a URL's password is sent: scheme, host, port (the scheme's default when none is
+/// written) and user name.
+fn destination(u: &url::Url) -> (String, String, Option<u16>, String) {
+    let default_port = match u.scheme() {
+        "imap" => Some(143),
+        "imaps" => Some(993),
+        "smtp" => Some(25),
+        "smtps" => Some(465),
+        _ => None,
     };
-    let (Ok(mut new), Ok(old)) = (url::Url::parse(submitted.trim()), url::Url::parse(stored))
-    else {
-        return submitted.trim().to_string();
+    (
+        u.scheme().to_ascii_lowercase(),
+        u.host_str().unwrap_or_default().to_ascii_lowercase(),
+        u.port().or(default_port),
+        u.username().to_string(),
+    )
+}
+
+/// Put the stored password back into a URL whose password was sent back redacted (`***`), but
+/// only towards the same scheme, host, port and user: otherwise an administrator could send the
+/// stored password to a server of their own by changing the host and pressing "test".
+fn keep_password(field: &str, submitted: &str, stored: Option<&str>) -> Result<String, FieldError> {
+    let submitted = submitted.trim();
+    let (Some(stored), Ok(mut new)) = (stored, url::Url::parse(submitted)) else {
+        return Ok(submitted.to_string());
     };
-    if new.password() == Some("***") && new.username() == old.username() {
-        let _ = new.set_password(old.password());
-        return new.to_string();
+    if new.password() != Some("***") {
+        return Ok(submitted.to_string());
     }
-    submitted.trim().to_string()
+    match url::Url::parse(stored) {
+        Ok(old) if destination(&old) == destination(&new) => {
+            let _ = new.set_password(old.password());
+            Ok(new.to_string())
+        }
+        _ => Err(FieldError {
+            field: field.into(),
+            code: "password_retype",
+            message: "the server, port or user name changed: type the password again (the \
+                      stored one is kept only for the same server and user)"
+                .into(),
+        }),
+    }
 }
 
 impl Services {
@@ -137,12 +165,22 @@ impl Services {
         let mut errors = ValidationErrors::new();
         let name = parse_name(&form.name).map_err(|e| errors.push(e)).ok();
         let address = errors.check("address", Email::parse(form.address.trim()));
-        let imap_url = keep_password(&form.imap_url, stored.map(|m| m.imap_url.as_str()));
-        let smtp_url = keep_password(&form.smtp_url, stored.map(|m| m.smtp_url.as_str()));
-        if let Err(e) = transport::parse_imap(&imap_url, form.insecure_plain) {
+        let imap_url = keep_password("imap", &form.imap_url, stored.map(|m| m.imap_url.as_str()))
+            .map_err(|e| errors.push(e))
+            .ok();
+        let smtp_url = keep_password("smtp", &form.smtp_url, stored.map(|m| m.smtp_url.as_str()))
+            .map_err(|e| errors.push(e))
+            .ok();
+        if let Some(Err(e)) = imap_url
+            .as_deref()
+            .map(|u| transport::parse_imap(u, form.insecure_plain))
+        {
             errors.push(field("imap", e.code, e.message));
         }
-        if let Err(e) = transport::parse_smtp(&smtp_url, form.insecure_plain) {
+        if let Some(Err(e)) = smtp_url
+            .as_deref()
+            .map(|u| transport::parse_smtp(u, form.insecure_plain))
+        {
             errors.push(field("smtp", e.code, e.message));
         }
         let default_branch = match form.default_branch.as_deref().map(str::trim) {
@@ -182,7 +220,9 @@ impl Services {
             }
         };
         errors.clone().into_result()?;
-        let (Some(name), Some(address)) = (name, address) else {
+        let (Some(name), Some(address), Some(imap_url), Some(smtp_url)) =
+            (name, address, imap_url, smtp_url)
+        else {
             return Err(ServiceError::Invalid(errors));
         };
         Ok(MailboxSettings {
@@ -384,20 +424,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_redacted_url_keeps_the_stored_password() {
+    fn a_redacted_url_keeps_the_stored_password_only_towards_the_same_server_and_user() {
         let stored = "imap://support:s3cret@mail.example.vn:143/INBOX";
+        let keep = |submitted: &str| keep_password("imap", submitted, Some(stored));
         assert_eq!(
-            keep_password("imap://support:***@mail.example.vn:143/INBOX", Some(stored)),
+            keep("imap://support:***@mail.example.vn:143/INBOX").unwrap(),
             stored
         );
+        // Another folder, the default port written out, the host in capitals: the same server.
+        assert!(keep("imap://support:***@MAIL.example.vn/Support")
+            .unwrap()
+            .contains("support:s3cret@"));
         assert_eq!(
-            keep_password("imap://support:new@mail.example.vn:143/INBOX", Some(stored)),
+            keep("imap://support:new@mail.example.vn:143/INBOX").unwrap(),
             "imap://support:new@mail.example.vn:143/INBOX"
         );
-        // Another user: the old password does not follow.
+        // Another user, host, port or scheme: the stored password does not follow.
+        for other in [
+            "imap://other:***@mail.example.vn:143/INBOX",
+            "imap://support:***@attacker.example:143/INBOX",
+            "imap://support:***@127.0.0.1:143/INBOX",
+            "imap://support:***@mail.example.vn:1143/INBOX",
+            "imaps://support:***@mail.example.vn:143/INBOX",
+        ] {
+            let e = keep(other).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code),
+                ("imap", "password_retype"),
+                "{other}"
+            );
+        }
+        // A new mailbox has no stored password to keep.
         assert_eq!(
-            keep_password("imap://other:***@mail.example.vn:143/INBOX", Some(stored)),
-            "imap://other:***@mail.example.vn:143/INBOX"
+            keep_password("smtp", "smtp://a:***@h:25", None).unwrap(),
+            "smtp://a:***@h:25"
         );
     }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use hqdesk_domain::input::Shape;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -19,7 +19,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(OpenApi)]
 #[openapi(
     info(title = "hqdesk API", description = "Cases, contacts, units, categories and users of the hqdesk contact centre. \
-        Authenticate with `Authorization: Bearer <token>` (tokens come from `hqdesk token issue USER`; the scheme name is case-insensitive). \
+        Authenticate with `Authorization: Bearer <token>` or `X-Hqdesk-Token: <token>` (tokens come from \
+        `hqdesk token issue USER` and expire; the scheme name is case-insensitive). \
         Errors are application/problem+json with a stable `code` and per-field `errors`. \
         Text fields refuse control characters (422, code `control_character`): one-line fields all of them, \
         free-text fields (`body`, `note`, `comment`, `description`, `message`…) all but tab, line feed and carriage return; \
@@ -45,6 +46,10 @@ impl Modify for Bearer {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "token_header",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Hqdesk-Token"))),
         );
     }
 }

@@ -14,6 +14,7 @@ use sha2::Sha256;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::cases::int_param;
+use crate::auth::ApiActor;
 use crate::problem::{Problem, ProblemField};
 use crate::router::AppState;
 
@@ -178,20 +179,45 @@ impl CtiEvent {
     }
 }
 
-/// Generic CTI webhook: newCall / answer / hangup, form-encoded or JSON. The token in the path is
-/// an API token (`hqdesk token issue`) of a user allowed to report calls.
+/// Generic CTI webhook: newCall / answer / hangup, form-encoded or JSON. The API token (`hqdesk
+/// token issue`) of a user allowed to report calls comes in `Authorization: Bearer` or
+/// `X-Hqdesk-Token`.
+#[utoipa::path(post, path = "/api/v1/cti", tag = "telephony", request_body(content = CtiEvent, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)),
+    security(("bearer" = []), ("token_header" = [])))]
+pub async fn cti(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, Problem> {
+    record_cti(&s, &actor, &headers, &body).await
+}
+
+/// Deprecated: the generic CTI webhook with the token in the path, where proxies log it. Kept
+/// for telephone systems configured before `POST /api/v1/cti`; move them to a header.
 #[utoipa::path(post, path = "/api/v1/cti/{token}", tag = "telephony", request_body(content = CtiEvent, content_type = "application/x-www-form-urlencoded"),
     params(("token" = String, Path)),
     responses((status = 200, description = "`{}`: nothing for the PBX to do"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)))]
-pub async fn cti(
+#[deprecated = "the token belongs in a header: POST /api/v1/cti"]
+pub async fn cti_with_path_token(
     State(s): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let actor = s.services.authenticate_token(&token).await?;
-    let ev = parse_cti(&headers, &body)?.into_event()?;
-    s.services.record_call_event(&actor, ev).await?;
+    record_cti(&s, &actor, &headers, &body).await
+}
+
+async fn record_cti(
+    s: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Json<serde_json::Value>, Problem> {
+    let ev = parse_cti(headers, body)?.into_event()?;
+    s.services.record_call_event(actor, ev).await?;
     Ok(Json(serde_json::json!({})))
 }
 
@@ -341,17 +367,36 @@ pub struct IvrParams {
 }
 
 /// The IVR's question at the start of a call. The answer is `key=value` lines a dialplan can
-/// read: `announcement`, `staffed`, `agents`, `waiting`, `wait_seconds`, `offer_callback`.
+/// read: `announcement`, `staffed`, `agents`, `waiting`, `wait_seconds`, `offer_callback`. The
+/// token comes in `Authorization: Bearer` or `X-Hqdesk-Token`.
+#[utoipa::path(get, path = "/api/v1/ivr", tag = "telephony", params(IvrParams),
+    responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody)),
+    security(("bearer" = []), ("token_header" = [])))]
+pub async fn ivr(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(p): Query<IvrParams>,
+) -> Result<Response, Problem> {
+    ivr_answer(&s, &actor, &p).await
+}
+
+/// Deprecated: the IVR's question with the token in the path, where proxies log it. Kept for
+/// dialplans written before `GET /api/v1/ivr`; move them to a header.
 #[utoipa::path(get, path = "/api/v1/ivr/{token}", tag = "telephony", params(("token" = String, Path), IvrParams),
     responses((status = 200, description = "text/plain key=value lines", content_type = "text/plain"), (status = 403, body = crate::problem::ProblemBody), (status = 401, body = crate::problem::ProblemBody)))]
-pub async fn ivr(
+#[deprecated = "the token belongs in a header: GET /api/v1/ivr"]
+pub async fn ivr_with_path_token(
     State(s): State<AppState>,
     Path(token): Path<String>,
     Query(p): Query<IvrParams>,
 ) -> Result<Response, Problem> {
     let actor = s.services.authenticate_token(&token).await?;
+    ivr_answer(&s, &actor, &p).await
+}
+
+async fn ivr_answer(s: &AppState, actor: &Actor, p: &IvrParams) -> Result<Response, Problem> {
     let branch = int_param("branch", &p.branch)?.unwrap_or(2);
-    let d = s.services.ivr_decision(&actor, branch).await?;
+    let d = s.services.ivr_decision(actor, branch).await?;
     let text = format!(
         "announcement={}\nstaffed={}\nagents={}\nwaiting={}\nwait_seconds={}\noffer_callback={}\n",
         d.announcement,

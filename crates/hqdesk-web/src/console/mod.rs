@@ -29,6 +29,7 @@ use serde::Deserialize;
 
 use crate::i18n::{Locale, Tr};
 use crate::input::Form;
+use crate::portal::request::Source;
 use crate::router::AppState;
 use session::{clear_cookie, session_cookie, Console, Pending};
 use views::*;
@@ -249,6 +250,7 @@ struct LoginForm {
 
 async fn login(
     State(s): State<AppState>,
+    source: Source,
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -256,7 +258,11 @@ async fn login(
     if !session::same_origin(&headers) {
         return error_page(tr, StatusCode::FORBIDDEN, tr.t("error.csrf").into());
     }
-    match s.services.sign_in(&f.username, &f.password).await {
+    match s
+        .services
+        .sign_in(&source.0, &f.username, &f.password)
+        .await
+    {
         Ok(Ok(signed)) => {
             let to = match signed.stage {
                 Stage::SecondFactor => "/console/login/2fa",
@@ -265,22 +271,48 @@ async fn login(
             };
             ([session_cookie(&signed.token, &headers)], Redirect::to(to)).into_response()
         }
-        Ok(Err(e)) => {
-            let message = match e {
-                SignInError::Locked(until) => format!("{} {}.", tr.t("login.locked"), when(until)),
-                _ => tr.t("login.bad").to_string(),
-            };
-            render(
-                StatusCode::UNAUTHORIZED,
-                &LoginPage {
-                    tr,
-                    message,
-                    username: f.username,
-                },
-            )
-        }
+        Ok(Err(e)) => sign_in_refused(tr, s.services.now(), e, f.username),
         Err(e) => service_error(tr, e),
     }
+}
+
+/// The sign-in page again, saying why. Wrong and unknown names and locked names get one
+/// message (401); only what concerns the visitor's address or their own second factor says
+/// until when (429, with `Retry-After`).
+fn sign_in_refused(tr: Tr, now: Timestamp, e: SignInError, username: String) -> Response {
+    let (status, message, until) = match e {
+        SignInError::AddressThrottled(until) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{} {}.", tr.t("signin.address_throttled"), when(until)),
+            Some(until),
+        ),
+        SignInError::CodesLocked(until) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{} {}.", tr.t("signin.codes_locked"), when(until)),
+            Some(until),
+        ),
+        SignInError::BadCredentials | SignInError::BadCode => (
+            StatusCode::UNAUTHORIZED,
+            tr.t("login.bad").to_string(),
+            None,
+        ),
+    };
+    let mut resp = render(
+        status,
+        &LoginPage {
+            tr,
+            message,
+            username,
+        },
+    );
+    if let Some(until) = until {
+        let secs = ((until.millis() - now.millis() + 999) / 1000).max(1);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+    }
+    resp
 }
 
 async fn totp_form(p: Pending) -> Response {
@@ -300,20 +332,47 @@ struct CodeForm {
     code: String,
 }
 
-async fn totp(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -> Response {
+async fn totp(
+    State(s): State<AppState>,
+    source: Source,
+    p: Pending,
+    Form(f): Form<CodeForm>,
+) -> Response {
     if let Err(r) = p.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    match s.services.second_factor(&p.session, &f.code).await {
+    match s
+        .services
+        .second_factor(&source.0, &p.session, &f.code)
+        .await
+    {
         Ok(Ok(())) => Redirect::to("/console").into_response(),
-        Ok(Err(_)) => render(
-            StatusCode::UNAUTHORIZED,
-            &TotpPage {
-                tr: p.tr,
-                csrf: p.session.csrf.clone(),
-                message: p.tr.t("totp.bad").into(),
-            },
-        ),
+        // The half-signed session has ended: back to the password, saying until when.
+        Ok(Err(e @ SignInError::CodesLocked(_))) => {
+            let mut resp = sign_in_refused(p.tr, s.services.now(), e, String::new());
+            let (k, v) = clear_cookie();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&v) {
+                resp.headers_mut().append(k, v);
+            }
+            resp
+        }
+        Ok(Err(e)) => {
+            let (status, message) = match e {
+                SignInError::AddressThrottled(until) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("{} {}.", p.tr.t("signin.address_throttled"), when(until)),
+                ),
+                _ => (StatusCode::UNAUTHORIZED, p.tr.t("totp.bad").to_string()),
+            };
+            render(
+                status,
+                &TotpPage {
+                    tr: p.tr,
+                    csrf: p.session.csrf.clone(),
+                    message,
+                },
+            )
+        }
         Err(e) => service_error(p.tr, e),
     }
 }
@@ -1452,8 +1511,10 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
             is_admin,
             users,
             units,
+            // Roles that see confidential cases are appointed on the server only.
             roles: hqdesk_domain::user::Role::ALL
                 .iter()
+                .filter(|r| !r.sees_confidential_cases())
                 .map(|r| r.as_str())
                 .collect(),
             canned,
@@ -1481,8 +1542,11 @@ async fn admin_result<T>(s: &AppState, c: &Console, r: Result<T, ServiceError>) 
             )
             .await
         }
-        Err(ServiceError::Conflict { message, .. }) | Err(ServiceError::Forbidden(message)) => {
+        Err(ServiceError::Conflict { message, .. }) => {
             admin_page(s, c, message, StatusCode::CONFLICT).await
+        }
+        Err(ServiceError::Forbidden(message)) => {
+            admin_page(s, c, message, StatusCode::FORBIDDEN).await
         }
         Err(e) => service_error(c.tr, e),
     }

@@ -1,7 +1,7 @@
 //! The public portal: self-service for businesses and citizens. Vietnamese by default, English
 //! by choice (a cookie). Nothing a visitor types is rendered unescaped; articles are Markdown
 //! written by staff, rendered and then sanitised.
-mod request;
+pub(crate) mod request;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

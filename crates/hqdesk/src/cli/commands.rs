@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use hqdesk_services::directory::AddUser;
+use hqdesk_services::directory::{AddUser, UpdateUser};
 use hqdesk_services::{Actor, Services, SystemClock};
 use hqdesk_store::audit::Verification;
 use hqdesk_store::{Store, StoreOptions};
@@ -64,11 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             display_name,
             unit,
         }) => {
-            let password = if password_stdin {
-                Some(password_from_stdin()?)
-            } else {
-                None
-            };
+            let password = password_from_stdin(password_stdin)?;
             let services = connect(&settings.database_url).await?;
             let user = services
                 .add_user(
@@ -89,11 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name,
             password_stdin,
         }) => {
-            let password = if password_stdin {
-                Some(password_from_stdin()?)
-            } else {
-                None
-            };
+            let password = password_from_stdin(password_stdin)?;
             let services = connect(&settings.database_url).await?;
             let set = services
                 .set_user_password(&Actor::Cli, &name, password)
@@ -110,13 +102,75 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{set}");
             }
         }
-        Command::Token(TokenCommand::Issue { name, label }) => {
+        Command::User(UserCommand::Role {
+            name,
+            role,
+            password_stdin,
+        }) => {
+            let password = password_from_stdin(password_stdin)?;
             let services = connect(&settings.database_url).await?;
-            let token = services
-                .issue_token(&Actor::Cli, &name, &label)
+            let user = services
+                .update_user(
+                    &Actor::Cli,
+                    &name,
+                    UpdateUser {
+                        role: Some(role),
+                        password,
+                        ..Default::default()
+                    },
+                )
                 .await
                 .map_err(describe)?;
-            println!("{token}");
+            eprintln!("hqdesk: {} is now {}", user.username, user.role.as_str());
+        }
+        Command::Token(TokenCommand::Issue {
+            name,
+            label,
+            expires,
+        }) => {
+            let days = hqdesk_services::auth::parse_lifetime_days(&expires).map_err(describe)?;
+            let services = connect(&settings.database_url).await?;
+            let issued = services
+                .issue_token(&Actor::Cli, &name, &label, days)
+                .await
+                .map_err(describe)?;
+            println!("{}", issued.token);
+            eprintln!(
+                "hqdesk: token {} for {name} expires {}",
+                issued.id,
+                rfc3339(issued.expires_at.millis())
+            );
+        }
+        Command::Token(TokenCommand::List) => {
+            let services = connect(&settings.database_url).await?;
+            let now = services.now().millis();
+            println!("id\tuser\tlabel\tissued\texpires\tstate");
+            for t in services.list_tokens(&Actor::Cli).await.map_err(describe)? {
+                let state = match t.revoked_at {
+                    Some(at) => format!("revoked {}", rfc3339(at)),
+                    None if t.expires_at <= now => "expired".into(),
+                    None => "active".into(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    t.id,
+                    t.username,
+                    t.label,
+                    rfc3339(t.created_at),
+                    rfc3339(t.expires_at)
+                );
+            }
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let services = connect(&settings.database_url).await?;
+            let t = services
+                .revoke_token(&Actor::Cli, id)
+                .await
+                .map_err(describe)?;
+            eprintln!(
+                "hqdesk: revoked token {} ({}) of {}",
+                t.id, t.label, t.username
+            );
         }
         Command::Audit(AuditCommand::Verify) => {
             let services = connect(&settings.database_url).await?;
@@ -157,15 +211,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The first line of standard input, without its line end.
-fn password_from_stdin() -> anyhow::Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
 #[allow(clippy::print_stdout)] // the command line's output
 async fn mailbox(services: &Services, cmd: MailboxCommand) -> anyhow::Result<ExitCode> {
     use hqdesk_services::mail::mailboxes::MailboxForm;
@@ -249,6 +294,26 @@ async fn mailbox(services: &Services, cmd: MailboxCommand) -> anyhow::Result<Exi
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of standard input, when the command was asked to read a password there.
+fn password_from_stdin(wanted: bool) -> anyhow::Result<Option<String>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(Some(line.trim_end_matches(['\n', '\r']).to_string()))
+}
+
+/// A time (Unix millis) as the operator reads it, in UTC.
+fn rfc3339(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 /// A service error as a sentence for the operator, with each invalid field.

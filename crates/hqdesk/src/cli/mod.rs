@@ -109,17 +109,39 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Give a user another role. This is the only way to appoint an investigator (a role that
+    /// sees denunciations): the console and the API refuse it. An appointment takes a new
+    /// password (--password-stdin) and ends the user's second factor, sessions and tokens, so
+    /// that nothing set up before it carries over; the user enrols a new authenticator at their
+    /// next sign-in.
+    Role {
+        name: String,
+        /// agent, hotline, investigator, unit_officer, supervisor or admin.
+        role: String,
+        /// Read the new password (12–128 characters) from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Issue an API token for a user and print it (alone) on standard output. It is shown once.
+    /// Its id and expiry go to standard error.
     Issue {
         name: String,
         /// What the token is for (e.g. the integration that uses it).
         #[arg(long, default_value = "cli")]
         label: String,
+        /// How long the token works: days or weeks, e.g. 90d or 12w (at most 730d). A year by
+        /// default: rotate it with the telephone system's yearly maintenance.
+        #[arg(long, value_name = "LIFETIME", default_value = "365d")]
+        expires: String,
     },
+    /// List every API token (id, user, label, issued, expires, revoked); never the tokens.
+    List,
+    /// Revoke one token by the id `token list` shows; it stops working at once.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -120,6 +120,113 @@ async fn operator_story(engine: Engine) {
     let _ = opened;
 }
 
+/// Tokens with an expiry, listed and revoked one by one; an investigator appointed on the
+/// command line with a new password (issue 14, items 11 and 18).
+async fn tokens_and_appointments(engine: Engine) {
+    let Some((url, _dir)) = fresh_database(engine).await else {
+        return;
+    };
+    let (code, _, err) = hqdesk(&url, &["user", "add", "pbx", "--role", "hotline"], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, first, err) = hqdesk(
+        &url,
+        &[
+            "token",
+            "issue",
+            "pbx",
+            "--label",
+            "tổng đài",
+            "--expires",
+            "12w",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("expires"), "{err}");
+    let (code, second, err) = hqdesk(&url, &["token", "issue", "pbx"], None);
+    assert_eq!(code, 0, "{err}");
+    for bad in ["0d", "731d", "1y", "soon"] {
+        let (code, _, err) = hqdesk(&url, &["token", "issue", "pbx", "--expires", bad], None);
+        assert_ne!(code, 0, "{bad}");
+        assert!(err.contains("lifetime"), "{bad}: {err}");
+    }
+
+    let store = hqdesk_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let services =
+        hqdesk_services::Services::new(store, std::sync::Arc::new(hqdesk_services::SystemClock));
+    let (first, second) = (first.trim(), second.trim());
+    assert!(services.authenticate_token(first).await.is_ok());
+
+    // The list shows each token's id, label, expiry and state, never the token.
+    let (code, list, err) = hqdesk(&url, &["token", "list"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(!list.contains(first) && !list.contains(second), "{list}");
+    let line = list
+        .lines()
+        .find(|l| l.contains("tổng đài"))
+        .unwrap_or_else(|| panic!("{list}"));
+    let id = line.split('\t').next().unwrap().to_string();
+    let day = |millis: i64| {
+        chrono::DateTime::from_timestamp_millis(millis)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let in_12_weeks = services.now().millis() + 84 * 86_400_000;
+    assert!(
+        (line.contains(&day(in_12_weeks)) || line.contains(&day(in_12_weeks - 3_600_000)))
+            && line.ends_with("active"),
+        "{line}"
+    );
+
+    let (code, _, err) = hqdesk(&url, &["token", "revoke", &id], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(services.authenticate_token(first).await.is_err());
+    assert!(services.authenticate_token(second).await.is_ok());
+    let (code, list, _) = hqdesk(&url, &["token", "list"], None);
+    assert_eq!(code, 0);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&format!("{id}\t")) && l.contains("revoked")),
+        "{list}"
+    );
+    let (code, _, _) = hqdesk(&url, &["token", "revoke", &id], None);
+    assert_ne!(code, 0, "revoking twice is an error");
+
+    // Appointing an investigator: on the command line, with a new password.
+    let (code, _, err) = hqdesk(&url, &["user", "role", "pbx", "investigator"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("password"), "{err}");
+    let (code, _, err) = hqdesk(
+        &url,
+        &["user", "role", "pbx", "investigator", "--password-stdin"],
+        Some("mật khẩu điều tra viên mới\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        services.authenticate_token(second).await.is_err(),
+        "the appointment ends the old tokens"
+    );
+    let signed = services
+        .sign_in("test", "pbx", "mật khẩu điều tra viên mới")
+        .await
+        .unwrap()
+        .expect("signed in");
+    assert_eq!(signed.stage, hqdesk_services::session::Stage::MustEnrol);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_and_appointments_sqlite() {
+    tokens_and_appointments(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_and_appointments_postgres() {
+    tokens_and_appointments(Engine::Postgres).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_story_sqlite() {
     operator_story(Engine::Sqlite).await
@@ -161,7 +268,7 @@ async fn user_password_story(engine: Engine) {
     let services =
         hqdesk_services::Services::new(store, std::sync::Arc::new(hqdesk_services::SystemClock));
     services
-        .sign_in("lan.nguyen", old)
+        .sign_in("test", "lan.nguyen", old)
         .await
         .unwrap()
         .expect("signed in");
@@ -176,7 +283,7 @@ async fn user_password_story(engine: Engine) {
         "the password alone on stdout: {out:?}"
     );
     assert!(
-        services.sign_in("lan.nguyen", old).await.unwrap().is_err(),
+        services.sign_in("test", "lan.nguyen", old).await.unwrap().is_err(),
         "the old password is refused"
     );
     assert_eq!(
@@ -185,7 +292,7 @@ async fn user_password_story(engine: Engine) {
         "the session opened with the old password ended"
     );
     services
-        .sign_in("lan.nguyen", &new)
+        .sign_in("test", "lan.nguyen", &new)
         .await
         .unwrap()
         .expect("the new password works");
@@ -200,7 +307,7 @@ async fn user_password_story(engine: Engine) {
     assert_eq!(code, 0, "{err}");
     assert!(out.is_empty(), "{out:?}");
     services
-        .sign_in("lan.nguyen", chosen)
+        .sign_in("test", "lan.nguyen", chosen)
         .await
         .unwrap()
         .expect("the chosen password works");
@@ -407,6 +514,9 @@ fn help_explains_every_command() {
         vec!["user", "add", "--help"],
         vec!["user", "password", "--help"],
         vec!["token", "issue", "--help"],
+        vec!["token", "list", "--help"],
+        vec!["token", "revoke", "--help"],
+        vec!["user", "role", "--help"],
         vec!["audit", "verify", "--help"],
         vec!["migrate", "--help"],
     ] {
@@ -443,7 +553,7 @@ async fn serve_stops_promptly_with_a_live_update_stream_open() {
     let services =
         hqdesk_services::Services::new(store, std::sync::Arc::new(hqdesk_services::SystemClock));
     let session = services
-        .sign_in("lan.nguyen", "một mật khẩu rất dài")
+        .sign_in("test", "lan.nguyen", "một mật khẩu rất dài")
         .await
         .unwrap()
         .expect("signed in");

@@ -420,7 +420,8 @@ crate::both_engines!(
             "redirected to sign in"
         );
 
-        // Five wrong passwords lock the account, even against the right one, until the lock ends.
+        // Five wrong passwords lock the name (from this address), even against the right
+        // password, until the window ends; the answer is the one for a wrong password.
         for _ in 0..5 {
             let (s, _, _) = form(
                 &app,
@@ -442,8 +443,8 @@ crate::both_engines!(
         .await;
         assert_eq!(s, axum::http::StatusCode::UNAUTHORIZED);
         assert!(
-            body.contains("tạm khoá"),
-            "the page says the account is locked"
+            body.contains("Sai tên đăng nhập hoặc mật khẩu"),
+            "the page does not say the name exists and is locked"
         );
         app.clock.advance_seconds(16 * 60);
         let (s, _, _) = form(
@@ -495,6 +496,18 @@ async fn administrator_manages_users_units_and_canned_responses_in_the_console()
     enrol(&b, &app, "console-admin-enrol").await;
     b.goto(&format!("{base}/console/admin")).await;
     b.wait_for("form#add-user", 10).await;
+    // Investigators are appointed on the server: the form does not offer the role, and says so.
+    let offered = b
+        .client
+        .execute(
+            "return document.querySelector('form#add-user select[name=role] option[value=investigator]') !== null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(offered, json!(false));
+    b.wait_for_text("#confidential-roles", "hqdesk user role", 10)
+        .await;
     b.fill("form#add-user input[name=username]", "hoa.tran")
         .await;
     b.fill("form#add-user input[name=display_name]", "Trần Thị Hoa")
@@ -783,7 +796,7 @@ crate::both_engines!(live_updates_end_with_the_session, |app| async move {
     set_password(&app, "agent").await;
     let signed = app
         .services
-        .sign_in("agent", PASSWORD)
+        .sign_in("test", "agent", PASSWORD)
         .await
         .unwrap()
         .expect("signed in");

@@ -693,7 +693,7 @@ crate::both_engines!(
         crate::console::set_password(&app, "agent").await;
         let signed = app
             .services
-            .sign_in("agent", crate::console::PASSWORD)
+            .sign_in("test", "agent", crate::console::PASSWORD)
             .await
             .unwrap()
             .expect("signed in");

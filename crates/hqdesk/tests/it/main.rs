@@ -5,6 +5,7 @@ mod support;
 
 mod ami;
 mod api;
+mod appointments;
 mod bench;
 mod browser;
 mod cli;
@@ -17,7 +18,10 @@ mod imap_idle;
 mod input;
 mod mail_ingest;
 mod openapi;
+mod mailbox_passwords;
 mod portal;
 mod portal_forms;
+mod sign_in;
 mod store;
 mod telephony;
+mod tokens;

@@ -165,9 +165,15 @@ impl TestApp {
             tokens.insert(
                 role,
                 services
-                    .issue_token(&Actor::Cli, name, "test")
+                    .issue_token(
+                        &Actor::Cli,
+                        name,
+                        "test",
+                        hqdesk_services::auth::DEFAULT_TOKEN_DAYS,
+                    )
                     .await
-                    .expect("token"),
+                    .expect("token")
+                    .token,
             );
         }
         let router = hqdesk_web::router(services.clone());

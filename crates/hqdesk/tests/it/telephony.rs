@@ -459,7 +459,7 @@ both_engines!(
             .await
             .unwrap();
         app.services
-            .sign_in("agent", "mật khẩu thật dài 2026")
+            .sign_in("test", "agent", "mật khẩu thật dài 2026")
             .await
             .unwrap()
             .unwrap();
