@@ -157,9 +157,11 @@ pub async fn cti(
     State(s): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    // The token first: nobody else gets the body read.
     let actor = s.services.authenticate_token(&token).await?;
+    let body = crate::limits::read_body(body).await?;
     let ev = parse_cti(&headers, &body)?.into_event()?;
     s.services.record_call_event(&actor, ev).await?;
     Ok(Json(serde_json::json!({})))
