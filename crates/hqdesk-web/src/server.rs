@@ -14,6 +14,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::Service;
 
+/// How old a connection must be before it is closed to make room.
+const MIN_AGE_TO_SHED: Duration = Duration::from_millis(250);
+
 /// Limits on connections (see the README's Configuration table).
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
@@ -58,13 +61,18 @@ pub async fn serve(
                     max_connections = limits.max_connections,
                     "connection limit reached: closing idle connections"
                 );
-                shed_tx.send_modify(|n| *n += 1);
-                tokio::select! {
-                    p = slots.clone().acquire_owned() => match p {
-                        Ok(p) => p,
-                        Err(_) => break,
-                    },
-                    () = &mut shutdown => break,
+                // Asked again while full: connections too young to be shed at first are by then.
+                let permit = loop {
+                    shed_tx.send_modify(|n| *n += 1);
+                    tokio::select! {
+                        p = slots.clone().acquire_owned() => break p.ok(),
+                        () = tokio::time::sleep(MIN_AGE_TO_SHED) => {}
+                        () = &mut shutdown => break None,
+                    }
+                };
+                match permit {
+                    Some(p) => p,
+                    None => break,
                 }
             }
         };
@@ -85,11 +93,15 @@ pub async fn serve(
             Ok(s) => s,
             Err(never) => match never {},
         };
+        // Only what is signalled from now on concerns this connection.
+        let (mut shed, mut stop) = (shed_rx.clone(), stop_rx.clone());
+        shed.mark_unchanged();
+        stop.mark_unchanged();
         connections.spawn(serve_connection(
             stream,
             TowerToHyperService::new(service),
             limits.header_timeout,
-            (shed_rx.clone(), stop_rx.clone()),
+            (shed, stop),
             permit,
         ));
     }
@@ -118,6 +130,7 @@ async fn serve_connection<S>(
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
+    let opened = tokio::time::Instant::now();
     let mut closing = false;
     loop {
         tokio::select! {
@@ -128,8 +141,12 @@ async fn serve_connection<S>(
                 return;
             }
             Ok(()) = shed.changed(), if !closing => {
-                conn.as_mut().graceful_shutdown();
-                closing = true;
+                // One just accepted may not have been read yet: it is left its first request
+                // (the server asks again while it is full).
+                if opened.elapsed() >= MIN_AGE_TO_SHED {
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
             }
             Ok(()) = stop.changed(), if !closing => {
                 conn.as_mut().graceful_shutdown();

@@ -13,6 +13,7 @@ mod counts;
 mod email;
 mod email_bench;
 mod group_commit;
+mod http_limits;
 mod mail_ingest;
 mod portal;
 mod portal_forms;
