@@ -36,7 +36,7 @@ impl<S: Send + Sync> FromRequest<S> for UploadForm {
             .and_then(|v| multer::parse_boundary(v).ok())
             .ok_or_else(|| {
                 (
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    StatusCode::BAD_REQUEST,
                     "send the form as multipart/form-data",
                 )
                     .into_response()
