@@ -502,3 +502,82 @@ async fn every_answer_carries_the_security_headers_and_https_makes_cookies_secur
         .unwrap()
         .contains("; Secure"));
 }
+
+/// Run in the page: an inline script, as an injected `<script>` would be. Under the policy the
+/// browser refuses it (and says so with a `securitypolicyviolation` event).
+const INLINE_PROBE: &str = "
+    var refused = false;
+    document.addEventListener('securitypolicyviolation', function () { refused = true; });
+    var s = document.createElement('script');
+    s.textContent = 'document.documentElement.dataset.inline = \"ran\"';
+    document.head.appendChild(s);
+    return new Promise(function (done) {
+        setTimeout(function () {
+            done((document.documentElement.dataset.inline || 'blocked') + (refused ? ' (reported)' : ''));
+        }, 100);
+    });";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_refuses_inline_script_and_our_own_scripts_still_work() {
+    use crate::browser::{serve, Browser};
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    hqdesk::kb::import(&app.services, None).await.unwrap();
+    crate::console::set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    let probe = |b: &Browser| {
+        let client = b.client.clone();
+        async move {
+            client
+                .execute_async(
+                    &format!("var callback = arguments[arguments.length - 1]; (async function () {{ {INLINE_PROBE} }})().then(callback);"),
+                    vec![],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    for path in [
+        "/",
+        "/kb",
+        "/request?topic=vnaccs_error",
+        "/suggestions",
+        "/procedures",
+        "/console/login",
+    ] {
+        b.goto(&format!("{base}{path}")).await;
+        assert_eq!(
+            probe(&b).await,
+            serde_json::json!("blocked (reported)"),
+            "{path}"
+        );
+    }
+    // The portal's own script: articles offered while the subject is typed.
+    b.goto(&format!("{base}/request?topic=vnaccs_error")).await;
+    b.fill("#subject", "dang ky tai khoan vnaccs").await;
+    b.wait_for("#suggestion-list li a", 10).await;
+    // The console's: '/' jumps to the search field on the queue page.
+    crate::console::sign_in_password(&b, &base, "agent").await;
+    b.wait_for("table#queue", 10).await;
+    assert_eq!(
+        probe(&b).await,
+        serde_json::json!("blocked (reported)"),
+        "queue"
+    );
+    b.press_key("/").await;
+    let focused = b
+        .client
+        .execute(
+            "return document.activeElement && document.activeElement.id",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, serde_json::json!("q"));
+    b.screenshot("csp-console-queue").await;
+    b.close().await;
+}
