@@ -18,7 +18,7 @@ pub use commands::connect;
     http://127.0.0.1:8080/api/v1/openapi.json."
 )]
 pub struct Cli {
-    /// TOML configuration file (keys: listen, database_url, log_format).
+    /// TOML configuration file (keys: the README's Configuration table).
     #[arg(long, global = true, env = "HQDESK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (created when missing) or postgres://USER:PASS@HOST/DB.
