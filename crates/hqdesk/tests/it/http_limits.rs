@@ -581,3 +581,32 @@ async fn the_browser_refuses_inline_script_and_our_own_scripts_still_work() {
     b.screenshot("csp-console-queue").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_comes_too_slowly_is_cut_off_at_the_body_timeout() {
+    let server = Server::start(&[("HQDESK_BODY_TIMEOUT", "1")]).await;
+    hqdesk(&server.data, &["user", "add", "lan", "--role", "agent"]);
+    let token = hqdesk(&server.data, &["token", "issue", "lan"]);
+    let mut s = server.connect().await;
+    s.write_all(
+        format!(
+            "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"subject\":"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let head = read_head(&mut s, 6).await;
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
