@@ -345,6 +345,10 @@ pub async fn request_submit(
         Ok(files) => files,
         Err(e) => return refuse(v, &e),
     };
+    // Again with the fields that came after the files (a robot may put the honeypot there).
+    if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
+        return request_page(tr, &token, topic, v, HashMap::new(), message, status);
+    }
     let req = PortalRequest {
         topic: get(&v, "topic"),
         subject: get(&v, "subject"),
