@@ -158,7 +158,33 @@ pub struct AddMessage {
 pub struct NewAttachment {
     pub filename: String,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub content: FileContent,
+}
+
+/// An attachment's bytes: in memory (the JSON API's base64), or already on disk beside the blob
+/// store (an upload streamed there as it arrived).
+#[derive(Debug, Clone)]
+pub enum FileContent {
+    Bytes(Vec<u8>),
+    Staged(std::sync::Arc<hqdesk_store::blobs::StagedBlob>),
+}
+
+impl Default for FileContent {
+    fn default() -> Self {
+        FileContent::Bytes(Vec::new())
+    }
+}
+
+impl FileContent {
+    pub fn len(&self) -> usize {
+        match self {
+            FileContent::Bytes(b) => b.len(),
+            FileContent::Staged(f) => usize::try_from(f.size).unwrap_or(usize::MAX),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// At most this many files per message, each at most `MAX_ATTACHMENT_BYTES`.
@@ -190,7 +216,7 @@ fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
             format!("at most {MAX_ATTACHMENTS} files per message"),
         ));
     }
-    if files.iter().map(|f| f.bytes.len()).sum::<usize>() > MAX_ATTACHMENTS_TOTAL_BYTES {
+    if files.iter().map(|f| f.content.len()).sum::<usize>() > MAX_ATTACHMENTS_TOTAL_BYTES {
         return Err(ServiceError::invalid_field(
             "attachments",
             "attachments_too_large",
@@ -201,7 +227,7 @@ fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
         ));
     }
     for (i, f) in files.iter().enumerate() {
-        if f.bytes.len() > MAX_ATTACHMENT_BYTES {
+        if f.content.len() > MAX_ATTACHMENT_BYTES {
             return Err(ServiceError::invalid_field(
                 &format!("attachments[{i}]"),
                 "attachment_too_large",
@@ -212,7 +238,7 @@ fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
                 ),
             ));
         }
-        if f.bytes.is_empty() {
+        if f.content.is_empty() {
             return Err(ServiceError::invalid_field(
                 &format!("attachments[{i}]"),
                 "attachment_empty",
@@ -246,7 +272,10 @@ impl Services {
         })?;
         let mut stored = Vec::with_capacity(files.len());
         for f in files {
-            let sha256 = blobs.put(&f.bytes).await?;
+            let sha256 = match &f.content {
+                FileContent::Bytes(b) => blobs.put(b).await?,
+                FileContent::Staged(staged) => blobs.put_staged(staged).await?,
+            };
             let content_type = if f.content_type.trim().is_empty() {
                 "application/octet-stream".to_string()
             } else {
@@ -255,7 +284,7 @@ impl Services {
             stored.push(StoredFile {
                 filename: clean_filename(&f.filename),
                 content_type,
-                size: i64::try_from(f.bytes.len()).unwrap_or(i64::MAX),
+                size: i64::try_from(f.content.len()).unwrap_or(i64::MAX),
                 sha256,
             });
         }

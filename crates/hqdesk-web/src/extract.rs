@@ -43,13 +43,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the request body could not be read: {e}"),
-            )
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| crate::limits::body_problem(&e))?;
         // Refused characters first, for every field at once: a NUL must never reach a query.
         if crate::input::json_may_hold_controls(&bytes) {
             if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {

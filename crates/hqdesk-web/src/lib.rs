@@ -9,11 +9,17 @@ mod forms;
 mod health;
 pub mod i18n;
 mod input;
+mod limits;
 mod portal;
 pub mod problem;
 mod router;
+mod security_headers;
+mod server;
 
+pub use limits::RequestLimits;
 pub use router::{router, router_with, AppState, WebConfig};
+pub use security_headers::CONTENT_SECURITY_POLICY;
+pub use server::{serve, ConnectionLimits};
 
 /// A file sent as a download: never rendered by the browser in our origin, whatever its type.
 pub(crate) fn download(

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -17,7 +17,9 @@ use utoipa_axum::routes;
 
 use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::health;
+use crate::limits::{self, RequestLimits};
 use crate::problem::Problem;
+use crate::security_headers::{self, SecurityHeaders};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -39,11 +41,18 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Set to true when the server stops (see [`AppState::stopping`]).
     pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Body sizes, body deadline, requests at once.
+    pub limits: RequestLimits,
 }
 
-/// The largest request body accepted by the JSON API.
-/// Room for a message with its attachments (25 MB in all, base64 in JSON or multipart).
-pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
+/// The routes that accept files: only these take bodies larger than `max_body_bytes`.
+const UPLOAD_ROUTES: &[(Method, &str)] = &[
+    (Method::POST, "/api/v1/cases/{number}/messages"),
+    (Method::POST, "/console/cases/{number}/reply"),
+    (Method::POST, "/console/cases/{number}/note"),
+    (Method::POST, "/request"),
+    (Method::POST, "/track/{token}/reply"),
+];
 
 /// The telephony routes that take the API token in the path (deprecated: proxies log paths),
 /// kept for telephone systems configured before the token moved to a header.
@@ -58,6 +67,8 @@ pub fn router(services: Services) -> Router {
 }
 
 pub fn router_with(services: Services, config: WebConfig) -> Router {
+    let headers = SecurityHeaders::for_public_url(config.public_url.as_deref());
+    let guard = limits::Guard::new(config.limits, UPLOAD_ROUTES);
     let state = AppState {
         services,
         telephony_secret: config.telephony_secret,
@@ -122,9 +133,15 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
                 "this address does not accept that method",
             )
         })
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Sizes are enforced by `limits::guard`, per route.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn(crate::input::check_url))
         .layer(middleware::from_fn(crate::problem::api_errors_as_problems))
+        .layer(middleware::from_fn_with_state(guard, limits::guard))
+        .layer(middleware::from_fn_with_state(
+            headers,
+            security_headers::add,
+        ))
         .layer(middleware::from_fn(record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())

@@ -20,6 +20,11 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     /// Where attachments are kept (`blobs/` inside it).
     pub data_dir: Option<String>,
+    pub max_body_bytes: Option<usize>,
+    pub body_timeout_secs: Option<u64>,
+    pub header_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub max_requests: Option<usize>,
 }
 
 impl FileConfig {
@@ -31,6 +36,37 @@ impl FileConfig {
             .with_context(|| format!("reading config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
     }
+}
+
+/// The server's limits in force: flag or environment, else the TOML file, else the default.
+pub fn limits(
+    file: &FileConfig,
+    args: &crate::cli::LimitArgs,
+) -> anyhow::Result<(hqdesk_web::RequestLimits, hqdesk_web::ConnectionLimits)> {
+    use std::time::Duration;
+    let mut request = hqdesk_web::RequestLimits::default();
+    let mut connection = hqdesk_web::ConnectionLimits::default();
+    if let Some(n) = args.max_body_bytes.or(file.max_body_bytes) {
+        anyhow::ensure!(n >= 1024, "max_body_bytes must be at least 1024");
+        request.max_body_bytes = n;
+    }
+    if let Some(s) = args.body_timeout.or(file.body_timeout_secs) {
+        anyhow::ensure!(s >= 1, "body_timeout_secs must be at least 1");
+        request.body_timeout = Duration::from_secs(s);
+    }
+    if let Some(n) = args.max_requests.or(file.max_requests) {
+        anyhow::ensure!(n >= 1, "max_requests must be at least 1");
+        request.max_requests = n;
+    }
+    if let Some(s) = args.header_timeout.or(file.header_timeout_secs) {
+        anyhow::ensure!(s >= 1, "header_timeout_secs must be at least 1");
+        connection.header_timeout = Duration::from_secs(s);
+    }
+    if let Some(n) = args.max_connections.or(file.max_connections) {
+        anyhow::ensure!(n >= 1, "max_connections must be at least 1");
+        connection.max_connections = n;
+    }
+    Ok((request, connection))
 }
 
 /// Settings in force, after every layer was applied.

@@ -7,3 +7,4 @@ pub mod config;
 pub mod demo;
 pub mod demo_data;
 pub mod kb;
+pub mod open_files;

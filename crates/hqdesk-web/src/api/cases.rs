@@ -621,7 +621,7 @@ pub async fn add_message(
         attachments.push(hqdesk_services::cases::NewAttachment {
             filename: a.filename,
             content_type: a.content_type.unwrap_or_default(),
-            bytes,
+            content: hqdesk_services::cases::FileContent::Bytes(bytes),
         });
     }
     let cmd = AddMessage {

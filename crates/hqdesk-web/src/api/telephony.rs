@@ -189,8 +189,10 @@ pub async fn cti(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    // The token (checked by `ApiActor`) first: nobody else gets the body read.
+    let body = crate::limits::read_body(body).await?;
     record_cti(&s, &actor, &headers, &body).await
 }
 
@@ -204,9 +206,11 @@ pub async fn cti_with_path_token(
     State(s): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    // The token first: nobody else gets the body read.
     let actor = s.services.authenticate_token(&token).await?;
+    let body = crate::limits::read_body(body).await?;
     record_cti(&s, &actor, &headers, &body).await
 }
 

@@ -6,10 +6,10 @@ mod mailboxes;
 pub(crate) mod session;
 pub mod views;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::Multipart;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -19,14 +19,13 @@ use axum::{Json, Router};
 use hqdesk_domain::case::timeline::EntryKind;
 use hqdesk_domain::case::{Priority, Status};
 use hqdesk_domain::Timestamp;
-use hqdesk_services::cases::{
-    AddMessage, AssignCase, CaseView, Direction, ListCases, NewAttachment, UpdateCase,
-};
+use hqdesk_services::cases::{AddMessage, AssignCase, CaseView, Direction, ListCases, UpdateCase};
 use hqdesk_services::session::{SignInError, Stage};
 use hqdesk_services::{Actor, ServiceError};
 use hqdesk_store::cases::CaseRecord;
 use serde::Deserialize;
 
+use crate::forms::UploadForm;
 use crate::i18n::{Locale, Tr};
 use crate::input::Form;
 use crate::portal::request::Source;
@@ -1130,73 +1129,76 @@ fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
         .join("; ")
 }
 
-#[derive(Deserialize)]
-struct BodyForm {
-    csrf: String,
-    body: String,
-}
-
 async fn reply(
     State(s): State<AppState>,
     c: Console,
     Path(number): Path<String>,
-    m: Multipart,
+    form: UploadForm,
 ) -> Response {
-    add_message(s, c, number, m, false).await
+    add_message(s, c, number, form, false).await
 }
 
 async fn note(
     State(s): State<AppState>,
     c: Console,
     Path(number): Path<String>,
-    m: Multipart,
+    form: UploadForm,
 ) -> Response {
-    add_message(s, c, number, m, true).await
+    add_message(s, c, number, form, true).await
 }
 
-/// A reply or note form: `csrf`, `body` and any number of `files`.
-async fn read_message_form(
-    m: Multipart,
-) -> Result<(BodyForm, Vec<NewAttachment>), crate::forms::FormError> {
-    let (mut fields, files) = crate::forms::read_multipart(m).await?;
-    let mut take = |k: &str| fields.remove(k).unwrap_or_default();
-    Ok((
-        BodyForm {
-            csrf: take("csrf"),
-            body: take("body"),
-        },
-        files,
-    ))
-}
-
+/// A reply or note form: `csrf` and `body`, then any number of `files`, read only once the
+/// CSRF token has been checked.
 async fn add_message(
     s: AppState,
     c: Console,
     number: String,
-    m: Multipart,
+    mut form: UploadForm,
     internal: bool,
 ) -> Response {
-    let (f, attachments) = match read_message_form(m).await {
-        Ok(x) => x,
-        Err(crate::forms::FormError::Invalid { errors, .. }) => {
-            let message = crate::input::refused_message(c.tr, &errors.0);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let tr = c.tr;
+    // Refused characters are named like everywhere else (422); a body cut off or too large is
+    // a 400 with what the reader said.
+    let unreadable = |e: ServiceError| match e {
+        ServiceError::Invalid(v) if v.0.iter().any(|f| f.code == "control_character") => (
+            crate::input::refused_message(tr, &v.0),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ServiceError::Invalid(v) => (
+            v.0.iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            StatusCode::BAD_REQUEST,
+        ),
+        other => (other.to_string(), StatusCode::BAD_REQUEST),
+    };
+    let mut fields = match form.fields_before_files().await {
+        Ok(f) => f,
+        Err(e) => {
+            let (message, status) = unreadable(e);
             return case_page_with(&s, &c, &number, message, status).await;
         }
-        Err(crate::forms::FormError::Unreadable(e)) => {
-            return case_page_with(&s, &c, &number, e, StatusCode::BAD_REQUEST).await
-        }
     };
-    if let Err(r) = c.check_csrf(&f.csrf) {
+    let field =
+        |fields: &HashMap<String, String>, k: &str| fields.get(k).cloned().unwrap_or_default();
+    if let Err(r) = c.check_csrf(&field(&fields, "csrf")) {
         return r.into_response();
     }
+    let attachments = match form.files(&s.services, &mut fields).await {
+        Ok(files) => files,
+        Err(e) => {
+            let (message, status) = unreadable(e);
+            return case_page_with(&s, &c, &number, message, status).await;
+        }
+    };
     let r = s
         .services
         .add_message(
             &c.actor(),
             &number,
             AddMessage {
-                body: f.body,
+                body: field(&fields, "body"),
                 internal,
                 direction: Direction::Outbound,
                 attachments,

@@ -118,6 +118,18 @@ pub(crate) fn error_page(tr: Tr, status: StatusCode, message: String) -> Respons
     render(status, &ErrorPage { tr, message })
 }
 
+/// A page that says one thing (`key`, translated): refusals made before any handler runs.
+pub(crate) fn message_page(headers: &HeaderMap, status: StatusCode, key: &str) -> Response {
+    let tr = visitor_locale(headers);
+    render(
+        status,
+        &ErrorPage {
+            tr,
+            message: tr.t(key).into(),
+        },
+    )
+}
+
 /// The "not found" page for a person (visitor or staff) who followed a wrong link.
 pub fn not_found_page(headers: &HeaderMap) -> Response {
     error(visitor_locale(headers), ServiceError::NotFound)

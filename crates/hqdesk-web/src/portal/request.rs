@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{error, visitor_locale};
 use crate::console::session::same_origin;
 use crate::console::views::{render, when};
-use crate::forms::FormError;
+use crate::forms::UploadForm;
 use crate::i18n::Tr;
 use crate::router::AppState;
 
@@ -305,50 +305,49 @@ pub async fn request_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     source: Source,
-    m: Multipart,
+    mut form: UploadForm,
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    let (v, files) = match crate::forms::read_multipart(m).await {
-        Ok(x) => x,
-        Err(FormError::Invalid { errors, fields }) => {
-            let message = crate::input::refused_message(tr, &errors.0);
-            let (errors, _) = errors_of(tr, &ServiceError::Invalid(errors));
-            let topic = svc::topic(&get(&fields, "topic"));
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return request_page(tr, &token, topic, fields, errors, message, status);
-        }
-        Err(FormError::Unreadable(_)) => {
-            let mut errors = HashMap::new();
-            errors.insert(
-                "files".to_string(),
-                tr.t("portal.err.upload_too_large").into(),
-            );
+    // The fields before the files carry the CSRF token: a refused post is answered before a
+    // byte of its files is read.
+    let mut v = match form.fields_before_files().await {
+        Ok(v) => v,
+        Err(e) => {
+            let (errors, message) = errors_of(tr, &e);
             return request_page(
                 tr,
                 &token,
                 None,
                 HashMap::new(),
                 errors,
-                tr.t("portal.err.upload_too_large").into(),
-                StatusCode::PAYLOAD_TOO_LARGE,
+                message,
+                status_of(&e),
             );
         }
     };
     let topic = svc::topic(&get(&v, "topic"));
-    let refuse = |errors: HashMap<String, String>, message: String, status| {
-        request_page(tr, &token, topic, v.clone(), errors, message, status)
+    let refuse = |v: HashMap<String, String>, e: &ServiceError| {
+        let (errors, message) = errors_of(tr, e);
+        request_page(tr, &token, topic, v, errors, message, status_of(e))
     };
     if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
-        return refuse(HashMap::new(), message, status);
+        return request_page(tr, &token, topic, v, HashMap::new(), message, status);
     }
     if let Err(e) = s
         .services
         .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
         .await
     {
-        let (errors, message) = errors_of(tr, &e);
-        return refuse(errors, message, status_of(&e));
+        return refuse(v, &e);
+    }
+    let files = match form.files(&s.services, &mut v).await {
+        Ok(files) => files,
+        Err(e) => return refuse(v, &e),
+    };
+    // Again with the fields that came after the files (a robot may put the honeypot there).
+    if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
+        return request_page(tr, &token, topic, v, HashMap::new(), message, status);
     }
     let req = PortalRequest {
         topic: get(&v, "topic"),
@@ -368,10 +367,7 @@ pub async fn request_submit(
     };
     match s.services.portal_submit(req).await {
         Ok(done) => token.attach(submitted(tr, &done, false)),
-        Err(e) => {
-            let (errors, message) = errors_of(tr, &e);
-            refuse(errors, message, status_of(&e))
-        }
+        Err(e) => refuse(v, &e),
     }
 }
 
@@ -721,19 +717,14 @@ pub async fn track_reply(
     headers: HeaderMap,
     source: Source,
     Path(tracking): Path<String>,
-    m: Multipart,
+    mut form: UploadForm,
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    let (v, files) = match crate::forms::read_multipart(m).await {
-        Ok(x) => x,
-        Err(FormError::Invalid { errors, fields }) => {
-            let e = ServiceError::Invalid(errors);
-            let body = get(&fields, "body");
-            return track_refused(&s, tr, &token, &tracking, e, body, String::new()).await;
-        }
-        Err(FormError::Unreadable(_)) => {
-            let e = ServiceError::invalid_field("files", "upload_too_large", "upload too large");
+    // As on the request form: token and rate first, files after.
+    let mut v = match form.fields_before_files().await {
+        Ok(v) => v,
+        Err(e) => {
             return track_refused(&s, tr, &token, &tracking, e, String::new(), String::new()).await;
         }
     };
@@ -750,7 +741,10 @@ pub async fn track_reply(
         .portal_rate_check("portal.reply", &source.0, svc::REPLIES_PER_HOUR)
         .await
     {
-        Ok(()) => s.services.portal_reply(&tracking, &body, files).await,
+        Ok(()) => match form.files(&s.services, &mut v).await {
+            Ok(files) => s.services.portal_reply(&tracking, &body, files).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match r {

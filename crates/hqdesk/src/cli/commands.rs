@@ -50,8 +50,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     )?;
     init_logging(settings.log_json);
     match cli.command {
-        Command::Serve { demo, .. } => {
-            serve(&settings, demo).await?;
+        Command::Serve { demo, limits, .. } => {
+            let limits = crate::config::limits(&file, &limits)?;
+            serve(&settings, demo, limits).await?;
         }
         Command::Migrate => {
             connect(&settings.database_url).await?;
@@ -332,7 +333,16 @@ fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
     }
 }
 
-async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+async fn serve(
+    settings: &Settings,
+    demo: bool,
+    (request_limits, mut connection_limits): (
+        hqdesk_web::RequestLimits,
+        hqdesk_web::ConnectionLimits,
+    ),
+) -> anyhow::Result<()> {
+    connection_limits.max_connections =
+        crate::open_files::fit_connections(connection_limits.max_connections);
     let blobs = settings.data_dir.join("blobs");
     std::fs::create_dir_all(&blobs)
         .with_context(|| format!("creating the data directory {}", blobs.display()))?;
@@ -442,17 +452,14 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
         stopping: Some(stop_rx.clone()),
+        limits: request_limits,
     };
     let app = hqdesk_web::router_with(services.clone(), web);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    hqdesk_web::serve(listener, app, connection_limits, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     })
-    .await?;
+    .await;
     let _ = jobs.await;
     let _ = mail.await;
     let _ = checkpoints.await;

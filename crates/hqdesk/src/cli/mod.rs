@@ -19,7 +19,7 @@ pub use commands::connect;
     http://127.0.0.1:8080/api/v1/openapi.json."
 )]
 pub struct Cli {
-    /// TOML configuration file (keys: listen, database_url, log_format).
+    /// TOML configuration file (keys: the README's Configuration table).
     #[arg(long, global = true, env = "HQDESK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (created when missing) or postgres://USER:PASS@HOST/DB.
@@ -46,6 +46,8 @@ pub enum Command {
         /// (printed once: later starts say how to set a new one with `hqdesk user password`).
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -67,6 +69,28 @@ pub enum Command {
     /// Benchmarks: seed a database with realistic volume, measure the pages that must stay fast.
     #[command(subcommand)]
     Bench(BenchAll),
+}
+
+/// Limits on connections and requests (`serve`); each defaults to the TOML file, then to a
+/// built-in value (see the README's Configuration table).
+#[derive(Debug, Default, clap::Args)]
+pub struct LimitArgs {
+    /// Largest request body of a route that takes no files, in bytes [default: 1048576].
+    #[arg(long, env = "HQDESK_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Seconds a client has to send a request body [default: 120].
+    #[arg(long, env = "HQDESK_BODY_TIMEOUT", value_name = "SECONDS")]
+    pub body_timeout: Option<u64>,
+    /// Seconds a connection has to send a request head after opening or after its previous
+    /// response (the keep-alive idle time) [default: 10].
+    #[arg(long, env = "HQDESK_HEADER_TIMEOUT", value_name = "SECONDS")]
+    pub header_timeout: Option<u64>,
+    /// Open connections at most; lowered to what the open-file limit allows [default: 4096].
+    #[arg(long, env = "HQDESK_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Requests handled at once; more wait 2 seconds, then get 503 [default: 128].
+    #[arg(long, env = "HQDESK_MAX_REQUESTS", value_name = "N")]
+    pub max_requests: Option<usize>,
 }
 
 /// The benchmark commands: the suite's own, and email intake throughput.

@@ -16,6 +16,7 @@ mod email_bench;
 mod group_commit;
 mod imap_idle;
 mod input;
+mod http_limits;
 mod mail_ingest;
 mod openapi;
 mod mailbox_passwords;
