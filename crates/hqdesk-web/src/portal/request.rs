@@ -3,11 +3,9 @@
 //! honeypot field, size limits and a per-address rate limit; every refusal re-renders the form
 //! with what the visitor typed and a message saying what to do.
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Multipart, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -18,7 +16,8 @@ use hqdesk_services::ServiceError;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::{error, visitor_locale};
+use super::{error, submitted, visitor_locale};
+use crate::client_addr::ClientAddr;
 use crate::console::session::same_origin;
 use crate::console::views::{render, when};
 use crate::i18n::Tr;
@@ -80,34 +79,6 @@ impl FormToken {
             resp.headers_mut().append(header::SET_COOKIE, c.clone());
         }
         resp
-    }
-}
-
-/// Where a request comes from, for rate limits: the peer address, or the first
-/// `X-Forwarded-For` hop when the peer is a reverse proxy on this host.
-pub struct Source(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Source {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        Ok(Source(match (peer, forwarded) {
-            (Some(ip), Some(f)) if ip.is_loopback() => f,
-            (Some(ip), _) => ip.to_string(),
-            // In-process callers (tests) have no peer address.
-            (None, _) => "unknown".into(),
-        }))
     }
 }
 
@@ -190,6 +161,42 @@ fn get(fields: &HashMap<String, String>, k: &str) -> String {
     fields.get(k).cloned().unwrap_or_default()
 }
 
+/// A form instance's id: a hidden field, random per page shown, kept when a refused form
+/// comes back. With the visitor's form cookie it makes the secret that lets the same form,
+/// sent twice, open one case.
+fn form_id_of(v: &HashMap<String, String>) -> Option<String> {
+    v.get("form_id")
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .cloned()
+}
+
+fn new_form_id() -> String {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The secret of a form instance: the HttpOnly form cookie (never in the page) and the id.
+fn form_instance(token: &FormToken, form_id: &str) -> String {
+    format!("{}:{form_id}", token.value)
+}
+
+/// The names of the files a refused form carried: browsers cannot put them back into the
+/// form, so the page says which ones to attach again.
+fn file_names(files: &[hqdesk_services::cases::NewAttachment]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| {
+            let name = f.filename.rsplit(['/', '\\']).next().unwrap_or("");
+            if name.is_empty() {
+                "?".to_string()
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
+}
+
 // --- Send a request -------------------------------------------------------------------------
 
 /// One topic as the form shows it.
@@ -213,6 +220,9 @@ struct RequestPage {
     errors: HashMap<String, String>,
     message: String,
     max_file_mb: usize,
+    form_id: String,
+    /// Files the refused form carried, to be attached again.
+    files_again: Vec<String>,
 }
 
 impl RequestPage {
@@ -256,15 +266,23 @@ pub struct TopicQuery {
     subject: Option<String>,
 }
 
+/// What a refused request form comes back with.
+#[derive(Default)]
+struct Refusal {
+    errors: HashMap<String, String>,
+    message: String,
+    files_again: Vec<String>,
+}
+
 fn request_page(
     tr: Tr,
     token: &FormToken,
     topic: Option<&'static Topic>,
     v: HashMap<String, String>,
-    errors: HashMap<String, String>,
-    message: String,
+    refusal: Refusal,
     status: StatusCode,
 ) -> Response {
+    let form_id = form_id_of(&v).unwrap_or_else(new_form_id);
     token.attach(render(
         status,
         &RequestPage {
@@ -274,9 +292,11 @@ fn request_page(
             topic,
             systems: svc::SYSTEMS,
             v,
-            errors,
-            message,
+            errors: refusal.errors,
+            message: refusal.message,
             max_file_mb: hqdesk_services::cases::MAX_ATTACHMENT_BYTES / 1024 / 1024,
+            form_id,
+            files_again: refusal.files_again,
         },
     ))
 }
@@ -289,21 +309,13 @@ pub async fn request_form(headers: HeaderMap, Query(q): Query<TopicQuery>) -> Re
     if let Some(s) = q.subject {
         v.insert("subject".to_string(), s.chars().take(200).collect());
     }
-    request_page(
-        tr,
-        &token,
-        topic,
-        v,
-        HashMap::new(),
-        String::new(),
-        StatusCode::OK,
-    )
+    request_page(tr, &token, topic, v, Refusal::default(), StatusCode::OK)
 }
 
 pub async fn request_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: Source,
+    source: ClientAddr,
     m: Multipart,
 ) -> Response {
     let tr = visitor_locale(&headers);
@@ -316,31 +328,33 @@ pub async fn request_submit(
                 "files".to_string(),
                 tr.t("portal.err.upload_too_large").into(),
             );
+            let refusal = Refusal {
+                errors,
+                message: tr.t("portal.err.upload_too_large").into(),
+                files_again: Vec::new(),
+            };
             return request_page(
                 tr,
                 &token,
                 None,
                 HashMap::new(),
-                errors,
-                tr.t("portal.err.upload_too_large").into(),
+                refusal,
                 StatusCode::PAYLOAD_TOO_LARGE,
             );
         }
     };
     let topic = svc::topic(&get(&v, "topic"));
+    let files_again = file_names(&files);
     let refuse = |errors: HashMap<String, String>, message: String, status| {
-        request_page(tr, &token, topic, v.clone(), errors, message, status)
+        let refusal = Refusal {
+            errors,
+            message,
+            files_again: files_again.clone(),
+        };
+        request_page(tr, &token, topic, v.clone(), refusal, status)
     };
     if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
         return refuse(HashMap::new(), message, status);
-    }
-    if let Err(e) = s
-        .services
-        .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
-        .await
-    {
-        let (errors, message) = errors_of(tr, &e);
-        return refuse(errors, message, status_of(&e));
     }
     let req = PortalRequest {
         topic: get(&v, "topic"),
@@ -357,39 +371,16 @@ pub async fn request_submit(
         attachments: files,
         lang: tr.lang().into(),
         link_base: s.public_url.clone().unwrap_or_default(),
+        source: source.key(),
+        form_instance: form_id_of(&v).map(|id| form_instance(&token, &id)),
     };
     match s.services.portal_submit(req).await {
-        Ok(done) => token.attach(submitted(tr, &done, false)),
+        Ok(done) => token.attach(submitted::redirect(&headers, &done)),
         Err(e) => {
             let (errors, message) = errors_of(tr, &e);
             refuse(errors, message, status_of(&e))
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "portal_submitted.html")]
-struct SubmittedPage {
-    tr: Tr,
-    case_number: String,
-    track_path: String,
-    suggestion: bool,
-}
-
-fn submitted(tr: Tr, done: &svc::Submitted, suggestion: bool) -> Response {
-    let mut resp = render(
-        StatusCode::OK,
-        &SubmittedPage {
-            tr,
-            case_number: done.case_number.clone(),
-            track_path: format!("/track/{}", done.tracking_token),
-            suggestion,
-        },
-    );
-    // The page holds the private link: never cached by a shared computer's browser.
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
 }
 
 #[derive(Deserialize)]
@@ -438,6 +429,7 @@ struct SuggestPage {
     v: HashMap<String, String>,
     errors: HashMap<String, String>,
     message: String,
+    form_id: String,
 }
 
 impl SuggestPage {
@@ -458,6 +450,7 @@ async fn suggest_page(
     message: String,
     status: StatusCode,
 ) -> Response {
+    let form_id = form_id_of(&v).unwrap_or_else(new_form_id);
     match s.services.portal_units().await {
         Ok(units) => token.attach(render(
             status,
@@ -468,6 +461,7 @@ async fn suggest_page(
                 v,
                 errors,
                 message,
+                form_id,
             },
         )),
         Err(e) => error(tr, e),
@@ -492,21 +486,13 @@ pub async fn suggest_form(State(s): State<AppState>, headers: HeaderMap) -> Resp
 pub async fn suggest_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: Source,
+    source: ClientAddr,
     axum::Form(v): axum::Form<HashMap<String, String>>,
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
     if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
         return suggest_page(&s, tr, &token, v, HashMap::new(), message, status).await;
-    }
-    if let Err(e) = s
-        .services
-        .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
-        .await
-    {
-        let (errors, message) = errors_of(tr, &e);
-        return suggest_page(&s, tr, &token, v, errors, message, status_of(&e)).await;
     }
     let anonymous = v.contains_key("anonymous");
     let who = |k: &str| if anonymous { None } else { opt(&v, k) };
@@ -519,9 +505,11 @@ pub async fn suggest_submit(
         phone: who("phone"),
         lang: tr.lang().into(),
         link_base: s.public_url.clone().unwrap_or_default(),
+        source: source.key(),
+        form_instance: form_id_of(&v).map(|id| form_instance(&token, &id)),
     };
     match s.services.portal_suggest(req).await {
-        Ok(done) => token.attach(submitted(tr, &done, true)),
+        Ok(done) => token.attach(submitted::redirect(&headers, &done)),
         Err(e) => {
             let (errors, message) = errors_of(tr, &e);
             suggest_page(&s, tr, &token, v, errors, message, status_of(&e)).await
@@ -558,6 +546,7 @@ struct TrackPage {
     notice: String,
     body: String,
     comment: String,
+    files_again: Vec<String>,
 }
 
 impl TrackPage {
@@ -582,6 +571,16 @@ struct TrackExtras {
     notice: String,
     body: String,
     comment: String,
+    /// Files a refused reply carried, to be attached again.
+    files_again: Vec<String>,
+}
+
+/// What a refused tracking-page form had: kept, or named when it cannot be (files).
+#[derive(Default)]
+struct TrackTyped {
+    body: String,
+    comment: String,
+    files_again: Vec<String>,
 }
 
 fn track_page(
@@ -635,6 +634,7 @@ fn track_page(
             notice: x.notice,
             body: x.body,
             comment: x.comment,
+            files_again: x.files_again,
         },
     );
     resp.headers_mut()
@@ -685,8 +685,7 @@ async fn track_refused(
     token: &FormToken,
     tracking: &str,
     e: ServiceError,
-    body: String,
-    comment: String,
+    typed: TrackTyped,
 ) -> Response {
     let (errors, message) = errors_of(tr, &e);
     match s.services.portal_track(tracking).await {
@@ -699,8 +698,9 @@ async fn track_refused(
                 errors,
                 message,
                 notice: String::new(),
-                body,
-                comment,
+                body: typed.body,
+                comment: typed.comment,
+                files_again: typed.files_again,
             },
             status_of(&e),
         ),
@@ -711,7 +711,7 @@ async fn track_refused(
 pub async fn track_reply(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: Source,
+    source: ClientAddr,
     Path(tracking): Path<String>,
     m: Multipart,
 ) -> Response {
@@ -721,31 +721,31 @@ pub async fn track_reply(
         Ok(x) => x,
         Err(_) => {
             let e = ServiceError::invalid_field("files", "upload_too_large", "upload too large");
-            return track_refused(&s, tr, &token, &tracking, e, String::new(), String::new()).await;
+            return track_refused(&s, tr, &token, &tracking, e, TrackTyped::default()).await;
         }
     };
-    let body = get(&v, "body");
+    let typed = TrackTyped {
+        body: get(&v, "body"),
+        comment: String::new(),
+        files_again: file_names(&files),
+    };
     if !token.accepts(&headers, &get(&v, "csrf")) {
         let e = ServiceError::Conflict {
             code: "form_expired",
             message: String::new(),
         };
-        return track_refused(&s, tr, &token, &tracking, e, body, String::new()).await;
+        return track_refused(&s, tr, &token, &tracking, e, typed).await;
     }
-    let r = match s
+    let r = s
         .services
-        .portal_rate_check("portal.reply", &source.0, svc::REPLIES_PER_HOUR)
-        .await
-    {
-        Ok(()) => s.services.portal_reply(&tracking, &body, files).await,
-        Err(e) => Err(e),
-    };
+        .portal_reply(&tracking, &typed.body, files, &source.key())
+        .await;
     match r {
         Ok(()) => token.attach(
             Redirect::to(&format!("/track/{tracking}?done=reply#conversation")).into_response(),
         ),
         Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
-        Err(e) => track_refused(&s, tr, &token, &tracking, e, body, String::new()).await,
+        Err(e) => track_refused(&s, tr, &token, &tracking, e, typed).await,
     }
 }
 
@@ -757,20 +757,27 @@ pub async fn track_rate(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    let comment = get(&v, "comment");
+    let typed = TrackTyped {
+        comment: get(&v, "comment"),
+        ..Default::default()
+    };
     if !token.accepts(&headers, &get(&v, "csrf")) {
         let e = ServiceError::Conflict {
             code: "form_expired",
             message: String::new(),
         };
-        return track_refused(&s, tr, &token, &tracking, e, String::new(), comment).await;
+        return track_refused(&s, tr, &token, &tracking, e, typed).await;
     }
     let score = get(&v, "score").trim().parse::<i64>().unwrap_or(0);
-    match s.services.portal_rate(&tracking, score, &comment).await {
+    match s
+        .services
+        .portal_rate(&tracking, score, &typed.comment)
+        .await
+    {
         Ok(()) => token
             .attach(Redirect::to(&format!("/track/{tracking}?done=rating#rating")).into_response()),
         Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
-        Err(e) => track_refused(&s, tr, &token, &tracking, e, String::new(), comment).await,
+        Err(e) => track_refused(&s, tr, &token, &tracking, e, typed).await,
     }
 }
 
@@ -820,35 +827,5 @@ mod tests {
                 assert!(Tr(locale).lookup(k).is_some(), "{k} missing in {locale:?}");
             }
         }
-    }
-
-    #[test]
-    fn a_proxy_on_this_host_may_name_the_visitor_but_nobody_else_may() {
-        use axum::http::Request;
-        let source = |peer: &str, xff: Option<&str>| {
-            let mut req = Request::builder().uri("/");
-            if let Some(x) = xff {
-                req = req.header("x-forwarded-for", x);
-            }
-            let mut req = req.body(()).unwrap();
-            req.extensions_mut()
-                .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
-            let (mut parts, ()) = req.into_parts();
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap();
-            rt.block_on(Source::from_request_parts(&mut parts, &()))
-                .unwrap()
-                .0
-        };
-        assert_eq!(
-            source("127.0.0.1:5000", Some("203.0.113.9, 10.0.0.1")),
-            "203.0.113.9"
-        );
-        assert_eq!(
-            source("198.51.100.7:5000", Some("203.0.113.9")),
-            "198.51.100.7"
-        );
-        assert_eq!(source("198.51.100.7:5000", None), "198.51.100.7");
     }
 }

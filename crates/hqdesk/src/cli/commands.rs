@@ -238,6 +238,12 @@ fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
 }
 
 async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    // Checked before anything starts: a typo must not silently trust nobody (or everybody).
+    let trusted_proxies: hqdesk_web::client_addr::TrustedProxies =
+        std::env::var("HQDESK_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("HQDESK_TRUSTED_PROXIES: {e}"))?;
     let blobs = settings.data_dir.join("blobs");
     std::fs::create_dir_all(&blobs)
         .with_context(|| format!("creating the data directory {}", blobs.display()))?;
@@ -344,6 +350,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
+        trusted_proxies,
         stopping: Some(stop_rx.clone()),
     };
     let app = hqdesk_web::router_with(services.clone(), web);
