@@ -51,7 +51,7 @@ async fn take_it_assigns_the_case_and_account_forms_redirect_after_success() {
     b.fill("#current", PASSWORD).await;
     b.fill("#new", "một mật khẩu mới đủ dài").await;
     b.click("form#password button[type=submit]").await;
-    b.wait_for_text(".banner", "Đã lưu", 10).await;
+    b.wait_for_text("section.card .banner", "Đã lưu", 10).await;
     assert_eq!(b.current_path().await, "/console/account?saved=password");
     b.client.refresh().await.unwrap();
     b.wait_for("form#password", 10).await;
