@@ -16,7 +16,7 @@ fn form_id(html: &str) -> String {
 }
 
 /// The request form's fields, as sent from the form instance `id`.
-fn from_form<'a>(id: &'a str) -> Vec<(&'a str, &'a str)> {
+fn from_form(id: &str) -> Vec<(&str, &str)> {
     let mut fields: Vec<(&str, &str)> = VNACCS_ERROR.to_vec();
     fields.push(("form_id", id));
     fields
