@@ -810,6 +810,16 @@ mod tests {
         }
         for code in [
             "required",
+            "subject_empty",
+            "subject_too_long",
+            "subject_control_chars",
+            "body_too_long",
+            "name_invalid",
+            "email_invalid",
+            "phone_invalid",
+            "attachments_too_many",
+            "attachments_too_large",
+            "attachment_empty",
             "contact_required",
             "tax_code_format",
             "tax_code_check_digit",
