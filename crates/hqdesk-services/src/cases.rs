@@ -208,7 +208,7 @@ fn clean_filename(name: &str) -> String {
     }
 }
 
-fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
+pub(crate) fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
     if files.len() > MAX_ATTACHMENTS {
         return Err(ServiceError::invalid_field(
             "attachments",

@@ -3,12 +3,18 @@
 //!
 //! Visitors are not users. They act as `Actor::System("portal")` and reach exactly one case: the
 //! one their tracking token names. Only the token's SHA-256 is stored, so a database dump does
-//! not hand out the links. Anonymous submissions are limited per source address; the address is
-//! kept only as a salted hash inside a one-hour window.
+//! not hand out the links. Anonymous submissions are limited per source address (only accepted
+//! ones count); the address is kept only as a salted hash inside a one-hour window.
+//!
+//! A form sent twice (a double click, Back and send again, a browser retrying) opens one case:
+//! the tracking token is derived from a secret of the form instance, so the second submission
+//! finds the case the first one opened by the token's hash, and answers with it.
 use std::sync::OnceLock;
 
+use hmac::{Hmac, Mac};
 use hqdesk_domain::case::timeline::EntryKind;
-use hqdesk_domain::case::Status;
+use hqdesk_domain::case::{self as case_rules, Status};
+use hqdesk_domain::requester::{Email, PhoneE164};
 use hqdesk_domain::{FieldError, Timestamp, ValidationErrors};
 use hqdesk_store::attachments::Attachment;
 use hqdesk_store::cases::CaseRecord;
@@ -19,7 +25,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit::record as audit;
-use crate::cases::{AddMessage, Direction, NewAttachment, OpenCase, OpenFollowUp, RequesterInput};
+use crate::cases::{
+    check_attachments, AddMessage, Direction, NewAttachment, OpenCase, OpenFollowUp, RequesterInput,
+};
 use crate::outbox::NotificationMail;
 use crate::{Actor, ServiceError, Services};
 
@@ -174,6 +182,11 @@ pub struct PortalRequest {
     pub lang: String,
     /// Where visitors reach the portal (`https://…`, no trailing slash), for the mailed link.
     pub link_base: String,
+    /// Where it came from (the client's address), for the hourly limit.
+    pub source: String,
+    /// A secret of the form instance (at least 128 random bits): sent again, the same form
+    /// answers with the case it opened the first time. `None`: every submission is new.
+    pub form_instance: Option<String>,
 }
 
 /// A suggestion (góp ý) for one unit, optionally anonymous.
@@ -187,6 +200,9 @@ pub struct PortalSuggestion {
     pub phone: Option<String>,
     pub lang: String,
     pub link_base: String,
+    /// As in [`PortalRequest`].
+    pub source: String,
+    pub form_instance: Option<String>,
 }
 
 /// What the visitor gets back: the case number and the private link's token (shown once).
@@ -194,6 +210,13 @@ pub struct PortalSuggestion {
 pub struct Submitted {
     pub case_number: String,
     pub tracking_token: String,
+}
+
+/// What the confirmation page shows about the case a tracking token names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub case_number: String,
+    pub suggestion: bool,
 }
 
 /// A case as its requester sees it through the tracking link.
@@ -233,9 +256,13 @@ impl Rating {
     }
 }
 
-/// Limits on anonymous traffic from one source, per hour.
+/// Limits on anonymous traffic from one source, per hour. Only accepted submissions count:
+/// refused forms (typos) must not lock out an office whose staff share one address.
 pub const REQUESTS_PER_HOUR: i64 = 10;
 pub const REPLIES_PER_HOUR: i64 = 30;
+/// Requests and suggestions share one limit.
+pub const REQUEST_LIMIT: &str = "portal.request";
+pub const REPLY_LIMIT: &str = "portal.reply";
 const WINDOW_MS: i64 = 3_600_000;
 /// A dissatisfied rating (this score or lower) needs a comment and opens a follow-up case.
 pub const DISSATISFIED_AT_MOST: i64 = 2;
@@ -246,6 +273,24 @@ fn new_token() -> String {
     let mut bytes = [0u8; 20];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// The tracking token of a form instance: 160 bits of HMAC-SHA-256 keyed with the instance's
+/// secret. The same form sent twice yields the same token; without the secret it cannot be told.
+fn token_for_form(instance: &str) -> String {
+    // HMAC takes keys of any length: this cannot fail.
+    match Hmac::<Sha256>::new_from_slice(instance.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(b"hqdesk portal tracking token");
+            hex::encode(&mac.finalize().into_bytes()[..20])
+        }
+        Err(_) => new_token(),
+    }
+}
+
+/// A form instance's secret is used only when it is long enough to be unguessable.
+fn form_instance(instance: &Option<String>) -> Option<&str> {
+    instance.as_deref().filter(|i| i.len() >= 32)
 }
 
 fn token_hash(token: &str) -> String {
@@ -363,7 +408,8 @@ pub(crate) async fn notify_reply(
 }
 
 impl Services {
-    /// Count one submission from `source` against `limit` per hour; refuse beyond it.
+    /// Refuse when `source` already made `limit` accepted submissions of `what` this hour.
+    /// Counts nothing (see [`Services::portal_rate_count`]).
     pub async fn portal_rate_check(
         &self,
         what: &str,
@@ -372,12 +418,9 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let now = self.now().millis();
         let window = now - now.rem_euclid(WINDOW_MS);
-        let bucket = format!("{what}:{}", source_key(source));
-        let mut tx = self.store().begin().await?;
-        let hits = portal::hit(&mut tx, &bucket, window).await?;
-        portal::forget_windows_before(&mut tx, window - WINDOW_MS).await?;
-        Store::commit(tx).await?;
-        if hits > limit {
+        let mut conn = self.store().read().await?;
+        let hits = portal::hits(&mut conn, &rate_bucket(what, source), window).await?;
+        if hits >= limit {
             return Err(ServiceError::RateLimited {
                 retry_after_secs: (window + WINDOW_MS - now + 999) / 1000,
             });
@@ -385,28 +428,100 @@ impl Services {
         Ok(())
     }
 
-    /// Open a case from the portal's request form. Everything is validated first and then
-    /// written in one transaction with its tracking token and confirmation mail: an invalid
-    /// field stores nothing.
+    /// Count one accepted submission of `what` from `source` in this hour's window.
+    pub async fn portal_rate_count(&self, what: &str, source: &str) -> Result<(), ServiceError> {
+        let now = self.now().millis();
+        let window = now - now.rem_euclid(WINDOW_MS);
+        let mut tx = self.store().begin().await?;
+        portal::hit(&mut tx, &rate_bucket(what, source), window).await?;
+        portal::forget_windows_before(&mut tx, window - WINDOW_MS).await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Count an accepted submission. It is committed already: a failure to count is logged,
+    /// never reported to the visitor as if the submission had failed.
+    async fn count_accepted(&self, what: &str, source: &str) {
+        if let Err(e) = self.portal_rate_count(what, source).await {
+            tracing::warn!(error = %e, limit = what, "portal: an accepted submission was not counted");
+        }
+    }
+
+    /// The submission a form instance made already, if any.
+    async fn submitted_before(
+        &self,
+        instance: Option<&str>,
+        token: &str,
+    ) -> Result<Option<Submitted>, ServiceError> {
+        if instance.is_none() {
+            return Ok(None);
+        }
+        match self.portal_receipt(token).await {
+            Ok(r) => Ok(Some(Submitted {
+                case_number: r.case_number,
+                tracking_token: token.to_string(),
+            })),
+            Err(ServiceError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Opening failed: when the same form was sent twice at once, the other submission
+    /// committed first (the token's hash is unique) and this one answers with its case.
+    async fn opened_meanwhile(
+        &self,
+        instance: Option<&str>,
+        token: &str,
+        e: ServiceError,
+    ) -> Result<Submitted, ServiceError> {
+        if matches!(e, ServiceError::Conflict { .. }) {
+            if let Some(done) = self.submitted_before(instance, token).await? {
+                return Ok(done);
+            }
+        }
+        Err(e)
+    }
+
+    /// The case behind a tracking token, for the confirmation page shown after a submission.
+    pub async fn portal_receipt(&self, token: &str) -> Result<Receipt, ServiceError> {
+        let case = self.tracked_case(token).await?;
+        Ok(Receipt {
+            case_number: case.number.to_string(),
+            suggestion: case.kind == hqdesk_domain::case::CaseKind::Suggestion,
+        })
+    }
+
+    /// Open a case from the portal's request form. Every field is checked before anything is
+    /// written, and every mistake is reported at once; the case is then written in one
+    /// transaction with its tracking token and confirmation mail: an invalid field stores
+    /// nothing. The same form instance sent again answers with the case it opened.
     pub async fn portal_submit(&self, req: PortalRequest) -> Result<Submitted, ServiceError> {
-        let Some(topic) = topic(req.topic.trim()) else {
-            return Err(ServiceError::invalid_field(
-                "topic",
-                "topic_unknown",
-                "choose what your request is about",
-            ));
-        };
+        let instance = form_instance(&req.form_instance);
+        let token = instance.map(token_for_form).unwrap_or_else(new_token);
+        if let Some(done) = self.submitted_before(instance, &token).await? {
+            return Ok(done);
+        }
+        self.portal_rate_check(REQUEST_LIMIT, &req.source, REQUESTS_PER_HOUR)
+            .await?;
         let mut errors = ValidationErrors::new();
+        let topic = topic(req.topic.trim());
+        if topic.is_none() {
+            errors.push(FieldError {
+                field: "topic".into(),
+                code: "topic_unknown",
+                message: "choose what your request is about".into(),
+            });
+        }
         let tax_code = trimmed(&req.tax_code);
         let mut details = Vec::new();
-        for d in topic.asks {
+        for d in topic.map(|t| t.asks).unwrap_or_default() {
             let value = match d {
                 TaxCode => tax_code.clone(),
                 Declaration => trimmed(&req.declaration_number),
                 System => trimmed(&req.system),
                 ErrorMessage => trimmed(&req.error_message),
             };
-            match (value, topic.requires(*d)) {
+            match (value, topic.is_some_and(|t| t.requires(*d))) {
                 (None, true) => errors.push(missing(d.name())),
                 (None, false) => {}
                 (Some(v), _) => match d {
@@ -424,19 +539,32 @@ impl Services {
                 },
             }
         }
-        if req.description.trim().is_empty() {
-            errors.push(missing("description"));
-        }
         let email = trimmed(&req.email);
         let phone = trimmed(&req.phone);
-        if !topic.confidential() && email.is_none() && phone.is_none() {
+        if topic.is_some_and(|t| !t.confidential()) && email.is_none() && phone.is_none() {
             errors.push(FieldError {
                 field: "email".into(),
                 code: "contact_required",
                 message: "give an e-mail address or a phone number so that we can answer".into(),
             });
         }
+        check_typed(
+            &mut errors,
+            &Typed {
+                subject: Some(&req.subject),
+                text_field: "description",
+                text: &req.description,
+                name: &req.name,
+                business_name: &req.business_name,
+                email: &email,
+                phone: &phone,
+                attachments: &req.attachments,
+            },
+        );
         errors.into_result()?;
+        let Some(topic) = topic else {
+            return Err(ServiceError::Internal("topic checked above".into()));
+        };
 
         let mut body = String::new();
         for (d, v) in &details {
@@ -448,7 +576,6 @@ impl Services {
             body.push('\n');
         }
         body.push_str(req.description.trim());
-        let token = new_token();
         let confirmation = email
             .as_deref()
             .map(|to| confirmation(&req.lang, to, &format!("{}/track/{token}", req.link_base)));
@@ -456,7 +583,7 @@ impl Services {
             .iter()
             .find(|(d, _)| *d == TaxCode)
             .map(|(_, v)| v.clone());
-        let view = self
+        let opened = self
             .open_case(
                 &PORTAL,
                 OpenCase {
@@ -482,16 +609,33 @@ impl Services {
                 },
                 None,
             )
-            .await
-            .map_err(rename_fields("description"))?;
+            .await;
+        let view = match opened {
+            Ok(v) => v,
+            Err(e) => {
+                return self
+                    .opened_meanwhile(instance, &token, e)
+                    .await
+                    .map_err(rename_fields("description"))
+            }
+        };
+        self.count_accepted(REQUEST_LIMIT, &req.source).await;
         Ok(Submitted {
             case_number: view.case.number.to_string(),
             tracking_token: token,
         })
     }
 
-    /// File a suggestion for one unit.
+    /// File a suggestion for one unit (same rules as a request: one case per form instance,
+    /// every mistake at once, only accepted ones counted).
     pub async fn portal_suggest(&self, s: PortalSuggestion) -> Result<Submitted, ServiceError> {
+        let instance = form_instance(&s.form_instance);
+        let token = instance.map(token_for_form).unwrap_or_else(new_token);
+        if let Some(done) = self.submitted_before(instance, &token).await? {
+            return Ok(done);
+        }
+        self.portal_rate_check(REQUEST_LIMIT, &s.source, REQUESTS_PER_HOUR)
+            .await?;
         let mut errors = ValidationErrors::new();
         if s.unit.trim().is_empty() {
             errors.push(FieldError {
@@ -499,20 +643,28 @@ impl Services {
                 ..missing("unit")
             });
         }
-        if s.message.trim().is_empty() {
-            errors.push(missing("message"));
-        }
-        errors.into_result()?;
-        let token = new_token();
         let email = trimmed(&s.email);
+        let phone = trimmed(&s.phone);
+        let subject = trimmed(&Some(s.subject.clone()));
+        check_typed(
+            &mut errors,
+            &Typed {
+                subject: subject.as_deref(),
+                text_field: "message",
+                text: &s.message,
+                name: &s.name,
+                business_name: &None,
+                email: &email,
+                phone: &phone,
+                attachments: &[],
+            },
+        );
+        errors.into_result()?;
         let confirmation = email
             .as_deref()
             .map(|to| confirmation(&s.lang, to, &format!("{}/track/{token}", s.link_base)));
-        let subject = trimmed(&Some(s.subject.clone())).unwrap_or_else(|| {
-            let first: String = s.message.trim().chars().take(80).collect();
-            first
-        });
-        let view = self
+        let subject = subject.unwrap_or_else(|| s.message.trim().chars().take(80).collect());
+        let opened = self
             .open_case(
                 &PORTAL,
                 OpenCase {
@@ -525,7 +677,7 @@ impl Services {
                     requester: Some(RequesterInput {
                         name: trimmed(&s.name),
                         email,
-                        phone: trimmed(&s.phone),
+                        phone,
                         ..Default::default()
                     }),
                     follow_up: OpenFollowUp {
@@ -536,8 +688,17 @@ impl Services {
                 },
                 None,
             )
-            .await
-            .map_err(rename_fields("message"))?;
+            .await;
+        let view = match opened {
+            Ok(v) => v,
+            Err(e) => {
+                return self
+                    .opened_meanwhile(instance, &token, e)
+                    .await
+                    .map_err(rename_fields("message"))
+            }
+        };
+        self.count_accepted(REQUEST_LIMIT, &s.source).await;
         Ok(Submitted {
             case_number: view.case.number.to_string(),
             tracking_token: token,
@@ -583,13 +744,17 @@ impl Services {
     }
 
     /// The requester writes again through the tracking link.
+    /// Limited per source like the forms; only accepted replies count.
     pub async fn portal_reply(
         &self,
         token: &str,
         body: &str,
         attachments: Vec<NewAttachment>,
+        source: &str,
     ) -> Result<(), ServiceError> {
         let case = self.tracked_case(token).await?;
+        self.portal_rate_check(REPLY_LIMIT, source, REPLIES_PER_HOUR)
+            .await?;
         self.add_message(
             &PORTAL,
             case.number.as_str(),
@@ -602,6 +767,7 @@ impl Services {
             None,
         )
         .await?;
+        self.count_accepted(REPLY_LIMIT, source).await;
         Ok(())
     }
 
@@ -767,6 +933,53 @@ impl Services {
             .into_iter()
             .map(|u| (u.code, u.name))
             .collect())
+    }
+}
+
+/// The salted bucket one source's submissions of `what` are counted under.
+fn rate_bucket(what: &str, source: &str) -> String {
+    format!("{what}:{}", source_key(source))
+}
+
+/// What a visitor typed into a form, as the case engine will check it.
+struct Typed<'a> {
+    /// `None` when the form may leave it empty (a suggestion's subject comes from its text).
+    subject: Option<&'a str>,
+    /// The form's name for the text that becomes the first message.
+    text_field: &'static str,
+    text: &'a str,
+    name: &'a Option<String>,
+    business_name: &'a Option<String>,
+    email: &'a Option<String>,
+    phone: &'a Option<String>,
+    attachments: &'a [NewAttachment],
+}
+
+/// The case engine's checks of what was typed, made before it runs and under the form's own
+/// field names, so that every mistake is reported in one round (an empty subject used to show
+/// only after everything else was right).
+fn check_typed(errors: &mut ValidationErrors, t: &Typed<'_>) {
+    if let Some(subject) = t.subject {
+        errors.check("subject", case_rules::parse_subject(subject));
+    }
+    if t.text.trim().is_empty() {
+        errors.push(missing(t.text_field));
+    } else {
+        errors.check(t.text_field, case_rules::parse_body(t.text));
+    }
+    for (field, value) in [("name", t.name), ("business_name", t.business_name)] {
+        if let Some(v) = trimmed(value) {
+            errors.check(field, case_rules::parse_name(&v));
+        }
+    }
+    if let Some(v) = t.email {
+        errors.check("email", Email::parse(v));
+    }
+    if let Some(v) = t.phone {
+        errors.check("phone", PhoneE164::parse(v));
+    }
+    if let Err(ServiceError::Invalid(v)) = check_attachments(t.attachments) {
+        v.0.into_iter().for_each(|f| errors.push(f));
     }
 }
 

@@ -322,6 +322,22 @@ pub async fn hit(
     )
 }
 
+/// The hits counted in a window so far (counts nothing).
+pub async fn hits(
+    conn: &mut AnyConnection,
+    bucket: &str,
+    window_start: i64,
+) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+            .bind(bucket)
+            .bind(window_start)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
 /// Drop rate-limit windows that ended before `before` (they no longer limit anything).
 pub async fn forget_windows_before(
     conn: &mut AnyConnection,

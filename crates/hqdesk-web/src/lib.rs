@@ -3,6 +3,7 @@
 //! `application/problem+json` in exactly one place ([`problem`]).
 pub mod api;
 mod auth;
+pub mod client_addr;
 mod console;
 mod extract;
 mod forms;

@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
+use crate::client_addr::TrustedProxies;
 use crate::health;
 use crate::limits::{self, RequestLimits};
 use crate::problem::Problem;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub telephony_secret: Option<String>,
     /// Where visitors reach this server (`HQDESK_PUBLIC_URL`), for links in mails.
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`HQDESK_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
     /// Turns true when the server is stopping: endless responses (live updates) end then, so
     /// that a graceful shutdown does not wait for browsers to go away.
     pub stopping: tokio::sync::watch::Receiver<bool>,
@@ -39,6 +42,8 @@ pub struct WebConfig {
     pub telephony_secret: Option<String>,
     /// The address visitors use, e.g. `https://hotro.customs.gov.vn`: links in mails start with it.
     pub public_url: Option<String>,
+    /// Reverse proxies trusted to name the client in `X-Forwarded-For`; none by default.
+    pub trusted_proxies: TrustedProxies,
     /// Set to true when the server stops (see [`AppState::stopping`]).
     pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
     /// Body sizes, body deadline, requests at once.
@@ -75,6 +80,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
         public_url: config
             .public_url
             .map(|u| u.trim_end_matches('/').to_string()),
+        trusted_proxies: config.trusted_proxies,
         // Without a stop signal (tests, embedding), a channel whose sender is gone: never stops.
         stopping: config
             .stopping

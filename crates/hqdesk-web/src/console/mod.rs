@@ -1,6 +1,7 @@
 //! The agent console: server-rendered HTML for helpdesk agents, hotline officers, the task force,
 //! unit officers and supervisors. Access rules live in the services; handlers only render what the
 //! services return.
+mod enrolled;
 mod kb;
 mod mailboxes;
 pub(crate) mod session;
@@ -28,7 +29,7 @@ use serde::Deserialize;
 use crate::forms::UploadForm;
 use crate::i18n::{Locale, Tr};
 use crate::input::Form;
-use crate::portal::request::Source;
+use crate::client_addr::ClientAddr;
 use crate::router::AppState;
 use session::{clear_cookie, session_cookie, Console, Pending};
 use views::*;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(logout))
         .route("/console/account", get(account))
         .route("/console/account/2fa", get(enrol_form).post(enrol))
+        .route(enrolled::PATH, get(enrolled::page))
         .route("/console/account/locale", post(set_locale))
         .route("/console/account/password", post(change_password))
         .route("/console", get(queue))
@@ -249,7 +251,7 @@ struct LoginForm {
 
 async fn login(
     State(s): State<AppState>,
-    source: Source,
+    source: ClientAddr,
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -259,7 +261,7 @@ async fn login(
     }
     match s
         .services
-        .sign_in(&source.0, &f.username, &f.password)
+        .sign_in(&source.key(), &f.username, &f.password)
         .await
     {
         Ok(Ok(signed)) => {
@@ -333,7 +335,7 @@ struct CodeForm {
 
 async fn totp(
     State(s): State<AppState>,
-    source: Source,
+    source: ClientAddr,
     p: Pending,
     Form(f): Form<CodeForm>,
 ) -> Response {
@@ -342,7 +344,7 @@ async fn totp(
     }
     match s
         .services
-        .second_factor(&source.0, &p.session, &f.code)
+        .second_factor(&source.key(), &p.session, &f.code)
         .await
     {
         Ok(Ok(())) => Redirect::to("/console").into_response(),
@@ -422,7 +424,12 @@ async fn enrol_form(State(s): State<AppState>, p: Pending) -> Response {
     enrol_page(&s, &p, String::new()).await
 }
 
-async fn enrol(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -> Response {
+async fn enrol(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    p: Pending,
+    Form(f): Form<CodeForm>,
+) -> Response {
     if let Err(r) = p.check_csrf(&f.csrf) {
         return r.into_response();
     }
@@ -430,18 +437,7 @@ async fn enrol(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -
         return Redirect::to("/console/login/2fa").into_response();
     }
     match s.services.confirm_totp_enrolment(&p.session, &f.code).await {
-        Ok(Ok(codes)) => render(
-            StatusCode::OK,
-            &EnrolPage {
-                tr: p.tr,
-                csrf: p.session.csrf.clone(),
-                message: String::new(),
-                required: false,
-                qr_svg: String::new(),
-                secret: String::new(),
-                recovery_codes: codes,
-            },
-        ),
+        Ok(Ok(codes)) => enrolled::redirect(&codes, &headers),
         Ok(Err(_)) => enrol_page(&s, &p, p.tr.t("totp.bad").into()).await,
         Err(e) => service_error(p.tr, e),
     }
@@ -449,16 +445,29 @@ async fn enrol(State(s): State<AppState>, p: Pending, Form(f): Form<CodeForm>) -
 
 // ---- account ------------------------------------------------------------------------------
 
-async fn account(c: Console) -> Response {
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    saved: Option<String>,
+}
+
+async fn account(c: Console, Query(q): Query<AccountQuery>) -> Response {
+    let message = match q.saved.as_deref() {
+        Some("password") => c.tr.t("account.saved").to_string(),
+        _ => String::new(),
+    };
+    account_page(&c, message, StatusCode::OK)
+}
+
+fn account_page(c: &Console, message: String, status: StatusCode) -> Response {
     render(
-        StatusCode::OK,
+        status,
         &AccountPage {
             tr: c.tr,
             me: c.me(),
             csrf: c.csrf(),
             q: String::new(),
             recommend_2fa: c.recommend_2fa,
-            message: String::new(),
+            message,
         },
     )
 }
@@ -499,26 +508,17 @@ async fn change_password(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    let message = match s
+    match s
         .services
         .change_password(&c.session, &f.current, &f.new)
         .await
     {
-        Ok(()) => c.tr.t("account.saved").to_string(),
-        Err(ServiceError::Invalid(v)) => invalid_text(&v),
-        Err(e) => return service_error(c.tr, e),
-    };
-    render(
-        StatusCode::OK,
-        &AccountPage {
-            tr: c.tr,
-            me: c.me(),
-            csrf: c.csrf(),
-            q: String::new(),
-            recommend_2fa: c.recommend_2fa,
-            message,
-        },
-    )
+        Ok(()) => Redirect::to("/console/account?saved=password").into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            account_page(&c, invalid_text(&v), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => service_error(c.tr, e),
+    }
 }
 
 // ---- queues -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! by choice (a cookie). Nothing a visitor types is rendered unescaped; articles are Markdown
 //! written by staff, rendered and then sanitised.
 pub(crate) mod request;
+mod submitted;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
             "/suggestions",
             get(request::suggest_form).post(request::suggest_submit),
         )
+        .route(submitted::PATH, get(submitted::page))
         .route("/track/{token}", get(request::track))
         .route("/track/{token}/reply", post(request::track_reply))
         .route("/track/{token}/rate", post(request::track_rate))
@@ -44,7 +46,7 @@ pub fn routes() -> Router<AppState> {
 const LANG_COOKIE: &str = "hqdesk_lang";
 
 /// The value of cookie `name`, if the browser sent it.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -277,7 +279,7 @@ async fn article(
 async fn solved(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: request::Source,
+    source: crate::client_addr::ClientAddr,
     Path(slug): Path<String>,
 ) -> Response {
     let tr = visitor_locale(&headers);
@@ -286,7 +288,7 @@ async fn solved(
         return thanks;
     }
     if s.services
-        .portal_rate_check("portal.solved", &source.0, SOLVED_PER_HOUR)
+        .portal_rate_check("portal.solved", &source.key(), SOLVED_PER_HOUR)
         .await
         .is_err()
     {
@@ -294,7 +296,16 @@ async fn solved(
         return thanks;
     }
     match s.services.article_solved(&slug).await {
-        Ok(()) => thanks,
+        Ok(()) => {
+            if let Err(e) = s
+                .services
+                .portal_rate_count("portal.solved", &source.key())
+                .await
+            {
+                tracing::warn!(error = %e, "portal: \"solved\" not counted against its limit");
+            }
+            thanks
+        }
         Err(e) => error(tr, e),
     }
 }

@@ -3,11 +3,9 @@
 //! honeypot field, size limits and a per-address rate limit; every refusal re-renders the form
 //! with what the visitor typed and a message saying what to do.
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -18,7 +16,8 @@ use hqdesk_services::ServiceError;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::{error, visitor_locale};
+use super::{error, submitted, visitor_locale};
+use crate::client_addr::ClientAddr;
 use crate::console::session::same_origin;
 use crate::console::views::{render, when};
 use crate::forms::UploadForm;
@@ -81,34 +80,6 @@ impl FormToken {
             resp.headers_mut().append(header::SET_COOKIE, c.clone());
         }
         resp
-    }
-}
-
-/// Where a request comes from, for rate limits: the peer address, or the first
-/// `X-Forwarded-For` hop when the peer is a reverse proxy on this host.
-pub struct Source(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Source {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        Ok(Source(match (peer, forwarded) {
-            (Some(ip), Some(f)) if ip.is_loopback() => f,
-            (Some(ip), _) => ip.to_string(),
-            // In-process callers (tests) have no peer address.
-            (None, _) => "unknown".into(),
-        }))
     }
 }
 
@@ -191,6 +162,42 @@ fn get(fields: &HashMap<String, String>, k: &str) -> String {
     fields.get(k).cloned().unwrap_or_default()
 }
 
+/// A form instance's id: a hidden field, random per page shown, kept when a refused form
+/// comes back. With the visitor's form cookie it makes the secret that lets the same form,
+/// sent twice, open one case.
+fn form_id_of(v: &HashMap<String, String>) -> Option<String> {
+    v.get("form_id")
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .cloned()
+}
+
+fn new_form_id() -> String {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The secret of a form instance: the HttpOnly form cookie (never in the page) and the id.
+fn form_instance(token: &FormToken, form_id: &str) -> String {
+    format!("{}:{form_id}", token.value)
+}
+
+/// The names of the files a refused form carried: browsers cannot put them back into the
+/// form, so the page says which ones to attach again.
+fn file_names(files: &[hqdesk_services::cases::NewAttachment]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| {
+            let name = f.filename.rsplit(['/', '\\']).next().unwrap_or("");
+            if name.is_empty() {
+                "?".to_string()
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
+}
+
 // --- Send a request -------------------------------------------------------------------------
 
 /// One topic as the form shows it.
@@ -214,6 +221,9 @@ struct RequestPage {
     errors: HashMap<String, String>,
     message: String,
     max_file_mb: usize,
+    form_id: String,
+    /// Files the refused form carried, to be attached again.
+    files_again: Vec<String>,
 }
 
 impl RequestPage {
@@ -257,15 +267,23 @@ pub struct TopicQuery {
     subject: Option<String>,
 }
 
+/// What a refused request form comes back with.
+#[derive(Default)]
+struct Refusal {
+    errors: HashMap<String, String>,
+    message: String,
+    files_again: Vec<String>,
+}
+
 fn request_page(
     tr: Tr,
     token: &FormToken,
     topic: Option<&'static Topic>,
     v: HashMap<String, String>,
-    errors: HashMap<String, String>,
-    message: String,
+    refusal: Refusal,
     status: StatusCode,
 ) -> Response {
+    let form_id = form_id_of(&v).unwrap_or_else(new_form_id);
     token.attach(render(
         status,
         &RequestPage {
@@ -275,9 +293,11 @@ fn request_page(
             topic,
             systems: svc::SYSTEMS,
             v,
-            errors,
-            message,
+            errors: refusal.errors,
+            message: refusal.message,
             max_file_mb: hqdesk_services::cases::MAX_ATTACHMENT_BYTES / 1024 / 1024,
+            form_id,
+            files_again: refusal.files_again,
         },
     ))
 }
@@ -290,21 +310,13 @@ pub async fn request_form(headers: HeaderMap, Query(q): Query<TopicQuery>) -> Re
     if let Some(s) = q.subject {
         v.insert("subject".to_string(), s.chars().take(200).collect());
     }
-    request_page(
-        tr,
-        &token,
-        topic,
-        v,
-        HashMap::new(),
-        String::new(),
-        StatusCode::OK,
-    )
+    request_page(tr, &token, topic, v, Refusal::default(), StatusCode::OK)
 }
 
 pub async fn request_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: Source,
+    source: ClientAddr,
     mut form: UploadForm,
 ) -> Response {
     let tr = visitor_locale(&headers);
@@ -315,40 +327,53 @@ pub async fn request_submit(
         Ok(v) => v,
         Err(e) => {
             let (errors, message) = errors_of(tr, &e);
-            return request_page(
-                tr,
-                &token,
-                None,
-                HashMap::new(),
+            let refusal = Refusal {
                 errors,
                 message,
-                status_of(&e),
-            );
+                files_again: Vec::new(),
+            };
+            return request_page(tr, &token, None, HashMap::new(), refusal, status_of(&e));
         }
     };
     let topic = svc::topic(&get(&v, "topic"));
-    let refuse = |v: HashMap<String, String>, e: &ServiceError| {
+    let refuse = |v: HashMap<String, String>, e: &ServiceError, files_again: Vec<String>| {
         let (errors, message) = errors_of(tr, e);
-        request_page(tr, &token, topic, v, errors, message, status_of(e))
+        let refusal = Refusal {
+            errors,
+            message,
+            files_again,
+        };
+        request_page(tr, &token, topic, v, refusal, status_of(e))
+    };
+    let guard_refusal = |v: HashMap<String, String>, message: String, status| {
+        let refusal = Refusal {
+            errors: HashMap::new(),
+            message,
+            files_again: Vec::new(),
+        };
+        request_page(tr, &token, topic, v, refusal, status)
     };
     if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
-        return request_page(tr, &token, topic, v, HashMap::new(), message, status);
+        return guard_refusal(v, message, status);
     }
+    // Checked again, and counted, when the request is accepted; here only to refuse a flood
+    // before its files are read.
     if let Err(e) = s
         .services
-        .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
+        .portal_rate_check(svc::REQUEST_LIMIT, &source.key(), svc::REQUESTS_PER_HOUR)
         .await
     {
-        return refuse(v, &e);
+        return refuse(v, &e, Vec::new());
     }
     let files = match form.files(&s.services, &mut v).await {
         Ok(files) => files,
-        Err(e) => return refuse(v, &e),
+        Err(e) => return refuse(v, &e, Vec::new()),
     };
     // Again with the fields that came after the files (a robot may put the honeypot there).
     if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
-        return request_page(tr, &token, topic, v, HashMap::new(), message, status);
+        return guard_refusal(v, message, status);
     }
+    let files_again = file_names(&files);
     let req = PortalRequest {
         topic: get(&v, "topic"),
         subject: get(&v, "subject"),
@@ -364,36 +389,13 @@ pub async fn request_submit(
         attachments: files,
         lang: tr.lang().into(),
         link_base: s.public_url.clone().unwrap_or_default(),
+        source: source.key(),
+        form_instance: form_id_of(&v).map(|id| form_instance(&token, &id)),
     };
     match s.services.portal_submit(req).await {
-        Ok(done) => token.attach(submitted(tr, &done, false)),
-        Err(e) => refuse(v, &e),
+        Ok(done) => token.attach(submitted::redirect(&headers, &done)),
+        Err(e) => refuse(v, &e, files_again),
     }
-}
-
-#[derive(Template)]
-#[template(path = "portal_submitted.html")]
-struct SubmittedPage {
-    tr: Tr,
-    case_number: String,
-    track_path: String,
-    suggestion: bool,
-}
-
-fn submitted(tr: Tr, done: &svc::Submitted, suggestion: bool) -> Response {
-    let mut resp = render(
-        StatusCode::OK,
-        &SubmittedPage {
-            tr,
-            case_number: done.case_number.clone(),
-            track_path: format!("/track/{}", done.tracking_token),
-            suggestion,
-        },
-    );
-    // The page holds the private link: never cached by a shared computer's browser.
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
 }
 
 #[derive(Deserialize)]
@@ -442,6 +444,7 @@ struct SuggestPage {
     v: HashMap<String, String>,
     errors: HashMap<String, String>,
     message: String,
+    form_id: String,
 }
 
 impl SuggestPage {
@@ -462,6 +465,7 @@ async fn suggest_page(
     message: String,
     status: StatusCode,
 ) -> Response {
+    let form_id = form_id_of(&v).unwrap_or_else(new_form_id);
     match s.services.portal_units().await {
         Ok(units) => token.attach(render(
             status,
@@ -472,6 +476,7 @@ async fn suggest_page(
                 v,
                 errors,
                 message,
+                form_id,
             },
         )),
         Err(e) => error(tr, e),
@@ -496,21 +501,13 @@ pub async fn suggest_form(State(s): State<AppState>, headers: HeaderMap) -> Resp
 pub async fn suggest_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: Source,
+    source: ClientAddr,
     crate::input::Form(v): crate::input::Form<HashMap<String, String>>,
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
     if let Err((message, status)) = form_guard(tr, &token, &headers, &v) {
         return suggest_page(&s, tr, &token, v, HashMap::new(), message, status).await;
-    }
-    if let Err(e) = s
-        .services
-        .portal_rate_check("portal.request", &source.0, svc::REQUESTS_PER_HOUR)
-        .await
-    {
-        let (errors, message) = errors_of(tr, &e);
-        return suggest_page(&s, tr, &token, v, errors, message, status_of(&e)).await;
     }
     let anonymous = v.contains_key("anonymous");
     let who = |k: &str| if anonymous { None } else { opt(&v, k) };
@@ -523,9 +520,11 @@ pub async fn suggest_submit(
         phone: who("phone"),
         lang: tr.lang().into(),
         link_base: s.public_url.clone().unwrap_or_default(),
+        source: source.key(),
+        form_instance: form_id_of(&v).map(|id| form_instance(&token, &id)),
     };
     match s.services.portal_suggest(req).await {
-        Ok(done) => token.attach(submitted(tr, &done, true)),
+        Ok(done) => token.attach(submitted::redirect(&headers, &done)),
         Err(e) => {
             let (errors, message) = errors_of(tr, &e);
             suggest_page(&s, tr, &token, v, errors, message, status_of(&e)).await
@@ -562,6 +561,7 @@ struct TrackPage {
     notice: String,
     body: String,
     comment: String,
+    files_again: Vec<String>,
 }
 
 impl TrackPage {
@@ -586,6 +586,16 @@ struct TrackExtras {
     notice: String,
     body: String,
     comment: String,
+    /// Files a refused reply carried, to be attached again.
+    files_again: Vec<String>,
+}
+
+/// What a refused tracking-page form had: kept, or named when it cannot be (files).
+#[derive(Default)]
+struct TrackTyped {
+    body: String,
+    comment: String,
+    files_again: Vec<String>,
 }
 
 fn track_page(
@@ -639,6 +649,7 @@ fn track_page(
             notice: x.notice,
             body: x.body,
             comment: x.comment,
+            files_again: x.files_again,
         },
     );
     resp.headers_mut()
@@ -689,8 +700,7 @@ async fn track_refused(
     token: &FormToken,
     tracking: &str,
     e: ServiceError,
-    body: String,
-    comment: String,
+    typed: TrackTyped,
 ) -> Response {
     let (errors, message) = errors_of(tr, &e);
     match s.services.portal_track(tracking).await {
@@ -703,8 +713,9 @@ async fn track_refused(
                 errors,
                 message,
                 notice: String::new(),
-                body,
-                comment,
+                body: typed.body,
+                comment: typed.comment,
+                files_again: typed.files_again,
             },
             status_of(&e),
         ),
@@ -715,7 +726,7 @@ async fn track_refused(
 pub async fn track_reply(
     State(s): State<AppState>,
     headers: HeaderMap,
-    source: Source,
+    source: ClientAddr,
     Path(tracking): Path<String>,
     mut form: UploadForm,
 ) -> Response {
@@ -725,24 +736,34 @@ pub async fn track_reply(
     let mut v = match form.fields_before_files().await {
         Ok(v) => v,
         Err(e) => {
-            return track_refused(&s, tr, &token, &tracking, e, String::new(), String::new()).await;
+            return track_refused(&s, tr, &token, &tracking, e, TrackTyped::default()).await;
         }
     };
-    let body = get(&v, "body");
+    let mut typed = TrackTyped {
+        body: get(&v, "body"),
+        comment: String::new(),
+        files_again: Vec::new(),
+    };
     if !token.accepts(&headers, &get(&v, "csrf")) {
         let e = ServiceError::Conflict {
             code: "form_expired",
             message: String::new(),
         };
-        return track_refused(&s, tr, &token, &tracking, e, body, String::new()).await;
+        return track_refused(&s, tr, &token, &tracking, e, typed).await;
     }
+    // Checked again, and counted, when the reply is accepted.
     let r = match s
         .services
-        .portal_rate_check("portal.reply", &source.0, svc::REPLIES_PER_HOUR)
+        .portal_rate_check(svc::REPLY_LIMIT, &source.key(), svc::REPLIES_PER_HOUR)
         .await
     {
         Ok(()) => match form.files(&s.services, &mut v).await {
-            Ok(files) => s.services.portal_reply(&tracking, &body, files).await,
+            Ok(files) => {
+                typed.files_again = file_names(&files);
+                s.services
+                    .portal_reply(&tracking, &typed.body, files, &source.key())
+                    .await
+            }
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -752,7 +773,7 @@ pub async fn track_reply(
             Redirect::to(&format!("/track/{tracking}?done=reply#conversation")).into_response(),
         ),
         Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
-        Err(e) => track_refused(&s, tr, &token, &tracking, e, body, String::new()).await,
+        Err(e) => track_refused(&s, tr, &token, &tracking, e, typed).await,
     }
 }
 
@@ -764,20 +785,27 @@ pub async fn track_rate(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
-    let comment = get(&v, "comment");
+    let typed = TrackTyped {
+        comment: get(&v, "comment"),
+        ..Default::default()
+    };
     if !token.accepts(&headers, &get(&v, "csrf")) {
         let e = ServiceError::Conflict {
             code: "form_expired",
             message: String::new(),
         };
-        return track_refused(&s, tr, &token, &tracking, e, String::new(), comment).await;
+        return track_refused(&s, tr, &token, &tracking, e, typed).await;
     }
     let score = get(&v, "score").trim().parse::<i64>().unwrap_or(0);
-    match s.services.portal_rate(&tracking, score, &comment).await {
+    match s
+        .services
+        .portal_rate(&tracking, score, &typed.comment)
+        .await
+    {
         Ok(()) => token
             .attach(Redirect::to(&format!("/track/{tracking}?done=rating#rating")).into_response()),
         Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
-        Err(e) => track_refused(&s, tr, &token, &tracking, e, String::new(), comment).await,
+        Err(e) => track_refused(&s, tr, &token, &tracking, e, typed).await,
     }
 }
 
@@ -810,6 +838,16 @@ mod tests {
         }
         for code in [
             "required",
+            "subject_empty",
+            "subject_too_long",
+            "subject_control_chars",
+            "body_too_long",
+            "name_invalid",
+            "email_invalid",
+            "phone_invalid",
+            "attachments_too_many",
+            "attachments_too_large",
+            "attachment_empty",
             "contact_required",
             "tax_code_format",
             "tax_code_check_digit",
@@ -827,35 +865,5 @@ mod tests {
                 assert!(Tr(locale).lookup(k).is_some(), "{k} missing in {locale:?}");
             }
         }
-    }
-
-    #[test]
-    fn a_proxy_on_this_host_may_name_the_visitor_but_nobody_else_may() {
-        use axum::http::Request;
-        let source = |peer: &str, xff: Option<&str>| {
-            let mut req = Request::builder().uri("/");
-            if let Some(x) = xff {
-                req = req.header("x-forwarded-for", x);
-            }
-            let mut req = req.body(()).unwrap();
-            req.extensions_mut()
-                .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
-            let (mut parts, ()) = req.into_parts();
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap();
-            rt.block_on(Source::from_request_parts(&mut parts, &()))
-                .unwrap()
-                .0
-        };
-        assert_eq!(
-            source("127.0.0.1:5000", Some("203.0.113.9, 10.0.0.1")),
-            "203.0.113.9"
-        );
-        assert_eq!(
-            source("198.51.100.7:5000", Some("203.0.113.9")),
-            "198.51.100.7"
-        );
-        assert_eq!(source("198.51.100.7:5000", None), "198.51.100.7");
     }
 }

@@ -343,6 +343,12 @@ async fn serve(
 ) -> anyhow::Result<()> {
     connection_limits.max_connections =
         crate::open_files::fit_connections(connection_limits.max_connections);
+    // Checked before anything starts: a typo must not silently trust nobody (or everybody).
+    let trusted_proxies: hqdesk_web::client_addr::TrustedProxies =
+        std::env::var("HQDESK_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("HQDESK_TRUSTED_PROXIES: {e}"))?;
     let blobs = settings.data_dir.join("blobs");
     std::fs::create_dir_all(&blobs)
         .with_context(|| format!("creating the data directory {}", blobs.display()))?;
@@ -451,6 +457,7 @@ async fn serve(
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
+        trusted_proxies,
         stopping: Some(stop_rx.clone()),
         limits: request_limits,
     };

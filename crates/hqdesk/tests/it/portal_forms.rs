@@ -9,24 +9,30 @@ use tower::ServiceExt;
 use crate::support::TestApp;
 
 /// A visitor's browser: keeps the form cookie, reads the CSRF field out of the pages.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
-    /// The form cookie; `lang` is the language cookie, when chosen.
+    /// The router the visitor talks to (the app's, unless a test configures another).
+    pub(crate) router: axum::Router,
+    /// The form cookie; `lang` is the language cookie, when chosen; `sent` the confirmation's.
     cookie: String,
     lang: String,
-    csrf: String,
-    /// Pretend every request comes through a reverse proxy on this host from this address.
+    pub(crate) sent: String,
+    pub(crate) csrf: String,
+    /// Every request comes from this address (the peer of the connection).
     from: String,
+    /// Sent with every request, when set (as a reverse proxy would).
+    pub(crate) forwarded_for: Option<String>,
 }
 
-struct Page {
-    status: StatusCode,
-    html: String,
-    bytes: Vec<u8>,
-    location: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) html: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) location: String,
+    pub(crate) set_cookies: Vec<String>,
 }
 
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "hqdesk-portal-test-boundary";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -50,13 +56,24 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u
 }
 
 impl<'a> Visitor<'a> {
-    async fn new(app: &'a TestApp, from: &str) -> Visitor<'a> {
+    pub(crate) async fn new(app: &'a TestApp, from: &str) -> Visitor<'a> {
+        Visitor::with_router(app, app.router.clone(), from).await
+    }
+
+    pub(crate) async fn with_router(
+        app: &'a TestApp,
+        router: axum::Router,
+        from: &str,
+    ) -> Visitor<'a> {
         let mut v = Visitor {
             app,
+            router,
             cookie: String::new(),
             lang: String::new(),
+            sent: String::new(),
             csrf: String::new(),
             from: from.into(),
+            forwarded_for: None,
         };
         let p = v.get("/request?topic=vnaccs_error").await;
         assert_eq!(p.status, StatusCode::OK);
@@ -64,30 +81,38 @@ impl<'a> Visitor<'a> {
         v
     }
 
-    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
-        let mut req = req
-            .header("x-forwarded-for", &self.from)
-            .header(
-                "cookie",
-                format!("hqdesk_form={}; hqdesk_lang={}", self.cookie, self.lang),
-            )
-            .body(body)
-            .unwrap();
-        // As if the connection came from a proxy on this host (see portal::request::Source).
+    pub(crate) async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
+        let mut req = req.header(
+            "cookie",
+            format!(
+                "hqdesk_form={}; hqdesk_lang={}; hqdesk_sent={}",
+                self.cookie, self.lang, self.sent
+            ),
+        );
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        let mut req = req.body(body).unwrap();
+        // The connection's peer (see hqdesk_web::client_addr).
+        let peer: std::net::IpAddr = self.from.parse().unwrap();
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
-                [127, 0, 0, 1],
-                40000,
+                peer, 40000,
             ))));
-        let resp = self.app.router.clone().oneshot(req).await.unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
+        let mut set_cookies = Vec::new();
         for c in resp.headers().get_all("set-cookie") {
             let c = c.to_str().unwrap();
+            set_cookies.push(c.to_string());
             if let Some(rest) = c.strip_prefix("hqdesk_form=") {
                 self.cookie = rest.split(';').next().unwrap().to_string();
             }
             if let Some(rest) = c.strip_prefix("hqdesk_lang=") {
                 self.lang = rest.split(';').next().unwrap().to_string();
+            }
+            if let Some(rest) = c.strip_prefix("hqdesk_sent=") {
+                self.sent = rest.split(';').next().unwrap().to_string();
             }
         }
         let location = resp
@@ -108,14 +133,48 @@ impl<'a> Visitor<'a> {
             html,
             bytes: bytes.to_vec(),
             location,
+            set_cookies,
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    /// A second handle on this browser (its cookies and CSRF field), to send two requests at once.
+    pub(crate) fn same_browser(&self) -> Visitor<'a> {
+        Visitor {
+            app: self.app,
+            router: self.router.clone(),
+            cookie: self.cookie.clone(),
+            lang: self.lang.clone(),
+            sent: self.sent.clone(),
+            csrf: self.csrf.clone(),
+            from: self.from.clone(),
+            forwarded_for: self.forwarded_for.clone(),
+        }
+    }
+
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         self.send(Request::get(path), Body::empty()).await
     }
 
-    async fn post_multipart(
+    /// An accepted form redirects to its confirmation: follow the redirect as a browser does.
+    pub(crate) async fn follow(&mut self, p: Page) -> Page {
+        if p.status == StatusCode::SEE_OTHER && p.location == "/submitted" {
+            self.get("/submitted").await
+        } else {
+            p
+        }
+    }
+
+    /// Post a request form (multipart) and follow the redirect of an accepted one.
+    pub(crate) async fn submit(
+        &mut self,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Page {
+        let p = self.post_multipart("/request", fields, files).await;
+        self.follow(p).await
+    }
+
+    pub(crate) async fn post_multipart(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -132,7 +191,7 @@ impl<'a> Visitor<'a> {
         .await
     }
 
-    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all = vec![("csrf", self.csrf.clone())];
         all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
         let body = serde_urlencoded::to_string(&all).unwrap();
@@ -144,7 +203,7 @@ impl<'a> Visitor<'a> {
     }
 }
 
-const VNACCS_ERROR: &[(&str, &str)] = &[
+pub(crate) const VNACCS_ERROR: &[(&str, &str)] = &[
     ("topic", "vnaccs_error"),
     ("subject", "Lỗi E1234 khi gửi tờ khai nhập khẩu"),
     ("system", "VNACCS/VCIS"),
@@ -160,7 +219,7 @@ const VNACCS_ERROR: &[(&str, &str)] = &[
     ("email", "lan.nguyen@hailong.vn"),
 ];
 
-fn with(
+pub(crate) fn with(
     base: &[(&'static str, &'static str)],
     k: &'static str,
     v: &'static str,
@@ -171,7 +230,7 @@ fn with(
 }
 
 /// Every table a refused submission must leave untouched.
-async fn footprint(app: &TestApp) -> Vec<i64> {
+pub(crate) async fn footprint(app: &TestApp) -> Vec<i64> {
     let mut counts = Vec::new();
     for t in [
         "cases",
@@ -187,7 +246,7 @@ async fn footprint(app: &TestApp) -> Vec<i64> {
     counts
 }
 
-fn track_path(html: &str) -> String {
+pub(crate) fn track_path(html: &str) -> String {
     let i = html.find("href=\"/track/").expect("tracking link");
     let rest = &html[i + 6..];
     rest[..rest.find('"').unwrap()].to_string()
@@ -198,8 +257,7 @@ crate::both_engines!(
     |app| async move {
         let mut v = Visitor::new(&app, "203.0.113.10").await;
         let p = v
-            .post_multipart(
-                "/request",
+            .submit(
                 VNACCS_ERROR,
                 &[("loi-e1234.png", b"\x89PNG fake screenshot")],
             )
@@ -451,7 +509,7 @@ crate::both_engines!(
     |app| async move {
         let mut v = Visitor::new(&app, "198.51.100.77").await;
         for i in 0..hqdesk_services::portal::REQUESTS_PER_HOUR {
-            let p = v.post_multipart("/request", VNACCS_ERROR, &[]).await;
+            let p = v.submit(VNACCS_ERROR, &[]).await;
             assert_eq!(p.status, StatusCode::OK, "request {i}: {}", p.html);
         }
         let before = footprint(&app).await;
@@ -466,18 +524,9 @@ crate::both_engines!(
         );
         // Another address is not affected; the same one is again after the hour.
         let mut other = Visitor::new(&app, "198.51.100.78").await;
-        assert_eq!(
-            other
-                .post_multipart("/request", VNACCS_ERROR, &[])
-                .await
-                .status,
-            StatusCode::OK
-        );
+        assert_eq!(other.submit(VNACCS_ERROR, &[]).await.status, StatusCode::OK);
         app.clock.advance_seconds(61 * 60);
-        assert_eq!(
-            v.post_multipart("/request", VNACCS_ERROR, &[]).await.status,
-            StatusCode::OK
-        );
+        assert_eq!(v.submit(VNACCS_ERROR, &[]).await.status, StatusCode::OK);
     }
 );
 
@@ -506,6 +555,7 @@ crate::both_engines!(
                 ],
             )
             .await;
+        let p = v.follow(p).await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.html);
         let track = track_path(&p.html);
         let (_, list) = app.get("supervisor", "/api/v1/cases?kind=suggestion").await;
@@ -538,7 +588,7 @@ crate::both_engines!(
     a_dissatisfied_rating_needs_a_comment_and_opens_a_follow_up,
     |app| async move {
         let mut v = Visitor::new(&app, "203.0.113.40").await;
-        let p = v.post_multipart("/request", VNACCS_ERROR, &[]).await;
+        let p = v.submit(VNACCS_ERROR, &[]).await;
         let track = track_path(&p.html);
         let number = app.get("agent", "/api/v1/cases?channel=portal").await.1["items"][0]["number"]
             .as_str()
@@ -629,8 +679,9 @@ crate::both_engines!(every_portal_page_labels_its_fields, |app| async move {
     for t in hqdesk_services::portal::TOPICS {
         paths.push(format!("/request?topic={}", t.code));
     }
-    let p = v.post_multipart("/request", VNACCS_ERROR, &[]).await;
+    let p = v.submit(VNACCS_ERROR, &[]).await;
     paths.push(track_path(&p.html));
+    paths.push("/submitted".into());
     for lang in ["vi", "en"] {
         v.get(&format!("/lang/{lang}")).await;
         for path in &paths {
