@@ -5,19 +5,27 @@ use std::sync::Arc;
 use anyhow::Context;
 use hqdesk_services::directory::AddUser;
 use hqdesk_services::{Actor, Services, SystemClock};
-use hqdesk_store::audit::Verification;
 use hqdesk_store::{Store, StoreOptions};
 
-use super::{AuditCommand, Cli, Command, KbCommand, MailboxCommand, TokenCommand, UserCommand};
+use super::{
+    AuditCommand, Cli, Command, KbCommand, MailboxCommand, SecretsCommand, TokenCommand,
+    UserCommand,
+};
 use crate::config::{FileConfig, Settings};
 
-/// Connect to the database, migrate it and seed defaults.
-pub async fn connect(url: &str) -> anyhow::Result<Services> {
+/// Connect to the database, migrate it, load its secret keys (`key_file` unless
+/// `HQDESK_SECRET_KEY` is set) and seed defaults.
+pub async fn connect(url: &str, key_file: &std::path::Path) -> anyhow::Result<Services> {
     let store = Store::connect(url, &StoreOptions::default())
         .await
         .with_context(|| format!("connecting to {}", hqdesk_store::dialect::redact(url)))?;
+    store.migrate().await.context("migrating the database")?;
+    super::secret_keys::load(&store, key_file).await?;
     let services = Services::new(store, Arc::new(SystemClock));
-    services.prepare().await.context("migrating the database")?;
+    services
+        .prepare()
+        .await
+        .context("preparing the database")?;
     Ok(services)
 }
 
@@ -49,9 +57,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cli.data_dir.clone(),
     )?;
     init_logging(settings.log_json);
+    // Every command opens the database the same way, with the keys of the same key file.
+    let key_file = crate::config::secret_key_file(&file, cli.secret_key_file.clone(), &settings);
+    let connect = |url: &str| {
+        let url = url.to_string();
+        let key_file = key_file.clone();
+        async move { connect(&url, &key_file).await }
+    };
     match cli.command {
         Command::Serve { demo, .. } => {
-            serve(&settings, demo).await?;
+            serve(&settings, connect(&settings.database_url).await?, demo).await?;
         }
         Command::Migrate => {
             connect(&settings.database_url).await?;
@@ -98,17 +113,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(describe)?;
             println!("{token}");
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { checkpoint }) => {
             let services = connect(&settings.database_url).await?;
-            match services.verify_audit().await.map_err(describe)? {
-                Verification::Intact { entries, head } => {
-                    println!("audit log intact: {entries} entries, head {head}");
-                }
-                Verification::Broken(b) => {
-                    println!("audit log BROKEN at seq {}: {}", b.seq, b.reason);
-                    return Ok(ExitCode::from(1));
-                }
-            }
+            return super::audit::verify(&services, &checkpoint).await;
+        }
+        Command::Audit(AuditCommand::Checkpoint { output }) => {
+            let services = connect(&settings.database_url).await?;
+            return super::audit::checkpoint(&services, output).await;
+        }
+        Command::Secrets(SecretsCommand::Rotate) => {
+            let services = connect(&settings.database_url).await?;
+            super::secret_keys::rotate(&services).await?;
         }
         Command::Kb(KbCommand::Import { dir }) => {
             let services = connect(&settings.database_url).await?;
@@ -237,13 +252,11 @@ fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
     }
 }
 
-async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+async fn serve(settings: &Settings, services: Services, demo: bool) -> anyhow::Result<()> {
     let blobs = settings.data_dir.join("blobs");
     std::fs::create_dir_all(&blobs)
         .with_context(|| format!("creating the data directory {}", blobs.display()))?;
-    let services = connect(&settings.database_url)
-        .await?
-        .with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
+    let services = services.with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
     if demo {
         crate::demo::load_if_empty(&services).await?;
     }

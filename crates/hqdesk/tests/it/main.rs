@@ -16,5 +16,6 @@ mod group_commit;
 mod mail_ingest;
 mod portal;
 mod portal_forms;
+mod secrets;
 mod store;
 mod telephony;
