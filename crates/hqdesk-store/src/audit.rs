@@ -1,6 +1,8 @@
 //! The append-only, hash-chained audit log. New rows are chained with the audit key of the
 //! current secret key (`secrets`), named in their `key_id`.
-use hqdesk_domain::audit::{keyed_entry_hash, AuditEntry, AuditKeys, ChainBreak, ChainVerifier, GENESIS_HASH};
+use hqdesk_domain::audit::{
+    keyed_entry_hash, AuditEntry, AuditKeys, ChainBreak, ChainVerifier, GENESIS_HASH,
+};
 use hqdesk_domain::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::AnyConnection;
@@ -176,10 +178,12 @@ pub async fn for_object(
 
 /// The hash of row `seq`, if there is one.
 pub async fn hash_at(conn: &mut AnyConnection, seq: i64) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
-        .bind(seq)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The outcome of walking the whole chain.
@@ -197,7 +201,10 @@ pub enum Verification {
 
 /// Walk the chain from the first entry, in pages, and report the first broken link. `keys`
 /// must hold every key the rows were chained with.
-pub async fn verify(conn: &mut AnyConnection, keys: &AuditKeys) -> Result<Verification, StoreError> {
+pub async fn verify(
+    conn: &mut AnyConnection,
+    keys: &AuditKeys,
+) -> Result<Verification, StoreError> {
     let mut v = ChainVerifier::new(keys);
     let mut after = 0;
     let mut head = GENESIS_HASH.to_string();

@@ -134,7 +134,10 @@ fn seal_urls(id: i64, m: &MailboxSettings) -> Result<[(String, Option<String>); 
             .transpose()?;
         Ok((url, sealed))
     };
-    Ok([seal(Side::Imap, &m.imap_url)?, seal(Side::Smtp, &m.smtp_url)?])
+    Ok([
+        seal(Side::Imap, &m.imap_url)?,
+        seal(Side::Smtp, &m.smtp_url)?,
+    ])
 }
 
 const SELECT: &str =

@@ -43,7 +43,13 @@ pub enum CheckpointError {
     Rewritten { seq: i64, at: String },
 }
 
-fn signature(key: &AuditKey, format: &str, seq: i64, hash: &str, at: &str) -> hmac::Hmac<sha2::Sha256> {
+fn signature(
+    key: &AuditKey,
+    format: &str,
+    seq: i64,
+    hash: &str,
+    at: &str,
+) -> hmac::Hmac<sha2::Sha256> {
     let mut mac = key.mac();
     mac.update(b"hqdesk-audit-checkpoint");
     super::feed_fields(
@@ -76,10 +82,12 @@ impl Checkpoint {
 
     /// The signature is this installation's (compared in constant time).
     pub fn check_signature(&self, keys: &AuditKeys) -> Result<(), CheckpointError> {
-        let key = keys.get(&self.key).ok_or_else(|| CheckpointError::UnknownKey {
-            seq: self.seq,
-            key: self.key.clone(),
-        })?;
+        let key = keys
+            .get(&self.key)
+            .ok_or_else(|| CheckpointError::UnknownKey {
+                seq: self.seq,
+                key: self.key.clone(),
+            })?;
         let bad = || CheckpointError::BadSignature { seq: self.seq };
         let given = hex::decode(&self.signature).map_err(|_| bad())?;
         signature(key, &self.format, self.seq, &self.hash, &self.at)
@@ -119,9 +127,11 @@ impl Checkpoint {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
             .map(|(i, l)| {
-                serde_json::from_str::<Checkpoint>(l.trim()).map_err(|e| CheckpointError::Unreadable {
-                    line: i + 1,
-                    reason: e.to_string(),
+                serde_json::from_str::<Checkpoint>(l.trim()).map_err(|e| {
+                    CheckpointError::Unreadable {
+                        line: i + 1,
+                        reason: e.to_string(),
+                    }
                 })
             })
             .collect()
@@ -137,7 +147,12 @@ mod tests {
     }
 
     fn checkpoint() -> Checkpoint {
-        Checkpoint::sign(&AuditKey::new("k1", [1; 32]), 42, "ab12", Timestamp(1_795_425_600_000))
+        Checkpoint::sign(
+            &AuditKey::new("k1", [1; 32]),
+            42,
+            "ab12",
+            Timestamp(1_795_425_600_000),
+        )
     }
 
     #[test]
@@ -154,11 +169,20 @@ mod tests {
     fn an_edited_or_foreign_checkpoint_is_refused() {
         let mut cp = checkpoint();
         cp.seq = 41;
-        assert_eq!(cp.check_signature(&keys()), Err(CheckpointError::BadSignature { seq: 41 }));
+        assert_eq!(
+            cp.check_signature(&keys()),
+            Err(CheckpointError::BadSignature { seq: 41 })
+        );
         let other = Checkpoint::sign(&AuditKey::new("k1", [9; 32]), 42, "ab12", Timestamp(0));
-        assert!(matches!(other.check_signature(&keys()), Err(CheckpointError::BadSignature { .. })));
+        assert!(matches!(
+            other.check_signature(&keys()),
+            Err(CheckpointError::BadSignature { .. })
+        ));
         let unknown = Checkpoint::sign(&AuditKey::new("k0", [1; 32]), 42, "ab12", Timestamp(0));
-        assert!(matches!(unknown.check_signature(&keys()), Err(CheckpointError::UnknownKey { .. })));
+        assert!(matches!(
+            unknown.check_signature(&keys()),
+            Err(CheckpointError::UnknownKey { .. })
+        ));
         assert!(matches!(
             Checkpoint::parse_lines("{\"seq\":1}"),
             Err(CheckpointError::Unreadable { line: 1, .. })
@@ -169,7 +193,13 @@ mod tests {
     fn a_cut_tail_and_a_rewritten_row_are_told_apart() {
         let cp = checkpoint();
         assert_eq!(cp.holds(Some("ab12"), 50), Ok(()));
-        assert!(matches!(cp.holds(None, 40), Err(CheckpointError::TailCut { last: 40, .. })));
-        assert!(matches!(cp.holds(Some("ff"), 50), Err(CheckpointError::Rewritten { seq: 42, .. })));
+        assert!(matches!(
+            cp.holds(None, 40),
+            Err(CheckpointError::TailCut { last: 40, .. })
+        ));
+        assert!(matches!(
+            cp.holds(Some("ff"), 50),
+            Err(CheckpointError::Rewritten { seq: 42, .. })
+        ));
     }
 }

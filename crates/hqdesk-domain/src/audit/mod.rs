@@ -124,7 +124,10 @@ pub fn entry_hash(
 }
 
 /// The keyed link: HMAC-SHA-256 under `key` over the key's id, the previous hash and each field.
-#[allow(clippy::too_many_arguments)] // the row's fields, in their order
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the row's fields, in their order"
+)]
 pub fn keyed_entry_hash(
     key: &AuditKey,
     prev_hash: &str,

@@ -91,7 +91,10 @@ mod tests {
         let back = read(&path).unwrap();
         assert_eq!(back.current().id(), ring.current().id());
         assert_eq!(back.source(), &KeySource::File(path.clone()));
-        assert!(create(&path, &ring).is_err(), "an existing key file is never overwritten");
+        assert!(
+            create(&path, &ring).is_err(),
+            "an existing key file is never overwritten"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

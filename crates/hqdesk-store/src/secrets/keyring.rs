@@ -49,7 +49,9 @@ impl SecretKey {
     /// A key written in base64 (`openssl rand -base64 32`).
     pub fn from_base64(text: &str) -> Result<Self, StoreError> {
         let bytes = Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| {
-            StoreError::Secrets("a secret key is 32 bytes in base64 (openssl rand -base64 32)".into())
+            StoreError::Secrets(
+                "a secret key is 32 bytes in base64 (openssl rand -base64 32)".into(),
+            )
         })?);
         let material: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
             StoreError::Secrets(format!(
@@ -112,7 +114,10 @@ impl Keyring {
         }
         for (i, k) in keys.iter().enumerate() {
             if keys[..i].iter().any(|o| o.id == k.id) {
-                return Err(StoreError::Secrets(format!("secret key {} is given twice", k.id)));
+                return Err(StoreError::Secrets(format!(
+                    "secret key {} is given twice",
+                    k.id
+                )));
             }
         }
         Ok(Self { keys, source })

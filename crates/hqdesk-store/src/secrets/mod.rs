@@ -25,7 +25,9 @@ static INSTALLED: RwLock<Option<Arc<Keyring>>> = RwLock::new(None);
 
 /// Use `keyring` from now on, in the whole process.
 pub fn install(keyring: Keyring) {
-    let mut slot = INSTALLED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut slot = INSTALLED
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     *slot = Some(Arc::new(keyring));
 }
 

@@ -15,7 +15,11 @@ pub async fn ids(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
     )
 }
 
-pub async fn register(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), StoreError> {
+pub async fn register(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO secret_keys (id, created_at) VALUES ($1, $2)")
         .bind(id)
         .bind(now.millis())

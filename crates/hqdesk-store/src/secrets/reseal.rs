@@ -112,8 +112,12 @@ async fn mailbox_passwords(
         }
         for (side, url, sealed) in sides {
             let sql = match side {
-                Side::Imap => "UPDATE mailboxes SET imap_url = $1, imap_password = $2 WHERE id = $3",
-                Side::Smtp => "UPDATE mailboxes SET smtp_url = $1, smtp_password = $2 WHERE id = $3",
+                Side::Imap => {
+                    "UPDATE mailboxes SET imap_url = $1, imap_password = $2 WHERE id = $3"
+                }
+                Side::Smtp => {
+                    "UPDATE mailboxes SET smtp_url = $1, smtp_password = $2 WHERE id = $3"
+                }
             };
             sqlx::query(sql)
                 .bind(url)

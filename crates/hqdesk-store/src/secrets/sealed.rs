@@ -38,7 +38,11 @@ pub fn seal(keyring: &Keyring, context: &str, plain: &str) -> Result<String, Sto
         .map_err(|_| StoreError::Secrets("sealing a value failed".into()))?;
     let mut bytes = nonce.to_vec();
     bytes.extend_from_slice(&sealed);
-    Ok(format!("{PREFIX}{}:{}", key.id(), STANDARD_NO_PAD.encode(bytes)))
+    Ok(format!(
+        "{PREFIX}{}:{}",
+        key.id(),
+        STANDARD_NO_PAD.encode(bytes)
+    ))
 }
 
 /// Open a value sealed for `context`; a value in clear comes back as it is.
@@ -86,7 +90,10 @@ mod tests {
         let s = seal(&r, "users.totp_secret:7", "JBSWY3DPEHPK3PXP").unwrap();
         assert!(is_sealed(&s) && !s.contains("JBSWY3DPEHPK3PXP"), "{s}");
         assert_eq!(key_id_of(&s), Some(r.current().id()));
-        assert_eq!(open(&r, "users.totp_secret:7", &s).unwrap(), "JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            open(&r, "users.totp_secret:7", &s).unwrap(),
+            "JBSWY3DPEHPK3PXP"
+        );
         // Moved to another user's row, or opened with another key: refused.
         assert!(open(&r, "users.totp_secret:8", &s).is_err());
         assert!(open(&ring(), "users.totp_secret:7", &s).is_err());
@@ -110,6 +117,9 @@ mod tests {
         let s = seal(&old, "c", "pw").unwrap();
         let rotated = old.with_current(SecretKey::generate()).unwrap();
         assert_eq!(open(&rotated, "c", &s).unwrap(), "pw");
-        assert_ne!(key_id_of(&seal(&rotated, "c", "pw").unwrap()), key_id_of(&s));
+        assert_ne!(
+            key_id_of(&seal(&rotated, "c", "pw").unwrap()),
+            key_id_of(&s)
+        );
     }
 }

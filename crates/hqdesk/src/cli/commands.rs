@@ -22,10 +22,7 @@ pub async fn connect(url: &str, key_file: &std::path::Path) -> anyhow::Result<Se
     store.migrate().await.context("migrating the database")?;
     super::secret_keys::load(&store, key_file).await?;
     let services = Services::new(store, Arc::new(SystemClock));
-    services
-        .prepare()
-        .await
-        .context("preparing the database")?;
+    services.prepare().await.context("preparing the database")?;
     Ok(services)
 }
 

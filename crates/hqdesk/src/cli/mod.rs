@@ -34,7 +34,12 @@ pub struct Cli {
     pub log_format: Option<String>,
     /// The secret key file, used when HQDESK_SECRET_KEY is not set (default: secret.key in the
     /// data directory, created on the first start with mode 0600).
-    #[arg(long, global = true, env = "HQDESK_SECRET_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "HQDESK_SECRET_KEY_FILE",
+        value_name = "FILE"
+    )]
     pub secret_key_file: Option<String>,
     #[command(subcommand)]
     pub command: Command,

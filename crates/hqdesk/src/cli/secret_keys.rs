@@ -27,7 +27,6 @@ pub async fn load(store: &Store, key_file_path: &Path) -> anyhow::Result<()> {
             KeySource::File(key_file_path.to_path_buf()),
         )?;
         key_file::create(key_file_path, &keyring)?;
-        tracing::warn!(file = %key_file_path.display(), key = keyring.current().id(), "created a new secret key file");
         eprintln!(
             "hqdesk: created the secret key file {} (key {}): keep it, and back it up apart from \
              the database; without it the stored secrets and the audit log cannot be read",

@@ -139,6 +139,8 @@ fn help_explains_every_command() {
         vec!["user", "add", "--help"],
         vec!["token", "issue", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["audit", "checkpoint", "--help"],
+        vec!["secrets", "rotate", "--help"],
         vec!["migrate", "--help"],
     ] {
         let (code, out, err) = hqdesk("sqlite://unused.db", &args, None);

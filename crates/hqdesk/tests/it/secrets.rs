@@ -55,7 +55,11 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<String> {
 
 /// Every stored secret column, as the database holds it.
 async fn stored_secrets(app: &TestApp) -> Vec<String> {
-    let mut all = rows(app, "SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL").await;
+    let mut all = rows(
+        app,
+        "SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL",
+    )
+    .await;
     all.extend(rows(app, "SELECT imap_url FROM mailboxes").await);
     all.extend(rows(app, "SELECT smtp_url FROM mailboxes").await);
     all.extend(rows(app, "SELECT COALESCE(imap_password, '') FROM mailboxes").await);
@@ -86,7 +90,12 @@ both_engines!(
             )
             .await
             .unwrap();
-        let signed = app.services.sign_in("agent", PASSWORD).await.unwrap().unwrap();
+        let signed = app
+            .services
+            .sign_in("agent", PASSWORD)
+            .await
+            .unwrap()
+            .unwrap();
         let session = app.services.session(&signed.token).await.unwrap().unwrap();
         let (_, secret) = app
             .services
@@ -110,9 +119,15 @@ both_engines!(
             );
         }
         let sealed = key_ids(&stored);
-        assert_eq!(sealed.len(), 3, "TOTP secret, IMAP and SMTP passwords: {stored:?}");
+        assert_eq!(
+            sealed.len(),
+            3,
+            "TOTP secret, IMAP and SMTP passwords: {stored:?}"
+        );
         let test_key = Keyring::parse(TEST_SECRET_KEY, KeySource::Given).unwrap();
-        assert!(sealed.iter().all(|id| id.as_deref() == Some(test_key.current().id())));
+        assert!(sealed
+            .iter()
+            .all(|id| id.as_deref() == Some(test_key.current().id())));
         let urls = rows(&app, "SELECT imap_url FROM mailboxes").await;
         assert_eq!(
             urls,
@@ -123,7 +138,12 @@ both_engines!(
         // Everything still works: the next sign-in takes a code from the same authenticator, and
         // the mailbox's URLs come back whole to the code that connects.
         app.clock.advance_seconds(60);
-        let again = app.services.sign_in("agent", PASSWORD).await.unwrap().unwrap();
+        let again = app
+            .services
+            .sign_in("agent", PASSWORD)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(again.stage, Stage::SecondFactor));
         let session = app.services.session(&again.token).await.unwrap().unwrap();
         let code = totp_code(&secret, app.services.now()).unwrap();
@@ -134,7 +154,9 @@ both_engines!(
             .unwrap()
             .is_ok());
         let mut conn = app.services.store().read().await.unwrap();
-        let m = hqdesk_store::mailboxes::get(&mut conn, mailbox).await.unwrap();
+        let m = hqdesk_store::mailboxes::get(&mut conn, mailbox)
+            .await
+            .unwrap();
         assert_eq!((m.imap_url.as_str(), m.smtp_url.as_str()), (IMAP, SMTP));
         // A sealed password moved to another mailbox's row does not open there.
         drop(conn);
@@ -186,7 +208,11 @@ both_engines!(
         Store::commit(tx).await.unwrap();
         // Read as they are until then.
         assert_eq!(
-            app.services.totp_secret_of("agent").await.unwrap().as_deref(),
+            app.services
+                .totp_secret_of("agent")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("JBSWY3DPEHPK3PXP")
         );
 
@@ -201,31 +227,40 @@ both_engines!(
         }
         assert_eq!(key_ids(&stored).len(), 3, "{stored:?}");
         assert_eq!(
-            app.services.totp_secret_of("agent").await.unwrap().as_deref(),
+            app.services
+                .totp_secret_of("agent")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("JBSWY3DPEHPK3PXP")
         );
         let mut conn = app.services.store().read().await.unwrap();
         let m = hqdesk_store::mailboxes::get(&mut conn, id).await.unwrap();
         assert_eq!(m.imap_url, "imap://cu:Clear-Pw@127.0.0.1:1/INBOX");
         assert_eq!(m.smtp_url, "smtp://cu:Clear-Pw@127.0.0.1:2");
-        let detail: String = sqlx::query_scalar(
-            "SELECT detail FROM audit_log WHERE action = 'secrets.seal'",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+        let detail: String =
+            sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'secrets.seal'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
         let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
         assert_eq!(
-            (detail["totp_secrets"].as_i64(), detail["mailbox_passwords"].as_i64()),
+            (
+                detail["totp_secrets"].as_i64(),
+                detail["mailbox_passwords"].as_i64()
+            ),
             (Some(1), Some(2))
         );
         drop(conn);
         // A second start has nothing left to seal.
         app.services.prepare().await.unwrap();
         assert_eq!(
-            rows(&app, "SELECT action FROM audit_log WHERE action = 'secrets.seal'")
-                .await
-                .len(),
+            rows(
+                &app,
+                "SELECT action FROM audit_log WHERE action = 'secrets.seal'"
+            )
+            .await
+            .len(),
             1
         );
         assert!(matches!(
@@ -261,14 +296,26 @@ both_engines!(
         let sealed = app.services.reseal_secrets(&Actor::Cli).await.unwrap();
         assert_eq!((sealed.totp_secrets, sealed.mailbox_passwords), (1, 2));
         let stored = stored_secrets(&app).await;
-        assert_eq!(key_ids(&stored), vec![Some(new_id.clone()); 3], "{stored:?}");
         assert_eq!(
-            app.services.totp_secret_of("agent").await.unwrap().as_deref(),
+            key_ids(&stored),
+            vec![Some(new_id.clone()); 3],
+            "{stored:?}"
+        );
+        assert_eq!(
+            app.services
+                .totp_secret_of("agent")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("JBSWY3DPEHPK3PXP")
         );
         // New audit rows are keyed with the new key; the rows before it still verify with the
         // old key kept after it.
-        let keyed = rows(&app, "SELECT DISTINCT key_id FROM audit_log WHERE key_id IS NOT NULL").await;
+        let keyed = rows(
+            &app,
+            "SELECT DISTINCT key_id FROM audit_log WHERE key_id IS NOT NULL",
+        )
+        .await;
         assert!(keyed.contains(&new_id) && keyed.contains(&old.current().id().to_string()));
         assert!(matches!(
             app.services.verify_audit().await.unwrap(),
@@ -276,11 +323,7 @@ both_engines!(
         ));
         // Without the old key, the rows written under it cannot be verified, and say so.
         let only_new = Keyring::new(
-            vec![old
-                .with_current(SecretKey::generate())
-                .unwrap()
-                .keys()[0]
-                .clone()],
+            vec![old.with_current(SecretKey::generate()).unwrap().keys()[0].clone()],
             KeySource::Given,
         )
         .unwrap();
@@ -304,14 +347,23 @@ both_engines!(finished_jobs_keep_no_payload, |app| async move {
     .to_string();
     let now = app.services.now();
     let mut tx = app.services.store().begin().await.unwrap();
-    for (kind, max_attempts) in [("test.sent", 5), ("test.refused", 1), ("test.dropped", 5), ("test.later", 5)] {
+    for (kind, max_attempts) in [
+        ("test.sent", 5),
+        ("test.refused", 1),
+        ("test.dropped", 5),
+        ("test.later", 5),
+    ] {
         hqdesk_store::jobs::enqueue(
             &mut tx,
             &hqdesk_store::jobs::NewJob {
                 kind,
                 payload: payload.clone(),
                 dedup_key: None,
-                run_at: if kind == "test.later" { now.plus_minutes(60) } else { now },
+                run_at: if kind == "test.later" {
+                    now.plus_minutes(60)
+                } else {
+                    now
+                },
                 max_attempts,
             },
             now,
@@ -350,14 +402,27 @@ both_engines!(finished_jobs_keep_no_payload, |app| async move {
     .unwrap();
     let by_kind = |k: &str| jobs.iter().find(|j| j.0 == k).unwrap().clone();
     // Sent, given up, cancelled: the outcome and the error stay, the address and the link go.
-    assert_eq!(by_kind("test.sent"), ("test.sent".into(), "{}".into(), Some("sent".into()), None));
+    assert_eq!(
+        by_kind("test.sent"),
+        ("test.sent".into(), "{}".into(), Some("sent".into()), None)
+    );
     assert_eq!(
         by_kind("test.refused"),
-        ("test.refused".into(), "{}".into(), Some("failed".into()), Some("550 no such user".into()))
+        (
+            "test.refused".into(),
+            "{}".into(),
+            Some("failed".into()),
+            Some("550 no such user".into())
+        )
     );
     assert_eq!(
         by_kind("test.dropped"),
-        ("test.dropped".into(), "{}".into(), Some("cancelled".into()), Some("no mailbox".into()))
+        (
+            "test.dropped".into(),
+            "{}".into(),
+            Some("cancelled".into()),
+            Some("no mailbox".into())
+        )
     );
     // A job still waiting keeps what it needs.
     assert_eq!(by_kind("test.later").1, payload);
@@ -388,13 +453,23 @@ async fn rows_from_before_the_key_then_a_marked_keyed_chain(engine: Engine) {
     let Some((url, _dir)) = fresh_database(engine).await else {
         return;
     };
-    let store = Store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     let mut prev = GENESIS_HASH.to_string();
     for seq in 1..=3 {
         let at = Timestamp(1_700_000_000_000 + seq);
-        let hash = entry_hash(&prev, seq, at, "cli", "user.create", &format!("user:u{seq}"), "{}");
+        let hash = entry_hash(
+            &prev,
+            seq,
+            at,
+            "cli",
+            "user.create",
+            &format!("user:u{seq}"),
+            "{}",
+        );
         sqlx::query("INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) VALUES ($1, $2, 'cli', 'user.create', $3, '{}', $4, $5)")
             .bind(seq)
             .bind(at.millis())
@@ -422,7 +497,9 @@ async fn rows_from_before_the_key_then_a_marked_keyed_chain(engine: Engine) {
     assert_eq!(detail["unkeyed_rows"], 3);
     assert!(key.is_some());
     match services.verify_audit().await.unwrap() {
-        Verification::Intact { unkeyed, entries, .. } => assert_eq!((unkeyed, entries), (3, 4)),
+        Verification::Intact {
+            unkeyed, entries, ..
+        } => assert_eq!((unkeyed, entries), (3, 4)),
         other => panic!("{other:?}"),
     }
     // A second start does not mark again.
@@ -487,7 +564,11 @@ async fn key_file_rotation_and_checkpoints(engine: Engine) {
     };
     let data = std::env::temp_dir().join(format!("hqdesk-keys-{}", uuid::Uuid::new_v4()));
     let key_file = data.join("secret.key");
-    let (code, _, err) = hqdesk(&url, &data, &["user", "add", "lan.nguyen", "--role", "agent"]);
+    let (code, _, err) = hqdesk(
+        &url,
+        &data,
+        &["user", "add", "lan.nguyen", "--role", "agent"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("created the secret key file"), "{err}");
     #[cfg(unix)]
@@ -506,7 +587,11 @@ async fn key_file_rotation_and_checkpoints(engine: Engine) {
     // Without its key file the database is not opened, and no new key is made.
     let aside = data.join("secret.key.aside");
     std::fs::rename(&key_file, &aside).unwrap();
-    let (code, _, err) = hqdesk(&url, &data, &["user", "add", "minh.tran", "--role", "agent"]);
+    let (code, _, err) = hqdesk(
+        &url,
+        &data,
+        &["user", "add", "minh.tran", "--role", "agent"],
+    );
     assert_ne!(code, 0);
     assert!(
         err.contains("no key was found") && err.contains(&key_id) && err.contains("secret.key"),
@@ -521,7 +606,10 @@ async fn key_file_rotation_and_checkpoints(engine: Engine) {
     .unwrap();
     let (code, _, err) = hqdesk(&url, &data, &["migrate"]);
     assert_ne!(code, 0);
-    assert!(err.contains(&format!("set up with secret key {key_id}")), "{err}");
+    assert!(
+        err.contains(&format!("set up with secret key {key_id}")),
+        "{err}"
+    );
     std::fs::rename(&aside, &key_file).unwrap();
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), first);
 
@@ -550,7 +638,11 @@ async fn key_file_rotation_and_checkpoints(engine: Engine) {
         format!("{}{}", std::fs::read_to_string(&checkpoints).unwrap(), line),
     )
     .unwrap();
-    let (code, _, err) = hqdesk(&url, &data, &["user", "add", "minh.tran", "--role", "agent"]);
+    let (code, _, err) = hqdesk(
+        &url,
+        &data,
+        &["user", "add", "minh.tran", "--role", "agent"],
+    );
     assert_eq!(code, 0, "{err}");
     let (code, out, _) = hqdesk(&url, &data, &["audit", "verify", "--checkpoint", cp]);
     assert_eq!(code, 0, "{out}");
@@ -572,7 +664,10 @@ async fn key_file_rotation_and_checkpoints(engine: Engine) {
     assert_eq!(code, 0, "the chain alone cannot see a cut tail: {out}");
     let (code, out, _) = hqdesk(&url, &data, &["audit", "verify", "--checkpoint", cp]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("cut") && out.contains(&format!("seq {cp_seq}")), "{out}");
+    assert!(
+        out.contains("cut") && out.contains(&format!("seq {cp_seq}")),
+        "{out}"
+    );
 
     // Without the key they recompute the whole chain as rows "from before the key", with plain
     // SHA-256: the chain alone verifies, the checkpoint says the log was rewritten.
@@ -608,12 +703,18 @@ async fn key_file_rotation_and_checkpoints(engine: Engine) {
         prev = hash;
     }
     let (code, out, _) = hqdesk(&url, &data, &["audit", "verify"]);
-    assert_eq!(code, 0, "recomputed without the key, the chain alone looks intact: {out}");
+    assert_eq!(
+        code, 0,
+        "recomputed without the key, the chain alone looks intact: {out}"
+    );
     let (code, out, _) = hqdesk(&url, &data, &["audit", "verify", "--checkpoint", cp]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("rewritten"), "{out}");
     // An edited checkpoint is refused too.
-    let forged = line.replace(&format!("\"seq\":{cp_seq}"), &format!("\"seq\":{}", cp_seq - 1));
+    let forged = line.replace(
+        &format!("\"seq\":{cp_seq}"),
+        &format!("\"seq\":{}", cp_seq - 1),
+    );
     std::fs::write(&checkpoints, forged).unwrap();
     let (code, out, _) = hqdesk(&url, &data, &["audit", "verify", "--checkpoint", cp]);
     assert_eq!(code, 1, "{out}");
