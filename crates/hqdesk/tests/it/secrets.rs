@@ -292,7 +292,7 @@ both_engines!(
         ));
         let new_key = SecretKey::generate();
         let new_id = new_key.id().to_string();
-        secrets::install(old.with_current(new_key).unwrap());
+        secrets::install(old.with_current(new_key.clone()).unwrap());
         let sealed = app.services.reseal_secrets(&Actor::Cli).await.unwrap();
         assert_eq!((sealed.totp_secrets, sealed.mailbox_passwords), (1, 2));
         let stored = stored_secrets(&app).await;
@@ -322,12 +322,7 @@ both_engines!(
             Verification::Intact { .. }
         ));
         // Without the old key, the rows written under it cannot be verified, and say so.
-        let only_new = Keyring::new(
-            vec![old.with_current(SecretKey::generate()).unwrap().keys()[0].clone()],
-            KeySource::Given,
-        )
-        .unwrap();
-        secrets::install(only_new);
+        secrets::install(Keyring::new(vec![new_key], KeySource::Given).unwrap());
         match app.services.verify_audit().await.unwrap() {
             Verification::Broken(b) => {
                 assert_eq!(b.seq, 1);
