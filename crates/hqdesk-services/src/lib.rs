@@ -17,6 +17,7 @@ pub mod links;
 pub mod mail;
 pub mod outbox;
 pub mod portal;
+pub mod secrets;
 pub mod session;
 pub mod sign_in_limits;
 pub mod telephony;
@@ -70,9 +71,12 @@ impl Services {
         self.clock.clone()
     }
 
-    /// Migrate the schema and seed what a fresh installation needs (the category tree).
+    /// Migrate the schema, check the secret key against the database and seal what is still in
+    /// clear (`secrets`), and seed what a fresh installation needs (the category tree). The
+    /// secret keys must be installed first (`hqdesk_store::secrets::install`).
     pub async fn prepare(&self) -> Result<(), ServiceError> {
         self.store.migrate().await?;
+        self.prepare_secrets().await?;
         let mut tx = self.store.begin().await?;
         hqdesk_store::categories::seed_defaults(&mut tx, self.now()).await?;
         Store::commit(tx).await?;

@@ -1,10 +1,13 @@
-//! The append-only, hash-chained audit log.
-use hqdesk_domain::audit::{entry_hash, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH};
+//! The append-only, hash-chained audit log. New rows are chained with the audit key of the
+//! current secret key (`secrets`), named in their `key_id`.
+use hqdesk_domain::audit::{
+    keyed_entry_hash, AuditEntry, AuditKeys, ChainBreak, ChainVerifier, GENESIS_HASH,
+};
 use hqdesk_domain::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::AnyConnection;
 
-use crate::{dialect, multirow, StoreError};
+use crate::{dialect, multirow, secrets, StoreError};
 
 /// Append one entry, linked to the current head. Call inside the transaction that made the
 /// change, so the change and its record commit together.
@@ -16,6 +19,7 @@ pub async fn append(
     object: &str,
     detail: &str,
 ) -> Result<i64, StoreError> {
+    let key = secrets::installed()?.current().audit_key();
     dialect::lock_audit_chain(conn).await?;
     let head: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -25,9 +29,9 @@ pub async fn append(
         Some((s, h)) => (s + 1, h),
         None => (1, GENESIS_HASH.to_string()),
     };
-    let hash = entry_hash(&prev_hash, seq, at, actor, action, object, detail);
+    let hash = keyed_entry_hash(&key, &prev_hash, seq, at, actor, action, object, detail);
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(seq)
     .bind(at.millis())
@@ -37,6 +41,7 @@ pub async fn append(
     .bind(detail)
     .bind(prev_hash)
     .bind(hash)
+    .bind(key.id())
     .execute(conn)
     .await?;
     Ok(seq)
@@ -61,6 +66,7 @@ pub async fn append_many(
     if entries.is_empty() {
         return Ok(());
     }
+    let key = secrets::installed()?.current().audit_key();
     dialect::lock_audit_chain(conn).await?;
     let head: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -70,13 +76,13 @@ pub async fn append_many(
         Some((s, h)) => (s + 1, h),
         None => (1, GENESIS_HASH.to_string()),
     };
-    const COLS: usize = 8;
+    const COLS: usize = 9;
     let mut start = 0;
     for size in multirow::chunk_sizes(entries.len(), COLS) {
         let mut args = AnyArguments::default();
         for e in &entries[start..start + size] {
-            let hash = entry_hash(
-                &prev_hash, seq, at, &e.actor, &e.action, &e.object, &e.detail,
+            let hash = keyed_entry_hash(
+                &key, &prev_hash, seq, at, &e.actor, &e.action, &e.object, &e.detail,
             );
             multirow::add(&mut args, seq)?;
             multirow::add(&mut args, at.millis())?;
@@ -86,11 +92,12 @@ pub async fn append_many(
             multirow::add(&mut args, e.detail.clone())?;
             multirow::add(&mut args, std::mem::replace(&mut prev_hash, hash.clone()))?;
             multirow::add(&mut args, hash)?;
+            multirow::add(&mut args, key.id().to_string())?;
             seq += 1;
         }
         start += size;
         let sql = format!(
-            "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) VALUES {}",
+            "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash, key_id) VALUES {}",
             multirow::values(size, COLS)
         );
         sqlx::query_with(&sql, args).execute(&mut *conn).await?;
@@ -106,6 +113,7 @@ struct Raw {
     action: String,
     object: String,
     detail: String,
+    key_id: Option<String>,
     prev_hash: String,
     hash: String,
 }
@@ -119,6 +127,7 @@ impl From<Raw> for AuditEntry {
             action: r.action,
             object: r.object,
             detail: r.detail,
+            key_id: r.key_id,
             prev_hash: r.prev_hash,
             hash: r.hash,
         }
@@ -132,7 +141,7 @@ pub async fn page(
     limit: i64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let rows: Vec<Raw> = sqlx::query_as(
-        "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        "SELECT seq, at, actor, action, object, detail, key_id, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after)
     .bind(limit)
@@ -158,7 +167,7 @@ pub async fn for_object(
     limit: i64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let rows: Vec<Raw> = sqlx::query_as(
-        "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log WHERE object = $1 ORDER BY seq DESC LIMIT $2",
+        "SELECT seq, at, actor, action, object, detail, key_id, prev_hash, hash FROM audit_log WHERE object = $1 ORDER BY seq DESC LIMIT $2",
     )
     .bind(object)
     .bind(limit)
@@ -167,16 +176,36 @@ pub async fn for_object(
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 
+/// The hash of row `seq`, if there is one.
+pub async fn hash_at(conn: &mut AnyConnection, seq: i64) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 /// The outcome of walking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    Intact { entries: u64, head: String },
+    Intact {
+        entries: u64,
+        /// Rows from before the secret key (plain SHA-256 links), all at the start.
+        unkeyed: u64,
+        head_seq: i64,
+        head: String,
+    },
     Broken(ChainBreak),
 }
 
-/// Walk the chain from the first entry, in pages, and report the first broken link.
-pub async fn verify(conn: &mut AnyConnection) -> Result<Verification, StoreError> {
-    let mut v = ChainVerifier::default();
+/// Walk the chain from the first entry, in pages, and report the first broken link. `keys`
+/// must hold every key the rows were chained with.
+pub async fn verify(
+    conn: &mut AnyConnection,
+    keys: &AuditKeys,
+) -> Result<Verification, StoreError> {
+    let mut v = ChainVerifier::new(keys);
     let mut after = 0;
     let mut head = GENESIS_HASH.to_string();
     loop {
@@ -192,6 +221,8 @@ pub async fn verify(conn: &mut AnyConnection) -> Result<Verification, StoreError
     }
     Ok(Verification::Intact {
         entries: v.checked,
+        unkeyed: v.unkeyed,
+        head_seq: after,
         head,
     })
 }

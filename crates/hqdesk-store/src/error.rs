@@ -13,6 +13,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("database configuration: {0}")]
     Config(String),
+    /// The secret key is missing, wrong or unreadable, or a sealed value does not open.
+    #[error("secret key: {0}")]
+    Secrets(String),
     /// Stored data that the domain refuses: a bug or a hand edit, never user input.
     #[error("corrupt row: {0}")]
     Corrupt(String),

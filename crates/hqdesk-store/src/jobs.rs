@@ -2,6 +2,10 @@
 //! may claim a due job; a claim is a lease (`locked_until`), so a job whose node died is claimed
 //! again when the lease runs out. Jobs must therefore be idempotent. A job that cannot succeed
 //! until something exists is parked ([`park`], [`WaitFor`]) rather than retried.
+//!
+//! A finished job (done, given up or cancelled) keeps its kind, outcome and error but not its
+//! payload: a notification's payload holds the requester's address and the mail's text (with a
+//! portal tracking link), which have no business in the database once the mail is sent.
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
@@ -135,6 +139,9 @@ pub async fn claim(
     Ok(job)
 }
 
+/// What a finished job's payload becomes.
+const PURGED_PAYLOAD: &str = "{}";
+
 /// The job is done for good.
 pub async fn complete(
     conn: &mut AnyConnection,
@@ -142,10 +149,11 @@ pub async fn complete(
     outcome: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE jobs SET finished_at = $1, outcome = $2, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $3")
+    sqlx::query("UPDATE jobs SET finished_at = $1, outcome = $2, locked_by = NULL, locked_until = NULL, last_error = NULL, payload = $4 WHERE id = $3")
         .bind(now.millis())
         .bind(outcome)
         .bind(id)
+        .bind(PURGED_PAYLOAD)
         .execute(conn)
         .await?;
     Ok(())
@@ -206,10 +214,11 @@ pub async fn fail(
                 .await?;
         }
         None => {
-            sqlx::query("UPDATE jobs SET finished_at = $1, outcome = 'failed', last_error = $2, locked_by = NULL, locked_until = NULL WHERE id = $3")
+            sqlx::query("UPDATE jobs SET finished_at = $1, outcome = 'failed', last_error = $2, locked_by = NULL, locked_until = NULL, payload = $4 WHERE id = $3")
                 .bind(now.millis())
                 .bind(error)
                 .bind(id)
+                .bind(PURGED_PAYLOAD)
                 .execute(conn)
                 .await?;
         }
@@ -234,12 +243,13 @@ pub async fn cancel_range(
     reason: &str,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
-    Ok(sqlx::query("UPDATE jobs SET finished_at = $1, outcome = 'cancelled', last_error = $2, locked_by = NULL, locked_until = NULL WHERE kind = $3 AND id > $4 AND id <= $5 AND finished_at IS NULL")
+    Ok(sqlx::query("UPDATE jobs SET finished_at = $1, outcome = 'cancelled', last_error = $2, locked_by = NULL, locked_until = NULL, payload = $6 WHERE kind = $3 AND id > $4 AND id <= $5 AND finished_at IS NULL")
         .bind(now.millis())
         .bind(reason)
         .bind(kind)
         .bind(after)
         .bind(up_to)
+        .bind(PURGED_PAYLOAD)
         .execute(conn)
         .await?
         .rows_affected())

@@ -23,6 +23,7 @@ pub mod multirow;
 pub mod portal;
 pub mod requesters;
 pub mod search;
+pub mod secrets;
 pub mod sessions;
 pub mod sign_in_attempts;
 pub mod timeline;

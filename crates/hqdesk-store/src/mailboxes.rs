@@ -1,10 +1,13 @@
 //! Mailboxes of the email channel: settings (URLs with their credentials, defaults for new
 //! cases), sync state (UIDVALIDITY, the highest UID ingested, the last error) and the lease
 //! that makes one node at a time fetch a mailbox.
+//!
+//! The URLs are stored without their passwords; each password is sealed in a column of its own
+//! (`imap_password`, `smtp_password`, see `secrets`) and put back into the URL when read.
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{secrets, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
@@ -35,6 +38,8 @@ struct Raw {
     address: String,
     imap_url: String,
     smtp_url: String,
+    imap_password: Option<String>,
+    smtp_password: Option<String>,
     insecure_plain: i64,
     default_branch: Option<i64>,
     default_category: Option<String>,
@@ -49,14 +54,15 @@ struct Raw {
     updated_at: i64,
 }
 
-impl From<Raw> for Mailbox {
-    fn from(r: Raw) -> Self {
-        Mailbox {
+impl TryFrom<Raw> for Mailbox {
+    type Error = StoreError;
+    fn try_from(r: Raw) -> Result<Self, StoreError> {
+        Ok(Mailbox {
             id: r.id,
             name: r.name,
             address: r.address,
-            imap_url: r.imap_url,
-            smtp_url: r.smtp_url,
+            imap_url: open_url(Side::Imap, r.id, &r.imap_url, r.imap_password.as_deref())?,
+            smtp_url: open_url(Side::Smtp, r.id, &r.smtp_url, r.smtp_password.as_deref())?,
             insecure_plain: r.insecure_plain != 0,
             default_branch: r.default_branch,
             default_category: r.default_category,
@@ -69,12 +75,73 @@ impl From<Raw> for Mailbox {
             lease_until: r.lease_until.map(Timestamp),
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
-        }
+        })
     }
 }
 
+/// The two servers of a mailbox, each with its own password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Imap,
+    Smtp,
+}
+
+/// What a sealed password is bound to: its column and its mailbox.
+pub(crate) fn password_context(side: Side, mailbox_id: i64) -> String {
+    match side {
+        Side::Imap => format!("mailboxes.imap_password:{mailbox_id}"),
+        Side::Smtp => format!("mailboxes.smtp_password:{mailbox_id}"),
+    }
+}
+
+/// A URL without its password, and the password (still percent-encoded, as in the URL).
+pub(crate) fn split_password(url: &str) -> Result<(String, Option<String>), StoreError> {
+    if !url.contains('@') {
+        return Ok((url.to_string(), None));
+    }
+    let mut parsed = url::Url::parse(url)
+        .map_err(|e| StoreError::Corrupt(format!("a mailbox URL that does not parse: {e}")))?;
+    let Some(password) = parsed.password().map(str::to_string) else {
+        return Ok((url.to_string(), None));
+    };
+    parsed
+        .set_password(None)
+        .map_err(|()| StoreError::Corrupt("a mailbox URL without a host".into()))?;
+    Ok((parsed.to_string(), Some(password)))
+}
+
+/// The URL with its password opened and put back (a URL that still holds its password in clear,
+/// from before the key, is returned as it is until the next start seals it).
+fn open_url(side: Side, id: i64, url: &str, sealed: Option<&str>) -> Result<String, StoreError> {
+    let Some(sealed) = sealed else {
+        return Ok(url.to_string());
+    };
+    let password = secrets::open_value(&password_context(side, id), sealed)?;
+    let mut parsed = url::Url::parse(url)
+        .map_err(|e| StoreError::Corrupt(format!("a mailbox URL that does not parse: {e}")))?;
+    parsed
+        .set_password(Some(&password))
+        .map_err(|()| StoreError::Corrupt("a mailbox URL without a host".into()))?;
+    Ok(parsed.to_string())
+}
+
+/// Seal the passwords of `m`'s URLs for mailbox `id`: the URLs to store and the sealed passwords.
+fn seal_urls(id: i64, m: &MailboxSettings) -> Result<[(String, Option<String>); 2], StoreError> {
+    let seal = |side: Side, url: &str| -> Result<(String, Option<String>), StoreError> {
+        let (url, password) = split_password(url)?;
+        let sealed = password
+            .map(|p| secrets::seal_value(&password_context(side, id), &p))
+            .transpose()?;
+        Ok((url, sealed))
+    };
+    Ok([
+        seal(Side::Imap, &m.imap_url)?,
+        seal(Side::Smtp, &m.smtp_url)?,
+    ])
+}
+
 const SELECT: &str =
-    "SELECT id, name, address, imap_url, smtp_url, insecure_plain, default_branch, \
+    "SELECT id, name, address, imap_url, smtp_url, imap_password, smtp_password, insecure_plain, default_branch, \
     default_category, enabled, uidvalidity, last_uid, last_error, last_sync_at, lease_owner, \
     lease_until, created_at, updated_at FROM mailboxes";
 
@@ -97,53 +164,67 @@ pub async fn insert(
     m: &MailboxSettings,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    // The row first, without passwords: they are sealed bound to its id.
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO mailboxes (name, address, imap_url, smtp_url, insecure_plain, default_branch, \
          default_category, enabled, last_uid, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) RETURNING id",
+         VALUES ($1, $2, '', '', $3, $4, $5, $6, 0, $7, $7) RETURNING id",
     )
     .bind(&m.name)
     .bind(&m.address)
-    .bind(&m.imap_url)
-    .bind(&m.smtp_url)
     .bind(i64::from(m.insecure_plain))
     .bind(m.default_branch)
     .bind(m.default_category.as_deref())
     .bind(i64::from(m.enabled))
     .bind(now.millis())
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
+    .await?;
+    let [(imap_url, imap_password), (smtp_url, smtp_password)] = seal_urls(id, m)?;
+    sqlx::query(
+        "UPDATE mailboxes SET imap_url = $2, smtp_url = $3, imap_password = $4, smtp_password = $5 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(imap_url)
+    .bind(smtp_url)
+    .bind(imap_password)
+    .bind(smtp_password)
+    .execute(conn)
     .await?;
     Ok(id)
 }
 
 /// Replace a mailbox's settings. When the IMAP URL changes (another server, user or folder) the
 /// sync state starts over: UIDs of one folder mean nothing in another (intake is idempotent by
-/// Message-ID and content, so nothing is ingested twice).
+/// Message-ID and content, so nothing is ingested twice). A new password alone does not.
 pub async fn update(
     conn: &mut AnyConnection,
     id: i64,
     m: &MailboxSettings,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let [(imap_url, imap_password), (smtp_url, smtp_password)] = seal_urls(id, m)?;
     let n = sqlx::query(
         "UPDATE mailboxes SET \
            uidvalidity = CASE WHEN imap_url = $4 THEN uidvalidity ELSE NULL END, \
            last_uid = CASE WHEN imap_url = $4 THEN last_uid ELSE 0 END, \
            name = $2, address = $3, imap_url = $4, smtp_url = $5, insecure_plain = $6, \
            default_branch = $7, default_category = $8, enabled = $9, last_error = NULL, \
-           updated_at = $10 \
+           updated_at = $10, imap_password = $11, smtp_password = $12 \
          WHERE id = $1",
     )
     .bind(id)
     .bind(&m.name)
     .bind(&m.address)
-    .bind(&m.imap_url)
-    .bind(&m.smtp_url)
+    .bind(imap_url)
+    .bind(smtp_url)
     .bind(i64::from(m.insecure_plain))
     .bind(m.default_branch)
     .bind(m.default_category.as_deref())
     .bind(i64::from(m.enabled))
     .bind(now.millis())
+    .bind(imap_password)
+    .bind(smtp_password)
     .execute(conn)
     .await?
     .rows_affected();
@@ -177,7 +258,7 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Mailbox, StoreErro
         .bind(id)
         .fetch_one(conn)
         .await?;
-    Ok(r.into())
+    r.try_into()
 }
 
 pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Mailbox, StoreError> {
@@ -185,7 +266,7 @@ pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Mailbox, St
         .bind(name)
         .fetch_one(conn)
         .await?;
-    Ok(r.into())
+    r.try_into()
 }
 
 /// All mailboxes by name.
@@ -193,7 +274,7 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Mailbox>, StoreError> 
     let rows: Vec<Raw> = sqlx::query_as(&format!("{SELECT} ORDER BY name"))
         .fetch_all(conn)
         .await?;
-    Ok(rows.into_iter().map(Mailbox::from).collect())
+    rows.into_iter().map(Mailbox::try_from).collect()
 }
 
 /// The mailbox replies go out from when a case did not come in through one: the first enabled
@@ -202,7 +283,7 @@ pub async fn default_sender(conn: &mut AnyConnection) -> Result<Option<Mailbox>,
     let r: Option<Raw> = sqlx::query_as(&format!("{SELECT} ORDER BY enabled DESC, id LIMIT 1"))
         .fetch_optional(conn)
         .await?;
-    Ok(r.map(Mailbox::from))
+    r.map(Mailbox::try_from).transpose()
 }
 
 /// The folder was selected with this UIDVALIDITY. A different one than stored (or none stored)

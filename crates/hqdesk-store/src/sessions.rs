@@ -3,7 +3,7 @@
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{secrets, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
@@ -114,24 +114,39 @@ pub struct Credentials {
     pub active: i64,
 }
 
+impl Credentials {
+    /// The TOTP secret is stored sealed (`secrets`): opened here, so callers see it as it is.
+    fn opened(mut self) -> Result<Self, StoreError> {
+        if let Some(stored) = &self.totp_secret {
+            self.totp_secret = Some(secrets::open_value(
+                &secrets::reseal::totp_context(self.id),
+                stored,
+            )?);
+        }
+        Ok(self)
+    }
+}
+
 pub async fn credentials(
     conn: &mut AnyConnection,
     username: &str,
 ) -> Result<Option<Credentials>, StoreError> {
-    Ok(sqlx::query_as("SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE username = $1")
+    let c: Option<Credentials> = sqlx::query_as("SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE username = $1")
         .bind(username)
         .fetch_optional(conn)
-        .await?)
+        .await?;
+    c.map(Credentials::opened).transpose()
 }
 
 pub async fn credentials_by_id(
     conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Credentials, StoreError> {
-    Ok(sqlx::query_as("SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE id = $1")
+    let c: Credentials = sqlx::query_as("SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, active FROM users WHERE id = $1")
         .bind(id)
         .fetch_one(conn)
-        .await?)
+        .await?;
+    c.opened()
 }
 
 pub async fn set_totp(
@@ -140,10 +155,13 @@ pub async fn set_totp(
     secret: Option<&str>,
     enabled: bool,
 ) -> Result<(), StoreError> {
+    let sealed = secret
+        .map(|s| secrets::seal_value(&secrets::reseal::totp_context(user_id), s))
+        .transpose()?;
     sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE id = $3",
     )
-    .bind(secret)
+    .bind(sealed)
     .bind(i64::from(enabled))
     .bind(user_id)
     .execute(conn)

@@ -1,7 +1,9 @@
 //! Configuration, from lowest to highest precedence: built-in defaults, an optional TOML file
 //! (`--config FILE` or `HQDESK_CONFIG`), environment variables (`HQDESK_LISTEN`,
-//! `HQDESK_DATABASE_URL`, `HQDESK_LOG_FORMAT`, `HQDESK_DATA_DIR`), command-line flags.
-use std::path::Path;
+//! `HQDESK_DATABASE_URL`, `HQDESK_LOG_FORMAT`, `HQDESK_DATA_DIR`, `HQDESK_SECRET_KEY_FILE`),
+//! command-line flags. The secret key itself (`HQDESK_SECRET_KEY`) is read from the environment
+//! only: never a flag (visible in `ps`) nor the config file.
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -25,6 +27,8 @@ pub struct FileConfig {
     pub header_timeout_secs: Option<u64>,
     pub max_connections: Option<usize>,
     pub max_requests: Option<usize>,
+    /// The secret key file (default: `secret.key` in the data directory).
+    pub secret_key_file: Option<String>,
 }
 
 impl FileConfig {
@@ -108,4 +112,13 @@ impl Settings {
             log_json,
         })
     }
+}
+
+/// The file of the secret keys, used when `HQDESK_SECRET_KEY` is not set: `--secret-key-file`
+/// (`HQDESK_SECRET_KEY_FILE`), else `secret_key_file` in the TOML file, else `secret.key` in the
+/// data directory.
+pub fn secret_key_file(file: &FileConfig, flag: Option<String>, settings: &Settings) -> PathBuf {
+    flag.or_else(|| file.secret_key_file.clone())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| settings.data_dir.join("secret.key"))
 }

@@ -5,19 +5,24 @@ use std::sync::Arc;
 use anyhow::Context;
 use hqdesk_services::directory::{AddUser, UpdateUser};
 use hqdesk_services::{Actor, Services, SystemClock};
-use hqdesk_store::audit::Verification;
 use hqdesk_store::{Store, StoreOptions};
 
-use super::{AuditCommand, Cli, Command, KbCommand, MailboxCommand, TokenCommand, UserCommand};
+use super::{
+    AuditCommand, Cli, Command, KbCommand, MailboxCommand, SecretsCommand, TokenCommand,
+    UserCommand,
+};
 use crate::config::{FileConfig, Settings};
 
-/// Connect to the database, migrate it and seed defaults.
-pub async fn connect(url: &str) -> anyhow::Result<Services> {
+/// Connect to the database, migrate it, load its secret keys (`key_file` unless
+/// `HQDESK_SECRET_KEY` is set) and seed defaults.
+pub async fn connect(url: &str, key_file: &std::path::Path) -> anyhow::Result<Services> {
     let store = Store::connect(url, &StoreOptions::default())
         .await
         .with_context(|| format!("connecting to {}", hqdesk_store::dialect::redact(url)))?;
+    store.migrate().await.context("migrating the database")?;
+    super::secret_keys::load(&store, key_file).await?;
     let services = Services::new(store, Arc::new(SystemClock));
-    services.prepare().await.context("migrating the database")?;
+    services.prepare().await.context("preparing the database")?;
     Ok(services)
 }
 
@@ -49,10 +54,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cli.data_dir.clone(),
     )?;
     init_logging(settings.log_json);
+    // Every command opens the database the same way, with the keys of the same key file.
+    let key_file = crate::config::secret_key_file(&file, cli.secret_key_file.clone(), &settings);
+    let connect = |url: &str| {
+        let url = url.to_string();
+        let key_file = key_file.clone();
+        async move { connect(&url, &key_file).await }
+    };
     match cli.command {
         Command::Serve { demo, limits, .. } => {
             let limits = crate::config::limits(&file, &limits)?;
-            serve(&settings, demo, limits).await?;
+            serve(&settings, connect(&settings.database_url).await?, demo, limits).await?;
         }
         Command::Migrate => {
             connect(&settings.database_url).await?;
@@ -173,17 +185,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 t.id, t.label, t.username
             );
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { checkpoint }) => {
             let services = connect(&settings.database_url).await?;
-            match services.verify_audit().await.map_err(describe)? {
-                Verification::Intact { entries, head } => {
-                    println!("audit log intact: {entries} entries, head {head}");
-                }
-                Verification::Broken(b) => {
-                    println!("audit log BROKEN at seq {}: {}", b.seq, b.reason);
-                    return Ok(ExitCode::from(1));
-                }
-            }
+            return super::audit::verify(&services, &checkpoint).await;
+        }
+        Command::Audit(AuditCommand::Checkpoint { output }) => {
+            let services = connect(&settings.database_url).await?;
+            return super::audit::checkpoint(&services, output).await;
+        }
+        Command::Secrets(SecretsCommand::Rotate) => {
+            let services = connect(&settings.database_url).await?;
+            super::secret_keys::rotate(&services).await?;
         }
         Command::Kb(KbCommand::Import { dir }) => {
             let services = connect(&settings.database_url).await?;
@@ -335,6 +347,7 @@ fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
 
 async fn serve(
     settings: &Settings,
+    services: Services,
     demo: bool,
     (request_limits, mut connection_limits): (
         hqdesk_web::RequestLimits,
@@ -352,9 +365,7 @@ async fn serve(
     let blobs = settings.data_dir.join("blobs");
     std::fs::create_dir_all(&blobs)
         .with_context(|| format!("creating the data directory {}", blobs.display()))?;
-    let services = connect(&settings.database_url)
-        .await?
-        .with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
+    let services = services.with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
     // Listen before loading the demo: a start that cannot listen (the port is in use) must not
     // load the demo and print its passwords into a failure nobody reads.
     let listener = tokio::net::TcpListener::bind(&settings.listen)

@@ -1,5 +1,7 @@
 //! The command line. `hqdesk --help` and each subcommand's `--help` explain themselves.
+mod audit;
 mod commands;
+mod secret_keys;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +33,15 @@ pub struct Cli {
     /// Log format: text or json.
     #[arg(long, global = true, env = "HQDESK_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
+    /// The secret key file, used when HQDESK_SECRET_KEY is not set (default: secret.key in the
+    /// data directory, created on the first start with mode 0600).
+    #[arg(
+        long,
+        global = true,
+        env = "HQDESK_SECRET_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub secret_key_file: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -57,9 +68,12 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Check the audit log.
+    /// Check the audit log and export signed checkpoints of it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The secret key that seals stored secrets and keys the audit log.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// The knowledge base and procedures catalogue of the public portal.
     #[command(subcommand)]
     Kb(KbCommand),
@@ -221,7 +235,29 @@ pub enum MailboxCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain of the audit log; exit with status 1 and name the first broken row.
-    Verify,
+    /// With --checkpoint, also hold the log against checkpoints made earlier: a cut tail or a
+    /// rewritten row exits with status 1 too.
+    Verify {
+        /// A file of checkpoints from `hqdesk audit checkpoint` (one a line); may be repeated.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Vec<PathBuf>,
+    },
+    /// Verify the chain, then print a signed checkpoint of its last row (one line of JSON) to
+    /// keep off this machine; `audit verify --checkpoint` checks it later.
+    Checkpoint {
+        /// Append the checkpoint to this file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Make a new secret key current and seal every stored secret again under it. With the key
+    /// file: the new key is added first to the file, the old ones kept after it (they verify the
+    /// audit rows written under them). With HQDESK_SECRET_KEY: put the new key first in the
+    /// variable yourself (`openssl rand -base64 32`), then run this.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]

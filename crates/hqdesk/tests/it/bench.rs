@@ -142,6 +142,16 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
         .unwrap();
 
     let data_dir = std::env::temp_dir().join(format!("hqdesk-bench-{}", uuid::Uuid::new_v4()));
+    // The server started on the database reads its secret key from the data directory.
+    hqdesk_store::secrets::key_file::create(
+        &data_dir.join("secret.key"),
+        &hqdesk_store::secrets::Keyring::parse(
+            crate::support::TEST_SECRET_KEY,
+            hqdesk_store::secrets::KeySource::Given,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let opts = RunOptions {
         server_exe: env!("CARGO_BIN_EXE_hqdesk").into(),
         database_url: url.clone(),

@@ -10,6 +10,7 @@ fn hqdesk(url: &str, args: &[&str], stdin: Option<&str>) -> (i32, String, String
     let mut child = Command::new(env!("CARGO_BIN_EXE_hqdesk"))
         .args(args)
         .env("HQDESK_DATABASE_URL", url)
+        .env("HQDESK_SECRET_KEY", crate::support::TEST_SECRET_KEY)
         .env("HQDESK_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -473,7 +474,9 @@ async fn demo_mail_is_never_sent(engine: Engine) {
     let Some((url, _dir)) = fresh_database(engine).await else {
         return;
     };
-    let services = hqdesk::cli::connect(&url).await.unwrap();
+    let services = hqdesk::cli::connect(&url, &crate::support::test_key_file())
+        .await
+        .unwrap();
     hqdesk::demo::load(&services, 40).await.unwrap();
     let mail_jobs = "kind IN ('message.deliver', 'mail.notify')";
     assert!(
@@ -518,6 +521,8 @@ fn help_explains_every_command() {
         vec!["token", "revoke", "--help"],
         vec!["user", "role", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["audit", "checkpoint", "--help"],
+        vec!["secrets", "rotate", "--help"],
         vec!["migrate", "--help"],
     ] {
         let (code, out, err) = hqdesk("sqlite://unused.db", &args, None);
@@ -569,6 +574,7 @@ async fn serve_stops_promptly_with_a_live_update_stream_open() {
         .arg("--data-dir")
         .arg(&data)
         .env("HQDESK_DATABASE_URL", &url)
+        .env("HQDESK_SECRET_KEY", crate::support::TEST_SECRET_KEY)
         .env("HQDESK_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -26,6 +26,7 @@ mod portal_forms;
 mod sign_in;
 mod portal_limits;
 mod portal_resubmit;
+mod secrets;
 mod store;
 mod telephony;
 mod tokens;

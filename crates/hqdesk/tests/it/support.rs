@@ -21,6 +21,40 @@ pub enum Engine {
 /// 2026-11-23T09:20:00Z.
 pub const T0: Timestamp = Timestamp(1_795_425_600_000);
 
+/// The secret key of every test database (32 bytes in base64): installed in the test process by
+/// [`fresh_database`], and handed to `hqdesk` processes started on the same database as
+/// `HQDESK_SECRET_KEY`.
+pub const TEST_SECRET_KEY: &str = "aHFkZXNrIHRlc3Qgc2VjcmV0IGtleTogdGVzdHMhISE=";
+
+/// Install [`TEST_SECRET_KEY`] for this process (every test database is sealed and audited
+/// with it).
+pub fn install_test_secret_key() {
+    hqdesk_store::secrets::install(
+        hqdesk_store::secrets::Keyring::parse(
+            TEST_SECRET_KEY,
+            hqdesk_store::secrets::KeySource::Given,
+        )
+        .expect("test key"),
+    );
+}
+
+/// A key file holding [`TEST_SECRET_KEY`] in a new temporary directory, for code that loads its
+/// keys the way `hqdesk` does (`hqdesk::cli::connect`).
+pub fn test_key_file() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hqdesk-key-{}", uuid::Uuid::new_v4()));
+    let path = dir.join("secret.key");
+    hqdesk_store::secrets::key_file::create(
+        &path,
+        &hqdesk_store::secrets::Keyring::parse(
+            TEST_SECRET_KEY,
+            hqdesk_store::secrets::KeySource::Given,
+        )
+        .expect("test key"),
+    )
+    .expect("test key file");
+    path
+}
+
 pub struct TestApp {
     pub services: Services,
     pub clock: Arc<ManualClock>,
@@ -47,6 +81,7 @@ mod tempdir {
 /// A database URL for a fresh, empty database of `engine`, or None (with the reason printed)
 /// when PostgreSQL is not configured and not required.
 pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempdir::Dir>)> {
+    install_test_secret_key();
     match engine {
         Engine::Sqlite => {
             let dir = tempdir::new();
