@@ -8,6 +8,7 @@ mod api;
 mod bench;
 mod browser;
 mod cli;
+mod confidential_paths;
 mod console;
 mod counts;
 mod email;
