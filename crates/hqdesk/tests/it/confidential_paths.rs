@@ -623,7 +623,7 @@ both_engines!(
         assert_eq!(s, StatusCode::CREATED, "{first}");
         let number = first["number"].as_str().unwrap().to_string();
         // The task force takes it over: new subject, assignee, status and messages.
-        let (s, j) = app
+        let (s, _, j) = app
             .call(
                 Some("investigator"),
                 "PATCH",
