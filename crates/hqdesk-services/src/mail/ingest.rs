@@ -254,11 +254,11 @@ impl Services {
                 let failure = ParseFailure {
                     reason: format!("the mail could not be filed: {e}"),
                 };
-                let mut tx = self.store().begin().await?;
                 let confidential = match &parsed {
-                    Ok(p) => self.threads_to_confidential(&mut tx, p).await?,
+                    Ok(p) => self.threads_to_confidential(p).await?,
                     Err(_) => false,
                 };
+                let mut tx = self.store().begin().await?;
                 let o = self
                     .work_item(&mut tx, mailbox_id, &row, &failure, confidential, now)
                     .await?;
@@ -374,12 +374,14 @@ impl Services {
     /// Whether a mail that could not be filed belongs with a confidential case: then its work
     /// item (the raw mail attached) must be confidential too. When that cannot be told, it is
     /// taken to be: an ordinary mail seen only by the task force is the lesser harm.
-    async fn threads_to_confidential(
-        &self,
-        tx: &mut Connection,
-        p: &ParsedMail,
-    ) -> Result<bool, ServiceError> {
-        match self.resolve_target(tx, p, sender_email(p).as_deref()).await {
+    async fn threads_to_confidential(&self, p: &ParsedMail) -> Result<bool, ServiceError> {
+        // On a connection of its own: a failing statement must not spoil the work item's
+        // transaction.
+        let mut conn = self.store().read().await?;
+        match self
+            .resolve_target(&mut conn, p, sender_email(p).as_deref())
+            .await
+        {
             Ok(Target::Existing { case, .. }) => Ok(case.confidential),
             Ok(Target::New { suggest }) => Ok(suggest.is_some_and(|(t, _)| t.confidential)),
             Err(e @ ServiceError::Unavailable(_)) => Err(e),

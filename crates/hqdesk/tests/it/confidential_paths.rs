@@ -782,3 +782,55 @@ both_engines!(
         assert_eq!(j["reporter"]["anonymous"], true, "{j}");
     }
 );
+
+both_engines!(
+    a_reply_to_a_denunciation_that_cannot_be_filed_stays_confidential,
+    |app| async move {
+        let mb = add_mailbox(&app, "support").await;
+        let reporter = "khong.luu.duoc@example.vn";
+        let d = app
+            .open(
+                "hotline",
+                json!({"kind": "denunciation", "subject": "Tố giác gian lận thuế",
+                       "body": "x", "requester": {"email": reporter}}),
+            )
+            .await;
+        // Make filing this reply fail inside its transaction, as a bug or a constraint would.
+        let mut tx = app.services.store().begin().await.unwrap();
+        match app.services.store().engine() {
+            hqdesk_services::Engine::Sqlite => {
+                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries WHEN NEW.body LIKE '%XYZZY%' BEGIN SELECT RAISE(ABORT, 'blocked by a trigger'); END")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            hqdesk_services::Engine::Postgres => {
+                sqlx::query("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.body LIKE '%XYZZY%' THEN RAISE EXCEPTION 'blocked by a trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries FOR EACH ROW EXECUTE FUNCTION poison()")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        let (_, item, created) = ingest(
+            &app,
+            mb,
+            1,
+            &mail(
+                reporter,
+                &format!("[{d}] Bổ sung"),
+                "poison-1@example.vn",
+                "",
+                "Chứng cứ mới XYZZY",
+            ),
+        )
+        .await;
+        assert!(created, "a work item with the raw mail attached");
+        assert_ne!(item, d);
+        assert_confidential(&app, &item).await;
+    }
+);
