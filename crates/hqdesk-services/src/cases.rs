@@ -491,7 +491,7 @@ impl Services {
         if let Some(key) = &idem {
             let mut conn = self.store().read().await?;
             if let Some(rec) = idempotency::find(&mut conn, &scope, &key.key).await? {
-                return self.replay_case(&rec, key).await;
+                return self.replay_case(actor, &rec, key).await;
             }
         }
         let mut errors = ValidationErrors::new();
@@ -692,7 +692,7 @@ impl Services {
                 })?;
                 let mut conn = self.store().read().await?;
                 return match idempotency::find(&mut conn, &scope, &key.key).await? {
-                    Some(rec) => self.replay_case(&rec, key).await,
+                    Some(rec) => self.replay_case(actor, &rec, key).await,
                     None => Err(ServiceError::Conflict {
                         code: "idempotency_in_progress",
                         message: "a request with this Idempotency-Key is in progress; retry".into(),
@@ -709,22 +709,24 @@ impl Services {
         })
     }
 
+    /// Answer a retried creation with what the first request answered, never with a fresh read
+    /// of the case (see `first_answer`).
     async fn replay_case(
         &self,
+        actor: &Actor,
         rec: &idempotency::Recorded,
         key: &IdempotencyKey,
     ) -> Result<CaseView, ServiceError> {
         let resource = replay(rec, key)?;
+        if let Some(answer) = &rec.answer {
+            return crate::first_answer::decode(answer);
+        }
+        // A key recorded before answers were kept (at most a day old): an ordinary read, with
+        // its access check and audit.
         let number = resource
             .strip_prefix("case:")
             .ok_or_else(|| ServiceError::Internal(format!("idempotency record {resource}")))?;
-        let mut conn = self.store().read().await?;
-        let case = cases::by_number(
-            &mut conn,
-            &CaseNumber::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))?,
-        )
-        .await?;
-        self.view(&mut conn, case).await
+        self.get_case(actor, number).await
     }
 
     /// Read one case. Reading a confidential case is itself recorded in the audit log.
@@ -1362,6 +1364,7 @@ impl Services {
                 &key.key,
                 &key.fingerprint,
                 &format!("message:{entry_id}"),
+                None,
                 now,
             )
             .await

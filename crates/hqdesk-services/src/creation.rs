@@ -346,24 +346,7 @@ impl Services {
             .collect();
         audit::append_many(&mut tx, now, &audit_entries).await?;
 
-        for (c, n) in group.iter().zip(&numbers) {
-            if let Some((scope, key, fingerprint)) = &c.idempotency {
-                idempotency::record(&mut tx, scope, key, fingerprint, &format!("case:{n}"), now)
-                    .await
-                    .map_err(|e| match e {
-                        StoreError::Conflict(m) => ServiceError::Conflict {
-                            code: IDEMPOTENCY_KEY_TAKEN,
-                            message: m,
-                        },
-                        e => e.into(),
-                    })?;
-            }
-        }
-        Store::commit(tx).await?;
-        for n in &numbers {
-            tracing::info!(case.number = %n, "case opened");
-        }
-        Ok(new
+        let created: Vec<Created> = new
             .iter()
             .zip(group)
             .zip(case_ids.into_iter().zip(message_counts))
@@ -372,7 +355,39 @@ impl Services {
                 case: new.inserted_record(id, messages, now, c.names.clone()),
                 requester,
             })
-            .collect())
+            .collect();
+        for ((c, n), done) in group.iter().zip(&numbers).zip(&created) {
+            if let Some((scope, key, fingerprint)) = &c.idempotency {
+                // A retry answers with this, never with a fresh read (see `first_answer`).
+                let answer = crate::first_answer::encode(
+                    &done.case,
+                    done.requester.as_ref(),
+                    c.reporter.as_ref(),
+                )?;
+                idempotency::record(
+                    &mut tx,
+                    scope,
+                    key,
+                    fingerprint,
+                    &format!("case:{n}"),
+                    Some(&answer),
+                    now,
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(m) => ServiceError::Conflict {
+                        code: IDEMPOTENCY_KEY_TAKEN,
+                        message: m,
+                    },
+                    e => e.into(),
+                })?;
+            }
+        }
+        Store::commit(tx).await?;
+        for n in &numbers {
+            tracing::info!(case.number = %n, "case opened");
+        }
+        Ok(created)
     }
 }
 

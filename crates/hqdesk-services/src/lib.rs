@@ -11,6 +11,7 @@ pub mod contacts;
 mod creation;
 pub mod directory;
 mod error;
+mod first_answer;
 pub mod jobs;
 pub mod kb;
 pub mod links;

@@ -223,7 +223,8 @@ pub struct Receipt {
 #[derive(Debug, Clone)]
 pub struct TrackedCase {
     pub case: CaseRecord,
-    /// Messages between the requester and the service (never notes or internal events).
+    /// Messages between this requester and the service (never notes or internal events, never
+    /// the conversation of a case merged into this one).
     pub messages: Vec<Entry>,
     pub attachments: Vec<Attachment>,
     pub rating: Option<Rating>,
@@ -718,15 +719,11 @@ impl Services {
     pub async fn portal_track(&self, token: &str) -> Result<TrackedCase, ServiceError> {
         let case = self.tracked_case(token).await?;
         let mut conn = self.store().read().await?;
-        // A requester's conversation is short; the cap only guards against a runaway case.
-        let messages: Vec<Entry> = timeline::list(
-            &mut conn,
-            case.id,
-            &[EntryKind::Inbound, EntryKind::Outbound],
-            None,
-            1000,
-        )
-        .await?;
+        // Only what was exchanged with this requester: after a merge, the other case's
+        // conversation (another reporter's, another business's) stays off this page. A
+        // requester's conversation is short; the cap only guards against a runaway case.
+        let messages: Vec<Entry> =
+            timeline::requester_conversation(&mut conn, case.id, 1000).await?;
         let attachments = hqdesk_store::attachments::for_case(&mut conn, case.id)
             .await?
             .into_iter()
@@ -862,35 +859,61 @@ impl Services {
         Ok(())
     }
 
+    /// The follow-up of a dissatisfied rating, linked to the rated case. The follow-up of a
+    /// confidential case is itself confidential: a denunciation (the only confidential kind)
+    /// in the rated case's category, its reporter kept apart from the shared directory as on
+    /// the rated case, so that only investigators ever see the rating's comment.
     async fn open_rating_follow_up(
         &self,
         rated: &CaseRecord,
         score: i64,
         comment: &str,
     ) -> Result<(), ServiceError> {
-        let requester = match rated.requester_id {
-            Some(id) => {
-                let mut conn = self.store().read().await?;
-                Some(hqdesk_store::requesters::get(&mut conn, id).await?)
-            }
-            None => None,
+        let mut conn = self.store().read().await?;
+        let (kind, category, requester) = if rated.confidential {
+            let reporter = cases::confidential_reporter(&mut conn, rated.id).await?;
+            let category = match &rated.category_code {
+                Some(code) => match hqdesk_store::categories::by_code(&mut conn, code).await {
+                    Ok(c) if c.active && c.kind.is_confidential() => Some(c.code),
+                    Ok(_) | Err(hqdesk_store::StoreError::NotFound) => None,
+                    Err(e) => return Err(e.into()),
+                },
+                None => None,
+            };
+            let requester = reporter.filter(|r| !r.anonymous).map(|r| RequesterInput {
+                name: r.name,
+                business_name: None,
+                email: r.email,
+                phone: r.phone,
+                tax_code: r.tax_code,
+            });
+            ("denunciation", category, requester)
+        } else {
+            let requester = match rated.requester_id {
+                Some(id) => Some(hqdesk_store::requesters::get(&mut conn, id).await?),
+                None => None,
+            };
+            let requester = requester.map(|r| RequesterInput {
+                name: Some(r.name).filter(|n| !n.is_empty()),
+                business_name: r.business_name,
+                email: r.email,
+                phone: r.phone,
+                tax_code: r.tax_code,
+            });
+            ("rating_follow_up", None, requester)
         };
+        drop(conn);
         let follow_up = self
             .open_case(
                 &PORTAL,
                 OpenCase {
-                    kind: "rating_follow_up".into(),
+                    kind: kind.into(),
                     channel: "portal".into(),
                     subject: format!("Đánh giá {score}/5 — {}", rated.number),
                     body: Some(comment.to_string()),
+                    category,
                     priority: Some("high".into()),
-                    requester: requester.map(|r| RequesterInput {
-                        name: Some(r.name).filter(|n| !n.is_empty()),
-                        business_name: r.business_name,
-                        email: r.email,
-                        phone: r.phone,
-                        tax_code: r.tax_code,
-                    }),
+                    requester,
                     ..Default::default()
                 },
                 None,

@@ -35,8 +35,10 @@ pub async fn linked(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>, 
 }
 
 /// Move the conversation and search documents of `from` onto `into`, and mark `from` merged.
+/// Each moved entry keeps the case it was written on (`origin_case_id`, set at its first move),
+/// so that a requester's tracking page shows only their own conversation.
 pub async fn merge(conn: &mut AnyConnection, from: i64, into: i64) -> Result<u64, StoreError> {
-    let moved = sqlx::query("UPDATE timeline_entries SET case_id = $1 WHERE case_id = $2 AND kind IN ('inbound', 'outbound', 'note', 'call')")
+    let moved = sqlx::query("UPDATE timeline_entries SET case_id = $1, origin_case_id = COALESCE(origin_case_id, $2) WHERE case_id = $2 AND kind IN ('inbound', 'outbound', 'note', 'call')")
         .bind(into)
         .bind(from)
         .execute(&mut *conn)

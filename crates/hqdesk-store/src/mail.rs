@@ -1,5 +1,6 @@
 //! Email intake records: raw inbound mails (bytes in the blob store), the Message-ID index used
 //! to thread replies and bounces, and "merge into case …" suggestions.
+use hqdesk_domain::access::CaseFacts;
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
@@ -319,7 +320,8 @@ pub async fn mailbox_defaults(
     .await?)
 }
 
-/// A "merge into case …" suggestion, with the target's number for display.
+/// A "merge into case …" suggestion, with the target's number for display and what decides
+/// who may see the target.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MergeSuggestion {
     pub id: i64,
@@ -329,6 +331,20 @@ pub struct MergeSuggestion {
     pub target_subject: String,
     pub reason: String,
     pub created_at: i64,
+    pub target_confidential: i64,
+    pub target_unit_id: Option<i64>,
+    pub target_assignee_id: Option<i64>,
+}
+
+impl MergeSuggestion {
+    /// The suggested target as the access policy sees it.
+    pub fn target_facts(&self) -> CaseFacts {
+        CaseFacts {
+            confidential: self.target_confidential != 0,
+            unit_id: self.target_unit_id,
+            assignee_id: self.target_assignee_id,
+        }
+    }
 }
 
 pub async fn suggest_merge(
@@ -352,7 +368,7 @@ pub async fn merge_suggestions(
     conn: &mut AnyConnection,
     case_id: i64,
 ) -> Result<Vec<MergeSuggestion>, StoreError> {
-    Ok(sqlx::query_as("SELECT s.id, s.case_id, s.target_case_id, c.number AS target_number, c.subject AS target_subject, s.reason, s.created_at FROM mail_merge_suggestions s JOIN cases c ON c.id = s.target_case_id WHERE s.case_id = $1 AND s.dismissed_at IS NULL ORDER BY s.id DESC")
+    Ok(sqlx::query_as("SELECT s.id, s.case_id, s.target_case_id, c.number AS target_number, c.subject AS target_subject, s.reason, s.created_at, c.confidential AS target_confidential, c.unit_id AS target_unit_id, c.assignee_id AS target_assignee_id FROM mail_merge_suggestions s JOIN cases c ON c.id = s.target_case_id WHERE s.case_id = $1 AND s.dismissed_at IS NULL ORDER BY s.id DESC")
         .bind(case_id)
         .fetch_all(conn)
         .await?)

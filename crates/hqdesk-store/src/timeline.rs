@@ -182,6 +182,25 @@ pub async fn list(
     rows.into_iter().map(Entry::try_from).collect()
 }
 
+/// The messages exchanged with the requester of `case_id`, in order, at most `limit`: those
+/// written on it and still there, and those a merge moved from it onto another case. Never the
+/// messages another case brought in by a merge: they were exchanged with someone else.
+pub async fn requester_conversation(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    limit: i64,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows: Vec<Raw> = sqlx::query_as(&format!(
+        "{SELECT} WHERE ((e.case_id = $1 AND e.origin_case_id IS NULL) OR e.origin_case_id = $1) \
+         AND e.kind IN ('inbound', 'outbound') ORDER BY e.id LIMIT $2"
+    ))
+    .bind(case_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(Entry::try_from).collect()
+}
+
 pub async fn set_delivery_state(
     conn: &mut AnyConnection,
     id: i64,

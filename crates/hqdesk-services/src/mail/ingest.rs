@@ -15,7 +15,7 @@ use hqdesk_domain::channel::Channel;
 use hqdesk_domain::requester::Email;
 use hqdesk_domain::Timestamp;
 use hqdesk_mail::{Classification, ParseFailure, ParsedMail};
-use hqdesk_store::cases::{CaseChanges, CaseRecord, NewCase, NewCaseNames};
+use hqdesk_store::cases::{CaseChanges, CaseRecord, ConfidentialReporter, NewCase, NewCaseNames};
 use hqdesk_store::categories::Category;
 use hqdesk_store::mail::{self as mailstore, Direction, InboundMail, NewInbound, Processed};
 use hqdesk_store::requesters::RequesterFields;
@@ -235,7 +235,7 @@ impl Services {
                     .await
             }
             Err(failure) => {
-                self.work_item(&mut tx, mailbox_id, &row, failure, now)
+                self.work_item(&mut tx, mailbox_id, &row, failure, false, now)
                     .await
             }
         };
@@ -254,9 +254,13 @@ impl Services {
                 let failure = ParseFailure {
                     reason: format!("the mail could not be filed: {e}"),
                 };
+                let confidential = match &parsed {
+                    Ok(p) => self.threads_to_confidential(p).await?,
+                    Err(_) => false,
+                };
                 let mut tx = self.store().begin().await?;
                 let o = self
-                    .work_item(&mut tx, mailbox_id, &row, &failure, now)
+                    .work_item(&mut tx, mailbox_id, &row, &failure, confidential, now)
                     .await?;
                 Store::commit(tx).await?;
                 o
@@ -327,7 +331,7 @@ impl Services {
         let mut fallback = None;
         if let Some(n) = number {
             match cases::by_number(tx, &n).await {
-                Ok(case) if !case.confidential => {
+                Ok(case) => {
                     match self
                         .weak_match(tx, case, sender, SuggestionReason::CaseNumberOtherSender)
                         .await?
@@ -341,7 +345,7 @@ impl Services {
                         Err(suggestion) => fallback = Some(suggestion),
                     }
                 }
-                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -367,6 +371,24 @@ impl Services {
         Ok(Target::New { suggest: fallback })
     }
 
+    /// Whether a mail that could not be filed belongs with a confidential case: then its work
+    /// item (the raw mail attached) must be confidential too. When that cannot be told, it is
+    /// taken to be: an ordinary mail seen only by the task force is the lesser harm.
+    async fn threads_to_confidential(&self, p: &ParsedMail) -> Result<bool, ServiceError> {
+        // On a connection of its own: a failing statement must not spoil the work item's
+        // transaction.
+        let mut conn = self.store().read().await?;
+        match self
+            .resolve_target(&mut conn, p, sender_email(p).as_deref())
+            .await
+        {
+            Ok(Target::Existing { case, .. }) => Ok(case.confidential),
+            Ok(Target::New { suggest }) => Ok(suggest.is_some_and(|(t, _)| t.confidential)),
+            Err(e @ ServiceError::Unavailable(_)) => Err(e),
+            Err(_) => Ok(true),
+        }
+    }
+
     /// `Ok(case)` when a mail found by a weak key belongs on `case` (open, and from its
     /// requester); otherwise the merge suggestion to make instead.
     async fn weak_match(
@@ -387,11 +409,18 @@ impl Services {
         })
     }
 
+    /// The address a case's own requester writes from: a confidential case's reporter's,
+    /// kept apart from the directory.
     async fn requester_email(
         &self,
         tx: &mut Connection,
         case: &CaseRecord,
     ) -> Result<Option<String>, ServiceError> {
+        if case.confidential {
+            return Ok(cases::confidential_reporter(tx, case.id)
+                .await?
+                .and_then(|r| r.email));
+        }
         Ok(match case.requester_id {
             Some(id) => requesters::get(tx, id).await?.email,
             None => None,
@@ -419,9 +448,16 @@ impl Services {
         let (case, created, by) = match target {
             Target::Existing { case, by } => (case, false, by),
             Target::New { suggest } => {
-                let case = self
-                    .open_mail_case(tx, mailbox_id, p, sender.as_deref(), now)
-                    .await?;
+                let case = match &suggest {
+                    Some((target, _)) if target.confidential => {
+                        self.open_confidential_mail_case(tx, p, sender.as_deref(), target, now)
+                            .await?
+                    }
+                    _ => {
+                        self.open_mail_case(tx, mailbox_id, p, sender.as_deref(), now)
+                            .await?
+                    }
+                };
                 if let Some((target, reason)) = suggest {
                     mailstore::suggest_merge(tx, case.id, target.id, reason.as_str(), now).await?;
                 }
@@ -732,6 +768,62 @@ impl Services {
         .await
     }
 
+    /// A mail threaded to a confidential case that it cannot join (the case is closed, or the
+    /// sender is not its reporter) opens a new confidential case, never an ordinary one: the
+    /// sender is most likely the reporter writing again, and their words would otherwise reach
+    /// every agent with the denunciation's number beside them. Joining the case instead would
+    /// hide a closed case's new message or let anyone who knows a thread add to a report; a new
+    /// case reaches the task force's queue, with a suggestion (visible to investigators only) to
+    /// merge it. Like every denunciation, its sender is kept as the reporter, apart from the
+    /// shared directory, and never becomes a contact or one of another case's requesters.
+    async fn open_confidential_mail_case(
+        &self,
+        tx: &mut Connection,
+        p: &ParsedMail,
+        sender: Option<&str>,
+        threaded_to: &CaseRecord,
+        now: Timestamp,
+    ) -> Result<CaseRecord, ServiceError> {
+        let category = match threaded_to.category_code.as_deref() {
+            Some(code) => match categories::by_code(tx, code).await {
+                Ok(c) if c.active && c.kind.is_confidential() => Some(c),
+                Ok(_) | Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let name = p
+            .requester()
+            .and_then(|a| a.name.clone())
+            .and_then(|n| hqdesk_domain::case::parse_name(&n).ok());
+        let subject = p.case_subject();
+        let case = self
+            .insert_case(
+                tx,
+                CaseKind::Denunciation,
+                threaded_to.branch,
+                category.as_ref(),
+                &subject,
+                None,
+                &[name.as_deref().unwrap_or(""), sender.unwrap_or("")],
+                now,
+            )
+            .await?;
+        cases::insert_confidential_reporter(
+            tx,
+            case.id,
+            &ConfidentialReporter {
+                anonymous: sender.is_none() && name.is_none(),
+                name,
+                email: sender.map(String::from),
+                phone: None,
+                tax_code: None,
+            },
+        )
+        .await?;
+        Ok(case)
+    }
+
     /// Insert a mail's case with its first message already counted: the caller adds that
     /// message (the mail, or the work item's note) in the same transaction.
     #[allow(clippy::too_many_arguments)]
@@ -890,21 +982,30 @@ impl Services {
         Ok(true)
     }
 
-    /// A mail that could not be parsed: a case in the normal queue with the raw mail attached.
+    /// A mail that could not be parsed or filed: a case with the raw mail attached, in the
+    /// normal queue, or in the task force's when the mail belongs with a confidential case.
     async fn work_item(
         &self,
         tx: &mut Connection,
         mailbox_id: i64,
         row: &InboundMail,
         failure: &ParseFailure,
+        confidential: bool,
         now: Timestamp,
     ) -> Result<IngestOutcome, ServiceError> {
         let mailbox = mailstore::mailbox_defaults(tx, mailbox_id).await?;
-        let kind = CaseKind::Inquiry;
-        let branch = mailbox
-            .default_branch
-            .and_then(|b| Branch::from_number(b).ok())
-            .unwrap_or_else(|| kind.default_branch());
+        let (kind, branch) = if confidential {
+            (
+                CaseKind::Denunciation,
+                CaseKind::Denunciation.default_branch(),
+            )
+        } else {
+            let branch = mailbox
+                .default_branch
+                .and_then(|b| Branch::from_number(b).ok())
+                .unwrap_or_else(|| CaseKind::Inquiry.default_branch());
+            (CaseKind::Inquiry, branch)
+        };
         let case = self
             .insert_case(
                 tx,
@@ -917,6 +1018,21 @@ impl Services {
                 now,
             )
             .await?;
+        if confidential {
+            // Who wrote is in the attached raw mail, seen by investigators only.
+            cases::insert_confidential_reporter(
+                tx,
+                case.id,
+                &ConfidentialReporter {
+                    anonymous: true,
+                    name: None,
+                    email: None,
+                    phone: None,
+                    tax_code: None,
+                },
+            )
+            .await?;
+        }
         let body = format!(
             "Thư gửi tới hộp thư {} không đọc được: {failure}. Thư gốc được đính kèm.\n\
              A mail to mailbox {} could not be read: {failure}. The raw mail is attached.",
@@ -978,7 +1094,8 @@ impl Services {
         })
     }
 
-    /// Open "merge into case …" suggestions of a case the actor may read.
+    /// Open "merge into case …" suggestions of a case the actor may read, naming only cases
+    /// the actor may see too.
     pub async fn merge_suggestions(
         &self,
         actor: &Actor,
@@ -988,7 +1105,12 @@ impl Services {
         let mut conn = self.store().read().await?;
         let case = cases::by_number(&mut conn, &number).await?;
         actor.require(Action::ReadCase, Some(&case.facts()))?;
-        Ok(mailstore::merge_suggestions(&mut conn, case.id).await?)
+        let scope = actor.case_scope();
+        Ok(mailstore::merge_suggestions(&mut conn, case.id)
+            .await?
+            .into_iter()
+            .filter(|s| scope.contains(&s.target_facts()))
+            .collect())
     }
 }
 

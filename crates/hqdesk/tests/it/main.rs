@@ -10,6 +10,7 @@ mod bench;
 mod browser;
 mod browser_forms;
 mod cli;
+mod confidential_paths;
 mod console;
 mod counts;
 mod email;
