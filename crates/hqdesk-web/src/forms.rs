@@ -115,7 +115,9 @@ impl UploadForm {
                     // An empty file input still sends one nameless, empty part.
                     if !(a.filename.is_empty() && a.content.is_empty()) {
                         let at = format!("files[{index}]");
-                        for (part, value) in [("filename", &a.filename), ("content_type", &a.content_type)] {
+                        for (part, value) in
+                            [("filename", &a.filename), ("content_type", &a.content_type)]
+                        {
                             if let Err(e) = check_field(&format!("{at}.{part}"), value) {
                                 self.invalid.push(e);
                             }

@@ -26,10 +26,10 @@ use hqdesk_services::{Actor, ServiceError};
 use hqdesk_store::cases::CaseRecord;
 use serde::Deserialize;
 
+use crate::client_addr::ClientAddr;
 use crate::forms::UploadForm;
 use crate::i18n::{Locale, Tr};
 use crate::input::Form;
-use crate::client_addr::ClientAddr;
 use crate::router::AppState;
 use session::{clear_cookie, session_cookie, Console, Pending};
 use views::*;

@@ -64,7 +64,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { demo, limits, .. } => {
             let limits = crate::config::limits(&file, &limits)?;
-            serve(&settings, connect(&settings.database_url).await?, demo, limits).await?;
+            serve(
+                &settings,
+                connect(&settings.database_url).await?,
+                demo,
+                limits,
+            )
+            .await?;
         }
         Command::Migrate => {
             connect(&settings.database_url).await?;

@@ -284,7 +284,11 @@ async fn user_password_story(engine: Engine) {
         "the password alone on stdout: {out:?}"
     );
     assert!(
-        services.sign_in("test", "lan.nguyen", old).await.unwrap().is_err(),
+        services
+            .sign_in("test", "lan.nguyen", old)
+            .await
+            .unwrap()
+            .is_err(),
         "the old password is refused"
     );
     assert_eq!(

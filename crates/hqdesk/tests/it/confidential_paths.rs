@@ -500,7 +500,12 @@ where
         assert_eq!(s, StatusCode::CREATED, "{j}");
     }
     app.services
-        .portal_reply(&a.tracking_token, &format!("A hỏi thêm {tag}"), vec![], "test")
+        .portal_reply(
+            &a.tracking_token,
+            &format!("A hỏi thêm {tag}"),
+            vec![],
+            "test",
+        )
         .await
         .unwrap();
     let notices_before = app.count_rows("jobs WHERE kind = 'mail.notify'").await;
