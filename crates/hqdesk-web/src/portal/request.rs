@@ -105,7 +105,19 @@ fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
                     .entry(field)
                     .or_insert_with(|| field_message(tr, f.code, &f.message));
             }
-            (fields, tr.t("portal.form_has_errors").to_string())
+            // Refused characters are named in the message, as everywhere else.
+            let controls: Vec<_> = v
+                .0
+                .iter()
+                .filter(|f| f.code == "control_character")
+                .cloned()
+                .collect();
+            let message = if controls.is_empty() {
+                tr.t("portal.form_has_errors").to_string()
+            } else {
+                crate::input::refused_message(tr, &controls)
+            };
+            (fields, message)
         }
         ServiceError::RateLimited { retry_after_secs } => (
             HashMap::new(),

@@ -426,6 +426,7 @@ async fn demo_passwords_are_not_lost(engine: Engine) {
             &data_dir,
         ])
         .env("HQDESK_DATABASE_URL", &url)
+        .env("HQDESK_SECRET_KEY", crate::support::TEST_SECRET_KEY)
         .env("HQDESK_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

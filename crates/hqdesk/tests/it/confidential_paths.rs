@@ -411,7 +411,8 @@ async fn console_session(app: &TestApp, username: &str) -> String {
         ])
         .unwrap();
         let (s, _, body) = send("POST", "/console/account/2fa", Some(form), Some(&cookie)).await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        // Enrolled: on to the page that shows the recovery codes once.
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     }
     cookie
 }

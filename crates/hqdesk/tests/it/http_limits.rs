@@ -394,7 +394,11 @@ async fn ten_slow_anonymous_uploads_are_streamed_to_disk_not_memory() {
         s.write_all(&vec![b'x'; left]).await.unwrap();
         s.write_all(&tail).await.unwrap();
         let head = read_head(&mut s, 30).await;
-        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        // Accepted: on to the confirmation (POST/redirect/GET).
+        assert!(
+            head.starts_with("HTTP/1.1 303") && head.contains("location: /submitted"),
+            "{head}"
+        );
     }
     let left = std::fs::read_dir(server.data.join("blobs/.staging"))
         .map(|d| d.count())
