@@ -23,6 +23,7 @@ pub mod multirow;
 pub mod portal;
 pub mod requesters;
 pub mod search;
+pub mod session_reads;
 pub mod sessions;
 pub mod timeline;
 pub mod tokens;

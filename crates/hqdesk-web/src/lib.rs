@@ -8,6 +8,7 @@ mod extract;
 mod forms;
 mod health;
 pub mod i18n;
+mod metrics_access;
 mod portal;
 pub mod problem;
 mod router;

@@ -26,6 +26,9 @@ pub struct AppState {
     pub telephony_secret: Option<String>,
     /// Where visitors reach this server (`HQDESK_PUBLIC_URL`), for links in mails.
     pub public_url: Option<String>,
+    /// The bearer token that reads `/metrics` (`HQDESK_METRICS_TOKEN`); without one, only
+    /// this machine may.
+    pub metrics_token: Option<String>,
     /// Turns true when the server is stopping: endless responses (live updates) end then, so
     /// that a graceful shutdown does not wait for browsers to go away.
     pub stopping: tokio::sync::watch::Receiver<bool>,
@@ -37,6 +40,8 @@ pub struct WebConfig {
     pub telephony_secret: Option<String>,
     /// The address visitors use, e.g. `https://hotro.customs.gov.vn`: links in mails start with it.
     pub public_url: Option<String>,
+    /// `HQDESK_METRICS_TOKEN` (see [`AppState::metrics_token`]).
+    pub metrics_token: Option<String>,
     /// Set to true when the server stops (see [`AppState::stopping`]).
     pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
 }
@@ -56,6 +61,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
         public_url: config
             .public_url
             .map(|u| u.trim_end_matches('/').to_string()),
+        metrics_token: config.metrics_token.filter(|t| !t.is_empty()),
         // Without a stop signal (tests, embedding), a channel whose sender is gone: never stops.
         stopping: config
             .stopping

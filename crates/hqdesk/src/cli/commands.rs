@@ -344,6 +344,10 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
+        // Reads /metrics from anywhere; without it only this machine may (environment only).
+        metrics_token: std::env::var("HQDESK_METRICS_TOKEN")
+            .ok()
+            .filter(|s| !s.is_empty()),
         stopping: Some(stop_rx.clone()),
     };
     let app = hqdesk_web::router_with(services.clone(), web);

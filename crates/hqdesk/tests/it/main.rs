@@ -3,12 +3,17 @@
 //! twice in the runner's output, as `…::sqlite` and `…::postgres`.
 mod support;
 
+mod access_matrix;
 mod ami;
 mod api;
 mod bench;
 mod browser;
 mod cli;
+mod confidential_calls;
+mod confidential_live;
 mod console;
+mod console_calls;
+mod console_session;
 mod counts;
 mod email;
 mod email_bench;

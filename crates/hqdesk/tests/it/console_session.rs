@@ -1,0 +1,126 @@
+//! Console sessions for in-process tests: a user signed in with every step their role needs
+//! (password, and an enrolled second factor for investigators, supervisors and admins), and
+//! requests sent with their cookie through the real router.
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hqdesk_services::session::{totp_code, Stage};
+use tower::ServiceExt;
+
+use crate::console::{set_password, PASSWORD};
+use crate::support::TestApp;
+
+/// A signed-in console session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The cookie token (what the browser holds).
+    pub token: String,
+    /// Its CSRF token, for forms.
+    pub csrf: String,
+    /// The stored hash of the token (`sessions.id_hash`).
+    pub hash: String,
+}
+
+impl Session {
+    pub fn cookie(&self) -> String {
+        format!("hqdesk_session={}", self.token)
+    }
+}
+
+/// Sign `username` in fully, enrolling a second factor when their role needs one.
+pub async fn sign_in(app: &TestApp, username: &str) -> Session {
+    set_password(app, username).await;
+    let signed = app
+        .services
+        .sign_in(username, PASSWORD)
+        .await
+        .unwrap()
+        .expect("signed in");
+    let mut info = app.services.session(&signed.token).await.unwrap().unwrap();
+    if info.stage == Stage::MustEnrol {
+        let (_, secret) = app
+            .services
+            .begin_totp_enrolment(&info.actor)
+            .await
+            .unwrap();
+        let code = totp_code(&secret, app.services.now()).unwrap();
+        app.services
+            .confirm_totp_enrolment(&info, &code)
+            .await
+            .unwrap()
+            .expect("enrolled");
+        info = app.services.session(&signed.token).await.unwrap().unwrap();
+    }
+    assert_eq!(info.stage, Stage::Full, "{username} is fully signed in");
+    Session {
+        token: signed.token,
+        csrf: info.csrf,
+        hash: info.id_hash,
+    }
+}
+
+/// An answer: status, `Location` and body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: String,
+    pub body: String,
+}
+
+/// Send a console request: GET without a body, POST with a form (`csrf` added).
+pub async fn request(
+    app: &TestApp,
+    session: &Session,
+    method: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Answer {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "hqdesk.test")
+        .header("cookie", session.cookie());
+    let body = if method == "GET" {
+        Body::empty()
+    } else {
+        let mut fields = vec![("csrf", session.csrf.as_str())];
+        fields.extend_from_slice(form);
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+        Body::from(serde_urlencoded::to_string(&fields).unwrap())
+    };
+    let resp = app
+        .router
+        .clone()
+        .oneshot(req.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(resp.into_body(), 20 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        location,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A generic-CTI event from the telephone system (form-encoded, with the hotline's token).
+pub async fn cti(app: &TestApp, form: &str) -> StatusCode {
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/cti/{}", app.token("hotline")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .unwrap();
+    app.router.clone().oneshot(req).await.unwrap().status()
+}
+
+/// Rows of `SELECT COUNT(*) … WHERE …` straight from the database.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.services.store().read().await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
+}
