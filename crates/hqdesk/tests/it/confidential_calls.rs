@@ -167,13 +167,17 @@ both_engines!(
         ] {
             assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
         }
+        let mut sessions = Vec::new();
+        for role in ROLES {
+            sessions.push((role, sign_in(&app, role).await));
+        }
         for (call, visible_to) in [
             ("pl-1", &["agent", "hotline", "investigator", "supervisor"][..]),
             ("tg-9", &["investigator"][..]),
         ] {
-            for role in ROLES {
-                let session = sign_in(&app, role).await;
-                let page = request(&app, &session, "GET", &format!("/console/calls/{call}"), &[]).await;
+            for (role, session) in &sessions {
+                let role = *role;
+                let page = request(&app, session, "GET", &format!("/console/calls/{call}"), &[]).await;
                 let want = if visible_to.contains(&role) {
                     StatusCode::OK
                 } else {
@@ -185,13 +189,13 @@ both_engines!(
                 }
             }
         }
-        // Opening a case from, attaching or flagging a call one may not see: as if missing.
-        let hotline = sign_in(&app, "hotline").await;
+        // Opening a case from or flagging a call one may not see: as if missing.
+        let hotline = &sessions[1].1;
         for (path, form) in [
             ("/console/calls/tg-9/case", vec![("kind", "denunciation"), ("subject", "x")]),
             ("/console/calls/tg-9/flag", vec![("reason", "x")]),
         ] {
-            let a = request(&app, &hotline, "POST", path, &form).await;
+            let a = request(&app, hotline, "POST", path, &form).await;
             assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
         }
         assert_eq!(count(&app, "SELECT COUNT(*) FROM cases").await, 0);
