@@ -385,7 +385,11 @@ mod tests {
                 of_my_unit,
             ];
             for (i, call) in calls.iter().enumerate() {
-                assert_eq!(call_visible(&actor(*role), call), want[i], "{role:?} call {i}");
+                assert_eq!(
+                    call_visible(&actor(*role), call),
+                    want[i],
+                    "{role:?} call {i}"
+                );
             }
         }
     }

@@ -568,7 +568,10 @@ mod tests {
         let ev = join("hotline-branch1-denunciation");
         assert_eq!(ev[0].choice.as_deref(), Some("denunciation"));
         assert_eq!(ev[0].branch, Some(1));
-        assert_eq!(join("hotline-togiac")[0].choice.as_deref(), Some("denunciation"));
+        assert_eq!(
+            join("hotline-togiac")[0].choice.as_deref(),
+            Some("denunciation")
+        );
         assert_eq!(join("hotline-branch1")[0].choice, None);
         assert_eq!(join("hotline-branch2")[0].choice, None);
     }

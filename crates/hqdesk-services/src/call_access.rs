@@ -9,7 +9,10 @@ use hqdesk_store::{cases, Connection, StoreError};
 use crate::{Actor, ServiceError};
 
 /// The policy's view of a stored call (its case read on `conn`).
-pub(crate) async fn call_facts(conn: &mut Connection, call: &Call) -> Result<CallFacts, ServiceError> {
+pub(crate) async fn call_facts(
+    conn: &mut Connection,
+    call: &Call,
+) -> Result<CallFacts, ServiceError> {
     let case = match call.case_id {
         Some(id) => match cases::by_id(conn, id).await {
             Ok(c) => Some(c.facts()),
@@ -32,7 +35,9 @@ pub(crate) async fn may_see_call(
     call: &Call,
 ) -> Result<bool, ServiceError> {
     match actor {
-        Actor::User { facts, .. } => Ok(access::call_visible(facts, &call_facts(conn, call).await?)),
+        Actor::User { facts, .. } => {
+            Ok(access::call_visible(facts, &call_facts(conn, call).await?))
+        }
         Actor::System(_) => Ok(true),
         Actor::Cli => Ok(false),
     }

@@ -308,7 +308,8 @@ impl Services {
             if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
                 // Only a callback of the same confidentiality: a denunciation's callback is
                 // not done because the caller got through to branch 2, and the reverse.
-                if let Some(case_id) = calls::open_callback(&mut tx, &n, c.is_confidential()).await?
+                if let Some(case_id) =
+                    calls::open_callback(&mut tx, &n, c.is_confidential()).await?
                 {
                     calls::add_attempt(
                         &mut tx,
@@ -1014,7 +1015,8 @@ impl Services {
         };
         let case = self.open_case(actor, cmd, None).await?;
         // The opener may no longer see a denunciation: attached without asking again.
-        self.link_call_to_case(actor, &view.call, &case.case).await?;
+        self.link_call_to_case(actor, &view.call, &case.case)
+            .await?;
         Ok(case)
     }
 

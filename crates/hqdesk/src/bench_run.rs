@@ -204,12 +204,7 @@ impl Client {
                 req = req.bearer_auth(token);
             }
         }
-        let text = req
-            .send()
-            .await
-            .context("GET /metrics")?
-            .text()
-            .await?;
+        let text = req.send().await.context("GET /metrics")?.text().await?;
         Ok(text
             .lines()
             .filter_map(|l| l.strip_prefix(name)?.strip_prefix(' '))

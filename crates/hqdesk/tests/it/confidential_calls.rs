@@ -46,7 +46,9 @@ both_engines!(
     |app| async move {
         // A business known to the help desk…
         app.open("agent", json!({"kind":"inquiry","subject":"Hỏi về thủ tục hoàn thuế","requester":{"name":"Công ty Hải Vân","phone":"0904555666"}})).await;
-        let (_, found) = app.get("agent", "/api/v1/contacts?identifier=0904555666").await;
+        let (_, found) = app
+            .get("agent", "/api/v1/contacts?identifier=0904555666")
+            .await;
         let contact = found["items"][0]["id"].as_i64().unwrap();
         let requesters_before = app.count_rows("requesters").await;
         // …calls the hotline, presses 1 then the denunciation choice, and hangs up in the queue.
@@ -57,7 +59,10 @@ both_engines!(
             assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
         }
         // No ordinary callback: a denunciation, its caller kept apart from the contacts.
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM cases WHERE kind = 'callback'").await, 0);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM cases WHERE kind = 'callback'").await,
+            0
+        );
         let mut conn = app.services.store().read().await.unwrap();
         let (number, subject, branch, confidential): (String, String, i64, i64) = sqlx::query_as(
             "SELECT number, subject, branch, confidential FROM cases WHERE kind = 'denunciation' AND callback_number = '+84904555666'",
@@ -68,7 +73,11 @@ both_engines!(
         drop(conn);
         assert_eq!((branch, confidential), (1, 1));
         assert_eq!(
-            count(&app, "SELECT COUNT(*) FROM confidential_reporters WHERE phone = '+84904555666'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) FROM confidential_reporters WHERE phone = '+84904555666'"
+            )
+            .await,
             1
         );
         assert_eq!(app.count_rows("requesters").await, requesters_before);
@@ -86,10 +95,20 @@ both_engines!(
             let (status, _) = app.get(role, &format!("/api/v1/cases/{number}")).await;
             let history = contact_call_ids(&app, role, contact).await;
             assert_eq!(listed, investigator, "{role} lists the callback");
-            assert_eq!(status == StatusCode::OK, investigator, "{role} reads it: {status}");
-            assert_eq!(history.contains(&"tg-1".to_string()), investigator, "{role}: {history:?}");
+            assert_eq!(
+                status == StatusCode::OK,
+                investigator,
+                "{role} reads it: {status}"
+            );
+            assert_eq!(
+                history.contains(&"tg-1".to_string()),
+                investigator,
+                "{role}: {history:?}"
+            );
         }
-        let (_, j) = app.get("investigator", &format!("/api/v1/cases/{number}")).await;
+        let (_, j) = app
+            .get("investigator", &format!("/api/v1/cases/{number}"))
+            .await;
         assert_eq!(j["kind"], "denunciation");
         assert!(subject.contains("tố giác"), "{subject}");
         assert_eq!(j["reporter"]["phone"], "+84904555666", "{j}");
@@ -97,7 +116,10 @@ both_engines!(
         // The task force calls back like on any callback; nobody else may.
         let attempt = json!({"outcome":"no_answer"});
         let path = format!("/api/v1/cases/{number}/callback-attempts");
-        assert_eq!(app.post("hotline", &path, attempt.clone()).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.post("hotline", &path, attempt.clone()).await.0,
+            StatusCode::NOT_FOUND
+        );
         let (s, j) = app.post("investigator", &path, attempt).await;
         assert_eq!(s, StatusCode::CREATED, "{j}");
 
@@ -115,7 +137,10 @@ both_engines!(
             count(&app, "SELECT callback_calls FROM cases WHERE kind = 'denunciation' AND callback_number = '+84904555666'").await,
             2
         );
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM cases WHERE kind = 'callback'").await, 1);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM cases WHERE kind = 'callback'").await,
+            1
+        );
         // The caller then gets through on branch 2: only the ordinary callback is done.
         for ev in [
             "event=newCall&callId=b2-2&from=0904555666&direction=in&branch=2",
@@ -124,7 +149,11 @@ both_engines!(
             assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
         }
         assert_eq!(
-            count(&app, "SELECT COUNT(*) FROM cases WHERE kind = 'callback' AND status = 'resolved'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) FROM cases WHERE kind = 'callback' AND status = 'resolved'"
+            )
+            .await,
             1
         );
         assert_eq!(
@@ -134,19 +163,38 @@ both_engines!(
 
         // The wallboard counts only what it may show: one abandoned call (b2-1), one answered.
         assert_eq!(
-            cti(&app, "event=newCall&callId=tg-3&from=0904555666&direction=in&choice=denunciation").await,
+            cti(
+                &app,
+                "event=newCall&callId=tg-3&from=0904555666&direction=in&choice=denunciation"
+            )
+            .await,
             StatusCode::OK
         );
-        let supervisor = app.services.authenticate_token(app.token("supervisor")).await.unwrap();
+        let supervisor = app
+            .services
+            .authenticate_token(app.token("supervisor"))
+            .await
+            .unwrap();
         let w = app.services.wallboard(&supervisor).await.unwrap();
-        assert_eq!((w.abandoned_today, w.answered_today, w.waiting), (1, 1, [0, 0]), "{w:?}");
+        assert_eq!(
+            (w.abandoned_today, w.answered_today, w.waiting),
+            (1, 1, [0, 0]),
+            "{w:?}"
+        );
 
         // An unknown choice is refused and records nothing.
         assert_eq!(
-            cti(&app, "event=newCall&callId=x-1&from=0904555666&choice=maybe").await,
+            cti(
+                &app,
+                "event=newCall&callId=x-1&from=0904555666&choice=maybe"
+            )
+            .await,
             StatusCode::UNPROCESSABLE_ENTITY
         );
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM calls WHERE call_id = 'x-1'").await, 0);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM calls WHERE call_id = 'x-1'").await,
+            0
+        );
     }
 );
 
@@ -172,12 +220,16 @@ both_engines!(
             sessions.push((role, sign_in(&app, role).await));
         }
         for (call, visible_to) in [
-            ("pl-1", &["agent", "hotline", "investigator", "supervisor"][..]),
+            (
+                "pl-1",
+                &["agent", "hotline", "investigator", "supervisor"][..],
+            ),
             ("tg-9", &["investigator"][..]),
         ] {
             for (role, session) in &sessions {
                 let role = *role;
-                let page = request(&app, session, "GET", &format!("/console/calls/{call}"), &[]).await;
+                let page =
+                    request(&app, session, "GET", &format!("/console/calls/{call}"), &[]).await;
                 let want = if visible_to.contains(&role) {
                     StatusCode::OK
                 } else {
@@ -185,14 +237,20 @@ both_engines!(
                 };
                 assert_eq!(page.status, want, "{role} on {call}");
                 if want == StatusCode::NOT_FOUND {
-                    assert!(!page.body.contains("0987") && !page.body.contains("0912"), "{role} on {call}");
+                    assert!(
+                        !page.body.contains("0987") && !page.body.contains("0912"),
+                        "{role} on {call}"
+                    );
                 }
             }
         }
         // Opening a case from or flagging a call one may not see: as if missing.
         let hotline = &sessions[1].1;
         for (path, form) in [
-            ("/console/calls/tg-9/case", vec![("kind", "denunciation"), ("subject", "x")]),
+            (
+                "/console/calls/tg-9/case",
+                vec![("kind", "denunciation"), ("subject", "x")],
+            ),
             ("/console/calls/tg-9/flag", vec![("reason", "x")]),
         ] {
             let a = request(&app, hotline, "POST", path, &form).await;
@@ -219,7 +277,10 @@ both_engines!(
         let hotline = sign_in(&app, "hotline").await;
         let page = request(&app, &hotline, "GET", "/console/calls/pl-2", &[]).await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("value=\"denunciation\""), "the kind can be chosen");
+        assert!(
+            page.body.contains("value=\"denunciation\""),
+            "the kind can be chosen"
+        );
         // The caller turns out to report an officer: the officer opens a denunciation.
         let a = request(
             &app,
@@ -236,7 +297,10 @@ both_engines!(
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         assert_eq!(a.location, "/console?notice=handed_to_task_force");
         let notice = request(&app, &hotline, "GET", &a.location, &[]).await;
-        assert!(notice.body.contains("Tổ đặc nhiệm"), "the officer is told where it went");
+        assert!(
+            notice.body.contains("Tổ đặc nhiệm"),
+            "the officer is told where it went"
+        );
         assert!(!notice.body.contains("nhận tiền"));
 
         let mut conn = app.services.store().read().await.unwrap();
@@ -254,24 +318,47 @@ both_engines!(
         assert_eq!((branch, channel.as_str(), assignee), (1, "phone", None));
         assert_eq!((call_case, call_confidential), (Some(case_id), 1));
         assert_eq!(
-            count(&app, "SELECT COUNT(*) FROM confidential_reporters WHERE phone = '+84987111222'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) FROM confidential_reporters WHERE phone = '+84987111222'"
+            )
+            .await,
             1
         );
-        assert_eq!(app.count_rows("requesters").await, 0, "the caller stays out of the contacts");
+        assert_eq!(
+            app.count_rows("requesters").await,
+            0,
+            "the caller stays out of the contacts"
+        );
 
         // From now on the officer sees neither the call nor the case; the task force sees both.
         let page = request(&app, &hotline, "GET", "/console/calls/pl-2", &[]).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
-        let case = request(&app, &hotline, "GET", &format!("/console/cases/{number}"), &[]).await;
+        let case = request(
+            &app,
+            &hotline,
+            "GET",
+            &format!("/console/cases/{number}"),
+            &[],
+        )
+        .await;
         assert_eq!(case.status, StatusCode::NOT_FOUND);
         let investigator = sign_in(&app, "investigator").await;
         let page = request(&app, &investigator, "GET", "/console/calls/pl-2", &[]).await;
         assert_eq!(page.status, StatusCode::OK);
         let (s, timeline) = app
-            .get("investigator", &format!("/api/v1/cases/{number}/messages?all=true"))
+            .get(
+                "investigator",
+                &format!("/api/v1/cases/{number}/messages?all=true"),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{timeline}");
-        let kinds: Vec<&Value> = timeline["items"].as_array().unwrap().iter().map(|e| &e["kind"]).collect();
+        let kinds: Vec<&Value> = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["kind"])
+            .collect();
         assert!(kinds.contains(&&json!("call")), "{timeline}");
 
         // A call of the denunciation choice opens nothing but a denunciation, and is attached to
@@ -282,12 +369,38 @@ both_engines!(
         ] {
             assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
         }
-        let a = request(&app, &investigator, "POST", "/console/calls/tg-4/case", &[("kind", "inquiry"), ("subject", "Hỏi đáp")]).await;
+        let a = request(
+            &app,
+            &investigator,
+            "POST",
+            "/console/calls/tg-4/case",
+            &[("kind", "inquiry"), ("subject", "Hỏi đáp")],
+        )
+        .await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let plain = app.open("investigator", json!({"kind":"inquiry","subject":"Hỏi về C/O","requester":{"phone":"0912345678"}})).await;
-        let a = request(&app, &investigator, "POST", "/console/calls/tg-4/attach", &[("case", plain.as_str())]).await;
+        let plain = app
+            .open(
+                "investigator",
+                json!({"kind":"inquiry","subject":"Hỏi về C/O","requester":{"phone":"0912345678"}}),
+            )
+            .await;
+        let a = request(
+            &app,
+            &investigator,
+            "POST",
+            "/console/calls/tg-4/attach",
+            &[("case", plain.as_str())],
+        )
+        .await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM calls WHERE call_id = 'tg-4' AND case_id IS NULL").await, 1);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM calls WHERE call_id = 'tg-4' AND case_id IS NULL"
+            )
+            .await,
+            1
+        );
     }
 );
 
@@ -305,17 +418,28 @@ both_engines!(
                     .unwrap();
                 let resp = tower::ServiceExt::oneshot(router, req).await.unwrap();
                 let status = resp.status();
-                let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+                let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                    .await
+                    .unwrap();
                 (status, String::from_utf8_lossy(&body).into_owned())
             }
         };
         let (s, plain) = ivr("branch=1&from=0912345678").await;
         assert_eq!(s, StatusCode::OK);
-        assert!(plain.contains("staffed=1") && plain.contains("offer_callback=0"), "{plain}");
+        assert!(
+            plain.contains("staffed=1") && plain.contains("offer_callback=0"),
+            "{plain}"
+        );
         let (s, denunciation) = ivr("branch=1&choice=denunciation&from=0912345678").await;
         assert_eq!(s, StatusCode::OK);
-        assert!(denunciation.contains("staffed=0") && denunciation.contains("offer_callback=1"), "{denunciation}");
-        assert_eq!(ivr("branch=1&choice=other").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            denunciation.contains("staffed=0") && denunciation.contains("offer_callback=1"),
+            "{denunciation}"
+        );
+        assert_eq!(
+            ivr("branch=1&choice=other").await.0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
         sign_in(&app, "investigator").await;
         let (_, denunciation) = ivr("branch=1&choice=denunciation").await;
         assert!(denunciation.contains("staffed=1"), "{denunciation}");

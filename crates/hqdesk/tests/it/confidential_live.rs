@@ -130,13 +130,25 @@ both_engines!(
         // A reconnection with the first event's id goes on after it, with the role of now:
         // the agent gets the inquiry again, never the second denunciation.
         let mut again = Stream::open(&app, &investigator, Some(&first_id)).await;
-        assert!(again.read_until(&inquiry, Duration::from_secs(15)).await, "{}", again.text);
+        assert!(
+            again.read_until(&inquiry, Duration::from_secs(15)).await,
+            "{}",
+            again.text
+        );
         assert!(!again.text.contains(&second) && !again.text.contains(&first));
         // Another session's id (or rubbish) starts from now: nothing old is replayed.
         let other = sign_in(&app, "supervisor").await;
         let mut foreign = Stream::open(&app, &other, Some(&first_id)).await;
-        assert!(!foreign.read_until(&inquiry, Duration::from_secs(3)).await, "{}", foreign.text);
-        assert_eq!(confidential_reads(&app, "live").await, audited, "nothing more was shown");
+        assert!(
+            !foreign.read_until(&inquiry, Duration::from_secs(3)).await,
+            "{}",
+            foreign.text
+        );
+        assert_eq!(
+            confidential_reads(&app, "live").await,
+            audited,
+            "nothing more was shown"
+        );
     }
 );
 
@@ -144,9 +156,18 @@ both_engines!(
     every_read_of_a_confidential_case_is_audited_and_presence_once_per_session,
     |app| async move {
         let secret = app.open("investigator", json!({"kind":"denunciation","subject":"Tố giác gian lận xuất xứ hàng dệt may","body":"Chi tiết kèm theo.","requester":{"name":"Người báo tin","phone":"0987111222"}})).await;
-        let other = app.open("investigator", json!({"kind":"denunciation","subject":"Tố giác liên quan","body":"x"})).await;
+        let other = app
+            .open(
+                "investigator",
+                json!({"kind":"denunciation","subject":"Tố giác liên quan","body":"x"}),
+            )
+            .await;
         let (s, _) = app
-            .post("investigator", &format!("/api/v1/cases/{secret}/links"), json!({"other": other}))
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{secret}/links"),
+                json!({"other": other}),
+            )
             .await;
         assert!(s.is_success(), "{s}");
         let plain = app.open("agent", json!({"kind":"inquiry","subject":"Hỏi về xuất xứ hàng dệt may","requester":{"phone":"0912345678"}})).await;
@@ -154,13 +175,19 @@ both_engines!(
         for (path, via) in [
             (format!("/api/v1/cases/{secret}/messages"), "messages"),
             (format!("/api/v1/cases/{secret}/links"), "links"),
-            ("/api/v1/cases?q=xuat%20xu%20det%20may".to_string(), "search"),
+            (
+                "/api/v1/cases?q=xuat%20xu%20det%20may".to_string(),
+                "search",
+            ),
             ("/api/v1/cases?kind=denunciation".to_string(), "list"),
         ] {
             let before = confidential_reads(&app, via).await;
             let (s, j) = app.get("investigator", &path).await;
             assert_eq!(s, StatusCode::OK, "{path}: {j}");
-            assert!(confidential_reads(&app, via).await > before, "{path} is audited as {via}");
+            assert!(
+                confidential_reads(&app, via).await > before,
+                "{path} is audited as {via}"
+            );
         }
         // The search found the ordinary case too: only the confidential one is recorded.
         assert_eq!(
@@ -176,26 +203,69 @@ both_engines!(
         // The presence heartbeat: once per session and case, not every five seconds.
         let s1 = sign_in(&app, "investigator").await;
         for _ in 0..4 {
-            let a = request(&app, &s1, "POST", &format!("/console/cases/{secret}/presence"), &[("activity", "viewing")]).await;
+            let a = request(
+                &app,
+                &s1,
+                "POST",
+                &format!("/console/cases/{secret}/presence"),
+                &[("activity", "viewing")],
+            )
+            .await;
             assert_eq!(a.status, StatusCode::OK, "{}", a.body);
             app.clock.advance_seconds(5);
         }
         assert_eq!(confidential_reads(&app, "presence").await, 1);
         let s2 = sign_in(&app, "investigator").await;
-        request(&app, &s2, "POST", &format!("/console/cases/{secret}/presence"), &[("activity", "replying")]).await;
-        request(&app, &s2, "POST", &format!("/console/cases/{other}/presence"), &[("activity", "viewing")]).await;
-        assert_eq!(confidential_reads(&app, "presence").await, 3, "another session, another case");
+        request(
+            &app,
+            &s2,
+            "POST",
+            &format!("/console/cases/{secret}/presence"),
+            &[("activity", "replying")],
+        )
+        .await;
+        request(
+            &app,
+            &s2,
+            "POST",
+            &format!("/console/cases/{other}/presence"),
+            &[("activity", "viewing")],
+        )
+        .await;
+        assert_eq!(
+            confidential_reads(&app, "presence").await,
+            3,
+            "another session, another case"
+        );
         // Heartbeats on an ordinary case write nothing; on a hidden one they answer 404.
-        request(&app, &s2, "POST", &format!("/console/cases/{plain}/presence"), &[("activity", "viewing")]).await;
+        request(
+            &app,
+            &s2,
+            "POST",
+            &format!("/console/cases/{plain}/presence"),
+            &[("activity", "viewing")],
+        )
+        .await;
         assert_eq!(confidential_reads(&app, "presence").await, 3);
         let agent = sign_in(&app, "agent").await;
-        let a = request(&app, &agent, "POST", &format!("/console/cases/{secret}/presence"), &[("activity", "viewing")]).await;
+        let a = request(
+            &app,
+            &agent,
+            "POST",
+            &format!("/console/cases/{secret}/presence"),
+            &[("activity", "viewing")],
+        )
+        .await;
         assert_eq!(a.status, StatusCode::NOT_FOUND);
     }
 );
 
 /// `/metrics` through the router, as if from `peer`, with extra headers.
-async fn metrics(router: &axum::Router, peer: Option<[u8; 4]>, headers: &[(&str, &str)]) -> (StatusCode, String) {
+async fn metrics(
+    router: &axum::Router,
+    peer: Option<[u8; 4]>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, String) {
     let mut req = Request::get("/metrics");
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -203,11 +273,15 @@ async fn metrics(router: &axum::Router, peer: Option<[u8; 4]>, headers: &[(&str,
     let mut req = req.body(Body::empty()).unwrap();
     if let Some(ip) = peer {
         req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 45000))));
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                ip, 45000,
+            ))));
     }
     let resp = router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 22).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
@@ -216,14 +290,26 @@ async fn metrics_answer_only_this_machine_or_the_metrics_token() {
     let Some(app) = TestApp::new(Engine::Sqlite).await else {
         return;
     };
-    app.open("agent", json!({"kind":"denunciation","subject":"Tố giác","body":"x"})).await;
+    app.open(
+        "agent",
+        json!({"kind":"denunciation","subject":"Tố giác","body":"x"}),
+    )
+    .await;
     let bearer = format!("Bearer {}", app.token("investigator"));
     // Without a token: this machine only, and not through a proxy; a staff token is no key.
     for (peer, headers, want) in [
         (None, vec![], StatusCode::FORBIDDEN),
         (Some([10, 0, 0, 7]), vec![], StatusCode::FORBIDDEN),
-        (Some([10, 0, 0, 7]), vec![("authorization", bearer.as_str())], StatusCode::FORBIDDEN),
-        (Some([127, 0, 0, 1]), vec![("x-forwarded-for", "203.0.113.9")], StatusCode::FORBIDDEN),
+        (
+            Some([10, 0, 0, 7]),
+            vec![("authorization", bearer.as_str())],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Some([127, 0, 0, 1]),
+            vec![("x-forwarded-for", "203.0.113.9")],
+            StatusCode::FORBIDDEN,
+        ),
         (Some([127, 0, 0, 1]), vec![], StatusCode::OK),
     ] {
         let (s, body) = metrics(&app.router, peer, &headers).await;
@@ -244,9 +330,21 @@ async fn metrics_answer_only_this_machine_or_the_metrics_token() {
     );
     for (peer, auth, want) in [
         (Some([127, 0, 0, 1]), None, StatusCode::UNAUTHORIZED),
-        (Some([10, 0, 0, 7]), Some("Bearer sai"), StatusCode::UNAUTHORIZED),
-        (Some([10, 0, 0, 7]), Some(bearer.as_str()), StatusCode::UNAUTHORIZED),
-        (Some([10, 0, 0, 7]), Some("bearer so-do-bi-mat-2026"), StatusCode::OK),
+        (
+            Some([10, 0, 0, 7]),
+            Some("Bearer sai"),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            Some([10, 0, 0, 7]),
+            Some(bearer.as_str()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            Some([10, 0, 0, 7]),
+            Some("bearer so-do-bi-mat-2026"),
+            StatusCode::OK,
+        ),
         (None, Some("Bearer so-do-bi-mat-2026"), StatusCode::OK),
     ] {
         let headers: Vec<(&str, &str)> = auth.map(|a| ("authorization", a)).into_iter().collect();

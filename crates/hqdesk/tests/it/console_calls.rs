@@ -42,7 +42,10 @@ async fn hotline_officer_opens_a_denunciation_from_a_call_page_and_it_goes_to_th
     }
     b.wait_for_text("#screen-pop", "0987 111 222", 10).await;
     let pop = b.text("#screen-pop").await;
-    assert!(!pop.contains("0904"), "no pop for the denunciation call: {pop}");
+    assert!(
+        !pop.contains("0904"),
+        "no pop for the denunciation call: {pop}"
+    );
     b.click("#screen-pop-open").await;
     b.wait_for("form#new-case", 10).await;
 
@@ -50,8 +53,11 @@ async fn hotline_officer_opens_a_denunciation_from_a_call_page_and_it_goes_to_th
     b.click("#new-kind option[value=denunciation]").await;
     b.fill("#new-subject", "Tố giác cán bộ đòi tiền khi kiểm hóa")
         .await;
-    b.fill("#new-body", "Người gọi kể lại việc bị đòi tiền tại bãi kiểm hóa.")
-        .await;
+    b.fill(
+        "#new-body",
+        "Người gọi kể lại việc bị đòi tiền tại bãi kiểm hóa.",
+    )
+    .await;
     b.screenshot("console-call-denunciation").await;
     b.click("form#new-case button[type=submit]").await;
     b.wait_for_text("#notice", "Tổ đặc nhiệm", 10).await;
@@ -66,8 +72,10 @@ async fn hotline_officer_opens_a_denunciation_from_a_call_page_and_it_goes_to_th
     );
     // The call page has gone from the officer's sight, like the case.
     b.goto(&format!("{base}/console/calls/pl-b1")).await;
-    b.wait_for_text("#error-message", "Không tìm thấy", 10).await;
+    b.wait_for_text("#error-message", "Không tìm thấy", 10)
+        .await;
     b.goto(&format!("{base}/console/calls/tg-b1")).await;
-    b.wait_for_text("#error-message", "Không tìm thấy", 10).await;
+    b.wait_for_text("#error-message", "Không tìm thấy", 10)
+        .await;
     b.close().await;
 }

@@ -38,7 +38,12 @@ pub async fn sign_in(app: &TestApp, username: &str) -> Session {
     let mut info = app.services.session(&signed.token).await.unwrap().unwrap();
     if info.stage == Stage::SecondFactor {
         app.clock.advance_seconds(30);
-        let secret = app.services.totp_secret_of(username).await.unwrap().unwrap();
+        let secret = app
+            .services
+            .totp_secret_of(username)
+            .await
+            .unwrap()
+            .unwrap();
         let code = totp_code(&secret, app.services.now()).unwrap();
         app.services
             .second_factor(&info, &code)
