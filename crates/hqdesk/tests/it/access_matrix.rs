@@ -29,8 +29,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use hqdesk_domain::case::CaseNumber;
-use hqdesk_services::cases::{AddMessage, Direction, NewAttachment};
 use hqdesk_services::Actor;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -190,7 +191,6 @@ async fn fixture(app: &TestApp) -> Fixture {
             .unwrap();
     }
     let investigator = actor(app, "investigator").await;
-    let agent = actor(app, "agent").await;
 
     // The denunciation, as the hotline records it, and the task force's work on it.
     let d = app
@@ -208,32 +208,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{j}");
-    for (body, internal, files) in [
-        (NOTE, true, vec![]),
-        (
-            REPLY,
-            false,
-            vec![NewAttachment {
-                filename: FILE.into(),
-                content_type: "application/pdf".into(),
-                bytes: FILE_BYTES.to_vec(),
-            }],
-        ),
+    for message in [
+        json!({"body": NOTE, "internal": true}),
+        json!({"body": REPLY, "attachments": [{"filename": FILE, "content_type": "application/pdf", "content_base64": BASE64.encode(FILE_BYTES)}]}),
     ] {
-        app.services
-            .add_message(
-                &investigator,
-                &d,
-                AddMessage {
-                    body: body.into(),
-                    internal,
-                    direction: Direction::Outbound,
-                    attachments: files,
-                },
-                None,
+        let (s, j) = app
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{d}/messages"),
+                message,
             )
-            .await
-            .unwrap();
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
     }
     let d_attachment = count(
         app,
@@ -291,24 +277,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         "requester":{"name":"Công ty May Bình An","phone":"0912345678"}}),
         )
         .await;
-    app.services
-        .add_message(
-            &agent,
-            &n,
-            AddMessage {
-                body: "Ảnh chụp tờ khai đính kèm.".into(),
-                internal: false,
-                direction: Direction::Outbound,
-                attachments: vec![NewAttachment {
-                    filename: "to-khai-binh-an.png".into(),
-                    content_type: "image/png".into(),
-                    bytes: b"\x89PNG to khai".to_vec(),
-                }],
-            },
-            None,
+    let (s, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{n}/messages"),
+            json!({"body": "Ảnh chụp tờ khai đính kèm.", "attachments": [{"filename": "to-khai-binh-an.png", "content_type": "image/png", "content_base64": BASE64.encode(b"\x89PNG to khai")}]}),
         )
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{j}");
     let n_attachment = count(
         app,
         "SELECT id FROM attachments WHERE filename = 'to-khai-binh-an.png'",
@@ -1368,20 +1344,14 @@ both_engines!(
             streams.push((*role, Stream::open(&app, &f.sessions[role], None).await));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let investigator = actor(&app, "investigator").await;
-        app.services
-            .add_message(
-                &investigator,
-                &f.d,
-                AddMessage {
-                    body: "Cập nhật điều tra".into(),
-                    internal: true,
-                    ..Default::default()
-                },
-                None,
+        let (s, j) = app
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{}/messages", f.d),
+                json!({"body": "Cập nhật điều tra", "internal": true}),
             )
-            .await
-            .unwrap();
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
         for ev in [
             "event=newCall&callId=tg-m3&from=0977333444&direction=in&branch=1&choice=denunciation",
             "event=answer&callId=tg-m3&user=201",

@@ -3,7 +3,7 @@
 //! requests sent with their cookie through the real router.
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use hqdesk_services::session::{totp_code, Stage};
+use hqdesk_services::session::totp_code;
 use tower::ServiceExt;
 
 use crate::console::{set_password, PASSWORD};
@@ -24,20 +24,44 @@ impl Session {
     }
 }
 
-/// Sign `username` in fully: password, then a second factor enrolled the first time their role
-/// needs one, or a code from it on a later sign-in (the clock moves on 30 seconds then, as a
-/// code is accepted once).
+/// Sign `username` in fully through the console's own forms: password, then a second factor
+/// enrolled the first time their role needs one, or a code from it on a later sign-in (the
+/// clock moves on 30 seconds then, as a code is accepted once).
 pub async fn sign_in(app: &TestApp, username: &str) -> Session {
     set_password(app, username).await;
-    let signed = app
-        .services
-        .sign_in(username, PASSWORD)
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::post("/console/login")
+                .header("host", "hqdesk.test")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    serde_urlencoded::to_string([("username", username), ("password", PASSWORD)])
+                        .unwrap(),
+                ))
+                .unwrap(),
+        )
         .await
-        .unwrap()
-        .expect("signed in");
-    let mut info = app.services.session(&signed.token).await.unwrap().unwrap();
-    if info.stage == Stage::SecondFactor {
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    let token = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find_map(|c| c.strip_prefix("hqdesk_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("a session cookie");
+    let mut session = Session {
+        token,
+        csrf: String::new(),
+    };
+    let next = resp.headers()["location"].to_str().unwrap().to_string();
+    if next == "/console/login/2fa" {
         app.clock.advance_seconds(30);
+        let page = request(app, &session, "GET", &next, &[]).await;
+        session.csrf = field(&page.body, "name=\"csrf\" value=\"");
         let secret = app
             .services
             .totp_secret_of(username)
@@ -45,32 +69,45 @@ pub async fn sign_in(app: &TestApp, username: &str) -> Session {
             .unwrap()
             .unwrap();
         let code = totp_code(&secret, app.services.now()).unwrap();
-        app.services
-            .second_factor(&info, &code)
-            .await
-            .unwrap()
-            .expect("the code is accepted");
-        info = app.services.session(&signed.token).await.unwrap().unwrap();
-    }
-    if info.stage == Stage::MustEnrol {
-        let (_, secret) = app
-            .services
-            .begin_totp_enrolment(&info.actor)
-            .await
-            .unwrap();
+        let a = request(app, &session, "POST", &next, &[("code", &code)]).await;
+        assert_eq!(
+            a.status,
+            StatusCode::SEE_OTHER,
+            "{username}'s code: {}",
+            a.body
+        );
+    } else if next == "/console/account/2fa" {
+        let page = request(app, &session, "GET", &next, &[]).await;
+        session.csrf = field(&page.body, "name=\"csrf\" value=\"");
+        let secret = field(&page.body, "id=\"totp-secret\">");
         let code = totp_code(&secret, app.services.now()).unwrap();
-        app.services
-            .confirm_totp_enrolment(&info, &code)
-            .await
-            .unwrap()
-            .expect("enrolled");
-        info = app.services.session(&signed.token).await.unwrap().unwrap();
+        let a = request(app, &session, "POST", &next, &[("code", &code)]).await;
+        assert!(
+            a.body.contains("recovery-codes"),
+            "{username} enrols: {}",
+            a.body
+        );
     }
-    assert_eq!(info.stage, Stage::Full, "{username} is fully signed in");
-    Session {
-        token: signed.token,
-        csrf: info.csrf,
-    }
+    let account = request(app, &session, "GET", "/console/account", &[]).await;
+    assert_eq!(
+        account.status,
+        StatusCode::OK,
+        "{username} is fully signed in"
+    );
+    session.csrf = field(&account.body, "name=\"csrf\" value=\"");
+    session
+}
+
+/// The text after `marker` up to the next `"` or `<`.
+fn field(html: &str, marker: &str) -> String {
+    let i = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"))
+        + marker.len();
+    html[i..]
+        .chars()
+        .take_while(|c| *c != '"' && *c != '<')
+        .collect()
 }
 
 /// An answer: status, `Location` and body.
