@@ -538,6 +538,35 @@ struct Cell {
     allowed: Vec<String>,
     /// Extra check of the answer (status expected and the like), for every row that sends it.
     expect_status: Option<&'static [u16]>,
+    /// A count in the answer that must equal this count of the database's non-confidential
+    /// cases, for the roles that see every non-confidential case (agents, hotline officers,
+    /// supervisors, administrators): where to read it, and the SQL.
+    count: Option<(Count, &'static str)>,
+}
+
+/// Where a count is in an answer.
+#[derive(Debug, Clone, Copy)]
+enum Count {
+    /// The `total` of an API list.
+    Total,
+    /// A queue's count in the console's navigation (`id="nav-…"`).
+    Queue(&'static str),
+}
+
+/// The count an answer shows, if it shows one.
+fn read_count(how: Count, text: &str) -> Option<i64> {
+    match how {
+        Count::Total => {
+            let json: Value = serde_json::from_str(text.split_once('\n')?.1).ok()?;
+            json["total"].as_i64()
+        }
+        Count::Queue(key) => {
+            let marker = format!("id=\"nav-{key}\"");
+            let rest = &text[text.find(&marker)?..];
+            let rest = &rest[rest.find("class=\"count\">")? + "class=\"count\">".len()..];
+            rest[..rest.find('<')?].trim().parse().ok()
+        }
+    }
 }
 
 fn cell(route: &'static str, label: &'static str, path: impl Into<String>) -> Cell {
@@ -562,6 +591,7 @@ fn cell(route: &'static str, label: &'static str, path: impl Into<String>) -> Ce
         shows: None,
         allowed: vec![],
         expect_status: None,
+        count: None,
     }
 }
 
@@ -621,6 +651,10 @@ impl Cell {
         self.expect_status = Some(statuses);
         self
     }
+    fn counts(mut self, how: Count, sql: &'static str) -> Cell {
+        self.count = Some((how, sql));
+        self
+    }
 }
 
 fn cells(f: &Fixture) -> Vec<Cell> {
@@ -642,11 +676,15 @@ fn cells(f: &Fixture) -> Vec<Cell> {
             c.payload = Payload::Json(f.d3_request.clone());
             c
         },
-        cell("GET /api/v1/cases", "every case", "/api/v1/cases?limit=200").shows(d),
+        cell("GET /api/v1/cases", "every case", "/api/v1/cases?limit=200")
+            .shows(d)
+            .counts(Count::Total, "SELECT COUNT(*) FROM cases WHERE confidential = 0"),
         cell("GET /api/v1/cases", "search the subject", search_subject).shows(d),
         cell("GET /api/v1/cases", "search the reporter's phone", "/api/v1/cases?q=%2B84987111222").shows(d),
         cell("GET /api/v1/cases", "search the reporter's name", "/api/v1/cases?q=tran%20thi%20bi%20mat").shows(d),
-        cell("GET /api/v1/cases", "kind denunciation", "/api/v1/cases?kind=denunciation&limit=200").shows(d),
+        cell("GET /api/v1/cases", "kind denunciation", "/api/v1/cases?kind=denunciation&limit=200")
+            .shows(d)
+            .counts(Count::Total, "SELECT 0"),
         cell("GET /api/v1/cases", "callbacks", "/api/v1/cases?kind=callback").allow(&[]),
         cell("GET /api/v1/cases", "branch 1, open, unassigned", "/api/v1/cases?branch=1&status=new&unassigned=true").shows(cb),
         cell("GET /api/v1/cases", "assigned to the investigator", "/api/v1/cases?assignee=investigator").shows(d),
@@ -710,8 +748,16 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/account/password", "a wrong current password", "/console/account/password").form(&[("current", "sai"), ("new", "một mật khẩu mới rất dài 2026")]),
         // ---- console: queues, search, live updates
         cell("GET /console", "the default queue", "/console"),
-        cell("GET /console", "every case", "/console?queue=all").shows(d),
-        cell("GET /console", "branch 1, unassigned", "/console?queue=unassigned_1").shows(cb),
+        cell("GET /console", "every case", "/console?queue=all")
+            .shows(d)
+            .counts(Count::Queue("all"), "SELECT COUNT(*) FROM cases WHERE confidential = 0"),
+        cell("GET /console", "branch 1, unassigned", "/console?queue=unassigned_1")
+            .shows(cb)
+            .counts(
+                Count::Queue("unassigned_1"),
+                "SELECT COUNT(*) FROM cases WHERE confidential = 0 AND branch = 1 AND assignee_id IS NULL AND status IN ('new', 'open')",
+            ),
+
         cell("GET /console", "search the subject", "/console?q=buon%20lau%20xang%20dau%20xuyen%20moc").shows(d),
         cell("GET /console", "search the reporter's phone", "/console?q=%2B84987111222").shows(d),
         {
@@ -1288,6 +1334,21 @@ both_engines!(
                         }
                     }
                     continue;
+                }
+                if let Some((how, sql)) = c.count {
+                    if ["agent", "hotline", "supervisor", "admin"].contains(&row) {
+                        let want = count(&app, sql).await;
+                        if read_count(how, &r.text) != Some(want) {
+                            fail(
+                                row,
+                                c,
+                                format!(
+                                    "counts {:?}, the non-confidential cases are {want}",
+                                    read_count(how, &r.text)
+                                ),
+                            );
+                        }
+                    }
                 }
                 let request = format!("{} {}", percent_decoded(&c.path), payload_text(&c.payload));
                 for s in &f.secrets {
