@@ -1,7 +1,8 @@
 //! Every read that returns something of a confidential case is written to the audit log
 //! (`case.read_confidential`, with `via` saying which read): the case itself, its messages,
 //! attachments and links, search and list results, live updates and the presence heartbeat
-//! (that one once per session and case, not every few seconds).
+//! (that one once per session and case, not every few seconds); and the confidential calls shown
+//! on a call page, a screen-pop or in a caller's history.
 use hqdesk_domain::access::Action;
 use hqdesk_store::calls::Call;
 use hqdesk_store::cases::CaseRecord;
@@ -51,26 +52,38 @@ impl Services {
         Ok(())
     }
 
-    /// Record that `actor` looked at a confidential call (its page or its screen-pop).
-    pub(crate) async fn record_confidential_call_read(
+    /// Record that `actor` was shown the confidential ones of `calls` (a call page, a
+    /// screen-pop, a caller's history) through `via`.
+    pub(crate) async fn record_confidential_call_reads<'a>(
         &self,
         actor: &Actor,
-        call: &Call,
+        calls: impl IntoIterator<Item = &'a Call>,
+        via: &str,
     ) -> Result<(), ServiceError> {
         if matches!(actor, Actor::System(_)) {
             return Ok(());
         }
+        let ids: Vec<&str> = calls
+            .into_iter()
+            .filter(|c| c.is_confidential())
+            .map(|c| c.call_id.as_str())
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "call.read_confidential",
-            &format!("call:{}", call.call_id),
-            json!({}),
-        )
-        .await?;
+        for id in ids {
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "call.read_confidential",
+                &format!("call:{id}"),
+                json!({ "via": via }),
+            )
+            .await?;
+        }
         Store::commit(tx).await?;
         Ok(())
     }

@@ -927,9 +927,12 @@ impl Services {
             None => (vec![], None),
         };
         drop(conn);
-        if call.is_confidential() {
-            self.record_confidential_call_read(actor, &call).await?;
-        }
+        self.record_confidential_call_reads(
+            actor,
+            std::iter::once(&call).chain(&recent_calls),
+            "call",
+        )
+        .await?;
         let open_cases = match &requester {
             Some(r) => {
                 self.list_cases(
@@ -1094,6 +1097,10 @@ impl Services {
         };
         let mut conn = self.store().read().await?;
         let found = calls::from_number(&mut conn, phone, call_scope(actor), 20).await?;
-        visible_calls(&mut conn, actor, found).await
+        let shown = visible_calls(&mut conn, actor, found).await?;
+        drop(conn);
+        self.record_confidential_call_reads(actor, &shown, "contact")
+            .await?;
+        Ok(shown)
     }
 }

@@ -106,6 +106,15 @@ both_engines!(
                 "{role}: {history:?}"
             );
         }
+        // Showing the call in a history is a confidential read, recorded for the investigator.
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'call.read_confidential' AND object = 'call:tg-1' AND actor = 'user:investigator'").await,
+            1
+        );
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'call.read_confidential' AND actor <> 'user:investigator'").await,
+            0
+        );
         let (_, j) = app
             .get("investigator", &format!("/api/v1/cases/{number}"))
             .await;
