@@ -170,6 +170,36 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
     }
 }
 
+/// A telephone call as the policy sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallFacts {
+    /// The IVR routed it to the denunciation choice, or it is attached to a denunciation.
+    pub confidential: bool,
+    /// The user whose extension answered it.
+    pub answered_by: Option<i64>,
+    /// The case it is attached to (or the callback it became).
+    pub case: Option<CaseFacts>,
+}
+
+/// May `actor` see this call (its page, its screen-pop, it in a caller's history)? Confidential
+/// calls exist only for task-force investigators, like denunciations. The others are for those
+/// who take or supervise calls; a unit officer sees a call they answered or one attached to a
+/// case of theirs. Administrators read no call, as they read no case's content.
+pub fn call_visible(actor: &ActorFacts, call: &CallFacts) -> bool {
+    let case_confidential = call.case.is_some_and(|c| c.confidential);
+    if call.confidential || case_confidential {
+        return actor.role == Role::Investigator;
+    }
+    match actor.role {
+        Role::Investigator | Role::Hotline | Role::Agent | Role::Supervisor => true,
+        Role::UnitOfficer => {
+            call.answered_by == Some(actor.user_id)
+                || call.case.is_some_and(|c| case_scope(actor).contains(&c))
+        }
+        Role::Admin => false,
+    }
+}
+
 /// May a case with these facts be assigned to a user with this role and unit scope? The assignee
 /// must be able to see the case, or the assignment would hide it from its own owner.
 pub fn may_be_assigned(assignee: &ActorFacts, case: &CaseFacts) -> bool {
@@ -315,6 +345,58 @@ mod tests {
                 assert_eq!(
                     visible,
                     decide(&a, Action::ReadCase, Some(&case)) == Decision::Permit
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn confidential_calls_only_for_investigators_and_unit_officers_see_their_own() {
+        let plain = CallFacts {
+            confidential: false,
+            answered_by: None,
+            case: None,
+        };
+        let denunciation_choice = CallFacts {
+            confidential: true,
+            answered_by: Some(10),
+            case: None,
+        };
+        let attached_to_denunciation = CallFacts {
+            confidential: false,
+            answered_by: Some(10),
+            case: Some(CONFIDENTIAL),
+        };
+        let answered_by_me = CallFacts {
+            answered_by: Some(10),
+            ..plain
+        };
+        let of_my_unit = CallFacts {
+            case: Some(PUBLIC_IN_UNIT),
+            ..plain
+        };
+        // Columns: plain, denunciation choice, attached to a denunciation, answered by me, of my unit.
+        let rows: &[(Role, [bool; 5])] = &[
+            (Role::Agent, [true, false, false, true, true]),
+            (Role::Hotline, [true, false, false, true, true]),
+            (Role::Investigator, [true, true, true, true, true]),
+            (Role::UnitOfficer, [false, false, false, true, true]),
+            (Role::Supervisor, [true, false, false, true, true]),
+            (Role::Admin, [false, false, false, false, false]),
+        ];
+        for (role, want) in rows {
+            let calls = [
+                plain,
+                denunciation_choice,
+                attached_to_denunciation,
+                answered_by_me,
+                of_my_unit,
+            ];
+            for (i, call) in calls.iter().enumerate() {
+                assert_eq!(
+                    call_visible(&actor(*role), call),
+                    want[i],
+                    "{role:?} call {i}"
                 );
             }
         }

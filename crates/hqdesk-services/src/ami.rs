@@ -217,6 +217,16 @@ pub fn branch_of_queue(queue: &str) -> Option<i64> {
     }
 }
 
+/// Whether a queue takes the IVR's denunciation choice: its name says `denunciation` or
+/// `togiac` / `to-giac` (tố giác), e.g. `hotline-branch1-denunciation`. Its calls are
+/// confidential.
+pub fn is_denunciation_queue(queue: &str) -> bool {
+    let q = queue.trim().to_ascii_lowercase();
+    ["denunciation", "togiac", "to-giac", "to_giac"]
+        .iter()
+        .any(|w| q.contains(w))
+}
+
 /// An agent from `MemberName`, else `Interface`, without a `SIP/` or `PJSIP/` technology prefix.
 fn agent_of(fields: &[(String, String)]) -> Option<String> {
     let raw = field(fields, "MemberName").or_else(|| field(fields, "Interface"))?;
@@ -263,6 +273,9 @@ pub fn map_event(fields: &[(String, String)]) -> Vec<CallEvent> {
             .map(String::from);
         ev.to = field(fields, "Queue").map(String::from);
         ev.branch = field(fields, "Queue").and_then(branch_of_queue);
+        ev.choice = field(fields, "Queue")
+            .filter(|q| is_denunciation_queue(q))
+            .map(|_| "denunciation".to_string());
         ev.at = at;
         ev
     };
@@ -556,6 +569,27 @@ mod tests {
                 ("CallerIDName", "An\u{FFFD}\u{FFFD}[31m")
             ])
         );
+    }
+
+    #[test]
+    fn the_denunciation_queue_makes_its_calls_confidential_branch_1() {
+        let join = |queue: &str| {
+            map_event(&pairs(&[
+                ("Event", "QueueCallerJoin"),
+                ("Uniqueid", "1.7"),
+                ("CallerIDNum", "0912345678"),
+                ("Queue", queue),
+            ]))
+        };
+        let ev = join("hotline-branch1-denunciation");
+        assert_eq!(ev[0].choice.as_deref(), Some("denunciation"));
+        assert_eq!(ev[0].branch, Some(1));
+        assert_eq!(
+            join("hotline-togiac")[0].choice.as_deref(),
+            Some("denunciation")
+        );
+        assert_eq!(join("hotline-branch1")[0].choice, None);
+        assert_eq!(join("hotline-branch2")[0].choice, None);
     }
 
     #[test]

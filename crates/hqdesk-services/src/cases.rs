@@ -751,9 +751,18 @@ impl Services {
         self.view(&mut conn, case).await
     }
 
-    /// List and search cases the actor may see.
+    /// List and search cases the actor may see. Listing a confidential case is a read of it,
+    /// and audited as one.
     pub async fn list_cases(&self, actor: &Actor, q: ListCases) -> Result<CasePage, ServiceError> {
-        self.cases_page(actor, q, true).await
+        let via = if non_empty(&q.q).is_some() {
+            "search"
+        } else {
+            "list"
+        };
+        let page = self.cases_page(actor, q, true).await?;
+        self.record_confidential_reads(actor, &page.items, via)
+            .await?;
+        Ok(page)
     }
 
     /// How many cases `q` matches (validated as by `list_cases`), without reading a page of
@@ -1430,7 +1439,11 @@ impl Services {
         } else {
             &[EntryKind::Inbound, EntryKind::Outbound, EntryKind::Note]
         };
-        Ok(timeline::list(&mut conn, case.id, kinds, after_id, limit).await?)
+        let entries = timeline::list(&mut conn, case.id, kinds, after_id, limit).await?;
+        drop(conn);
+        self.record_confidential_reads(actor, [&case], "messages")
+            .await?;
+        Ok(entries)
     }
 
     async fn event(
@@ -1516,82 +1529,6 @@ fn parse_cursor(s: &str) -> Result<Cursor, hqdesk_domain::InvalidValue> {
     })
 }
 
-/// A change to a case, for live updates.
-#[derive(Debug, Clone)]
-pub struct CaseChange {
-    pub seq: i64,
-    pub action: String,
-    pub case: CaseRecord,
-}
-
-impl Services {
-    /// The newest audit sequence number: live updates start after it.
-    pub async fn change_feed_head(&self) -> Result<i64, ServiceError> {
-        let mut conn = self.store().read().await?;
-        Ok(hqdesk_store::audit::head_seq(&mut conn).await?)
-    }
-
-    /// Changes to cases after `after_seq` that the actor may see, and the position to continue
-    /// from. The audit log is the change feed: it is complete, ordered and shared by all nodes.
-    pub async fn case_changes(
-        &self,
-        actor: &Actor,
-        after_seq: i64,
-    ) -> Result<(Vec<CaseChange>, i64), ServiceError> {
-        let (changes, _, last) = self.live_changes(actor, after_seq).await?;
-        Ok((changes, last))
-    }
-
-    /// Case changes as in [`Services::case_changes`], plus the calls just answered on this
-    /// actor's extension (for the screen-pop).
-    pub async fn live_changes(
-        &self,
-        actor: &Actor,
-        after_seq: i64,
-    ) -> Result<(Vec<CaseChange>, Vec<String>, i64), ServiceError> {
-        let mut conn = self.store().read().await?;
-        let entries = hqdesk_store::audit::page(&mut conn, after_seq, 200).await?;
-        let last = entries.last().map(|e| e.seq).unwrap_or(after_seq);
-        let scope = actor.case_scope();
-        let me = match actor {
-            Actor::User { user, .. } => Some(user.username.clone()),
-            _ => None,
-        };
-        let mut out = Vec::new();
-        let mut pops = Vec::new();
-        for e in entries {
-            if e.action == "call.answered" {
-                let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-                if me.is_some() && detail["pop"].as_str() == me.as_deref() {
-                    if let Some(id) = e.object.strip_prefix("call:") {
-                        pops.push(id.to_string());
-                    }
-                }
-                continue;
-            }
-            let Some(number) = e.object.strip_prefix("case:") else {
-                continue;
-            };
-            if !e.action.starts_with("case.") || e.action == "case.read_confidential" {
-                continue;
-            }
-            let Ok(number) = CaseNumber::parse(number) else {
-                continue;
-            };
-            match cases::by_number(&mut conn, &number).await {
-                Ok(c) if scope.contains(&c.facts()) => out.push(CaseChange {
-                    seq: e.seq,
-                    action: e.action,
-                    case: c,
-                }),
-                Ok(_) | Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok((out, pops, last))
-    }
-}
-
 impl Services {
     /// The attachments of a case the actor may see.
     pub async fn case_attachments(
@@ -1603,7 +1540,11 @@ impl Services {
         let case = self
             .load_case(&mut conn, actor, number, Action::ReadCase)
             .await?;
-        Ok(hqdesk_store::attachments::for_case(&mut conn, case.id).await?)
+        let files = hqdesk_store::attachments::for_case(&mut conn, case.id).await?;
+        drop(conn);
+        self.record_confidential_reads(actor, [&case], "attachments")
+            .await?;
+        Ok(files)
     }
 
     /// One attachment and its bytes, if the actor may see its case.

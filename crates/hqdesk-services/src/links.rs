@@ -120,6 +120,13 @@ impl Services {
             }
             None => None,
         };
+        drop(conn);
+        self.record_confidential_reads(
+            actor,
+            std::iter::once(&case).chain(&out).chain(&merged),
+            "links",
+        )
+        .await?;
         Ok((out, merged))
     }
 

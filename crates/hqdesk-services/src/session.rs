@@ -38,7 +38,7 @@ impl Stage {
             Stage::Full => "full",
         }
     }
-    fn parse(s: &str) -> Stage {
+    pub(crate) fn parse(s: &str) -> Stage {
         match s {
             "full" => Stage::Full,
             "enrol" => Stage::MustEnrol,

@@ -12,13 +12,14 @@ use hqdesk_domain::requester::PhoneE164;
 use hqdesk_domain::user::Role;
 use hqdesk_domain::Timestamp;
 use hqdesk_store::calls::{self, Call};
-use hqdesk_store::cases::{self, CaseChanges, NewCase};
+use hqdesk_store::cases::{self, CaseChanges, ConfidentialReporter, NewCase};
 use hqdesk_store::requesters::{self, RequesterFields};
 use hqdesk_store::timeline::{self, NewEntry};
 use hqdesk_store::{search, Connection, Store, StoreError};
 use serde_json::json;
 
 use crate::audit::record as audit;
+use crate::call_access::{call_scope, may_see_call, visible_calls};
 use crate::{Actor, ServiceError, Services};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,9 @@ pub struct CallEvent {
     pub from: Option<String>,
     pub to: Option<String>,
     pub branch: Option<i64>,
+    /// The IVR's choice within the branch, when it knows it: `denunciation` makes the call
+    /// confidential (see [`IvrChoice`]).
+    pub choice: Option<String>,
     /// Extension or login of the agent who answered.
     pub agent: Option<String>,
     /// Hang-up cause in any vocabulary (see [`normalize_cause`]).
@@ -62,6 +66,7 @@ impl CallEvent {
             from: None,
             to: None,
             branch: None,
+            choice: None,
             agent: None,
             cause: None,
             reference: None,
@@ -116,6 +121,33 @@ pub fn normalize_cause(raw: &str) -> &'static str {
         Some(34) | Some(38) | Some(41) | Some(42) | Some(503) => "congestion",
         Some(1) | Some(404) | Some(484) => "notFound",
         _ => "unknown",
+    }
+}
+
+/// What the caller chose in the IVR within a branch. Branch 1 offers two: denunciations
+/// (smuggling, trade fraud, corruption, misconduct) and problems met during customs procedures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IvrChoice {
+    /// Confidential: the call, its callback and anything opened from it are for the task force.
+    Denunciation,
+    Procedure,
+}
+
+impl IvrChoice {
+    /// Every choice as written on the wire.
+    pub const NAMES: [&'static str; 2] = ["denunciation", "procedure"];
+
+    /// `denunciation` or `procedure` (the field is `choice`).
+    pub fn parse(raw: &str) -> Result<IvrChoice, ServiceError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "denunciation" => Ok(IvrChoice::Denunciation),
+            "procedure" => Ok(IvrChoice::Procedure),
+            other => Err(ServiceError::invalid_field(
+                "choice",
+                "choice_unknown",
+                format!("choice must be denunciation or procedure, not {other:?}"),
+            )),
+        }
     }
 }
 
@@ -185,6 +217,10 @@ impl Services {
         if let Some(b) = ev.branch {
             Branch::from_number(b).map_err(|e| ServiceError::invalid("branch", e))?;
         }
+        let choice = match ev.choice.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(IvrChoice::parse(raw)?),
+        };
         let now = self.now();
         let at = ev.at.unwrap_or(now).millis();
         let mut tx = self.store().begin().await?;
@@ -196,6 +232,11 @@ impl Services {
         c.from_number = c.from_number.clone().or_else(|| number(&ev.from));
         c.to_number = c.to_number.clone().or_else(|| number(&ev.to));
         c.branch = c.branch.or(ev.branch);
+        // The denunciation choice is branch 1's, and once confidential a call stays so.
+        if choice == Some(IvrChoice::Denunciation) {
+            c.confidential = 1;
+            c.branch = c.branch.or(Some(1));
+        }
         let mut screen_pop = None;
         match ev.kind {
             CallEventKind::Offered => {
@@ -237,7 +278,10 @@ impl Services {
         if rank(incoming) > rank(&c.state) {
             c.state = incoming.to_string();
         }
-        if c.requester_id.is_none() {
+        if c.is_confidential() {
+            // A denunciation's caller is never tied to the shared contact directory.
+            c.requester_id = None;
+        } else if c.requester_id.is_none() {
             if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
                 let f = RequesterFields {
                     phone: Some(n),
@@ -265,7 +309,11 @@ impl Services {
         // The caller got through while a callback was pending: the callback is done.
         if c.direction == "in" && c.answered_at.is_some() && before.answered_at.is_none() {
             if let Some(n) = c.from_number.clone().filter(|n| n.starts_with('+')) {
-                if let Some(case_id) = calls::open_callback(&mut tx, &n).await? {
+                // Only a callback of the same confidentiality: a denunciation's callback is
+                // not done because the caller got through to branch 2, and the reverse.
+                if let Some(case_id) =
+                    calls::open_callback(&mut tx, &n, c.is_confidential()).await?
+                {
                     calls::add_attempt(
                         &mut tx,
                         case_id,
@@ -292,7 +340,10 @@ impl Services {
         })
     }
 
-    /// Find or open the callback case for a number and put this call on its timeline.
+    /// Find or open the callback case for a number and put this call on its timeline. A missed
+    /// call of the IVR's denunciation choice becomes (or folds into) a denunciation instead: the
+    /// caller's number is its reporter's, apart from the shared contacts, and only the task
+    /// force sees it, in its branch-1 queue.
     async fn fold_into_callback(
         &self,
         tx: &mut Connection,
@@ -301,7 +352,8 @@ impl Services {
         number: &str,
         now: Timestamp,
     ) -> Result<(i64, CaseNumber), ServiceError> {
-        let case_id = match calls::open_callback(tx, number).await? {
+        let confidential = call.is_confidential();
+        let case_id = match calls::open_callback(tx, number, confidential).await? {
             Some(id) => {
                 cases::update(
                     tx,
@@ -319,8 +371,21 @@ impl Services {
                 let national = PhoneE164::parse(number)
                     .map(|p| p.national())
                     .unwrap_or_else(|_| number.to_string());
-                let subject = format!("Gọi lại: cuộc gọi nhỡ từ {national}");
+                let (kind, subject, category) = if confidential {
+                    (
+                        CaseKind::Denunciation,
+                        format!("Gọi lại: cuộc gọi tố giác nhỡ từ {national}"),
+                        None,
+                    )
+                } else {
+                    (
+                        CaseKind::Callback,
+                        format!("Gọi lại: cuộc gọi nhỡ từ {national}"),
+                        Some("callback"),
+                    )
+                };
                 let requester_id = match call.requester_id {
+                    _ if confidential => None,
                     Some(id) => Some(id),
                     None => Some(
                         requesters::insert(
@@ -339,14 +404,17 @@ impl Services {
                     .branch
                     .and_then(|b| Branch::from_number(b).ok())
                     .unwrap_or(Branch::Two);
-                let category_id = hqdesk_store::categories::by_code(tx, "callback")
-                    .await
-                    .ok()
-                    .map(|c| c.id);
+                let category_id = match category {
+                    Some(code) => hqdesk_store::categories::by_code(tx, code)
+                        .await
+                        .ok()
+                        .map(|c| c.id),
+                    None => None,
+                };
                 let new = NewCase {
                     // Drawn by insert_with_fresh_number.
                     number: CaseNumber::compose(now, 0),
-                    kind: CaseKind::Callback,
+                    kind,
                     branch,
                     channel: Channel::Phone,
                     category_id,
@@ -361,6 +429,17 @@ impl Services {
                 };
                 let (cid, number_drawn) =
                     crate::cases::insert_with_fresh_number(tx, new, now).await?;
+                if confidential {
+                    cases::insert_confidential_reporter(
+                        tx,
+                        cid,
+                        &ConfidentialReporter {
+                            phone: Some(number.to_string()),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                }
                 search::index(
                     tx,
                     cid,
@@ -373,7 +452,7 @@ impl Services {
                     actor,
                     "case.create",
                     &format!("case:{number_drawn}"),
-                    json!({ "kind": "callback", "branch": branch.number(), "channel": "phone" }),
+                    json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": "phone" }),
                 )
                 .await?;
                 cid
@@ -477,8 +556,13 @@ impl Services {
             hqdesk_domain::access::Action::ChangeStatus,
             Some(&case.facts()),
         )?;
+        // A denunciation that stands for missed calls of the IVR's denunciation choice is
+        // called back like any callback (by the task force, the only ones who see it).
+        let (callback_number, _) = calls::callback_info(&mut conn, case.id).await?;
         drop(conn);
-        if case.kind != CaseKind::Callback {
+        let is_callback = case.kind == CaseKind::Callback
+            || (case.kind == CaseKind::Denunciation && callback_number.is_some());
+        if !is_callback {
             return Err(ServiceError::Conflict {
                 code: "not_a_callback",
                 message: "attempts are recorded on callback cases only".into(),
@@ -550,17 +634,43 @@ impl Services {
         let n = CaseNumber::parse(number).map_err(|_| ServiceError::NotFound)?;
         let case = cases::by_number(&mut conn, &n).await?;
         actor.require(hqdesk_domain::access::Action::AddNote, Some(&case.facts()))?;
+        let unknown =
+            || ServiceError::invalid_field("call_id", "call_unknown", "there is no such call");
         let call = calls::get(&mut conn, call_id).await.map_err(|e| match e {
-            StoreError::NotFound => {
-                ServiceError::invalid_field("call_id", "call_unknown", "there is no such call")
-            }
+            StoreError::NotFound => unknown(),
             other => other.into(),
         })?;
+        if !may_see_call(&mut conn, actor, &call).await? {
+            return Err(unknown());
+        }
         drop(conn);
+        if call.is_confidential() && !case.confidential {
+            // Its timeline entry would show the caller's number to everyone who reads the case.
+            return Err(ServiceError::invalid_field(
+                "case",
+                "call_confidential",
+                "a call of the denunciation choice can only be attached to a denunciation",
+            ));
+        }
+        self.link_call_to_case(actor, &call, &case).await
+    }
+
+    /// Attach `call` to `case` (the caller has checked that `actor` may): a call attached to a
+    /// denunciation becomes confidential.
+    async fn link_call_to_case(
+        &self,
+        actor: &Actor,
+        call: &Call,
+        case: &hqdesk_store::cases::CaseRecord,
+    ) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = calls::lock_or_create(&mut tx, &call.call_id, &call.direction, now).await?;
         c.case_id = Some(case.id);
+        if case.confidential {
+            c.confidential = 1;
+            c.requester_id = None;
+        }
         calls::save(&mut tx, &c, now).await?;
         let meta = json!({ "call_id": c.call_id, "from": c.from_number, "to": c.to_number, "answered_by": c.answered_by, "answered_at": c.answered_at, "ended_at": c.ended_at });
         timeline::insert(
@@ -707,12 +817,15 @@ impl Services {
         Ok(first)
     }
 
-    /// The IVR's decision for a caller who chose `branch`: staffed means someone who works that
-    /// branch was active in the console in the last 15 minutes.
+    /// The IVR's decision for a caller who chose `branch` (and within it `choice`, when the IVR
+    /// asks): staffed means someone who works that branch was active in the console in the last
+    /// 15 minutes. The denunciation choice is staffed by task-force investigators only, and its
+    /// waiting calls are counted apart.
     pub async fn ivr_decision(
         &self,
         actor: &Actor,
         branch: i64,
+        choice: Option<&str>,
     ) -> Result<IvrDecision, ServiceError> {
         if !may_report_calls(actor) {
             return Err(ServiceError::Forbidden(
@@ -720,8 +833,14 @@ impl Services {
             ));
         }
         let branch = Branch::from_number(branch).map_err(|e| ServiceError::invalid("branch", e))?;
+        let choice = match choice.map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(IvrChoice::parse(raw)?),
+        };
+        let denunciation = choice == Some(IvrChoice::Denunciation);
         let now = self.now();
         let roles: &[&str] = match branch {
+            _ if denunciation => &["investigator"],
             Branch::One => &["hotline", "investigator"],
             Branch::Two => &["agent"],
         };
@@ -731,7 +850,10 @@ impl Services {
         let waiting = calls::waiting(&mut conn, now.plus_minutes(-60))
             .await?
             .into_iter()
-            .filter(|c| c.branch.unwrap_or(2) == i64::from(branch.number()))
+            .filter(|c| {
+                c.is_confidential() == denunciation
+                    && c.branch.unwrap_or(2) == i64::from(branch.number())
+            })
             .count();
         let waiting = i64::try_from(waiting).unwrap_or(i64::MAX);
         let wait_seconds = if agents > 0 {
@@ -777,28 +899,43 @@ pub struct Wallboard {
 }
 
 impl Services {
+    /// A call and what the actor may see around it. A call the actor may not see (a
+    /// confidential one, for everyone but investigators) is not found.
     pub async fn call_view(&self, actor: &Actor, call_id: &str) -> Result<CallView, ServiceError> {
-        if actor.user_id().is_none() || actor.role() == Some(Role::Admin) {
+        if actor.user_id().is_none() {
             return Err(ServiceError::NotFound);
         }
         let mut conn = self.store().read().await?;
         let call = calls::get(&mut conn, call_id).await?;
+        if !may_see_call(&mut conn, actor, &call).await? {
+            return Err(ServiceError::NotFound);
+        }
         let requester = match call.requester_id {
             Some(id) => Some(requesters::get(&mut conn, id).await?),
             None => None,
         };
         let (recent_calls, flag) = match &call.from_number {
-            Some(n) => (
-                calls::from_number(&mut conn, n, 10)
+            Some(n) => {
+                let recent = calls::from_number(&mut conn, n, call_scope(actor), 11)
                     .await?
                     .into_iter()
                     .filter(|c| c.call_id != call.call_id)
-                    .collect(),
-                calls::flag_of(&mut conn, n).await?,
-            ),
+                    .take(10)
+                    .collect();
+                (
+                    visible_calls(&mut conn, actor, recent).await?,
+                    calls::flag_of(&mut conn, n).await?,
+                )
+            }
             None => (vec![], None),
         };
         drop(conn);
+        self.record_confidential_call_reads(
+            actor,
+            std::iter::once(&call).chain(&recent_calls),
+            "call",
+        )
+        .await?;
         let open_cases = match &requester {
             Some(r) => {
                 self.list_cases(
@@ -824,22 +961,37 @@ impl Services {
         })
     }
 
-    /// Open a case from a call the actor answered: the branch comes from the IVR, the requester
-    /// from the caller's number; the call is attached to it.
+    /// Open a case from a call the actor may see: the branch comes from the IVR, the requester
+    /// from the caller's number; the call is attached to it. `kind` defaults to the branch's
+    /// (a procedure problem on branch 1, an inquiry on branch 2); a call of the denunciation
+    /// choice can only open a denunciation. A denunciation keeps its caller apart from the
+    /// contacts, goes unassigned to the task force, and takes the call with it: from then on
+    /// neither the case nor the call is shown to anyone but investigators, the officer who
+    /// opened it included.
     pub async fn open_case_from_call(
         &self,
         actor: &Actor,
         call_id: &str,
+        kind: Option<&str>,
         subject: &str,
         body: Option<String>,
     ) -> Result<crate::cases::CaseView, ServiceError> {
         let view = self.call_view(actor, call_id).await?;
         let branch = view.call.branch.unwrap_or(2);
-        let kind = if branch == 1 {
-            "procedure_problem"
-        } else {
-            "inquiry"
+        let kind = match kind.map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => CaseKind::parse(k).map_err(|e| ServiceError::invalid("kind", e))?,
+            None if view.call.is_confidential() => CaseKind::Denunciation,
+            None if branch == 1 => CaseKind::ProcedureProblem,
+            None => CaseKind::Inquiry,
         };
+        if view.call.is_confidential() && !kind.is_confidential() {
+            return Err(ServiceError::invalid_field(
+                "kind",
+                "call_confidential",
+                "a call of the denunciation choice can only open a denunciation",
+            ));
+        }
+        let branch = if kind.is_confidential() { 1 } else { branch };
         let phone = view.call.from_number.clone().filter(|n| n.starts_with('+'));
         let requester = view
             .requester
@@ -854,20 +1006,22 @@ impl Services {
                 ..Default::default()
             }));
         let cmd = crate::cases::OpenCase {
-            kind: kind.into(),
+            kind: kind.as_str().into(),
             branch: Some(branch),
             channel: "phone".into(),
             subject: subject.into(),
             body,
             requester,
             assignee: match actor {
-                Actor::User { user, .. } => Some(user.username.clone()),
+                // The task force takes a denunciation from its own queue.
+                Actor::User { user, .. } if !kind.is_confidential() => Some(user.username.clone()),
                 _ => None,
             },
             ..Default::default()
         };
         let case = self.open_case(actor, cmd, None).await?;
-        self.attach_call(actor, call_id, case.case.number.as_str())
+        // The opener may no longer see a denunciation: attached without asking again.
+        self.link_call_to_case(actor, &view.call, &case.case)
             .await?;
         Ok(case)
     }
@@ -887,7 +1041,13 @@ impl Services {
         let midnight = now.plus_seconds(-since_midnight);
         let mut conn = self.store().read().await?;
         let mut w = Wallboard::default();
-        for c in calls::waiting(&mut conn, now.plus_minutes(-60)).await? {
+        // Calls of the denunciation choice are not counted where they cannot be shown.
+        let shown = |c: &Call| call_scope(actor) == calls::CallScope::All || !c.is_confidential();
+        for c in calls::waiting(&mut conn, now.plus_minutes(-60))
+            .await?
+            .into_iter()
+            .filter(shown)
+        {
             let i = if c.branch == Some(1) { 0 } else { 1 };
             if let Some(slot) = w.waiting.get_mut(i) {
                 *slot += 1;
@@ -896,7 +1056,7 @@ impl Services {
             w.longest_wait_seconds = w.longest_wait_seconds.max(waited);
         }
         for c in calls::between(&mut conn, midnight, now.plus_seconds(1)).await? {
-            if c.direction != "in" {
+            if c.direction != "in" || !shown(&c) {
                 continue;
             }
             if c.answered_at.is_some() || c.cause.as_deref() == Some("normalClearing") {
@@ -939,6 +1099,11 @@ impl Services {
             return Ok(vec![]);
         };
         let mut conn = self.store().read().await?;
-        Ok(calls::from_number(&mut conn, phone, 20).await?)
+        let found = calls::from_number(&mut conn, phone, call_scope(actor), 20).await?;
+        let shown = visible_calls(&mut conn, actor, found).await?;
+        drop(conn);
+        self.record_confidential_call_reads(actor, &shown, "contact")
+            .await?;
+        Ok(shown)
     }
 }

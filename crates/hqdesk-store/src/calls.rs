@@ -27,10 +27,35 @@ pub struct Call {
     pub case_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The IVR routed it to the denunciation choice, or it is attached to a denunciation:
+    /// 1 for task-force investigators only, never back to 0.
+    pub confidential: i64,
+}
+
+impl Call {
+    pub fn is_confidential(&self) -> bool {
+        self.confidential != 0
+    }
 }
 
 const COLS: &str = "id, call_id, direction, from_number, to_number, branch, state, answered_by, answered_user_id, \
-    offered_at, answered_at, ended_at, cause, voicemail, recording, requester_id, case_id, created_at, updated_at";
+    offered_at, answered_at, ended_at, cause, voicemail, recording, requester_id, case_id, created_at, updated_at, confidential";
+
+/// The calls a reader may be shown: all of them, or all but the confidential ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallScope {
+    All,
+    NonConfidential,
+}
+
+impl CallScope {
+    fn clause(self) -> &'static str {
+        match self {
+            CallScope::All => "",
+            CallScope::NonConfidential => " AND confidential = 0",
+        }
+    }
+}
 
 /// The call, locked for update until the end of the transaction; created first if unknown.
 pub async fn lock_or_create(
@@ -59,7 +84,7 @@ pub async fn save(conn: &mut AnyConnection, c: &Call, now: Timestamp) -> Result<
     sqlx::query(
         "UPDATE calls SET direction = $1, from_number = $2, to_number = $3, branch = $4, state = $5, answered_by = $6, \
          answered_user_id = $7, offered_at = $8, answered_at = $9, ended_at = $10, cause = $11, voicemail = $12, recording = $13, \
-         requester_id = $14, case_id = $15, updated_at = $16 WHERE id = $17",
+         requester_id = $14, case_id = $15, updated_at = $16, confidential = $17 WHERE id = $18",
     )
     .bind(&c.direction)
     .bind(&c.from_number)
@@ -77,6 +102,7 @@ pub async fn save(conn: &mut AnyConnection, c: &Call, now: Timestamp) -> Result<
     .bind(c.requester_id)
     .bind(c.case_id)
     .bind(now.millis())
+    .bind(c.confidential)
     .bind(c.id)
     .execute(conn)
     .await?;
@@ -92,14 +118,17 @@ pub async fn get(conn: &mut AnyConnection, call_id: &str) -> Result<Call, StoreE
     )
 }
 
-/// The latest calls from a number (for the screen-pop and the contact's history).
+/// The latest calls from a number that `scope` lets be shown (for the screen-pop and the
+/// contact's history).
 pub async fn from_number(
     conn: &mut AnyConnection,
     number: &str,
+    scope: CallScope,
     limit: i64,
 ) -> Result<Vec<Call>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM calls WHERE from_number = $1 ORDER BY id DESC LIMIT $2"
+        "SELECT {COLS} FROM calls WHERE from_number = $1{} ORDER BY id DESC LIMIT $2",
+        scope.clause()
     ))
     .bind(number)
     .bind(limit)
@@ -128,13 +157,22 @@ pub async fn waiting(conn: &mut AnyConnection, since: Timestamp) -> Result<Vec<C
         .await?)
 }
 
-/// The open callback case for a number, if any (new, open or waiting).
+/// The open callback case for a number, if any (new, open or waiting): an ordinary callback, or
+/// with `confidential` the denunciation that stands for the missed calls of the IVR's
+/// denunciation choice. The two never fold into each other.
 pub async fn open_callback(
     conn: &mut AnyConnection,
     number: &str,
+    confidential: bool,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT id FROM cases WHERE kind = 'callback' AND callback_number = $1 AND status IN ('new', 'open', 'waiting') ORDER BY id LIMIT 1")
+    let kind = if confidential {
+        "denunciation"
+    } else {
+        "callback"
+    };
+    Ok(sqlx::query_scalar("SELECT id FROM cases WHERE kind = $2 AND callback_number = $1 AND status IN ('new', 'open', 'waiting') ORDER BY id LIMIT 1")
         .bind(number)
+        .bind(kind)
         .fetch_optional(conn)
         .await?)
 }

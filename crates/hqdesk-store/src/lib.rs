@@ -24,6 +24,7 @@ pub mod portal;
 pub mod requesters;
 pub mod search;
 pub mod secrets;
+pub mod session_reads;
 pub mod sessions;
 pub mod sign_in_attempts;
 pub mod timeline;

@@ -1,8 +1,9 @@
 //! Liveness and metrics.
 use std::sync::OnceLock;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
@@ -62,11 +63,19 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-pub async fn metrics() -> (StatusCode, [(&'static str, &'static str); 1], String) {
+/// The Prometheus text, for whom [`crate::metrics_access`] lets in.
+pub async fn metrics(State(s): State<AppState>, req: Request) -> Response {
+    if let Err(p) = crate::metrics_access::check(s.metrics_token.as_deref(), &req) {
+        return p.into_response();
+    }
     let body = prometheus().map(|h| h.render()).unwrap_or_default();
     (
         StatusCode::OK,
-        [("content-type", "text/plain; version=0.0.4")],
+        [
+            ("content-type", "text/plain; version=0.0.4"),
+            ("cache-control", "no-store"),
+        ],
         body,
     )
+        .into_response()
 }

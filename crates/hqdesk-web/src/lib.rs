@@ -11,6 +11,7 @@ mod health;
 pub mod i18n;
 mod input;
 mod limits;
+mod metrics_access;
 mod portal;
 pub mod problem;
 mod router;

@@ -31,6 +31,9 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`HQDESK_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// The bearer token that reads `/metrics` (`HQDESK_METRICS_TOKEN`); without one, only
+    /// this machine may.
+    pub metrics_token: Option<String>,
     /// Turns true when the server is stopping: endless responses (live updates) end then, so
     /// that a graceful shutdown does not wait for browsers to go away.
     pub stopping: tokio::sync::watch::Receiver<bool>,
@@ -44,6 +47,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Reverse proxies trusted to name the client in `X-Forwarded-For`; none by default.
     pub trusted_proxies: TrustedProxies,
+    /// `HQDESK_METRICS_TOKEN` (see [`AppState::metrics_token`]).
+    pub metrics_token: Option<String>,
     /// Set to true when the server stops (see [`AppState::stopping`]).
     pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
     /// Body sizes, body deadline, requests at once.
@@ -81,6 +86,7 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
             .public_url
             .map(|u| u.trim_end_matches('/').to_string()),
         trusted_proxies: config.trusted_proxies,
+        metrics_token: config.metrics_token.filter(|t| !t.is_empty()),
         // Without a stop signal (tests, embedding), a channel whose sender is gone: never stops.
         stopping: config
             .stopping

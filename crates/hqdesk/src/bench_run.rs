@@ -197,14 +197,14 @@ impl Client {
 
     /// A counter of the server's `/metrics` (0 before its first increment).
     async fn counter(&self, name: &str) -> anyhow::Result<u64> {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .context("GET /metrics")?
-            .text()
-            .await?;
+        let mut req = self.http.get(format!("{}/metrics", self.base));
+        // The server inherits this environment: with a metrics token it wants it back.
+        if let Ok(token) = std::env::var("HQDESK_METRICS_TOKEN") {
+            if !token.is_empty() {
+                req = req.bearer_auth(token);
+            }
+        }
+        let text = req.send().await.context("GET /metrics")?.text().await?;
         Ok(text
             .lines()
             .filter_map(|l| l.strip_prefix(name)?.strip_prefix(' '))

@@ -94,6 +94,10 @@ enumeration! {
     SignedEventName = crate::api::telephony::SIGNED_EVENTS.map(|(name, _)| name)
 }
 enumeration! {
+    /// The caller's choice within a branch, when the IVR knows it.
+    IvrChoice = hqdesk_services::telephony::IvrChoice::NAMES
+}
+enumeration! {
     /// Which way a call went.
     CallDirection = ["in", "out"]
 }

@@ -31,7 +31,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         enums::CaseKind, enums::CaseStatus, enums::Priority, enums::Channel, enums::Branch,
         enums::Role, enums::UnitLevel, enums::EntryKind, enums::DeliveryState,
         enums::MessageDirection, enums::RequesterKind, enums::CaseSort, enums::CallbackOutcome,
-        enums::CtiEventName, enums::SignedEventName, enums::CallDirection, enums::CallState,
+        enums::CtiEventName, enums::SignedEventName, enums::IvrChoice, enums::CallDirection, enums::CallState,
         enums::HealthStatus, enums::DatabaseState, enums::EngineName,
     )),
     tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "telephony"), (name = "health"))

@@ -42,6 +42,11 @@ pub struct CtiEvent {
     /// 1 or 2 when the IVR knows the branch the caller chose.
     #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<serde_json::Value>,
+    /// The caller's choice within the branch when the IVR knows it: `denunciation` (branch 1's
+    /// reports of smuggling, fraud, corruption, misconduct: the call becomes confidential) or
+    /// `procedure`.
+    #[schema(value_type = Option<super::enums::IvrChoice>)]
+    pub choice: Option<String>,
     pub queue: Option<String>,
     /// Voicemail or recording reference.
     pub recording: Option<String>,
@@ -105,6 +110,7 @@ fn parse_cti(headers: &HeaderMap, body: &[u8]) -> Result<CtiEvent, Problem> {
             "answeringNumber" => ev.answering_number = Some(v),
             "cause" => ev.cause = Some(v),
             "branch" => ev.branch = Some(serde_json::Value::String(v)),
+            "choice" => ev.choice = Some(v),
             "queue" => ev.queue = Some(v),
             "recording" => ev.recording = Some(v),
             _ => {}
@@ -172,6 +178,7 @@ impl CtiEvent {
         ev.from = self.from;
         ev.to = self.to;
         ev.branch = branch_of(&self.branch)?;
+        ev.choice = self.choice;
         ev.agent = agent;
         ev.cause = self.cause;
         ev.reference = self.recording;
@@ -239,6 +246,10 @@ pub struct SignedCallEvent {
     pub to: Option<String>,
     #[schema(value_type = Option<super::enums::Branch>)]
     pub branch: Option<i64>,
+    /// `denunciation` (the call becomes confidential) or `procedure`: the caller's choice
+    /// within the branch, when the IVR knows it.
+    #[schema(value_type = Option<super::enums::IvrChoice>)]
+    pub choice: Option<String>,
     pub agent: Option<String>,
     pub cause: Option<String>,
     pub reference: Option<String>,
@@ -343,6 +354,7 @@ pub async fn signed_event(
     ev.from = e.from;
     ev.to = e.to;
     ev.branch = e.branch;
+    ev.choice = e.choice;
     ev.agent = e.agent;
     ev.cause = e.cause;
     ev.reference = e.reference;
@@ -366,6 +378,10 @@ pub struct IvrParams {
     /// The branch the caller chose: 1 or 2.
     #[param(value_type = Option<super::enums::Branch>)]
     pub branch: Option<String>,
+    /// The caller's choice within the branch: `denunciation` (staffed by the task force only,
+    /// its waiting calls counted apart) or `procedure`.
+    #[param(value_type = Option<super::enums::IvrChoice>)]
+    pub choice: Option<String>,
     /// The caller's number.
     pub from: Option<String>,
 }
@@ -400,7 +416,10 @@ pub async fn ivr_with_path_token(
 
 async fn ivr_answer(s: &AppState, actor: &Actor, p: &IvrParams) -> Result<Response, Problem> {
     let branch = int_param("branch", &p.branch)?.unwrap_or(2);
-    let d = s.services.ivr_decision(actor, branch).await?;
+    let d = s
+        .services
+        .ivr_decision(actor, branch, p.choice.as_deref())
+        .await?;
     let text = format!(
         "announcement={}\nstaffed={}\nagents={}\nwaiting={}\nwait_seconds={}\noffer_callback={}\n",
         d.announcement,

@@ -3,17 +3,15 @@
 //! services return.
 mod enrolled;
 mod kb;
+mod live;
 mod mailboxes;
 pub(crate) mod session;
 pub mod views;
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -46,7 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/account/locale", post(set_locale))
         .route("/console/account/password", post(change_password))
         .route("/console", get(queue))
-        .route("/console/events", get(events))
+        .route("/console/events", get(live::events))
         .route("/console/cases/{number}", get(case_page))
         .route("/console/cases/{number}/reply", post(reply))
         .route("/console/cases/{number}/note", post(note))
@@ -590,6 +588,8 @@ struct QueueQuery {
     queue: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
+    /// A known notice key (`handed_to_task_force`), shown above the list.
+    notice: Option<String>,
 }
 
 async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery>) -> Response {
@@ -709,6 +709,12 @@ async fn queue(State(s): State<AppState>, c: Console, Query(p): Query<QueueQuery
                 tr.t("queue.total_lower_bound").to_string()
             },
             next_url,
+            notice: match p.notice.as_deref() {
+                Some(key @ "handed_to_task_force") => {
+                    tr.t(&format!("queue.notice.{key}")).to_string()
+                }
+                _ => String::new(),
+            },
         },
     )
 }
@@ -1307,17 +1313,11 @@ async fn presence(
     if let Err(r) = c.check_csrf(&f.csrf) {
         return r.into_response();
     }
-    let actor = c.actor();
-    let case = match s.services.get_case(&actor, &number).await {
-        Ok(v) => v.case,
-        Err(e) => return service_error(c.tr, e),
-    };
-    let activity = if f.activity == "replying" {
-        "replying"
-    } else {
-        "viewing"
-    };
-    match s.services.presence(&actor, case.id, Some(activity)).await {
+    match s
+        .services
+        .case_presence(&c.actor(), &c.session.id_hash, &number, &f.activity)
+        .await
+    {
         Ok(others) => Json(
             others
                 .into_iter()
@@ -1327,73 +1327,6 @@ async fn presence(
         .into_response(),
         Err(e) => service_error(c.tr, e),
     }
-}
-
-// ---- live updates -------------------------------------------------------------------------
-
-/// Server-sent events: changes to cases the user may see, read from the audit log (so they cross
-/// nodes and survive reconnects).
-async fn events(State(s): State<AppState>, c: Console) -> Response {
-    let actor = c.actor();
-    let tr = c.tr;
-    let start = match s.services.change_feed_head().await {
-        Ok(h) => h,
-        Err(e) => return service_error(tr, e),
-    };
-    let services = s.services.clone();
-    let session = c.session.id_hash.clone();
-    let stream = futures_util::stream::unfold(
-        (start, services, actor),
-        move |(mut after, services, actor)| {
-            let session = session.clone();
-            async move {
-                let mut polls = 0u32;
-                loop {
-                    // Signed out, expired or deactivated: the stream ends with the session.
-                    polls += 1;
-                    if polls % 10 == 1 && !services.session_alive(&session).await.unwrap_or(true) {
-                        return None;
-                    }
-                    match services.live_changes(&actor, after).await {
-                        Ok((changes, pops, last)) => {
-                            after = last;
-                            if !changes.is_empty() || !pops.is_empty() {
-                                let now = services.now();
-                                let mut events: Vec<Result<Event, Infallible>> = Vec::new();
-                                for call_id in pops {
-                                    if let Some(ev) = pop_event(&services, &actor, &call_id).await {
-                                        events.push(Ok(ev));
-                                    }
-                                }
-                                events.extend(changes.into_iter().map(|ch| {
-                            let r = row(tr, &ch.case, now);
-                            let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due, "branch": ch.case.branch.number() });
-                            Ok(Event::default().event("case").id(ch.seq.to_string()).data(data.to_string()))
-                        }));
-                                return Some((
-                                    futures_util::stream::iter(events),
-                                    (after, services, actor),
-                                ));
-                            }
-                        }
-                        Err(e) => tracing::warn!(error = %e, "live updates"),
-                    }
-                    tokio::time::sleep(Duration::from_millis(700)).await;
-                }
-            }
-        },
-    );
-    use futures_util::StreamExt;
-    let mut stopping = s.stopping.clone();
-    let stream = stream.flatten().take_until(async move {
-        if stopping.wait_for(|stop| *stop).await.is_err() {
-            // Nobody can ever say "stop": run until the browser goes away.
-            std::future::pending::<()>().await;
-        }
-    });
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -1723,6 +1656,7 @@ async fn call_page_with(
                 .as_ref()
                 .map(|(reason, by, _)| format!("{reason} ({})", by.clone().unwrap_or_default()))
                 .unwrap_or_default(),
+            kinds: call_case_kinds(tr, &v.call),
             open_cases: v
                 .open_cases
                 .iter()
@@ -1744,6 +1678,33 @@ async fn call_page_with(
     )
 }
 
+/// What may be opened from a call, the branch's usual kind first chosen: a denunciation from any
+/// call (a caller may turn out to report misconduct); from a call of the denunciation choice
+/// nothing else.
+fn call_case_kinds(tr: Tr, call: &hqdesk_store::calls::Call) -> Vec<(String, String, bool)> {
+    use hqdesk_domain::case::CaseKind;
+    let usual = match call.branch {
+        _ if call.is_confidential() => CaseKind::Denunciation,
+        Some(1) => CaseKind::ProcedureProblem,
+        _ => CaseKind::Inquiry,
+    };
+    [
+        CaseKind::ProcedureProblem,
+        CaseKind::Inquiry,
+        CaseKind::Denunciation,
+    ]
+    .into_iter()
+    .filter(|k| !call.is_confidential() || k.is_confidential())
+    .map(|k| {
+        (
+            k.as_str().to_string(),
+            label(tr, "kind", k.as_str()),
+            k == usual,
+        )
+    })
+    .collect()
+}
+
 async fn call_page(State(s): State<AppState>, c: Console, Path(call_id): Path<String>) -> Response {
     call_page_with(&s, &c, &call_id, String::new(), StatusCode::OK).await
 }
@@ -1751,6 +1712,8 @@ async fn call_page(State(s): State<AppState>, c: Console, Path(call_id): Path<St
 #[derive(Deserialize)]
 struct CallCaseForm {
     csrf: String,
+    /// The kind of case to open (the branch's default when absent).
+    kind: Option<String>,
     subject: Option<String>,
     body: Option<String>,
     case: Option<String>,
@@ -1771,12 +1734,25 @@ async fn call_new_case(
         .open_case_from_call(
             &c.actor(),
             &call_id,
+            f.kind.as_deref(),
             f.subject.as_deref().unwrap_or(""),
             f.body.filter(|b| !b.trim().is_empty()),
         )
         .await;
+    let actor = c.actor();
     back_to_call(&s, &c, &call_id, r, |v| {
-        format!("/console/cases/{}", v.case.number)
+        // A denunciation goes to the task force: its opener may not read it any more.
+        let readable = actor
+            .require(
+                hqdesk_domain::access::Action::ReadCase,
+                Some(&v.case.facts()),
+            )
+            .is_ok();
+        if readable {
+            format!("/console/cases/{}", v.case.number)
+        } else {
+            "/console?notice=handed_to_task_force".to_string()
+        }
     })
     .await
 }
@@ -1842,19 +1818,6 @@ async fn wallboard(State(s): State<AppState>, c: Console) -> Response {
             longest,
         },
     )
-}
-
-/// The screen-pop's data for a call just answered on this user's extension.
-async fn pop_event(s: &hqdesk_services::Services, actor: &Actor, call_id: &str) -> Option<Event> {
-    let v = s.call_view(actor, call_id).await.ok()?;
-    let data = serde_json::json!({
-        "call_id": v.call.call_id,
-        "number": national(&v.call.from_number),
-        "name": v.requester.as_ref().map(|r| r.name.clone()),
-        "flag": v.flag.as_ref().map(|(reason, by, _)| format!("{reason} ({})", by.clone().unwrap_or_default())),
-        "open_cases": v.open_cases.iter().map(|o| format!("{} {}", o.number, o.subject)).collect::<Vec<_>>().join(" · "),
-    });
-    Some(Event::default().event("call").data(data.to_string()))
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn clear_cookie() -> (HeaderName, String) {
     )
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -97,6 +97,8 @@ pub struct QueuePage {
     /// Explains a "+" count (empty when the count is exact).
     pub total_note: String,
     pub next_url: String,
+    /// A short note about what just happened (e.g. a denunciation handed to the task force).
+    pub notice: String,
 }
 
 pub struct CaseHead {
@@ -243,6 +245,8 @@ pub struct CallPage {
     pub state: String,
     pub when: String,
     pub flag: String,
+    /// The kinds of case that may be opened from the call: (key, label, preselected).
+    pub kinds: Vec<(String, String, bool)>,
     /// (number, subject)
     pub open_cases: Vec<(String, String)>,
     pub recent: Vec<String>,

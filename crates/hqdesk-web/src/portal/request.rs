@@ -106,12 +106,11 @@ fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
                     .or_insert_with(|| field_message(tr, f.code, &f.message));
             }
             // Refused characters are named in the message, as everywhere else.
-            let controls: Vec<_> = v
-                .0
-                .iter()
-                .filter(|f| f.code == "control_character")
-                .cloned()
-                .collect();
+            let controls: Vec<_> =
+                v.0.iter()
+                    .filter(|f| f.code == "control_character")
+                    .cloned()
+                    .collect();
             let message = if controls.is_empty() {
                 tr.t("portal.form_has_errors").to_string()
             } else {

@@ -475,6 +475,10 @@ async fn serve(
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
         trusted_proxies,
+        // Reads /metrics from anywhere; without it only this machine may (environment only).
+        metrics_token: std::env::var("HQDESK_METRICS_TOKEN")
+            .ok()
+            .filter(|s| !s.is_empty()),
         stopping: Some(stop_rx.clone()),
         limits: request_limits,
     };

@@ -3,6 +3,7 @@
 //! twice in the runner's output, as `…::sqlite` and `…::postgres`.
 mod support;
 
+mod access_matrix;
 mod ami;
 mod api;
 mod appointments;
@@ -10,8 +11,12 @@ mod bench;
 mod browser;
 mod browser_forms;
 mod cli;
+mod confidential_calls;
+mod confidential_live;
 mod confidential_paths;
 mod console;
+mod console_calls;
+mod console_session;
 mod counts;
 mod email;
 mod email_bench;
