@@ -82,8 +82,10 @@ pub async fn sign_in(app: &TestApp, username: &str) -> Session {
         let secret = field(&page.body, "id=\"totp-secret\">");
         let code = totp_code(&secret, app.services.now()).unwrap();
         let a = request(app, &session, "POST", &next, &[("code", &code)]).await;
-        assert!(
-            a.body.contains("recovery-codes"),
+        // Enrolled: redirected to the page that shows the recovery codes once.
+        assert_eq!(
+            (a.status, a.location.as_str()),
+            (StatusCode::SEE_OTHER, "/console/account/2fa/codes"),
             "{username} enrols: {}",
             a.body
         );
