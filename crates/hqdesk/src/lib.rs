@@ -8,3 +8,4 @@ pub mod demo;
 pub mod demo_data;
 pub mod kb;
 pub mod open_files;
+pub mod serve;

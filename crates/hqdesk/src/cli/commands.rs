@@ -26,13 +26,13 @@ pub async fn connect(url: &str, key_file: &std::path::Path) -> anyhow::Result<Se
     Ok(services)
 }
 
-fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HQDESK_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter)
+        .unwrap_or_else(|_| crate::config::DEFAULT_LOG_FILTER.into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if json {
+    let _ = if settings.log_json {
         builder.json().try_init()
     } else {
         builder.try_init()
@@ -42,35 +42,21 @@ fn init_logging(json: bool) {
 #[allow(clippy::print_stdout)] // the command line's output
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let file = FileConfig::load(cli.config.as_deref())?;
-    let listen = match &cli.command {
-        Command::Serve { listen, .. } => listen.clone(),
-        _ => None,
-    };
-    let settings = Settings::resolve(
-        &file,
-        listen,
-        cli.database.clone(),
-        cli.log_format.clone(),
-        cli.data_dir.clone(),
-    )?;
-    init_logging(settings.log_json);
+    let settings = Settings::resolve(&cli, &crate::config::process_env, &file)?;
+    init_logging(&settings);
+    tracing::debug!(?settings, "settings in force");
     // Every command opens the database the same way, with the keys of the same key file.
-    let key_file = crate::config::secret_key_file(&file, cli.secret_key_file.clone(), &settings);
+    let key_file = settings.secret_key_file.clone();
     let connect = |url: &str| {
         let url = url.to_string();
         let key_file = key_file.clone();
         async move { connect(&url, &key_file).await }
     };
     match cli.command {
-        Command::Serve { demo, limits, .. } => {
-            let limits = crate::config::limits(&file, &limits)?;
-            serve(
-                &settings,
-                connect(&settings.database_url).await?,
-                demo,
-                limits,
-            )
-            .await?;
+        Command::Serve { demo, .. } => {
+            let serve = settings.serve.as_ref().context("the server's settings")?;
+            let services = connect(&settings.database_url).await?;
+            crate::serve::run(&settings, serve, services, demo).await?;
         }
         Command::Migrate => {
             connect(&settings.database_url).await?;
@@ -336,7 +322,7 @@ fn rfc3339(millis: i64) -> String {
 }
 
 /// A service error as a sentence for the operator, with each invalid field.
-fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
+pub(crate) fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
     match e {
         hqdesk_services::ServiceError::Invalid(v) => {
             anyhow::anyhow!(v
@@ -349,180 +335,4 @@ fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
         hqdesk_services::ServiceError::NotFound => anyhow::anyhow!("not found"),
         other => anyhow::anyhow!(other.to_string()),
     }
-}
-
-async fn serve(
-    settings: &Settings,
-    services: Services,
-    demo: bool,
-    (request_limits, mut connection_limits): (
-        hqdesk_web::RequestLimits,
-        hqdesk_web::ConnectionLimits,
-    ),
-) -> anyhow::Result<()> {
-    connection_limits.max_connections =
-        crate::open_files::fit_connections(connection_limits.max_connections);
-    // Checked before anything starts: a typo must not silently trust nobody (or everybody).
-    let trusted_proxies: hqdesk_web::client_addr::TrustedProxies =
-        std::env::var("HQDESK_TRUSTED_PROXIES")
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("HQDESK_TRUSTED_PROXIES: {e}"))?;
-    let blobs = settings.data_dir.join("blobs");
-    std::fs::create_dir_all(&blobs)
-        .with_context(|| format!("creating the data directory {}", blobs.display()))?;
-    let services = services.with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
-    // Listen before loading the demo: a start that cannot listen (the port is in use) must not
-    // load the demo and print its passwords into a failure nobody reads.
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("listening on {}", settings.listen))?;
-    if demo {
-        crate::demo::load_if_empty(&services).await?;
-    }
-    services.schedule_periodic_jobs().await.map_err(describe)?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, engine = services.store().engine().name(), "hqdesk serving");
-    eprintln!(
-        "hqdesk: serving on http://{addr} (database {})",
-        hqdesk_store::dialect::redact(&settings.database_url)
-    );
-
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = format!("{}:{}", std::process::id(), addr);
-    let jobs = {
-        let services = services.clone();
-        let mut rx = stop_rx.clone();
-        tokio::spawn(async move {
-            services
-                .run_jobs(
-                    hqdesk_services::mail::sender::registry(),
-                    worker,
-                    async move {
-                        let _ = rx.changed().await;
-                    },
-                )
-                .await;
-        })
-    };
-    // SQLite's write-ahead log, checkpointed beside the writer rather than inside its commits.
-    let checkpoints = {
-        let store = services.store().clone();
-        let mut rx = stop_rx.clone();
-        tokio::spawn(async move {
-            store
-                .run_wal_checkpoints(std::time::Duration::from_millis(200), async move {
-                    let _ = rx.changed().await;
-                })
-                .await;
-        })
-    };
-    // The email channel: one fetch loop per enabled mailbox, picked up from the database (a
-    // mailbox added with `hqdesk mailbox add` or in the console starts within seconds).
-    let mail = {
-        let services = services.clone();
-        let mut rx = stop_rx.clone();
-        let cfg = hqdesk_services::mail::fetcher::FetcherConfig::new(format!(
-            "{}:{}:{}",
-            hostname(),
-            std::process::id(),
-            addr
-        ));
-        tokio::spawn(async move {
-            hqdesk_services::mail::fetcher::run_supervisor(services, cfg, async move {
-                let _ = rx.changed().await;
-            })
-            .await;
-        })
-    };
-    // Asterisk's manager interface, when configured (settings from the environment: the secret
-    // must not show in `ps`).
-    let ami = match (
-        std::env::var("HQDESK_AMI_ADDR"),
-        std::env::var("HQDESK_AMI_USER"),
-        std::env::var("HQDESK_AMI_SECRET"),
-    ) {
-        (Ok(addr), Ok(username), Ok(secret)) if !addr.is_empty() => {
-            let cfg = hqdesk_services::ami::AmiConfig {
-                addr,
-                username,
-                secret,
-                reconnect_delay: std::time::Duration::from_secs(5),
-            };
-            let services = services.clone();
-            let mut rx = stop_rx.clone();
-            Some(tokio::spawn(async move {
-                hqdesk_services::ami::run_ami(services, cfg, async move {
-                    let _ = rx.changed().await;
-                })
-                .await;
-            }))
-        }
-        _ => None,
-    };
-    // The signed telephony webhook's secret comes from the environment only: never a flag
-    // (visible in `ps`) nor the config file.
-    let web = hqdesk_web::WebConfig {
-        telephony_secret: std::env::var("HQDESK_TELEPHONY_SECRET")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        // Links in mails (the portal's tracking link) start with this; without it, with the
-        // address this server listens on.
-        public_url: Some(
-            std::env::var("HQDESK_PUBLIC_URL")
-                .ok()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| format!("http://{addr}")),
-        ),
-        trusted_proxies,
-        // Reads /metrics from anywhere; without it only this machine may (environment only).
-        metrics_token: std::env::var("HQDESK_METRICS_TOKEN")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        stopping: Some(stop_rx.clone()),
-        limits: request_limits,
-    };
-    let app = hqdesk_web::router_with(services.clone(), web);
-    hqdesk_web::serve(listener, app, connection_limits, async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    })
-    .await;
-    let _ = jobs.await;
-    let _ = mail.await;
-    let _ = checkpoints.await;
-    if let Some(ami) = ami {
-        let _ = ami.await;
-    }
-    services.store().close().await;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
-}
-
-/// This machine's name, for the mail fetchers' leases (several nodes on one database).
-fn hostname() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "node".into())
 }

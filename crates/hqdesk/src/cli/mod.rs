@@ -10,6 +10,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use hqdesk_domain::input;
 
 pub use commands::connect;
+pub(crate) use commands::describe;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +34,10 @@ pub struct Cli {
     /// Log format: text or json.
     #[arg(long, global = true, env = "HQDESK_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
+    /// Which log lines are written, e.g. `warn` or `info,sqlx=warn` [default:
+    /// info,sqlx=warn,tower_http=info].
+    #[arg(long, global = true, env = "HQDESK_LOG", value_name = "FILTER")]
+    pub log_filter: Option<String>,
     /// The secret key file, used when HQDESK_SECRET_KEY is not set (default: secret.key in the
     /// data directory, created on the first start with mode 0600).
     #[arg(
@@ -49,16 +54,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (API, health, metrics and background jobs). Migrates the database first.
+    ///
+    /// Secrets have no flag, since flags show in `ps`: set HQDESK_TELEPHONY_SECRET,
+    /// HQDESK_AMI_SECRET and HQDESK_METRICS_TOKEN in the environment, or telephony_secret,
+    /// ami_secret and metrics_token in the --config file.
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "HQDESK_LISTEN", value_name = "ADDR")]
-        listen: Option<String>,
+        #[command(flatten)]
+        args: ServeArgs,
         /// Fill an empty database with Vietnamese demo data and print the demo users' passwords
         /// (printed once: later starts say how to set a new one with `hqdesk user password`).
         #[arg(long)]
         demo: bool,
-        #[command(flatten)]
-        limits: LimitArgs,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -83,6 +89,33 @@ pub enum Command {
     /// Benchmarks: seed a database with realistic volume, measure the pages that must stay fast.
     #[command(subcommand)]
     Bench(BenchAll),
+}
+
+/// The server's settings (`serve`); each defaults to the TOML file, then to a built-in value
+/// (see the README's Configuration table).
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "HQDESK_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The address visitors use (links in mails start with it); https://… also turns on HSTS
+    /// and Secure cookies [default: http:// and the address listened on].
+    #[arg(long, env = "HQDESK_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Reverse proxies trusted to name the client in X-Forwarded-For: addresses or CIDR
+    /// networks, comma-separated [default: none, the header is ignored].
+    #[arg(long, env = "HQDESK_TRUSTED_PROXIES", value_name = "LIST")]
+    pub trusted_proxies: Option<String>,
+    /// Asterisk's manager interface to follow, HOST:PORT (with --ami-user and
+    /// HQDESK_AMI_SECRET) [default: none, not connected].
+    #[arg(long, env = "HQDESK_AMI_ADDR", value_name = "HOST:PORT")]
+    pub ami_addr: Option<String>,
+    /// The manager interface's user; its secret comes from HQDESK_AMI_SECRET or the config
+    /// file's ami_secret, never a flag.
+    #[arg(long, env = "HQDESK_AMI_USER", value_name = "USER")]
+    pub ami_user: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Limits on connections and requests (`serve`); each defaults to the TOML file, then to a

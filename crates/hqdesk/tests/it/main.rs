@@ -14,6 +14,7 @@ mod cli;
 mod confidential_calls;
 mod confidential_live;
 mod confidential_paths;
+mod config;
 mod console;
 mod console_calls;
 mod console_session;
