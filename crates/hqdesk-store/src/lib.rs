@@ -8,7 +8,6 @@
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
-pub mod bulk;
 pub mod calls;
 pub mod cases;
 pub mod categories;

@@ -386,17 +386,3 @@ pub async fn dismiss_merge_suggestion(
         .await?;
     Ok(())
 }
-
-/// A disabled mailbox pointing nowhere, for benchmarks and tests of intake alone.
-pub async fn bench_mailbox(
-    conn: &mut AnyConnection,
-    name: &str,
-    now: Timestamp,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("INSERT INTO mailboxes (name, address, imap_url, smtp_url, insecure_plain, enabled, last_uid, created_at, updated_at) VALUES ($1, $2, 'imap://bench:bench@127.0.0.1:9/INBOX', 'smtp://127.0.0.1:9', 1, 0, 0, $3, $3) RETURNING id")
-        .bind(name)
-        .bind(format!("{name}@bench.invalid"))
-        .bind(now.millis())
-        .fetch_one(conn)
-        .await?)
-}

@@ -4,7 +4,8 @@
 //! with one `INSERT … VALUES (…), (…)` per table. Rows are split into statements of a few fixed
 //! sizes (powers of two) so that the connection's prepared-statement cache holds a handful of
 //! texts per table instead of one per batch size, and of at most [`MAX_PARAMS`] parameters
-//! (see there for why so few). The bulk seeder (`crate::bulk`) writes through the same helpers.
+//! (see there for why so few). The benchmark seeder (`hqdesk_bench::seed`) writes through the same
+//! helpers.
 use std::fmt::Write as _;
 
 use sqlx::any::AnyArguments;

@@ -10,7 +10,7 @@ use hqdesk_services::{Actor, ManualClock, Services, Store};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
-use crate::demo_data;
+use hqdesk_sample::demo as demo_data;
 
 pub const DEMO_CASES: usize = 300;
 
@@ -70,7 +70,7 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
                 AddUnit {
                     code: u.code.into(),
                     name: u.name.into(),
-                    level: u.level.into(),
+                    level: u.level.as_str().into(),
                     parent: u.parent.map(String::from),
                 },
             )

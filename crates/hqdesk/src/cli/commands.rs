@@ -198,19 +198,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let services = connect(&settings.database_url).await?;
             return mailbox(&services, cmd).await;
         }
-        Command::Bench(super::BenchAll::Suite(cmd)) => {
-            let services = connect(&settings.database_url).await?;
-            crate::bench::cli(&services, &settings, cmd).await?;
-        }
-        Command::Bench(super::BenchAll::Ingest { messages }) => {
-            let blobs = settings.data_dir.join("bench-blobs");
-            let services = connect(&settings.database_url)
-                .await?
-                .with_blobs(hqdesk_store::blobs::BlobStore::new(&blobs));
-            let result = crate::bench_mail::cli(&services, messages).await;
-            let _ = std::fs::remove_dir_all(&blobs);
-            result?;
-        }
     }
     Ok(ExitCode::SUCCESS)
 }

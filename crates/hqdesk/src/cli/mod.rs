@@ -86,9 +86,6 @@ pub enum Command {
     /// The email channel's mailboxes (IMAP in, SMTP out).
     #[command(subcommand)]
     Mailbox(MailboxCommand),
-    /// Benchmarks: seed a database with realistic volume, measure the pages that must stay fast.
-    #[command(subcommand)]
-    Bench(BenchAll),
 }
 
 /// The server's settings (`serve`); each defaults to the TOML file, then to a built-in value
@@ -138,18 +135,6 @@ pub struct LimitArgs {
     /// Requests handled at once; more wait 2 seconds, then get 503 [default: 128].
     #[arg(long, env = "HQDESK_MAX_REQUESTS", value_name = "N")]
     pub max_requests: Option<usize>,
-}
-
-/// The benchmark commands: the suite's own, and email intake throughput.
-#[derive(Debug, Subcommand)]
-pub enum BenchAll {
-    #[command(flatten)]
-    Suite(BenchCommand),
-    /// Ingest N generated mails (parse and store, as from IMAP) and print messages per second.
-    Ingest {
-        #[arg(long, default_value_t = 5_000)]
-        messages: usize,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,52 +276,6 @@ pub enum SecretsCommand {
     /// audit rows written under them). With HQDESK_SECRET_KEY: put the new key first in the
     /// variable yourself (`openssl rand -base64 32`), then run this.
     Rotate,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Migrate, then add N realistic cases (units, staff, requesters, timelines, search
-    /// documents) in bulk, and print the rows per second. Seeded data is not audited: never seed
-    /// a production database.
-    Seed {
-        /// How many cases to add.
-        #[arg(long, default_value_t = 1_000_000)]
-        cases: u64,
-    },
-    /// Measure the server time of the console queue page and the API list on a seeded database
-    /// and print p50/p95/p99 per scenario.
-    Queue {
-        /// Measured requests per scenario (after 3 unmeasured ones).
-        #[arg(long, default_value_t = 50)]
-        iterations: usize,
-    },
-    /// The whole suite against the real server: start `hqdesk serve` on the database (start
-    /// time), create cases through the API at each client count, time the queue page, a case
-    /// page with a long timeline and full-text searches over HTTP, read the server's peak RSS,
-    /// and print one table. Adds the cases it creates to the database.
-    Run {
-        /// Cases created per creation run.
-        #[arg(long, default_value_t = 3000)]
-        creates: usize,
-        /// Concurrent clients of the creation runs (comma-separated).
-        #[arg(long, value_delimiter = ',', default_value = "1,8")]
-        clients: Vec<usize>,
-        /// Measured requests per read scenario (after 3 unmeasured ones).
-        #[arg(long, default_value_t = 200)]
-        reads: usize,
-        /// Messages on the case whose page is measured.
-        #[arg(long, default_value_t = 50)]
-        timeline: usize,
-        /// Request Tracker's benchmark directory (`../shared/peers/rt`): print the ratios to the
-        /// figures in its `results/`.
-        #[arg(long, value_name = "DIR")]
-        compare_rt: Option<PathBuf>,
-        /// With --compare-rt: first run RT's benchmark (its `run.sh`, on a copy of the scripts in
-        /// the data directory; installs Debian packages, 15–25 minutes on 2 cores, as root)
-        /// and compare with those fresh results.
-        #[arg(long, requires = "compare_rt")]
-        run_rt: bool,
-    },
 }
 
 pub async fn main() -> ExitCode {

@@ -444,7 +444,7 @@ both_engines!(maintained_counts_follow_every_change, |app| async move {
     }
 
     // The bench seeder's multi-row INSERTs, then more changes on top.
-    hqdesk::bench::seed(&app.services, 600, |_| {})
+    hqdesk_bench::seed::seed_settled(&app.services, 600, |_| {})
         .await
         .unwrap();
     check(&app, "bulk seed").await;

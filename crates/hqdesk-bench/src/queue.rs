@@ -1,5 +1,5 @@
-//! `hqdesk bench`: fill a database with realistic volume (`seed`) and measure the server time of
-//! the pages that must stay fast on it (`queue`); `run` is the suite over HTTP (`bench_run`).
+//! `hqdesk-bench queue`: the server time of the pages that must stay fast on a seeded database
+//! (`seed`); `run` is the suite over HTTP.
 //!
 //! Measurements run the real router in process (`tower::ServiceExt::oneshot`): the time is what
 //! the server spends from the request to the last byte of the body (routing, session or token
@@ -11,116 +11,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use hqdesk_services::directory::UpdateUser;
 use hqdesk_services::{Actor, Services};
-use hqdesk_store::bulk::{self, SeedOptions, SeedStats};
 use rand::RngCore;
 use tower::ServiceExt;
-
-/// `hqdesk bench seed|queue`.
-#[allow(clippy::print_stdout)] // the command's report is its output
-pub async fn cli(
-    services: &Services,
-    settings: &crate::config::Settings,
-    cmd: crate::cli::BenchCommand,
-) -> anyhow::Result<()> {
-    let engine = services.store().engine().name();
-    match cmd {
-        crate::cli::BenchCommand::Seed { cases } => {
-            let start = Instant::now();
-            let stats = seed(services, cases, |s| {
-                eprint!(
-                    "\rhqdesk: {} cases, {} rows, {:.0} s   ",
-                    s.cases,
-                    s.rows(),
-                    start.elapsed().as_secs_f64()
-                );
-            })
-            .await?;
-            eprintln!();
-            let secs = start.elapsed().as_secs_f64().max(1e-9);
-            println!(
-                "seeded {engine}: {} cases, {} requesters, {} timeline entries ({} messages), \
-                 {} search documents, {} calls, {} callback attempts, {} ratings, \
-                 {} units, {} users ({} rows) in {:.1} s: {:.0} rows/s, {:.0} cases/s",
-                stats.cases,
-                stats.requesters,
-                stats.timeline_entries,
-                stats.messages,
-                stats.search_documents,
-                stats.calls,
-                stats.callback_attempts,
-                stats.ratings,
-                stats.units,
-                stats.users,
-                stats.rows(),
-                secs,
-                stats.rows() as f64 / secs,
-                stats.cases as f64 / secs,
-            );
-        }
-        crate::cli::BenchCommand::Queue { iterations } => {
-            let cases = bulk::case_count(services.store()).await?;
-            let bench = QueueBench::prepare(services).await?;
-            let timings = bench.run(3, iterations.max(1)).await?;
-            println!("{}", table(engine, cases, &timings));
-        }
-        crate::cli::BenchCommand::Run {
-            creates,
-            clients,
-            reads,
-            timeline,
-            compare_rt,
-            run_rt,
-        } => {
-            // RT first, so that its 25 minutes of load are over when hqdesk is measured.
-            let rt = match &compare_rt {
-                Some(peer) => {
-                    let results = if run_rt {
-                        crate::bench_run::run_rt(peer, &settings.data_dir.join("rt-bench"))?
-                    } else {
-                        peer.join("results")
-                    };
-                    Some(crate::bench_run::RtFigures::read(&results)?)
-                }
-                None => None,
-            };
-            let opts = crate::bench_run::RunOptions {
-                server_exe: std::env::current_exe().context("locating the hqdesk binary")?,
-                database_url: settings.database_url.clone(),
-                data_dir: settings.data_dir.join("bench-server"),
-                create_clients: clients,
-                creates: creates.max(1),
-                reads: reads.max(1),
-                timeline,
-            };
-            let report = crate::bench_run::run(services, &opts).await?;
-            println!("{}", report.table());
-            if let Some(rt) = rt {
-                println!("{}", report.compare_rt(&rt));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Seed `cases` cases (with requesters, timelines and search documents), then settle the
-/// database as a server's would be (see `hqdesk_store::bulk::settle`). `progress` sees the
-/// running totals after each transaction.
-pub async fn seed(
-    services: &Services,
-    cases: u64,
-    progress: impl FnMut(&SeedStats),
-) -> anyhow::Result<SeedStats> {
-    let opts = SeedOptions {
-        cases,
-        now: services.now(),
-        seed: 2026,
-    };
-    let stats = bulk::seed(services.store(), &opts, progress)
-        .await
-        .context("seeding")?;
-    bulk::settle(services.store()).await.context("vacuuming")?;
-    Ok(stats)
-}
 
 /// One request to measure.
 #[derive(Debug, Clone)]
@@ -172,7 +64,7 @@ impl QueueBench {
     /// Sign the seeded agent in (a fresh password and session, an API token) on a database
     /// seeded by [`seed`].
     pub async fn prepare(services: &Services) -> anyhow::Result<QueueBench> {
-        let agent = bulk::BENCH_AGENT;
+        let agent = crate::seed::BENCH_AGENT;
         let mut secret = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut secret);
         let password: String = format!(
@@ -194,7 +86,7 @@ impl QueueBench {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| {
-                format!("setting {agent}'s password: is the database seeded (`hqdesk bench seed`)?")
+                format!("setting {agent}'s password: is the database seeded (`hqdesk-bench seed`)?")
             })?;
         let session = match services
             .sign_in("bench", agent, &password)
@@ -214,7 +106,7 @@ impl QueueBench {
                 name: "API list: unit, new+open, most urgent first, 50",
                 uri: format!(
                     "/api/v1/cases?status=new,open&unit={}&sort=due&limit=50",
-                    bulk::BENCH_UNIT
+                    crate::seed::BENCH_UNIT
                 ),
                 credential: ("authorization", format!("Bearer {token}")),
             },
@@ -304,7 +196,8 @@ pub fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[rank.min(sorted.len()) - 1]
 }
 
-fn ms(d: Duration) -> String {
+/// A duration in milliseconds, one decimal.
+pub fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 

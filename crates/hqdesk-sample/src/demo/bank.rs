@@ -1,429 +1,19 @@
-//! Demo data for the hqdesk demo loader: organisational units, staff accounts and a
-//! deterministic bank of realistic cases for the customs contact centre (hotline 1900 9299).
-//!
-//! Pure data, no I/O. Branch 1 handles denunciations and problems met during customs
-//! procedures; branch 2 supports e-customs (VNACCS/VCIS, National Single Window, ASEAN Single
-//! Window, digital signatures, e-payment) and policy/procedure guidance.
+//! The demo's texts: the bank of cases as they come in (by kind), the canned answers per
+//! category, and what staff and requesters write afterwards. Branch 1 handles denunciations and
+//! problems met during customs procedures; branch 2 supports e-customs (VNACCS/VCIS, National
+//! Single Window, ASEAN Single Window, digital signatures, e-payment) and policy guidance.
+use super::vars::Vars;
+use crate::Rng;
 
-use hqdesk_domain::requester::TaxCode;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-
-/// An organisational unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoUnit {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub parent: Option<&'static str>,
-    /// "department" | "sub_department" | "team"
-    pub level: &'static str,
-}
-
-/// Units, parents before children.
-pub fn units() -> Vec<DemoUnit> {
-    fn u(
-        code: &'static str,
-        name: &'static str,
-        parent: Option<&'static str>,
-        level: &'static str,
-    ) -> DemoUnit {
-        DemoUnit {
-            code,
-            name,
-            parent,
-            level,
-        }
-    }
-    vec![
-        u("CHQ", "Cục Hải quan", None, "department"),
-        u(
-            "TTDL",
-            "Trung tâm Dữ liệu và Công nghệ thông tin",
-            Some("CHQ"),
-            "department",
-        ),
-        u("HELPDESK", "Bộ phận HelpDesk", Some("TTDL"), "team"),
-        u(
-            "DTCBL",
-            "Cục Điều tra chống buôn lậu",
-            Some("CHQ"),
-            "department",
-        ),
-        u("DDN", "Đội đặc nhiệm", Some("DTCBL"), "team"),
-        u(
-            "KV1",
-            "Chi cục Hải quan khu vực I",
-            Some("CHQ"),
-            "sub_department",
-        ),
-        u(
-            "KV1-NB",
-            "Hải quan sân bay quốc tế Nội Bài",
-            Some("KV1"),
-            "team",
-        ),
-        u(
-            "KV2",
-            "Chi cục Hải quan khu vực II",
-            Some("CHQ"),
-            "sub_department",
-        ),
-        u(
-            "KV2-CL",
-            "Hải quan cửa khẩu cảng Sài Gòn khu vực I",
-            Some("KV2"),
-            "team",
-        ),
-        u(
-            "KV3",
-            "Chi cục Hải quan khu vực III",
-            Some("CHQ"),
-            "sub_department",
-        ),
-        u(
-            "KV3-HP",
-            "Hải quan cửa khẩu cảng Hải Phòng",
-            Some("KV3"),
-            "team",
-        ),
-        u(
-            "KV8",
-            "Chi cục Hải quan khu vực VIII",
-            Some("CHQ"),
-            "sub_department",
-        ),
-        u(
-            "KV8-MC",
-            "Hải quan cửa khẩu quốc tế Móng Cái",
-            Some("KV8"),
-            "team",
-        ),
-    ]
-}
-
-/// A staff account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoUser {
-    pub username: &'static str,
-    pub display_name: &'static str,
-    /// "agent" | "hotline" | "investigator" | "unit_officer" | "supervisor" | "admin"
-    pub role: &'static str,
-    pub unit: Option<&'static str>,
-}
-
-const AGENTS: &[&str] = &["lan.nguyen", "hung.tran", "mai.le", "tuan.pham"];
-const HOTLINE: &[&str] = &["thu.hoang", "duc.vu"];
-const INVESTIGATORS: &[&str] = &["son.dang", "hai.bui"];
-const SUPERVISOR: &str = "binh.phan";
-
-/// Staff accounts.
-pub fn users() -> Vec<DemoUser> {
-    fn u(
-        username: &'static str,
-        display_name: &'static str,
-        role: &'static str,
-        unit: Option<&'static str>,
-    ) -> DemoUser {
-        DemoUser {
-            username,
-            display_name,
-            role,
-            unit,
-        }
-    }
-    vec![
-        u("lan.nguyen", "Nguyễn Thị Lan", "agent", Some("HELPDESK")),
-        u("hung.tran", "Trần Văn Hùng", "agent", Some("HELPDESK")),
-        u("mai.le", "Lê Thị Mai", "agent", Some("HELPDESK")),
-        u("tuan.pham", "Phạm Anh Tuấn", "agent", Some("HELPDESK")),
-        u("thu.hoang", "Hoàng Thị Thu", "hotline", Some("HELPDESK")),
-        u("duc.vu", "Vũ Minh Đức", "hotline", Some("HELPDESK")),
-        u("son.dang", "Đặng Văn Sơn", "investigator", Some("DDN")),
-        u("hai.bui", "Bùi Quang Hải", "investigator", Some("DDN")),
-        u("ha.do", "Đỗ Thu Hà", "unit_officer", Some("KV1")),
-        u("khoa.ngo", "Ngô Đăng Khoa", "unit_officer", Some("KV2")),
-        u(
-            "long.duong",
-            "Dương Thành Long",
-            "unit_officer",
-            Some("KV3"),
-        ),
-        u("quynh.ly", "Lý Như Quỳnh", "unit_officer", Some("KV8")),
-        u("binh.phan", "Phan Thanh Bình", "supervisor", Some("TTDL")),
-        u("admin", "Quản trị hệ thống", "admin", None),
-    ]
-}
-
-/// The unit officer responsible for a regional sub-department.
-fn unit_officer(unit: &str) -> Option<&'static str> {
-    match unit {
-        "KV1" => Some("ha.do"),
-        "KV2" => Some("khoa.ngo"),
-        "KV3" => Some("long.duong"),
-        "KV8" => Some("quynh.ly"),
-        _ => None,
-    }
-}
-
-/// Someone who contacts the centre.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoRequester {
-    pub name: String,
-    pub business_name: Option<String>,
-    pub tax_code: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-/// One message on a case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoMessage {
-    pub from_staff: bool,
-    pub internal: bool,
-    pub body: String,
-}
-
-/// One demo case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoCase {
-    /// "inquiry" | "procedure_problem" | "denunciation" | "suggestion" | "rating_follow_up" | "callback"
-    pub kind: &'static str,
-    /// 1 or 2
-    pub branch: u8,
-    /// "phone" | "email" | "portal" | "api" | "staff"
-    pub channel: &'static str,
-    pub category: &'static str,
-    /// "low" | "normal" | "high" | "urgent"
-    pub priority: &'static str,
-    pub subject: String,
-    pub body: String,
-    pub requester: Option<DemoRequester>,
-    pub unit: Option<&'static str>,
-    pub assignee: Option<&'static str>,
-    pub replies: Vec<DemoMessage>,
-    /// "new" | "open" | "waiting" | "resolved" | "closed"
-    pub status: &'static str,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Variable parts
-// ---------------------------------------------------------------------------------------------
-
-/// (port as written in messages, responsible sub-department)
-const PORTS: &[(&str, &str)] = &[
-    ("cảng Cát Lái", "KV2"),
-    ("cảng Hải Phòng", "KV3"),
-    ("cửa khẩu quốc tế Móng Cái", "KV8"),
-    ("sân bay quốc tế Nội Bài", "KV1"),
-];
-
-/// (goods in Vietnamese, HS code, goods in English)
-const GOODS: &[(&str, &str, &str)] = &[
-    ("máy tính xách tay", "8471.30.20", "laptop computers"),
-    (
-        "áo phông cotton dệt kim",
-        "6109.10.10",
-        "knitted cotton T-shirts",
-    ),
-    ("tôm đông lạnh", "0306.17.19", "frozen shrimp"),
-    ("điện thoại di động", "8517.13.00", "mobile phones"),
-    ("túi nhựa PE", "3923.21.99", "PE plastic bags"),
-    (
-        "khung thép tiền chế",
-        "7308.90.99",
-        "prefabricated steel frames",
-    ),
-    ("xoài tươi", "0804.50.20", "fresh mangoes"),
-    (
-        "linh kiện điện tử",
-        "8542.39.00",
-        "electronic integrated circuits",
-    ),
-    (
-        "hạt nhựa PP nguyên sinh",
-        "3902.10.40",
-        "polypropylene granules",
-    ),
-    ("gỗ dán công nghiệp", "4412.33.00", "plywood"),
-    ("thức ăn chăn nuôi", "2309.90.19", "animal feed"),
-    ("phụ tùng ô tô", "8708.29.99", "auto parts"),
-];
-
-const ERRORS: &[(&str, &str)] = &[
-    ("E1001", "Người sử dụng không có quyền thực hiện nghiệp vụ"),
-    ("E1004", "Mã số thuế người khai không khớp với chứng thư số"),
-    ("E0015", "Số tờ khai không tồn tại trong hệ thống"),
-    ("E2031", "Mã địa điểm lưu kho không hợp lệ"),
-    ("E3050", "Trị giá tính thuế không khớp tổng trị giá hóa đơn"),
-    ("E0419", "Tờ khai đã được cấp phép, không thể khai sửa"),
-];
-
-const CAS: &[&str] = &["VNPT-CA", "Viettel-CA", "FPT-CA", "BKAV-CA", "MISA-CA"];
-const BANKS: &[&str] = &[
-    "Vietcombank",
-    "BIDV",
-    "VietinBank",
-    "Agribank",
-    "Techcombank",
-    "MB Bank",
-];
-const LICENCES: &[&str] = &[
-    "đăng ký kiểm dịch thực vật",
-    "kiểm tra an toàn thực phẩm nhập khẩu",
-    "giấy phép nhập khẩu thuốc thú y",
-    "kiểm tra chất lượng hàng hóa nhóm 2",
-    "giấy phép nhập khẩu tiền chất công nghiệp",
-];
-const COUNTRIES: &[&str] = &[
-    "Thái Lan",
-    "Indonesia",
-    "Malaysia",
-    "Singapore",
-    "Philippines",
-];
-const BORDERS: &[&str] = &[
-    "xã Hải Sơn, Móng Cái",
-    "bến Ka Long, Móng Cái",
-    "đường mòn Pò Hèn",
-    "khu vực chợ biên giới Bắc Luân",
-];
-const PLACES: &[&str] = &[
-    "quận Long Biên, Hà Nội",
-    "huyện Bình Chánh, TP. Hồ Chí Minh",
-    "huyện An Dương, Hải Phòng",
-    "phường Ka Long, Móng Cái",
-];
-
-struct Vars {
-    tk: String,
-    tkx: String,
-    port: &'static str,
-    unit: &'static str,
-    goods: &'static str,
-    hs: &'static str,
-    goods_en: &'static str,
-    date: String,
-    err: &'static str,
-    err_msg: &'static str,
-    ca: &'static str,
-    ca2: &'static str,
-    bank: &'static str,
-    amount: String,
-    licence: &'static str,
-    country: &'static str,
-    conum: String,
-    border: &'static str,
-    place: &'static str,
-}
-
-fn pick<T: Copy>(rng: &mut StdRng, items: &[T], default: T) -> T {
-    items.choose(rng).copied().unwrap_or(default)
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let groups: Vec<&str> = digits
-        .as_bytes()
-        .rchunks(3)
-        .rev()
-        .filter_map(|g| std::str::from_utf8(g).ok())
-        .collect();
-    groups.join(".")
-}
-
-impl Vars {
-    fn random(rng: &mut StdRng) -> Vars {
-        let (port, unit) = pick(rng, PORTS, ("cảng Cát Lái", "KV2"));
-        let (goods, hs, goods_en) = pick(
-            rng,
-            GOODS,
-            ("máy tính xách tay", "8471.30.20", "laptop computers"),
-        );
-        let (err, err_msg) = pick(rng, ERRORS, ("E1001", "Lỗi hệ thống"));
-        let ca = pick(rng, CAS, "VNPT-CA");
-        let ca2 = CAS
-            .iter()
-            .copied()
-            .filter(|c| *c != ca)
-            .collect::<Vec<_>>()
-            .choose(rng)
-            .copied()
-            .unwrap_or("Viettel-CA");
-        let month: u32 = rng.gen_range(1..=12);
-        let day: u32 = rng.gen_range(1..=28);
-        let year: u32 = if rng.gen_bool(0.7) { 2025 } else { 2026 };
-        let amount = rng.gen_range(2_000u64..900_000) * 1_000;
-        let country = pick(rng, COUNTRIES, "Thái Lan");
-        let co_code = match country {
-            "Thái Lan" => "TH",
-            "Indonesia" => "ID",
-            "Malaysia" => "MY",
-            "Singapore" => "SG",
-            _ => "PH",
-        };
-        Vars {
-            tk: format!("10{}", rng.gen_range(5_000_000_000u64..8_000_000_000)),
-            tkx: format!("30{}", rng.gen_range(5_000_000_000u64..8_000_000_000)),
-            port,
-            unit,
-            goods,
-            hs,
-            goods_en,
-            date: format!("{day:02}/{month:02}/{year}"),
-            err,
-            err_msg,
-            ca,
-            ca2,
-            bank: pick(rng, BANKS, "Vietcombank"),
-            amount: format!("{} đồng", group_thousands(amount)),
-            licence: pick(rng, LICENCES, "đăng ký kiểm dịch thực vật"),
-            country,
-            conum: format!(
-                "{co_code}{}-{:05}",
-                year % 100,
-                rng.gen_range(1u32..100_000)
-            ),
-            border: pick(rng, BORDERS, "xã Hải Sơn, Móng Cái"),
-            place: pick(rng, PLACES, "huyện An Dương, Hải Phòng"),
-        }
-    }
-
-    fn fill(&self, template: &str) -> String {
-        template
-            .replace("{tk}", &self.tk)
-            .replace("{tkx}", &self.tkx)
-            .replace("{port}", self.port)
-            .replace("{goods_en}", self.goods_en)
-            .replace("{goods}", self.goods)
-            .replace("{hs}", self.hs)
-            .replace("{date}", &self.date)
-            .replace("{err_msg}", self.err_msg)
-            .replace("{err}", self.err)
-            .replace("{ca2}", self.ca2)
-            .replace("{ca}", self.ca)
-            .replace("{bank}", self.bank)
-            .replace("{amount}", &self.amount)
-            .replace("{licence}", self.licence)
-            .replace("{country}", self.country)
-            .replace("{conum}", &self.conum)
-            .replace("{border}", self.border)
-            .replace("{place}", self.place)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Template bank
-// ---------------------------------------------------------------------------------------------
-
+/// A case as it first comes in: its category, subject and body, with placeholders.
 #[derive(Clone, Copy)]
-struct Tpl {
-    category: &'static str,
-    subject: &'static str,
-    body: &'static str,
+pub(super) struct Tpl {
+    pub(super) category: &'static str,
+    pub(super) subject: &'static str,
+    pub(super) body: &'static str,
 }
 
-const fn t(category: &'static str, subject: &'static str, body: &'static str) -> Tpl {
+pub(super) const fn t(category: &'static str, subject: &'static str, body: &'static str) -> Tpl {
     Tpl {
         category,
         subject,
@@ -431,7 +21,7 @@ const fn t(category: &'static str, subject: &'static str, body: &'static str) ->
     }
 }
 
-const INQUIRIES: &[Tpl] = &[
+pub(super) const INQUIRIES: &[Tpl] = &[
     // --- VNACCS accounts
     t(
         "b2.it.vnaccs_account",
@@ -649,7 +239,7 @@ const INQUIRIES: &[Tpl] = &[
     ),
 ];
 
-const PERSONAL_INQUIRIES: &[Tpl] = &[
+pub(super) const PERSONAL_INQUIRIES: &[Tpl] = &[
     t(
         "b2.policy.procedure",
         "Thủ tục nhận quà biếu gửi từ nước ngoài qua {port}",
@@ -667,7 +257,7 @@ const PERSONAL_INQUIRIES: &[Tpl] = &[
     ),
 ];
 
-const PROCEDURE_PROBLEMS: &[Tpl] = &[
+pub(super) const PROCEDURE_PROBLEMS: &[Tpl] = &[
     // --- declaration
     t(
         "b1.procedure.declaration",
@@ -749,7 +339,7 @@ const PROCEDURE_PROBLEMS: &[Tpl] = &[
     ),
 ];
 
-const DENUNCIATIONS: &[Tpl] = &[
+pub(super) const DENUNCIATIONS: &[Tpl] = &[
     t(
         "b1.denunciation.smuggling",
         "Tố giác vận chuyển hàng lậu qua đường mòn khu vực {border}",
@@ -792,7 +382,7 @@ const DENUNCIATIONS: &[Tpl] = &[
     ),
 ];
 
-const SUGGESTIONS: &[Tpl] = &[
+pub(super) const SUGGESTIONS: &[Tpl] = &[
     t(
         "suggestion",
         "Kiến nghị mở rộng thời gian hỗ trợ của tổng đài ngoài giờ hành chính",
@@ -820,7 +410,7 @@ const SUGGESTIONS: &[Tpl] = &[
     ),
 ];
 
-const RATING_FOLLOW_UPS: &[Tpl] = &[
+pub(super) const RATING_FOLLOW_UPS: &[Tpl] = &[
     t(
         "rating.follow_up",
         "Theo dõi đánh giá \"Không hài lòng\": tờ khai {tk}",
@@ -838,228 +428,8 @@ const RATING_FOLLOW_UPS: &[Tpl] = &[
     ),
 ];
 
-// ---------------------------------------------------------------------------------------------
-// Requesters
-// ---------------------------------------------------------------------------------------------
-
-/// (trade name, ascii slug for e-mail domains)
-const BUSINESS_CORES: &[(&str, &str)] = &[
-    ("Tân Phát", "tanphat"),
-    ("Minh Long", "minhlong"),
-    ("Hoàng Gia", "hoanggia"),
-    ("Phú Thịnh", "phuthinh"),
-    ("Sao Việt", "saoviet"),
-    ("Đại Dương Xanh", "daiduongxanh"),
-    ("An Khang", "ankhang"),
-    ("Thành Đạt", "thanhdat"),
-    ("Hưng Thịnh", "hungthinh"),
-    ("Việt Hàn", "viethan"),
-    ("Nam Á", "nama"),
-    ("Bảo Long", "baolong"),
-    ("Kim Ngân", "kimngan"),
-    ("Trường Sơn", "truongson"),
-    ("Hải Âu", "haiau"),
-    ("Đông Bắc", "dongbac"),
-    ("Phương Nam", "phuongnam"),
-    ("Thái Bình Dương", "tbd"),
-    ("Quốc Tế Sông Hồng", "songhong"),
-    ("Mekong Star", "mekongstar"),
-    ("Cát Tường", "cattuong"),
-    ("Vạn Xuân", "vanxuan"),
-    ("Hà Thành", "hathanh"),
-    ("Kinh Bắc", "kinhbac"),
-    ("Lạc Hồng", "lachong"),
-    ("Nhật Minh", "nhatminh"),
-    ("Sài Gòn Xanh", "saigonxanh"),
-    ("Hòa Bình", "hoabinh"),
-    ("Thiên Ân", "thienan"),
-    ("Phúc Lộc", "phucloc"),
-    ("Á Châu", "achau"),
-    ("Toàn Cầu", "toancau"),
-];
-
-/// (business line, ascii slug suffix)
-const SECTORS: &[(&str, &str)] = &[
-    ("Xuất nhập khẩu", ""),
-    ("Thương mại và Dịch vụ", "trading"),
-    ("Logistics", "logistics"),
-    ("Sản xuất và Thương mại", "group"),
-    ("Thủy sản", "seafood"),
-    ("Điện tử", "tech"),
-    ("Dệt may", "textile"),
-];
-
-const MAIL_BOXES: &[&str] = &["xnk", "info", "ketoan", "chungtu", "logistics", "import"];
-const MAIL_TLDS: &[&str] = &["com.vn", "vn", "com"];
-
-/// (full name with diacritics, ascii for e-mail)
-const PEOPLE: &[(&str, &str)] = &[
-    ("Nguyễn Văn An", "nguyenvanan"),
-    ("Trần Thị Bích", "tranthibich"),
-    ("Lê Hoàng Nam", "lehoangnam"),
-    ("Phạm Thị Hương", "phamthihuong"),
-    ("Hoàng Minh Quân", "hoangminhquan"),
-    ("Vũ Thị Ngọc", "vuthingoc"),
-    ("Đặng Quốc Bảo", "dangquocbao"),
-    ("Bùi Thị Hạnh", "buithihanh"),
-    ("Đỗ Văn Thắng", "dovanthang"),
-    ("Ngô Thị Thảo", "ngothithao"),
-    ("Dương Văn Phúc", "duongvanphuc"),
-    ("Lý Thị Hoa", "lythihoa"),
-    ("Trịnh Công Sơn", "trinhcongson"),
-    ("Mai Anh Thư", "maianhthu"),
-    ("Phan Văn Lợi", "phanvanloi"),
-    ("Võ Thị Kim Chi", "vothikimchi"),
-    ("Huỳnh Tấn Phát", "huynhtanphat"),
-    ("Đinh Thị Yến", "dinhthiyen"),
-];
-
-/// Mobile prefixes. 089 is left out: the phone-number metadata used by `PhoneE164::parse`
-/// only accepts 0899…, so most random 089 numbers would be rejected by the loader.
-const PHONE_PREFIXES: &[&str] = &[
-    "090", "091", "093", "094", "096", "097", "098", "032", "033", "034", "035", "036", "037",
-    "038", "039", "081", "082", "083", "084", "085", "086", "088",
-];
-
-const MAIL_PROVIDERS: &[&str] = &["gmail.com", "yahoo.com", "outlook.com"];
-
-fn phone(rng: &mut StdRng) -> String {
-    let prefix = pick(rng, PHONE_PREFIXES, "090");
-    format!("{prefix}{:07}", rng.gen_range(0u32..10_000_000))
-}
-
-/// "0912345678" → "0912 345 678"
-fn spaced_phone(p: &str) -> String {
-    let mut out = String::with_capacity(p.len() + 2);
-    for (i, c) in p.chars().enumerate() {
-        if i == 4 || i == 7 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn tax_code(rng: &mut StdRng) -> Option<String> {
-    for _ in 0..64 {
-        let head = pick(rng, &["01", "02", "03", "57"], "01");
-        let prefix = format!("{head}{:07}", rng.gen_range(0u32..10_000_000));
-        if let Some(tc) = TaxCode::with_check_digit(&prefix) {
-            return Some(tc.as_str().to_string());
-        }
-    }
-    None
-}
-
-fn businesses(rng: &mut StdRng, count: usize) -> Vec<DemoRequester> {
-    let mut combos: Vec<(usize, usize)> = (0..BUSINESS_CORES.len())
-        .flat_map(|c| (0..SECTORS.len()).map(move |s| (c, s)))
-        .collect();
-    combos.shuffle(rng);
-    let mut used_cores = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(count);
-    // First pass: one business per trade name; second pass allows a second sector.
-    for pass in 0..2 {
-        for &(c, s) in &combos {
-            if out.len() >= count {
-                break;
-            }
-            if pass == 0 && used_cores.contains(&c) {
-                continue;
-            }
-            if pass == 1 && !used_cores.contains(&c) {
-                continue;
-            }
-            let (Some(&(core, slug)), Some(&(sector, sector_slug))) =
-                (BUSINESS_CORES.get(c), SECTORS.get(s))
-            else {
-                continue;
-            };
-            let full_slug = format!("{slug}{sector_slug}");
-            if pass == 1
-                && out.iter().any(|b: &DemoRequester| {
-                    b.email
-                        .as_deref()
-                        .is_some_and(|e| e.contains(&format!("@{full_slug}.")))
-                })
-            {
-                continue;
-            }
-            if pass == 0 {
-                used_cores.insert(c);
-            }
-            let form = if rng.gen_bool(0.55) {
-                "Công ty TNHH"
-            } else {
-                "Công ty Cổ phần"
-            };
-            let business_name = format!("{form} {sector} {core}");
-            let (contact, _) = pick(rng, PEOPLE, ("Nguyễn Văn An", "nguyenvanan"));
-            let email = if rng.gen_bool(0.85) {
-                let mailbox = pick(rng, MAIL_BOXES, "info");
-                let tld = pick(rng, MAIL_TLDS, "com.vn");
-                Some(format!("{mailbox}@{full_slug}.{tld}"))
-            } else {
-                None
-            };
-            let phone = if email.is_none() || rng.gen_bool(0.7) {
-                Some(phone(rng))
-            } else {
-                None
-            };
-            out.push(DemoRequester {
-                name: contact.to_string(),
-                business_name: Some(business_name),
-                tax_code: tax_code(rng),
-                email,
-                phone,
-            });
-        }
-    }
-    out
-}
-
-fn citizen(rng: &mut StdRng, with_phone: bool) -> DemoRequester {
-    let (name, ascii) = pick(rng, PEOPLE, ("Nguyễn Văn An", "nguyenvanan"));
-    let (email, phone) = if with_phone || rng.gen_bool(0.5) {
-        (None, Some(phone(rng)))
-    } else {
-        let provider = pick(rng, MAIL_PROVIDERS, "gmail.com");
-        let n = rng.gen_range(70u32..100);
-        (Some(format!("{ascii}{n}@{provider}")), None)
-    };
-    DemoRequester {
-        name: name.to_string(),
-        business_name: None,
-        tax_code: None,
-        email,
-        phone,
-    }
-}
-
-/// Pick a business, skewed so that some businesses reappear across many cases.
-fn pick_business(rng: &mut StdRng, pool: &[DemoRequester]) -> Option<DemoRequester> {
-    if pool.is_empty() {
-        return None;
-    }
-    let a = rng.gen_range(0..pool.len());
-    let b = rng.gen_range(0..pool.len());
-    pool.get(a.min(b)).cloned()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Replies
-// ---------------------------------------------------------------------------------------------
-
-fn greeting(requester: Option<&DemoRequester>) -> &'static str {
-    match requester {
-        Some(r) if r.business_name.is_some() => "Kính gửi Quý Doanh nghiệp,",
-        _ => "Kính gửi Ông/Bà,",
-    }
-}
-
-/// Canned answers per category as (subject keywords separated by `|`, text). An answer whose
-/// keywords match the (lower-cased) subject wins; otherwise one without keywords is used.
+/// Canned answers per category as (category, subject keywords separated by `|`, text). An answer
+/// whose keywords match the (lower-cased) subject wins; otherwise one without keywords is used.
 const ANSWERS: &[(&str, &str, &str)] = &[
     ("b2.it.vnaccs_account", "đăng ký tài khoản|register|dang ky",
         "Doanh nghiệp đăng ký người sử dụng VNACCS trực tuyến tại Cổng thông tin điện tử Hải quan (mục Đăng ký tham gia hệ thống VNACCS), ký số bằng chữ ký số đã đăng ký của doanh nghiệp. Sau khi hồ sơ được phê duyệt, thông tin tài khoản được gửi về email đăng ký trong vòng 1 ngày làm việc. Doanh nghiệp không cần đến trực tiếp Chi cục Hải quan."),
@@ -1141,7 +511,7 @@ const ANSWERS: &[(&str, &str, &str)] = &[
         "Cảm ơn Quý Ông/Bà đã góp ý. Kiến nghị đã được tổng hợp, báo cáo lãnh đạo Cục để nghiên cứu trong kế hoạch nâng cấp hệ thống và cải cách thủ tục."),
 ];
 
-fn staff_answer(category: &str, subject: &str, v: &Vars, rng: &mut StdRng) -> String {
+pub(super) fn staff_answer(category: &str, subject: &str, v: &Vars, rng: &mut Rng) -> String {
     let subject = subject.to_lowercase();
     let in_category: Vec<&(&str, &str, &str)> = ANSWERS
         .iter()
@@ -1166,15 +536,13 @@ fn staff_answer(category: &str, subject: &str, v: &Vars, rng: &mut StdRng) -> St
     } else {
         matching
     };
-    let text = pick(
-        rng,
-        &options,
+    let text = rng.pick(&options).unwrap_or(
         "Chúng tôi đã tiếp nhận và xử lý yêu cầu. Nếu còn vướng mắc, đề nghị liên hệ tổng đài 1900 9299.",
     );
     v.fill(text)
 }
 
-fn staff_question(category: &str, v: &Vars, rng: &mut StdRng) -> String {
+pub(super) fn staff_question(category: &str, v: &Vars, rng: &mut Rng) -> String {
     let specific: &[&str] = match category {
         "b2.it.vnaccs_error" => &[
             "Đề nghị Quý Doanh nghiệp gửi ảnh chụp màn hình thông điệp lỗi {err}, tên và phiên bản phần mềm khai báo đang sử dụng để chúng tôi kiểm tra.",
@@ -1196,15 +564,13 @@ fn staff_question(category: &str, v: &Vars, rng: &mut StdRng) -> String {
             "Quý Doanh nghiệp vui lòng cho biết đã liên hệ trực tiếp với Chi cục Hải quan nơi làm thủ tục chưa và kết quả làm việc như thế nào?",
         ],
     };
-    let text = pick(
-        rng,
-        specific,
-        "Đề nghị Quý Doanh nghiệp cung cấp thêm thông tin.",
-    );
+    let text = rng
+        .pick(specific)
+        .unwrap_or("Đề nghị Quý Doanh nghiệp cung cấp thêm thông tin.");
     v.fill(text)
 }
 
-const FOLLOW_UPS: &[&str] = &[
+pub(super) const FOLLOW_UPS: &[&str] = &[
     "Công ty đã gửi bổ sung thông tin theo yêu cầu, mong sớm nhận được phản hồi vì hàng đang chờ tại cảng.",
     "Bổ sung: chúng tôi đã thử lại nhiều lần nhưng vẫn gặp tình trạng như trên.",
     "Xin hỏi đến nay đã có kết quả chưa ạ? Chi phí lưu bãi đang tăng hàng ngày.",
@@ -1212,14 +578,14 @@ const FOLLOW_UPS: &[&str] = &[
     "Any update on this? We need to clear the goods this week.",
 ];
 
-const THANKS: &[&str] = &[
+pub(super) const THANKS: &[&str] = &[
     "Cảm ơn bộ phận hỗ trợ, công ty đã thực hiện theo hướng dẫn và xử lý được.",
     "Đã làm được rồi, cảm ơn cán bộ nhiều.",
     "Cam on, cong ty da xu ly duoc.",
     "Thank you, the issue has been resolved.",
 ];
 
-fn internal_note(kind: &str, unit: Option<&str>, rng: &mut StdRng) -> String {
+pub(super) fn internal_note(kind: &str, unit: Option<&str>, rng: &mut Rng) -> String {
     let options: &[&str] = match kind {
         "denunciation" => &[
             "Đã đối chiếu thông tin với cơ sở dữ liệu quản lý rủi ro; đề xuất lập kế hoạch xác minh.",
@@ -1237,569 +603,9 @@ fn internal_note(kind: &str, unit: Option<&str>, rng: &mut StdRng) -> String {
             "Cần phối hợp nhóm vận hành VNACCS để kiểm tra dữ liệu.",
         ],
     };
-    let note = pick(rng, options, "Đang xử lý.");
+    let note = rng.pick(options).unwrap_or("Đang xử lý.");
     match unit {
         Some(u) if kind == "procedure_problem" => format!("{note} (Đơn vị: {u})"),
         _ => note.to_string(),
-    }
-}
-
-fn staff(body: String) -> DemoMessage {
-    DemoMessage {
-        from_staff: true,
-        internal: false,
-        body,
-    }
-}
-
-fn internal(body: String) -> DemoMessage {
-    DemoMessage {
-        from_staff: true,
-        internal: true,
-        body,
-    }
-}
-
-fn customer(body: &str) -> DemoMessage {
-    DemoMessage {
-        from_staff: false,
-        internal: false,
-        body: body.to_string(),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cases
-// ---------------------------------------------------------------------------------------------
-
-fn regular_channel(rng: &mut StdRng) -> &'static str {
-    match rng.gen_range(0..100) {
-        0..=44 => "phone",
-        45..=79 => "email",
-        80..=91 => "portal",
-        92..=96 => "staff",
-        _ => "api",
-    }
-}
-
-fn status(rng: &mut StdRng) -> &'static str {
-    match rng.gen_range(0..100) {
-        0..=19 => "new",
-        20..=44 => "open",
-        45..=59 => "waiting",
-        60..=84 => "resolved",
-        _ => "closed",
-    }
-}
-
-/// `count` cases, deterministic for a given `seed`.
-pub fn cases(count: usize, seed: u64) -> Vec<DemoCase> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let pool = businesses(&mut rng, 60);
-    (0..count).map(|_| one_case(&mut rng, &pool)).collect()
-}
-
-fn one_case(rng: &mut StdRng, pool: &[DemoRequester]) -> DemoCase {
-    let v = Vars::random(rng);
-    let roll = rng.gen_range(0..100);
-    let mut status = status(rng);
-    let fallback = t("b2.feedback", "Góp ý", "Góp ý.");
-
-    let (kind, branch, tpl) = match roll {
-        0..=7 => ("denunciation", 1u8, pick(rng, DENUNCIATIONS, fallback)),
-        8..=12 => ("suggestion", 2, pick(rng, SUGGESTIONS, fallback)),
-        13..=19 => ("callback", 2, fallback),
-        20..=23 => (
-            "rating_follow_up",
-            1,
-            pick(rng, RATING_FOLLOW_UPS, fallback),
-        ),
-        24..=48 => (
-            "procedure_problem",
-            1,
-            pick(rng, PROCEDURE_PROBLEMS, fallback),
-        ),
-        _ => {
-            if rng.gen_bool(0.1) {
-                ("inquiry", 2, pick(rng, PERSONAL_INQUIRIES, fallback))
-            } else {
-                ("inquiry", 2, pick(rng, INQUIRIES, fallback))
-            }
-        }
-    };
-    let personal = PERSONAL_INQUIRIES.iter().any(|p| p.subject == tpl.subject);
-
-    let (category, channel, priority, subject, body, requester, unit, assignee) = match kind {
-        "denunciation" => {
-            let requester = if rng.gen_bool(0.5) {
-                None
-            } else {
-                Some(citizen(rng, true))
-            };
-            let channel = pick(rng, &["phone", "phone", "portal", "staff"], "phone");
-            let priority = if rng.gen_bool(0.3) { "urgent" } else { "high" };
-            let assignee = if status == "new" || rng.gen_bool(0.25) {
-                None
-            } else {
-                Some(pick(rng, INVESTIGATORS, "son.dang"))
-            };
-            (
-                tpl.category,
-                channel,
-                priority,
-                v.fill(tpl.subject),
-                v.fill(tpl.body),
-                requester,
-                Some("DDN"),
-                assignee,
-            )
-        }
-        "callback" => {
-            let mut r = if rng.gen_bool(0.5) {
-                pick_business(rng, pool).unwrap_or_else(|| citizen(rng, true))
-            } else {
-                citizen(rng, true)
-            };
-            let number = r.phone.clone().unwrap_or_else(|| phone(rng));
-            r.phone = Some(number.clone());
-            let when = format!("{:02}:{:02}", rng.gen_range(7..22), rng.gen_range(0..60));
-            let subject = format!("Gọi lại: cuộc gọi nhỡ từ {}", spaced_phone(&number));
-            let body = format!(
-                "Cuộc gọi nhỡ lúc {when} ngày {} vào tổng đài 1900 9299 (nhánh 2) từ số {number}, người gọi đã chờ quá thời gian và rời máy. Cần gọi lại trong vòng 2 giờ làm việc.",
-                v.date
-            );
-            let assignee = if status == "new" {
-                None
-            } else {
-                Some(pick(rng, HOTLINE, "thu.hoang"))
-            };
-            (
-                "callback",
-                "phone",
-                "normal",
-                subject,
-                body,
-                Some(r),
-                Some("HELPDESK"),
-                assignee,
-            )
-        }
-        "suggestion" => {
-            let requester = match rng.gen_range(0..3) {
-                0 => None,
-                1 => Some(citizen(rng, false)),
-                _ => pick_business(rng, pool),
-            };
-            let assignee = if status == "new" || rng.gen_bool(0.4) {
-                None
-            } else {
-                Some(SUPERVISOR)
-            };
-            (
-                "suggestion",
-                regular_channel(rng),
-                "low",
-                v.fill(tpl.subject),
-                v.fill(tpl.body),
-                requester,
-                Some("TTDL"),
-                assignee,
-            )
-        }
-        "rating_follow_up" => {
-            let assignee = if rng.gen_bool(0.6) {
-                Some(SUPERVISOR)
-            } else {
-                unit_officer(v.unit)
-            };
-            (
-                "rating.follow_up",
-                "api",
-                "high",
-                v.fill(tpl.subject),
-                v.fill(tpl.body),
-                pick_business(rng, pool),
-                Some(v.unit),
-                assignee,
-            )
-        }
-        "procedure_problem" => {
-            let priority = if tpl.category == "b1.procedure.clearance" && rng.gen_bool(0.4) {
-                "urgent"
-            } else if rng.gen_bool(0.5) {
-                "high"
-            } else {
-                "normal"
-            };
-            let assignee = if status != "new" && rng.gen_bool(0.6) {
-                unit_officer(v.unit)
-            } else {
-                None
-            };
-            (
-                tpl.category,
-                regular_channel(rng),
-                priority,
-                v.fill(tpl.subject),
-                v.fill(tpl.body),
-                pick_business(rng, pool),
-                Some(v.unit),
-                assignee,
-            )
-        }
-        _ => {
-            let requester = if personal {
-                Some(citizen(rng, false))
-            } else {
-                pick_business(rng, pool)
-            };
-            let priority = match rng.gen_range(0..10) {
-                0..=2 => "low",
-                3..=8 => "normal",
-                _ => "high",
-            };
-            let assignee = if status == "new" && rng.gen_bool(0.7) {
-                None
-            } else if rng.gen_bool(0.85) {
-                Some(pick(rng, AGENTS, "lan.nguyen"))
-            } else {
-                None
-            };
-            (
-                tpl.category,
-                regular_channel(rng),
-                priority,
-                v.fill(tpl.subject),
-                v.fill(tpl.body),
-                requester,
-                Some("HELPDESK"),
-                assignee,
-            )
-        }
-    };
-
-    // Nobody to ask a question of: an anonymous case cannot wait on the requester.
-    if requester.is_none() && status == "waiting" {
-        status = "open";
-    }
-
-    let hello = greeting(requester.as_ref());
-    let mut replies = Vec::new();
-    let answer_category = if kind == "callback" {
-        "callback"
-    } else {
-        category
-    };
-    match status {
-        "new" => {
-            if requester.is_some() && rng.gen_bool(0.15) {
-                replies.push(customer(pick(rng, FOLLOW_UPS, "Mong sớm nhận phản hồi.")));
-            }
-        }
-        "open" => {
-            if kind == "denunciation" || rng.gen_bool(0.5) {
-                replies.push(internal(internal_note(kind, unit, rng)));
-            }
-            if kind != "denunciation" && kind != "callback" && rng.gen_bool(0.6) {
-                replies.push(staff(format!(
-                    "{hello}\n\nChúng tôi đã tiếp nhận yêu cầu và đang phối hợp với đơn vị liên quan để kiểm tra. Kết quả sẽ được phản hồi trong thời gian sớm nhất."
-                )));
-                if requester.is_some() && rng.gen_bool(0.5) {
-                    replies.push(customer(pick(rng, FOLLOW_UPS, "Mong sớm nhận phản hồi.")));
-                }
-            }
-            if replies.is_empty() {
-                replies.push(internal(internal_note(kind, unit, rng)));
-            }
-        }
-        "waiting" => {
-            if rng.gen_bool(0.4) {
-                replies.push(internal(internal_note(kind, unit, rng)));
-            }
-            if rng.gen_bool(0.3) {
-                replies.push(staff(format!(
-                    "{hello}\n\n{}",
-                    staff_question(category, &v, rng)
-                )));
-                replies.push(customer(pick(rng, FOLLOW_UPS, "Đã bổ sung thông tin.")));
-            }
-            let question = if kind == "callback" {
-                "Đã gọi lại hai lần nhưng thuê bao không nghe máy. Đề nghị Ông/Bà gọi lại tổng đài 1900 9299 (nhánh 2) hoặc cho biết thời gian thuận tiện để chúng tôi liên hệ?".to_string()
-            } else {
-                staff_question(category, &v, rng)
-            };
-            replies.push(staff(format!("{hello}\n\n{question}")));
-        }
-        _ => {
-            if rng.gen_bool(0.5) {
-                replies.push(internal(internal_note(kind, unit, rng)));
-            }
-            if requester.is_some() && kind != "callback" && rng.gen_bool(0.3) {
-                replies.push(staff(format!(
-                    "{hello}\n\n{}",
-                    staff_question(category, &v, rng)
-                )));
-                replies.push(customer(pick(rng, FOLLOW_UPS, "Đã bổ sung thông tin.")));
-            }
-            let answer = staff_answer(answer_category, &subject, &v, rng);
-            if kind == "callback" || (kind == "denunciation" && requester.is_none()) {
-                // Callbacks are handled by phone; anonymous reports get an internal conclusion.
-                replies.push(internal(answer));
-            } else {
-                replies.push(staff(format!("{hello}\n\n{answer}\n\nTrân trọng.")));
-            }
-            if status == "closed"
-                && requester.is_some()
-                && kind != "denunciation"
-                && kind != "callback"
-            {
-                replies.push(customer(pick(rng, THANKS, "Cảm ơn.")));
-            }
-        }
-    }
-
-    let mut subject: String = subject.replace(['\n', '\r'], " ");
-    if subject.chars().count() > 200 {
-        subject = subject.chars().take(200).collect();
-    }
-
-    DemoCase {
-        kind,
-        branch,
-        channel,
-        category,
-        priority,
-        subject,
-        body,
-        requester,
-        unit,
-        assignee,
-        replies,
-        status,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use hqdesk_domain::requester::{Email, PhoneE164, TaxCode};
-    use std::collections::HashSet;
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(group_thousands(125_430_000), "125.430.000");
-        assert_eq!(group_thousands(2_000), "2.000");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(spaced_phone("0912345678"), "0912 345 678");
-    }
-
-    #[test]
-    fn every_template_has_a_fitting_answer() {
-        let mut rng = StdRng::seed_from_u64(1);
-        let v = Vars::random(&mut rng);
-        let banks = [
-            INQUIRIES,
-            PERSONAL_INQUIRIES,
-            PROCEDURE_PROBLEMS,
-            DENUNCIATIONS,
-            SUGGESTIONS,
-            RATING_FOLLOW_UPS,
-        ];
-        let mut subjects = HashSet::new();
-        for tpl in banks.iter().flat_map(|b| b.iter()) {
-            assert!(
-                subjects.insert(tpl.subject),
-                "duplicate template {}",
-                tpl.subject
-            );
-            let a = staff_answer(tpl.category, &v.fill(tpl.subject), &v, &mut rng);
-            assert!(
-                !a.starts_with("Chúng tôi đã tiếp nhận và xử lý"),
-                "no answer for {}",
-                tpl.subject
-            );
-            assert!(!a.contains('{'), "unfilled answer for {}", tpl.subject);
-        }
-        assert!(subjects.len() >= 40);
-    }
-
-    #[test]
-    fn phones_and_emails_parse() {
-        for c in cases(300, 42) {
-            if let Some(r) = &c.requester {
-                if let Some(p) = &r.phone {
-                    assert!(PhoneE164::parse(p).is_ok(), "bad phone {p}");
-                }
-                if let Some(e) = &r.email {
-                    assert!(Email::parse(e).is_ok(), "bad email {e}");
-                }
-            }
-        }
-    }
-
-    const CATEGORIES: &[&str] = &[
-        "b1.denunciation.smuggling",
-        "b1.denunciation.trade_fraud",
-        "b1.denunciation.corruption",
-        "suggestion",
-        "callback",
-        "rating.follow_up",
-        "b1.procedure.declaration",
-        "b1.procedure.inspection",
-        "b1.procedure.clearance",
-        "b1.procedure.tax",
-        "b2.it.vnaccs_account",
-        "b2.it.vnaccs_error",
-        "b2.it.digital_signature",
-        "b2.it.nsw",
-        "b2.it.asw",
-        "b2.it.epayment",
-        "b2.policy.tariff",
-        "b2.policy.origin",
-        "b2.policy.procedure",
-        "b2.feedback",
-    ];
-
-    #[test]
-    fn deterministic_for_same_seed() {
-        assert_eq!(cases(200, 7), cases(200, 7));
-        assert_ne!(cases(50, 7), cases(50, 8));
-    }
-
-    #[test]
-    fn units_parents_first() {
-        let mut seen = HashSet::new();
-        for u in units() {
-            if let Some(p) = u.parent {
-                assert!(seen.contains(p), "{} before parent {p}", u.code);
-            }
-            assert!(matches!(u.level, "department" | "sub_department" | "team"));
-            assert!(seen.insert(u.code), "duplicate unit {}", u.code);
-        }
-    }
-
-    #[test]
-    fn users_are_consistent() {
-        let unit_codes: HashSet<_> = units().iter().map(|u| u.code).collect();
-        let all = users();
-        let mut names = HashSet::new();
-        for u in &all {
-            assert!(names.insert(u.username));
-            assert!(u
-                .username
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '.'));
-            if let Some(unit) = u.unit {
-                assert!(unit_codes.contains(unit));
-            }
-        }
-        let count = |role: &str| all.iter().filter(|u| u.role == role).count();
-        assert_eq!(count("agent"), 4);
-        assert_eq!(count("hotline"), 2);
-        assert_eq!(count("investigator"), 2);
-        assert_eq!(count("unit_officer"), 4);
-        assert_eq!(count("supervisor"), 1);
-        assert_eq!(count("admin"), 1);
-        assert!(all
-            .iter()
-            .any(|u| u.username == "admin" && u.role == "admin"));
-    }
-
-    #[test]
-    fn tax_codes_parse() {
-        let mut n = 0;
-        for c in cases(300, 42) {
-            if let Some(tc) = c.requester.as_ref().and_then(|r| r.tax_code.as_ref()) {
-                assert!(TaxCode::parse(tc).is_ok(), "bad tax code {tc}");
-                n += 1;
-            }
-        }
-        assert!(n > 50);
-    }
-
-    #[test]
-    fn units_and_assignees_exist() {
-        let unit_codes: HashSet<_> = units().iter().map(|u| u.code).collect();
-        let all = users();
-        for c in cases(300, 42) {
-            if let Some(u) = c.unit {
-                assert!(unit_codes.contains(u), "unknown unit {u}");
-            }
-            if let Some(a) = c.assignee {
-                let user = all.iter().find(|u| u.username == a);
-                assert!(user.is_some(), "unknown assignee {a}");
-                if c.kind == "denunciation" {
-                    assert_eq!(user.map(|u| u.role), Some("investigator"));
-                }
-                if c.kind == "inquiry" {
-                    assert_eq!(user.map(|u| u.role), Some("agent"));
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn shape_of_cases() {
-        let all = cases(300, 42);
-        let subjects: HashSet<_> = all.iter().map(|c| c.subject.as_str()).collect();
-        assert!(subjects.len() >= 40, "only {} subjects", subjects.len());
-        for c in &all {
-            assert!(
-                CATEGORIES.contains(&c.category),
-                "bad category {}",
-                c.category
-            );
-            assert!(c.subject.chars().count() <= 200 && !c.subject.contains('\n'));
-            assert!(
-                !c.subject.contains('{') && !c.body.contains('{'),
-                "{}",
-                c.subject
-            );
-            let expected_branch = match c.kind {
-                "denunciation" | "procedure_problem" | "rating_follow_up" => 1,
-                _ => 2,
-            };
-            assert_eq!(c.branch, expected_branch);
-            if c.requester.is_none() {
-                assert!(matches!(c.kind, "denunciation" | "suggestion"));
-            }
-            if c.kind == "callback" {
-                assert_eq!(c.channel, "phone");
-                let p = c.requester.as_ref().and_then(|r| r.phone.clone());
-                assert!(p.is_some_and(|p| c.subject.contains(&spaced_phone(&p))));
-            }
-            if let Some(p) = c.requester.as_ref().and_then(|r| r.phone.as_ref()) {
-                assert_eq!(p.len(), 10);
-                assert!(p.bytes().all(|b| b.is_ascii_digit()));
-            }
-            if let Some(e) = c.requester.as_ref().and_then(|r| r.email.as_ref()) {
-                assert!(e.is_ascii() && e.contains('@'));
-            }
-            let public: Vec<_> = c.replies.iter().filter(|m| !m.internal).collect();
-            match c.status {
-                "new" => assert!(c.replies.iter().all(|m| !m.from_staff)),
-                "waiting" => assert!(public.last().is_some_and(|m| m.from_staff)),
-                "resolved" | "closed" => assert!(c.replies.iter().any(|m| m.from_staff)),
-                "open" => {}
-                other => unreachable!("bad status {other}"),
-            }
-        }
-        let count = |k: &str| all.iter().filter(|c| c.kind == k).count();
-        assert!(count("denunciation") > 10);
-        assert!(count("procedure_problem") > 50);
-        assert!(count("inquiry") > 100);
-    }
-
-    #[test]
-    fn businesses_recur() {
-        let all = cases(300, 42);
-        let mut names: Vec<_> = all
-            .iter()
-            .filter_map(|c| c.requester.as_ref().and_then(|r| r.business_name.clone()))
-            .collect();
-        let total = names.len();
-        names.sort();
-        names.dedup();
-        assert!(names.len() >= 30 && names.len() < total);
     }
 }

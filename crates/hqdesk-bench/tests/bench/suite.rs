@@ -1,11 +1,12 @@
 //! The benchmark suite's seeder and queue scenarios on a small SQLite database: the rows load and
 //! the scenarios answer full pages. No timing is asserted here: timing belongs to
-//! `hqdesk bench queue`, run on a million cases, not to the tests.
+//! `hqdesk-bench queue`, run on a million cases, not to the tests.
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use hqdesk::bench::{self, QueueBench};
-use hqdesk::bench_run::{self, RunOptions};
+use hqdesk_bench::queue::{self, QueueBench};
+use hqdesk_bench::run::{self, RunOptions};
+use hqdesk_bench::seed::{case_count, seed_settled};
 use hqdesk_services::{Services, SystemClock};
 use hqdesk_store::{Store, StoreOptions};
 
@@ -24,7 +25,7 @@ async fn seeded_database_answers_the_queue_scenarios_with_full_pages() {
 
     // Enough cases that the smallest queue scenario (unassigned, branch 2: about 0.4% of the
     // cases, most of them old) still fills a page of 50.
-    let stats = bench::seed(&services, 15_000, |_| {}).await.unwrap();
+    let stats = seed_settled(&services, 15_000, |_| {}).await.unwrap();
     assert_eq!(stats.cases, 15_000);
     // Five to ten messages per case, plus missed calls and status changes.
     assert!(
@@ -72,12 +73,7 @@ async fn seeded_database_answers_the_queue_scenarios_with_full_pages() {
             stats.calls + stats.ratings + stats.callback_attempts
         );
     }
-    assert_eq!(
-        hqdesk_store::bulk::case_count(services.store())
-            .await
-            .unwrap(),
-        15_000
-    );
+    assert_eq!(case_count(services.store()).await.unwrap(), 15_000);
 
     let queue = QueueBench::prepare(&services).await.unwrap();
     assert_eq!(queue.scenarios.len(), 2);
@@ -97,7 +93,7 @@ async fn seeded_database_answers_the_queue_scenarios_with_full_pages() {
     // The measuring loop itself runs and reports every scenario.
     let timings = queue.run(0, 2).await.unwrap();
     assert_eq!(timings.len(), 2);
-    let table = bench::table("sqlite", 15_000, &timings);
+    let table = queue::table("sqlite", 15_000, &timings);
     assert!(table.contains("p95 ms"), "{table}");
 }
 
@@ -111,20 +107,15 @@ async fn seeding_twice_adds_cases_with_fresh_numbers() {
         .unwrap();
     let services = Services::new(store, Arc::new(SystemClock));
     services.prepare().await.unwrap();
-    let first = bench::seed(&services, 500, |_| {}).await.unwrap();
-    let again = bench::seed(&services, 500, |_| {}).await.unwrap();
+    let first = seed_settled(&services, 500, |_| {}).await.unwrap();
+    let again = seed_settled(&services, 500, |_| {}).await.unwrap();
     // Units and staff are added once; case numbers never collide (the column is unique).
     assert!(first.units > 0 && first.users > 0);
     assert_eq!((again.units, again.users), (0, 0));
-    assert_eq!(
-        hqdesk_store::bulk::case_count(services.store())
-            .await
-            .unwrap(),
-        1_000
-    );
+    assert_eq!(case_count(services.store()).await.unwrap(), 1_000);
 }
 
-/// `hqdesk bench run` at a small size: the real server binary is started on a seeded database,
+/// `hqdesk-bench run` at a small size: the real server binary is started on a seeded database,
 /// answers /healthz, and every scenario (creation at 1 and 8 clients, the queue page, a case page
 /// with a 50-message timeline, searches) answers over HTTP; the report has every figure.
 async fn suite_runs_against_the_real_server(engine: Engine) {
@@ -136,32 +127,27 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
         .unwrap();
     let services = Services::new(store, Arc::new(SystemClock));
     services.prepare().await.unwrap();
-    bench::seed(&services, 2_000, |_| {}).await.unwrap();
-    let before = hqdesk_store::bulk::case_count(services.store())
-        .await
-        .unwrap();
+    seed_settled(&services, 2_000, |_| {}).await.unwrap();
+    let before = case_count(services.store()).await.unwrap();
 
     let data_dir = std::env::temp_dir().join(format!("hqdesk-bench-{}", uuid::Uuid::new_v4()));
     // The server started on the database reads its secret key from the data directory.
     hqdesk_store::secrets::key_file::create(
         &data_dir.join("secret.key"),
-        &hqdesk_store::secrets::Keyring::parse(
-            crate::support::TEST_SECRET_KEY,
-            hqdesk_store::secrets::KeySource::Given,
-        )
-        .unwrap(),
+        &crate::support::test_keyring(),
     )
     .unwrap();
     let opts = RunOptions {
-        server_exe: env!("CARGO_BIN_EXE_hqdesk").into(),
+        server_exe: crate::support::server_exe(),
         database_url: url.clone(),
         data_dir: data_dir.clone(),
+        secret_key_file: None,
         create_clients: vec![1, 8],
         creates: 60,
         reads: 20,
         timeline: 50,
     };
-    let report = bench_run::run(&services, &opts).await;
+    let report = run::run(&services, &opts).await;
     let _ = std::fs::remove_dir_all(&data_dir);
     let report = report.unwrap();
 
@@ -192,16 +178,21 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
     assert!(report.start > std::time::Duration::ZERO);
     // Every creation was committed: 2×60 measured, 4 + 32 warm-up, 1 for the timeline.
     assert_eq!(
-        hqdesk_store::bulk::case_count(services.store())
-            .await
-            .unwrap(),
+        case_count(services.store()).await.unwrap(),
         before + 120 + 36 + 1
     );
     // The maintained counts (migrations 0010 and 0011) followed the seeder's multi-row INSERTs
-    // and every creation through the API (concurrent ones committed in groups), and the counts
-    // answered from them equal COUNT(*) over the cases.
+    // and every creation through the API (concurrent ones committed in groups); hqdesk's
+    // `counts` tests check every count answered from them against the cases.
     let mut conn = services.store().read().await.unwrap();
-    crate::counts::assert_counts_exact(&mut conn, "seeding and the suite's creations").await;
+    let (cases, counted, tallied): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM cases), (SELECT COALESCE(SUM(n), 0) FROM case_counts), \
+         (SELECT COALESCE(SUM(n), 0) FROM case_tallies)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!((counted, tallied), (cases, cases), "maintained counts");
     let confidentialities: i64 =
         sqlx::query_scalar("SELECT COUNT(DISTINCT confidential) FROM cases")
             .fetch_one(&mut *conn)

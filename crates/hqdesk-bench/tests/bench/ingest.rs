@@ -1,4 +1,4 @@
-//! `hqdesk bench ingest` on a small SQLite database: the run completes, threads the replies it
+//! `hqdesk-bench ingest` on a small SQLite database: the run completes, threads the replies it
 //! generates and reports a rate. No timing is asserted here (that belongs to the benchmark run).
 use std::sync::Arc;
 
@@ -19,7 +19,7 @@ async fn mail_ingest_bench_smoke() {
     let services = Services::new(store, Arc::new(SystemClock))
         .with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
     services.prepare().await.unwrap();
-    let report = hqdesk::bench_mail::run(&services, 200, 4).await.unwrap();
+    let report = hqdesk_bench::ingest::run(&services, 200, 4).await.unwrap();
     assert_eq!(report.messages, 200);
     assert_eq!(report.cases_created + report.threaded, 200);
     // Every fifth mail (after the first five) answers an earlier one.
@@ -27,7 +27,7 @@ async fn mail_ingest_bench_smoke() {
     assert!(report.ingest_per_sec > 0.0);
     assert!(report.line().contains("messages/s"), "{}", report.line());
     assert_eq!(
-        hqdesk_store::bulk::case_count(services.store())
+        hqdesk_bench::seed::case_count(services.store())
             .await
             .unwrap(),
         i64::try_from(report.cases_created).unwrap()
