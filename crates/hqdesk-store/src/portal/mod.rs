@@ -1,0 +1,14 @@
+//! Knowledge base, procedures catalogue, tracking links, ratings and rate limits.
+mod kb;
+mod procedures;
+mod rate_limits;
+mod ratings;
+mod tracking;
+
+pub use kb::{
+    article_by_slug, count_solved, search_articles, upsert_article, Article, ArticleFields,
+};
+pub use procedures::{procedure, procedures, upsert_procedure, Procedure};
+pub use rate_limits::{forget_windows_before, hit, hits};
+pub use ratings::{rate, rating};
+pub use tracking::{case_for_tracking, set_tracking};
