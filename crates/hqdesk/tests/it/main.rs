@@ -27,6 +27,7 @@ mod input;
 mod mail_ingest;
 mod mailbox_passwords;
 mod openapi;
+mod phone_search;
 mod portal;
 mod portal_forms;
 mod portal_limits;
