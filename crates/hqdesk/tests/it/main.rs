@@ -10,6 +10,7 @@ mod appointments;
 mod bench;
 mod browser;
 mod browser_forms;
+mod call_page_state;
 mod cli;
 mod confidential_calls;
 mod confidential_live;
