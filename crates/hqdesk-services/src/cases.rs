@@ -385,6 +385,15 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A search token as the filter takes it: a phone number typed nationally (`0987654321`) also
+/// in the form the index holds requesters' numbers (`84987654321`), either matching.
+fn search_token(token: &str) -> String {
+    match PhoneE164::indexed_token(token) {
+        Some(indexed) => format!("{token}|{indexed}"),
+        None => token.to_string(),
+    }
+}
+
 /// Validated requester identifiers.
 struct ParsedRequester {
     fields: RequesterFields,
@@ -879,7 +888,7 @@ impl Services {
             filter.search_tokens = text::search_tokens(text)
                 .split(' ')
                 .filter(|t| !t.is_empty())
-                .map(String::from)
+                .map(search_token)
                 .take(16)
                 .collect();
             if filter.search_tokens.is_empty() {

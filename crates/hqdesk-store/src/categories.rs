@@ -3,7 +3,7 @@ use hqdesk_domain::category::DEFAULT_CATEGORIES;
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{rows, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
@@ -102,40 +102,37 @@ pub async fn update(
     name_en: &str,
     active: bool,
 ) -> Result<(), StoreError> {
-    let n =
+    let write =
         sqlx::query("UPDATE categories SET name_vi = $1, name_en = $2, active = $3 WHERE id = $4")
             .bind(name_vi)
             .bind(name_en)
             .bind(i64::from(active))
-            .bind(id)
-            .execute(conn)
-            .await?
-            .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+            .bind(id);
+    rows::execute_found(write, conn).await
 }
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Category>, StoreError> {
-    let rows: Vec<Raw> = sqlx::query_as(&format!("SELECT {COLS} FROM categories ORDER BY code"))
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(Category::try_from).collect()
+    rows::all::<Raw, _>(
+        conn,
+        &format!("SELECT {COLS} FROM categories ORDER BY code"),
+    )
+    .await
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Category, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM categories WHERE id = $1"))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(
+        conn,
+        &format!("SELECT {COLS} FROM categories WHERE id = $1"),
+        id,
+    )
+    .await
 }
 
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Category, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM categories WHERE code = $1"))
-        .bind(code)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(
+        conn,
+        &format!("SELECT {COLS} FROM categories WHERE code = $1"),
+        code,
+    )
+    .await
 }

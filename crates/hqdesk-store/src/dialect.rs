@@ -67,17 +67,30 @@ pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout
 
 /// A subquery selecting the ids of cases with a searchable text matching every token, with the
 /// query text bound at `placeholder`. Tokens are `[a-z0-9]+` words (see `hqdesk_domain::text`),
-/// so quoting needs no escaping. All tokens must match within one text (AND), on both engines.
+/// so quoting needs no escaping; `a|b` is a token of two forms, either of which matches. All
+/// tokens must match within one text (AND), on both engines.
 pub fn search_subquery(engine: Engine, placeholder: &str, tokens: &[&str]) -> (String, String) {
     match engine {
         Engine::Sqlite => (
             format!("SELECT case_id FROM case_search WHERE case_search MATCH {placeholder}"),
-            tokens.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" "),
+            tokens.iter().map(|t| either(t, "\"", " OR ")).collect::<Vec<_>>().join(" "),
         ),
         Engine::Postgres => (
             format!("SELECT case_id FROM case_search WHERE tsv @@ to_tsquery('simple'::regconfig, {placeholder})"),
-            tokens.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(" & "),
+            tokens.iter().map(|t| either(t, "'", " | ")).collect::<Vec<_>>().join(" & "),
         ),
+    }
+}
+
+/// One token of a query, quoted with `quote`; a token `a|b` (either form) as `(a OR b)`.
+fn either(token: &str, quote: &str, or: &str) -> String {
+    let forms: Vec<String> = token
+        .split('|')
+        .map(|t| format!("{quote}{t}{quote}"))
+        .collect();
+    match forms.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", forms.join(or)),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod mailboxes;
 pub mod multirow;
 pub mod portal;
 pub mod requesters;
+mod rows;
 pub mod search;
 pub mod secrets;
 pub mod session_reads;

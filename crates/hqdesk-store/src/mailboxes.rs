@@ -7,7 +7,7 @@
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::{secrets, StoreError};
+use crate::{rows, secrets, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
@@ -204,7 +204,7 @@ pub async fn update(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let [(imap_url, imap_password), (smtp_url, smtp_password)] = seal_urls(id, m)?;
-    let n = sqlx::query(
+    let write = sqlx::query(
         "UPDATE mailboxes SET \
            uidvalidity = CASE WHEN imap_url = $4 THEN uidvalidity ELSE NULL END, \
            last_uid = CASE WHEN imap_url = $4 THEN last_uid ELSE 0 END, \
@@ -224,14 +224,8 @@ pub async fn update(
     .bind(i64::from(m.enabled))
     .bind(now.millis())
     .bind(imap_password)
-    .bind(smtp_password)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    .bind(smtp_password);
+    rows::execute_found(write, conn).await
 }
 
 pub async fn set_enabled(
@@ -240,41 +234,24 @@ pub async fn set_enabled(
     enabled: bool,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let n = sqlx::query("UPDATE mailboxes SET enabled = $2, updated_at = $3 WHERE id = $1")
+    let write = sqlx::query("UPDATE mailboxes SET enabled = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(i64::from(enabled))
-        .bind(now.millis())
-        .execute(conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+        .bind(now.millis());
+    rows::execute_found(write, conn).await
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Mailbox, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(conn, &format!("{SELECT} WHERE id = $1"), id).await
 }
 
 pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Mailbox, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("{SELECT} WHERE name = $1"))
-        .bind(name)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(conn, &format!("{SELECT} WHERE name = $1"), name).await
 }
 
 /// All mailboxes by name.
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Mailbox>, StoreError> {
-    let rows: Vec<Raw> = sqlx::query_as(&format!("{SELECT} ORDER BY name"))
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(Mailbox::try_from).collect()
+    rows::all::<Raw, _>(conn, &format!("{SELECT} ORDER BY name")).await
 }
 
 /// The mailbox replies go out from when a case did not come in through one: the first enabled

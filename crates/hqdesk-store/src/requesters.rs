@@ -4,7 +4,7 @@ use hqdesk_domain::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::AnyConnection;
 
-use crate::{multirow, StoreError};
+use crate::{multirow, rows, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requester {
@@ -283,7 +283,7 @@ pub async fn update(
     f: &RequesterFields,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let n = sqlx::query(
+    let write = sqlx::query(
         "UPDATE requesters SET kind = $1, name = $2, business_name = $3, email = $4, phone = $5, tax_code = $6, updated_at = $7 WHERE id = $8",
     )
     .bind(f.kind())
@@ -293,14 +293,8 @@ pub async fn update(
     .bind(&f.phone)
     .bind(&f.tax_code)
     .bind(now.millis())
-    .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    .bind(id);
+    rows::execute_found(write, conn).await
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Requester, StoreError> {

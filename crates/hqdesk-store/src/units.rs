@@ -2,7 +2,7 @@ use hqdesk_domain::unit::UnitLevel;
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{rows, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
@@ -67,40 +67,28 @@ pub async fn update(
     name: &str,
     parent_id: Option<i64>,
 ) -> Result<(), StoreError> {
-    let n = sqlx::query("UPDATE units SET name = $1, parent_id = $2 WHERE id = $3")
+    let write = sqlx::query("UPDATE units SET name = $1, parent_id = $2 WHERE id = $3")
         .bind(name)
         .bind(parent_id)
-        .bind(id)
-        .execute(conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+        .bind(id);
+    rows::execute_found(write, conn).await
 }
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Unit>, StoreError> {
-    let rows: Vec<Raw> = sqlx::query_as(&format!("SELECT {COLS} FROM units ORDER BY code"))
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(Unit::try_from).collect()
+    rows::all::<Raw, _>(conn, &format!("SELECT {COLS} FROM units ORDER BY code")).await
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Unit, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM units WHERE id = $1"))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(conn, &format!("SELECT {COLS} FROM units WHERE id = $1"), id).await
 }
 
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Unit, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM units WHERE code = $1"))
-        .bind(code)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(
+        conn,
+        &format!("SELECT {COLS} FROM units WHERE code = $1"),
+        code,
+    )
+    .await
 }
 
 /// The unit and every unit below it.

@@ -2,7 +2,7 @@ use hqdesk_domain::user::Role;
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::StoreError;
+use crate::{rows, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -82,21 +82,15 @@ pub async fn update(
     unit_id: Option<i64>,
     active: bool,
 ) -> Result<(), StoreError> {
-    let n = sqlx::query(
+    let write = sqlx::query(
         "UPDATE users SET display_name = $1, role = $2, unit_id = $3, active = $4 WHERE id = $5",
     )
     .bind(display_name)
     .bind(role.as_str())
     .bind(unit_id)
     .bind(i64::from(active))
-    .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    .bind(id);
+    rows::execute_found(write, conn).await
 }
 
 pub async fn set_password_hash(
@@ -113,11 +107,7 @@ pub async fn set_password_hash(
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(conn, &format!("SELECT {COLS} FROM users WHERE id = $1"), id).await
 }
 
 /// Whose request this is: a bearer token's owner or a signed-in user.
@@ -174,11 +164,12 @@ pub async fn active_with_unit_scope(
 }
 
 pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<User, StoreError> {
-    let r: Raw = sqlx::query_as(&format!("SELECT {COLS} FROM users WHERE username = $1"))
-        .bind(username)
-        .fetch_one(conn)
-        .await?;
-    r.try_into()
+    rows::one::<Raw, _, _>(
+        conn,
+        &format!("SELECT {COLS} FROM users WHERE username = $1"),
+        username,
+    )
+    .await
 }
 
 pub async fn password_hash(
@@ -194,10 +185,7 @@ pub async fn password_hash(
 }
 
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {
-    let rows: Vec<Raw> = sqlx::query_as(&format!("SELECT {COLS} FROM users ORDER BY username"))
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(User::try_from).collect()
+    rows::all::<Raw, _>(conn, &format!("SELECT {COLS} FROM users ORDER BY username")).await
 }
 
 pub async fn set_locale(conn: &mut AnyConnection, id: i64, locale: &str) -> Result<(), StoreError> {

@@ -51,6 +51,19 @@ impl PhoneE164 {
         &self.0
     }
 
+    /// How the search index holds the number that a search token (digits only) writes: the
+    /// E.164 digits without `+` (`0987654321` → `84987654321`), as
+    /// [`crate::text::search_tokens`] folds a stored `+84987654321`. `None` when the token is
+    /// no valid number or is written that way already.
+    pub fn indexed_token(token: &str) -> Option<String> {
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let e164 = PhoneE164::parse(token).ok()?;
+        let digits = e164.as_str().trim_start_matches('+');
+        (digits != token).then(|| digits.to_string())
+    }
+
     /// For display: Vietnamese numbers in national format (`0912 345 678`), which is what
     /// agents and callers recognise; foreign numbers in international format (`+44 20 7946 0958`)
     /// because their national format would read as a Vietnamese number.
@@ -125,6 +138,18 @@ mod tests {
         assert_eq!(e164("02033123456"), "+842033123456");
         assert_eq!(e164("1900 9299"), "+8419009299");
         assert_eq!(e164("1800 1234"), "+8418001234");
+    }
+
+    #[test]
+    fn search_tokens_of_numbers_as_the_index_holds_them() {
+        assert_eq!(
+            PhoneE164::indexed_token("0987654321").as_deref(),
+            Some("84987654321")
+        );
+        assert_eq!(PhoneE164::indexed_token("84987654321"), None);
+        assert_eq!(PhoneE164::indexed_token("0123456789"), None);
+        assert_eq!(PhoneE164::indexed_token("thue"), None);
+        assert_eq!(PhoneE164::indexed_token(""), None);
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub struct CaseFilter {
     pub assignee_id: Option<i64>,
     pub unassigned: bool,
     pub requester_id: Option<i64>,
-    /// Folded search tokens; every one must match.
+    /// Folded search tokens; every one must match. A token `a|b` matches either form (a phone
+    /// number as typed and as the index holds it).
     pub search_tokens: Vec<String>,
     /// Resolution due before this instant (overdue / due soon).
     pub due_before: Option<Timestamp>,

@@ -6,8 +6,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments};
 
 use super::CaseRecord;
-use crate::multirow;
-use crate::StoreError;
+use crate::{multirow, rows, StoreError};
 
 /// A new case, already validated by the domain.
 #[derive(Debug, Clone)]
@@ -227,14 +226,8 @@ pub async fn update(
     );
     args.add(id)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let n = sqlx::query_with(&sql, args)
-        .execute(conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    let write = sqlx::query_with(&sql, args);
+    rows::execute_found(write, conn).await
 }
 
 pub async fn bump_message_count(

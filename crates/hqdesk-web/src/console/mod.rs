@@ -1669,7 +1669,7 @@ async fn call_page_with(
                     format!(
                         "{} · {} · {}",
                         when_opt(r.offered_at.or(Some(r.created_at)).map(Timestamp)),
-                        r.state,
+                        label(tr, "call.state", &r.state),
                         r.cause.clone().unwrap_or_default()
                     )
                 })

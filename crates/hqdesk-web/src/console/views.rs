@@ -252,6 +252,13 @@ pub struct CallPage {
     pub recent: Vec<String>,
 }
 
+impl CallPage {
+    /// The call's state (ringing, answered, ended) in the page's language.
+    pub fn state_label(&self) -> String {
+        label(self.tr, "call.state", &self.state)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "wallboard.html")]
 pub struct WallboardPage {

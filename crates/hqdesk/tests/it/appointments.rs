@@ -4,11 +4,11 @@
 //! start.
 use axum::http::StatusCode;
 use hqdesk_services::directory::UpdateUser;
-use hqdesk_services::session::totp_code;
 use hqdesk_services::{Actor, ServiceError};
 use serde_json::json;
 
 use crate::console::{set_password, PASSWORD};
+use crate::console_session::{enrol_second_factor, Enrolled};
 use crate::support::TestApp;
 
 const NEW_PASSWORD: &str = "một mật khẩu mới thật dài";
@@ -96,24 +96,9 @@ crate::both_engines!(
 
         // The console's form: the role is not offered, and a forged post is refused.
         set_password(&app, "admin").await;
-        let signed = app
-            .services
-            .sign_in("10.0.0.1", "admin", PASSWORD)
-            .await
-            .unwrap()
-            .unwrap();
-        let session = app.services.session(&signed.token).await.unwrap().unwrap();
-        let (_, secret) = app
-            .services
-            .begin_totp_enrolment(&session.actor)
-            .await
-            .unwrap();
-        app.services
-            .confirm_totp_enrolment(&session, &totp_code(&secret, app.services.now()).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        let cookie = format!("hqdesk_session={}", signed.token);
+        let Enrolled { token, session, .. } =
+            enrol_second_factor(&app, "10.0.0.1", "admin", PASSWORD).await;
+        let cookie = format!("hqdesk_session={token}");
         let page = console_get(&app, "/console/admin", &cookie).await;
         assert!(page.contains("id=\"add-user\""));
         assert!(
@@ -166,23 +151,7 @@ crate::both_engines!(
     |app| async move {
         // The agent had a password an administrator set, an authenticator, a session, a token.
         set_password(&app, "agent").await;
-        let signed = app
-            .services
-            .sign_in("10.0.0.1", "agent", PASSWORD)
-            .await
-            .unwrap()
-            .unwrap();
-        let session = app.services.session(&signed.token).await.unwrap().unwrap();
-        let (_, secret) = app
-            .services
-            .begin_totp_enrolment(&session.actor)
-            .await
-            .unwrap();
-        app.services
-            .confirm_totp_enrolment(&session, &totp_code(&secret, app.services.now()).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let signed = enrol_second_factor(&app, "10.0.0.1", "agent", PASSWORD).await;
 
         // An appointment without a new password is refused.
         let without = app

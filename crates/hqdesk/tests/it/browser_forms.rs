@@ -1,11 +1,10 @@
 //! Forms that broke in a real browser (issue 14, items 20–22), in headless Chromium: "Take it"
 //! on the case page, reloading the portal's confirmation, a refused portal form with a file,
 //! and the account forms answering with a redirect.
-use hqdesk_services::session::totp_code;
 use serde_json::json;
 
 use crate::browser::{serve, Browser};
-use crate::console::{set_password, sign_in_password, PASSWORD};
+use crate::console::{confirm_enrolment, set_password, sign_in_password, PASSWORD};
 use crate::support::{Engine, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,12 +58,7 @@ async fn take_it_assigns_the_case_and_account_forms_redirect_after_success() {
 
     // Two-factor enrolment: the recovery codes after a redirect, shown once.
     b.goto(&format!("{base}/console/account/2fa")).await;
-    b.wait_for("#totp-secret", 10).await;
-    let secret = b.text("#totp-secret").await;
-    b.fill("#code", &totp_code(&secret, app.services.now()).unwrap())
-        .await;
-    b.click("form#enrol button[type=submit]").await;
-    b.wait_for("#recovery-codes li", 10).await;
+    confirm_enrolment(&b, &app.services).await;
     assert_eq!(b.current_path().await, "/console/account/2fa/codes");
     let codes = b.text("#recovery-codes").await;
     assert_eq!(codes.lines().count(), 10, "{codes}");

@@ -9,6 +9,7 @@ use hqdesk_services::ServiceError;
 use serde_json::{json, Value};
 
 use crate::both_engines;
+use crate::console_session::{request, sign_in};
 use crate::mail_ingest::{add_mailbox, mail};
 use crate::support::TestApp;
 
@@ -361,106 +362,16 @@ both_engines!(
     }
 );
 
-/// A console session for `username`, through the sign-in and (for roles that need it)
-/// authenticator enrolment pages.
-async fn console_session(app: &TestApp, username: &str) -> String {
-    use tower::ServiceExt;
-    crate::console::set_password(app, username).await;
-    let send = |method: &str, path: &str, body: Option<String>, cookie: Option<&str>| {
-        let mut req = axum::http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "hqdesk.test");
-        if body.is_some() {
-            req = req.header("content-type", "application/x-www-form-urlencoded");
-        }
-        if let Some(c) = cookie {
-            req = req.header("cookie", c);
-        }
-        let req = req
-            .body(axum::body::Body::from(body.unwrap_or_default()))
-            .unwrap();
-        let router = app.router.clone();
-        async move {
-            let resp = router.oneshot(req).await.unwrap();
-            let status = resp.status();
-            let cookie = resp
-                .headers()
-                .get("set-cookie")
-                .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
-            let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20)
-                .await
-                .unwrap();
-            (status, cookie, String::from_utf8_lossy(&bytes).into_owned())
-        }
-    };
-    let login = serde_urlencoded::to_string([
-        ("username", username),
-        ("password", crate::console::PASSWORD),
-    ])
-    .unwrap();
-    let (s, cookie, body) = send("POST", "/console/login", Some(login), None).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let cookie = cookie.unwrap();
-    let (_, _, page) = send("GET", "/console/account/2fa", None, Some(&cookie)).await;
-    if let Some(secret) = between(&page, "id=\"totp-secret\">", "<") {
-        let code = hqdesk_services::session::totp_code(&secret, app.services.now()).unwrap();
-        let form = serde_urlencoded::to_string([
-            ("csrf", csrf_of(&page).as_str()),
-            ("code", code.as_str()),
-        ])
-        .unwrap();
-        let (s, _, body) = send("POST", "/console/account/2fa", Some(form), Some(&cookie)).await;
-        // Enrolled: on to the page that shows the recovery codes once.
-        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    }
-    cookie
-}
-
-fn between(s: &str, start: &str, end: &str) -> Option<String> {
-    let i = s.find(start)? + start.len();
-    Some(s[i..i + s[i..].find(end)?].to_string())
-}
-
-fn csrf_of(html: &str) -> String {
-    between(html, "name=\"csrf\" value=\"", "\"").expect("a CSRF field")
-}
-
-async fn console(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    body: Option<String>,
-    cookie: &str,
-) -> (StatusCode, String) {
-    use tower::ServiceExt;
-    let mut req = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "hqdesk.test")
-        .header("cookie", cookie);
-    if body.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-    }
-    let resp = app
-        .router
-        .clone()
-        .oneshot(
-            req.body(axum::body::Body::from(body.unwrap_or_default()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
 /// The tracking page a reporter opens from their link.
 async fn tracking_page(app: &TestApp, token: &str) -> String {
-    let (s, html) = console(app, "GET", &format!("/track/{token}"), None, "").await;
+    let (s, html) = app
+        .send(
+            "GET",
+            &format!("/track/{token}"),
+            None,
+            &[("host", "hqdesk.test"), ("cookie", "")],
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{html}");
     html
 }
@@ -589,25 +500,23 @@ both_engines!(
         })
         .await;
         // Through the console, signed in with the second factor investigators need.
-        let cookie = console_session(&app, "investigator").await;
+        let session = sign_in(&app, "investigator").await;
         merge_two_reports_and_check(&app, "console", |from, into| {
             let app = &app;
-            let cookie = cookie.clone();
+            let session = session.clone();
             async move {
-                let (s, page) =
-                    console(app, "GET", &format!("/console/cases/{from}"), None, &cookie).await;
-                assert_eq!(s, StatusCode::OK, "{page}");
-                let form = serde_urlencoded::to_string([("csrf", csrf_of(&page)), ("into", into)])
-                    .unwrap();
-                let (s, body) = console(
+                let page =
+                    request(app, &session, "GET", &format!("/console/cases/{from}"), &[]).await;
+                assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+                let merged = request(
                     app,
+                    &session,
                     "POST",
                     &format!("/console/cases/{from}/merge"),
-                    Some(form),
-                    &cookie,
+                    &[("into", &into)],
                 )
                 .await;
-                assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+                assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
             }
         })
         .await;

@@ -3,7 +3,7 @@
 //! screenshot under the test output folder for review.
 use hqdesk_services::directory::UpdateUser;
 use hqdesk_services::session::totp_code;
-use hqdesk_services::Actor;
+use hqdesk_services::{Actor, Services};
 use serde_json::json;
 
 use crate::browser::{serve, Browser};
@@ -37,12 +37,20 @@ pub(crate) async fn sign_in_password(b: &Browser, base: &str, username: &str) {
 async fn enrol(b: &Browser, app: &TestApp, shot: &str) -> String {
     b.wait_for("#totp-secret", 10).await;
     b.screenshot(shot).await;
+    let secret = confirm_enrolment(b, &app.services).await;
+    b.screenshot(&format!("{shot}-recovery-codes")).await;
+    secret
+}
+
+/// On the enrolment page: read the key shown, send its current code, wait for the recovery
+/// codes; returns the key.
+pub(crate) async fn confirm_enrolment(b: &Browser, services: &Services) -> String {
+    b.wait_for("#totp-secret", 10).await;
     let secret = b.text("#totp-secret").await;
-    b.fill("#code", &totp_code(&secret, app.services.now()).unwrap())
+    b.fill("#code", &totp_code(&secret, services.now()).unwrap())
         .await;
     b.click("form#enrol button[type=submit]").await;
     b.wait_for("#recovery-codes li", 10).await;
-    b.screenshot(&format!("{shot}-recovery-codes")).await;
     secret
 }
 
@@ -621,12 +629,7 @@ async fn screenshots_of_every_console_page_with_demo_data() {
     b.click("#sign-out").await;
     b.wait_for("form#login", 10).await;
     sign_in_password(&b, &base, "admin").await;
-    b.wait_for("#totp-secret", 10).await;
-    let secret = b.text("#totp-secret").await;
-    b.fill("#code", &totp_code(&secret, app.services.now()).unwrap())
-        .await;
-    b.click("form#enrol button[type=submit]").await;
-    b.wait_for("#recovery-codes li", 10).await;
+    confirm_enrolment(&b, &app.services).await;
     b.goto(&format!("{base}/console/admin")).await;
     b.wait_for("form#add-user", 10).await;
     b.screenshot("demo-admin").await;

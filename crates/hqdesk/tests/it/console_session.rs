@@ -3,7 +3,7 @@
 //! requests sent with their cookie through the real router.
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use hqdesk_services::session::totp_code;
+use hqdesk_services::session::{totp_code, SessionInfo};
 use tower::ServiceExt;
 
 use crate::console::{set_password, PASSWORD};
@@ -98,6 +98,52 @@ pub async fn sign_in(app: &TestApp, username: &str) -> Session {
     );
     session.csrf = field(&account.body, "name=\"csrf\" value=\"");
     session
+}
+
+/// A session signed in through the services (not the console's pages), with an authenticator
+/// enrolled on it.
+pub struct Enrolled {
+    /// The session's token (what the console's cookie holds).
+    pub token: String,
+    pub session: SessionInfo,
+    /// The authenticator's secret, to compute later codes from.
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Sign `username` in with `password` from `source` and enrol an authenticator, as the console's
+/// enrolment does.
+pub async fn enrol_second_factor(
+    app: &TestApp,
+    source: &str,
+    username: &str,
+    password: &str,
+) -> Enrolled {
+    let signed = app
+        .services
+        .sign_in(source, username, password)
+        .await
+        .unwrap()
+        .unwrap();
+    let session = app.services.session(&signed.token).await.unwrap().unwrap();
+    let (_, secret) = app
+        .services
+        .begin_totp_enrolment(&session.actor)
+        .await
+        .unwrap();
+    let code = totp_code(&secret, app.services.now()).unwrap();
+    let recovery_codes = app
+        .services
+        .confirm_totp_enrolment(&session, &code)
+        .await
+        .unwrap()
+        .unwrap();
+    Enrolled {
+        token: signed.token,
+        session,
+        secret,
+        recovery_codes,
+    }
 }
 
 /// The text after `marker` up to the next `"` or `<`.

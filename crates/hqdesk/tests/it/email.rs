@@ -1067,15 +1067,7 @@ async fn email_console_mailbox_admin_with_test_connection() {
     b.fill("#password", password).await;
     b.click("form#login button[type=submit]").await;
     // Administrators must enrol a second factor first.
-    b.wait_for("#totp-secret", 10).await;
-    let secret = b.text("#totp-secret").await;
-    b.fill(
-        "#code",
-        &hqdesk_services::session::totp_code(&secret, app.services.now()).unwrap(),
-    )
-    .await;
-    b.click("form#enrol button[type=submit]").await;
-    b.wait_for("#recovery-codes li", 10).await;
+    crate::console::confirm_enrolment(&b, &app.services).await;
 
     b.goto(&format!("{base}/console/admin")).await;
     b.wait_for("#admin-mailboxes", 10).await;

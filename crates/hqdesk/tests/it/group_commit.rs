@@ -13,6 +13,16 @@ fn inquiry(i: usize, requester: Value) -> Value {
            "requester":requester})
 }
 
+/// A case's answer without its requester's kind and tax code (which a later creation may add).
+fn without_requester_tax_code(case: &Value) -> Value {
+    let mut case = case.clone();
+    if let Some(r) = case["requester"].as_object_mut() {
+        r.remove("kind");
+        r.remove("tax_code");
+    }
+    case
+}
+
 both_engines!(
     concurrent_creations_are_grouped_and_lose_nothing,
     |app| async move {
@@ -78,7 +88,9 @@ both_engines!(
             numbers.push(j["number"].as_str().expect("number").to_string());
         }
         // Each answer shows the case as stored: it is built from what the write committed, not
-        // read back, and must equal what a later read gives, field for field.
+        // read back, and must equal what a later read gives, field for field. The one exception
+        // is the shared requester of 24..32: a creation of 32..36 committed after theirs may have
+        // added its tax code since (making it a business), and the read shows that.
         for (i, (_, _, created)) in answers.iter().enumerate() {
             let role = if (36..40).contains(&i) {
                 "hotline"
@@ -94,7 +106,25 @@ both_engines!(
             };
             let (s, read) = app.get(reader, &format!("/api/v1/cases/{number}")).await;
             assert_eq!(s, StatusCode::OK, "{read}");
-            assert_eq!(*created, read, "{i}");
+            if (24..32).contains(&i) {
+                assert_eq!(
+                    without_requester_tax_code(created),
+                    without_requester_tax_code(&read),
+                    "{i}"
+                );
+                let (kind, tax_code) = (
+                    &created["requester"]["kind"],
+                    &created["requester"]["tax_code"],
+                );
+                assert!(
+                    (kind, tax_code)
+                        == (&read["requester"]["kind"], &read["requester"]["tax_code"])
+                        || (kind, tax_code) == (&json!("person"), &Value::Null),
+                    "{i}: as written then or as read now: {created} / {read}"
+                );
+            } else {
+                assert_eq!(*created, read, "{i}");
+            }
             assert_eq!(created["message_count"], 1);
         }
         // The retry answered with the case the first request opened.

@@ -5,6 +5,7 @@ use hqdesk_services::mail::{Classification, IngestOutcome, MailSource};
 use hqdesk_store::mail::{self as mailstore, Direction};
 
 use crate::both_engines;
+use crate::console_session::{request, sign_in};
 use crate::support::TestApp;
 
 /// A mailbox row as the transport side would create it (defaults: branch 2, no category).
@@ -793,48 +794,6 @@ fn hqdesk_mail_sha(raw: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(raw))
 }
 
-async fn console_request(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    body: Option<String>,
-    cookie: Option<&str>,
-) -> (axum::http::StatusCode, Option<String>, String) {
-    use tower::ServiceExt;
-    let mut req = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "hqdesk.test");
-    if body.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-    }
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    let resp = app
-        .router
-        .clone()
-        .oneshot(
-            req.body(axum::body::Body::from(body.unwrap_or_default()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = resp.status();
-    let set_cookie = resp
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
-    let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        set_cookie,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
-}
-
 both_engines!(
     mail_merge_suggestion_is_shown_and_offered_on_the_case_page,
     |app| async move {
@@ -867,39 +826,17 @@ both_engines!(
         )
         .await;
         let other_number = other.case_number.clone().unwrap();
-        app.services
-            .update_user(
-                &hqdesk_services::Actor::Cli,
-                "agent",
-                hqdesk_services::directory::UpdateUser {
-                    password: Some("MatKhauRatDai2026xyz".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let (s, cookie, _) = console_request(
+        let session = sign_in(&app, "agent").await;
+        let page = request(
             &app,
-            "POST",
-            "/console/login",
-            Some("username=agent&password=MatKhauRatDai2026xyz".into()),
-            None,
+            &session,
+            "GET",
+            &format!("/console/cases/{other_number}"),
+            &[],
         )
         .await;
-        assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
-        let cookie = cookie.unwrap();
-        let (s, html) = {
-            let (s, _, html) = console_request(
-                &app,
-                "GET",
-                &format!("/console/cases/{other_number}"),
-                None,
-                Some(&cookie),
-            )
-            .await;
-            (s, html)
-        };
-        assert_eq!(s, axum::http::StatusCode::OK);
+        assert_eq!(page.status, axum::http::StatusCode::OK);
+        let html = page.body;
         let block = html
             .split("id=\"merge-suggestions\"")
             .nth(1)
@@ -910,41 +847,40 @@ both_engines!(
             "{block}"
         );
         // The page of the case it points to has no suggestion of its own.
-        let (_, _, html1) = console_request(
+        let html1 = request(
             &app,
+            &session,
             "GET",
             &format!("/console/cases/{number}"),
-            None,
-            Some(&cookie),
+            &[],
         )
-        .await;
+        .await
+        .body;
         assert!(!html1.contains("id=\"merge-suggestions\""));
         // Accepting it is the ordinary merge.
-        let csrf = html
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        let (s, _, body) = console_request(
+        let merged = request(
             &app,
+            &session,
             "POST",
             &format!("/console/cases/{other_number}/merge"),
-            Some(format!("csrf={csrf}&into={number}")),
-            Some(&cookie),
+            &[("into", &number)],
         )
         .await;
-        assert_eq!(s, axum::http::StatusCode::SEE_OTHER, "{body}");
-        let (_, _, after) = console_request(
+        assert_eq!(
+            merged.status,
+            axum::http::StatusCode::SEE_OTHER,
+            "{}",
+            merged.body
+        );
+        let after = request(
             &app,
+            &session,
             "GET",
             &format!("/console/cases/{other_number}"),
-            None,
-            Some(&cookie),
+            &[],
         )
-        .await;
+        .await
+        .body;
         assert!(
             after.contains("merged-into"),
             "the case now says where it went"

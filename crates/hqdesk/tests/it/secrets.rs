@@ -17,6 +17,7 @@ use hqdesk_store::{Store, StoreOptions};
 use serde_json::json;
 
 use crate::both_engines;
+use crate::console_session::enrol_second_factor;
 use crate::support::{fresh_database, Engine, TestApp, TEST_SECRET_KEY};
 
 const PASSWORD: &str = "một mật khẩu rất dài";
@@ -90,24 +91,9 @@ both_engines!(
             )
             .await
             .unwrap();
-        let signed = app
-            .services
-            .sign_in("test", "agent", PASSWORD)
+        let secret = enrol_second_factor(&app, "test", "agent", PASSWORD)
             .await
-            .unwrap()
-            .unwrap();
-        let session = app.services.session(&signed.token).await.unwrap().unwrap();
-        let (_, secret) = app
-            .services
-            .begin_totp_enrolment(&session.actor)
-            .await
-            .unwrap();
-        let code = totp_code(&secret, app.services.now()).unwrap();
-        app.services
-            .confirm_totp_enrolment(&session, &code)
-            .await
-            .unwrap()
-            .unwrap();
+            .secret;
         let mailbox = add_mailbox(&app).await;
 
         // The database holds neither the TOTP secret nor the mailbox password.

@@ -7,6 +7,7 @@ use hqdesk_services::session::totp_code;
 
 use crate::browser::{serve, Browser};
 use crate::console::{set_password, sign_in_password, PASSWORD};
+use crate::console_session::enrol_second_factor;
 use crate::support::{Engine, TestApp};
 
 /// A response as these tests look at it.
@@ -158,26 +159,9 @@ async fn alive(app: &TestApp, cookie: &str) -> bool {
 /// Give `username` a password and an enrolled authenticator; returns (secret, recovery codes).
 async fn with_second_factor(app: &TestApp, username: &str) -> (String, Vec<String>) {
     set_password(app, username).await;
-    let signed = app
-        .services
-        .sign_in("setup", username, PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
-    let session = app.services.session(&signed.token).await.unwrap().unwrap();
-    let (_, secret) = app
-        .services
-        .begin_totp_enrolment(&session.actor)
-        .await
-        .unwrap();
-    let codes = app
-        .services
-        .confirm_totp_enrolment(&session, &totp_code(&secret, app.services.now()).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let enrolled = enrol_second_factor(app, "setup", username, PASSWORD).await;
     app.clock.advance_seconds(30);
-    (secret, codes)
+    (enrolled.secret, enrolled.recovery_codes)
 }
 
 /// A six-digit code that is not the right one now.

@@ -265,6 +265,29 @@ impl TestApp {
         (status, ctype, json)
     }
 
+    /// Send a request with exactly these headers through the real router; the answer as text.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(Body::from(body.unwrap_or_default()))
+            .expect("request");
+        let resp = self.router.clone().oneshot(req).await.expect("response");
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 10 << 20)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     pub async fn post(&self, role: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let (s, _, j) = self
             .call(Some(role), "POST", path, Some(&body.to_string()), &[])

@@ -18,14 +18,13 @@ async fn cti(app: &TestApp, token: &str, how: &str, call_id: &str) -> StatusCode
     };
     let mut h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     h.push(("content-type", "application/x-www-form-urlencoded"));
-    send(app, "POST", &path, Some(body), &h).await.0
+    app.send("POST", &path, Some(body), &h).await.0
 }
 
 async fn ivr(app: &TestApp, token: &str, how: &str) -> (StatusCode, String) {
     match how {
         "header" => {
-            send(
-                app,
+            app.send(
                 "GET",
                 "/api/v1/ivr?branch=2",
                 None,
@@ -34,44 +33,10 @@ async fn ivr(app: &TestApp, token: &str, how: &str) -> (StatusCode, String) {
             .await
         }
         _ => {
-            send(
-                app,
-                "GET",
-                &format!("/api/v1/ivr/{token}?branch=2"),
-                None,
-                &[],
-            )
-            .await
+            app.send("GET", &format!("/api/v1/ivr/{token}?branch=2"), None, &[])
+                .await
         }
     }
-}
-
-async fn send(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    body: Option<String>,
-    headers: &[(&str, &str)],
-) -> (StatusCode, String) {
-    use tower::ServiceExt;
-    let mut req = axum::http::Request::builder().method(method).uri(path);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = app
-        .router
-        .clone()
-        .oneshot(
-            req.body(axum::body::Body::from(body.unwrap_or_default()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 crate::both_engines!(
