@@ -1,5 +1,6 @@
 //! Case use cases: open, read, list and search, change, assign, change status, add messages.
 use hqdesk_domain::access::Action;
+use hqdesk_domain::case::attachment::clean_filename;
 use hqdesk_domain::case::timeline::{DeliveryState, EntryKind};
 use hqdesk_domain::case::{self, Branch, CaseKind, CaseNumber, Priority, Status};
 use hqdesk_domain::channel::Channel;
@@ -15,11 +16,11 @@ use hqdesk_store::{
     cases, categories, idempotency, jobs, requesters, search, timeline, units, users, Connection,
     Store, StoreError,
 };
-use rand::Rng;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::record as audit;
+use crate::case_write::{write_status_change, CaseToInsert, Opening};
 use crate::creation::{PendingCase, IDEMPOTENCY_KEY_TAKEN};
 use crate::{Actor, ServiceError, Services};
 
@@ -193,21 +194,6 @@ pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 /// All files of one message together.
 pub const MAX_ATTACHMENTS_TOTAL_BYTES: usize = 25 * 1024 * 1024;
 
-/// A file name safe to store and to offer for download: no path, no control characters.
-fn clean_filename(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = text::normalize_input(base)
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "attachment".into()
-    } else {
-        cleaned
-    }
-}
-
 pub(crate) fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceError> {
     if files.len() > MAX_ATTACHMENTS {
         return Err(ServiceError::invalid_field(
@@ -250,6 +236,7 @@ pub(crate) fn check_attachments(files: &[NewAttachment]) -> Result<(), ServiceEr
 }
 
 /// An attachment whose bytes are in the blob store, ready to be recorded.
+#[derive(Debug, Clone)]
 pub(crate) struct StoredFile {
     pub(crate) filename: String,
     pub(crate) content_type: String,
@@ -314,65 +301,6 @@ async fn record_attachments(
         search::index(tx, case_id, &f.filename).await?;
     }
     Ok(())
-}
-
-/// Insert `new` under a freshly drawn case number (its `number` is replaced); its id and
-/// number. See [`insert_with_fresh_numbers`].
-pub(crate) async fn insert_with_fresh_number(
-    tx: &mut Connection,
-    new: NewCase,
-    now: Timestamp,
-) -> Result<(i64, CaseNumber), ServiceError> {
-    let (mut new, ids) = insert_with_fresh_numbers(tx, vec![new], &[0], now).await?;
-    match (new.pop(), ids.first()) {
-        (Some(c), Some(id)) => Ok((*id, c.number)),
-        _ => Err(ServiceError::Internal("case not inserted".into())),
-    }
-}
-
-/// Insert `new` (their `number`s are replaced), each under a case number of this month drawn at
-/// random; a number that another case has already is drawn again, in the same transaction
-/// (the insert skips it rather than failing, which PostgreSQL would not survive). With a
-/// million numbers a month that is about one case in seventy at the end of a busy month
-/// (14,000 cases); twenty draws keep even a month with half its numbers taken (a benchmark's)
-/// from failing more than once in a million cases. The cases as inserted, and their ids;
-/// `message_counts[i]` is case `i`'s first message count.
-pub(crate) async fn insert_with_fresh_numbers(
-    tx: &mut Connection,
-    mut new: Vec<NewCase>,
-    message_counts: &[i64],
-    now: Timestamp,
-) -> Result<(Vec<NewCase>, Vec<i64>), ServiceError> {
-    let draw = |cases: &[NewCase]| loop {
-        let candidate = CaseNumber::compose(now, rand::thread_rng().gen_range(0..1_000_000));
-        if !cases.iter().any(|c| c.number == candidate) {
-            return candidate;
-        }
-    };
-    for i in 0..new.len() {
-        new[i].number = draw(&new[..i]);
-    }
-    let mut ids: Vec<Option<i64>> = vec![None; new.len()];
-    for _ in 0..20 {
-        let missing: Vec<usize> = (0..ids.len()).filter(|i| ids[*i].is_none()).collect();
-        if missing.is_empty() {
-            break;
-        }
-        let rows: Vec<NewCase> = missing.iter().map(|i| new[*i].clone()).collect();
-        let counts: Vec<i64> = missing.iter().map(|i| message_counts[*i]).collect();
-        let inserted = cases::insert_many(tx, &rows, &counts, now).await?;
-        for (i, id) in missing.into_iter().zip(inserted) {
-            match id {
-                Some(id) => ids[i] = Some(id),
-                None => new[i].number = draw(&new),
-            }
-        }
-    }
-    let ids = ids
-        .into_iter()
-        .collect::<Option<Vec<i64>>>()
-        .ok_or_else(|| ServiceError::Internal("could not draw a free case number".into()))?;
-    Ok((new, ids))
 }
 
 pub const MAX_PAGE: i64 = 200;
@@ -632,7 +560,6 @@ impl Services {
 
         let stored = self.store_attachment_bytes(&cmd.attachments).await?;
         let now = self.now();
-        let (first_due, resolution_due) = priority.default_targets_minutes();
         let reporter = kind.is_confidential().then(|| {
             let f = &requester.fields;
             ConfidentialReporter {
@@ -654,44 +581,49 @@ impl Services {
         ]
         .join(" ");
         let pending = PendingCase {
-            new: NewCase {
-                // Drawn when written.
-                number: CaseNumber::compose(now, 0),
-                kind,
-                branch,
-                channel,
-                category_id: category.as_ref().map(|c| c.id),
-                priority,
-                subject,
-                requester_id: None,
-                unit_id: unit.as_ref().map(|u| u.id),
-                assignee_id: assignee.as_ref().map(|u| u.id),
-                created_by: actor.user_id(),
-                first_response_due_at: Some(now.plus_minutes(first_due)),
-                resolution_due_at: Some(now.plus_minutes(resolution_due)),
-            },
-            names: NewCaseNames {
-                category_code: category.as_ref().map(|c| c.code.clone()),
-                unit_code: unit.as_ref().map(|u| u.code.clone()),
-                assignee_username: assignee.as_ref().map(|u| u.username.clone()),
+            insert: CaseToInsert {
+                new: NewCase {
+                    // Drawn when written.
+                    number: CaseNumber::compose(now, 0),
+                    kind,
+                    branch,
+                    channel,
+                    category_id: category.as_ref().map(|c| c.id),
+                    priority,
+                    subject,
+                    requester_id: None,
+                    unit_id: unit.as_ref().map(|u| u.id),
+                    assignee_id: assignee.as_ref().map(|u| u.id),
+                    created_by: actor.user_id(),
+                    first_response_due_at: None,
+                    resolution_due_at: None,
+                },
+                due_in_minutes: priority.default_targets_minutes(),
+                names: NewCaseNames {
+                    category_code: category.as_ref().map(|c| c.code.clone()),
+                    unit_code: unit.as_ref().map(|u| u.code.clone()),
+                    assignee_username: assignee.as_ref().map(|u| u.username.clone()),
+                },
+                reporter,
+                header,
+                opening: match body {
+                    Some(body) => Opening::Message {
+                        body,
+                        files: stored,
+                    },
+                    None => Opening::Empty,
+                },
+                tracking_token_hash: cmd.follow_up.tracking_token_hash,
+                confirmation: cmd.follow_up.confirmation,
+                audit_actor: actor.audit_name(),
             },
             requester: (!kind.is_confidential() && requester.identified)
                 .then(|| requester.fields.clone()),
-            reporter,
-            header,
-            body,
-            channel,
-            files: stored,
-            tracking_token_hash: cmd.follow_up.tracking_token_hash,
-            confirmation: cmd.follow_up.confirmation,
-            audit_actor: actor.audit_name(),
-            // Confidential details never go into the audit log's detail, only that it happened.
-            audit_detail: json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": channel.as_str() }).to_string(),
             idempotency: idem
                 .as_ref()
                 .map(|k| (scope.clone(), k.key.clone(), k.fingerprint.clone())),
         };
-        let reporter = pending.reporter.clone();
+        let reporter = pending.insert.reporter.clone();
         let created = match self.create_case(pending).await {
             Ok(c) => c,
             // A concurrent retry with the same key committed first: answer as it did.
@@ -1228,50 +1160,13 @@ impl Services {
             .load_case(&mut conn, actor, number, Action::ChangeStatus)
             .await?;
         drop(conn);
-        case.status
-            .check_transition(next)
-            .map_err(|e| ServiceError::invalid("status", e))?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        self.set_status(&mut tx, actor, &case, next, now).await?;
+        write_status_change(&mut tx, actor, &case, next, now).await?;
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         let case = cases::by_id(&mut conn, case.id).await?;
         self.view(&mut conn, case).await
-    }
-
-    async fn set_status(
-        &self,
-        tx: &mut Connection,
-        actor: &Actor,
-        case: &CaseRecord,
-        next: Status,
-        now: Timestamp,
-    ) -> Result<(), ServiceError> {
-        let mut ch = CaseChanges {
-            status: Some(next),
-            ..Default::default()
-        };
-        match next {
-            Status::Resolved => ch.resolved_at = Some(Some(now)),
-            Status::Closed => ch.closed_at = Some(now),
-            Status::Open if case.status == Status::Resolved => ch.resolved_at = Some(None),
-            _ => {}
-        }
-        cases::update(tx, case.id, &ch, now).await?;
-        let meta = json!({ "status": { "from": case.status.as_str(), "to": next.as_str() } });
-        self.event(tx, actor, case, "status", meta.clone(), now)
-            .await?;
-        audit(
-            tx,
-            now,
-            actor,
-            "case.status",
-            &format!("case:{}", case.number),
-            meta,
-        )
-        .await?;
-        Ok(())
     }
 
     /// Add a message: a reply to the requester (delivered later through the case's channel by
@@ -1350,8 +1245,7 @@ impl Services {
                 .await?;
             }
             if case.status == Status::New {
-                self.set_status(&mut tx, actor, &case, Status::Open, now)
-                    .await?;
+                write_status_change(&mut tx, actor, &case, Status::Open, now).await?;
             }
             if case.channel == Channel::Portal {
                 crate::portal::notify_reply(&mut tx, &case, entry_id, &body, now).await?;
@@ -1363,8 +1257,7 @@ impl Services {
             && matches!(case.status, Status::Waiting | Status::Resolved)
         {
             // The requester spoke again: the case needs staff again.
-            self.set_status(&mut tx, actor, &case, Status::Open, now)
-                .await?;
+            write_status_change(&mut tx, actor, &case, Status::Open, now).await?;
         }
         audit(
             &mut tx,

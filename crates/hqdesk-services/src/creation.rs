@@ -13,21 +13,13 @@
 //! transaction of its own, so one creation's failure never becomes another's.
 use std::sync::{Arc, Mutex};
 
-use hqdesk_domain::case::timeline::EntryKind;
-use hqdesk_domain::case::CaseNumber;
-use hqdesk_domain::channel::Channel;
 use hqdesk_domain::Timestamp;
-use hqdesk_store::audit::NewAuditEntry;
-use hqdesk_store::cases::{CaseRecord, ConfidentialReporter, NewCase, NewCaseNames};
+use hqdesk_store::cases::CaseRecord;
 use hqdesk_store::requesters::{Requester, RequesterFields};
-use hqdesk_store::timeline::NewEntry;
-use hqdesk_store::{
-    attachments, audit, cases, idempotency, requesters, search, timeline, Store, StoreError,
-};
+use hqdesk_store::{idempotency, requesters, Store, StoreError};
 use tokio::sync::oneshot;
 
-use crate::cases::StoredFile;
-use crate::outbox::NotificationMail;
+use crate::case_write::CaseToInsert;
 use crate::{ServiceError, Services};
 
 /// Creations written in one transaction, at most (bounds a batch's latency and its statements).
@@ -35,26 +27,10 @@ const MAX_GROUP: usize = 64;
 
 /// A validated case creation, ready to be written.
 pub(crate) struct PendingCase {
-    /// The case; its number is drawn when it is written.
-    pub new: NewCase,
-    /// What it refers to, by name, for the record the caller is answered with.
-    pub names: NewCaseNames,
+    /// The case and what is written with it; its requester is resolved when it is written.
+    pub insert: CaseToInsert,
     /// The requester to find or add in the directory (never for a confidential case).
     pub requester: Option<RequesterFields>,
-    /// A confidential case's reporter, kept apart from the directory.
-    pub reporter: Option<ConfidentialReporter>,
-    /// Searchable header text besides the case number (subject, requester's identifiers).
-    pub header: String,
-    /// The first message, from the requester.
-    pub body: Option<String>,
-    pub channel: Channel,
-    /// Files of the first message, their bytes already in the blob store.
-    pub files: Vec<StoredFile>,
-    pub tracking_token_hash: Option<String>,
-    /// `{case}` in its subject and text becomes the case number.
-    pub confirmation: Option<NotificationMail>,
-    pub audit_actor: String,
-    pub audit_detail: String,
     /// `(scope, key, fingerprint)` of the request's Idempotency-Key.
     pub idempotency: Option<(String, String, String)>,
 }
@@ -246,123 +222,25 @@ impl Services {
         let mut tx = self.store().begin().await?;
 
         let requesters = resolve_requesters(&mut tx, group, now).await?;
-        let requester_ids: Vec<Option<i64>> = requesters
+        let inserts: Vec<(&CaseToInsert, Option<i64>)> = group
             .iter()
-            .map(|r| r.as_ref().map(|r| r.id))
+            .zip(&requesters)
+            .map(|(c, r)| (&c.insert, r.as_ref().map(|r| r.id)))
             .collect();
-        let message_counts: Vec<i64> = group.iter().map(|c| i64::from(c.body.is_some())).collect();
-        let new: Vec<NewCase> = group
-            .iter()
-            .zip(&requester_ids)
-            .map(|(c, requester_id)| NewCase {
-                requester_id: *requester_id,
-                ..c.new.clone()
-            })
-            .collect();
-        let (new, case_ids) =
-            crate::cases::insert_with_fresh_numbers(&mut tx, new, &message_counts, now).await?;
-        let numbers: Vec<CaseNumber> = new.iter().map(|c| c.number.clone()).collect();
-
-        for (c, case_id) in group.iter().zip(&case_ids) {
-            if let Some(r) = &c.reporter {
-                cases::insert_confidential_reporter(&mut tx, *case_id, r).await?;
-            }
-        }
-
-        let with_body: Vec<(usize, &str)> = group
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.body.as_deref().map(|b| (i, b)))
-            .collect();
-        let entries: Vec<NewEntry> = with_body
-            .iter()
-            .map(|(i, body)| NewEntry {
-                case_id: case_ids[*i],
-                kind: EntryKind::Inbound,
-                channel: Some(group[*i].channel),
-                author_user_id: group[*i].new.created_by,
-                body,
-                delivery_state: None,
-                meta: None,
-            })
-            .collect();
-        let entry_ids = timeline::insert_many(&mut tx, &entries, now).await?;
-        for ((i, _), entry_id) in with_body.iter().zip(&entry_ids) {
-            for f in &group[*i].files {
-                attachments::insert(
-                    &mut tx,
-                    case_ids[*i],
-                    *entry_id,
-                    &f.filename,
-                    &f.content_type,
-                    f.size,
-                    &f.sha256,
-                    now,
-                )
-                .await?;
-            }
-        }
-
-        let headers: Vec<String> = group
-            .iter()
-            .zip(&numbers)
-            .map(|(c, n)| format!("{} {}", n.as_str(), c.header))
-            .collect();
-        let mut docs: Vec<(i64, &str)> = Vec::new();
-        for (i, c) in group.iter().enumerate() {
-            docs.push((case_ids[i], &headers[i]));
-            if let Some(b) = &c.body {
-                docs.push((case_ids[i], b));
-                docs.extend(c.files.iter().map(|f| (case_ids[i], f.filename.as_str())));
-            }
-        }
-        search::index_many(&mut tx, &docs).await?;
-
-        for (i, c) in group.iter().enumerate() {
-            let number = numbers[i].as_str();
-            if let Some(hash) = &c.tracking_token_hash {
-                hqdesk_store::portal::set_tracking(&mut tx, case_ids[i], hash, now).await?;
-            }
-            if let Some(mail) = &c.confirmation {
-                let mail = NotificationMail {
-                    subject: mail.subject.replace("{case}", number),
-                    text: mail.text.replace("{case}", number),
-                    case_id: Some(case_ids[i]),
-                    ..mail.clone()
-                };
-                crate::outbox::enqueue_notification(&mut tx, &mail, number, now).await?;
-            }
-        }
-
-        let audit_entries: Vec<NewAuditEntry> = group
-            .iter()
-            .zip(&numbers)
-            .map(|(c, n)| NewAuditEntry {
-                actor: c.audit_actor.clone(),
-                action: "case.create".into(),
-                object: format!("case:{n}"),
-                detail: c.audit_detail.clone(),
-            })
-            .collect();
-        audit::append_many(&mut tx, now, &audit_entries).await?;
-
-        let created: Vec<Created> = new
-            .iter()
-            .zip(group)
-            .zip(case_ids.into_iter().zip(message_counts))
+        let records = crate::case_write::insert_cases(&mut tx, &inserts, now).await?;
+        let created: Vec<Created> = records
+            .into_iter()
             .zip(requesters)
-            .map(|(((new, c), (id, messages)), requester)| Created {
-                case: new.inserted_record(id, messages, now, c.names.clone()),
-                requester,
-            })
+            .map(|(case, requester)| Created { case, requester })
             .collect();
-        for ((c, n), done) in group.iter().zip(&numbers).zip(&created) {
+        for (c, done) in group.iter().zip(&created) {
+            let n = &done.case.number;
             if let Some((scope, key, fingerprint)) = &c.idempotency {
                 // A retry answers with this, never with a fresh read (see `first_answer`).
                 let answer = crate::first_answer::encode(
                     &done.case,
                     done.requester.as_ref(),
-                    c.reporter.as_ref(),
+                    c.insert.reporter.as_ref(),
                 )?;
                 idempotency::record(
                     &mut tx,
@@ -384,8 +262,8 @@ impl Services {
             }
         }
         Store::commit(tx).await?;
-        for n in &numbers {
-            tracing::info!(case.number = %n, "case opened");
+        for done in &created {
+            tracing::info!(case.number = %done.case.number, "case opened");
         }
         Ok(created)
     }

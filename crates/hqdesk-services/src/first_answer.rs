@@ -19,14 +19,19 @@ use crate::ServiceError;
 
 #[derive(Serialize, Deserialize)]
 struct Answer {
-    case: CaseFields,
-    requester: Option<RequesterFields>,
+    #[serde(with = "KeptCase")]
+    case: CaseRecord,
+    requester: Option<KeptRequester>,
     /// `Some(anonymous)` for a confidential case's reporter.
     reporter_anonymous: Option<bool>,
 }
 
+/// How a case is kept: every field of [`CaseRecord`], in this order. A field added to the
+/// record stops the build here, so that the kept format changes only on purpose (answers
+/// already kept must still decode).
 #[derive(Serialize, Deserialize)]
-struct CaseFields {
+#[serde(remote = "CaseRecord")]
+struct KeptCase {
     id: i64,
     number: CaseNumber,
     kind: CaseKind,
@@ -54,8 +59,14 @@ struct CaseFields {
     message_count: i64,
 }
 
+/// A requester, kept as [`KeptRequesterFields`] (a newtype, so that it can sit in an `Option`).
 #[derive(Serialize, Deserialize)]
-struct RequesterFields {
+struct KeptRequester(#[serde(with = "KeptRequesterFields")] Requester);
+
+/// How a requester is kept: every field of [`Requester`], in this order.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Requester")]
+struct KeptRequesterFields {
     id: i64,
     kind: String,
     name: String,
@@ -73,46 +84,9 @@ pub(crate) fn encode(
     requester: Option<&Requester>,
     reporter: Option<&ConfidentialReporter>,
 ) -> Result<String, ServiceError> {
-    let c = case.clone();
     let answer = Answer {
-        case: CaseFields {
-            id: c.id,
-            number: c.number,
-            kind: c.kind,
-            branch: c.branch,
-            channel: c.channel,
-            category_id: c.category_id,
-            category_code: c.category_code,
-            priority: c.priority,
-            status: c.status,
-            confidential: c.confidential,
-            subject: c.subject,
-            requester_id: c.requester_id,
-            unit_id: c.unit_id,
-            unit_code: c.unit_code,
-            assignee_id: c.assignee_id,
-            assignee_username: c.assignee_username,
-            created_by: c.created_by,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            first_response_due_at: c.first_response_due_at,
-            resolution_due_at: c.resolution_due_at,
-            first_responded_at: c.first_responded_at,
-            resolved_at: c.resolved_at,
-            closed_at: c.closed_at,
-            message_count: c.message_count,
-        },
-        requester: requester.cloned().map(|r| RequesterFields {
-            id: r.id,
-            kind: r.kind,
-            name: r.name,
-            business_name: r.business_name,
-            email: r.email,
-            phone: r.phone,
-            tax_code: r.tax_code,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }),
+        case: case.clone(),
+        requester: requester.cloned().map(KeptRequester),
         reporter_anonymous: reporter.map(|r| r.anonymous),
     };
     serde_json::to_string(&answer)
@@ -123,46 +97,9 @@ pub(crate) fn encode(
 pub(crate) fn decode(kept: &str) -> Result<CaseView, ServiceError> {
     let a: Answer = serde_json::from_str(kept)
         .map_err(|e| ServiceError::Internal(format!("idempotent answer: {e}")))?;
-    let c = a.case;
     Ok(CaseView {
-        case: CaseRecord {
-            id: c.id,
-            number: c.number,
-            kind: c.kind,
-            branch: c.branch,
-            channel: c.channel,
-            category_id: c.category_id,
-            category_code: c.category_code,
-            priority: c.priority,
-            status: c.status,
-            confidential: c.confidential,
-            subject: c.subject,
-            requester_id: c.requester_id,
-            unit_id: c.unit_id,
-            unit_code: c.unit_code,
-            assignee_id: c.assignee_id,
-            assignee_username: c.assignee_username,
-            created_by: c.created_by,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            first_response_due_at: c.first_response_due_at,
-            resolution_due_at: c.resolution_due_at,
-            first_responded_at: c.first_responded_at,
-            resolved_at: c.resolved_at,
-            closed_at: c.closed_at,
-            message_count: c.message_count,
-        },
-        requester: a.requester.map(|r| Requester {
-            id: r.id,
-            kind: r.kind,
-            name: r.name,
-            business_name: r.business_name,
-            email: r.email,
-            phone: r.phone,
-            tax_code: r.tax_code,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }),
+        case: a.case,
+        requester: a.requester.map(|KeptRequester(r)| r),
         reporter: a.reporter_anonymous.map(|anonymous| ConfidentialReporter {
             anonymous,
             name: None,

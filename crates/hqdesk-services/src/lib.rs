@@ -6,6 +6,7 @@ pub mod ami;
 pub mod audit;
 pub mod auth;
 mod call_access;
+mod case_write;
 pub mod cases;
 pub mod clock;
 mod confidential_reads;
@@ -25,6 +26,7 @@ pub mod secrets;
 pub mod session;
 pub mod sign_in_limits;
 pub mod telephony;
+mod texts;
 pub mod user_password;
 
 use std::sync::Arc;

@@ -16,6 +16,7 @@ use hqdesk_domain::case::timeline::EntryKind;
 use hqdesk_domain::case::{self as case_rules, Status};
 use hqdesk_domain::requester::{Email, PhoneE164};
 use hqdesk_domain::{FieldError, Timestamp, ValidationErrors};
+use hqdesk_i18n::Locale;
 use hqdesk_store::attachments::Attachment;
 use hqdesk_store::cases::CaseRecord;
 use hqdesk_store::timeline::{Entry, NewEntry};
@@ -29,6 +30,7 @@ use crate::cases::{
     check_attachments, AddMessage, Direction, NewAttachment, OpenCase, OpenFollowUp, RequesterInput,
 };
 use crate::outbox::NotificationMail;
+use crate::texts;
 use crate::{Actor, ServiceError, Services};
 
 const PORTAL: Actor = Actor::System("portal");
@@ -345,30 +347,17 @@ fn missing(field: &str) -> FieldError {
 }
 
 fn confirmation(lang: &str, to: &str, link: &str) -> NotificationMail {
-    let (subject, text) = if lang == "en" {
-        (
-            "[{case}] We received your request".to_string(),
-            format!(
-                "Thank you for contacting Vietnam Customs.\n\nYour request has number {{case}}. \
-                 Follow it, reply and add files at:\n{link}\n\nKeep this link private: \
-                 anyone who has it can read the conversation.\n\nHotline 1900 9299"
-            ),
-        )
-    } else {
-        (
-            "[{case}] Đã nhận yêu cầu của Quý vị".to_string(),
-            format!(
-                "Cảm ơn Quý vị đã liên hệ Hải quan Việt Nam.\n\nYêu cầu của Quý vị có số {{case}}. \
-                 Theo dõi, trả lời và gửi thêm tệp tại:\n{link}\n\nVui lòng giữ kín \
-                 đường dẫn này: ai có nó đều đọc được trao đổi.\n\nĐường dây nóng 1900 9299"
-            ),
-        )
-    };
+    let locale = if lang == "en" { Locale::En } else { Locale::Vi };
     NotificationMail {
         purpose: "portal.confirmation".into(),
         to: to.into(),
-        subject,
-        text,
+        // `{case}` stays: it becomes the case number when the case is written.
+        subject: texts::in_locale(locale, "portal.mail.confirmation.subject", &[]),
+        text: texts::in_locale(
+            locale,
+            "portal.mail.confirmation.text",
+            &[("link", link), ("hotline", texts::HOTLINE)],
+        ),
         case_id: None,
         in_reply_to: None,
         mailbox_id: None,
@@ -394,12 +383,19 @@ pub(crate) async fn notify_reply(
     let mail = NotificationMail {
         purpose: "portal.reply".into(),
         to,
-        subject: format!("[{number}] Trả lời của Hải quan / Reply from Vietnam Customs"),
+        subject: format!(
+            "[{number}] {}",
+            texts::bilingual("portal.mail.reply.subject", &[], " / ")
+        ),
         text: format!(
-            "Hải quan Việt Nam đã trả lời yêu cầu {number} của Quý vị:\n\n{body}\n\n\
-             Để trả lời hoặc gửi thêm tệp, vui lòng dùng đường dẫn theo dõi trong thư xác nhận.\n\n\
-             ---\nVietnam Customs replied to your request {number} (above). To answer or add files, \
-             use the tracking link from the confirmation mail.\n\nĐường dây nóng / Hotline 1900 9299"
+            "{}\n\n{} {}",
+            texts::bilingual(
+                "portal.mail.reply.text",
+                &[("number", number), ("body", body)],
+                "\n\n---\n"
+            ),
+            texts::bilingual("portal.mail.hotline", &[], " / "),
+            texts::HOTLINE
         ),
         case_id: Some(case.id),
         in_reply_to: None,
@@ -909,7 +905,13 @@ impl Services {
                 OpenCase {
                     kind: kind.into(),
                     channel: "portal".into(),
-                    subject: format!("Đánh giá {score}/5 — {}", rated.number),
+                    subject: texts::vi(
+                        "portal.rating.follow_up_subject",
+                        &[
+                            ("score", &score.to_string()),
+                            ("number", rated.number.as_str()),
+                        ],
+                    ),
                     body: Some(comment.to_string()),
                     category,
                     priority: Some("high".into()),
@@ -1006,13 +1008,16 @@ fn check_typed(errors: &mut ValidationErrors, t: &Typed<'_>) {
     }
 }
 
-fn detail_label(d: Detail) -> &'static str {
-    match d {
-        TaxCode => "Mã số thuế",
-        Declaration => "Số tờ khai",
-        System => "Hệ thống",
-        ErrorMessage => "Thông báo lỗi",
-    }
+fn detail_label(d: Detail) -> String {
+    texts::vi(
+        match d {
+            TaxCode => "portal.case_detail.tax_code",
+            Declaration => "portal.case_detail.declaration",
+            System => "portal.case_detail.system",
+            ErrorMessage => "portal.case_detail.error_message",
+        },
+        &[],
+    )
 }
 
 /// The case engine names requester fields `requester.*` and the text `body`; the portal's forms

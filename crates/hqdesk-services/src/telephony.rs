@@ -12,14 +12,16 @@ use hqdesk_domain::requester::PhoneE164;
 use hqdesk_domain::user::Role;
 use hqdesk_domain::Timestamp;
 use hqdesk_store::calls::{self, Call};
-use hqdesk_store::cases::{self, CaseChanges, ConfidentialReporter, NewCase};
+use hqdesk_store::cases::{self, CaseChanges, ConfidentialReporter, NewCase, NewCaseNames};
 use hqdesk_store::requesters::{self, RequesterFields};
 use hqdesk_store::timeline::{self, NewEntry};
-use hqdesk_store::{search, Connection, Store, StoreError};
+use hqdesk_store::{Connection, Store, StoreError};
 use serde_json::json;
 
 use crate::audit::record as audit;
 use crate::call_access::{call_scope, may_see_call, visible_calls};
+use crate::case_write::{insert_case, write_status_change, CaseToInsert, Opening};
+use crate::texts;
 use crate::{Actor, ServiceError, Services};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,13 +376,13 @@ impl Services {
                 let (kind, subject, category) = if confidential {
                     (
                         CaseKind::Denunciation,
-                        format!("Gọi lại: cuộc gọi tố giác nhỡ từ {national}"),
+                        texts::vi("callback.subject.denunciation", &[("number", &national)]),
                         None,
                     )
                 } else {
                     (
                         CaseKind::Callback,
-                        format!("Gọi lại: cuộc gọi nhỡ từ {national}"),
+                        texts::vi("callback.subject.missed", &[("number", &national)]),
                         Some("callback"),
                     )
                 };
@@ -411,51 +413,36 @@ impl Services {
                         .map(|c| c.id),
                     None => None,
                 };
-                let new = NewCase {
-                    // Drawn by insert_with_fresh_number.
-                    number: CaseNumber::compose(now, 0),
-                    kind,
-                    branch,
-                    channel: Channel::Phone,
-                    category_id,
-                    priority: Priority::High,
-                    subject: subject.clone(),
-                    requester_id,
-                    unit_id: None,
-                    assignee_id: None,
-                    created_by: actor.user_id(),
-                    first_response_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
-                    resolution_due_at: Some(now.plus_minutes(CALLBACK_DUE_MINUTES)),
+                let insert = CaseToInsert {
+                    new: NewCase {
+                        // Drawn when written.
+                        number: CaseNumber::compose(now, 0),
+                        kind,
+                        branch,
+                        channel: Channel::Phone,
+                        category_id,
+                        priority: Priority::High,
+                        subject: subject.clone(),
+                        requester_id: None,
+                        unit_id: None,
+                        assignee_id: None,
+                        created_by: actor.user_id(),
+                        first_response_due_at: None,
+                        resolution_due_at: None,
+                    },
+                    due_in_minutes: (CALLBACK_DUE_MINUTES, CALLBACK_DUE_MINUTES),
+                    names: NewCaseNames::default(),
+                    reporter: confidential.then(|| ConfidentialReporter {
+                        phone: Some(number.to_string()),
+                        ..Default::default()
+                    }),
+                    header: format!("{subject} {number} {national}"),
+                    opening: Opening::Empty,
+                    tracking_token_hash: None,
+                    confirmation: None,
+                    audit_actor: actor.audit_name(),
                 };
-                let (cid, number_drawn) =
-                    crate::cases::insert_with_fresh_number(tx, new, now).await?;
-                if confidential {
-                    cases::insert_confidential_reporter(
-                        tx,
-                        cid,
-                        &ConfidentialReporter {
-                            phone: Some(number.to_string()),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                }
-                search::index(
-                    tx,
-                    cid,
-                    &format!("{number_drawn} {subject} {number} {national}"),
-                )
-                .await?;
-                audit(
-                    tx,
-                    now,
-                    actor,
-                    "case.create",
-                    &format!("case:{number_drawn}"),
-                    json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": "phone" }),
-                )
-                .await?;
-                cid
+                insert_case(tx, &insert, requester_id, now).await?.id
             }
         };
         calls::set_callback(tx, case_id, number).await?;
@@ -491,41 +478,7 @@ impl Services {
         now: Timestamp,
     ) -> Result<(), ServiceError> {
         if case.status.can_become(Status::Resolved) {
-            cases::update(
-                tx,
-                case.id,
-                &CaseChanges {
-                    status: Some(Status::Resolved),
-                    resolved_at: Some(Some(now)),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            let meta = json!({ "status": { "from": case.status.as_str(), "to": "resolved" } });
-            timeline::insert(
-                tx,
-                &NewEntry {
-                    case_id: case.id,
-                    kind: EntryKind::Event,
-                    channel: None,
-                    author_user_id: actor.user_id(),
-                    body: "status",
-                    delivery_state: None,
-                    meta: Some(meta.to_string()),
-                },
-                now,
-            )
-            .await?;
-            audit(
-                tx,
-                now,
-                actor,
-                "case.status",
-                &format!("case:{}", case.number),
-                meta,
-            )
-            .await?;
+            write_status_change(tx, actor, case, Status::Resolved, now).await?;
         }
         Ok(())
     }

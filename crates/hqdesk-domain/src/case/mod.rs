@@ -1,10 +1,12 @@
 //! The case: everything that reaches the service, whatever the channel.
+pub mod attachment;
 mod branch;
 mod kind;
 mod number;
 mod priority;
 mod status;
 pub mod timeline;
+pub mod transition;
 
 pub use branch::Branch;
 pub use kind::CaseKind;

@@ -9,13 +9,14 @@
 //!    either answers with its outcome or processes it again; the same mail delivered under
 //!    another UID (or to another mailbox) is recognised by Message-ID plus body hash.
 use hqdesk_domain::access::Action;
+use hqdesk_domain::case::attachment::clean_filename;
 use hqdesk_domain::case::timeline::{DeliveryState, EntryKind};
 use hqdesk_domain::case::{Branch, CaseKind, CaseNumber, Priority, Status};
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::requester::Email;
 use hqdesk_domain::Timestamp;
 use hqdesk_mail::{Classification, ParseFailure, ParsedMail};
-use hqdesk_store::cases::{CaseChanges, CaseRecord, ConfidentialReporter, NewCase, NewCaseNames};
+use hqdesk_store::cases::{CaseRecord, ConfidentialReporter, NewCase, NewCaseNames};
 use hqdesk_store::categories::Category;
 use hqdesk_store::mail::{self as mailstore, Direction, InboundMail, NewInbound, Processed};
 use hqdesk_store::requesters::RequesterFields;
@@ -27,7 +28,9 @@ use hqdesk_store::{
 use serde_json::json;
 
 use crate::audit::record as audit;
+use crate::case_write::{insert_case, write_status_change, CaseToInsert, Opening};
 use crate::outbox::{enqueue_notification, NotificationMail};
+use crate::texts;
 use crate::{Actor, ServiceError, Services};
 
 /// Where a raw mail came from on its IMAP server (both `None` for a mail handed over otherwise).
@@ -497,7 +500,8 @@ impl Services {
             && matches!(case.status, Status::Waiting | Status::Resolved)
             && p.classification == Classification::Normal
         {
-            self.reopen(tx, &case, now).await?;
+            // The requester wrote again: the case needs staff again.
+            write_status_change(tx, &ACTOR, &case, Status::Open, now).await?;
         }
         // A new case's first message is covered by its `case.create` entry.
         if !created {
@@ -568,10 +572,12 @@ impl Services {
         let case = cases::by_id(tx, r.case_id).await?;
         let recipient = b.recipient.as_deref().unwrap_or("?");
         let status = b.status.as_deref().unwrap_or("?");
-        let body = format!(
-            "Thư không gửi được tới {recipient} (mã {status}).\nDelivery to {recipient} failed (status {status}).\n\n{}",
-            p.case_body()
+        let note = texts::bilingual(
+            "mail.bounce.note",
+            &[("recipient", recipient), ("status", status)],
+            "\n",
         );
+        let body = format!("{note}\n\n{}", p.case_body());
         let body: String = body.chars().take(hqdesk_mail::MAX_TEXT_CHARS).collect();
         let mut meta = entry_meta(row, p);
         meta["email"]["bounce"] = json!({
@@ -687,7 +693,8 @@ impl Services {
         );
         if !dropped.is_empty() {
             let body = format!(
-                "Tệp đính kèm không được lưu (quá lớn hoặc quá nhiều) — xem thư gốc:\nAttachments not kept (too large or too many) — see the raw mail:\n{}",
+                "{}\n{}",
+                texts::bilingual("mail.dropped_parts.note", &[], "\n"),
                 dropped.join("\n")
             );
             timeline::insert(
@@ -754,18 +761,9 @@ impl Services {
             }
             None => None,
         };
-        let subject = p.case_subject();
-        self.insert_case(
-            tx,
-            kind,
-            branch,
-            category.as_ref(),
-            &subject,
-            requester_id,
-            &[name.as_deref().unwrap_or(""), sender.unwrap_or("")],
-            now,
-        )
-        .await
+        let header = [name.as_deref().unwrap_or(""), sender.unwrap_or("")];
+        let insert = mail_case(kind, branch, category.as_ref(), p.case_subject(), &header);
+        insert_case(tx, &insert, requester_id, now).await
     }
 
     /// A mail threaded to a confidential case that it cannot join (the case is closed, or the
@@ -796,135 +794,22 @@ impl Services {
             .requester()
             .and_then(|a| a.name.clone())
             .and_then(|n| hqdesk_domain::case::parse_name(&n).ok());
-        let subject = p.case_subject();
-        let case = self
-            .insert_case(
-                tx,
-                CaseKind::Denunciation,
-                threaded_to.branch,
-                category.as_ref(),
-                &subject,
-                None,
-                &[name.as_deref().unwrap_or(""), sender.unwrap_or("")],
-                now,
-            )
-            .await?;
-        cases::insert_confidential_reporter(
-            tx,
-            case.id,
-            &ConfidentialReporter {
-                anonymous: sender.is_none() && name.is_none(),
-                name,
-                email: sender.map(String::from),
-                phone: None,
-                tax_code: None,
-            },
-        )
-        .await?;
-        Ok(case)
-    }
-
-    /// Insert a mail's case with its first message already counted: the caller adds that
-    /// message (the mail, or the work item's note) in the same transaction.
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_case(
-        &self,
-        tx: &mut Connection,
-        kind: CaseKind,
-        branch: Branch,
-        category: Option<&Category>,
-        subject: &str,
-        requester_id: Option<i64>,
-        header_extra: &[&str],
-        now: Timestamp,
-    ) -> Result<CaseRecord, ServiceError> {
-        let priority = Priority::Normal;
-        let (first_due, resolution_due) = priority.default_targets_minutes();
-        let new = NewCase {
-            // Drawn when inserted.
-            number: CaseNumber::compose(now, 0),
-            kind,
-            branch,
-            channel: Channel::Email,
-            category_id: category.map(|c| c.id),
-            priority,
-            subject: subject.to_string(),
-            requester_id,
-            unit_id: None,
-            assignee_id: None,
-            created_by: None,
-            first_response_due_at: Some(now.plus_minutes(first_due)),
-            resolution_due_at: Some(now.plus_minutes(resolution_due)),
-        };
-        let (mut inserted, ids) =
-            crate::cases::insert_with_fresh_numbers(tx, vec![new], &[1], now).await?;
-        let (Some(new), Some(&case_id)) = (inserted.pop(), ids.first()) else {
-            return Err(ServiceError::Internal("case not inserted".into()));
-        };
-        let number = new.number.clone();
-        let mut header = vec![number.as_str(), subject];
-        header.extend_from_slice(header_extra);
-        search::index(tx, case_id, &header.join(" ")).await?;
-        audit(
-            tx,
-            now,
-            &ACTOR,
-            "case.create",
-            &format!("case:{number}"),
-            json!({ "kind": kind.as_str(), "branch": branch.number(), "channel": "email" }),
-        )
-        .await?;
-        Ok(new.inserted_record(
-            case_id,
-            1,
-            now,
-            NewCaseNames {
-                category_code: category.map(|c| c.code.clone()),
-                ..NewCaseNames::default()
-            },
-        ))
-    }
-
-    /// The requester wrote again on a waiting or resolved case: it needs staff again.
-    async fn reopen(
-        &self,
-        tx: &mut Connection,
-        case: &CaseRecord,
-        now: Timestamp,
-    ) -> Result<(), ServiceError> {
-        let mut ch = CaseChanges {
-            status: Some(Status::Open),
-            ..Default::default()
-        };
-        if case.status == Status::Resolved {
-            ch.resolved_at = Some(None);
-        }
-        cases::update(tx, case.id, &ch, now).await?;
-        let meta = json!({ "status": { "from": case.status.as_str(), "to": "open" } });
-        timeline::insert(
-            tx,
-            &NewEntry {
-                case_id: case.id,
-                kind: EntryKind::Event,
-                channel: None,
-                author_user_id: None,
-                body: "status",
-                delivery_state: None,
-                meta: Some(meta.to_string()),
-            },
-            now,
-        )
-        .await?;
-        audit(
-            tx,
-            now,
-            &ACTOR,
-            "case.status",
-            &format!("case:{}", case.number),
-            meta,
-        )
-        .await?;
-        Ok(())
+        let header = [name.as_deref().unwrap_or(""), sender.unwrap_or("")];
+        let mut insert = mail_case(
+            CaseKind::Denunciation,
+            threaded_to.branch,
+            category.as_ref(),
+            p.case_subject(),
+            &header,
+        );
+        insert.reporter = Some(ConfidentialReporter {
+            anonymous: sender.is_none() && name.is_none(),
+            name,
+            email: sender.map(String::from),
+            phone: None,
+            tax_code: None,
+        });
+        insert_case(tx, &insert, None, now).await
     }
 
     /// Queue the acknowledgement of a new case, unless the mail is automatic or the sender
@@ -960,19 +845,14 @@ impl Services {
             purpose: "email.ack".into(),
             to: to.to_string(),
             subject: format!(
-                "[{number}] Đã tiếp nhận / Received: {}",
+                "[{number}] {}: {}",
+                texts::bilingual("mail.ack.subject", &[], " / "),
                 case.subject.chars().take(120).collect::<String>()
             ),
-            text: format!(
-                "Kính gửi Quý khách,\n\n\
-                 Tổng cục Hải quan đã tiếp nhận yêu cầu của Quý khách với mã hồ sơ {number}.\n\
-                 Chúng tôi sẽ phản hồi trước {due} (giờ Việt Nam).\n\
-                 Khi trả lời, xin giữ nguyên mã {number} trong tiêu đề thư.\n\n\
-                 ---\n\n\
-                 Dear customer,\n\n\
-                 The General Department of Customs has received your request as case {number}.\n\
-                 We will respond by {due} (Vietnam time).\n\
-                 When you reply, please keep {number} in the subject.\n"
+            text: texts::bilingual(
+                "mail.ack.text",
+                &[("number", number), ("due", &due)],
+                "\n---\n\n",
             ),
             case_id: Some(case.id),
             in_reply_to: p.message_id.clone(),
@@ -1006,37 +886,29 @@ impl Services {
                 .unwrap_or_else(|| CaseKind::Inquiry.default_branch());
             (CaseKind::Inquiry, branch)
         };
-        let case = self
-            .insert_case(
-                tx,
-                kind,
-                branch,
-                None,
-                "Thư không đọc được / Unreadable mail",
-                None,
-                &[],
-                now,
-            )
-            .await?;
-        if confidential {
-            // Who wrote is in the attached raw mail, seen by investigators only.
-            cases::insert_confidential_reporter(
-                tx,
-                case.id,
-                &ConfidentialReporter {
-                    anonymous: true,
-                    name: None,
-                    email: None,
-                    phone: None,
-                    tax_code: None,
-                },
-            )
-            .await?;
-        }
-        let body = format!(
-            "Thư gửi tới hộp thư {} không đọc được: {failure}. Thư gốc được đính kèm.\n\
-             A mail to mailbox {} could not be read: {failure}. The raw mail is attached.",
-            mailbox.address, mailbox.address
+        let mut insert = mail_case(
+            kind,
+            branch,
+            None,
+            texts::bilingual("mail.unreadable.subject", &[], " / "),
+            &[],
+        );
+        // Who wrote is in the attached raw mail, seen by investigators only.
+        insert.reporter = confidential.then(|| ConfidentialReporter {
+            anonymous: true,
+            name: None,
+            email: None,
+            phone: None,
+            tax_code: None,
+        });
+        let case = insert_case(tx, &insert, None, now).await?;
+        let body = texts::bilingual(
+            "mail.unreadable.text",
+            &[
+                ("mailbox", &mailbox.address),
+                ("reason", &failure.to_string()),
+            ],
+            "\n",
         );
         let entry_id = timeline::insert(
             tx,
@@ -1133,17 +1005,46 @@ fn entry_meta(row: &InboundMail, p: &ParsedMail) -> serde_json::Value {
     }})
 }
 
-/// A file name safe to store and to offer for download: no path, no control characters.
-fn clean_filename(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = hqdesk_domain::text::normalize_input(base)
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "attachment".into()
-    } else {
-        cleaned
+/// A mail's case, opened by the intake with its first message (the mail, or the work item's
+/// note), which the caller adds in the same transaction.
+fn mail_case(
+    kind: CaseKind,
+    branch: Branch,
+    category: Option<&Category>,
+    subject: String,
+    header_extra: &[&str],
+) -> CaseToInsert {
+    let priority = Priority::Normal;
+    let mut header = vec![subject.as_str()];
+    header.extend_from_slice(header_extra);
+    let header = header.join(" ");
+    CaseToInsert {
+        new: NewCase {
+            // Drawn when written.
+            number: CaseNumber::compose(Timestamp(0), 0),
+            kind,
+            branch,
+            channel: Channel::Email,
+            category_id: category.map(|c| c.id),
+            priority,
+            subject,
+            requester_id: None,
+            unit_id: None,
+            assignee_id: None,
+            created_by: None,
+            first_response_due_at: None,
+            resolution_due_at: None,
+        },
+        due_in_minutes: priority.default_targets_minutes(),
+        names: NewCaseNames {
+            category_code: category.map(|c| c.code.clone()),
+            ..NewCaseNames::default()
+        },
+        reporter: None,
+        header,
+        opening: Opening::ByCaller,
+        tracking_token_hash: None,
+        confirmation: None,
+        audit_actor: ACTOR.audit_name(),
     }
 }
