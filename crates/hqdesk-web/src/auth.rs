@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use hqdesk_services::Actor;
 
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The header a token may come in when `Authorization` cannot be set.
 pub const TOKEN_HEADER: &str = "x-hqdesk-token";

@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The reverse proxies whose `X-Forwarded-For` is believed: addresses and networks (CIDR).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

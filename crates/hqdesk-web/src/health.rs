@@ -1,15 +1,17 @@
 //! Liveness and metrics.
 use std::sync::OnceLock;
+use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -25,8 +27,8 @@ pub struct Health {
 /// Answers 200 when the database answers, 503 otherwise.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
-    let engine = s.services.store().engine().name();
-    match s.services.store().ping().await {
+    let engine = s.services.engine().name();
+    match s.services.ping_database().await {
         Ok(()) => (
             StatusCode::OK,
             Json(Health {
@@ -78,4 +80,21 @@ pub async fn metrics(State(s): State<AppState>, req: Request) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Count requests and their latency per route and status, for `/metrics`.
+pub async fn record_metrics(req: Request, next: Next) -> Response {
+    let _ = prometheus();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("hqdesk_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("hqdesk_http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
+    resp
 }

@@ -2,26 +2,33 @@
 //! service function, and map the result to a typed response. Errors become
 //! `application/problem+json` in exactly one place ([`problem`]).
 pub mod api;
+mod assets;
 mod auth;
 pub mod client_addr;
 mod console;
+mod cookie;
+mod csrf;
 mod extract;
 mod forms;
 mod health;
+mod html;
 pub mod i18n;
 mod input;
 mod limits;
+mod markdown;
 mod metrics_access;
 mod portal;
 pub mod problem;
 mod router;
 mod security_headers;
 mod server;
+mod state;
 
 pub use limits::RequestLimits;
-pub use router::{router, router_with, AppState, WebConfig};
+pub use router::{router, router_with};
 pub use security_headers::CONTENT_SECURITY_POLICY;
 pub use server::{serve, ConnectionLimits};
+pub use state::{AppState, WebConfig};
 
 /// A file sent as a download: never rendered by the browser in our origin, whatever its type.
 pub(crate) fn download(

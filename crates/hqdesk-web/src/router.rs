@@ -1,12 +1,11 @@
-//! Every route, in one place.
+//! Every route of the product, by audience: the JSON API, telephony, health and metrics, the
+//! agent console, the public portal, and the assets. Each points at its handler; the layers every
+//! request passes through are in [`router_with`].
 use std::sync::Arc;
-use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::get;
+use axum::middleware;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use hqdesk_services::Services;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -16,44 +15,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
-use crate::client_addr::TrustedProxies;
-use crate::health;
-use crate::limits::{self, RequestLimits};
+use crate::console::{account, admin, calls, case, enrolled, events, live, login, mailboxes};
+use crate::console::{kb as staff_kb, queue};
+use crate::portal::{request, submitted};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub services: Services,
-    /// Shared secret of the signed telephony webhook (`HQDESK_TELEPHONY_SECRET`).
-    pub telephony_secret: Option<String>,
-    /// Where visitors reach this server (`HQDESK_PUBLIC_URL`), for links in mails.
-    pub public_url: Option<String>,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (`HQDESK_TRUSTED_PROXIES`).
-    pub trusted_proxies: TrustedProxies,
-    /// The bearer token that reads `/metrics` (`HQDESK_METRICS_TOKEN`); without one, only
-    /// this machine may.
-    pub metrics_token: Option<String>,
-    /// Turns true when the server is stopping: endless responses (live updates) end then, so
-    /// that a graceful shutdown does not wait for browsers to go away.
-    pub stopping: tokio::sync::watch::Receiver<bool>,
-}
-
-/// Settings of the HTTP layer.
-#[derive(Clone, Debug, Default)]
-pub struct WebConfig {
-    pub telephony_secret: Option<String>,
-    /// The address visitors use, e.g. `https://hotro.customs.gov.vn`: links in mails start with it.
-    pub public_url: Option<String>,
-    /// Reverse proxies trusted to name the client in `X-Forwarded-For`; none by default.
-    pub trusted_proxies: TrustedProxies,
-    /// `HQDESK_METRICS_TOKEN` (see [`AppState::metrics_token`]).
-    pub metrics_token: Option<String>,
-    /// Set to true when the server stops (see [`AppState::stopping`]).
-    pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
-    /// Body sizes, body deadline, requests at once.
-    pub limits: RequestLimits,
-}
+use crate::state::{AppState, WebConfig};
+use crate::{assets, health, limits, portal};
 
 /// The routes that accept files: only these take bodies larger than `max_body_bytes`.
 const UPLOAD_ROUTES: &[(Method, &str)] = &[
@@ -64,71 +32,19 @@ const UPLOAD_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/track/{token}/reply"),
 ];
 
-/// The telephony routes that take the API token in the path (deprecated: proxies log paths),
-/// kept for telephone systems configured before the token moved to a header.
-#[allow(deprecated)]
-fn with_path_token_routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    api.routes(routes!(telephony::cti_with_path_token))
-        .routes(routes!(telephony::ivr_with_path_token))
-}
-
 pub fn router(services: Services) -> Router {
     router_with(services, WebConfig::default())
 }
 
 pub fn router_with(services: Services, config: WebConfig) -> Router {
     let headers = SecurityHeaders::for_public_url(config.public_url.as_deref());
-    let guard = limits::Guard::new(config.limits, UPLOAD_ROUTES);
-    let state = AppState {
-        services,
-        telephony_secret: config.telephony_secret,
-        public_url: config
-            .public_url
-            .map(|u| u.trim_end_matches('/').to_string()),
-        trusted_proxies: config.trusted_proxies,
-        metrics_token: config.metrics_token.filter(|t| !t.is_empty()),
-        // Without a stop signal (tests, embedding), a channel whose sender is gone: never stops.
-        stopping: config
-            .stopping
-            .unwrap_or_else(|| tokio::sync::watch::channel(false).1),
-    };
-    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        // API v1 · cases
-        .routes(routes!(cases::create_case, cases::list_cases))
-        .routes(routes!(cases::get_case, cases::update_case))
-        .routes(routes!(cases::assign_case))
-        .routes(routes!(cases::change_status))
-        .routes(routes!(cases::list_links, cases::add_link))
-        .routes(routes!(cases::merge_case))
-        .routes(routes!(cases::download_attachment))
-        // API v1 · telephony
-        .routes(routes!(telephony::cti))
-        .routes(routes!(telephony::signed_event))
-        .routes(routes!(telephony::ivr));
-    let (api, openapi) = with_path_token_routes(api)
-        .routes(routes!(telephony::callback_attempt))
-        .routes(routes!(cases::add_message, cases::list_messages))
-        // API v1 · contacts
-        .routes(routes!(contacts::list_contacts))
-        .routes(routes!(contacts::get_contact, contacts::update_contact))
-        // API v1 · directory
-        .routes(routes!(directory::me))
-        .routes(routes!(directory::list_users, directory::create_user))
-        .routes(routes!(directory::update_user))
-        .routes(routes!(directory::list_units, directory::create_unit))
-        .routes(routes!(directory::update_unit))
-        .routes(routes!(
-            directory::list_categories,
-            directory::create_category
-        ))
-        .routes(routes!(directory::update_category))
-        // Health
-        .routes(routes!(health::healthz))
-        .split_for_parts();
+    let guard = limits::Guard::new(config.limits.clone(), UPLOAD_ROUTES);
+    let state = AppState::new(services, config);
+    let documented = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let (documented, openapi) =
+        health_routes(telephony_routes(api_routes(documented))).split_for_parts();
     let openapi = Arc::new(crate::api::openapi::document(openapi));
-    // Console (HTML) beside the API.
-    api.merge(crate::console::routes())
-        .merge(crate::portal::routes())
+    documented
         .route(
             "/api/v1/openapi.json",
             get(move || {
@@ -137,6 +53,9 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
             }),
         )
         .route("/metrics", get(health::metrics))
+        .merge(console_routes())
+        .merge(portal_routes())
+        .merge(asset_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             Problem::new(
@@ -154,28 +73,174 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
             headers,
             security_headers::add,
         ))
-        .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(health::record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
-/// Count requests and their latency per route and status, for `/metrics`.
-async fn record_metrics(req: Request, next: Next) -> Response {
-    let _ = health::prometheus();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
-    let start = Instant::now();
-    let resp = next.run(req).await;
-    let status = resp.status().as_u16().to_string();
-    metrics::counter!("hqdesk_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("hqdesk_http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
-    resp
+/// API v1 (JSON, bearer tokens; every route in the OpenAPI document): cases, contacts, the
+/// directory.
+fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case, cases::update_case))
+        .routes(routes!(cases::assign_case))
+        .routes(routes!(cases::change_status))
+        .routes(routes!(cases::list_links, cases::add_link))
+        .routes(routes!(cases::merge_case))
+        .routes(routes!(cases::download_attachment))
+        .routes(routes!(cases::add_message, cases::list_messages))
+        .routes(routes!(contacts::list_contacts))
+        .routes(routes!(contacts::get_contact, contacts::update_contact))
+        .routes(routes!(directory::me))
+        .routes(routes!(directory::list_users, directory::create_user))
+        .routes(routes!(directory::update_user))
+        .routes(routes!(directory::list_units, directory::create_unit))
+        .routes(routes!(directory::update_unit))
+        .routes(routes!(
+            directory::list_categories,
+            directory::create_category
+        ))
+        .routes(routes!(directory::update_category))
+}
+
+/// Telephony (API v1, for the telephone system): call events, the IVR, callbacks.
+fn telephony_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    with_path_token(
+        r.routes(routes!(telephony::cti))
+            .routes(routes!(telephony::signed_event))
+            .routes(routes!(telephony::ivr))
+            .routes(routes!(telephony::callback_attempt)),
+    )
+}
+
+/// The telephony routes that take the API token in the path (deprecated: proxies log paths),
+/// kept for telephone systems configured before the token moved to a header.
+#[allow(deprecated)]
+fn with_path_token(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(telephony::cti_with_path_token))
+        .routes(routes!(telephony::ivr_with_path_token))
+}
+
+/// Health, for load balancers and monitoring (`/metrics` is beside it, outside the document).
+fn health_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(health::healthz))
+}
+
+/// The agent console (HTML, a session cookie): signing in, the queues, cases, calls, knowledge,
+/// administration.
+fn console_routes() -> Router<AppState> {
+    Router::new()
+        // Signing in and one's own account
+        .route("/console/login", get(login::login_form).post(login::login))
+        .route(
+            "/console/login/2fa",
+            get(login::totp_form).post(login::totp),
+        )
+        .route("/console/logout", post(login::logout))
+        .route(
+            "/console/account/2fa",
+            get(login::enrol_form).post(login::enrol),
+        )
+        .route(enrolled::PATH, get(enrolled::page))
+        .route("/console/account", get(account::account))
+        .route("/console/account/locale", post(account::set_locale))
+        .route("/console/account/password", post(account::change_password))
+        // Queues, live updates
+        .route("/console", get(queue::queue))
+        .route("/console/events", get(live::events))
+        // A case and what is done to it
+        .route("/console/cases/{number}", get(case::case_page))
+        .route("/console/attachments/{id}", get(case::download))
+        .route("/console/cases/{number}/reply", post(events::reply))
+        .route("/console/cases/{number}/note", post(events::note))
+        .route(
+            "/console/cases/{number}/status",
+            post(events::change_status),
+        )
+        .route("/console/cases/{number}/assign", post(events::assign))
+        .route("/console/cases/{number}/update", post(events::update))
+        .route("/console/cases/{number}/presence", post(events::presence))
+        .route("/console/cases/{number}/link", post(events::link))
+        .route("/console/cases/{number}/merge", post(events::merge))
+        // The hotline
+        .route("/console/calls/{call_id}", get(calls::call_page))
+        .route("/console/calls/{call_id}/case", post(calls::call_new_case))
+        .route("/console/calls/{call_id}/attach", post(calls::call_attach))
+        .route("/console/calls/{call_id}/flag", post(calls::call_flag))
+        .route("/console/wallboard", get(calls::wallboard))
+        // Knowledge: articles and procedures
+        .route("/console/kb", get(staff_kb::list))
+        .route("/console/kb/new", get(staff_kb::new_article))
+        .route("/console/kb/save", post(staff_kb::save_article))
+        .route("/console/kb/{slug}/edit", get(staff_kb::edit_article))
+        .route("/console/procedures", get(staff_kb::procedures))
+        .route("/console/procedures/new", get(staff_kb::new_procedure))
+        .route("/console/procedures/save", post(staff_kb::save_procedure))
+        .route(
+            "/console/procedures/{code}/edit",
+            get(staff_kb::edit_procedure),
+        )
+        // Administration
+        .route("/console/admin", get(admin::admin))
+        .route("/console/admin/users", post(admin::admin_add_user))
+        .route(
+            "/console/admin/users/{username}/active",
+            post(admin::admin_user_active),
+        )
+        .route("/console/admin/units", post(admin::admin_add_unit))
+        .route("/console/admin/canned", post(admin::admin_add_canned))
+        .route(
+            "/console/admin/canned/{id}/active",
+            post(admin::admin_canned_active),
+        )
+        .route(
+            "/console/admin/mailboxes",
+            get(mailboxes::page).post(mailboxes::add),
+        )
+        .route("/console/admin/mailboxes/{id}", post(mailboxes::edit))
+        .route(
+            "/console/admin/mailboxes/{id}/enabled",
+            post(mailboxes::enabled),
+        )
+        .route("/console/admin/mailboxes/{id}/test", post(mailboxes::test))
+}
+
+/// The public portal (HTML, anonymous): knowledge, procedures, requests and suggestions, the
+/// private tracking page.
+fn portal_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/lang/{lang}", get(portal::set_lang))
+        .route("/kb", get(portal::kb))
+        .route("/kb/{slug}", get(portal::article))
+        .route("/kb/{slug}/solved", post(portal::solved))
+        .route("/procedures", get(portal::procedures))
+        .route("/procedures/{code}", get(portal::procedure))
+        .route("/kb-suggest", get(request::article_suggestions))
+        .route(
+            "/request",
+            get(request::request_form).post(request::request_submit),
+        )
+        .route(
+            "/suggestions",
+            get(request::suggest_form).post(request::suggest_submit),
+        )
+        .route(submitted::PATH, get(submitted::page))
+        .route("/track/{token}", get(request::track))
+        .route("/track/{token}/reply", post(request::track_reply))
+        .route("/track/{token}/rate", post(request::track_rate))
+        .route("/track/{token}/files/{id}", get(request::track_file))
+}
+
+/// The style sheet and scripts of the console and the portal.
+fn asset_routes() -> Router<AppState> {
+    Router::new()
+        .route("/assets/app.css", get(assets::app_css))
+        .route("/assets/app.js", get(assets::app_js))
+        .route("/assets/live-worker.js", get(assets::live_worker_js))
+        .route("/assets/portal.js", get(assets::portal_js))
 }
 
 /// Unknown addresses: problem+json under the API, a page a person can read everywhere else.

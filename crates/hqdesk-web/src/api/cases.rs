@@ -6,7 +6,7 @@ use axum::Json;
 use hqdesk_services::cases::{
     AddMessage, AssignCase, CaseView, Direction, ListCases, OpenCase, RequesterInput, UpdateCase,
 };
-use hqdesk_store::timeline::Entry;
+use hqdesk_services::read::Entry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +14,7 @@ use super::{ts, ts_opt};
 use crate::auth::ApiActor;
 use crate::extract::{IdemKeyHeader, JsonBody};
 use crate::problem::{Problem, ProblemField};
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// A requester: a person or business. For denunciations, the reporter (all optional: anonymous
 /// reports are accepted).
@@ -86,8 +86,8 @@ pub struct RequesterResponse {
     pub tax_code: Option<String>,
 }
 
-impl From<hqdesk_store::requesters::Requester> for RequesterResponse {
-    fn from(r: hqdesk_store::requesters::Requester) -> Self {
+impl From<hqdesk_services::read::Requester> for RequesterResponse {
+    fn from(r: hqdesk_services::read::Requester) -> Self {
         RequesterResponse {
             id: r.id,
             kind: r.kind,
@@ -177,7 +177,7 @@ impl From<CaseView> for CaseResponse {
     }
 }
 
-pub(crate) fn case_summary(c: hqdesk_store::cases::CaseRecord) -> CaseResponse {
+pub(crate) fn case_summary(c: hqdesk_services::read::CaseRecord) -> CaseResponse {
     CaseResponse::from(CaseView {
         case: c,
         requester: None,
@@ -515,8 +515,8 @@ pub struct AttachmentResponse {
     pub url: String,
 }
 
-impl From<hqdesk_store::attachments::Attachment> for AttachmentResponse {
-    fn from(a: hqdesk_store::attachments::Attachment) -> Self {
+impl From<hqdesk_services::read::Attachment> for AttachmentResponse {
+    fn from(a: hqdesk_services::read::Attachment) -> Self {
         AttachmentResponse {
             url: format!("/api/v1/attachments/{}", a.id),
             id: a.id,
@@ -553,7 +553,7 @@ pub struct MessageResponse {
 /// Messages with their attachments.
 pub(crate) fn with_attachments(
     entries: Vec<Entry>,
-    atts: Vec<hqdesk_store::attachments::Attachment>,
+    atts: Vec<hqdesk_services::read::Attachment>,
 ) -> Vec<MessageResponse> {
     entries
         .into_iter()

@@ -9,7 +9,7 @@ use super::cases::{case_summary, int_param, CaseResponse, RequesterRequest, Requ
 use crate::auth::ApiActor;
 use crate::extract::JsonBody;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -3,10 +3,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use hqdesk_services::directory::{AddCategory, AddUnit, AddUser, UpdateCategory, UpdateUser};
+use hqdesk_services::read::Category;
+use hqdesk_services::read::Unit;
+use hqdesk_services::read::User;
 use hqdesk_services::Actor;
-use hqdesk_store::categories::Category;
-use hqdesk_store::units::Unit;
-use hqdesk_store::users::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +15,7 @@ use super::ts;
 use crate::auth::ApiActor;
 use crate::extract::JsonBody;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {

@@ -116,7 +116,7 @@ enumeration! {
 }
 enumeration! {
     /// The storage engine.
-    EngineName = [hqdesk_store::Engine::Sqlite, hqdesk_store::Engine::Postgres].map(hqdesk_store::Engine::name)
+    EngineName = [hqdesk_services::Engine::Sqlite, hqdesk_services::Engine::Postgres].map(hqdesk_services::Engine::name)
 }
 
 /// The hotline branch: 1 (denunciations, procedure problems) or 2 (IT support, guidance).

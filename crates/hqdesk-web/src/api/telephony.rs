@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::cases::int_param;
 use crate::auth::ApiActor;
 use crate::problem::{Problem, ProblemField};
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// One generic-CTI event, form-encoded or JSON.
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -8,7 +8,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::session::Pending;
-use super::views::{render, EnrolPage};
+use super::views::EnrolPage;
+use crate::html::render;
 
 pub const PATH: &str = "/console/account/2fa/codes";
 const COOKIE: &str = "hqdesk_recovery";
@@ -37,7 +38,7 @@ pub fn redirect(codes: &[String], headers: &HeaderMap) -> Response {
 
 /// Recovery codes look like `3f9a1-0c7de`; anything else in the cookie is ignored.
 fn codes_in(headers: &HeaderMap) -> Vec<String> {
-    let Some(value) = crate::portal::cookie(headers, COOKIE) else {
+    let Some(value) = crate::cookie::cookie(headers, COOKIE) else {
         return Vec::new();
     };
     let codes: Vec<String> = value.split('.').map(String::from).collect();

@@ -7,8 +7,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use hqdesk_domain::access::Action;
 use hqdesk_domain::Timestamp;
 use hqdesk_services::kb::ArticleSource;
@@ -17,22 +15,14 @@ use serde::Deserialize;
 
 use super::service_error;
 use super::session::Console;
-use super::views::{render, when, Me};
+use super::views::Me;
+use crate::csrf::{token_in_csrf_field, CsrfForm};
+use crate::html::{render, when};
 use crate::i18n::Tr;
-use crate::input::Form;
-use crate::router::AppState;
+use crate::markdown::markdown_html;
+use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console/kb", get(list))
-        .route("/console/kb/new", get(new_article))
-        .route("/console/kb/save", post(save_article))
-        .route("/console/kb/{slug}/edit", get(edit_article))
-        .route("/console/procedures", get(procedures))
-        .route("/console/procedures/new", get(new_procedure))
-        .route("/console/procedures/save", post(save_procedure))
-        .route("/console/procedures/{code}/edit", get(edit_procedure))
-}
+token_in_csrf_field!(ArticleForm, ProcedureForm);
 
 fn may_edit(c: &Console) -> bool {
     c.actor().require(Action::EditKnowledge, None).is_ok()
@@ -76,11 +66,15 @@ struct ListPage {
 }
 
 #[derive(Deserialize, Default)]
-struct SearchQuery {
+pub(crate) struct SearchQuery {
     q: Option<String>,
 }
 
-async fn list(State(s): State<AppState>, c: Console, Query(p): Query<SearchQuery>) -> Response {
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    c: Console,
+    Query(p): Query<SearchQuery>,
+) -> Response {
     let kb_q: String = p.q.unwrap_or_default().chars().take(200).collect();
     match s.services.search_articles(&kb_q, false, 500).await {
         Ok(list) => render(
@@ -188,7 +182,7 @@ async fn edit_page(
     let preview_html = if a.body.trim().is_empty() {
         String::new()
     } else {
-        crate::portal::markdown_html(&a.body)
+        markdown_html(&a.body)
     };
     render(
         status,
@@ -209,7 +203,7 @@ async fn edit_page(
     )
 }
 
-async fn new_article(State(s): State<AppState>, c: Console) -> Response {
+pub(crate) async fn new_article(State(s): State<AppState>, c: Console) -> Response {
     let a = ArticleForm {
         visibility: "public".into(),
         status: "draft".into(),
@@ -227,7 +221,11 @@ async fn new_article(State(s): State<AppState>, c: Console) -> Response {
     .await
 }
 
-async fn edit_article(State(s): State<AppState>, c: Console, Path(slug): Path<String>) -> Response {
+pub(crate) async fn edit_article(
+    State(s): State<AppState>,
+    c: Console,
+    Path(slug): Path<String>,
+) -> Response {
     match s.services.article(&slug, false).await {
         Ok(a) => {
             let form = ArticleForm {
@@ -255,14 +253,11 @@ async fn edit_article(State(s): State<AppState>, c: Console, Path(slug): Path<St
     }
 }
 
-async fn save_article(
+pub(crate) async fn save_article(
     State(s): State<AppState>,
     c: Console,
-    Form(f): Form<ArticleForm>,
+    CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> Response {
-    if let Err(r) = c.check_csrf(&f.csrf) {
-        return r.into_response();
-    }
     let existing = f.existing == "1";
     let source = ArticleSource {
         slug: f.slug.clone(),
@@ -322,7 +317,7 @@ struct ProceduresPage {
     items: Vec<(String, String, String, String)>,
 }
 
-async fn procedures(
+pub(crate) async fn procedures(
     State(s): State<AppState>,
     c: Console,
     Query(p): Query<SearchQuery>,
@@ -421,7 +416,7 @@ fn procedure_page(
     )
 }
 
-async fn new_procedure(c: Console) -> Response {
+pub(crate) async fn new_procedure(c: Console) -> Response {
     procedure_page(
         &c,
         ProcedureForm::default(),
@@ -432,7 +427,7 @@ async fn new_procedure(c: Console) -> Response {
     )
 }
 
-async fn edit_procedure(
+pub(crate) async fn edit_procedure(
     State(s): State<AppState>,
     c: Console,
     Path(code): Path<String>,
@@ -468,14 +463,11 @@ async fn edit_procedure(
     }
 }
 
-async fn save_procedure(
+pub(crate) async fn save_procedure(
     State(s): State<AppState>,
     c: Console,
-    Form(f): Form<ProcedureForm>,
+    CsrfForm(f): CsrfForm<ProcedureForm>,
 ) -> Response {
-    if let Err(r) = c.check_csrf(&f.csrf) {
-        return r.into_response();
-    }
     let existing = f.existing == "1";
     let lines = |t: &str| -> Vec<String> {
         t.lines()

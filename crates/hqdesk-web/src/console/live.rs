@@ -23,10 +23,12 @@ use hqdesk_services::{Actor, Services};
 use rand::RngCore;
 use sha2::Sha256;
 
+use super::calls::national;
+use super::queue::row;
+use super::service_error;
 use super::session::{cookie_token, Console};
-use super::{national, row, service_error};
 use crate::i18n::Tr;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// How often the stream looks for new changes.
 const POLL: Duration = Duration::from_millis(700);

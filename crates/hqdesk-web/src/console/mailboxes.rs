@@ -6,26 +6,19 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use hqdesk_services::mail::mailboxes::{ConnectionReport, MailboxForm, MailboxView};
 use hqdesk_services::ServiceError;
 use serde::Deserialize;
 
 use super::session::Console;
-use super::views::{render, when_opt, Me};
+use super::views::Me;
 use super::{error_page, service_error};
+use crate::csrf::{token_in_csrf_field, CsrfForm};
+use crate::html::{render, when_opt};
 use crate::i18n::Tr;
-use crate::input::Form;
-use crate::router::AppState;
+use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console/admin/mailboxes", get(page).post(add))
-        .route("/console/admin/mailboxes/{id}", post(edit))
-        .route("/console/admin/mailboxes/{id}/enabled", post(enabled))
-        .route("/console/admin/mailboxes/{id}/test", post(test))
-}
+token_in_csrf_field!(MailboxFields, EnabledForm, CsrfOnly);
 
 /// One mailbox as the page shows it.
 pub struct Row {
@@ -123,7 +116,7 @@ async fn show(
     )
 }
 
-async fn page(State(s): State<AppState>, c: Console) -> Response {
+pub(crate) async fn page(State(s): State<AppState>, c: Console) -> Response {
     show(&s, &c, String::new(), None, StatusCode::OK).await
 }
 
@@ -152,7 +145,7 @@ async fn result<T>(s: &AppState, c: &Console, r: Result<T, ServiceError>) -> Res
 }
 
 #[derive(Deserialize)]
-struct MailboxFields {
+pub(crate) struct MailboxFields {
     csrf: String,
     name: String,
     address: String,
@@ -182,23 +175,21 @@ impl MailboxFields {
     }
 }
 
-async fn add(State(s): State<AppState>, c: Console, Form(f): Form<MailboxFields>) -> Response {
-    if let Err(r) = c.check_csrf(&f.csrf) {
-        return r.into_response();
-    }
+pub(crate) async fn add(
+    State(s): State<AppState>,
+    c: Console,
+    CsrfForm(f): CsrfForm<MailboxFields>,
+) -> Response {
     let r = s.services.add_mailbox(&c.actor(), f.form(true)).await;
     result(&s, &c, r).await
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(s): State<AppState>,
     c: Console,
     Path(id): Path<i64>,
-    Form(f): Form<MailboxFields>,
+    CsrfForm(f): CsrfForm<MailboxFields>,
 ) -> Response {
-    if let Err(r) = c.check_csrf(&f.csrf) {
-        return r.into_response();
-    }
     // The edit form has an "enabled" checkbox: unchecked sends nothing.
     let enabled = f.enabled.is_some();
     let mut form = f.form(false);
@@ -208,20 +199,17 @@ async fn edit(
 }
 
 #[derive(Deserialize)]
-struct EnabledForm {
+pub(crate) struct EnabledForm {
     csrf: String,
     enabled: String,
 }
 
-async fn enabled(
+pub(crate) async fn enabled(
     State(s): State<AppState>,
     c: Console,
     Path(id): Path<i64>,
-    Form(f): Form<EnabledForm>,
+    CsrfForm(f): CsrfForm<EnabledForm>,
 ) -> Response {
-    if let Err(r) = c.check_csrf(&f.csrf) {
-        return r.into_response();
-    }
     let r = s
         .services
         .set_mailbox_enabled(&c.actor(), id, f.enabled == "true")
@@ -230,19 +218,16 @@ async fn enabled(
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
+pub(crate) struct CsrfOnly {
     csrf: String,
 }
 
-async fn test(
+pub(crate) async fn test(
     State(s): State<AppState>,
     c: Console,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
 ) -> Response {
-    if let Err(r) = c.check_csrf(&f.csrf) {
-        return r.into_response();
-    }
     match s.services.test_mailbox(&c.actor(), id).await {
         Ok(report) => show(&s, &c, String::new(), Some((id, report)), StatusCode::OK).await,
         Err(e) => result::<()>(&s, &c, Err(e)).await,

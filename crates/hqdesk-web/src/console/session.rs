@@ -1,15 +1,17 @@
-//! Console sessions: the cookie, the signed-in user, and CSRF checks.
+//! Console sessions: the cookie, the signed-in user, and what their forms' CSRF tokens are
+//! checked against.
 use axum::extract::FromRequestParts;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hqdesk_services::session::{requires_second_factor, SessionInfo, Stage};
 use hqdesk_services::Actor;
 
-use super::views::{render, ErrorPage, Me};
+use super::views::Me;
+use crate::csrf::{same_origin, CsrfRejected, Expected};
 use crate::i18n::{Locale, Tr};
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "hqdesk_session";
 
@@ -37,34 +39,21 @@ pub fn clear_cookie() -> (HeaderName, String) {
 }
 
 pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == COOKIE_NAME && !v.is_empty()).then(|| v.to_string())
-        })
-}
-
-/// A form post must come from this site: when the browser says where it came from, that must be
-/// this host (defence in depth beside the CSRF token and SameSite).
-pub fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    origin.split_once("://").map(|(_, h)| h) == Some(host)
+    crate::cookie::cookie(headers, COOKIE_NAME).filter(|v| !v.is_empty())
 }
 
 fn tr_for(actor: &Actor) -> Tr {
     match actor {
         Actor::User { user, .. } => Tr(Locale::parse(&user.locale)),
         _ => Tr(Locale::Vi),
+    }
+}
+
+fn expected(tr: Tr, session: &SessionInfo, origin_ok: bool) -> Expected {
+    Expected {
+        tr,
+        token: session.csrf.clone(),
+        origin_ok,
     }
 }
 
@@ -76,39 +65,9 @@ pub struct Pending {
 }
 
 impl Pending {
-    pub fn check_csrf(&self, token: &str) -> Result<(), CsrfRejected> {
-        check(self.tr, &self.session.csrf, token, self.origin_ok)
-    }
-}
-
-/// A form post without the right CSRF token (or from another site): answered with 403.
-pub struct CsrfRejected(Tr);
-
-impl IntoResponse for CsrfRejected {
-    fn into_response(self) -> Response {
-        let tr = self.0;
-        render(
-            StatusCode::FORBIDDEN,
-            &ErrorPage {
-                tr,
-                message: tr.t("error.csrf").into(),
-            },
-        )
-    }
-}
-
-/// Constant-time comparison of the form's token with the session's.
-fn check(tr: Tr, expected: &str, got: &str, origin_ok: bool) -> Result<(), CsrfRejected> {
-    let same = expected.len() == got.len()
-        && expected
-            .bytes()
-            .zip(got.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same && origin_ok {
-        Ok(())
-    } else {
-        Err(CsrfRejected(tr))
+    /// What this session's forms are checked against.
+    pub(crate) fn expected(&self) -> Expected {
+        expected(self.tr, &self.session, self.origin_ok)
     }
 }
 
@@ -122,17 +81,18 @@ impl FromRequestParts<AppState> for Pending {
         match state.services.session(&token).await {
             Ok(Some(session)) => {
                 let tr = tr_for(&session.actor);
-                Ok(Pending {
+                let pending = Pending {
                     session,
                     tr,
                     origin_ok: same_origin(&parts.headers),
-                })
+                };
+                // For `CsrfForm`, which reads the body after this.
+                parts.extensions.insert(pending.expected());
+                Ok(pending)
             }
-            Ok(None) => Err((
-                [super::session::clear_cookie()],
-                Redirect::to("/console/login?expired=1"),
-            )
-                .into_response()),
+            Ok(None) => {
+                Err(([clear_cookie()], Redirect::to("/console/login?expired=1")).into_response())
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "session lookup");
                 Err((StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response())
@@ -168,8 +128,9 @@ impl Console {
             },
         }
     }
-    pub fn check_csrf(&self, token: &str) -> Result<(), CsrfRejected> {
-        check(self.tr, &self.session.csrf, token, self.origin_ok)
+    /// For forms read by hand (files): [`CsrfForm`](crate::csrf::CsrfForm) checks the others.
+    pub(crate) fn check_csrf(&self, token: &str) -> Result<(), CsrfRejected> {
+        expected(self.tr, &self.session, self.origin_ok).check(token)
     }
 }
 

@@ -2,70 +2,33 @@
 //! by choice (a cookie). Nothing a visitor types is rendered unescaped; articles are Markdown
 //! written by staff, rendered and then sanitised.
 pub(crate) mod request;
-mod submitted;
+pub(crate) mod submitted;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use hqdesk_domain::Timestamp;
 use hqdesk_services::ServiceError;
 use serde::Deserialize;
 
-use crate::console::views::{render, when};
+use crate::html::{render, when};
 use crate::i18n::{Locale, Tr};
-use crate::router::AppState;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/lang/{lang}", get(set_lang))
-        .route("/kb", get(kb))
-        .route("/kb/{slug}", get(article))
-        .route("/kb/{slug}/solved", post(solved))
-        .route("/procedures", get(procedures))
-        .route("/procedures/{code}", get(procedure))
-        .route("/kb-suggest", get(request::article_suggestions))
-        .route(
-            "/request",
-            get(request::request_form).post(request::request_submit),
-        )
-        .route(
-            "/suggestions",
-            get(request::suggest_form).post(request::suggest_submit),
-        )
-        .route(submitted::PATH, get(submitted::page))
-        .route("/track/{token}", get(request::track))
-        .route("/track/{token}/reply", post(request::track_reply))
-        .route("/track/{token}/rate", post(request::track_rate))
-        .route("/track/{token}/files/{id}", get(request::track_file))
-}
+use crate::markdown::markdown_html;
+use crate::state::AppState;
 
 const LANG_COOKIE: &str = "hqdesk_lang";
-
-/// The value of cookie `name`, if the browser sent it.
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
-}
 
 /// The visitor's language: their choice (cookie), else Vietnamese.
 pub fn visitor_locale(headers: &HeaderMap) -> Tr {
     Tr(Locale::parse(
-        cookie(headers, LANG_COOKIE).as_deref().unwrap_or("vi"),
+        crate::cookie::cookie(headers, LANG_COOKIE)
+            .as_deref()
+            .unwrap_or("vi"),
     ))
 }
 
-async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+pub(crate) async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
     let lang = if lang == "en" { "en" } else { "vi" };
     let back = headers
         .get(header::REFERER)
@@ -137,17 +100,6 @@ pub fn not_found_page(headers: &HeaderMap) -> Response {
     error(visitor_locale(headers), ServiceError::NotFound)
 }
 
-/// Markdown written by staff, as safe HTML: rendered, then cleaned by an allow-list.
-pub fn markdown_html(md: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(
-        md,
-        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH,
-    );
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::clean(&html)
-}
-
 /// The first words of an article, for result lists.
 fn excerpt(md: &str) -> String {
     let plain: String = md
@@ -171,7 +123,7 @@ struct HomePage {
     popular: Vec<(String, String)>,
 }
 
-async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let tr = visitor_locale(&headers);
     match s.services.search_articles("", true, 8).await {
         Ok(list) => render(
@@ -186,7 +138,7 @@ async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 #[derive(Deserialize, Default)]
-struct SearchQuery {
+pub(crate) struct SearchQuery {
     q: Option<String>,
 }
 
@@ -198,7 +150,7 @@ struct KbPage {
     results: Vec<(String, String, String)>,
 }
 
-async fn kb(
+pub(crate) async fn kb(
     State(s): State<AppState>,
     headers: HeaderMap,
     Query(p): Query<SearchQuery>,
@@ -234,11 +186,11 @@ struct ArticlePage {
 }
 
 #[derive(Deserialize, Default)]
-struct ArticleQuery {
+pub(crate) struct ArticleQuery {
     thanks: Option<String>,
 }
 
-async fn article(
+pub(crate) async fn article(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(slug): Path<String>,
@@ -276,7 +228,7 @@ async fn article(
 
 /// "This solved it" counts a request answered without staff. Counted at most a few times per
 /// address and hour, and only when posted from this site, so that the figure stays honest.
-async fn solved(
+pub(crate) async fn solved(
     State(s): State<AppState>,
     headers: HeaderMap,
     source: crate::client_addr::ClientAddr,
@@ -284,7 +236,7 @@ async fn solved(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let thanks = Redirect::to(&format!("/kb/{slug}?thanks=1")).into_response();
-    if !crate::console::session::same_origin(&headers) {
+    if !crate::csrf::same_origin(&headers) {
         return thanks;
     }
     if s.services
@@ -320,7 +272,7 @@ struct ProceduresPage {
     items: Vec<(String, String, String)>,
 }
 
-async fn procedures(
+pub(crate) async fn procedures(
     State(s): State<AppState>,
     headers: HeaderMap,
     Query(p): Query<SearchQuery>,
@@ -347,12 +299,12 @@ async fn procedures(
 #[template(path = "portal_procedure.html")]
 struct ProcedurePage {
     tr: Tr,
-    p: hqdesk_store::portal::Procedure,
+    p: hqdesk_services::read::Procedure,
     steps: Vec<String>,
     documents: Vec<String>,
 }
 
-async fn procedure(
+pub(crate) async fn procedure(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
@@ -373,23 +325,5 @@ async fn procedure(
             )
         }
         Err(e) => error(tr, e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn staff_markdown_is_rendered_and_scripts_are_removed() {
-        let html = markdown_html("## Bước 1\n\nMở **VNACCS**.\n\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) [ok](https://customs.gov.vn)");
-        assert!(
-            html.contains("<h2>Bước 1</h2>") && html.contains("<strong>VNACCS</strong>"),
-            "{html}"
-        );
-        assert!(
-            !html.contains("<script") && !html.contains("onerror") && !html.contains("javascript:"),
-            "{html}"
-        );
     }
 }

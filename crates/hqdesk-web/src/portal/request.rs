@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{error, submitted, visitor_locale};
 use crate::client_addr::ClientAddr;
-use crate::console::session::same_origin;
-use crate::console::views::{render, when};
+use crate::csrf::{same_origin, tokens_match};
 use crate::forms::UploadForm;
+use crate::html::{render, when};
 use crate::i18n::Tr;
-use crate::router::AppState;
+use crate::state::AppState;
 
 const FORM_COOKIE: &str = "hqdesk_form";
 
@@ -36,7 +36,7 @@ struct FormToken {
 
 impl FormToken {
     fn from_headers(headers: &HeaderMap) -> FormToken {
-        let existing = super::cookie(headers, FORM_COOKIE)
+        let existing = crate::cookie::cookie(headers, FORM_COOKIE)
             .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
         match existing {
             Some(value) => FormToken {
@@ -65,14 +65,7 @@ impl FormToken {
 
     /// Whether a posted form's token matches the cookie (and the post came from this site).
     fn accepts(&self, headers: &HeaderMap, posted: &str) -> bool {
-        self.set_cookie.is_none()
-            && same_origin(headers)
-            && posted.len() == self.value.len()
-            && posted
-                .bytes()
-                .zip(self.value.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        self.set_cookie.is_none() && same_origin(headers) && tokens_match(&self.value, posted)
     }
 
     fn attach(&self, mut resp: Response) -> Response {

@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hqdesk_services::portal::Submitted;
 use hqdesk_services::ServiceError;
 
-use super::{cookie, error, visitor_locale};
-use crate::console::views::render;
+use super::{error, visitor_locale};
+use crate::cookie::cookie;
+use crate::html::render;
 use crate::i18n::Tr;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub const PATH: &str = "/submitted";
 const COOKIE: &str = "hqdesk_sent";

@@ -1,0 +1,396 @@
+//! A case's page: its head, people, timeline, related cases, and the forms an agent may use;
+//! and the download of its attachments.
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hqdesk_domain::case::timeline::EntryKind;
+use hqdesk_domain::case::{Priority, Status};
+use hqdesk_services::cases::{CaseView, ListCases};
+use hqdesk_services::Actor;
+use serde::Deserialize;
+
+use super::service_error;
+use super::session::Console;
+use super::views::{human_size, CaseHead, CasePage, EntryView, RatingView, StatusChoice};
+use crate::html::{label, render, when, when_opt};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct CaseQuery {
+    canned: Option<i64>,
+}
+
+pub(crate) async fn case_page(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    Query(cq): Query<CaseQuery>,
+) -> Response {
+    case_page_full(&s, &c, &number, String::new(), StatusCode::OK, cq.canned).await
+}
+
+pub(super) async fn case_page_with(
+    s: &AppState,
+    c: &Console,
+    number: &str,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    case_page_full(s, c, number, message, status, None).await
+}
+
+async fn case_page_full(
+    s: &AppState,
+    c: &Console,
+    number: &str,
+    message: String,
+    status: StatusCode,
+    canned_id: Option<i64>,
+) -> Response {
+    let tr = c.tr;
+    let actor = c.actor();
+    let view: CaseView = match s.services.get_case(&actor, number).await {
+        Ok(v) => v,
+        Err(e) => return service_error(tr, e),
+    };
+    let timeline = match s
+        .services
+        .list_timeline(&actor, number, true, None, Some(1000))
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return service_error(tr, e),
+    };
+    let case = &view.case;
+    let can_write = actor
+        .require(hqdesk_domain::access::Action::Reply, Some(&case.facts()))
+        .is_ok();
+    let mut person = Vec::new();
+    let mut earlier = Vec::new();
+    if let Some(r) = &view.requester {
+        person.push((tr.t("case.requester").to_string(), r.name.clone()));
+        for (k, v) in [
+            ("Doanh nghiệp / Business", &r.business_name),
+            ("MST / Tax code", &r.tax_code),
+            ("Email", &r.email),
+            ("Điện thoại / Phone", &r.phone),
+        ] {
+            if let Some(v) = v {
+                person.push((k.to_string(), v.clone()));
+            }
+        }
+        if let Ok(p) = s
+            .services
+            .list_cases(
+                &actor,
+                ListCases {
+                    requester_id: Some(r.id),
+                    limit: Some(20),
+                    ..Default::default()
+                },
+            )
+            .await
+        {
+            earlier = p
+                .items
+                .iter()
+                .filter(|o| o.id != case.id)
+                .map(|o| {
+                    (
+                        o.number.to_string(),
+                        o.subject.clone(),
+                        label(tr, "status", o.status.as_str()),
+                    )
+                })
+                .collect();
+        }
+    }
+    if let Some(r) = &view.reporter {
+        for (k, v) in [
+            ("Tên / Name", &r.name),
+            ("Email", &r.email),
+            ("Điện thoại / Phone", &r.phone),
+            ("MST / Tax code", &r.tax_code),
+        ] {
+            if let Some(v) = v {
+                person.push((k.to_string(), v.clone()));
+            }
+        }
+    }
+    let atts = match s.services.case_attachments(&actor, number).await {
+        Ok(a) => a,
+        Err(e) => return service_error(tr, e),
+    };
+    let entries = timeline
+        .into_iter()
+        .map(|e| EntryView {
+            id: e.id,
+            kind: label(tr, "entry", e.kind.as_str()),
+            kind_key: e.kind.as_str().into(),
+            author: e.author_username.clone().unwrap_or_default(),
+            at: when(e.created_at),
+            body: if e.kind == EntryKind::Event {
+                describe_event(tr, &e.body, e.meta.as_deref())
+            } else {
+                e.body
+            },
+            attachments: atts
+                .iter()
+                .filter(|a| a.entry_id == e.id)
+                .map(|a| (a.id, a.filename.clone(), human_size(a.size)))
+                .collect(),
+            delivery: e
+                .delivery_state
+                .map(|d| {
+                    let state = label(tr, "entry.delivery", d.as_str());
+                    match hqdesk_services::read::delivery_error(e.meta.as_deref()) {
+                        Some(why) if d == hqdesk_domain::case::timeline::DeliveryState::Failed => {
+                            format!("{state} ({}: {why})", tr.t("mailbox.delivery_error"))
+                        }
+                        _ => state,
+                    }
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let next_statuses = Status::ALL
+        .into_iter()
+        .filter(|n| case.status.can_become(*n))
+        .map(|n| StatusChoice {
+            key: n.as_str(),
+            label: label(tr, "status", n.as_str()),
+        })
+        .collect();
+    let (units, users, categories) = if can_write {
+        pick_lists(s, &actor, tr, case.confidential).await
+    } else {
+        (vec![], vec![], vec![])
+    };
+    let _ = s.services.presence(&actor, case.id, Some("viewing")).await;
+    let (related, merged_into) = match s.services.related_cases(&actor, number).await {
+        Ok((rel, merged)) => (
+            rel.iter()
+                .map(|o| {
+                    (
+                        o.number.to_string(),
+                        o.subject.clone(),
+                        label(tr, "status", o.status.as_str()),
+                    )
+                })
+                .collect(),
+            merged.map(|m| m.number.to_string()).unwrap_or_default(),
+        ),
+        Err(e) => return service_error(tr, e),
+    };
+    // Email intake: where a mail's thread was uncertain, the agent decides.
+    let merge_suggestions = s
+        .services
+        .merge_suggestions(&actor, number)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            (
+                m.target_number,
+                m.target_subject,
+                label(tr, "email.suggest", &m.reason),
+            )
+        })
+        .collect();
+    let requester_name = view
+        .requester
+        .as_ref()
+        .map(|r| r.name.clone())
+        .or_else(|| view.reporter.as_ref().and_then(|r| r.name.clone()))
+        .unwrap_or_default();
+    let agent_name = c.me().display_name;
+    let canned: Vec<(i64, String, String)> = if can_write {
+        s.services
+            .canned_responses(true)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|k| {
+                (
+                    k.id,
+                    k.title,
+                    hqdesk_services::links::fill_placeholders(
+                        &k.body,
+                        &requester_name,
+                        case.number.as_str(),
+                        &case.subject,
+                        &agent_name,
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let prefill = canned_id
+        .and_then(|id| canned.iter().find(|k| k.0 == id).map(|k| k.2.clone()))
+        .unwrap_or_default();
+    let rating = match s.services.case_rating(&actor, number).await {
+        Ok(r) => r.map(|r| RatingView {
+            label: tr
+                .lookup(&format!("portal.rating.{}", r.score))
+                .unwrap_or("")
+                .to_string(),
+            score: r.score,
+            comment: r.comment.unwrap_or_default(),
+            at: when(r.at),
+        }),
+        Err(e) => return service_error(tr, e),
+    };
+    let head = CaseHead {
+        number: case.number.to_string(),
+        subject: case.subject.clone(),
+        status: label(tr, "status", case.status.as_str()),
+        status_key: case.status.as_str().into(),
+        kind: label(tr, "kind", case.kind.as_str()),
+        branch: case.branch.number(),
+        channel: label(tr, "channel", case.channel.as_str()),
+        priority: label(tr, "priority", case.priority.as_str()),
+        priority_key: case.priority.as_str().into(),
+        confidential: case.confidential,
+        unit: case.unit_code.clone().unwrap_or_default(),
+        assignee: case.assignee_username.clone().unwrap_or_default(),
+        category: case.category_code.clone().unwrap_or_default(),
+        first_due: when_opt(case.first_response_due_at),
+        resolution_due: when_opt(case.resolution_due_at),
+    };
+    render(
+        status,
+        &CasePage {
+            tr,
+            me: c.me(),
+            csrf: c.csrf(),
+            q: String::new(),
+            recommend_2fa: c.recommend_2fa,
+            message,
+            c: head,
+            timeline: entries,
+            can_write,
+            next_statuses,
+            units,
+            users,
+            categories,
+            priorities: Priority::ALL
+                .iter()
+                .map(|p| (p.as_str().to_string(), label(tr, "priority", p.as_str())))
+                .collect(),
+            person,
+            earlier,
+            related,
+            merged_into,
+            canned,
+            prefill,
+            rating,
+            merge_suggestions,
+        },
+    )
+}
+
+type Picks = (
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
+
+async fn pick_lists(s: &AppState, actor: &Actor, tr: Tr, confidential: bool) -> Picks {
+    let units = s
+        .services
+        .list_units(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.code.clone(), format!("{} — {}", u.code, u.name)))
+        .collect();
+    // Only people who could see the case are offered (the service refuses the others anyway).
+    let users = s
+        .services
+        .list_users(&Actor::Cli)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| {
+            u.active
+                && u.role != hqdesk_domain::user::Role::Admin
+                && (!confidential || u.role == hqdesk_domain::user::Role::Investigator)
+        })
+        .map(|u| {
+            (
+                u.username.clone(),
+                format!("{} ({})", u.display_name, u.username),
+            )
+        })
+        .collect();
+    let categories = s
+        .services
+        .list_categories(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| k.active && k.kind.is_confidential() == confidential)
+        .map(|k| {
+            let name = if tr.lang() == "en" {
+                k.name_en
+            } else {
+                k.name_vi
+            };
+            (k.code, name)
+        })
+        .collect();
+    (units, users, categories)
+}
+
+fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
+    let Some(meta) = meta.and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok()) else {
+        return what.to_string();
+    };
+    // The requester rated the handling on the portal.
+    if let Some(score) = meta.get("rating").and_then(serde_json::Value::as_i64) {
+        let level = tr
+            .lookup(&format!("portal.rating.{score}"))
+            .unwrap_or_default();
+        let mut text = format!("{}: {level} ({score}/5)", tr.t("portal.rating.label"));
+        if let Some(c) = meta.get("comment").and_then(serde_json::Value::as_str) {
+            text.push_str(" — ");
+            text.push_str(c);
+        }
+        return text;
+    }
+    let Some(obj) = meta.as_object() else {
+        return what.to_string();
+    };
+    obj.iter()
+        .map(|(field, change)| {
+            let show = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) if field == "status" => label(tr, "status", s),
+                serde_json::Value::String(s) if field == "priority" => label(tr, "priority", s),
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "—".into(),
+                other => other.to_string(),
+            };
+            format!(
+                "{}: {} → {}",
+                label(tr, "field", field),
+                show(&change["from"]),
+                show(&change["to"])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub(crate) async fn download(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+) -> Response {
+    match s.services.attachment(&c.actor(), id).await {
+        Ok((a, bytes)) => crate::download(&a.filename, &a.content_type, bytes),
+        Err(e) => service_error(c.tr, e),
+    }
+}
