@@ -1,6 +1,7 @@
 //! Typed views: one struct per template, filled only with what the actor may see.
 use askama::Template;
 
+use crate::html::label;
 use crate::i18n::Tr;
 
 /// Who is signed in, for the page header.
