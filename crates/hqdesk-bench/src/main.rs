@@ -14,7 +14,7 @@ use hqdesk_services::Services;
     about = "hqdesk's benchmarks, for developers: seed a database with realistic volume, measure \
              the pages that must stay fast, email intake, and the whole suite against the real server",
     long_about = "hqdesk's benchmarks, for developers (not part of the shipped hqdesk binary).\n\n\
-    Typical session: `cargo build --release --workspace`, then \
+    Typical session: `cargo build --release -p hqdesk -p hqdesk-bench`, then \
     `cargo run --release -p hqdesk-bench -- --database sqlite:///tmp/bench.db seed --cases 1000000`, \
     `… queue` and `… run`. `run` starts the real server: the `hqdesk` binary next to this one \
     (target/<profile>/hqdesk, built by `cargo build --release -p hqdesk`) or the one given with \

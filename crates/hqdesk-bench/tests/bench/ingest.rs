@@ -1,11 +1,6 @@
 //! `hqdesk-bench ingest` on a small SQLite database: the run completes, threads the replies it
 //! generates and reports a rate. No timing is asserted here (that belongs to the benchmark run).
-use std::sync::Arc;
-
-use hqdesk_services::{Services, SystemClock};
-use hqdesk_store::{Store, StoreOptions};
-
-use crate::support::{fresh_database, Engine};
+use crate::support::{fresh_database, services_on, Engine};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_ingest_bench_smoke() {
@@ -13,12 +8,9 @@ async fn mail_ingest_bench_smoke() {
         return;
     };
     let blobs = dir.as_ref().unwrap().0.join("blobs");
-    let store = Store::connect(&url, &StoreOptions::default())
+    let services = services_on(&url)
         .await
-        .unwrap();
-    let services = Services::new(store, Arc::new(SystemClock))
         .with_blobs(hqdesk_store::blobs::BlobStore::new(blobs));
-    services.prepare().await.unwrap();
     let report = hqdesk_bench::ingest::run(&services, 200, 4).await.unwrap();
     assert_eq!(report.messages, 200);
     assert_eq!(report.cases_created + report.threaded, 200);

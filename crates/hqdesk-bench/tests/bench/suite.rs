@@ -1,27 +1,19 @@
 //! The benchmark suite's seeder and queue scenarios on a small SQLite database: the rows load and
 //! the scenarios answer full pages. No timing is asserted here: timing belongs to
 //! `hqdesk-bench queue`, run on a million cases, not to the tests.
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use hqdesk_bench::queue::{self, QueueBench};
 use hqdesk_bench::run::{self, RunOptions};
 use hqdesk_bench::seed::{case_count, seed_settled};
-use hqdesk_services::{Services, SystemClock};
-use hqdesk_store::{Store, StoreOptions};
 
-use crate::support::{fresh_database, Engine};
+use crate::support::{fresh_database, services_on, Engine};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_database_answers_the_queue_scenarios_with_full_pages() {
     let Some((url, _dir)) = fresh_database(Engine::Sqlite).await else {
         return;
     };
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    let services = Services::new(store, Arc::new(SystemClock));
-    services.prepare().await.unwrap();
+    let services = services_on(&url).await;
 
     // Enough cases that the smallest queue scenario (unassigned, branch 2: about 0.4% of the
     // cases, most of them old) still fills a page of 50.
@@ -102,11 +94,7 @@ async fn seeding_twice_adds_cases_with_fresh_numbers() {
     let Some((url, _dir)) = fresh_database(Engine::Sqlite).await else {
         return;
     };
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    let services = Services::new(store, Arc::new(SystemClock));
-    services.prepare().await.unwrap();
+    let services = services_on(&url).await;
     let first = seed_settled(&services, 500, |_| {}).await.unwrap();
     let again = seed_settled(&services, 500, |_| {}).await.unwrap();
     // Units and staff are added once; case numbers never collide (the column is unique).
@@ -122,11 +110,7 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
     let Some((url, _db_dir)) = fresh_database(engine).await else {
         return;
     };
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    let services = Services::new(store, Arc::new(SystemClock));
-    services.prepare().await.unwrap();
+    let services = services_on(&url).await;
     seed_settled(&services, 2_000, |_| {}).await.unwrap();
     let before = case_count(services.store()).await.unwrap();
 
@@ -186,8 +170,9 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
     // `counts` tests check every count answered from them against the cases.
     let mut conn = services.store().read().await.unwrap();
     let (cases, counted, tallied): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM cases), (SELECT COALESCE(SUM(n), 0) FROM case_counts), \
-         (SELECT COALESCE(SUM(n), 0) FROM case_tallies)",
+        "SELECT (SELECT COUNT(*) FROM cases), \
+         (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_counts), \
+         (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_tallies)",
     )
     .fetch_one(&mut *conn)
     .await

@@ -2,6 +2,10 @@
 //! they use) and the `hqdesk` server binary.
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
+
+use hqdesk_services::{Services, SystemClock};
+use hqdesk_store::{Store, StoreOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -70,6 +74,16 @@ pub async fn fresh_database(engine: Engine) -> Option<(String, Option<TempDir>)>
             ))
         }
     }
+}
+
+/// The services over a migrated database at `url`, on the system clock.
+pub async fn services_on(url: &str) -> Services {
+    let store = Store::connect(url, &StoreOptions::default())
+        .await
+        .expect("connect");
+    let services = Services::new(store, Arc::new(SystemClock));
+    services.prepare().await.expect("migrate");
+    services
 }
 
 /// The `hqdesk` server binary of this build: `target/<profile>/hqdesk`, beside the directory of
