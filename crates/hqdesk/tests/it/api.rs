@@ -324,7 +324,10 @@ both_engines!(search_folds_vietnamese, |app| async move {
     assert_eq!(j["items"][0]["number"], c.as_str());
     assert_eq!(j["total"], 1);
     let (_, j) = app.get("agent", "/api/v1/cases?q=0912345678").await;
-    assert_eq!(j["total"], 0, "the phone is indexed in E.164 form");
+    assert_eq!(
+        j["total"], 3,
+        "a phone typed nationally finds the E.164 form the index holds (issue 15)"
+    );
     let (_, j) = app.get("agent", "/api/v1/cases?q=84912345678").await;
     assert_eq!(j["total"], 3, "requester identifiers are searchable");
     let (s, _) = app.get("agent", "/api/v1/cases?q=%21%21").await;

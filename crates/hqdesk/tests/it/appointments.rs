@@ -99,7 +99,10 @@ crate::both_engines!(
         let Enrolled { token, session, .. } =
             enrol_second_factor(&app, "10.0.0.1", "admin", PASSWORD).await;
         let cookie = format!("hqdesk_session={token}");
-        let page = console_get(&app, "/console/admin", &cookie).await;
+        let (status, page) = app
+            .send("GET", "/console/admin", None, &[("cookie", &cookie)])
+            .await;
+        assert_eq!(status, StatusCode::OK);
         assert!(page.contains("id=\"add-user\""));
         assert!(
             !page.contains("<option value=\"investigator\">"),
@@ -109,16 +112,20 @@ crate::both_engines!(
             page.contains("hqdesk user role"),
             "it says where it is done"
         );
-        let (status, _) = console_post(
-            &app,
-            "/console/admin/users",
-            &format!(
-                "csrf={}&username=ghost&role=investigator&password=mot+mat+khau+moi+that+dai",
-                session.csrf
-            ),
-            &cookie,
-        )
-        .await;
+        let (status, _) = app
+            .send(
+                "POST",
+                "/console/admin/users",
+                Some(format!(
+                    "csrf={}&username=ghost&role=investigator&password=mot+mat+khau+moi+that+dai",
+                    session.csrf
+                )),
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &cookie),
+                ],
+            )
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(app.count_rows("users").await, users_before);
 
@@ -210,35 +217,3 @@ crate::both_engines!(
         );
     }
 );
-
-async fn console_get(app: &TestApp, path: &str, cookie: &str) -> String {
-    use tower::ServiceExt;
-    let req = axum::http::Request::builder()
-        .uri(path)
-        .header("cookie", cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-async fn console_post(app: &TestApp, path: &str, body: &str, cookie: &str) -> (StatusCode, String) {
-    use tower::ServiceExt;
-    let req = axum::http::Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie)
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap();
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::console_session::{request, sign_in};
-use crate::mail_ingest::{add_mailbox, mail};
+use crate::mail_ingest::{add_mailbox, mail, poison_timeline_inserts};
 use crate::support::TestApp;
 
 /// A denunciation sent from the portal, as a reporter who gives an e-mail address would.
@@ -711,26 +711,7 @@ both_engines!(
             )
             .await;
         // Make filing this reply fail inside its transaction, as a bug or a constraint would.
-        let mut tx = app.services.store().begin().await.unwrap();
-        match app.services.store().engine() {
-            hqdesk_services::Engine::Sqlite => {
-                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries WHEN NEW.body LIKE '%XYZZY%' BEGIN SELECT RAISE(ABORT, 'blocked by a trigger'); END")
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            hqdesk_services::Engine::Postgres => {
-                sqlx::query("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.body LIKE '%XYZZY%' THEN RAISE EXCEPTION 'blocked by a trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries FOR EACH ROW EXECUTE FUNCTION poison()")
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-        }
-        tx.commit().await.unwrap();
+        poison_timeline_inserts(&app).await;
         let (_, item, created) = ingest(
             &app,
             mb,

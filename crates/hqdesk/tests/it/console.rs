@@ -7,7 +7,7 @@ use hqdesk_services::{Actor, Services};
 use serde_json::json;
 
 use crate::browser::{serve, Browser};
-use crate::support::{Engine, TestApp};
+use crate::support::{form_encode, Engine, TestApp};
 
 pub(crate) const PASSWORD: &str = "mật khẩu thật dài 2026";
 
@@ -326,21 +326,6 @@ async fn post_as(
     )
 }
 
-async fn page(app: &TestApp, path: &str, cookie: &str) -> (axum::http::StatusCode, String) {
-    use tower::ServiceExt;
-    let req = axum::http::Request::builder()
-        .uri(path)
-        .header("cookie", cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
 crate::both_engines!(
     console_forms_need_the_csrf_token_sessions_expire_and_guessing_locks_out,
     |app| async move {
@@ -349,7 +334,7 @@ crate::both_engines!(
         let (s, cookie, _) = form(
             &app,
             "/console/login",
-            &format!("username=agent&password={}", urlencode(PASSWORD)),
+            &format!("username=agent&password={}", form_encode(PASSWORD)),
             None,
             None,
         )
@@ -361,7 +346,14 @@ crate::both_engines!(
             "{cookie}"
         );
         let cookie = cookie.split(';').next().unwrap().to_string();
-        let (s, html) = page(&app, &format!("/console/cases/{case}"), &cookie).await;
+        let (s, html) = app
+            .send(
+                "GET",
+                &format!("/console/cases/{case}"),
+                None,
+                &[("cookie", &cookie)],
+            )
+            .await;
         assert_eq!(s, axum::http::StatusCode::OK);
         let csrf = html
             .split("name=\"csrf\" value=\"")
@@ -421,7 +413,9 @@ crate::both_engines!(
 
         // Thirty-one idle minutes end the session.
         app.clock.advance_seconds(31 * 60);
-        let (s, _) = page(&app, "/console", &cookie).await;
+        let (s, _) = app
+            .send("GET", "/console", None, &[("cookie", &cookie)])
+            .await;
         assert_eq!(
             s,
             axum::http::StatusCode::SEE_OTHER,
@@ -444,7 +438,7 @@ crate::both_engines!(
         let (s, _, body) = form(
             &app,
             "/console/login",
-            &format!("username=agent&password={}", urlencode(PASSWORD)),
+            &format!("username=agent&password={}", form_encode(PASSWORD)),
             None,
             None,
         )
@@ -458,7 +452,7 @@ crate::both_engines!(
         let (s, _, _) = form(
             &app,
             "/console/login",
-            &format!("username=agent&password={}", urlencode(PASSWORD)),
+            &format!("username=agent&password={}", form_encode(PASSWORD)),
             None,
             None,
         )
@@ -477,18 +471,6 @@ crate::both_engines!(
         assert!(body.contains("Sai tên đăng nhập hoặc mật khẩu"));
     }
 );
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrator_manages_users_units_and_canned_responses_in_the_console() {

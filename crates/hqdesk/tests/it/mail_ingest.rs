@@ -893,26 +893,7 @@ both_engines!(
     |app| async move {
         let mb = add_mailbox(&app, "support").await;
         // Make filing this one message fail inside the transaction, as a bug or a constraint would.
-        let mut tx = app.services.store().begin().await.unwrap();
-        match app.services.store().engine() {
-            hqdesk_services::Engine::Sqlite => {
-                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries WHEN NEW.body LIKE '%XYZZY%' BEGIN SELECT RAISE(ABORT, 'blocked by a trigger'); END")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            }
-            hqdesk_services::Engine::Postgres => {
-                sqlx::query("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.body LIKE '%XYZZY%' THEN RAISE EXCEPTION 'blocked by a trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-                sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries FOR EACH ROW EXECUTE FUNCTION poison()")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            }
-        }
-        tx.commit().await.unwrap();
+        poison_timeline_inserts(&app).await;
         let raw = mail("p@khach.test", "Thư độc", "poison@khach.test", "", "XYZZY");
         let out = ingest(&app, mb, 1, &raw).await;
         assert!(out.created_case);
@@ -948,3 +929,28 @@ both_engines!(
         assert_eq!(next.classification, Some(Classification::Normal));
     }
 );
+
+/// Make every timeline entry whose body holds `XYZZY` fail to insert, inside its transaction, as
+/// a bug or a constraint would.
+pub(crate) async fn poison_timeline_inserts(app: &TestApp) {
+    let mut tx = app.services.store().begin().await.unwrap();
+    match app.services.store().engine() {
+        hqdesk_services::Engine::Sqlite => {
+            sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries WHEN NEW.body LIKE '%XYZZY%' BEGIN SELECT RAISE(ABORT, 'blocked by a trigger'); END")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        hqdesk_services::Engine::Postgres => {
+            sqlx::query("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.body LIKE '%XYZZY%' THEN RAISE EXCEPTION 'blocked by a trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON timeline_entries FOR EACH ROW EXECUTE FUNCTION poison()")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}

@@ -8,7 +8,7 @@ use hqdesk_services::session::totp_code;
 use crate::browser::{serve, Browser};
 use crate::console::{set_password, sign_in_password, PASSWORD};
 use crate::console_session::enrol_second_factor;
-use crate::support::{Engine, TestApp};
+use crate::support::{form_encode, Engine, TestApp};
 
 /// A response as these tests look at it.
 struct Answer {
@@ -84,18 +84,6 @@ async fn post_from(
     }
 }
 
-fn form_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 async fn password(app: &TestApp, addr: &str, username: &str, password: &str) -> Answer {
     post_from(
         app,
@@ -103,8 +91,8 @@ async fn password(app: &TestApp, addr: &str, username: &str, password: &str) -> 
         "/console/login",
         &format!(
             "username={}&password={}",
-            form_value(username),
-            form_value(password)
+            form_encode(username),
+            form_encode(password)
         ),
         None,
     )
@@ -144,7 +132,7 @@ async fn code(app: &TestApp, addr: &str, cookie: &str, code: &str) -> Answer {
         app,
         addr,
         "/console/login/2fa",
-        &format!("csrf={csrf}&code={}", form_value(code)),
+        &format!("csrf={csrf}&code={}", form_encode(code)),
         Some(cookie),
     )
     .await

@@ -317,6 +317,19 @@ impl TestApp {
     }
 }
 
+/// `s` percent-encoded for a form body: every byte but ASCII letters and digits as `%XX`.
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Run the test body on both engines: `both_engines!(name, |app| async move { … });`
 #[macro_export]
 macro_rules! both_engines {
