@@ -26,7 +26,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "HQDESK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (created when missing) or postgres://USER:PASS@HOST/DB.
-    #[arg(long, global = true, env = "HQDESK_DATABASE_URL", value_name = "URL")]
+    // Its value may hold a password: --help does not show the variable's value.
+    #[arg(
+        long,
+        global = true,
+        env = "HQDESK_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub database: Option<String>,
     /// Directory for attachments and other files (created when missing).
     #[arg(long, global = true, env = "HQDESK_DATA_DIR", value_name = "DIR")]
