@@ -9,6 +9,7 @@ pub mod channel;
 pub mod error;
 pub mod input;
 pub mod requester;
+pub mod secret;
 pub mod text;
 pub mod time;
 pub mod unit;

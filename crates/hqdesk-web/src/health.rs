@@ -67,7 +67,8 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
 
 /// The Prometheus text, for whom [`crate::metrics_access`] lets in.
 pub async fn metrics(State(s): State<AppState>, req: Request) -> Response {
-    if let Err(p) = crate::metrics_access::check(s.metrics_token.as_deref(), &req) {
+    if let Err(p) = crate::metrics_access::check(s.metrics_token.as_ref().map(|t| t.expose()), &req)
+    {
         return p.into_response();
     }
     let body = prometheus().map(|h| h.render()).unwrap_or_default();

@@ -1,4 +1,5 @@
 //! What every handler reaches: the services and the settings of the HTTP layer.
+use hqdesk_domain::secret::Secret;
 use hqdesk_services::Services;
 
 use crate::client_addr::TrustedProxies;
@@ -8,14 +9,14 @@ use crate::limits::RequestLimits;
 pub struct AppState {
     pub services: Services,
     /// Shared secret of the signed telephony webhook (`HQDESK_TELEPHONY_SECRET`).
-    pub telephony_secret: Option<String>,
+    pub telephony_secret: Option<Secret>,
     /// Where visitors reach this server (`HQDESK_PUBLIC_URL`), for links in mails.
     pub public_url: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`HQDESK_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
     /// The bearer token that reads `/metrics` (`HQDESK_METRICS_TOKEN`); without one, only
     /// this machine may.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// Turns true when the server is stopping: endless responses (live updates) end then, so
     /// that a graceful shutdown does not wait for browsers to go away.
     pub stopping: tokio::sync::watch::Receiver<bool>,
@@ -24,13 +25,13 @@ pub struct AppState {
 /// Settings of the HTTP layer.
 #[derive(Clone, Debug, Default)]
 pub struct WebConfig {
-    pub telephony_secret: Option<String>,
+    pub telephony_secret: Option<Secret>,
     /// The address visitors use, e.g. `https://hotro.customs.gov.vn`: links in mails start with it.
     pub public_url: Option<String>,
     /// Reverse proxies trusted to name the client in `X-Forwarded-For`; none by default.
     pub trusted_proxies: TrustedProxies,
     /// `HQDESK_METRICS_TOKEN` (see [`AppState::metrics_token`]).
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// Set to true when the server stops (see [`AppState::stopping`]).
     pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
     /// Body sizes, body deadline, requests at once.
@@ -46,7 +47,7 @@ impl AppState {
                 .public_url
                 .map(|u| u.trim_end_matches('/').to_string()),
             trusted_proxies: config.trusted_proxies,
-            metrics_token: config.metrics_token.filter(|t| !t.is_empty()),
+            metrics_token: config.metrics_token.filter(|t| !t.expose().is_empty()),
             // Without a stop signal (tests, embedding), a channel whose sender is gone: never stops.
             stopping: config
                 .stopping

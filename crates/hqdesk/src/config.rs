@@ -5,7 +5,6 @@
 //! flags show in `ps`; the secret key itself (`HQDESK_SECRET_KEY`) is read from the environment
 //! only, by `cli::secret_keys`.
 mod file;
-mod secret;
 #[cfg(test)]
 mod tests;
 
@@ -17,7 +16,7 @@ use hqdesk_web::client_addr::TrustedProxies;
 use hqdesk_web::{ConnectionLimits, RequestLimits};
 
 pub use file::FileConfig;
-pub use secret::Secret;
+pub use hqdesk_domain::secret::Secret;
 
 use crate::cli::{Cli, Command, LimitArgs, ServeArgs};
 

@@ -95,7 +95,7 @@ pub async fn run(
         })
     });
     let web = hqdesk_web::WebConfig {
-        telephony_secret: serve.telephony_secret.as_ref().map(|s| s.expose().into()),
+        telephony_secret: serve.telephony_secret.clone(),
         public_url: Some(
             serve
                 .public_url
@@ -103,7 +103,7 @@ pub async fn run(
                 .unwrap_or_else(|| format!("http://{addr}")),
         ),
         trusted_proxies: serve.trusted_proxies.clone(),
-        metrics_token: serve.metrics_token.as_ref().map(|s| s.expose().into()),
+        metrics_token: serve.metrics_token.clone(),
         stopping: Some(stop_rx.clone()),
         limits: serve.request_limits.clone(),
     };

@@ -271,7 +271,7 @@ pub async fn signed_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Problem> {
-    let Some(secret) = s.telephony_secret.as_deref() else {
+    let Some(secret) = s.telephony_secret.as_ref().map(|t| t.expose()) else {
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "telephony_not_configured",
