@@ -93,7 +93,7 @@ enum Command {
         /// Messages on the case whose page is measured.
         #[arg(long, default_value_t = 50)]
         timeline: usize,
-        /// Request Tracker's benchmark directory (`../shared/peers/rt`): print the ratios to the
+        /// Request Tracker's benchmark directory (its `run.sh` and `results/`; see docs/performance.md): print the ratios to the
         /// figures in its `results/`.
         #[arg(long, value_name = "DIR")]
         compare_rt: Option<PathBuf>,

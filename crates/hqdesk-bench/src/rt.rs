@@ -1,7 +1,8 @@
 //! Request Tracker, the peer product the suite is compared with: its `hey` reports, read from
-//! the results directory of its benchmark scripts (`../shared/peers/rt`), and, on request, a
-//! fresh run of those scripts (`run.sh`, which installs RT from Debian packages as root). This
-//! lives in the development tool only: the shipped `hqdesk` never runs another product's script.
+//! the results directory of its benchmark scripts (kept outside the repository, see
+//! docs/performance.md), and, on request, a fresh run of those scripts (`run.sh`, which installs
+//! RT from Debian packages as root). This lives in the development tool only: the shipped
+//! `hqdesk` never runs another product's script.
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -72,7 +73,7 @@ pub fn parse_hey(text: &str) -> Option<HeyFigures> {
     })
 }
 
-/// Request Tracker's figures, read from the results directory of `../shared/peers/rt`.
+/// Request Tracker's figures, read from the results directory of its benchmark directory.
 #[derive(Debug, Clone)]
 pub struct RtFigures {
     pub dir: PathBuf,
@@ -118,8 +119,8 @@ impl RtFigures {
     }
 }
 
-/// Run Request Tracker's own benchmark on this machine: copy its scripts (`peer`, e.g.
-/// `../shared/peers/rt`) to `work` and run `run.sh` there (install from Debian packages, set up,
+/// Run Request Tracker's own benchmark on this machine: copy its scripts (`peer`, the
+/// benchmark directory) to `work` and run `run.sh` there (install from Debian packages, set up,
 /// measure; about 25 minutes on 2 cores, as root). Returns the new results directory.
 pub fn run_rt(peer: &std::path::Path, work: &std::path::Path) -> anyhow::Result<PathBuf> {
     let _ = std::fs::remove_dir_all(work);

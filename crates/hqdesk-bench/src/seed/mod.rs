@@ -170,7 +170,7 @@ pub async fn seed_settled(
 /// `VACUUM ANALYZE`: what autovacuum does after a load (planner statistics, and the visibility
 /// map that index-only scans need). On SQLite, nothing: a server's file has no planner
 /// statistics unless an operator runs `ANALYZE`, so the benchmark measures plans without them
-/// (README, "Performance", has the numbers with them too).
+/// (docs/performance.md has the numbers with them too).
 pub async fn settle(store: &Store) -> Result<(), StoreError> {
     if store.engine() == Engine::Postgres {
         // VACUUM cannot run in a transaction; on PostgreSQL reads and writes share a pool. The

@@ -58,7 +58,7 @@ pub(super) async fn list_sorted(
     let lim = w.bind(limit + 1)?;
     // Late row lookup: the page's ids come from an index alone (filter, order, limit), then only
     // those rows are read with what they refer to. Sorting whole rows would read every row of a
-    // queue of thousands first (README, "Performance").
+    // queue of thousands first (docs/performance.md).
     let page = format!(
         "SELECT c.id FROM cases c{} ORDER BY {key_sql} {dir}, c.id {dir} LIMIT {lim}",
         where_sql(&w)
