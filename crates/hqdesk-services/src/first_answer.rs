@@ -109,3 +109,37 @@ pub(crate) fn decode(kept: &str) -> Result<CaseView, ServiceError> {
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An answer in the format kept since answers were first kept: it must decode, and a
+    /// decoded answer must encode to the same bytes.
+    #[test]
+    fn the_kept_format_round_trips_byte_for_byte() {
+        let number = CaseNumber::compose(Timestamp(1_795_425_600_000), 4_839_207);
+        let kept = format!(
+            concat!(
+                r#"{{"case":{{"id":7,"number":"{n}","kind":"inquiry","branch":2,"channel":"portal","#,
+                r#""category_id":3,"category_code":"b2.it","priority":"normal","status":"new","#,
+                r#""confidential":false,"subject":"Lỗi ký số","requester_id":5,"unit_id":null,"#,
+                r#""unit_code":null,"assignee_id":9,"assignee_username":"lan","created_by":null,"#,
+                r#""created_at":1795425600000,"updated_at":1795425600000,"#,
+                r#""first_response_due_at":1795429200000,"resolution_due_at":null,"#,
+                r#""first_responded_at":null,"resolved_at":null,"closed_at":null,"message_count":1}},"#,
+                r#""requester":{{"id":5,"kind":"business","name":"Tân Phát","business_name":null,"#,
+                r#""email":"a@b.vn","phone":null,"tax_code":"0314409058","created_at":1,"updated_at":2}},"#,
+                r#""reporter_anonymous":null}}"#
+            ),
+            n = number
+        );
+        let view = decode(&kept).unwrap();
+        assert_eq!(view.case.number, number);
+        assert_eq!(view.case.subject, "Lỗi ký số");
+        assert_eq!(view.requester.as_ref().map(|r| r.id), Some(5));
+        assert!(view.reporter.is_none());
+        let again = encode(&view.case, view.requester.as_ref(), None).unwrap();
+        assert_eq!(again, kept);
+    }
+}
