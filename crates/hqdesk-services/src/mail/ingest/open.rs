@@ -147,7 +147,7 @@ impl Services {
             &[],
         );
         // Who wrote is in the attached raw mail, seen by investigators only.
-        insert.reporter = confidential.then(|| ConfidentialReporter {
+        insert.reporter = confidential.then_some(ConfidentialReporter {
             anonymous: true,
             name: None,
             email: None,
