@@ -112,37 +112,8 @@ impl Services {
         }
         errors.into_result()?;
         drop(conn);
-        if changed.is_empty() {
-            let mut conn = self.store().read().await?;
-            return self.view(&mut conn, case).await;
-        }
-        let now = self.now();
-        let mut tx = self.store().begin().await?;
-        cases::update(&mut tx, case.id, &ch, now).await?;
-        let meta = serde_json::Value::Object(changed);
-        self.event(&mut tx, actor, &case, "updated", meta.clone(), now)
-            .await?;
-        if ch.subject.is_some() {
-            // Re-index the header and every message: subjects change rarely.
-            self.reindex(&mut tx, case.id).await?;
-        }
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "case.update",
-            &format!("case:{}", case.number),
-            if case.confidential {
-                json!({ "fields": meta.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()) })
-            } else {
-                meta
-            },
-        )
-        .await?;
-        Store::commit(tx).await?;
-        let mut conn = self.store().read().await?;
-        let case = cases::by_id(&mut conn, case.id).await?;
-        self.view(&mut conn, case).await
+        self.write_changes(actor, case, &ch, changed, "updated", "case.update", true)
+            .await
     }
 
     /// Route a case to a unit and/or give it to an agent.
@@ -236,23 +207,49 @@ impl Services {
                 }
             }
         }
+        self.write_changes(actor, case, &ch, changed, "assigned", "case.assign", false)
+            .await
+    }
+
+    /// Write a change of a case's fields with its timeline event and audit entry; answer the case
+    /// as it is now. With `redact_confidential`, a confidential case's audit entry names the
+    /// changed fields only.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_changes(
+        &self,
+        actor: &Actor,
+        case: CaseRecord,
+        ch: &CaseChanges,
+        changed: serde_json::Map<String, serde_json::Value>,
+        what: &str,
+        audit_action: &str,
+        redact_confidential: bool,
+    ) -> Result<CaseView, ServiceError> {
         if changed.is_empty() {
             let mut conn = self.store().read().await?;
             return self.view(&mut conn, case).await;
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        cases::update(&mut tx, case.id, &ch, now).await?;
+        cases::update(&mut tx, case.id, ch, now).await?;
         let meta = serde_json::Value::Object(changed);
-        self.event(&mut tx, actor, &case, "assigned", meta.clone(), now)
+        self.event(&mut tx, actor, &case, what, meta.clone(), now)
             .await?;
+        if ch.subject.is_some() {
+            // Re-index the header and every message: subjects change rarely.
+            self.reindex(&mut tx, case.id).await?;
+        }
         audit(
             &mut tx,
             now,
             actor,
-            "case.assign",
+            audit_action,
             &format!("case:{}", case.number),
-            meta,
+            if redact_confidential && case.confidential {
+                json!({ "fields": meta.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()) })
+            } else {
+                meta
+            },
         )
         .await?;
         Store::commit(tx).await?;
