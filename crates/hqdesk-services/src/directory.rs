@@ -75,18 +75,7 @@ impl Services {
         let Some(code) = errors.check(field, parse_unit_code(code)) else {
             return Ok(None);
         };
-        match units::by_code(conn, &code).await {
-            Ok(u) => Ok(Some(u)),
-            Err(StoreError::NotFound) => {
-                errors.push(hqdesk_domain::FieldError {
-                    field: field.into(),
-                    code: "unit_unknown",
-                    message: format!("there is no unit {code:?}"),
-                });
-                Ok(None)
-            }
-            Err(e) => Err(e.into()),
-        }
+        crate::lookup::unit_named(conn, field, &code, errors).await
     }
 
     pub async fn add_user(&self, actor: &Actor, cmd: AddUser) -> Result<User, ServiceError> {

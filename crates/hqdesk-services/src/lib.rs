@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod kb;
 pub mod links;
 pub mod live;
+mod lookup;
 pub mod mail;
 pub mod outbox;
 pub mod portal;

@@ -6,7 +6,7 @@ use hqdesk_domain::requester::{Email, PhoneE164, TaxCode};
 use hqdesk_domain::ValidationErrors;
 use hqdesk_store::cases::{ConfidentialReporter, NewCase, NewCaseNames};
 use hqdesk_store::requesters::RequesterFields;
-use hqdesk_store::{categories, idempotency, units, users, StoreError};
+use hqdesk_store::{categories, idempotency, StoreError};
 
 use super::{
     check_attachments, idempotency_scope, non_empty, replay, CaseView, IdempotencyKey, OpenCase,
@@ -14,6 +14,7 @@ use super::{
 };
 use crate::case_write::{CaseToInsert, Opening};
 use crate::creation::{PendingCase, IDEMPOTENCY_KEY_TAKEN};
+use crate::lookup::{active_user_named, unit_named};
 use crate::{Actor, ServiceError, Services};
 
 /// Validated requester identifiers.
@@ -141,33 +142,16 @@ impl Services {
             }
         }
         let unit = match non_empty(&cmd.unit) {
-            Some(code) => match units::by_code(&mut conn, &code.to_ascii_uppercase()).await {
-                Ok(u) => Some(u),
-                Err(StoreError::NotFound) => {
-                    errors.push(hqdesk_domain::FieldError {
-                        field: "unit".into(),
-                        code: "unit_unknown",
-                        message: format!("there is no unit {code:?}"),
-                    });
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            },
+            Some(code) => {
+                unit_named(&mut conn, "unit", &code.to_ascii_uppercase(), &mut errors).await?
+            }
             None => None,
         };
         let assignee = match non_empty(&cmd.assignee) {
-            Some(name) => match users::by_username(&mut conn, &name.to_ascii_lowercase()).await {
-                Ok(u) if u.active => Some(u),
-                Ok(_) | Err(StoreError::NotFound) => {
-                    errors.push(hqdesk_domain::FieldError {
-                        field: "assignee".into(),
-                        code: "user_unknown",
-                        message: format!("there is no active user {name:?}"),
-                    });
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            },
+            Some(name) => {
+                let name = name.to_ascii_lowercase();
+                active_user_named(&mut conn, "assignee", &name, &mut errors).await?
+            }
             None => None,
         };
         drop(conn);

@@ -5,11 +5,12 @@ use hqdesk_domain::channel::Channel;
 use hqdesk_domain::requester::PhoneE164;
 use hqdesk_domain::{text, ValidationErrors};
 use hqdesk_store::cases::{CaseFilter, CaseOrder, Cursor};
-use hqdesk_store::{cases, units, users, Connection, Store, StoreError};
+use hqdesk_store::{cases, users, Connection, Store, StoreError};
 use serde_json::json;
 
 use super::{actor_username, non_empty, CasePage, CaseView, ListCases, DEFAULT_PAGE, MAX_PAGE};
 use crate::audit::record as audit;
+use crate::lookup::unit_named;
 use crate::{Actor, ServiceError, Services};
 
 /// A list request in the store's terms.
@@ -221,14 +222,9 @@ impl Services {
             });
         }
         if let Some(code) = non_empty(&q.unit) {
-            match units::by_code(conn, &code.to_ascii_uppercase()).await {
-                Ok(u) => filter.unit_id = Some(u.id),
-                Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError {
-                    field: "unit".into(),
-                    code: "unit_unknown",
-                    message: format!("there is no unit {code:?}"),
-                }),
-                Err(e) => return Err(e.into()),
+            let code = code.to_ascii_uppercase();
+            if let Some(u) = unit_named(conn, "unit", &code, &mut errors).await? {
+                filter.unit_id = Some(u.id);
             }
         }
         if let (Some("me"), Some(id)) = (non_empty(&q.assignee), actor.user_id()) {

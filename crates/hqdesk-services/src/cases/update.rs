@@ -6,13 +6,14 @@ use hqdesk_domain::{Timestamp, ValidationErrors};
 use hqdesk_store::cases::{CaseChanges, CaseRecord};
 use hqdesk_store::timeline::NewEntry;
 use hqdesk_store::{
-    cases, categories, requesters, search, timeline, units, users, Connection, Store, StoreError,
+    cases, categories, requesters, search, timeline, Connection, Store, StoreError,
 };
 use serde_json::json;
 
 use super::{actor_username, AssignCase, CaseView, UpdateCase};
 use crate::audit::record as audit;
 use crate::case_write::write_status_change;
+use crate::lookup::{active_user_named, unit_named};
 use crate::{Actor, ServiceError, Services};
 
 impl Services {
@@ -134,18 +135,9 @@ impl Services {
         if let Some(u) = &cmd.unit {
             let new = match u.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => None,
-                Some(code) => match units::by_code(&mut conn, &code.to_ascii_uppercase()).await {
-                    Ok(u) => Some(u),
-                    Err(StoreError::NotFound) => {
-                        errors.push(hqdesk_domain::FieldError {
-                            field: "unit".into(),
-                            code: "unit_unknown",
-                            message: format!("there is no unit {code:?}"),
-                        });
-                        None
-                    }
-                    Err(e) => return Err(e.into()),
-                },
+                Some(code) => {
+                    unit_named(&mut conn, "unit", &code.to_ascii_uppercase(), &mut errors).await?
+                }
             };
             unit_id = new.as_ref().map(|u| u.id);
             if unit_id != case.unit_id {
@@ -166,18 +158,7 @@ impl Services {
                     } else {
                         name.to_ascii_lowercase()
                     };
-                    match users::by_username(&mut conn, &name).await {
-                        Ok(u) if u.active => Some(u),
-                        Ok(_) | Err(StoreError::NotFound) => {
-                            errors.push(hqdesk_domain::FieldError {
-                                field: "assignee".into(),
-                                code: "user_unknown",
-                                message: format!("there is no active user {name:?}"),
-                            });
-                            None
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
+                    active_user_named(&mut conn, "assignee", &name, &mut errors).await?
                 }
             };
             assignee_id = new.as_ref().map(|u| u.id);
