@@ -8,6 +8,7 @@ pub mod category;
 pub mod channel;
 pub mod error;
 pub mod input;
+pub mod relevance;
 pub mod requester;
 pub mod secret;
 pub mod text;

@@ -1,6 +1,7 @@
 //! Knowledge base and administrative procedures: what the portal shows before anyone opens a
 //! case, maintained by staff and importable from Markdown files.
 use hqdesk_domain::access::Action;
+use hqdesk_domain::relevance::relevance;
 use hqdesk_domain::{case, input, text, FieldError, ValidationErrors};
 use hqdesk_store::portal::{self, Article, ArticleFields, Procedure};
 use hqdesk_store::Store;
@@ -8,6 +9,9 @@ use serde_json::json;
 
 use crate::audit::record as audit;
 use crate::{Actor, ServiceError, Services};
+
+/// How many matching articles a search ranks before it keeps the first page.
+const RANKED_MATCHES: i64 = 1000;
 
 /// An article as written in a Markdown file with front matter:
 ///
@@ -176,7 +180,21 @@ impl Services {
             .take(12)
             .collect();
         let mut conn = self.store().read().await?;
-        Ok(portal::search_articles(&mut conn, &tokens, public_only, limit).await?)
+        if tokens.is_empty() {
+            return Ok(portal::search_articles(&mut conn, &tokens, public_only, limit).await?);
+        }
+        // Every match is ranked, not only the first page: a knowledge base is a few hundred
+        // articles at most, and the best match may be the last in the store's order.
+        let mut found =
+            portal::search_articles(&mut conn, &tokens, public_only, RANKED_MATCHES).await?;
+        found.sort_by_cached_key(|a| {
+            (
+                std::cmp::Reverse(relevance(&tokens, &a.title, &a.body)),
+                std::cmp::Reverse(a.solved),
+            )
+        });
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
     }
 
     /// One article; an internal or draft article is "not found" for visitors.

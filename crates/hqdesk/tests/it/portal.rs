@@ -349,3 +349,35 @@ crate::both_engines!(
         );
     }
 );
+
+crate::both_engines!(
+    knowledge_base_search_puts_the_article_whose_title_is_typed_first,
+    |app| async move {
+        hqdesk::kb::import(&app.services, None).await.unwrap();
+        let all = app.services.search_articles("", true, 500).await.unwrap();
+        assert!(all.len() >= 20, "the starter set: {} articles", all.len());
+        // Every article's title, typed without diacritics, as the hotline's callers type it.
+        for article in &all {
+            let typed = hqdesk_domain::text::search_tokens(&article.title);
+            let found = app
+                .services
+                .search_articles(&typed, true, 10)
+                .await
+                .unwrap();
+            assert_eq!(
+                found.first().map(|a| a.slug.as_str()),
+                Some(article.slug.as_str()),
+                "{typed:?} found {:?}",
+                found.iter().map(|a| &a.title).collect::<Vec<_>>()
+            );
+        }
+        // The query of the issue: the registration article, not the one about its errors.
+        let found = app
+            .services
+            .search_articles("dang ky tai khoan vnaccs", true, 10)
+            .await
+            .unwrap();
+        assert_eq!(found[0].slug, "dang-ky-tai-khoan-vnaccs");
+        assert!(found.len() >= 3, "the other matches stay: {}", found.len());
+    }
+);
