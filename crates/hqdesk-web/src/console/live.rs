@@ -152,7 +152,7 @@ async fn batch_events(
     }
     for ch in &batch.changes {
         let r = row(tr, &ch.case, now);
-        let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due, "branch": ch.case.branch.number() });
+        let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due.as_ref().map(|d| d.text.as_str()).unwrap_or_default(), "branch": ch.case.branch.number() });
         out.push(Ok(Event::default()
             .event("case")
             .id(ids.seal(ch.seq))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::service_error;
 use super::session::Console;
 use super::views::{QueueNav, QueuePage, Row};
-use crate::html::{label, render, when_opt};
+use crate::html::{countdown, label, render};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -72,8 +72,10 @@ pub(super) fn row(tr: Tr, c: &CaseRecord, now: Timestamp) -> Row {
         priority: c.priority.as_str().into(),
         priority_label: label(tr, "priority", c.priority.as_str()),
         assignee: c.assignee_username.clone().unwrap_or_default(),
-        due: when_opt(c.resolution_due_at),
-        overdue: c.status.is_active() && c.resolution_due_at.is_some_and(|d| d < now),
+        due: c
+            .resolution_due_at
+            .filter(|_| c.status.is_active())
+            .map(|d| countdown(tr, d, now)),
     }
 }
 

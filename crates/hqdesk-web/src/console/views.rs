@@ -2,6 +2,7 @@
 use askama::Template;
 
 use crate::html::label;
+use crate::html::Countdown;
 use crate::i18n::Tr;
 
 /// Who is signed in, for the page header.
@@ -54,8 +55,8 @@ pub struct Row {
     pub priority: String,
     pub priority_label: String,
     pub assignee: String,
-    pub due: String,
-    pub overdue: bool,
+    /// The resolution due time of an active case, as a countdown.
+    pub due: Option<Countdown>,
 }
 
 #[derive(Template)]
