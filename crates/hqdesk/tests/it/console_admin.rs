@@ -28,10 +28,7 @@ async fn use_language(app: &TestApp, role: &str, lang: &str) {
 
 /// Before/after evidence of a page: screenshots at both widths, no sideways scrolling, axe-core.
 async fn audit(b: &Browser, name: &str) {
-    // Until the harness's `audit` (both widths, axe-core) is merged: a screenshot.
-    let lang = js(b, "return document.documentElement.lang").await;
-    b.screenshot(&format!("{name}-{}-1366", lang.as_str().unwrap_or("vi")))
-        .await;
+    b.audit(name).await;
 }
 
 async fn js(b: &Browser, script: &str) -> serde_json::Value {
