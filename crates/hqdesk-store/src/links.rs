@@ -132,13 +132,11 @@ pub async fn canned_set_active(
 }
 
 pub async fn canned_get(conn: &mut AnyConnection, id: i64) -> Result<Canned, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT id, title, body, active FROM canned_responses WHERE id = $1")
-            .bind(id)
-            .fetch_optional(conn)
-            .await?
-            .ok_or(StoreError::NotFound)?,
-    )
+    sqlx::query_as("SELECT id, title, body, active FROM canned_responses WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn canned_update(

@@ -145,11 +145,7 @@ pub(crate) async fn list(
                         .into_iter()
                         .filter(|a| in_category(a.category.as_deref(), &chosen))
                         .map(|a| ArticleRow {
-                            category: a
-                                .category
-                                .as_deref()
-                                .map(|k| name_of(k))
-                                .unwrap_or_default(),
+                            category: a.category.as_deref().map(&name_of).unwrap_or_default(),
                             slug: a.slug,
                             title: a.title,
                             status: a.status,

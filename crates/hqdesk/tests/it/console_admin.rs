@@ -682,7 +682,7 @@ crate::both_engines!(
     }
 );
 
-/// The live preview answers staff only, with the form's token, and sanitises.
+// The live preview answers staff only, with the form's token, and sanitises.
 crate::both_engines!(
     knowledge_preview_is_for_staff_with_the_forms_token_and_sanitised,
     |app| async move {
