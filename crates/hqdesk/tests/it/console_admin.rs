@@ -740,3 +740,28 @@ crate::both_engines!(
         );
     }
 );
+
+// `serve --demo` ships the HelpDesk's canned responses, in Vietnamese, ready to insert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_ships_vietnamese_canned_responses() {
+    let Some((url, _dir)) = crate::support::fresh_database(Engine::Sqlite).await else {
+        return;
+    };
+    let store = hqdesk_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let clock = std::sync::Arc::new(hqdesk_services::ManualClock::at(crate::support::T0));
+    let services = hqdesk_services::Services::new(store, clock);
+    services.prepare().await.unwrap();
+    hqdesk::demo::load(&services, 3).await.unwrap();
+    let canned = services.canned_responses(true).await.unwrap();
+    assert!(canned.len() >= 10, "{}", canned.len());
+    assert_eq!(canned.len(), hqdesk_sample::demo::CANNED_RESPONSES.len());
+    for topic in ["VNACCS", "Chữ ký số", "Hoàn thuế", "Tin tố giác"] {
+        assert!(
+            canned.iter().any(|k| k.title.contains(topic)),
+            "a canned response about {topic}"
+        );
+    }
+    assert!(canned.iter().all(|k| k.body.contains("Quý vị")));
+}
