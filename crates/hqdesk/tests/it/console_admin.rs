@@ -765,3 +765,97 @@ async fn the_demo_ships_vietnamese_canned_responses() {
     }
     assert!(canned.iter().all(|k| k.body.contains("Quý vị")));
 }
+
+// The console's administration routes, by role, through the real router: an agent reaches none
+// of them, a supervisor the canned responses and the list of users only, and a refused form
+// changes nothing.
+crate::both_engines!(
+    administration_routes_by_role_in_the_console,
+    |app| async move {
+        use crate::console_session::{request, sign_in};
+        use axum::http::StatusCode;
+        let id = app
+            .services
+            .add_canned(&Actor::Cli, "Mẫu", "Kính gửi Quý vị.")
+            .await
+            .unwrap();
+        let agent = sign_in(&app, "agent").await;
+        let sup = sign_in(&app, "supervisor").await;
+        let admin = sign_in(&app, "admin").await;
+        let edit_canned = format!("/console/admin/canned/{id}");
+        let canned_form: &[(&str, &str)] = &[("title", "Mẫu đã sửa"), ("body", "Kính gửi Quý vị.")];
+        let deactivate: &[(&str, &str)] = &[("active", "false"), ("reason", "Thử quyền")];
+        // Agents: nothing.
+        for (method, path, form) in [
+            ("GET", "/console/admin", &[][..]),
+            ("GET", edit_canned.as_str(), &[][..]),
+            ("POST", edit_canned.as_str(), canned_form),
+            ("POST", "/console/admin/users/hotline/active", deactivate),
+            ("GET", "/console/admin/units/KV2", &[][..]),
+        ] {
+            let r = request(&app, &agent, method, path, form).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "agent {method} {path}");
+        }
+        // Supervisors: canned responses and the list of users, no account or unit changes.
+        let r = request(&app, &sup, "GET", "/console/admin", &[]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("data-user=\"hotline\"") && !r.body.contains("id=\"add-user\""));
+        let r = request(&app, &sup, "POST", &edit_canned, canned_form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        for (method, path, form) in [
+            ("GET", "/console/admin/users/hotline", &[][..]),
+            ("POST", "/console/admin/users/hotline/active", deactivate),
+            (
+                "POST",
+                "/console/admin/users/hotline/second-factor",
+                &[("reason", "Thử")][..],
+            ),
+            ("GET", "/console/admin/units/KV2", &[][..]),
+            (
+                "POST",
+                "/console/admin/units/KV2",
+                &[("name", "Đổi tên"), ("level", "team"), ("parent", "")][..],
+            ),
+        ] {
+            let r = request(&app, &sup, method, path, form).await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "supervisor {method} {path}"
+            );
+        }
+        let admin_actor = actor(&app, "admin").await;
+        let users = app.services.list_users(&admin_actor).await.unwrap();
+        assert!(users.iter().all(|u| u.active));
+        // Administrators: a missing reason is a 422 with the message; with one, done.
+        let r = request(
+            &app,
+            &admin,
+            "POST",
+            "/console/admin/users/hotline/active",
+            &[("active", "false")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Vui lòng nhập lý do"), "{}", r.body);
+        let r = request(
+            &app,
+            &admin,
+            "POST",
+            "/console/admin/users/hotline/active",
+            deactivate,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("Thử quyền"));
+        // An unknown user, unit or canned response is a 404.
+        for path in [
+            "/console/admin/users/khong-co",
+            "/console/admin/units/KHONGCO",
+            "/console/admin/canned/424242",
+        ] {
+            let r = request(&app, &admin, "GET", path, &[]).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+);
