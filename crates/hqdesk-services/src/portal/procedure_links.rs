@@ -50,13 +50,6 @@ impl Services {
                 errors.push(e);
             }
         }
-        if !submit_online.trim().is_empty() && !is_web_address(submit_online.trim()) {
-            errors.push(FieldError {
-                field: "submit_online".into(),
-                code: "url_invalid",
-                message: "an address starting with https://".into(),
-            });
-        }
         for (i, f) in forms.iter().enumerate() {
             if let Err(e) = input::check_field("forms", &f.name) {
                 errors.push(e);

@@ -389,6 +389,28 @@ struct ProcedurePage {
     steps: Vec<String>,
     documents: Vec<String>,
     forms: Vec<hqdesk_services::portal::ProcedureForm>,
+    /// Where to submit online, split into its words and its web address (if it has one).
+    online_text: String,
+    online_link: String,
+}
+
+/// "Cổng Dịch vụ công quốc gia https://dichvucong.gov.vn" → the words and the address.
+fn split_address(s: &str) -> (String, String) {
+    match s.find("https://").or_else(|| s.find("http://")) {
+        Some(i) => {
+            let rest = &s[i..];
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let link = &rest[..end];
+            let valid = !link.chars().any(|c| c.is_control() || c == '"' || c == '<');
+            let text = format!("{} {}", s[..i].trim(), rest[end..].trim());
+            if valid {
+                (text.trim().to_string(), link.to_string())
+            } else {
+                (s.to_string(), String::new())
+            }
+        }
+        None => (s.to_string(), String::new()),
+    }
 }
 
 pub(crate) async fn procedure(
@@ -402,6 +424,7 @@ pub(crate) async fn procedure(
             let steps = serde_json::from_str(&p.steps).unwrap_or_default();
             let documents = serde_json::from_str(&p.documents).unwrap_or_default();
             let forms = hqdesk_services::portal::procedure_forms(&p.forms);
+            let (online_text, online_link) = split_address(&p.submit_online);
             render(
                 StatusCode::OK,
                 &ProcedurePage {
@@ -410,6 +433,8 @@ pub(crate) async fn procedure(
                     steps,
                     documents,
                     forms,
+                    online_text,
+                    online_link,
                 },
             )
         }
