@@ -610,6 +610,7 @@ struct TrackPage {
     body: String,
     comment: String,
     files_again: Vec<String>,
+    files_rules: String,
 }
 
 impl TrackPage {
@@ -698,6 +699,7 @@ fn track_page(
             body: x.body,
             comment: x.comment,
             files_again: x.files_again,
+            files_rules: files_rules(tr),
         },
     );
     resp.headers_mut()

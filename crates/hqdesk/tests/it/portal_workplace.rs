@@ -201,6 +201,7 @@ async fn portal_workplace_confirmation_receipt_and_a_new_link_for_a_lost_one() {
         audit(&b, "portal-track-replaced").await;
         b.goto(&format!("{base}{new_link}")).await;
         b.wait_for_text("#track-number", &number, 10).await;
+        audit(&b, "portal-track").await;
     }
     b.close().await;
 }
@@ -217,6 +218,12 @@ async fn portal_workplace_home_search_article_and_request() {
     };
     for lang in ["vi", "en"] {
         b.goto(&format!("{base}/lang/{lang}")).await;
+        b.goto(&format!("{base}/suggestions")).await;
+        b.wait_for("form#suggest-form", 10).await;
+        audit(&b, "portal-suggestions").await;
+        b.goto(&format!("{base}/kb")).await;
+        b.wait_for("form#kb-search", 10).await;
+        audit(&b, "portal-search-before").await;
         b.goto(&format!("{base}/")).await;
         b.wait_for("form#kb-search", 10).await;
         audit(&b, "portal-home-before").await;
