@@ -4,44 +4,14 @@
 //! help" carrying the article and the query into the request; branch cards that lead somewhere,
 //! the hotline as a `tel:` link, the menu on a phone; procedures with their code, legal basis,
 //! online submission and forms; truthful required marks and file rules; "Quý vị" everywhere.
-//! Every page is captured before and after the visitor's action, in Vietnamese and in English,
-//! at 1366 and 390 px, and never scrolls sideways.
+//! Every page is audited (`Browser::audit`) before and after the visitor's action, in Vietnamese
+//! and in English, at 1366 and 390 px: no sideways scrolling, no serious axe-core violation.
 use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::browser::{serve, Browser};
 use crate::portal_forms::Visitor;
 use crate::support::{Engine, TestApp};
-
-/// Screenshots of the current page at 1366 and 390 px (`<name>-<lang>-<width>.png`), and no
-/// sideways scrolling at either width. Leaves the window at 1366 px.
-async fn audit(b: &Browser, name: &str) {
-    let lang = b
-        .client
-        .execute("return document.documentElement.lang", vec![])
-        .await
-        .unwrap();
-    let lang = lang.as_str().unwrap_or("?").to_string();
-    for width in [1366u32, 390] {
-        b.client.set_window_size(width, 900).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        let sizes = b
-            .client
-            .execute(
-                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let (scroll, client) = (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap());
-        assert!(
-            scroll <= client,
-            "{name} ({lang}) scrolls sideways at {width} px: {scroll} > {client}"
-        );
-        b.screenshot(&format!("{name}-{lang}-{width}")).await;
-    }
-    b.client.set_window_size(1366, 900).await.unwrap();
-}
 
 async fn js(b: &Browser, script: &str) -> Value {
     b.client
@@ -93,7 +63,7 @@ async fn portal_workplace_confirmation_receipt_and_a_new_link_for_a_lost_one() {
         b.goto(&format!("{base}/lang/{lang}")).await;
         b.goto(&format!("{base}/request?topic=policy")).await;
         b.wait_for("form#request-form", 10).await;
-        audit(&b, "portal-confirmation-before").await;
+        b.audit("portal-confirmation-before").await;
         b.fill("#subject", "Thủ tục hoàn thuế nhập khẩu nguyên liệu")
             .await;
         b.fill("#description", "Xin hướng dẫn hồ sơ hoàn thuế.")
@@ -159,14 +129,14 @@ async fn portal_workplace_confirmation_receipt_and_a_new_link_for_a_lost_one() {
         )
         .await;
         assert!(print_rules.as_i64().unwrap() >= 1, "a print style sheet");
-        audit(&b, "portal-confirmation-after").await;
+        b.audit("portal-confirmation-after").await;
 
         // The requester lost the link: a wrong pair gives the same answer and sends nothing.
         b.goto(&format!("{base}{track_path}")).await;
         b.wait_for("#track-number", 10).await;
         b.goto(&format!("{base}/lost-link")).await;
         b.wait_for("form#lost-form", 10).await;
-        audit(&b, "portal-lost-link-before").await;
+        b.audit("portal-lost-link-before").await;
         let before = mails(&app).await;
         b.fill("#case_number", &number).await;
         b.fill("#email", "someone.else@example.vn").await;
@@ -181,7 +151,7 @@ async fn portal_workplace_confirmation_receipt_and_a_new_link_for_a_lost_one() {
         b.click("#lost-submit").await;
         b.wait_for("#lost-done", 10).await;
         assert_eq!(b.text("#lost-done").await, wrong_answer, "the same answer");
-        audit(&b, "portal-lost-link-after").await;
+        b.audit("portal-lost-link-after").await;
         assert_eq!(mails(&app).await, before + 1, "one new mail");
         let (new_link, mail) = newest_mailed_link(&app).await;
         assert_eq!(mail["to"], "lan.nguyen@hailong.vn");
@@ -198,10 +168,10 @@ async fn portal_workplace_confirmation_receipt_and_a_new_link_for_a_lost_one() {
         };
         b.wait_for_text("#error-message", replaced, 5).await;
         b.wait_for("a#lost-link[href=\"/lost-link\"]", 5).await;
-        audit(&b, "portal-track-replaced").await;
+        b.audit("portal-track-replaced").await;
         b.goto(&format!("{base}{new_link}")).await;
         b.wait_for_text("#track-number", &number, 10).await;
-        audit(&b, "portal-track").await;
+        b.audit("portal-track").await;
     }
     b.close().await;
 }
@@ -220,13 +190,13 @@ async fn portal_workplace_home_search_article_and_request() {
         b.goto(&format!("{base}/lang/{lang}")).await;
         b.goto(&format!("{base}/suggestions")).await;
         b.wait_for("form#suggest-form", 10).await;
-        audit(&b, "portal-suggestions").await;
+        b.audit("portal-suggestions").await;
         b.goto(&format!("{base}/kb")).await;
         b.wait_for("form#kb-search", 10).await;
-        audit(&b, "portal-search-before").await;
+        b.audit("portal-search-before").await;
         b.goto(&format!("{base}/")).await;
         b.wait_for("form#kb-search", 10).await;
-        audit(&b, "portal-home-before").await;
+        b.audit("portal-home-before").await;
         // The hotline is a phone link; the branch cards lead to their forms and to the guides.
         b.wait_for("#hotline a[href=\"tel:19009299\"]", 5).await;
         for (link, href) in [
@@ -251,7 +221,7 @@ async fn portal_workplace_home_search_article_and_request() {
 
         // On a phone the menu is a button that opens and closes the navigation.
         b.goto(&format!("{base}/")).await;
-        b.client.set_window_size(390, 900).await.unwrap();
+        b.set_width(390).await;
         b.wait_for("#menu-button:not([hidden])", 5).await;
         let shown =
             "return getComputedStyle(document.getElementById('portal-nav')).display !== 'none'";
@@ -267,7 +237,7 @@ async fn portal_workplace_home_search_article_and_request() {
         b.screenshot(&format!("portal-menu-open-{lang}-390")).await;
         b.click("#menu-button").await;
         assert_eq!(js(&b, shown).await, Value::Bool(false), "closed again");
-        b.client.set_window_size(1366, 900).await.unwrap();
+        b.set_width(1366).await;
         assert_eq!(
             js(&b, shown).await,
             Value::Bool(true),
@@ -302,11 +272,11 @@ async fn portal_workplace_home_search_article_and_request() {
             marked.contains(&"Đăng") && marked.contains(&"ký") && marked.contains(&"VNACCS"),
             "{marked:?}"
         );
-        audit(&b, "portal-search-after").await;
+        b.audit("portal-search-after").await;
         b.click("#kb-results li:first-child a").await;
         b.wait_for("#article-title mark", 10).await;
         b.wait_for(".kb-body mark", 5).await;
-        audit(&b, "portal-article-before").await;
+        b.audit("portal-article-before").await;
 
         // "This did not help": the request form names the article and the search.
         b.click("#not-helpful").await;
@@ -338,7 +308,7 @@ async fn portal_workplace_home_search_article_and_request() {
             files_rules.contains("25 MB") && files_rules.contains("10 MB"),
             "{files_rules}"
         );
-        audit(&b, "portal-request-from-article-before").await;
+        b.audit("portal-request-from-article-before").await;
         b.fill("#subject", "Chưa đăng ký được tài khoản").await;
         b.fill("#tax_code", "0100231226").await;
         b.fill("#description", "Đã làm theo bài viết nhưng chưa được.")
@@ -346,7 +316,7 @@ async fn portal_workplace_home_search_article_and_request() {
         b.fill("#phone", "0912345678").await;
         b.click("#request-submit").await;
         b.wait_for("#case-number", 10).await;
-        audit(&b, "portal-request-from-article-after").await;
+        b.audit("portal-request-from-article-after").await;
         let number = b.text("#case-number").await;
         let (_, msgs) = app
             .get("agent", &format!("/api/v1/cases/{number}/messages"))
@@ -438,12 +408,12 @@ async fn portal_workplace_procedures_show_code_basis_online_and_forms() {
         )
         .await;
         assert_eq!(described.as_str(), Some("proc-q-help"));
-        audit(&b, "portal-procedures-before").await;
+        b.audit("portal-procedures-before").await;
         b.fill("#proc-q", "hoan thue").await;
         b.click("form#proc-search button[type=submit]").await;
         b.wait_for("#procedures a[href=\"/procedures/hq-09\"]", 10)
             .await;
-        audit(&b, "portal-procedures-after").await;
+        b.audit("portal-procedures-after").await;
         b.click("#procedures a[href=\"/procedures/hq-09\"]").await;
         b.wait_for("#procedure-title", 10).await;
         b.wait_for_text("#procedure-code", "1.000000", 5).await;
@@ -455,7 +425,7 @@ async fn portal_workplace_procedures_show_code_basis_online_and_forms() {
             5,
         )
         .await;
-        audit(&b, "portal-procedure-after").await;
+        b.audit("portal-procedure-after").await;
         // A procedure of the starter set says where to submit, and that its forms are not listed.
         b.goto(&format!("{base}/procedures/hq-04")).await;
         b.wait_for(
@@ -464,7 +434,7 @@ async fn portal_workplace_procedures_show_code_basis_online_and_forms() {
         )
         .await;
         b.wait_for("#procedure-no-forms", 5).await;
-        audit(&b, "portal-procedure-starter").await;
+        b.audit("portal-procedure-starter").await;
     }
     b.close().await;
 }
