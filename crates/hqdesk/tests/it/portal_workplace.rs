@@ -534,6 +534,22 @@ crate::both_engines!(
             .post_multipart(&format!("{new_link}/reply"), &[("body", "Cảm ơn.")], &[])
             .await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+        // Every attempt counts against the address's hourly limit, like the forms.
+        let mut limited = None;
+        for _ in 0..12 {
+            let p = v
+                .post_form(
+                    "/lost-link",
+                    &[("case_number", &number), ("email", "x@example.vn")],
+                )
+                .await;
+            if p.status == StatusCode::TOO_MANY_REQUESTS {
+                limited = Some(p.html);
+                break;
+            }
+        }
+        let limited = limited.expect("limited within the hour");
+        assert!(limited.contains("id=\"form-message\""), "{limited}");
         // Recorded in the audit log, without the link.
         assert_eq!(
             app.count_rows("audit_log WHERE action = 'portal.tracking_link.replaced'")
