@@ -602,3 +602,48 @@ async fn portal_workplace_pages_address_the_public_as_quy_vi() {
     // The submitted page too.
     assert!(!p.html.to_lowercase().contains(" bạn "));
 }
+
+crate::both_engines!(
+    portal_workplace_addresses_start_with_the_configured_public_url,
+    |app| async move {
+        let router = hqdesk_web::router_with(
+            app.services.clone(),
+            hqdesk_web::WebConfig {
+                public_url: Some("https://hotro.customs.gov.vn/".into()),
+                ..Default::default()
+            },
+        );
+        let mut v = Visitor::with_router(&app, router, "203.0.113.42").await;
+        let p = v.submit(crate::portal_forms::VNACCS_ERROR, &[]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+        let track = crate::portal_forms::track_path(&p.html);
+        // The receipt's address in full: the public address, whatever Host the request named.
+        assert!(
+            p.html.contains(&format!(
+                "id=\"track-url\" type=\"text\" readonly value=\"https://hotro.customs.gov.vn{track}\""
+            )),
+            "{}",
+            p.html
+        );
+        let number = {
+            let i = p.html.find("id=\"case-number\">").unwrap() + 17;
+            p.html[i..i + 14].to_string()
+        };
+        v.get("/lost-link").await;
+        let p = v
+            .post_form(
+                "/lost-link",
+                &[("case_number", &number), ("email", "lan.nguyen@hailong.vn")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        let (new_link, mail) = newest_mailed_link(&app).await;
+        assert!(
+            mail["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("https://hotro.customs.gov.vn{new_link}")),
+            "{mail}"
+        );
+    }
+);
