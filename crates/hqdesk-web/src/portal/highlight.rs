@@ -88,6 +88,21 @@ fn unicode_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F)
 }
 
+/// Where the tag that `s` starts with ends (its `>`), quoted attribute values skipped: a `>`
+/// inside `title="a>b"` does not end the tag.
+fn tag_end(s: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Mark the words in the text of `html` (sanitised HTML): tags and attributes are left alone.
 pub fn mark_html(html: &str, words: &[String]) -> String {
     if words.is_empty() {
@@ -97,8 +112,7 @@ pub fn mark_html(html: &str, words: &[String]) -> String {
     let mut rest = html;
     while let Some(open) = rest.find('<') {
         mark_segment(&rest[..open], words, &mut out, false);
-        let close = rest[open..]
-            .find('>')
+        let close = tag_end(&rest[open..])
             .map(|i| open + i + 1)
             .unwrap_or(rest.len());
         out.push_str(&rest[open..close]);
@@ -126,6 +140,10 @@ mod tests {
         // Part of a word is not a match; an empty query marks nothing.
         assert_eq!(mark_text("khoảng", &w), "khoảng");
         assert_eq!(mark_html("<p>đăng</p>", &[]), "<p>đăng</p>");
+        assert_eq!(
+            mark_html("<a title=\"x>dang\">dang</a>", &w),
+            "<a title=\"x>dang\"><mark>dang</mark></a>"
+        );
         let amp = query_words("amp");
         assert_eq!(mark_html("a &amp; b", &amp), "a &amp; b");
     }
