@@ -26,6 +26,10 @@ pub enum Action {
     ReadCategories,
     ManageCategories,
     ManageUsers,
+    /// See the list of staff accounts (read-only).
+    ReadUsers,
+    /// Create, edit and delete the canned responses agents insert into replies.
+    ManageCannedResponses,
     /// Knowledge-base articles and the procedures catalogue of the portal.
     EditKnowledge,
     /// The email channel's mailboxes (IMAP/SMTP settings with their passwords).
@@ -36,7 +40,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -51,6 +55,8 @@ impl Action {
         Action::ReadCategories,
         Action::ManageCategories,
         Action::ManageUsers,
+        Action::ReadUsers,
+        Action::ManageCannedResponses,
         Action::EditKnowledge,
         Action::ManageMailboxes,
         Action::ManageConfidentialAccounts,
@@ -158,6 +164,11 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         | Action::ManageCategories
         | Action::ManageUsers
         | Action::ManageMailboxes => role == Role::Admin,
+        // Supervisors keep the team's canned answers and see who is on it; only administrators
+        // change accounts.
+        Action::ReadUsers | Action::ManageCannedResponses => {
+            matches!(role, Role::Supervisor | Role::Admin)
+        }
         // The HelpDesk writes the answers it keeps giving; supervisors and admins review them.
         Action::EditKnowledge => matches!(role, Role::Agent | Role::Supervisor | Role::Admin),
         // Whoever could appoint an investigator could read every denunciation.
@@ -291,16 +302,16 @@ mod tests {
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 11])] = &[
+        let other: &[(Role, [Decision; 13])] = &[
             // create, read contacts, manage contacts, read units, manage units, read categories,
-            // manage categories, manage users, edit knowledge, manage mailboxes, manage
-            // confidential accounts
-            (Role::Agent, [P, P, P, P, F, P, F, F, P, F, F]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F]),
-            (Role::Investigator, [P, P, P, P, F, P, F, F, F, F, F]),
-            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F, F, F]),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, F, F]),
-            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, F]),
+            // manage categories, manage users, read users, manage canned responses, edit
+            // knowledge, manage mailboxes, manage confidential accounts
+            (Role::Agent, [P, P, P, P, F, P, F, F, F, F, P, F, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F, F, F]),
+            (Role::Investigator, [P, P, P, P, F, P, F, F, F, F, F, F, F]),
+            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F, F, F, F, F]),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, P, P, F, F]),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, P, P, F]),
         ];
         let actions = [
             Action::CreateCase,
@@ -311,6 +322,8 @@ mod tests {
             Action::ReadCategories,
             Action::ManageCategories,
             Action::ManageUsers,
+            Action::ReadUsers,
+            Action::ManageCannedResponses,
             Action::EditKnowledge,
             Action::ManageMailboxes,
             Action::ManageConfidentialAccounts,

@@ -46,6 +46,8 @@ impl Actor {
             Actor::User { facts, .. } => access::decide(facts, action, case),
             Actor::Cli => match action {
                 Action::ManageUsers
+                | Action::ReadUsers
+                | Action::ManageCannedResponses
                 | Action::ManageMailboxes
                 | Action::ManageConfidentialAccounts
                 | Action::ManageUnits
@@ -100,6 +102,8 @@ fn action_words(a: Action) -> &'static str {
         Action::ManageCategories => "manage categories",
         Action::EditKnowledge => "edit the knowledge base and the procedures catalogue",
         Action::ManageUsers => "manage users",
+        Action::ReadUsers => "see the list of users",
+        Action::ManageCannedResponses => "manage canned responses",
         Action::ManageMailboxes => "manage mailboxes",
         Action::ManageConfidentialAccounts => {
             "appoint investigators or change their passwords or tokens (only `hqdesk user role` \

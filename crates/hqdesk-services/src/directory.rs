@@ -30,6 +30,8 @@ pub struct UpdateUser {
     pub unit: Option<Option<String>>,
     pub active: Option<bool>,
     pub password: Option<String>,
+    /// Why (written into the audit entry; required of changes made in the console).
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -224,7 +226,8 @@ impl Services {
             "user.update",
             &format!("user:{}", user.username),
             json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some(),
-                    "appointed_to_confidential_role": promoted }),
+                    "appointed_to_confidential_role": promoted, "display_name": display_name,
+                    "unit_id": unit_id, "reason": cmd.reason }),
         )
         .await?;
         Store::commit(tx).await?;
@@ -232,8 +235,9 @@ impl Services {
         Ok(users::get(&mut conn, user.id).await?)
     }
 
+    /// Every account (administrators and supervisors; read-only for supervisors).
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>, ServiceError> {
-        actor.require(Action::ManageUsers, None)?;
+        actor.require(Action::ReadUsers, None)?;
         let mut conn = self.store().read().await?;
         Ok(users::list(&mut conn).await?)
     }
@@ -295,12 +299,14 @@ impl Services {
         Ok(units::get(&mut conn, id).await?)
     }
 
-    /// Rename a unit or move it under another (never under itself or its own descendants).
+    /// Rename a unit, change its level or move it under another (never under itself or its
+    /// own descendants; a level must fit between its parent's and its sub-units').
     pub async fn update_unit(
         &self,
         actor: &Actor,
         code: &str,
         name: Option<String>,
+        level: Option<String>,
         parent: Option<Option<String>>,
     ) -> Result<Unit, ServiceError> {
         actor.require(Action::ManageUnits, None)?;
@@ -316,6 +322,30 @@ impl Services {
             Some(n) => errors.check("name", case::parse_name(n)),
             None => Some(unit.name.clone()),
         };
+        let level = match level.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            Some(l) => errors
+                .check("level", UnitLevel::parse(l))
+                .unwrap_or(unit.level),
+            None => unit.level,
+        };
+        if level != unit.level {
+            let children = units::list(&mut conn).await?;
+            if let Some(child) = children
+                .iter()
+                .find(|c| c.parent_id == Some(unit.id) && !c.level.may_be_child_of(level))
+            {
+                errors.push(hqdesk_domain::FieldError {
+                    field: "level".into(),
+                    code: "unit_level_order",
+                    message: format!(
+                        "a {} cannot sit under a {} (sub-unit {})",
+                        child.level.as_str(),
+                        level.as_str(),
+                        child.code
+                    ),
+                });
+            }
+        }
         let parent_id = match &parent {
             Some(Some(p)) if !p.trim().is_empty() => match self
                 .unit_by_code(&mut conn, "parent", p, &mut errors)
@@ -329,13 +359,13 @@ impl Services {
                             message: "a unit cannot sit under itself or one of its own sub-units"
                                 .into(),
                         });
-                    } else if !unit.level.may_be_child_of(p.level) {
+                    } else if !level.may_be_child_of(p.level) {
                         errors.push(hqdesk_domain::FieldError {
                             field: "parent".into(),
                             code: "unit_level_order",
                             message: format!(
                                 "a {} cannot sit under a {}",
-                                unit.level.as_str(),
+                                level.as_str(),
                                 p.level.as_str()
                             ),
                         });
@@ -347,6 +377,22 @@ impl Services {
             Some(_) => None,
             None => unit.parent_id,
         };
+        if parent.is_none() && level != unit.level {
+            if let Some(pid) = unit.parent_id {
+                let p = units::get(&mut conn, pid).await?;
+                if !level.may_be_child_of(p.level) {
+                    errors.push(hqdesk_domain::FieldError {
+                        field: "level".into(),
+                        code: "unit_level_order",
+                        message: format!(
+                            "a {} cannot sit under a {}",
+                            level.as_str(),
+                            p.level.as_str()
+                        ),
+                    });
+                }
+            }
+        }
         drop(conn);
         errors.clone().into_result()?;
         let Some(name) = name else {
@@ -354,14 +400,14 @@ impl Services {
         };
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        units::update(&mut tx, unit.id, &name, parent_id).await?;
+        units::update(&mut tx, unit.id, &name, level, parent_id).await?;
         audit(
             &mut tx,
             now,
             actor,
             "unit.update",
             &format!("unit:{}", unit.code),
-            json!({ "name": name, "parent_id": parent_id }),
+            json!({ "name": name, "level": level.as_str(), "parent_id": parent_id }),
         )
         .await?;
         Store::commit(tx).await?;

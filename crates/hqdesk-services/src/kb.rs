@@ -82,13 +82,34 @@ pub fn parse_article(src: &str) -> Result<ArticleSource, ServiceError> {
     a.validated()
 }
 
+/// The longest slug an article may have.
+pub const MAX_SLUG_LEN: usize = 120;
+
+/// A slug made from a title, the Vietnamese folded: `Đăng ký tài khoản` → `dang-ky-tai-khoan`.
+/// The console's editor makes the same one as the title is typed (kb-editor.js).
+pub fn slug_from_title(title: &str) -> String {
+    let folded = text::fold(title);
+    let mut slug = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= MAX_SLUG_LEN {
+            break;
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
 impl ArticleSource {
     /// Check every field, reporting all problems at once (the console's form marks each).
     pub fn validated(mut self) -> Result<Self, ServiceError> {
         let mut errors = ValidationErrors::new();
         self.slug = self.slug.trim().to_string();
         if self.slug.is_empty()
-            || self.slug.len() > 120
+            || self.slug.len() > MAX_SLUG_LEN
             || !self
                 .slug
                 .bytes()
@@ -97,7 +118,7 @@ impl ArticleSource {
             errors.push(FieldError {
                 field: "slug".into(),
                 code: "slug_invalid",
-                message: "slug must be lowercase ASCII letters, digits and hyphens".into(),
+                message: "a slug is 1–120 lowercase ASCII letters, digits and hyphens".into(),
             });
         }
         self.title = text::normalize_input(self.title.trim());
@@ -325,6 +346,21 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_are_made_from_vietnamese_titles() {
+        assert_eq!(slug_from_title("Đăng ký tài khoản"), "dang-ky-tai-khoan");
+        assert_eq!(
+            slug_from_title("  Lỗi E1001 khi gửi tờ khai VNACCS/VCIS!  "),
+            "loi-e1001-khi-gui-to-khai-vnaccs-vcis"
+        );
+        assert_eq!(
+            slug_from_title("Ưu đãi — thuế ĐẶC BIỆT"),
+            "uu-dai-thue-dac-biet"
+        );
+        assert_eq!(slug_from_title("…"), "");
+        assert!(slug_from_title(&"Hải quan ".repeat(40)).len() <= MAX_SLUG_LEN);
+    }
 
     #[test]
     fn front_matter_is_read_and_checked() {

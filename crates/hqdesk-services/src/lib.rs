@@ -28,6 +28,7 @@ pub mod read;
 pub mod secrets;
 pub mod session;
 pub mod sign_in_limits;
+pub mod staff_admin;
 pub mod telephony;
 mod texts;
 pub mod user_password;

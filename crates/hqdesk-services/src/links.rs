@@ -245,6 +245,66 @@ impl Services {
         Ok(id)
     }
 
+    /// One canned response, active or not, for its edit page (supervisors and administrators).
+    pub async fn canned_response(&self, actor: &Actor, id: i64) -> Result<Canned, ServiceError> {
+        require_editor(actor)?;
+        let mut conn = self.store().read().await?;
+        Ok(links::canned_get(&mut conn, id).await?)
+    }
+
+    /// Change a canned response's title and text (supervisors and administrators).
+    pub async fn update_canned(
+        &self,
+        actor: &Actor,
+        id: i64,
+        title: &str,
+        body: &str,
+    ) -> Result<(), ServiceError> {
+        require_editor(actor)?;
+        let mut errors = hqdesk_domain::ValidationErrors::new();
+        let title = errors.check("title", case::parse_subject(title));
+        let body = errors.check("body", case::parse_body(body));
+        errors.clone().into_result()?;
+        let (Some(title), Some(body)) = (title, body) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        links::canned_update(&mut tx, id, &title, &body).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "canned.update",
+            &format!("canned:{id}"),
+            json!({ "title": title }),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Delete a canned response (supervisors and administrators). Replies that used it keep
+    /// their text.
+    pub async fn delete_canned(&self, actor: &Actor, id: i64) -> Result<(), ServiceError> {
+        require_editor(actor)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let old = links::canned_get(&mut tx, id).await?;
+        links::canned_delete(&mut tx, id).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "canned.delete",
+            &format!("canned:{id}"),
+            json!({ "title": old.title }),
+        )
+        .await?;
+        Store::commit(tx).await?;
+        Ok(())
+    }
+
     pub async fn set_canned_active(
         &self,
         actor: &Actor,
@@ -270,14 +330,7 @@ impl Services {
 }
 
 fn require_editor(actor: &Actor) -> Result<(), ServiceError> {
-    match actor.role() {
-        Some(hqdesk_domain::user::Role::Admin) | Some(hqdesk_domain::user::Role::Supervisor) => {
-            Ok(())
-        }
-        _ => Err(ServiceError::Forbidden(
-            "only supervisors and administrators edit canned responses".into(),
-        )),
-    }
+    actor.require(hqdesk_domain::access::Action::ManageCannedResponses, None)
 }
 
 /// Fill a canned response's placeholders: `{{requester.name}}`, `{{case.number}}`,

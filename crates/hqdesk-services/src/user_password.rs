@@ -34,6 +34,18 @@ impl Services {
         username: &str,
         password: Option<String>,
     ) -> Result<String, ServiceError> {
+        self.set_password_audited(actor, username, password, None)
+            .await
+    }
+
+    /// [`Services::set_user_password`] with the reason written into the audit entry.
+    pub(crate) async fn set_password_audited(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: Option<String>,
+        reason: Option<String>,
+    ) -> Result<String, ServiceError> {
         actor.require(Action::ManageUsers, None)?;
         let generated = password.is_none();
         let password = password.unwrap_or_else(generate);
@@ -60,7 +72,7 @@ impl Services {
             actor,
             "user.password_set",
             &format!("user:{}", user.username),
-            json!({ "generated": generated, "sessions_ended": ended }),
+            json!({ "generated": generated, "sessions_ended": ended, "reason": reason }),
         )
         .await?;
         Store::commit(tx).await?;

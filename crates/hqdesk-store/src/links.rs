@@ -130,3 +130,43 @@ pub async fn canned_set_active(
     }
     Ok(())
 }
+
+pub async fn canned_get(conn: &mut AnyConnection, id: i64) -> Result<Canned, StoreError> {
+    sqlx::query_as("SELECT id, title, body, active FROM canned_responses WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn canned_update(
+    conn: &mut AnyConnection,
+    id: i64,
+    title: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    let n = sqlx::query("UPDATE canned_responses SET title = $1, body = $2 WHERE id = $3")
+        .bind(title)
+        .bind(body)
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Remove a canned response (replies that used it keep their text).
+pub async fn canned_delete(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    let n = sqlx::query("DELETE FROM canned_responses WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -65,10 +65,12 @@ pub async fn update(
     conn: &mut AnyConnection,
     id: i64,
     name: &str,
+    level: UnitLevel,
     parent_id: Option<i64>,
 ) -> Result<(), StoreError> {
-    let write = sqlx::query("UPDATE units SET name = $1, parent_id = $2 WHERE id = $3")
+    let write = sqlx::query("UPDATE units SET name = $1, level = $2, parent_id = $3 WHERE id = $4")
         .bind(name)
+        .bind(level.as_str())
         .bind(parent_id)
         .bind(id);
     rows::execute_found(write, conn).await

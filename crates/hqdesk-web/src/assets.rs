@@ -23,6 +23,14 @@ pub(crate) async fn app_js() -> impl IntoResponse {
     )
 }
 
+/// The knowledge editor's live preview and slug (only on its page).
+pub(crate) async fn kb_editor_js() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/kb-editor.js"),
+    )
+}
+
 pub(crate) async fn live_worker_js() -> impl IntoResponse {
     asset(
         "text/javascript; charset=utf-8",

@@ -174,6 +174,7 @@ fn console_routes() -> Router<AppState> {
         .route("/console/kb", get(staff_kb::list))
         .route("/console/kb/new", get(staff_kb::new_article))
         .route("/console/kb/save", post(staff_kb::save_article))
+        .route("/console/kb/preview", post(staff_kb::preview))
         .route("/console/kb/{slug}/edit", get(staff_kb::edit_article))
         .route("/console/procedures", get(staff_kb::procedures))
         .route("/console/procedures/new", get(staff_kb::new_procedure))
@@ -189,7 +190,31 @@ fn console_routes() -> Router<AppState> {
             "/console/admin/users/{username}/active",
             post(admin::admin_user_active),
         )
+        .route(
+            "/console/admin/users/{username}",
+            get(admin::user_edit).post(admin::user_save),
+        )
+        .route(
+            "/console/admin/users/{username}/password",
+            post(admin::user_password),
+        )
+        .route(
+            "/console/admin/users/{username}/second-factor",
+            post(admin::user_second_factor),
+        )
         .route("/console/admin/units", post(admin::admin_add_unit))
+        .route(
+            "/console/admin/units/{code}",
+            get(admin::unit_edit).post(admin::unit_save),
+        )
+        .route(
+            "/console/admin/canned/{id}",
+            get(admin::canned_edit).post(admin::canned_save),
+        )
+        .route(
+            "/console/admin/canned/{id}/delete",
+            post(admin::canned_delete),
+        )
         .route("/console/admin/canned", post(admin::admin_add_canned))
         .route(
             "/console/admin/canned/{id}/active",
@@ -240,6 +265,7 @@ fn asset_routes() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(assets::app_css))
         .route("/assets/app.js", get(assets::app_js))
+        .route("/assets/kb-editor.js", get(assets::kb_editor_js))
         .route("/assets/live-worker.js", get(assets::live_worker_js))
         .route("/assets/portal.js", get(assets::portal_js))
 }

@@ -78,6 +78,13 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
             .map_err(err)
             .with_context(|| format!("demo unit {}", u.code))?;
     }
+    for k in demo_data::CANNED_RESPONSES {
+        services
+            .add_canned(&Actor::Cli, k.title, k.body)
+            .await
+            .map_err(err)
+            .with_context(|| format!("demo canned response {:?}", k.title))?;
+    }
     let (articles, procedures) = crate::kb::import(services, None).await?;
     println!("Knowledge base: {articles} articles, {procedures} procedures.");
     println!("Demo users (username / role / password):");

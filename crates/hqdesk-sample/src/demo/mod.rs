@@ -2,6 +2,7 @@
 //! bank of realistic cases for the customs contact centre (hotline 1900 9299), with their
 //! conversations. Pure data, no I/O: `hqdesk`'s demo loader writes it through the services.
 mod bank;
+mod canned;
 mod requesters;
 mod vars;
 
@@ -15,6 +16,7 @@ use bank::{
     internal_note, staff_answer, staff_question, t, DENUNCIATIONS, FOLLOW_UPS, INQUIRIES,
     PERSONAL_INQUIRIES, PROCEDURE_PROBLEMS, RATING_FOLLOW_UPS, SUGGESTIONS, THANKS,
 };
+pub use canned::{Canned, CANNED_RESPONSES};
 use requesters::{businesses, citizen, pick_business, spaced_phone};
 use vars::Vars;
 

@@ -152,6 +152,7 @@ pub async fn update_user(
                 unit: r.unit,
                 active: r.active,
                 password: r.password,
+                reason: None,
             },
         )
         .await?;
@@ -251,7 +252,7 @@ pub async fn update_unit(
     let r = body.value;
     let u = s
         .services
-        .update_unit(&actor, &code, r.name, r.parent)
+        .update_unit(&actor, &code, r.name, None, r.parent)
         .await?;
     let units = all_units(&s, &actor).await?;
     Ok(Json(unit_response(&u, &units)))

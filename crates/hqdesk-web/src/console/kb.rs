@@ -22,7 +22,7 @@ use crate::i18n::Tr;
 use crate::markdown::markdown_html;
 use crate::state::AppState;
 
-token_in_csrf_field!(ArticleForm, ProcedureForm);
+token_in_csrf_field!(ArticleForm, ProcedureForm, PreviewForm);
 
 fn may_edit(c: &Console) -> bool {
     c.actor().require(Action::EditKnowledge, None).is_ok()
@@ -33,7 +33,13 @@ fn field_errors(tr: Tr, e: &ServiceError) -> Option<(HashMap<String, String>, St
     match e {
         ServiceError::Invalid(v) => Some((
             v.0.iter()
-                .map(|f| (f.field.clone(), f.message.clone()))
+                .map(|f| {
+                    let text = tr
+                        .lookup(&format!("kbe.err.{}", f.code))
+                        .map(str::to_string)
+                        .unwrap_or_else(|| f.message.clone());
+                    (f.field.clone(), text)
+                })
                 .collect(),
             tr.t("kb.fix_fields").to_string(),
         )),
@@ -46,6 +52,7 @@ fn field_errors(tr: Tr, e: &ServiceError) -> Option<(HashMap<String, String>, St
 pub struct ArticleRow {
     pub slug: String,
     pub title: String,
+    pub category: String,
     pub status: String,
     pub visibility: String,
     pub solved: i64,
@@ -63,11 +70,28 @@ struct ListPage {
     kb_q: String,
     can_edit: bool,
     articles: Vec<ArticleRow>,
+    /// The category chosen ("" for all, "-" for articles without one).
+    category: String,
+    /// (code, name, number of articles) of the categories articles are in.
+    categories: Vec<(String, String, usize)>,
+    uncategorised: usize,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct SearchQuery {
     q: Option<String>,
+    category: Option<String>,
+}
+
+/// Is an article of category `article` in the filter `chosen` ("" all, "-" none, else the
+/// category or one below it: `b2.it` holds `b2.it.vnaccs_account`)?
+fn in_category(article: Option<&str>, chosen: &str) -> bool {
+    match (chosen, article) {
+        ("", _) => true,
+        ("-", a) => a.is_none_or(str::is_empty),
+        (c, Some(a)) => a == c || a.strip_prefix(c).is_some_and(|r| r.starts_with('.')),
+        (_, None) => false,
+    }
 }
 
 pub(crate) async fn list(
@@ -76,30 +100,64 @@ pub(crate) async fn list(
     Query(p): Query<SearchQuery>,
 ) -> Response {
     let kb_q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    let chosen: String = p
+        .category
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(64)
+        .collect();
+    let names = category_choices(&s, &c).await;
+    let name_of = |code: &str| {
+        names
+            .iter()
+            .find(|(k, _)| k == code)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
     match s.services.search_articles(&kb_q, false, 500).await {
-        Ok(list) => render(
-            StatusCode::OK,
-            &ListPage {
-                tr: c.tr,
-                me: c.me(),
-                csrf: c.csrf(),
-                q: String::new(),
-                recommend_2fa: c.recommend_2fa,
-                kb_q,
-                can_edit: may_edit(&c),
-                articles: list
-                    .into_iter()
-                    .map(|a| ArticleRow {
-                        slug: a.slug,
-                        title: a.title,
-                        status: a.status,
-                        visibility: a.visibility,
-                        solved: a.solved,
-                        updated: when(Timestamp(a.updated_at)),
-                    })
-                    .collect(),
-            },
-        ),
+        Ok(list) => {
+            let mut counts: Vec<(String, String, usize)> = Vec::new();
+            let mut uncategorised = 0;
+            for a in &list {
+                match a.category.as_deref().filter(|k| !k.is_empty()) {
+                    Some(k) => match counts.iter_mut().find(|(code, _, _)| code == k) {
+                        Some(row) => row.2 += 1,
+                        None => counts.push((k.to_string(), name_of(k), 1)),
+                    },
+                    None => uncategorised += 1,
+                }
+            }
+            counts.sort_by(|a, b| a.1.cmp(&b.1));
+            render(
+                StatusCode::OK,
+                &ListPage {
+                    tr: c.tr,
+                    me: c.me(),
+                    csrf: c.csrf(),
+                    q: String::new(),
+                    recommend_2fa: c.recommend_2fa,
+                    kb_q,
+                    can_edit: may_edit(&c),
+                    categories: counts,
+                    uncategorised,
+                    articles: list
+                        .into_iter()
+                        .filter(|a| in_category(a.category.as_deref(), &chosen))
+                        .map(|a| ArticleRow {
+                            category: a.category.as_deref().map(&name_of).unwrap_or_default(),
+                            slug: a.slug,
+                            title: a.title,
+                            status: a.status,
+                            visibility: a.visibility,
+                            solved: a.solved,
+                            updated: when(Timestamp(a.updated_at)),
+                        })
+                        .collect(),
+                    category: chosen,
+                },
+            )
+        }
         Err(e) => service_error(c.tr, e),
     }
 }
@@ -259,6 +317,11 @@ pub(crate) async fn save_article(
     CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> Response {
     let existing = f.existing == "1";
+    let mut f = f;
+    if !existing && f.slug.trim().is_empty() {
+        // Without the script that fills it as the title is typed: the same slug, made here.
+        f.slug = hqdesk_services::kb::slug_from_title(&f.title);
+    }
     let source = ArticleSource {
         slug: f.slug.clone(),
         title: f.title.clone(),
@@ -299,6 +362,39 @@ pub(crate) async fn save_article(
             None => service_error(c.tr, e),
         },
     }
+}
+
+/// The longest text the live preview renders (a long article is a few tens of thousands).
+const MAX_PREVIEW_CHARS: usize = 200_000;
+
+#[derive(Deserialize)]
+pub(crate) struct PreviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /console/kb/preview`: the Markdown being typed, rendered by the portal's own renderer
+/// and sanitised, as an HTML fragment for the editor's live preview (staff only, CSRF-checked).
+pub(crate) async fn preview(c: Console, CsrfForm(f): CsrfForm<PreviewForm>) -> Response {
+    if f.body.chars().count() > MAX_PREVIEW_CHARS {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [("content-type", "text/plain; charset=utf-8")],
+            c.tr.t("kbe.err.body_too_long").to_string(),
+        )
+            .into_response();
+    }
+    (
+        StatusCode::OK,
+        [
+            ("content-type", "text/html; charset=utf-8"),
+            ("cache-control", "no-store"),
+        ],
+        markdown_html(&f.body),
+    )
+        .into_response()
 }
 
 // --- Procedures -----------------------------------------------------------------------------
@@ -512,5 +608,21 @@ pub(crate) async fn save_procedure(
             ),
             None => service_error(c.tr, e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_category;
+
+    #[test]
+    fn category_filter_holds_sub_categories() {
+        assert!(in_category(Some("b2.it.vnaccs_account"), ""));
+        assert!(in_category(Some("b2.it.vnaccs_account"), "b2.it"));
+        assert!(in_category(Some("b2.it"), "b2.it"));
+        assert!(!in_category(Some("b2.item"), "b2.it"));
+        assert!(!in_category(None, "b2.it"));
+        assert!(in_category(None, "-"));
+        assert!(!in_category(Some("b2.it"), "-"));
     }
 }

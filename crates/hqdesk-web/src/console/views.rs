@@ -166,25 +166,6 @@ pub struct RatingView {
 }
 
 #[derive(Template)]
-#[template(path = "admin.html")]
-pub struct AdminPage {
-    pub tr: Tr,
-    pub me: Me,
-    pub csrf: String,
-    pub q: String,
-    pub recommend_2fa: bool,
-    pub message: String,
-    pub is_admin: bool,
-    /// (username, display name, role, unit code, active)
-    pub users: Vec<(String, String, String, String, bool)>,
-    /// (code, name, level, parent code)
-    pub units: Vec<(String, String, String, String)>,
-    pub roles: Vec<&'static str>,
-    /// (id, title, body, active)
-    pub canned: Vec<(i64, String, String, bool)>,
-}
-
-#[derive(Template)]
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub tr: Tr,

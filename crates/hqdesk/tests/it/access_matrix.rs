@@ -749,13 +749,23 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         // ---- console: administration, knowledge, mailboxes
         cell("GET /console/admin", "administration", "/console/admin"),
         cell("POST /console/admin/users", "add a user", "/console/admin/users").form(&[("username", "mx-c-{row}"), ("role", "agent"), ("password", "một mật khẩu rất dài 2026")]),
-        cell("POST /console/admin/users/{username}/active", "keep a user active", "/console/admin/users/matrix-target/active").form(&[("active", "true")]),
+        cell("POST /console/admin/users/{username}/active", "keep a user active", "/console/admin/users/matrix-target/active").form(&[("active", "true"), ("reason", "Kiểm tra ma trận quyền")]),
+        cell("GET /console/admin/users/{username}", "a user's page", "/console/admin/users/matrix-target"),
+        cell("POST /console/admin/users/{username}", "edit a user", "/console/admin/users/matrix-target").form(&[("display_name", "Người dùng thử"), ("role", "agent"), ("unit", ""), ("reason", "Kiểm tra ma trận quyền")]),
+        cell("POST /console/admin/users/{username}/password", "reset a password", "/console/admin/users/matrix-target/password").form(&[("how", "generate"), ("reason", "Kiểm tra ma trận quyền")]),
+        cell("POST /console/admin/users/{username}/second-factor", "reset a second factor", "/console/admin/users/matrix-target/second-factor").form(&[("reason", "Kiểm tra ma trận quyền")]),
+        cell("GET /console/admin/units/{code}", "a unit's page", "/console/admin/units/KV2"),
+        cell("POST /console/admin/units/{code}", "rename a unit", "/console/admin/units/KV2").form(&[("name", "Chi cục Hải quan khu vực II"), ("level", "sub_department"), ("parent", "CHQ")]),
+        cell("GET /console/admin/canned/{id}", "a canned response", format!("/console/admin/canned/{}", f.canned)),
+        cell("POST /console/admin/canned/{id}", "edit a canned response", format!("/console/admin/canned/{}", f.canned)).form(&[("title", "Mẫu trả lời thử"), ("body", "Kính gửi {{requester.name}}.")]),
+        cell("POST /console/admin/canned/{id}/delete", "delete a missing canned response", "/console/admin/canned/987654/delete"),
         cell("POST /console/admin/units", "add a unit", "/console/admin/units").form(&[("code", "MXC-{ROW}"), ("name", "Đơn vị thử"), ("level", "team"), ("parent", "CHQ")]),
         cell("POST /console/admin/canned", "add a canned response", "/console/admin/canned").form(&[("title", "Mẫu {row}"), ("body", "Nội dung mẫu")]),
         cell("POST /console/admin/canned/{id}/active", "keep it active", format!("/console/admin/canned/{}/active", f.canned)).form(&[("active", "true")]),
         cell("GET /console/kb", "articles", "/console/kb"),
         cell("GET /console/kb/new", "a new article", "/console/kb/new"),
         cell("POST /console/kb/save", "an empty article", "/console/kb/save").form(&[("slug", ""), ("title", "")]),
+        cell("POST /console/kb/preview", "a preview", "/console/kb/preview").form(&[("body", "## Bước 1\n\nMở **VNACCS**.")]),
         cell("GET /console/kb/{slug}/edit", "an article", format!("/console/kb/{}/edit", f.kb_slug)),
         cell("GET /console/procedures", "procedures", "/console/procedures"),
         cell("GET /console/procedures/new", "a new procedure", "/console/procedures/new"),
@@ -768,6 +778,7 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/admin/mailboxes/{id}/test", "test", format!("/console/admin/mailboxes/{}/test", f.mailbox)),
         cell("GET /assets/app.css", "style", "/assets/app.css"),
         cell("GET /assets/app.js", "script", "/assets/app.js"),
+        cell("GET /assets/kb-editor.js", "knowledge editor script", "/assets/kb-editor.js"),
         cell("GET /assets/live-worker.js", "live worker", "/assets/live-worker.js"),
         cell("GET /assets/portal.js", "portal script", "/assets/portal.js"),
         // ---- portal
@@ -1447,5 +1458,161 @@ both_engines!(
             "these cells pass now: remove their marks from KNOWN_FAILING:\n{}",
             now_passing.join("\n")
         );
+    }
+);
+
+// The administration of issue 16, in the services: agents (and every role but supervisors and
+// administrators) may do none of it; supervisors keep the canned responses and see the users;
+// administrators may do all of it. P = allowed, F = refused as forbidden.
+both_engines!(
+    administration_matrix_supervisors_keep_canned_responses_admins_do_all,
+    |app| async move {
+        use hqdesk_services::directory::AddUnit;
+        use hqdesk_services::staff_admin::EditUser;
+        const OPS: [&str; 13] = [
+            "list users",
+            "read a canned response",
+            "add a canned response",
+            "edit a canned response",
+            "switch a canned response off",
+            "delete a canned response",
+            "edit a user",
+            "deactivate a user",
+            "reset a password",
+            "reset a second factor",
+            "read a user's history",
+            "add a unit",
+            "edit a unit",
+        ];
+        let table: [(&str, [bool; 13]); 6] = [
+            ("agent", [false; 13]),
+            ("hotline", [false; 13]),
+            ("unit_officer", [false; 13]),
+            ("investigator", [false; 13]),
+            (
+                "supervisor",
+                [
+                    true, true, true, true, true, true, false, false, false, false, false, false,
+                    false,
+                ],
+            ),
+            ("admin", [true; 13]),
+        ];
+        let cli = Actor::Cli;
+        for (row, want) in table {
+            let who = actor(&app, row).await;
+            let target = format!("mx-admin-{}", row.replace('_', "-"));
+            app.services
+                .add_user(
+                    &cli,
+                    hqdesk_services::directory::AddUser {
+                        username: target.clone(),
+                        display_name: Some("Người được quản trị".into()),
+                        role: "agent".into(),
+                        unit: None,
+                        password: Some("mật khẩu ban đầu đủ dài".into()),
+                    },
+                )
+                .await
+                .unwrap();
+            let canned = app
+                .services
+                .add_canned(
+                    &cli,
+                    "Mẫu của ma trận",
+                    "Kính gửi Quý vị {{requester.name}}.",
+                )
+                .await
+                .unwrap();
+            let doomed = app
+                .services
+                .add_canned(&cli, "Mẫu sẽ bị xoá", "Nội dung.")
+                .await
+                .unwrap();
+            let s = &app.services;
+            let reason = "Kiểm tra ma trận quyền quản trị";
+            let unit_code = format!("MXA-{}", row.len());
+            let results: [Result<(), hqdesk_services::ServiceError>; 13] = [
+                s.list_users(&who).await.map(drop),
+                s.canned_response(&who, canned).await.map(drop),
+                s.add_canned(&who, "Mẫu mới", "Nội dung mẫu mới.")
+                    .await
+                    .map(drop),
+                s.update_canned(&who, canned, "Mẫu đã sửa", "Nội dung đã sửa.")
+                    .await,
+                s.set_canned_active(&who, canned, false).await,
+                s.delete_canned(&who, doomed).await,
+                s.edit_user(
+                    &who,
+                    &target,
+                    EditUser {
+                        display_name: Some("Tên đã sửa".into()),
+                        ..Default::default()
+                    },
+                    reason,
+                )
+                .await
+                .map(drop),
+                s.set_user_active(&who, &target, false, reason)
+                    .await
+                    .map(drop),
+                s.reset_user_password(&who, &target, None, reason)
+                    .await
+                    .map(drop),
+                s.reset_user_second_factor(&who, &target, reason).await,
+                s.user_history(&who, &target, 10).await.map(drop),
+                s.add_unit(
+                    &who,
+                    AddUnit {
+                        code: unit_code,
+                        name: "Đội thử của ma trận".into(),
+                        level: "team".into(),
+                        parent: Some("KV2".into()),
+                    },
+                )
+                .await
+                .map(drop),
+                s.update_unit(
+                    &who,
+                    "DDN",
+                    Some("Đội đặc nhiệm".into()),
+                    Some("team".into()),
+                    None,
+                )
+                .await
+                .map(drop),
+            ];
+            for ((op, allowed), r) in OPS.iter().zip(want).zip(results) {
+                match (allowed, r) {
+                    (true, Ok(())) => {}
+                    (false, Err(hqdesk_services::ServiceError::Forbidden(_))) => {}
+                    (allowed, r) => panic!(
+                        "{row} / {op}: wanted {}, got {r:?}",
+                        if allowed { "allowed" } else { "forbidden" }
+                    ),
+                }
+            }
+        }
+        // The administrator's changes are in the audit log with their reasons.
+        let admin = actor(&app, "admin").await;
+        let history = app
+            .services
+            .user_history(&admin, "mx-admin-admin", 20)
+            .await
+            .unwrap();
+        for action in [
+            "user.update",
+            "user.password_set",
+            "user.second_factor_reset",
+        ] {
+            let e = history
+                .iter()
+                .find(|e| e.action == action)
+                .unwrap_or_else(|| panic!("{action} in {history:?}"));
+            assert!(
+                e.detail.contains("Kiểm tra ma trận quyền quản trị") && e.actor == "user:admin",
+                "{e:?}"
+            );
+        }
     }
 );

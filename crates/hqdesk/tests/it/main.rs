@@ -16,6 +16,7 @@ mod confidential_live;
 mod confidential_paths;
 mod config;
 mod console;
+mod console_admin;
 mod console_calls;
 mod console_session;
 mod counts;
