@@ -45,7 +45,7 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
                 (
                     u.username,
                     u.display_name,
-                    u.role.as_str().to_string(),
+                    super::views::role_label(tr, u.role.as_str()),
                     code_of(u.unit_id),
                     u.active,
                 )
@@ -60,7 +60,7 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
             (
                 u.code.clone(),
                 u.name.clone(),
-                u.level.as_str().to_string(),
+                super::views::level_label(tr, u.level.as_str()),
                 code_of(u.parent_id),
             )
         })
@@ -89,7 +89,7 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
             roles: hqdesk_domain::user::Role::ALL
                 .iter()
                 .filter(|r| !r.sees_confidential_cases())
-                .map(|r| r.as_str())
+                .map(|r| (r.as_str(), super::views::role_label(tr, r.as_str())))
                 .collect(),
             canned,
         },
