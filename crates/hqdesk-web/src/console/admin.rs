@@ -23,11 +23,7 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
         role,
         Some(hqdesk_domain::user::Role::Admin) | Some(hqdesk_domain::user::Role::Supervisor)
     ) {
-        return error_page(
-            tr,
-            StatusCode::FORBIDDEN,
-            "Chỉ quản trị viên và giám sát viên / Administrators and supervisors only".into(),
-        );
+        return error_page(tr, StatusCode::FORBIDDEN, tr.t("texts.admin_only").into());
     }
     let is_admin = role == Some(hqdesk_domain::user::Role::Admin);
     let units_raw = s.services.list_units(&actor).await.unwrap_or_default();

@@ -102,7 +102,7 @@ async fn seed(app: &TestApp, category: &str) -> Cases {
     let anonymous = app
         .open(
             "hotline",
-            json!({"kind":"inquiry","channel":"phone","subject":"Người gọi không để lại tên hỏi giờ làm việc"}),
+            json!({"kind":"suggestion","channel":"phone","subject":"Người gọi không để lại tên góp ý giờ làm việc"}),
         )
         .await;
     let (s, j) = app
@@ -398,7 +398,7 @@ crate::both_engines!(
         let n = app
             .open(
                 "agent",
-                json!({"kind":"inquiry","subject":"Tệp đính kèm đủ loại"}),
+                json!({"kind":"inquiry","subject":"Tệp đính kèm đủ loại","requester":{"phone":"0912000111"}}),
             )
             .await;
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
@@ -514,13 +514,26 @@ crate::both_engines!(
                     "Access denied"
                 },
                 if vi {
-                    "Vai trò của bạn không được phép"
+                    "Chỉ quản trị viên và giám sát viên"
                 } else {
-                    "Your role may not"
+                    "Administrators and supervisors only"
                 },
             ] {
                 assert!(page.contains(needle), "403 has {needle}: {page}");
             }
+            // A refusal of the services (English words for developers) is said in the reader's.
+            let (s, _, page) = get(&app, Some(&agent), "/console/wallboard").await;
+            assert_eq!(s, StatusCode::FORBIDDEN);
+            assert!(
+                page.contains(if vi {
+                    "Vai trò của bạn không được phép"
+                } else {
+                    "Your role may not"
+                }),
+                "{page}"
+            );
+            assert!(page.contains("id=\"search\"") && page.contains("id=\"error-back\""));
+            assert!(!page.contains("wallboard is for"), "{page}");
             assert!(
                 !page.contains("your role may not"),
                 "no service English: {page}"
@@ -695,7 +708,7 @@ crate::both_engines!(
                 "Không ký số được tờ khai IDA",
                 "Doanh nghiệp báo lỗi chữ ký số khi gửi tờ khai.",
                 "Hỏi thủ tục hoàn thuế nhập khẩu",
-                "Người gọi không để lại tên hỏi giờ làm việc",
+                "Người gọi không để lại tên góp ý giờ làm việc",
                 "Ảnh chụp màn hình lỗi và công văn kèm theo.",
                 "ảnh lỗi.png",
                 "công văn.pdf",
@@ -703,6 +716,22 @@ crate::both_engines!(
             ]
             .map(String::from),
         );
+        // A call, for the call page.
+        let token = app.token("hotline").to_string();
+        let resp = app
+            .router
+            .clone()
+            .oneshot(
+                Request::post(format!("/api/v1/cti/{token}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(
+                        "event=newCall&from=0912345678&to=19009299&direction=in&callId=texts-1&branch=2",
+                    ))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
         for u in app.services.list_units(&Actor::Cli).await.unwrap() {
             typed.push(u.name);
         }
@@ -744,6 +773,7 @@ crate::both_engines!(
                     "/console/admin",
                     "/console/admin/mailboxes",
                     "/console/khong-co",
+                    "/console/calls/texts-1",
                 ]
                 .map(String::from)
                 .to_vec();
