@@ -25,6 +25,21 @@ use crate::html::render;
 use crate::i18n::Tr;
 use views::ErrorPage;
 
+/// Staff display names by username, for the queue rows and live updates (names of staff are not
+/// case data: read as the directory, like the case page's assignee list).
+pub(crate) async fn display_names(
+    services: &hqdesk_services::Services,
+) -> std::collections::HashMap<String, String> {
+    services
+        .list_users(&hqdesk_services::Actor::Cli)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| !u.display_name.trim().is_empty())
+        .map(|u| (u.username, u.display_name))
+        .collect()
+}
+
 /// The messages of invalid fields, for the banner of the page the form was on, in the reader's
 /// language.
 fn invalid_text(tr: Tr, v: &hqdesk_domain::ValidationErrors) -> String {
