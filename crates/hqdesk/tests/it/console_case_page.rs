@@ -596,7 +596,7 @@ fn readable(html: &str) -> String {
     // Scripts and styles are not read; code and keys are commands, not words; addresses and
     // `{{placeholders}}` are syntax.
     let re_drop = regex::Regex::new(
-        r#"(?s)<script.*?</script>|<style.*?</style>|<code.*?</code>|<kbd.*?</kbd>|\{\{[^}]*\}\}|[a-z]+://[^\s"<]+"#,
+        r#"(?s)<script.*?</script>|<style.*?</style>|<code.*?</code>|<kbd.*?</kbd>|\{\{[^}]*\}\}|--[a-z][a-z-]*|[a-z]+://[^\s"<]+"#,
     )
     .unwrap();
     let html = re_drop.replace_all(html, " ");
