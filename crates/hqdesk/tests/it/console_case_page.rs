@@ -836,3 +836,74 @@ crate::both_engines!(
         );
     }
 );
+
+crate::both_engines!(
+    console_form_errors_are_in_the_readers_language,
+    |app| async move {
+        use crate::console_session::request;
+        let n = app
+            .open(
+                "agent",
+                json!({"kind":"inquiry","subject":"Hỏi về mã HS","requester":{"phone":"0912000222"}}),
+            )
+            .await;
+        // The same number with its check digit wrong.
+        let last = n.chars().last().unwrap().to_digit(10).unwrap();
+        let typo = format!("{}{}", &n[..n.len() - 1], (last + 1) % 10);
+        let agent = sign_in(&app, "agent").await;
+        for lang in ["vi", "en"] {
+            set_locale(&app, "agent", lang).await;
+            let vi = lang == "vi";
+            for (path, form, want, not) in [
+                (
+                    "link",
+                    vec![("other", "HQ123")],
+                    if vi {
+                        "Số vụ việc gồm HQ"
+                    } else {
+                        "A case number is HQ"
+                    },
+                    "looks like",
+                ),
+                (
+                    "merge",
+                    vec![("into", typo.as_str())],
+                    if vi {
+                        "sai chữ số kiểm tra"
+                    } else {
+                        "check digit does not match"
+                    },
+                    "has a typo",
+                ),
+                (
+                    "update",
+                    vec![("category", "khong.co.linh.vuc"), ("priority", "normal")],
+                    if vi {
+                        "Không có lĩnh vực này"
+                    } else {
+                        "There is no such category"
+                    },
+                    "there is no active category",
+                ),
+            ] {
+                let a = request(
+                    &app,
+                    &agent,
+                    "POST",
+                    &format!("/console/cases/{n}/{path}"),
+                    &form,
+                )
+                .await;
+                assert!(
+                    a.status.is_client_error(),
+                    "{path}: {} {}",
+                    a.status,
+                    a.body
+                );
+                assert!(a.body.contains(want), "{lang} {path}: {want} in {}", a.body);
+                assert!(!a.body.contains(not), "{lang} {path}: no service English");
+                assert!(a.body.contains(&format!("<html lang=\"{lang}\"")));
+            }
+        }
+    }
+);
