@@ -859,21 +859,21 @@ crate::both_engines!(
                     "link",
                     vec![("other", "HQ123")],
                     if vi {
-                        "Số vụ việc gồm HQ"
+                        "Không có vụ việc số này"
                     } else {
-                        "A case number is HQ"
+                        "There is no case with this number"
                     },
-                    "looks like",
+                    "there is no case",
                 ),
                 (
                     "merge",
                     vec![("into", typo.as_str())],
                     if vi {
-                        "sai chữ số kiểm tra"
+                        "Không có vụ việc số này"
                     } else {
-                        "check digit does not match"
+                        "There is no case with this number"
                     },
-                    "has a typo",
+                    "there is no case",
                 ),
                 (
                     "update",
