@@ -16,9 +16,9 @@ use crate::console::{set_password, sign_in_password};
 use crate::console_session::{sign_in, Session};
 use crate::support::{Engine, TestApp};
 
-/// A PNG of one pixel (a real picture, so the preview loads).
-const PNG_B64: &str =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+/// A real PNG of 96 × 64 pixels (a red banner on a chequered ground), so the preview loads and
+/// shows in the screenshots.
+const PNG_B64: &str = "iVBORw0KGgoAAAANSUhEUgAAAGAAAABACAIAAABqVuVZAAAAnUlEQVR42u3YsQ2AMAwEwExBkfnZigWYIC0sgBVRIBT7Ind2ddXn23GOx7mCV+2+AQIECBAgQIDSAkWLfeulJoIDBAgQIECAAOUFihbVgF4naUCAAH0K5LMKCBCgP/sgcJMkDQgQIECAAAFaHgiEJA0IECBAgADpgwRFSRoQIECAAAHSBwmKkjQgQIAAAQKkDwIHCBAgQIAAAUp7fwN7hfFFiGEdHAAAAABJRU5ErkJggg==";
 
 /// The display names of the test users: pages show these, never the usernames.
 const NAMES: [(&str, &str); 6] = [
@@ -220,7 +220,7 @@ async fn case_page_shows_names_countdowns_previews_one_language_and_the_shortcut
             )
             .await
             .unwrap();
-        assert_eq!(loaded, json!([1, "ảnh lỗi.png"]));
+        assert_eq!(loaded, json!([96, "ảnh lỗi.png"]));
         let pdf = b.text(".attachment-pdf a.view").await;
         assert!(pdf.contains("công văn.pdf"), "{pdf}");
         let file = b
