@@ -907,3 +907,55 @@ crate::both_engines!(
         }
     }
 );
+
+crate::both_engines!(
+    other_cases_are_never_listed_beside_a_confidential_or_anonymous_reporter,
+    |app| async move {
+        // The reporter also has an ordinary case under the same phone number.
+        let ordinary = app
+            .open(
+                "agent",
+                json!({"kind":"inquiry","subject":"Hỏi thủ tục tạm nhập","requester":{"name":"Trần Thị Bình","phone":"0987654321"}}),
+            )
+            .await;
+        let named = app.open("hotline", json!({"kind":"denunciation","channel":"phone","subject":"Tố giác buôn lậu qua cửa khẩu Móng Cái",
+            "body":"Người báo tin đề nghị giữ bí mật.","unit":"DDN","requester":{"name":"Trần Thị Bình","phone":"0987654321"}})).await;
+        let anonymous = app.open("hotline", json!({"kind":"denunciation","channel":"phone","subject":"Tố giác nặc danh về kho hàng lậu",
+            "body":"Không để lại tên.","unit":"DDN"})).await;
+        let investigator = sign_in(&app, "investigator").await;
+        for lang in ["vi", "en"] {
+            set_locale(&app, "investigator", lang).await;
+            for n in [&named, &anonymous] {
+                let (s, _, page) =
+                    get(&app, Some(&investigator), &format!("/console/cases/{n}")).await;
+                assert_eq!(s, StatusCode::OK, "{page}");
+                assert!(!page.contains("id=\"earlier\""), "{lang} {n}: {page}");
+                assert!(
+                    !page.contains(&ordinary),
+                    "{lang} {n}: the reporter's other case shows"
+                );
+            }
+            let (_, _, page) = get(
+                &app,
+                Some(&investigator),
+                &format!("/console/cases/{named}"),
+            )
+            .await;
+            // The reporter's details, labelled in the reader's language only.
+            let (mine, theirs) = if lang == "vi" {
+                ("Điện thoại", "Phone")
+            } else {
+                ("Phone", "Điện thoại")
+            };
+            assert!(page.contains(mine) && !page.contains(theirs), "{page}");
+        }
+        // An ordinary case of a known requester lists the others the reader may see.
+        let agent = sign_in(&app, "agent").await;
+        let (_, _, page) = get(&app, Some(&agent), &format!("/console/cases/{ordinary}")).await;
+        assert!(page.contains("id=\"earlier\""), "{page}");
+        assert!(
+            !page.contains(&named) && !page.contains(&anonymous),
+            "{page}"
+        );
+    }
+);
