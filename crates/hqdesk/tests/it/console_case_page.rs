@@ -347,6 +347,42 @@ async fn case_page_shows_names_countdowns_previews_one_language_and_the_shortcut
         b.wait_for("table#queue", 10).await;
         audit(&b, "console-403-back").await;
     }
+
+    // 10 and 11 on the portal: its 404 keeps the header and a way home, in the visitor's
+    // language; both sides show the one favicon.
+    for lang in ["vi", "en"] {
+        b.goto(&format!("{base}/lang/{lang}")).await;
+        b.goto(&format!("{base}/")).await;
+        b.wait_for("main#main", 10).await;
+        audit(&b, "portal-404-before").await;
+        b.goto(&format!("{base}/khong-co-trang-nay")).await;
+        b.wait_for("#error-title", 10).await;
+        b.wait_for("header.top a.brand", 5).await;
+        audit(&b, "portal-404-after").await;
+        let icon = b
+            .client
+            .execute(
+                "var l = document.querySelectorAll('link[rel=icon]'); return l.length === 1 ? l[0].href : null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(icon, json!(format!("{base}/assets/favicon.svg")));
+        b.click("#error-home, main a[href='/']").await;
+        b.wait_for("main#main", 10).await;
+        assert_eq!(b.current_path().await, "/");
+    }
+    b.goto(&format!("{base}/console")).await;
+    b.wait_for("table#queue", 10).await;
+    let loaded = b
+        .client
+        .execute(
+            "return fetch(document.querySelector('link[rel=icon]').href).then(r => r.ok && r.headers.get('content-type'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded, json!("image/svg+xml"));
     b.close().await;
 }
 
