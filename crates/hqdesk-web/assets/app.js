@@ -8,9 +8,23 @@
     return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
   }
 
+  // The list of shortcuts: "?" or the header's button. A modal <dialog> moves the focus in,
+  // closes on Escape and gives the focus back.
+  var help = document.getElementById('shortcuts');
+  function openHelp() {
+    if (!help || help.open) return;
+    help.showModal();
+    var close = document.getElementById('shortcuts-close');
+    if (close) close.focus();
+  }
+  var helpButton = document.getElementById('shortcuts-open');
+  if (helpButton) helpButton.addEventListener('click', openHelp);
+
   document.addEventListener('keydown', function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (help && help.open) return;
     if (typing(e)) { if (e.key === 'Escape') e.target.blur(); return; }
+    if (e.key === '?') { e.preventDefault(); openHelp(); return; }
     if (e.key === '/') { var q = document.getElementById('q'); if (q) { e.preventDefault(); q.focus(); q.select(); } return; }
     if (page === 'queue') {
       var rows = Array.prototype.slice.call(document.querySelectorAll('#queue tbody tr'));

@@ -44,3 +44,9 @@ pub(crate) async fn portal_js() -> impl IntoResponse {
         include_str!("../assets/portal.js"),
     )
 }
+
+/// The one icon of the console and the portal (also answered at `/favicon.ico`, which browsers
+/// ask for on their own).
+pub(crate) async fn favicon() -> impl IntoResponse {
+    asset("image/svg+xml", include_str!("../assets/favicon.svg"))
+}

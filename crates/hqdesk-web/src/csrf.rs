@@ -65,10 +65,7 @@ impl IntoResponse for CsrfRejected {
         let tr = self.0;
         render(
             StatusCode::FORBIDDEN,
-            &ErrorPage {
-                tr,
-                message: tr.t("error.csrf").into(),
-            },
+            &ErrorPage::new(tr, StatusCode::FORBIDDEN, tr.t("error.csrf").into(), None),
         )
     }
 }

@@ -27,6 +27,14 @@ pub fn when_opt(t: Option<Timestamp>) -> String {
     t.map(when).unwrap_or_default()
 }
 
+/// A well-formed case number of the month of `now` (Vietnam time), as an example in
+/// placeholders and messages: `HQ2612-4839203` in December 2026.
+pub fn case_number_example(now: Timestamp) -> String {
+    hqdesk_domain::case::CaseNumber::compose(now, 483_920)
+        .as_str()
+        .to_string()
+}
+
 /// The label of a stable key in the catalogue, e.g. `status.open`.
 pub fn label(tr: Tr, prefix: &str, key: &str) -> String {
     let full = format!("{prefix}.{key}");

@@ -112,7 +112,10 @@ fn is_api(path: &str) -> bool {
 
 fn page(path: &str, tr: Tr, status: StatusCode, message: String) -> Response {
     if path.starts_with("/console") {
-        crate::html::render(status, &crate::console::views::ErrorPage { tr, message })
+        crate::html::render(
+            status,
+            &crate::console::views::ErrorPage::new(tr, status, message, None),
+        )
     } else {
         crate::portal::error_page(tr, status, message)
     }

@@ -30,6 +30,55 @@ pub use security_headers::CONTENT_SECURITY_POLICY;
 pub use server::{serve, ConnectionLimits};
 pub use state::{AppState, WebConfig};
 
+/// The stored types a browser may show in our origin: raster images and PDF. Nothing that can
+/// carry script (SVG, HTML, XML) is on the list.
+const SHOWN_INLINE: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+];
+
+/// The stored type, if a browser may show it in our origin (`image/png; name=x` counts as
+/// `image/png`).
+pub(crate) fn inline_type(content_type: &str) -> Option<&'static str> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    SHOWN_INLINE.iter().copied().find(|t| *t == essence)
+}
+
+/// A file shown by the browser when its stored type is on the safe list (images previewed,
+/// PDFs opened in the browser's viewer), else sent as a download. Still `nosniff`; a PDF also
+/// gets a sandboxing Content-Security-Policy, so nothing in it runs with our origin.
+pub(crate) fn view(filename: &str, content_type: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let Some(shown) = inline_type(content_type) else {
+        return download(filename, content_type, bytes);
+    };
+    let mut resp = download(filename, shown, bytes);
+    let headers = resp.headers_mut();
+    if let Some(d) = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("attachment"))
+        .and_then(|rest| HeaderValue::from_str(&format!("inline{rest}")).ok())
+    {
+        headers.insert(header::CONTENT_DISPOSITION, d);
+    }
+    if shown == "application/pdf" {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    resp
+}
+
 /// A file sent as a download: never rendered by the browser in our origin, whatever its type.
 pub(crate) fn download(
     filename: &str,

@@ -268,17 +268,23 @@ fn asset_routes() -> Router<AppState> {
         .route("/assets/kb-editor.js", get(assets::kb_editor_js))
         .route("/assets/live-worker.js", get(assets::live_worker_js))
         .route("/assets/portal.js", get(assets::portal_js))
+        .route("/assets/favicon.svg", get(assets::favicon))
+        .route("/favicon.ico", get(assets::favicon))
 }
 
-/// Unknown addresses: problem+json under the API, a page a person can read everywhere else.
+/// Unknown addresses: problem+json under the API, the console's page under the console, the
+/// portal's everywhere else.
 async fn not_found(
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if uri.path().starts_with("/api/") || uri.path() == "/metrics" || uri.path() == "/healthz" {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || path == "/metrics" || path == "/healthz" {
         Problem::not_found().into_response()
+    } else if path == "/console" || path.starts_with("/console/") {
+        crate::console::not_found(&s, req).await
     } else {
-        crate::portal::not_found_page(&headers)
+        crate::portal::not_found_page(req.headers())
     }
 }

@@ -79,7 +79,7 @@ pub(crate) async fn change_password(
     {
         Ok(()) => Redirect::to("/console/account?saved=password").into_response(),
         Err(ServiceError::Invalid(v)) => {
-            account_page(&c, invalid_text(&v), StatusCode::UNPROCESSABLE_ENTITY)
+            account_page(&c, invalid_text(c.tr, &v), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => service_error(c.tr, e),
     }

@@ -35,7 +35,7 @@ token_in_csrf_field!(
     PlainForm,
 );
 
-/// The role and unit levels as words of the reader's language.
+/// The role and unit levels as words of the reader's language (header, administration).
 pub(crate) fn role_label(tr: Tr, role: &str) -> String {
     tr.lookup(&format!("adm.role.{role}"))
         .map(str::to_string)

@@ -53,6 +53,7 @@ async fn call_page_with(
         Ok(v) => v,
         Err(e) => return service_error(tr, e),
     };
+    let names = super::display_names(&s.services).await;
     render(
         status,
         &CallPage {
@@ -75,7 +76,11 @@ async fn call_page_with(
             flag: v
                 .flag
                 .as_ref()
-                .map(|(reason, by, _)| format!("{reason} ({})", by.clone().unwrap_or_default()))
+                .map(|(reason, by, _)| {
+                    // Who flagged the caller, by their name.
+                    let by = by.clone().unwrap_or_default();
+                    format!("{reason} ({})", names.get(&by).unwrap_or(&by))
+                })
                 .unwrap_or_default(),
             kinds: call_case_kinds(tr, &v.call),
             open_cases: v

@@ -1,5 +1,7 @@
 //! A case's page: its head, people, timeline, related cases, and the forms an agent may use;
 //! and the download of its attachments.
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,10 +11,12 @@ use hqdesk_services::cases::{CaseView, ListCases};
 use hqdesk_services::Actor;
 use serde::Deserialize;
 
-use super::service_error;
+use super::service_error_for;
 use super::session::Console;
-use super::views::{human_size, CaseHead, CasePage, EntryView, RatingView, StatusChoice};
-use crate::html::{label, render, when, when_opt};
+use super::views::{
+    human_size, AttachmentView, CaseHead, CasePage, DueView, EntryView, RatingView, StatusChoice,
+};
+use crate::html::{countdown, label, render, when};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -52,7 +56,7 @@ async fn case_page_full(
     let actor = c.actor();
     let view: CaseView = match s.services.get_case(&actor, number).await {
         Ok(v) => v,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let timeline = match s
         .services
@@ -60,26 +64,33 @@ async fn case_page_full(
         .await
     {
         Ok(t) => t,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let case = &view.case;
     let can_write = actor
         .require(hqdesk_domain::access::Action::Reply, Some(&case.facts()))
         .is_ok();
+    let names = Names::load(s, &actor, tr).await;
     let mut person = Vec::new();
     let mut earlier = Vec::new();
+    // The requester's other cases: never for an anonymous reporter (there is no one to link),
+    // nor on a confidential case (a reporter's other cases would say who they are); the list
+    // holds only cases the reader may see (the same scope as the queues).
+    let show_earlier = view.requester.is_some() && !case.confidential;
     if let Some(r) = &view.requester {
-        person.push((tr.t("case.requester").to_string(), r.name.clone()));
+        person.push((tr.t("casepage.person.name").to_string(), r.name.clone()));
         for (k, v) in [
-            ("Doanh nghiệp / Business", &r.business_name),
-            ("MST / Tax code", &r.tax_code),
-            ("Email", &r.email),
-            ("Điện thoại / Phone", &r.phone),
+            ("casepage.person.business", &r.business_name),
+            ("casepage.person.tax_code", &r.tax_code),
+            ("casepage.person.email", &r.email),
+            ("casepage.person.phone", &r.phone),
         ] {
             if let Some(v) = v {
-                person.push((k.to_string(), v.clone()));
+                person.push((tr.t(k).to_string(), v.clone()));
             }
         }
+    }
+    if let Some(r) = view.requester.as_ref().filter(|_| show_earlier) {
         if let Ok(p) = s
             .services
             .list_cases(
@@ -108,19 +119,19 @@ async fn case_page_full(
     }
     if let Some(r) = &view.reporter {
         for (k, v) in [
-            ("Tên / Name", &r.name),
-            ("Email", &r.email),
-            ("Điện thoại / Phone", &r.phone),
-            ("MST / Tax code", &r.tax_code),
+            ("casepage.person.name", &r.name),
+            ("casepage.person.email", &r.email),
+            ("casepage.person.phone", &r.phone),
+            ("casepage.person.tax_code", &r.tax_code),
         ] {
             if let Some(v) = v {
-                person.push((k.to_string(), v.clone()));
+                person.push((tr.t(k).to_string(), v.clone()));
             }
         }
     }
     let atts = match s.services.case_attachments(&actor, number).await {
         Ok(a) => a,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let entries = timeline
         .into_iter()
@@ -128,17 +139,30 @@ async fn case_page_full(
             id: e.id,
             kind: label(tr, "entry", e.kind.as_str()),
             kind_key: e.kind.as_str().into(),
-            author: e.author_username.clone().unwrap_or_default(),
+            author: e
+                .author_username
+                .as_deref()
+                .map(|u| names.person(u))
+                .unwrap_or_default(),
             at: when(e.created_at),
             body: if e.kind == EntryKind::Event {
-                describe_event(tr, &e.body, e.meta.as_deref())
+                describe_event(tr, &names, &e.body, e.meta.as_deref())
             } else {
                 e.body
             },
             attachments: atts
                 .iter()
                 .filter(|a| a.entry_id == e.id)
-                .map(|a| (a.id, a.filename.clone(), human_size(a.size)))
+                .map(|a| AttachmentView {
+                    id: a.id,
+                    name: a.filename.clone(),
+                    size: human_size(a.size),
+                    shown: match crate::inline_type(&a.content_type) {
+                        Some("application/pdf") => "pdf",
+                        Some(_) => "image",
+                        None => "file",
+                    },
+                })
                 .collect(),
             delivery: e
                 .delivery_state
@@ -163,7 +187,7 @@ async fn case_page_full(
         })
         .collect();
     let (units, users, categories) = if can_write {
-        pick_lists(s, &actor, tr, case.confidential).await
+        pick_lists(&names, case.confidential)
     } else {
         (vec![], vec![], vec![])
     };
@@ -181,7 +205,7 @@ async fn case_page_full(
                 .collect(),
             merged.map(|m| m.number.to_string()).unwrap_or_default(),
         ),
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     // Email intake: where a mail's thread was uncertain, the agent decides.
     let merge_suggestions = s
@@ -241,7 +265,20 @@ async fn case_page_full(
             comment: r.comment.unwrap_or_default(),
             at: when(r.at),
         }),
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
+    };
+    let now = s.services.now();
+    let active = case.status.is_active();
+    let first_due = match (case.first_response_due_at, case.first_responded_at) {
+        (_, Some(at)) => DueView::done(tr.fill("casepage.due.answered", &[("at", &when(at))])),
+        (Some(due), None) if active => DueView::counting(countdown(tr, due, now)),
+        (Some(due), None) => DueView::done(when(due)),
+        (None, None) => DueView::done(tr.t("casepage.due.none").into()),
+    };
+    let resolution_due = match case.resolution_due_at {
+        Some(due) if active => DueView::counting(countdown(tr, due, now)),
+        Some(due) => DueView::done(when(due)),
+        None => DueView::done(tr.t("casepage.due.none").into()),
     };
     let head = CaseHead {
         number: case.number.to_string(),
@@ -255,10 +292,25 @@ async fn case_page_full(
         priority_key: case.priority.as_str().into(),
         confidential: case.confidential,
         unit: case.unit_code.clone().unwrap_or_default(),
+        unit_name: case
+            .unit_code
+            .as_deref()
+            .map(|u| names.unit(u))
+            .unwrap_or_default(),
         assignee: case.assignee_username.clone().unwrap_or_default(),
+        assignee_name: case
+            .assignee_username
+            .as_deref()
+            .map(|u| names.person(u))
+            .unwrap_or_default(),
         category: case.category_code.clone().unwrap_or_default(),
-        first_due: when_opt(case.first_response_due_at),
-        resolution_due: when_opt(case.resolution_due_at),
+        category_name: case
+            .category_code
+            .as_deref()
+            .map(|k| names.category(k))
+            .unwrap_or_default(),
+        first_due,
+        resolution_due,
     };
     render(
         status,
@@ -281,7 +333,9 @@ async fn case_page_full(
                 .map(|p| (p.as_str().to_string(), label(tr, "priority", p.as_str())))
                 .collect(),
             person,
+            show_earlier,
             earlier,
+            number_example: crate::html::case_number_example(now),
             related,
             merged_into,
             canned,
@@ -298,54 +352,138 @@ type Picks = (
     Vec<(String, String)>,
 );
 
-async fn pick_lists(s: &AppState, actor: &Actor, tr: Tr, confidential: bool) -> Picks {
-    let units = s
-        .services
-        .list_units(actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (u.code.clone(), format!("{} — {}", u.code, u.name)))
-        .collect();
-    // Only people who could see the case are offered (the service refuses the others anyway).
-    let users = s
-        .services
-        .list_users(&Actor::Cli)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|u| {
-            u.active
-                && u.role != hqdesk_domain::user::Role::Admin
-                && (!confidential || u.role == hqdesk_domain::user::Role::Investigator)
-        })
-        .map(|u| {
-            (
-                u.username.clone(),
-                format!("{} ({})", u.display_name, u.username),
-            )
-        })
-        .collect();
-    let categories = s
-        .services
-        .list_categories(actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|k| k.active && k.kind.is_confidential() == confidential)
-        .map(|k| {
-            let name = if tr.lang() == "en" {
-                k.name_en
+/// The directory's names for what a case refers to by code: people (by username), units and
+/// categories (in the reader's language).
+struct Names {
+    /// Active staff who may be given cases: (username, display name, role).
+    staff: Vec<(String, String, hqdesk_domain::user::Role)>,
+    people: HashMap<String, String>,
+    /// (code, name), in the directory's order.
+    units: Vec<(String, String)>,
+    /// (code, name, confidential), active ones only.
+    categories: Vec<(String, String, bool)>,
+    category_names: HashMap<String, String>,
+}
+
+impl Names {
+    async fn load(s: &AppState, actor: &Actor, tr: Tr) -> Names {
+        // Names of staff are not case data: read as the directory, like the assignee list.
+        let users = s.services.list_users(&Actor::Cli).await.unwrap_or_default();
+        let people = users
+            .iter()
+            .filter(|u| !u.display_name.trim().is_empty())
+            .map(|u| (u.username.clone(), u.display_name.clone()))
+            .collect();
+        let staff = users
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| (u.username, u.display_name, u.role))
+            .collect();
+        let units = s
+            .services
+            .list_units(actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| (u.code, u.name))
+            .collect();
+        let all = s.services.list_categories(actor).await.unwrap_or_default();
+        let name_of = |vi: &str, en: &str| {
+            let (first, other) = if tr.lang() == "en" {
+                (en, vi)
             } else {
-                k.name_vi
+                (vi, en)
             };
-            (k.code, name)
+            // Only one language in the directory: that one, rather than the code.
+            if first.trim().is_empty() {
+                other.to_string()
+            } else {
+                first.to_string()
+            }
+        };
+        let category_names = all
+            .iter()
+            .map(|k| (k.code.clone(), name_of(&k.name_vi, &k.name_en)))
+            .collect();
+        let categories = all
+            .iter()
+            .filter(|k| k.active)
+            .map(|k| {
+                (
+                    k.code.clone(),
+                    name_of(&k.name_vi, &k.name_en),
+                    k.kind.is_confidential(),
+                )
+            })
+            .collect();
+        Names {
+            staff,
+            people,
+            units,
+            categories,
+            category_names,
+        }
+    }
+
+    /// A person's display name; the username only when the directory has none.
+    fn person(&self, username: &str) -> String {
+        self.people
+            .get(username)
+            .cloned()
+            .unwrap_or_else(|| username.to_string())
+    }
+
+    fn unit(&self, code: &str) -> String {
+        self.units
+            .iter()
+            .find(|u| u.0 == code)
+            .map(|u| u.1.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn category(&self, code: &str) -> String {
+        self.category_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn pick_lists(names: &Names, confidential: bool) -> Picks {
+    let units = names.units.clone();
+    // Only people who could see the case are offered (the service refuses the others anyway).
+    let offered: Vec<_> = names
+        .staff
+        .iter()
+        .filter(|u| {
+            u.2 != hqdesk_domain::user::Role::Admin
+                && (!confidential || u.2 == hqdesk_domain::user::Role::Investigator)
         })
+        .collect();
+    let users = offered
+        .iter()
+        .map(|u| {
+            let name = if u.1.trim().is_empty() { &u.0 } else { &u.1 };
+            // Two people of the same name are told apart by their usernames.
+            let twins = offered.iter().filter(|o| o.1 == u.1).count() > 1;
+            let shown = if twins && name != &u.0 {
+                format!("{name} ({})", u.0)
+            } else {
+                name.clone()
+            };
+            (u.0.clone(), shown)
+        })
+        .collect();
+    let categories = names
+        .categories
+        .iter()
+        .filter(|k| k.2 == confidential)
+        .map(|k| (k.0.clone(), k.1.clone()))
         .collect();
     (units, users, categories)
 }
 
-fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
+fn describe_event(tr: Tr, names: &Names, what: &str, meta: Option<&str>) -> String {
     let Some(meta) = meta.and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok()) else {
         return what.to_string();
     };
@@ -369,6 +507,9 @@ fn describe_event(tr: Tr, what: &str, meta: Option<&str>) -> String {
             let show = |v: &serde_json::Value| match v {
                 serde_json::Value::String(s) if field == "status" => label(tr, "status", s),
                 serde_json::Value::String(s) if field == "priority" => label(tr, "priority", s),
+                serde_json::Value::String(s) if field == "assignee" => names.person(s),
+                serde_json::Value::String(s) if field == "unit" => names.unit(s),
+                serde_json::Value::String(s) if field == "category" => names.category(s),
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Null => "—".into(),
                 other => other.to_string(),
@@ -390,7 +531,8 @@ pub(crate) async fn download(
     Path(id): Path<i64>,
 ) -> Response {
     match s.services.attachment(&c.actor(), id).await {
-        Ok((a, bytes)) => crate::download(&a.filename, &a.content_type, bytes),
-        Err(e) => service_error(c.tr, e),
+        // Images and PDFs of a safe type are shown by the browser; anything else is a download.
+        Ok((a, bytes)) => crate::view(&a.filename, &a.content_type, bytes),
+        Err(e) => service_error_for(&c, e),
     }
 }

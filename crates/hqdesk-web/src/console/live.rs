@@ -150,8 +150,13 @@ async fn batch_events(
             out.push(Ok(ev));
         }
     }
+    let names = if batch.changes.is_empty() {
+        Default::default()
+    } else {
+        super::display_names(services).await
+    };
     for ch in &batch.changes {
-        let r = row(tr, &ch.case, now);
+        let r = super::queue::named(row(tr, &ch.case, now), &names);
         let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due.as_ref().map(|d| d.text.as_str()).unwrap_or_default(), "branch": ch.case.branch.number() });
         out.push(Ok(Event::default()
             .event("case")

@@ -25,12 +25,58 @@ use crate::html::render;
 use crate::i18n::Tr;
 use views::ErrorPage;
 
-/// The messages of invalid fields, for the banner of the page the form was on.
-fn invalid_text(v: &hqdesk_domain::ValidationErrors) -> String {
-    v.0.iter()
-        .map(|e| e.message.clone())
-        .collect::<Vec<_>>()
-        .join("; ")
+/// Staff display names by username, for the queue rows and live updates (names of staff are not
+/// case data: read as the directory, like the case page's assignee list).
+pub(crate) async fn display_names(
+    services: &hqdesk_services::Services,
+) -> std::collections::HashMap<String, String> {
+    services
+        .list_users(&hqdesk_services::Actor::Cli)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| !u.display_name.trim().is_empty())
+        .map(|u| (u.username, u.display_name))
+        .collect()
+}
+
+/// The messages of invalid fields, for the banner of the page the form was on, in the reader's
+/// language.
+fn invalid_text(tr: Tr, v: &hqdesk_domain::ValidationErrors) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for e in &v.0 {
+        let m = field_error_text(tr, e);
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    out.join("; ")
+}
+
+/// One invalid field in the reader's language: the console's own text for its code, else the
+/// portal's, else "the field … is not valid" (the services' messages are English).
+pub(crate) fn field_error_text(tr: Tr, e: &hqdesk_domain::FieldError) -> String {
+    if e.code == "control_character" {
+        return crate::input::refused_message(tr, std::slice::from_ref(e));
+    }
+    if let Some(t) = tr.lookup(&format!("texts.err.{}", e.code)) {
+        return t.to_string();
+    }
+    if let Some(t) = tr.lookup(&format!("portal.err.{}", e.code)) {
+        return t.to_string();
+    }
+    let field = e.field.rsplit('.').next().unwrap_or(&e.field);
+    match tr.lookup(&format!("field.{field}")) {
+        Some(name) => tr.fill("texts.field_invalid", &[("field", name)]),
+        None => tr.t("error.invalid").to_string(),
+    }
+}
+
+/// A conflict (a closed case, a name taken) in the reader's language.
+fn conflict_text(tr: Tr, code: &str) -> String {
+    tr.lookup(&format!("texts.err.{code}"))
+        .unwrap_or_else(|| tr.t("texts.conflict"))
+        .to_string()
 }
 
 /// Where a form leads: on success to the address `to` names; on invalid input or a conflict to
@@ -44,19 +90,57 @@ async fn after_form<T, F: Future<Output = Response>>(
     match r {
         Ok(v) => Redirect::to(&to(v)).into_response(),
         Err(ServiceError::Invalid(v)) => {
-            again(invalid_text(&v), StatusCode::UNPROCESSABLE_ENTITY).await
+            again(invalid_text(tr, &v), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(ServiceError::Conflict { message, .. }) => again(message, StatusCode::CONFLICT).await,
+        Err(ServiceError::Conflict { code, .. }) => {
+            again(conflict_text(tr, code), StatusCode::CONFLICT).await
+        }
         Err(e) => service_error(tr, e),
     }
 }
 
 fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
-    render(status, &ErrorPage { tr, message })
+    render(status, &ErrorPage::new(tr, status, message, None))
+}
+
+/// A service error as a page under the signed-in person's own header.
+fn service_error_for(c: &session::Console, e: ServiceError) -> Response {
+    service_error_as(c.tr, e, Some((c.me(), c.csrf())))
+}
+
+/// An unknown console address: the console's own page (with the header of whoever is signed
+/// in, and a way back), not the portal's.
+pub(crate) async fn not_found(s: &crate::state::AppState, req: axum::extract::Request) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, _) = req.into_parts();
+    let who = session::Console::from_request_parts(&mut parts, s)
+        .await
+        .ok();
+    let tr = who
+        .as_ref()
+        .map(|c| c.tr)
+        .unwrap_or(Tr(crate::i18n::Locale::Vi));
+    let status = StatusCode::NOT_FOUND;
+    render(
+        status,
+        &ErrorPage::new(
+            tr,
+            status,
+            tr.t("error.not_found").into(),
+            who.map(|c| (c.me(), c.csrf())),
+        ),
+    )
 }
 
 /// A service error as a page: hidden and missing things look the same.
 fn service_error(tr: Tr, e: ServiceError) -> Response {
+    service_error_as(tr, e, None)
+}
+
+fn service_error_as(tr: Tr, e: ServiceError, who: Option<(views::Me, String)>) -> Response {
+    let error_page = |tr: Tr, status: StatusCode, message: String| {
+        render(status, &ErrorPage::new(tr, status, message, who))
+    };
     match e {
         ServiceError::NotFound => {
             error_page(tr, StatusCode::NOT_FOUND, tr.t("error.not_found").into())
@@ -64,17 +148,14 @@ fn service_error(tr: Tr, e: ServiceError) -> Response {
         ServiceError::Invalid(v) => error_page(
             tr,
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "{}: {}",
-                tr.t("error.invalid"),
-                v.0.iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            format!("{}: {}", tr.t("error.invalid"), invalid_text(tr, &v)),
         ),
-        ServiceError::Forbidden(m) | ServiceError::Conflict { message: m, .. } => {
-            error_page(tr, StatusCode::FORBIDDEN, m)
+        // The services' reasons are English sentences: the page says it in the reader's words.
+        ServiceError::Forbidden(_) => {
+            error_page(tr, StatusCode::FORBIDDEN, tr.t("texts.forbidden").into())
+        }
+        ServiceError::Conflict { code, .. } => {
+            error_page(tr, StatusCode::FORBIDDEN, conflict_text(tr, code))
         }
         ServiceError::Unauthenticated => Redirect::to("/console/login").into_response(),
         other => {

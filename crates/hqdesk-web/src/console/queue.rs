@@ -62,6 +62,14 @@ fn queue_filter(key: &str, actor: &Actor, now: Timestamp) -> ListCases {
     l
 }
 
+/// The row with its assignee's display name instead of the username.
+pub(super) fn named(mut r: Row, names: &std::collections::HashMap<String, String>) -> Row {
+    if let Some(n) = names.get(&r.assignee) {
+        r.assignee = n.clone();
+    }
+    r
+}
+
 pub(super) fn row(tr: Tr, c: &CaseRecord, now: Timestamp) -> Row {
     Row {
         number: c.number.to_string(),
@@ -96,6 +104,7 @@ pub(crate) async fn queue(
     let tr = c.tr;
     let actor = c.actor();
     let now = s.services.now();
+    let names = super::display_names(&s.services).await;
     let q = p.q.clone().unwrap_or_default();
     let searching = !q.trim().is_empty();
     let default_queue = match actor.role() {
@@ -194,7 +203,11 @@ pub(crate) async fn queue(
                 key.to_string()
             },
             queues: navs,
-            rows: page.items.iter().map(|r| row(tr, r, now)).collect(),
+            rows: page
+                .items
+                .iter()
+                .map(|r| named(row(tr, r, now), &names))
+                .collect(),
             total: if page.total_exact {
                 page.total.to_string()
             } else {

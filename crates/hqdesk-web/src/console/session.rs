@@ -121,10 +121,12 @@ impl Console {
             Actor::User { user, .. } => Me {
                 display_name: user.display_name.clone(),
                 role: user.role.as_str().into(),
+                role_label: super::admin::role_label(self.tr, user.role.as_str()),
             },
             _ => Me {
                 display_name: String::new(),
                 role: String::new(),
+                role_label: String::new(),
             },
         }
     }

@@ -9,6 +9,8 @@ use crate::i18n::Tr;
 pub struct Me {
     pub display_name: String,
     pub role: String,
+    /// The role's name in the reader's language.
+    pub role_label: String,
 }
 
 #[derive(Template)]
@@ -91,11 +93,53 @@ pub struct CaseHead {
     pub priority: String,
     pub priority_key: String,
     pub confidential: bool,
+    /// The unit's code (the form's value) and name (what people read).
     pub unit: String,
+    pub unit_name: String,
+    /// The assignee's username (the form's value) and display name.
     pub assignee: String,
+    pub assignee_name: String,
+    /// The category's code (the form's value) and name in the reader's language.
     pub category: String,
-    pub first_due: String,
-    pub resolution_due: String,
+    pub category_name: String,
+    pub first_due: DueView,
+    pub resolution_due: DueView,
+}
+
+/// A due time on the case page: a coloured countdown while the case runs, else plain words.
+pub struct DueView {
+    pub text: String,
+    /// `ok`, `soon`, `overdue` (CSS `due-{state}`), or `done` when no longer counting.
+    pub state: &'static str,
+    /// The due time itself, for the hover text (empty when not counting).
+    pub at: String,
+}
+
+impl DueView {
+    pub fn counting(c: Countdown) -> Self {
+        DueView {
+            text: c.text,
+            state: c.state,
+            at: c.at,
+        }
+    }
+    pub fn done(text: String) -> Self {
+        DueView {
+            text,
+            state: "done",
+            at: String::new(),
+        }
+    }
+}
+
+/// A file of a timeline entry.
+pub struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    /// Its size for people.
+    pub size: String,
+    /// How the browser shows it: `image` (a preview), `pdf` (opened in its viewer) or `file`.
+    pub shown: &'static str,
 }
 
 pub struct EntryView {
@@ -106,8 +150,7 @@ pub struct EntryView {
     pub at: String,
     pub body: String,
     pub delivery: String,
-    /// (id, file name, size for people)
-    pub attachments: Vec<(i64, String, String)>,
+    pub attachments: Vec<AttachmentView>,
 }
 
 /// A size for people: 1,2 MB / 340 KB.
@@ -143,6 +186,10 @@ pub struct CasePage {
     pub priorities: Vec<(String, String)>,
     /// (label, value) of the requester or reporter.
     pub person: Vec<(String, String)>,
+    /// Whether "other cases of this requester" is shown (not for anonymous or confidential).
+    pub show_earlier: bool,
+    /// A case number of this month, for the link and merge placeholders.
+    pub number_example: String,
     /// (number, subject, status) of the requester's other cases.
     pub earlier: Vec<(String, String, String)>,
     /// (number, subject, status) of related cases.
@@ -221,10 +268,52 @@ pub struct WallboardPage {
     pub longest: String,
 }
 
-/// The console's error page (the portal has its own).
+/// The console's error page (the portal has its own), under the console's header: with the
+/// signed-in person's name and sign-out when known, the navigation always.
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub tr: Tr,
+    pub title: String,
     pub message: String,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+}
+
+impl ErrorPage {
+    /// `who`: the signed-in person and their session's CSRF token, when known.
+    pub fn new(
+        tr: Tr,
+        status: axum::http::StatusCode,
+        message: String,
+        who: Option<(Me, String)>,
+    ) -> Self {
+        let title = match status.as_u16() {
+            404 => tr.t("texts.not_found_title"),
+            403 => tr.t("texts.forbidden_title"),
+            _ => tr.t("error.title"),
+        }
+        .to_string();
+        let (me, csrf) = who.unwrap_or_else(|| {
+            (
+                Me {
+                    display_name: String::new(),
+                    role: String::new(),
+                    role_label: String::new(),
+                },
+                String::new(),
+            )
+        });
+        ErrorPage {
+            tr,
+            title,
+            message,
+            me,
+            csrf,
+            q: String::new(),
+            recommend_2fa: false,
+        }
+    }
 }

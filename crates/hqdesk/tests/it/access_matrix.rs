@@ -781,6 +781,8 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("GET /assets/kb-editor.js", "knowledge editor script", "/assets/kb-editor.js"),
         cell("GET /assets/live-worker.js", "live worker", "/assets/live-worker.js"),
         cell("GET /assets/portal.js", "portal script", "/assets/portal.js"),
+        cell("GET /assets/favicon.svg", "icon", "/assets/favicon.svg"),
+        cell("GET /favicon.ico", "icon (old address)", "/favicon.ico"),
         // ---- portal
         cell("GET /", "home", "/"),
         cell("GET /lang/{lang}", "Vietnamese", "/lang/vi"),

@@ -18,6 +18,7 @@ mod config;
 mod console;
 mod console_admin;
 mod console_calls;
+mod console_case_page;
 mod console_session;
 mod counts;
 mod email;
