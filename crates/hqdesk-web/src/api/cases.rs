@@ -343,6 +343,7 @@ pub async fn list_cases(
         sort: p.sort.clone(),
         cursor: p.cursor.clone(),
         limit: int_param("limit", &p.limit)?,
+        ..Default::default()
     };
     let page = s.services.list_cases(&actor, q).await?;
     Ok(Json(CaseListResponse {
