@@ -210,7 +210,8 @@ fn bulk_banner(tr: Tr, done: u32, refused: &str) -> String {
             let (number, reason) = item.split_once(':')?;
             let number = hqdesk_domain::case::CaseNumber::parse(number).ok()?;
             let reason = match reason {
-                r @ ("not_found" | "forbidden" | "invalid" | "conflict") => r,
+                r
+                @ ("not_found" | "forbidden" | "invalid" | "assignee" | "target" | "conflict") => r,
                 _ => return None,
             };
             Some(format!(

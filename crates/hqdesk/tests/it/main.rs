@@ -17,6 +17,7 @@ mod confidential_paths;
 mod config;
 mod console;
 mod console_calls;
+mod console_queues;
 mod console_session;
 mod counts;
 mod email;
