@@ -8,7 +8,8 @@
 # It installs the Debian packages the tests need when they are missing,
 # starts a throwaway PostgreSQL cluster (removed again on exit) and exports
 # HQDESK_TEST_POSTGRES_URL / HQDESK_REQUIRE_POSTGRES / HQDESK_REQUIRE_BROWSER /
-# HQDESK_TEST_OUTPUT. As root it also starts a throwaway Dovecot (IMAP, LMTP)
+# HQDESK_TEST_OUTPUT / HQDESK_AXE_JS (axe-core, fetched from the npm registry). As root it also
+# starts a throwaway Dovecot (IMAP, LMTP)
 # and Postfix (SMTP, delivering into Dovecot) on 127.0.0.1 and exports
 # HQDESK_TEST_IMAP(S) / HQDESK_TEST_SMTP(S) / HQDESK_TEST_MAIL_PASSWORD / SSL_CERT_FILE /
 # HQDESK_REQUIRE_MAIL (see start_mail_servers).
@@ -53,6 +54,7 @@ REQUIREMENTS=(
   "command -v /usr/sbin/dovecot|dovecot-imapd"
   "test -x /usr/lib/dovecot/lmtp|dovecot-lmtpd"
   "command -v /usr/sbin/postfix|postfix"
+  "command -v npm|npm"
 )
 
 install_requirements() {
@@ -416,6 +418,27 @@ EOF
   echo "Dovecot IMAP on 127.0.0.1:$IMAP_PORT (IMAPS $IMAPS_PORT), Postfix SMTP on 127.0.0.1:$SMTP_PORT (SMTPS $SMTPS_PORT); STARTTLS offered, CA $MAIL_TMP/tls/ca.pem (mail in $MAIL_TMP)"
 }
 
+# axe-core, the accessibility checker the browser tests inject into every page they audit. A
+# pinned version from the npm registry, checked against its published sha512, cached under
+# target/test-tools/. Sets AXE_JS.
+AXE_VERSION="4.14.1"
+AXE_SHA512="FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+fetch_axe() {
+  local dir="$REPO/target/test-tools/axe-core-$AXE_VERSION"
+  AXE_JS="$dir/axe.min.js"
+  [[ -s "$AXE_JS" ]] && return 0
+  command -v npm >/dev/null 2>&1 || die "npm is needed to fetch axe-core $AXE_VERSION (install nodejs and npm)"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$dir" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null) ||
+    die "could not fetch axe-core $AXE_VERSION from the npm registry"
+  local tgz="$dir/axe-core-$AXE_VERSION.tgz" sum
+  sum="$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ "$sum" == "$AXE_SHA512" ]] || die "axe-core-$AXE_VERSION.tgz: sha512 $sum, expected $AXE_SHA512"
+  tar -xzf "$tgz" -C "$dir" package/axe.min.js
+  mv "$dir/package/axe.min.js" "$AXE_JS"
+  rm -rf "$dir/package" "$tgz"
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -427,6 +450,10 @@ start_postgres
 export HQDESK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 export HQDESK_REQUIRE_POSTGRES=1
 export HQDESK_REQUIRE_BROWSER=1
+step "axe-core"
+fetch_axe
+export HQDESK_AXE_JS="$AXE_JS"
+echo "axe-core $AXE_VERSION: $AXE_JS"
 
 if is_root; then
   step "mail servers"

@@ -146,4 +146,32 @@
     setInterval(beat, 5000);
     if (reply) reply.addEventListener('focus', beat);
   }
+
+  // The wallboard refreshes its figures in place every 10 s (a page reload would steal focus and
+  // scroll, and a meta refresh cannot be paused by assistive technology).
+  if (page === 'wallboard') {
+    setInterval(function () {
+      fetch(window.location.href, { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          ['wallboard', 'wall-now'].forEach(function (id) {
+            var fresh = doc.getElementById(id), old = document.getElementById(id);
+            if (fresh && old) old.innerHTML = fresh.innerHTML;
+          });
+        }).catch(function () {});
+    }, 10000);
+  }
+
+  // On a narrow screen a wide table scrolls inside its own box (app.css): let the keyboard reach
+  // it too (a scrolled box that cannot take focus cannot be scrolled without a mouse).
+  function scrollableTables() {
+    document.querySelectorAll('table').forEach(function (t) {
+      if (t.scrollWidth > t.clientWidth + 1) t.setAttribute('tabindex', '0');
+      else if (t.getAttribute('tabindex') === '0') t.removeAttribute('tabindex');
+    });
+  }
+  scrollableTables();
+  window.addEventListener('resize', scrollableTables);
 })();

@@ -18,6 +18,31 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long `fill`, `click` and `text` wait for their element to appear.
 const DEFAULT_WAIT_SECS: u64 = 10;
+/// The widths every audited page is seen at: a laptop, and a phone held upright.
+const AUDIT_WIDTHS: [u32; 2] = [1366, 390];
+
+/// axe-core's source (`$HQDESK_AXE_JS`, fetched by scripts/test.sh), read once. None (said once)
+/// when unset and not required.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| match std::env::var_os("HQDESK_AXE_JS") {
+            Some(path) if !path.is_empty() => {
+                Some(std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                    panic!("read HQDESK_AXE_JS {}: {e}", Path::new(&path).display())
+                }))
+            }
+            _ if std::env::var_os("HQDESK_REQUIRE_BROWSER").is_some() => panic!(
+                "HQDESK_REQUIRE_BROWSER is set but HQDESK_AXE_JS is not: run scripts/test.sh, \
+                 which fetches axe-core"
+            ),
+            _ => {
+                eprintln!("SKIPPED (accessibility): HQDESK_AXE_JS is not set; run scripts/test.sh");
+                None
+            }
+        })
+        .as_deref()
+}
 
 pub struct Browser {
     pub client: Client,
@@ -384,6 +409,143 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
         path
+    }
+
+    /// Resizes the window so the page's viewport is `width` CSS pixels wide (900 high).
+    pub async fn set_width(&self, width: u32) {
+        // The window is wider than its viewport by the frame, if any: measure and correct once.
+        self.client
+            .set_window_size(width, 900)
+            .await
+            .unwrap_or_else(|e| panic!("resize to {width}: {e}"));
+        let inner = self.viewport_width().await;
+        if inner != width && inner > 0 {
+            let outer = width + (width.saturating_sub(inner));
+            let _ = self.client.set_window_size(outer, 900).await;
+        }
+    }
+
+    async fn viewport_width(&self) -> u32 {
+        let v = self
+            .client
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .expect("read window.innerWidth");
+        v.as_u64().unwrap_or(0) as u32
+    }
+
+    /// Reviews the current page as it is: saves screenshots at 1366 and 390 px wide
+    /// (`<name>-<lang>-1366.png`, `<name>-<lang>-390.png`, lang from `<html lang>`), and at each
+    /// width fails when the page scrolls sideways or axe-core finds a serious or critical
+    /// violation. Leaves the window at 1366 px.
+    pub async fn audit(&self, name: &str) {
+        let lang = self
+            .client
+            .execute("return document.documentElement.lang || 'none';", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "none".into());
+        let mut problems = Vec::new();
+        for width in AUDIT_WIDTHS {
+            self.set_width(width).await;
+            // Let the layout settle (media queries, fonts) before measuring and capturing.
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            self.screenshot(&format!("{name}-{lang}-{width}")).await;
+            let overflow = self.horizontal_overflow().await;
+            if overflow > 1 {
+                problems.push(format!(
+                    "at {width} px the page scrolls sideways by {overflow} px ({})",
+                    self.widest_elements().await
+                ));
+            }
+            for v in self.axe_violations().await {
+                problems.push(format!("at {width} px axe: {v}"));
+            }
+        }
+        self.set_width(AUDIT_WIDTHS[0]).await;
+        if !problems.is_empty() {
+            self.fail(&format!(
+                "audit of {name} ({lang}) found:\n  {}",
+                problems.join("\n  ")
+            ))
+            .await;
+        }
+    }
+
+    /// How many CSS pixels the page is wider than the viewport (0 when it fits).
+    pub async fn horizontal_overflow(&self) -> i64 {
+        self.client
+            .execute(
+                "var d = document.documentElement; return Math.max(0, d.scrollWidth - d.clientWidth);",
+                vec![],
+            )
+            .await
+            .expect("measure horizontal overflow")
+            .as_i64()
+            .unwrap_or(0)
+    }
+
+    /// The elements sticking out of the viewport, for the overflow message.
+    async fn widest_elements(&self) -> String {
+        let script = "var w = document.documentElement.clientWidth, out = [];
+            document.querySelectorAll('body *').forEach(function (e) {
+              var r = e.getBoundingClientRect();
+              if (r.right > w + 1 && out.length < 5) {
+                out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                  (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') +
+                  ' right=' + Math.round(r.right));
+              }
+            });
+            return out.join(', ');";
+        match self.client.execute(script, vec![]).await {
+            Ok(v) => v.as_str().unwrap_or_default().to_owned(),
+            Err(e) => format!("<could not list: {e}>"),
+        }
+    }
+
+    /// axe-core's serious and critical violations on the current page, one line each (rule,
+    /// impact, help, the first few offending elements). Empty when there are none; skipped with a
+    /// message when axe-core is not available and `HQDESK_REQUIRE_BROWSER` is unset.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let Some(source) = axe_source() else {
+            return Vec::new();
+        };
+        let loaded = self
+            .client
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if !loaded {
+            self.client
+                .execute(&format!("{source}\nreturn true;"), vec![])
+                .await
+                .unwrap_or_else(|e| panic!("inject axe-core: {e}"));
+        }
+        let script = "var done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+              done(r.violations
+                .filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+                .map(function (v) {
+                  return v.id + ' (' + v.impact + '): ' + v.help + ' — ' +
+                    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | ');
+                }));
+            }, function (e) { done(['axe failed: ' + e]); });";
+        let found = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("run axe-core: {e}"));
+        found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Panics with `msg`, the current URL and the first 2000 characters of the page source.

@@ -765,6 +765,25 @@ async fn supervisor_wallboard_counts_the_day() {
         assert_eq!(b.text(id).await, want, "{id}");
     }
     b.screenshot("console-wallboard").await;
+    // The figures follow the calls in place, without reloading the page (focus stays).
+    let mut another = CallEvent::new(CallEventKind::Offered, "w5");
+    another.from = Some("0911000005".into());
+    another.branch = Some(1);
+    app.services
+        .record_call_event(&hotline, another)
+        .await
+        .unwrap();
+    b.client
+        .execute("window.notReloaded = true;", vec![])
+        .await
+        .unwrap();
+    b.wait_for_text("#wall-waiting-1", "2", 15).await;
+    let same_page = b
+        .client
+        .execute("return window.notReloaded === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same_page, serde_json::json!(true), "updated in place");
     b.close().await;
 }
 

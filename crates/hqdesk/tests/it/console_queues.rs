@@ -501,39 +501,6 @@ crate::both_engines!(saved_filters_belong_to_their_user, |app| async move {
     assert!(r.body.contains("tối đa 30 bộ lọc"));
 });
 
-/// Screenshots of the page before or after an action, at 1366 px and 390 px, with the
-/// language in the name; and the page must not scroll sideways at 390 px.
-async fn audit(b: &Browser, name: &str) {
-    let lang: String = b
-        .client
-        .execute("return document.documentElement.lang", vec![])
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    b.screenshot(&format!("{name}-{lang}-1366")).await;
-    b.client.set_window_size(390, 900).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    b.screenshot(&format!("{name}-{lang}-390")).await;
-    let sideways = b
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .unwrap()
-        .as_i64()
-        .unwrap_or(0);
-    assert!(
-        sideways <= 0,
-        "{name} ({lang}) scrolls sideways at 390 px by {sideways} px"
-    );
-    b.client.set_window_size(1366, 900).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-}
-
 async fn js(b: &Browser, script: &str) -> serde_json::Value {
     b.client.execute(script, vec![]).await.unwrap()
 }
@@ -565,7 +532,7 @@ async fn walk_the_queue(
     // 1. Columns.
     b.goto(&format!("{base}/console?queue=all")).await;
     b.wait_for("table#queue", 10).await;
-    audit(b, "queues-columns-before").await;
+    b.audit("queues-columns-before").await;
     let req = b
         .text(&format!("tr[data-case=\"{bb}\"] td.requester"))
         .await;
@@ -596,10 +563,10 @@ async fn walk_the_queue(
     );
     let class = due.attr("class").await.unwrap().unwrap_or_default();
     assert!(class.starts_with("due due-"), "{class}");
-    audit(b, "queues-columns-after").await;
+    b.audit("queues-columns-after").await;
 
     // 2. Sorting by a header.
-    audit(b, "queues-sort-before").await;
+    b.audit("queues-sort-before").await;
     b.click("#sort-priority").await;
     b.wait_for("th[aria-sort=ascending] #sort-priority", 10)
         .await;
@@ -620,13 +587,13 @@ async fn walk_the_queue(
         "high before low descending: {order:?}"
     );
     assert!(b.current_path().await.contains("sort=-priority"));
-    audit(b, "queues-sort-after").await;
+    b.audit("queues-sort-after").await;
 
     // 3. Bulk: assign both to the unit officer, then set both waiting, of which one was
     // resolved meanwhile (refused, and the page says which and why).
     b.goto(&format!("{base}/console?queue=all")).await;
     b.wait_for("#select-all", 10).await;
-    audit(b, "queues-bulk-before").await;
+    b.audit("queues-bulk-before").await;
     b.click(&format!("tr[data-case=\"{a}\"] .pick-case")).await;
     b.click(&format!("tr[data-case=\"{bb}\"] .pick-case")).await;
     js(
@@ -647,7 +614,7 @@ async fn walk_the_queue(
     .await;
     assert_eq!(case_json(app, &a).await["assignee"], "unit_officer");
     assert_eq!(case_json(app, &bb).await["assignee"], "unit_officer");
-    audit(b, "queues-bulk-after").await;
+    b.audit("queues-bulk-after").await;
     // Select all ticks every row.
     b.click("#select-all").await;
     let ticked = js(b, "return document.querySelectorAll('#queue .pick-case:checked').length === document.querySelectorAll('#queue .pick-case').length").await;
@@ -663,7 +630,7 @@ async fn walk_the_queue(
     assert!(s.is_success(), "{s} {v}");
     b.goto(&format!("{base}/console?queue=all")).await;
     b.wait_for("#select-all", 10).await;
-    audit(b, "queues-bulk-status-before").await;
+    b.audit("queues-bulk-status-before").await;
     b.click(&format!("tr[data-case=\"{a}\"] .pick-case")).await;
     b.click(&format!("tr[data-case=\"{bb}\"] .pick-case")).await;
     js(
@@ -686,12 +653,12 @@ async fn walk_the_queue(
     assert!(banner.contains(&bb), "{banner}");
     assert_eq!(case_json(app, &a).await["status"], "waiting");
     assert_eq!(case_json(app, &bb).await["status"], "resolved");
-    audit(b, "queues-bulk-status-after").await;
+    b.audit("queues-bulk-status-after").await;
 
     // 4. Live: a new case arrives as a row like the others, and the counts follow.
     b.goto(&format!("{base}/console?queue=all")).await;
     b.wait_for("table#queue", 10).await;
-    audit(b, "queues-live-before").await;
+    b.audit("queues-live-before").await;
     let before: i64 = b.text("#nav-all .count").await.parse().unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await; // the event stream is open
     let n = app.open("hotline", json!({"kind":"inquiry","channel":"phone","subject":format!("Hỏi về kiểm tra chuyên ngành ({lang})"),"requester":{"name":"Đỗ Minh","business_name":"Công ty TNHH Cơ khí Minh Đức","phone":"0912000031"}})).await;
@@ -710,10 +677,10 @@ async fn walk_the_queue(
     b.wait_for(&format!("tr[data-case=\"{n}\"] .pick-case"), 5)
         .await;
     b.wait_for(&format!("tr[data-case=\"{n}\"] .due"), 5).await;
-    audit(b, "queues-live-after").await;
+    b.audit("queues-live-after").await;
 
     // 5. A saved filter: created, applied, deleted.
-    audit(b, "queues-saved-filter-before").await;
+    b.audit("queues-saved-filter-before").await;
     b.click("details.filters summary").await;
     js(
         b,
@@ -735,14 +702,14 @@ async fn walk_the_queue(
     b.fill("#filter-name", &name).await;
     b.click("#filter-save").await;
     b.wait_for_text("a.saved-filter", &name, 10).await;
-    audit(b, "queues-saved-filter-saved").await;
+    b.audit("queues-saved-filter-saved").await;
     b.goto(&format!("{base}/console?queue=all")).await;
     b.click("a.saved-filter").await;
     b.wait_for("details.filters[open]", 10).await;
     assert!(b.current_path().await.contains("channel=email"));
     b.click(".saved button").await;
     b.wait_for("#saved-none", 10).await;
-    audit(b, "queues-saved-filter-after").await;
+    b.audit("queues-saved-filter-after").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,7 @@ mod input;
 mod mail_ingest;
 mod mailbox_passwords;
 mod openapi;
+mod page_audit;
 mod phone_search;
 mod portal;
 mod portal_forms;
