@@ -561,6 +561,7 @@ pub(crate) async fn queue(
             units,
             users,
             statuses,
+            merge_placeholder: format!("HQ{}-1234567", now.to_vietnam().format("%y%m")),
         },
     )
 }
@@ -628,7 +629,55 @@ pub(crate) fn urlencode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::group_thousands;
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn list_queries_keep_only_the_list_parameters() {
+        assert_eq!(
+            clean_list_query("?queue=all&cursor=9.9&done=3&evil=<b>&sort=-due&q=thuế nhập"),
+            "queue=all&sort=-due&q=thu%E1%BA%BF%20nh%E1%BA%ADp"
+        );
+        assert_eq!(clean_list_query("channel=&unit=KV8"), "unit=KV8");
+        assert_eq!(clean_list_query("%%%"), "");
+    }
+
+    #[test]
+    fn opening_days_start_at_midnight_in_vietnam() {
+        let t = day_start("2026-12-07").unwrap();
+        assert_eq!(
+            t.to_vietnam().format("%Y-%m-%d %H:%M").to_string(),
+            "2026-12-07 00:00"
+        );
+        assert!(day_start("07/12/2026").is_none());
+        assert!(day_start("2026-02-30").is_none());
+    }
+
+    #[test]
+    fn bulk_banners_name_only_well_formed_numbers_and_known_reasons() {
+        let vi = Tr(Locale::Vi);
+        let n = hqdesk_domain::case::CaseNumber::compose(Timestamp::from_millis(0), 42);
+        let text = bulk_banner(
+            vi,
+            3,
+            &format!("{n}:not_found,<script>:not_found,{n}:made_up"),
+        );
+        assert_eq!(
+            text,
+            format!("3 hồ sơ đã cập nhật, 1 bị từ chối: {n} (không tìm thấy)")
+        );
+        assert_eq!(bulk_banner(Tr(Locale::En), 2, ""), "2 updated");
+    }
+
+    #[test]
+    fn ages_read_in_their_largest_unit() {
+        let en = Tr(Locale::En);
+        let t0 = Timestamp::from_millis(1_800_000_000_000);
+        assert_eq!(age_words(en, t0, t0.plus_minutes(5)), "5 min");
+        assert_eq!(age_words(en, t0, t0.plus_minutes(125)), "2 h");
+        assert_eq!(age_words(en, t0, t0.plus_minutes(3 * 1440 + 60)), "3 d");
+        assert_eq!(age_words(Tr(Locale::Vi), t0, t0.plus_minutes(180)), "3 giờ");
+    }
 
     #[test]
     fn capped_search_totals_group_thousands() {

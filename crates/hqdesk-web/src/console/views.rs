@@ -143,6 +143,8 @@ pub struct QueuePage {
     pub units: Vec<(String, String)>,
     pub users: Vec<(String, String)>,
     pub statuses: Vec<(String, String)>,
+    /// An example case number of the current month, for the merge field.
+    pub merge_placeholder: String,
 }
 
 pub struct CaseHead {
