@@ -742,3 +742,51 @@ async fn agent_works_the_queue_in_both_languages() {
     walk_the_queue(&b, &app, &base, "en", &sets[1]).await;
     b.close().await;
 }
+
+crate::both_engines!(live_counts_follow_visible_changes_only, |app| async move {
+    let agent = sign_in(&app, "agent").await;
+    let mut stream = crate::confidential_live::Stream::open(&app, &agent, None).await;
+    // A denunciation: nothing reaches the agent, not even new counts.
+    app.open(
+        "hotline",
+        json!({"kind":"denunciation","channel":"phone","subject":"Tố giác gian lận thuế"}),
+    )
+    .await;
+    assert!(
+        !stream
+            .read_until("event: counts", Duration::from_millis(2500))
+            .await,
+        "no counts after a change the agent may not see: {}",
+        stream.text
+    );
+    // An ordinary case: its row, rendered as the page renders rows, then the counts.
+    let n = app.open("hotline", json!({"kind":"inquiry","channel":"phone","subject":"Hỏi về hạn nộp thuế","requester":{"name":"Vũ Hà","phone":"0912000041"}})).await;
+    assert!(
+        stream
+            .read_until("event: counts", Duration::from_secs(10))
+            .await,
+        "{}",
+        stream.text
+    );
+    assert!(stream.text.contains(&n));
+    assert!(stream.text.contains("pick-case"), "{}", stream.text);
+    assert!(
+        stream
+            .text
+            .contains("<td class=\\\"requester\\\">Vũ Hà</td>"),
+        "{}",
+        stream.text
+    );
+    let counts = stream
+        .text
+        .lines()
+        .skip_while(|l| *l != "event: counts")
+        .find_map(|l| l.strip_prefix("data:"))
+        .unwrap();
+    let counts: serde_json::Value = serde_json::from_str(counts.trim()).unwrap();
+    // The agent sees the ordinary case only, in "all" and unassigned branch 2.
+    let page = request(&app, &agent, "GET", "/console?queue=all", &[]).await;
+    assert_eq!(counts["all"], 1, "{counts}");
+    assert!(page.body.contains("id=\"nav-all\""));
+    assert_eq!(row_numbers(&page.body), vec![n]);
+});
