@@ -151,7 +151,7 @@ pub(crate) struct QueueQuery {
     from: Option<String>,
     to: Option<String>,
     /// After a bulk action: how many cases changed, and `number:reason` of those refused.
-    done: Option<u32>,
+    done: Option<String>,
     refused: Option<String>,
     /// After saving (`saved`) or deleting (`deleted`) a filter.
     filter: Option<String>,
@@ -421,7 +421,7 @@ pub(crate) async fn queue(
         label(tr, "queue", key)
     };
     let mut banners = Vec::new();
-    if let Some(done) = p.done {
+    if let Some(done) = p.done.as_deref().and_then(|d| d.parse::<u32>().ok()) {
         banners.push(bulk_banner(tr, done, p.refused.as_deref().unwrap_or("")));
     }
     match p.filter.as_deref() {
@@ -445,13 +445,15 @@ pub(crate) async fn queue(
         .iter()
         .map(|ch| (ch.as_str().to_string(), label(tr, "channel", ch.as_str())))
         .collect();
+    let investigator = actor.role() == Some(hqdesk_domain::user::Role::Investigator);
     let categories = s
         .services
         .list_categories(&actor)
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|k| k.active)
+        // Denunciation categories only for those who may see denunciations.
+        .filter(|k| k.active && (!k.kind.is_confidential() || investigator))
         .map(|k| {
             let name = if tr.lang() == "en" {
                 k.name_en
