@@ -39,3 +39,60 @@
   });
   if (subject.value) ask();
 })();
+
+// The menu on a phone: a button opens and closes the navigation. Without this script the
+// navigation simply stays open (the button is hidden).
+(function () {
+  "use strict";
+  var button = document.getElementById("menu-button");
+  var nav = document.getElementById("portal-nav");
+  if (!button || !nav) return;
+  var header = button.parentNode;
+  header.classList.add("has-menu");
+  button.hidden = false;
+  function set(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("open", open);
+  }
+  button.addEventListener("click", function () {
+    set(button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      set(false);
+      button.focus();
+    }
+  });
+})();
+
+// The confirmation page: copy the tracking address, print the receipt. Without this script the
+// address is selectable text and the browser prints the page as it is.
+(function () {
+  "use strict";
+  var copy = document.getElementById("copy-link");
+  var print = document.getElementById("print-receipt");
+  var done = document.getElementById("copy-done");
+  var field = document.getElementById("track-url");
+  if (field) {
+    field.addEventListener("focus", function () { field.select(); });
+  }
+  if (copy && field) {
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      function said() { if (done) done.textContent = done.getAttribute("data-text"); }
+      field.focus();
+      field.select();
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(said, function () {
+          try { document.execCommand("copy"); said(); } catch (e) { /* selected: the visitor copies */ }
+        });
+      } else {
+        try { document.execCommand("copy"); said(); } catch (e) { /* selected: the visitor copies */ }
+      }
+    });
+  }
+  if (print) {
+    print.hidden = false;
+    print.addEventListener("click", function () { window.print(); });
+  }
+})();

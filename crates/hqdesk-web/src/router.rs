@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{kb as staff_kb, queue};
-use crate::portal::{request, submitted};
+use crate::portal::{lost, request, submitted};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
 use crate::state::{AppState, WebConfig};
@@ -231,6 +231,7 @@ fn portal_routes() -> Router<AppState> {
             get(request::suggest_form).post(request::suggest_submit),
         )
         .route(submitted::PATH, get(submitted::page))
+        .route("/lost-link", get(lost::form).post(lost::submit))
         .route("/track/{token}", get(request::track))
         .route("/track/{token}/reply", post(request::track_reply))
         .route("/track/{token}/rate", post(request::track_rate))

@@ -21,6 +21,14 @@ struct ProcedureEntry {
     time_limit: String,
     fees: String,
     unit: String,
+    /// Code of the national database of administrative procedures, when known.
+    #[serde(default)]
+    official_code: String,
+    /// Where to submit it online: words, then the address.
+    #[serde(default)]
+    submit_online: String,
+    #[serde(default)]
+    forms: Vec<hqdesk_services::portal::ProcedureForm>,
 }
 
 /// Import articles and procedures: from `dir` (`*.md` and `procedures.toml`) or, without one,
@@ -74,6 +82,16 @@ pub async fn import(
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("procedure {}: {e}", p.code))?;
+            services
+                .save_procedure_links(
+                    &Actor::Cli,
+                    &p.code,
+                    &p.official_code,
+                    &p.submit_online,
+                    &p.forms,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("procedure {}: {e}", p.code))?;
             n_proc += 1;
         }
     }
@@ -100,5 +118,9 @@ mod tests {
         assert!(slugs.contains("dang-ky-tai-khoan-vnaccs"));
         let cat: Catalogue = toml::from_str(PROCEDURES).unwrap();
         assert!(cat.procedure.len() >= 10);
+        // Every procedure says where it is submitted online.
+        for p in &cat.procedure {
+            assert!(!p.submit_online.trim().is_empty(), "{}", p.code);
+        }
     }
 }

@@ -11,12 +11,16 @@
 //! finds the case the first one opened by the token's hash, and answers with it.
 
 mod limits;
+mod lost_link;
+mod procedure_links;
 mod ratings;
 mod submit;
 mod topics;
 mod tracking;
 
 pub use limits::{REPLIES_PER_HOUR, REPLY_LIMIT, REQUESTS_PER_HOUR, REQUEST_LIMIT};
+pub use lost_link::{LostLink, LOST_LINK_LIMIT};
+pub use procedure_links::{procedure_forms, ProcedureForm};
 pub use ratings::DISSATISFIED_AT_MOST;
 pub use submit::parse_declaration_number;
 pub use topics::{topic, Detail, Topic, SYSTEMS, TOPICS};
@@ -51,6 +55,10 @@ pub struct PortalRequest {
     pub system: Option<String>,
     pub error_message: Option<String>,
     pub attachments: Vec<NewAttachment>,
+    /// The knowledge-base article the visitor read before writing ("this did not help"), and
+    /// what they had searched for: recorded at the end of the first message.
+    pub from_article: Option<String>,
+    pub from_query: Option<String>,
     /// `vi` or `en`: the language of the confirmation mail.
     pub lang: String,
     /// Where visitors reach the portal (`https://…`, no trailing slash), for the mailed link.
@@ -90,6 +98,10 @@ pub struct Submitted {
 pub struct Receipt {
     pub case_number: String,
     pub suggestion: bool,
+    pub subject: String,
+    pub opened: Timestamp,
+    /// When the service level promises a first answer, if it does.
+    pub answer_due: Option<Timestamp>,
 }
 
 /// A case as its requester sees it through the tracking link.

@@ -94,7 +94,37 @@ impl Services {
         Ok(Receipt {
             case_number: case.number.to_string(),
             suggestion: case.kind == hqdesk_domain::case::CaseKind::Suggestion,
+            subject: case.subject.clone(),
+            opened: case.created_at,
+            answer_due: case.first_response_due_at.or(case.resolution_due_at),
         })
+    }
+
+    /// The line that tells staff which article the visitor read, and what they searched for,
+    /// before writing ("this did not help"). Only a published article is named.
+    async fn read_before(&self, req: &PortalRequest) -> Option<String> {
+        let clean = |s: &Option<String>| {
+            trimmed(s).map(|v| {
+                v.chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect::<String>()
+            })
+        };
+        let query = clean(&req.from_query);
+        let mut parts = Vec::new();
+        if let Some(slug) = clean(&req.from_article) {
+            if let Ok(a) = self.article(&slug, true).await {
+                parts.push(texts::vi(
+                    "portal.context.article",
+                    &[("title", &a.title), ("slug", &a.slug)],
+                ));
+            }
+        }
+        if let Some(q) = &query {
+            parts.push(texts::vi("portal.context.query", &[("query", q)]));
+        }
+        (!parts.is_empty()).then(|| parts.join("\n"))
     }
 
     /// Open a case from the portal's request form. Every field is checked before anything is
@@ -182,6 +212,10 @@ impl Services {
             body.push('\n');
         }
         body.push_str(req.description.trim());
+        if let Some(line) = self.read_before(&req).await {
+            body.push_str("\n\n");
+            body.push_str(&line);
+        }
         let confirmation = email
             .as_deref()
             .map(|to| confirmation(&req.lang, to, &format!("{}/track/{token}", req.link_base)));

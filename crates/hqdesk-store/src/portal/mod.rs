@@ -8,7 +8,7 @@ mod tracking;
 pub use kb::{
     article_by_slug, count_solved, search_articles, upsert_article, Article, ArticleFields,
 };
-pub use procedures::{procedure, procedures, upsert_procedure, Procedure};
+pub use procedures::{procedure, procedures, set_procedure_links, upsert_procedure, Procedure};
 pub use rate_limits::{forget_windows_before, hit, hits};
 pub use ratings::{rate, rating};
-pub use tracking::{case_for_tracking, set_tracking};
+pub use tracking::{case_for_tracking, is_retired_tracking, replace_tracking, set_tracking};

@@ -18,10 +18,17 @@ pub struct Procedure {
     pub fees: String,
     pub unit: String,
     pub updated_at: i64,
+    /// The code of the national database of administrative procedures (e.g. `1.009868`).
+    pub official_code: String,
+    /// Where to submit it online (an address, or a system's name).
+    pub submit_online: String,
+    /// JSON list of `{"name", "url"}`: the forms to download.
+    pub forms: String,
 }
 
 const PROC: &str =
-    "id, code, title, legal_basis, steps, documents, time_limit, fees, unit, updated_at";
+    "id, code, title, legal_basis, steps, documents, time_limit, fees, unit, updated_at, \
+     official_code, submit_online, forms";
 
 #[allow(clippy::too_many_arguments)]
 pub async fn upsert_procedure(
@@ -54,6 +61,27 @@ pub async fn upsert_procedure(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Set what the portal shows of a procedure besides its steps: its official code, where to
+/// submit it online and its forms (JSON). False when there is no procedure with this code.
+pub async fn set_procedure_links(
+    conn: &mut AnyConnection,
+    code: &str,
+    official_code: &str,
+    submit_online: &str,
+    forms: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE procedures SET official_code = $1, submit_online = $2, forms = $3 WHERE code = $4",
+    )
+    .bind(official_code)
+    .bind(submit_online)
+    .bind(forms)
+    .bind(code)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Procedures whose folded text contains every token (a catalogue of dozens: a scan is fine).

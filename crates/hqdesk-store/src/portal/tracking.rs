@@ -32,3 +32,50 @@ pub async fn case_for_tracking(
             .await?,
     )
 }
+
+/// Replace the tracking link of a case (the requester lost it): the new hash opens the case, the
+/// old one is kept as retired. False when the case has no tracking link.
+pub async fn replace_tracking(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    new_hash: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT token_hash FROM tracking_tokens WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(old) = old else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "INSERT INTO tracking_tokens_retired (token_hash, case_id, retired_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (token_hash) DO NOTHING",
+    )
+    .bind(&old)
+    .bind(case_id)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE tracking_tokens SET token_hash = $1, created_at = $2 WHERE case_id = $3")
+        .bind(new_hash)
+        .bind(now.millis())
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+/// Whether this hash was the tracking link of a case before it was replaced.
+pub async fn is_retired_tracking(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tracking_tokens_retired WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_one(conn)
+            .await?;
+    Ok(n > 0)
+}

@@ -1,6 +1,8 @@
 //! The public portal: self-service for businesses and citizens. Vietnamese by default, English
 //! by choice (a cookie). Nothing a visitor types is rendered unescaped; articles are Markdown
 //! written by staff, rendered and then sanitised.
+pub(crate) mod highlight;
+pub(crate) mod lost;
 pub(crate) mod request;
 pub(crate) mod submitted;
 
@@ -54,6 +56,8 @@ pub(crate) async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Re
 struct ErrorPage {
     tr: Tr,
     message: String,
+    /// Offer the "lost your tracking link?" page (a tracking link that did not work).
+    lost: bool,
 }
 
 fn error(tr: Tr, e: ServiceError) -> Response {
@@ -62,7 +66,8 @@ fn error(tr: Tr, e: ServiceError) -> Response {
             StatusCode::NOT_FOUND,
             &ErrorPage {
                 tr,
-                message: tr.t("error.not_found").into(),
+                message: tr.t("portal.not_found").into(),
+                lost: false,
             },
         ),
         other => {
@@ -71,16 +76,55 @@ fn error(tr: Tr, e: ServiceError) -> Response {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &ErrorPage {
                     tr,
-                    message: "…".into(),
+                    message: tr.t("portal.try_later").into(),
+                    lost: false,
                 },
             )
         }
     }
 }
 
+/// A tracking link that opens nothing: replaced by a new one (410, says so) or unknown (404);
+/// both offer the page that sends a new link.
+pub(crate) async fn tracking_error(s: &AppState, tr: Tr, token: &str, e: ServiceError) -> Response {
+    if !matches!(e, ServiceError::NotFound) {
+        return error(tr, e);
+    }
+    let replaced = s
+        .services
+        .portal_link_replaced(token)
+        .await
+        .unwrap_or(false);
+    let (status, key) = if replaced {
+        (StatusCode::GONE, "portal.lost.replaced")
+    } else {
+        (StatusCode::NOT_FOUND, "portal.not_found")
+    };
+    let mut resp = render(
+        status,
+        &ErrorPage {
+            tr,
+            message: tr.t(key).into(),
+            lost: true,
+        },
+    );
+    resp.headers_mut().insert(
+        header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("same-origin"),
+    );
+    resp
+}
+
 /// An error page for a visitor, with a message already in their language.
 pub(crate) fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
-    render(status, &ErrorPage { tr, message })
+    render(
+        status,
+        &ErrorPage {
+            tr,
+            message,
+            lost: false,
+        },
+    )
 }
 
 /// A page that says one thing (`key`, translated): refusals made before any handler runs.
@@ -91,6 +135,7 @@ pub(crate) fn message_page(headers: &HeaderMap, status: StatusCode, key: &str) -
         &ErrorPage {
             tr,
             message: tr.t(key).into(),
+            lost: false,
         },
     )
 }
@@ -98,6 +143,19 @@ pub(crate) fn message_page(headers: &HeaderMap, status: StatusCode, key: &str) -
 /// The "not found" page for a person (visitor or staff) who followed a wrong link.
 pub fn not_found_page(headers: &HeaderMap) -> Response {
     error(visitor_locale(headers), ServiceError::NotFound)
+}
+
+/// `s` for a query string: everything but unreserved ASCII percent-encoded.
+pub(crate) fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The first words of an article, for result lists.
@@ -147,6 +205,7 @@ pub(crate) struct SearchQuery {
 struct KbPage {
     tr: Tr,
     q: String,
+    /// (link, title HTML, excerpt HTML): matched words marked.
     results: Vec<(String, String, String)>,
 }
 
@@ -157,16 +216,28 @@ pub(crate) async fn kb(
 ) -> Response {
     let tr = visitor_locale(&headers);
     let q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    let words = highlight::query_words(&q);
+    let carried = if q.trim().is_empty() {
+        String::new()
+    } else {
+        format!("?q={}", url_encode(q.trim()))
+    };
     match s.services.search_articles(&q, true, 50).await {
         Ok(list) => render(
             StatusCode::OK,
             &KbPage {
                 tr,
-                q,
                 results: list
                     .into_iter()
-                    .map(|a| (a.slug, a.title, excerpt(&a.body)))
+                    .map(|a| {
+                        (
+                            format!("/kb/{}{carried}", a.slug),
+                            highlight::mark_text(&a.title, &words),
+                            highlight::mark_text(&excerpt(&a.body), &words),
+                        )
+                    })
                     .collect(),
+                q,
             },
         ),
         Err(e) => error(tr, e),
@@ -179,6 +250,10 @@ struct ArticlePage {
     tr: Tr,
     slug: String,
     title: String,
+    /// The title with the words of the search that led here marked.
+    title_html: String,
+    /// Where "this did not help" leads: the request form, with the article and the query.
+    request_link: String,
     updated: String,
     body_html: String,
     related: Vec<(String, String)>,
@@ -188,6 +263,8 @@ struct ArticlePage {
 #[derive(Deserialize, Default)]
 pub(crate) struct ArticleQuery {
     thanks: Option<String>,
+    /// The search that led here: its words are marked.
+    q: Option<String>,
 }
 
 pub(crate) async fn article(
@@ -212,11 +289,19 @@ pub(crate) async fn article(
             related.push((other.slug, other.title));
         }
     }
+    let q: String = p.q.unwrap_or_default().chars().take(200).collect();
+    let words = highlight::query_words(&q);
+    let mut request_link = format!("/request?article={}", url_encode(&a.slug));
+    if !q.trim().is_empty() {
+        request_link.push_str(&format!("&q={}", url_encode(q.trim())));
+    }
     render(
         StatusCode::OK,
         &ArticlePage {
             tr,
-            body_html: markdown_html(&a.body),
+            body_html: highlight::mark_html(&markdown_html(&a.body), &words),
+            title_html: highlight::mark_text(&a.title, &words),
+            request_link,
             slug: a.slug,
             title: a.title,
             updated: when(Timestamp(a.updated_at)),
@@ -269,7 +354,8 @@ const SOLVED_PER_HOUR: i64 = 20;
 struct ProceduresPage {
     tr: Tr,
     q: String,
-    items: Vec<(String, String, String)>,
+    /// (code, title, unit, official code).
+    items: Vec<(String, String, String, String)>,
 }
 
 pub(crate) async fn procedures(
@@ -287,7 +373,7 @@ pub(crate) async fn procedures(
                 q,
                 items: list
                     .into_iter()
-                    .map(|p| (p.code, p.title, p.unit))
+                    .map(|p| (p.code, p.title, p.unit, p.official_code))
                     .collect(),
             },
         ),
@@ -302,6 +388,29 @@ struct ProcedurePage {
     p: hqdesk_services::read::Procedure,
     steps: Vec<String>,
     documents: Vec<String>,
+    forms: Vec<hqdesk_services::portal::ProcedureForm>,
+    /// Where to submit online, split into its words and its web address (if it has one).
+    online_text: String,
+    online_link: String,
+}
+
+/// "Cổng Dịch vụ công quốc gia https://dichvucong.gov.vn" → the words and the address.
+fn split_address(s: &str) -> (String, String) {
+    match s.find("https://").or_else(|| s.find("http://")) {
+        Some(i) => {
+            let rest = &s[i..];
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let link = &rest[..end];
+            let valid = !link.chars().any(|c| c.is_control() || c == '"' || c == '<');
+            let text = format!("{} {}", s[..i].trim(), rest[end..].trim());
+            if valid {
+                (text.trim().to_string(), link.to_string())
+            } else {
+                (s.to_string(), String::new())
+            }
+        }
+        None => (s.to_string(), String::new()),
+    }
 }
 
 pub(crate) async fn procedure(
@@ -314,6 +423,8 @@ pub(crate) async fn procedure(
         Ok(p) => {
             let steps = serde_json::from_str(&p.steps).unwrap_or_default();
             let documents = serde_json::from_str(&p.documents).unwrap_or_default();
+            let forms = hqdesk_services::portal::procedure_forms(&p.forms);
+            let (online_text, online_link) = split_address(&p.submit_online);
             render(
                 StatusCode::OK,
                 &ProcedurePage {
@@ -321,6 +432,9 @@ pub(crate) async fn procedure(
                     p,
                     steps,
                     documents,
+                    forms,
+                    online_text,
+                    online_link,
                 },
             )
         }

@@ -28,14 +28,14 @@ const FORM_COOKIE: &str = "hqdesk_form";
 
 /// The anonymous visitor's form token: a random value in an HttpOnly cookie, repeated in every
 /// form as a hidden field (double submit), plus the Origin check.
-struct FormToken {
-    value: String,
+pub(crate) struct FormToken {
+    pub(crate) value: String,
     /// Set when the visitor had none yet.
     set_cookie: Option<HeaderValue>,
 }
 
 impl FormToken {
-    fn from_headers(headers: &HeaderMap) -> FormToken {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> FormToken {
         let existing = crate::cookie::cookie(headers, FORM_COOKIE)
             .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
         match existing {
@@ -68,7 +68,7 @@ impl FormToken {
         self.set_cookie.is_none() && same_origin(headers) && tokens_match(&self.value, posted)
     }
 
-    fn attach(&self, mut resp: Response) -> Response {
+    pub(crate) fn attach(&self, mut resp: Response) -> Response {
         if let Some(c) = &self.set_cookie {
             resp.headers_mut().append(header::SET_COOKIE, c.clone());
         }
@@ -84,7 +84,7 @@ fn field_message(tr: Tr, code: &str, fallback: &str) -> String {
     }
 }
 
-fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
+pub(crate) fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
     match e {
         ServiceError::Invalid(v) => {
             let mut fields = HashMap::new();
@@ -127,7 +127,7 @@ fn errors_of(tr: Tr, e: &ServiceError) -> (HashMap<String, String>, String) {
     }
 }
 
-fn status_of(e: &ServiceError) -> StatusCode {
+pub(crate) fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -139,7 +139,7 @@ fn status_of(e: &ServiceError) -> StatusCode {
 
 /// The checks every anonymous form passes before anything else: the CSRF token (with the Origin)
 /// and the honeypot. On refusal: the message for the visitor and the status.
-fn form_guard(
+pub(crate) fn form_guard(
     tr: Tr,
     token: &FormToken,
     headers: &HeaderMap,
@@ -162,7 +162,7 @@ fn opt(fields: &HashMap<String, String>, k: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn get(fields: &HashMap<String, String>, k: &str) -> String {
+pub(crate) fn get(fields: &HashMap<String, String>, k: &str) -> String {
     fields.get(k).cloned().unwrap_or_default()
 }
 
@@ -224,7 +224,8 @@ struct RequestPage {
     v: HashMap<String, String>,
     errors: HashMap<String, String>,
     message: String,
-    max_file_mb: usize,
+    /// The file rules (types, count, sizes), stated before the file input.
+    files_rules: String,
     form_id: String,
     /// Files the refused form carried, to be attached again.
     files_again: Vec<String>,
@@ -253,6 +254,24 @@ impl RequestPage {
     }
 }
 
+/// What files the forms take, from the limits the services apply.
+pub(crate) fn files_rules(tr: Tr) -> String {
+    use hqdesk_services::cases::{
+        MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_ATTACHMENT_BYTES,
+    };
+    tr.fill(
+        "portal.request.files_rules",
+        &[
+            ("count", &MAX_ATTACHMENTS.to_string()),
+            ("each", &(MAX_ATTACHMENT_BYTES / 1024 / 1024).to_string()),
+            (
+                "total",
+                &(MAX_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024).to_string(),
+            ),
+        ],
+    )
+}
+
 fn topic_views() -> Vec<TopicView> {
     TOPICS
         .iter()
@@ -269,6 +288,9 @@ fn topic_views() -> Vec<TopicView> {
 pub struct TopicQuery {
     topic: Option<String>,
     subject: Option<String>,
+    /// "This did not help": the article the visitor read, and what they searched for.
+    article: Option<String>,
+    q: Option<String>,
 }
 
 /// What a refused request form comes back with.
@@ -299,20 +321,40 @@ fn request_page(
             v,
             errors: refusal.errors,
             message: refusal.message,
-            max_file_mb: hqdesk_services::cases::MAX_ATTACHMENT_BYTES / 1024 / 1024,
+            files_rules: files_rules(tr),
             form_id,
             files_again: refusal.files_again,
         },
     ))
 }
 
-pub async fn request_form(headers: HeaderMap, Query(q): Query<TopicQuery>) -> Response {
+pub async fn request_form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TopicQuery>,
+) -> Response {
     let tr = visitor_locale(&headers);
     let token = FormToken::from_headers(&headers);
     let topic = q.topic.as_deref().and_then(svc::topic);
     let mut v = HashMap::new();
     if let Some(s) = q.subject {
         v.insert("subject".to_string(), s.chars().take(200).collect());
+    }
+    // Carried from an article ("this did not help"): named on the form, recorded on the case.
+    let article = q.article.as_deref().map(str::trim).unwrap_or("");
+    if !article.is_empty() {
+        if let Ok(a) = s.services.article(article, true).await {
+            v.insert("from_article".to_string(), a.slug);
+            v.insert("from_article_title".to_string(), a.title);
+        }
+    }
+    if let Some(query) = q.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let query: String = query
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        v.insert("from_query".to_string(), query);
     }
     request_page(tr, &token, topic, v, Refusal::default(), StatusCode::OK)
 }
@@ -391,6 +433,8 @@ pub async fn request_submit(
         system: opt(&v, "system"),
         error_message: opt(&v, "error_message"),
         attachments: files,
+        from_article: opt(&v, "from_article"),
+        from_query: opt(&v, "from_query"),
         lang: tr.lang().into(),
         link_base: s.public_url.clone().unwrap_or_default(),
         source: source.key(),
@@ -566,6 +610,7 @@ struct TrackPage {
     body: String,
     comment: String,
     files_again: Vec<String>,
+    files_rules: String,
 }
 
 impl TrackPage {
@@ -654,6 +699,7 @@ fn track_page(
             body: x.body,
             comment: x.comment,
             files_again: x.files_again,
+            files_rules: files_rules(tr),
         },
     );
     resp.headers_mut()
@@ -693,7 +739,7 @@ pub async fn track(
             };
             track_page(tr, &token, &tracking, t, x, StatusCode::OK)
         }
-        Err(e) => error(tr, e),
+        Err(e) => super::tracking_error(&s, tr, &tracking, e).await,
     }
 }
 
@@ -776,7 +822,9 @@ pub async fn track_reply(
         Ok(()) => token.attach(
             Redirect::to(&format!("/track/{tracking}?done=reply#conversation")).into_response(),
         ),
-        Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
+        Err(ServiceError::NotFound) => {
+            super::tracking_error(&s, tr, &tracking, ServiceError::NotFound).await
+        }
         Err(e) => track_refused(&s, tr, &token, &tracking, e, typed).await,
     }
 }
@@ -808,7 +856,9 @@ pub async fn track_rate(
     {
         Ok(()) => token
             .attach(Redirect::to(&format!("/track/{tracking}?done=rating#rating")).into_response()),
-        Err(ServiceError::NotFound) => error(tr, ServiceError::NotFound),
+        Err(ServiceError::NotFound) => {
+            super::tracking_error(&s, tr, &tracking, ServiceError::NotFound).await
+        }
         Err(e) => track_refused(&s, tr, &token, &tracking, e, typed).await,
     }
 }
@@ -821,7 +871,7 @@ pub async fn track_file(
     let tr = visitor_locale(&headers);
     match s.services.portal_attachment(&tracking, id).await {
         Ok((a, bytes)) => crate::download(&a.filename, &a.content_type, bytes),
-        Err(e) => error(tr, e),
+        Err(e) => super::tracking_error(&s, tr, &tracking, e).await,
     }
 }
 

@@ -804,6 +804,11 @@ fn cells(f: &Fixture) -> Vec<Cell> {
             .visitor_only(),
         cell("GET /track/{token}/files/{id}", "an ordinary case's file", format!("/track/{TRACK_N}/files/{}", f.n_attachment)),
         cell("GET /track/{token}/files/{id}", "the denunciation's file by another case's link", format!("/track/{TRACK_N}/files/{}", f.d_attachment)).hidden(),
+        cell("GET /lost-link", "the lost-link form", "/lost-link"),
+        // The same answer whether or not the pair matches: nothing of the case is shown.
+        cell("POST /lost-link", "a new link for the denunciation's number and an address", "/lost-link")
+            .form(&[("case_number", "HQ2611-4839207"), ("email", "khong-co@example.vn")])
+            .visitor_only(),
     ]
 }
 

@@ -34,6 +34,7 @@ mod portal;
 mod portal_forms;
 mod portal_limits;
 mod portal_resubmit;
+mod portal_workplace;
 mod secrets;
 mod sign_in;
 mod store;
