@@ -1,4 +1,4 @@
-//! Console users' saved filters: a name and the query of a queue or search (migration 0022).
+//! Console users' saved filters: a name and the query of a queue or search (migration 0025).
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
