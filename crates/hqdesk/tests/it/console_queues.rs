@@ -790,3 +790,113 @@ crate::both_engines!(live_counts_follow_visible_changes_only, |app| async move {
     assert!(page.body.contains("id=\"nav-all\""));
     assert_eq!(row_numbers(&page.body), vec![n]);
 });
+
+crate::both_engines!(
+    every_column_sort_pages_through_every_case_once,
+    |app| async move {
+        let mut opened = Vec::new();
+        for (i, (priority, channel)) in [
+            ("low", "phone"),
+            ("urgent", "email"),
+            ("normal", "phone"),
+            ("high", "email"),
+            ("normal", "portal"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            opened.push(app.open("hotline", json!({"kind":"inquiry","channel":channel,"priority":priority,"subject":format!("Hỏi thủ tục số {i}"),"requester":{"phone":format!("091200010{i}")}})).await);
+            app.clock.advance_seconds(600);
+        }
+        // One answered: its nearest deadline becomes the resolution one.
+        let (s, _) = app
+            .post(
+                "agent",
+                &format!("/api/v1/cases/{}/messages", opened[1]),
+                json!({"body":"Chúng tôi đã nhận yêu cầu."}),
+            )
+            .await;
+        assert!(s.is_success());
+        let (s, _) = app
+            .post(
+                "agent",
+                &format!("/api/v1/cases/{}/status", opened[2]),
+                json!({"status":"resolved"}),
+            )
+            .await;
+        assert!(s.is_success());
+        for sort in [
+            "number",
+            "-number",
+            "age",
+            "-age",
+            "nearest_due",
+            "-nearest_due",
+            "priority",
+            "-priority",
+            "status",
+            "-status",
+        ] {
+            let (_, all) = app
+                .get("agent", &format!("/api/v1/cases?sort={sort}&limit=200"))
+                .await;
+            let whole: Vec<String> = all["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["number"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(whole.len(), 5, "{sort}");
+            // Page by page, two at a time: the same order, every case once.
+            let mut paged = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                let (s, page) = app
+                    .get(
+                        "agent",
+                        &format!("/api/v1/cases?sort={sort}&limit=2&cursor={cursor}"),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{sort}: {page}");
+                paged.extend(
+                    page["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c["number"].as_str().unwrap().to_string()),
+                );
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = c.to_string(),
+                    None => break,
+                }
+            }
+            assert_eq!(paged, whole, "{sort}");
+        }
+        // The orders themselves.
+        let order = |v: &serde_json::Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["number"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (_, v) = app.get("agent", "/api/v1/cases?sort=-priority").await;
+        assert_eq!(order(&v)[0], opened[1], "urgent first");
+        assert_eq!(order(&v)[4], opened[0], "low last");
+        let (_, v) = app.get("agent", "/api/v1/cases?sort=-age").await;
+        assert_eq!(order(&v), opened, "oldest first");
+        let (_, v) = app.get("agent", "/api/v1/cases?sort=nearest_due").await;
+        assert_eq!(
+            order(&v)[4],
+            opened[2],
+            "a resolved case has no pending deadline: last"
+        );
+        let (_, v) = app.get("agent", "/api/v1/cases?sort=-status").await;
+        assert_eq!(order(&v)[0], opened[2], "resolved after new");
+        let mut by_number = opened.clone();
+        by_number.sort();
+        let (_, v) = app.get("agent", "/api/v1/cases?sort=number").await;
+        assert_eq!(order(&v), by_number);
+    }
+);
