@@ -44,6 +44,9 @@ struct KeptCase {
     confidential: bool,
     subject: String,
     requester_id: Option<i64>,
+    /// Added after answers were first kept: those decode without it.
+    #[serde(default)]
+    requester_name: Option<String>,
     unit_id: Option<i64>,
     unit_code: Option<String>,
     assignee_id: Option<i64>,

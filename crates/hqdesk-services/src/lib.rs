@@ -25,6 +25,7 @@ pub mod mail;
 pub mod outbox;
 pub mod portal;
 pub mod read;
+pub mod saved_filters;
 pub mod secrets;
 pub mod session;
 pub mod sign_in_limits;

@@ -22,6 +22,7 @@ pub mod multirow;
 pub mod portal;
 pub mod requesters;
 mod rows;
+pub mod saved_filters;
 pub mod search;
 pub mod secrets;
 pub mod session_reads;

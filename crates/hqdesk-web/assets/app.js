@@ -37,6 +37,9 @@
         rows[i].querySelector('a').focus();
       } else if (e.key === 'Enter' && i >= 0) {
         window.location = rows[i].querySelector('a').href;
+      } else if (e.key === 'x' && i >= 0) {
+        var box = rows[i].querySelector('.pick-case');
+        if (box) { box.click(); }
       }
     } else if (page === 'case') {
       var target = { r: 'reply-body', n: 'note-body' }[e.key];
@@ -90,25 +93,47 @@
     var toast = document.getElementById('live-toast');
     es.addEventListener('case', function (ev) {
       var c = JSON.parse(ev.data);
+      // A filtered or re-sorted list shows only what the agent asked for: no rows added.
+      if (table.dataset.filtered) return;
       if (c.action !== 'case.create' || document.querySelector('tr[data-case="' + c.number + '"]')) return;
-      var tr = document.createElement('tr');
-      tr.dataset.case = c.number;
-      tr.className = 'live prio-' + c.priority;
-      var cells = [c.number, c.subject, c.kind, c.status, c.priority_label, c.assignee, c.due];
-      cells.forEach(function (text, n) {
-        var td = document.createElement('td');
-        if (n === 0) { var a = document.createElement('a'); a.className = 'case-link'; a.href = '/console/cases/' + c.number; a.textContent = text; td.appendChild(a); }
-        else { td.textContent = text; }
-        tr.appendChild(td);
-      });
+      // The row comes rendered by the page's own template, so it looks exactly like the others.
+      var holder = document.createElement('tbody');
+      holder.innerHTML = c.html;
+      var tr = holder.querySelector('tr');
+      if (!tr) return;
       table.tBodies[0].insertBefore(tr, table.tBodies[0].firstChild);
       var empty = document.querySelector('.empty');
       if (empty) empty.remove();
       var total = document.getElementById('queue-total');
-      if (total) total.textContent = String(Number(total.textContent) + 1);
+      if (total && /^[0-9]+$/.test(total.textContent)) total.textContent = String(Number(total.textContent) + 1);
       toast.textContent = table.dataset.liveLabel + ': ' + c.number + ' — ' + c.subject;
       toast.hidden = false;
     });
+    // The queues' counts, as the server counted them for this user after each change.
+    es.addEventListener('counts', function (ev) {
+      var counts = JSON.parse(ev.data);
+      Object.keys(counts).forEach(function (key) {
+        var el = document.querySelector('#nav-' + key + ' .count');
+        if (el && el.textContent !== String(counts[key])) el.textContent = String(counts[key]);
+      });
+    });
+  }
+
+  // Bulk actions: a box that ticks every case on the page.
+  if (page === 'queue') {
+    var all = document.getElementById('select-all');
+    var picks = function () { return Array.prototype.slice.call(document.querySelectorAll('#queue .pick-case')); };
+    if (all) {
+      all.hidden = false;
+      all.addEventListener('change', function () { picks().forEach(function (p) { p.checked = all.checked; }); });
+      document.getElementById('queue').addEventListener('change', function (e) {
+        if (!e.target.classList.contains('pick-case')) return;
+        var boxes = picks();
+        var ticked = boxes.filter(function (p) { return p.checked; }).length;
+        all.checked = ticked > 0 && ticked === boxes.length;
+        all.indeterminate = ticked > 0 && ticked < boxes.length;
+      });
+    }
   }
 
   // Presence: say what I am doing on this case; warn when someone else is replying.

@@ -18,6 +18,15 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// A part of a page (e.g. one table row for a live update); empty if rendering fails (a bug,
+/// logged).
+pub fn render_part<T: Template>(t: &T) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "template part");
+        String::new()
+    })
+}
+
 /// Date and time in Vietnam, as people there write it.
 pub fn when(t: Timestamp) -> String {
     t.to_vietnam().format("%d/%m/%Y %H:%M").to_string()

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
-use crate::console::{account, admin, calls, case, enrolled, events, live, login, mailboxes};
+use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{kb as staff_kb, queue};
 use crate::portal::{lost, request, submitted};
 use crate::problem::Problem;
@@ -150,6 +150,9 @@ fn console_routes() -> Router<AppState> {
         // Queues, live updates
         .route("/console", get(queue::queue))
         .route("/console/events", get(live::events))
+        .route("/console/bulk", post(bulk::bulk))
+        .route("/console/filters", post(bulk::save_filter))
+        .route("/console/filters/{id}/delete", post(bulk::delete_filter))
         // A case and what is done to it
         .route("/console/cases/{number}", get(case::case_page))
         .route("/console/attachments/{id}", get(case::download))

@@ -1,5 +1,6 @@
 //! Case use cases: open, read, list and search, change, assign, change status, add messages.
 mod attachments;
+mod bulk;
 mod messages;
 mod open;
 mod read;
@@ -7,6 +8,7 @@ mod update;
 
 pub(crate) use attachments::{check_attachments, StoredFile};
 pub use attachments::{MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_ATTACHMENT_BYTES};
+pub use bulk::{BulkAction, BulkOutcome, MAX_BULK};
 
 use hqdesk_domain::access::Action;
 use hqdesk_domain::case::CaseNumber;
@@ -90,6 +92,14 @@ pub struct ListCases {
     /// Resolution due before / at-or-after these instants.
     pub due_before: Option<Timestamp>,
     pub due_after: Option<Timestamp>,
+    /// A category code.
+    pub category: Option<String>,
+    /// Opened at or after / before these instants.
+    pub created_from: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    /// The requester: part of a name or business name, or a whole e-mail address, phone number
+    /// or tax code.
+    pub requester: Option<String>,
     pub sort: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,

@@ -3,9 +3,10 @@ use hqdesk_domain::access::Action;
 use hqdesk_domain::case::{Branch, CaseKind, Status};
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::requester::PhoneE164;
+use hqdesk_domain::requester::{Email, TaxCode};
 use hqdesk_domain::{text, ValidationErrors};
-use hqdesk_store::cases::{CaseFilter, CaseOrder, Cursor};
-use hqdesk_store::{cases, users, Connection, Store, StoreError};
+use hqdesk_store::cases::{CaseFilter, CaseOrder, Cursor, SortKey};
+use hqdesk_store::{cases, categories, users, Connection, Store, StoreError};
 use serde_json::json;
 
 use super::{actor_username, non_empty, CasePage, CaseView, ListCases, DEFAULT_PAGE, MAX_PAGE};
@@ -176,6 +177,20 @@ impl Services {
         filter.requester_id = q.requester_id;
         filter.due_before = q.due_before;
         filter.due_after = q.due_after;
+        filter.created_from = q.created_from;
+        filter.created_before = q.created_before;
+        filter.requester_text = non_empty(&q.requester).map(requester_text);
+        if let Some(code) = non_empty(&q.category) {
+            match categories::by_code(conn, code).await {
+                Ok(c) => filter.category_id = Some(c.id),
+                Err(StoreError::NotFound) => errors.push(hqdesk_domain::FieldError {
+                    field: "category".into(),
+                    code: "category_unknown",
+                    message: format!("there is no category {code:?}"),
+                }),
+                Err(e) => return Err(e.into()),
+            }
+        }
         if let Some(text) = non_empty(&q.q) {
             filter.search_tokens = text::search_tokens(text)
                 .split(' ')
@@ -200,11 +215,15 @@ impl Services {
             None | Some("created") | Some("-created") => CaseOrder::CreatedDesc,
             Some("due") => CaseOrder::DueAsc,
             Some("-updated") | Some("updated") => CaseOrder::UpdatedDesc,
+            Some(key) if sort_key(key).is_some() => {
+                let (k, desc) = sort_key(key).unwrap_or((SortKey::Created, true));
+                CaseOrder::By(k, desc)
+            }
             Some(other) => {
                 errors.push(hqdesk_domain::FieldError {
                     field: "sort".into(),
                     code: "sort_unknown",
-                    message: format!("unknown sort {other:?}; expected created, due or updated"),
+                    message: format!("unknown sort {other:?}; expected created, due, updated, number, age, nearest_due, priority or status (- before one but created and updated: descending)"),
                 });
                 CaseOrder::CreatedDesc
             }
@@ -255,6 +274,39 @@ impl Services {
             searching,
         })
     }
+}
+
+/// A requester filter as stored: an e-mail address, phone number or tax code in the form the
+/// directory keeps it, else the words as typed (matched within names).
+fn requester_text(text: &str) -> String {
+    if let Ok(p) = PhoneE164::parse(text) {
+        return p.as_str().to_string();
+    }
+    if let Ok(e) = Email::parse(text) {
+        return e.as_str().to_string();
+    }
+    if let Ok(t) = TaxCode::parse(text) {
+        return t.as_str().to_string();
+    }
+    text.to_string()
+}
+
+/// A sort the console asks for: a column and its direction (`-` first: descending). `age`
+/// ascending is the youngest first.
+fn sort_key(s: &str) -> Option<(SortKey, bool)> {
+    let (name, desc) = match s.strip_prefix('-') {
+        Some(n) => (n, true),
+        None => (s, false),
+    };
+    let key = match name {
+        "number" => SortKey::Number,
+        "age" => return Some((SortKey::Created, !desc)),
+        "nearest_due" => SortKey::NearestDue,
+        "priority" => SortKey::Priority,
+        "status" => SortKey::Status,
+        _ => return None,
+    };
+    Some((key, desc))
 }
 
 fn parse_cursor(s: &str) -> Result<Cursor, hqdesk_domain::InvalidValue> {

@@ -26,6 +26,25 @@ pub enum CaseOrder {
     /// `dialect::latest_match_key`). Without search tokens, the same as
     /// [`CaseOrder::CreatedDesc`].
     LatestMatch,
+    /// A column the agent clicked in the console: `(key, descending)`. Cases without the key
+    /// (no pending due time) come last either way.
+    By(SortKey, bool),
+}
+
+/// The columns a list may be sorted by on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// The case number (year and month, then serial).
+    Number,
+    /// The opening time (the age, the other way round).
+    Created,
+    /// The nearest pending deadline: the first-response due time while unanswered, else the
+    /// resolution due time.
+    NearestDue,
+    /// Low, normal, high, urgent.
+    Priority,
+    /// New, open, waiting, resolved, closed.
+    Status,
 }
 
 /// Filters for listing and counting cases. `scope` is always applied.
@@ -46,6 +65,13 @@ pub struct CaseFilter {
     /// Resolution due before this instant (overdue / due soon).
     pub due_before: Option<Timestamp>,
     pub due_after: Option<Timestamp>,
+    pub category_id: Option<i64>,
+    /// Opened at or after / before these instants.
+    pub created_from: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    /// Words of the requester: a part of the name or business name, or an e-mail address,
+    /// phone number (E.164 as stored) or tax code in full.
+    pub requester_text: Option<String>,
 }
 
 impl CaseFilter {
@@ -63,6 +89,10 @@ impl CaseFilter {
             search_tokens: vec![],
             due_before: None,
             due_after: None,
+            category_id: None,
+            created_from: None,
+            created_before: None,
+            requester_text: None,
         }
     }
 }
@@ -127,6 +157,10 @@ pub(super) fn tallied(f: &CaseFilter) -> bool {
         && f.channel.is_none()
         && f.requester_id.is_none()
         && f.search_tokens.is_empty()
+        && f.category_id.is_none()
+        && f.created_from.is_none()
+        && f.created_before.is_none()
+        && f.requester_text.is_none()
 }
 
 pub(super) fn build_where(
@@ -220,6 +254,27 @@ pub(super) fn add_conditions(
     if let Some(r) = f.requester_id {
         let p = w.bind(r)?;
         w.clauses.push(format!("c.requester_id = {p}"));
+    }
+    if let Some(cat) = f.category_id {
+        let p = w.bind(cat)?;
+        w.clauses.push(format!("c.category_id = {p}"));
+    }
+    if let Some(t) = f.created_from {
+        let p = w.bind(t.millis())?;
+        w.clauses.push(format!("c.created_at >= {p}"));
+    }
+    if let Some(t) = f.created_before {
+        let p = w.bind(t.millis())?;
+        w.clauses.push(format!("c.created_at < {p}"));
+    }
+    if let Some(text) = &f.requester_text {
+        let like = w.bind(format!("%{}%", text.to_lowercase()))?;
+        let exact = w.bind(text.clone())?;
+        w.clauses.push(format!(
+            "c.requester_id IN (SELECT r.id FROM requesters r WHERE LOWER(r.name) LIKE {like} \
+             OR LOWER(COALESCE(r.business_name, '')) LIKE {like} OR r.email = {exact} \
+             OR r.phone = {exact} OR r.tax_code = {exact})"
+        ));
     }
     if !f.search_tokens.is_empty() {
         let tokens: Vec<&str> = f.search_tokens.iter().map(String::as_str).collect();

@@ -22,6 +22,9 @@ pub struct CaseRecord {
     pub confidential: bool,
     pub subject: String,
     pub requester_id: Option<i64>,
+    /// The requester's business name, else their name (none for confidential cases, whose
+    /// reporters are never in the directory).
+    pub requester_name: Option<String>,
     pub unit_id: Option<i64>,
     pub unit_code: Option<String>,
     pub assignee_id: Option<i64>,
@@ -45,7 +48,25 @@ impl CaseRecord {
             assignee_id: self.assignee_id,
         }
     }
+
+    /// The nearest deadline still pending: the first-response due time while the case is
+    /// unanswered, else the resolution due time; none once the case is resolved or closed.
+    /// The flag says whether it is the first-response one. (SQL twin: `NEAREST_DUE_SQL`.)
+    pub fn nearest_due(&self) -> Option<(Timestamp, bool)> {
+        if !self.status.is_active() {
+            return None;
+        }
+        match (self.first_responded_at, self.first_response_due_at) {
+            (None, Some(first)) => Some((first, true)),
+            _ => self.resolution_due_at.map(|d| (d, false)),
+        }
+    }
 }
+
+/// [`CaseRecord::nearest_due`] in SQL (NULL when there is none).
+pub(super) const NEAREST_DUE_SQL: &str = "(CASE WHEN c.status IN ('new', 'open', 'waiting') THEN \
+    (CASE WHEN c.first_responded_at IS NULL AND c.first_response_due_at IS NOT NULL \
+    THEN c.first_response_due_at ELSE c.resolution_due_at END) END)";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct Raw {
@@ -61,6 +82,7 @@ pub(super) struct Raw {
     confidential: i64,
     subject: String,
     requester_id: Option<i64>,
+    requester_name: Option<String>,
     unit_id: Option<i64>,
     unit_code: Option<String>,
     assignee_id: Option<i64>,
@@ -92,6 +114,7 @@ impl TryFrom<Raw> for CaseRecord {
             confidential: r.confidential != 0,
             subject: r.subject,
             requester_id: r.requester_id,
+            requester_name: r.requester_name.filter(|n| !n.trim().is_empty()),
             unit_id: r.unit_id,
             unit_code: r.unit_code,
             assignee_id: r.assignee_id,
@@ -111,11 +134,13 @@ impl TryFrom<Raw> for CaseRecord {
 
 pub(super) const SELECT: &str = "SELECT c.id, c.number, c.kind, c.branch, c.channel, c.category_id, \
     cat.code AS category_code, c.priority, c.status, c.confidential, c.subject, c.requester_id, \
+    COALESCE(NULLIF(rq.business_name, ''), rq.name) AS requester_name, \
     c.unit_id, un.code AS unit_code, c.assignee_id, us.username AS assignee_username, c.created_by, \
     c.created_at, c.updated_at, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \
     c.resolved_at, c.closed_at, c.message_count \
     FROM cases c LEFT JOIN categories cat ON cat.id = c.category_id \
-    LEFT JOIN units un ON un.id = c.unit_id LEFT JOIN users us ON us.id = c.assignee_id";
+    LEFT JOIN units un ON un.id = c.unit_id LEFT JOIN users us ON us.id = c.assignee_id \
+    LEFT JOIN requesters rq ON rq.id = c.requester_id";
 
 pub async fn by_number(
     conn: &mut AnyConnection,

@@ -121,6 +121,8 @@ impl NewCase {
             confidential: self.kind.is_confidential(),
             subject: self.subject.clone(),
             requester_id: self.requester_id,
+            // Matched in the directory when written; the next read shows the name.
+            requester_name: None,
             unit_id: self.unit_id,
             unit_code: names.unit_code,
             assignee_id: self.assignee_id,

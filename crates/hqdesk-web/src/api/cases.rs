@@ -224,7 +224,11 @@ pub struct ListParams {
     /// Cases of one contact (its id).
     #[param(value_type = Option<i64>)]
     pub requester: Option<String>,
-    /// `created` (newest first, default), `due` (most urgent first) or `updated`. With `q` and
+    /// `created` (newest first, default), `due` (most urgent resolution first) or `updated`; or
+    /// a column as the console sorts it, `-` first for descending: `number`, `age` (youngest
+    /// first), `nearest_due` (the nearest pending deadline: first response while unanswered,
+    /// else resolution; cases without one last), `priority` (low first), `status` (new first).
+    /// With `q` and
     /// no `sort`, newest first without sorting every match: on SQLite the cases whose matching
     /// text (subject, requester, a message) was stored most recently, on PostgreSQL the newest
     /// cases; the two differ only when an older case got a newer matching message.
@@ -343,6 +347,7 @@ pub async fn list_cases(
         sort: p.sort.clone(),
         cursor: p.cursor.clone(),
         limit: int_param("limit", &p.limit)?,
+        ..Default::default()
     };
     let page = s.services.list_cases(&actor, q).await?;
     Ok(Json(CaseListResponse {

@@ -79,7 +79,21 @@ enumeration! {
 }
 enumeration! {
     /// The order of a case list.
-    CaseSort = ["created", "due", "updated"]
+    CaseSort = [
+        "created",
+        "due",
+        "updated",
+        "number",
+        "-number",
+        "age",
+        "-age",
+        "nearest_due",
+        "-nearest_due",
+        "priority",
+        "-priority",
+        "status",
+        "-status"
+    ]
 }
 enumeration! {
     /// How an attempt to call back ended.

@@ -24,9 +24,10 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use super::calls::national;
-use super::queue::row;
+use super::queue::{nav_counts, row};
 use super::service_error;
 use super::session::{cookie_token, Console};
+use super::views::QueueRowPart;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -157,11 +158,32 @@ async fn batch_events(
     };
     for ch in &batch.changes {
         let r = super::queue::named(row(tr, &ch.case, now), &names);
-        let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due.as_ref().map(|d| d.text.as_str()).unwrap_or_default(), "branch": ch.case.branch.number() });
+        // The row as the queue page renders it, so that a row added live looks like the others.
+        let html = crate::html::render_part(&QueueRowPart {
+            tr,
+            r: super::queue::named(row(tr, &ch.case, now), &names),
+            live: true,
+        });
+        let data = serde_json::json!({ "action": ch.action, "number": r.number, "subject": r.subject, "kind": r.kind, "status": r.status, "priority": r.priority, "priority_label": r.priority_label, "assignee": r.assignee, "due": r.due.as_ref().map(|d| d.text.as_str()).unwrap_or_default(), "branch": ch.case.branch.number(), "html": html });
         out.push(Ok(Event::default()
             .event("case")
             .id(ids.seal(ch.seq))
             .data(data.to_string())));
+    }
+    if !batch.changes.is_empty() {
+        // The queues' counts as this actor may see them, after these changes.
+        match nav_counts(services, actor, now).await {
+            Ok(counts) => {
+                let counts: serde_json::Map<String, serde_json::Value> = counts
+                    .into_iter()
+                    .map(|(k, n)| (k.to_string(), n.into()))
+                    .collect();
+                out.push(Ok(Event::default()
+                    .event("counts")
+                    .data(serde_json::Value::Object(counts).to_string())));
+            }
+            Err(e) => tracing::warn!(error = %e, "live queue counts"),
+        }
     }
     out
 }

@@ -3,6 +3,7 @@
 //! services return. One module per page family; the routes are listed in [`crate::router`].
 pub(crate) mod account;
 pub(crate) mod admin;
+pub(crate) mod bulk;
 pub(crate) mod calls;
 pub(crate) mod case;
 pub(crate) mod enrolled;

@@ -57,8 +57,55 @@ pub struct Row {
     pub priority: String,
     pub priority_label: String,
     pub assignee: String,
-    /// The resolution due time of an active case, as a countdown.
+    /// Business name, else name (empty for confidential reporters).
+    pub requester: String,
+    pub channel: String,
+    /// How long since the case was opened ("2 giờ"), and when that was (hover).
+    pub age: String,
+    pub opened: String,
+    /// The nearest pending deadline of an active case as a countdown, and which deadline it is
+    /// with its time (hover).
     pub due: Option<Countdown>,
+    pub due_title: String,
+}
+
+/// One row of the queue table, alone: the live updates send rows rendered by the same
+/// template as the page's.
+#[derive(Template)]
+#[template(path = "queue_row.html")]
+pub struct QueueRowPart {
+    pub tr: Tr,
+    pub r: Row,
+    pub live: bool,
+}
+
+/// A column's header: its label and, when it sorts, the link that sorts by it.
+pub struct SortLink {
+    pub col: &'static str,
+    pub label: String,
+    /// Empty for a column that does not sort.
+    pub href: String,
+    /// `ascending`, `descending`, or empty when the list is not sorted by this column.
+    pub aria: &'static str,
+}
+
+pub struct SavedFilterView {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+}
+
+/// The filter form's current values.
+#[derive(Default)]
+pub struct FilterValues {
+    pub queue: String,
+    pub sort: String,
+    pub channel: String,
+    pub category: String,
+    pub unit: String,
+    pub requester: String,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Template)]
@@ -80,6 +127,26 @@ pub struct QueuePage {
     pub next_url: String,
     /// A short note about what just happened (e.g. a denunciation handed to the task force).
     pub notice: String,
+    /// The table's columns after the checkboxes.
+    pub columns: Vec<SortLink>,
+    /// What a bulk action or a saved filter just did.
+    pub banners: Vec<String>,
+    /// Why the list could not be shown as asked (a bad date, an unknown category…).
+    pub problems: Vec<String>,
+    /// The list's query, for the bulk actions' way back and for saving the filter.
+    pub back: String,
+    pub filters: FilterValues,
+    /// A filter or a chosen sort is in force (live rows are then not inserted).
+    pub filtered: bool,
+    pub saved: Vec<SavedFilterView>,
+    /// (value, label) choices of the filter and bulk forms.
+    pub channels: Vec<(String, String)>,
+    pub categories: Vec<(String, String)>,
+    pub units: Vec<(String, String)>,
+    pub users: Vec<(String, String)>,
+    pub statuses: Vec<(String, String)>,
+    /// An example case number of the current month, for the merge field.
+    pub merge_placeholder: String,
 }
 
 pub struct CaseHead {

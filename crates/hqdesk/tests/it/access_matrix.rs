@@ -734,6 +734,11 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/link", "an ordinary case to the denunciation", format!("/console/cases/{n2}/link")).form(&[("other", d)]).hidden(),
         cell("POST /console/cases/{number}/merge", "the denunciation", format!("/console/cases/{d}/merge")).form(&[("into", f.d3.as_str())]).hidden(),
         cell("POST /console/cases/{number}/merge", "an ordinary case into the denunciation", format!("/console/cases/{n2}/merge")).form(&[("into", d)]).hidden(),
+        cell("POST /console/bulk", "a status for the denunciation among the chosen", "/console/bulk").form(&[("action", "status"), ("status", "waiting"), ("case", d), ("back", "queue=all")]).hidden(),
+        cell("POST /console/bulk", "the denunciation assigned with the chosen", "/console/bulk").form(&[("action", "assign"), ("assignee", "investigator"), ("case", d)]).hidden(),
+        cell("POST /console/bulk", "an ordinary case merged into the denunciation", "/console/bulk").form(&[("action", "merge"), ("into", d), ("case", n2)]).hidden(),
+        cell("POST /console/filters", "save a filter", "/console/filters").form(&[("name", "Bộ lọc thử"), ("query", "queue=all&channel=phone")]).expect(&[303, 401, 403]),
+        cell("POST /console/filters/{id}/delete", "a filter that is not one's own", "/console/filters/999999/delete").form(&[]).expect(&[303, 401, 403, 404]),
         cell("GET /console/attachments/{id}", "the denunciation's file", format!("/console/attachments/{}", f.d_attachment)).secret("ban do kho xang lau"),
         cell("GET /console/attachments/{id}", "an ordinary case's file", format!("/console/attachments/{}", f.n_attachment)),
         // ---- console: calls

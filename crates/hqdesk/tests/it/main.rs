@@ -19,6 +19,7 @@ mod console;
 mod console_admin;
 mod console_calls;
 mod console_case_page;
+mod console_queues;
 mod console_session;
 mod counts;
 mod email;
