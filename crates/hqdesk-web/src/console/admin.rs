@@ -14,9 +14,9 @@ use hqdesk_services::staff_admin::EditUser;
 use hqdesk_services::ServiceError;
 use serde::Deserialize;
 
-use super::service_error;
 use super::session::Console;
 use super::views::Me;
+use super::{refused, service_error_for};
 use crate::csrf::{token_in_csrf_field, CsrfForm};
 use crate::html::{render, when};
 use crate::i18n::Tr;
@@ -167,16 +167,16 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
     let tr = c.tr;
     let actor = c.actor();
     if !may(c, Action::ReadUsers) {
-        return service_error(tr, ServiceError::Forbidden(tr.t("adm.forbidden").into()));
+        return refused(c, tr.t("texts.admin_only"));
     }
     let is_admin = may(c, Action::ManageUsers);
     let units_raw = match s.services.list_units(&actor).await {
         Ok(u) => u,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let users_raw = match s.services.list_users(&actor).await {
         Ok(u) => u,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let unit_of = |id: Option<i64>| id.and_then(|i| units_raw.iter().find(|u| u.id == i));
     let users = users_raw
@@ -205,7 +205,7 @@ async fn admin_page(s: &AppState, c: &Console, message: String, status: StatusCo
                 active: k.active != 0,
             })
             .collect(),
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     render(
         status,
@@ -236,7 +236,7 @@ async fn admin_result<T>(s: &AppState, c: &Console, r: Result<T, ServiceError>) 
         Ok(_) => Redirect::to("/console/admin").into_response(),
         Err(e) => match banner_text(c.tr, &e) {
             Some((message, status)) => admin_page(s, c, message, status).await,
-            None => service_error(c.tr, e),
+            None => service_error_for(c, e),
         },
     }
 }
@@ -367,7 +367,7 @@ async fn canned_page(
         Some(f) => (f.title, f.body),
         None => match s.services.canned_response(&c.actor(), id).await {
             Ok(k) => (k.title, k.body),
-            Err(e) => return service_error(c.tr, e),
+            Err(e) => return service_error_for(c, e),
         },
     };
     render(
@@ -408,7 +408,7 @@ pub(crate) async fn canned_save(
         Ok(()) => Redirect::to("/console/admin#canned").into_response(),
         Err(e) => match banner_text(c.tr, &e) {
             Some((message, status)) => canned_page(&s, &c, id, Some(f), message, status).await,
-            None => service_error(c.tr, e),
+            None => service_error_for(&c, e),
         },
     }
 }
@@ -427,7 +427,7 @@ pub(crate) async fn canned_delete(
 ) -> Response {
     match s.services.delete_canned(&c.actor(), id).await {
         Ok(()) => Redirect::to("/console/admin#canned").into_response(),
-        Err(e) => service_error(c.tr, e),
+        Err(e) => service_error_for(&c, e),
     }
 }
 
@@ -477,15 +477,15 @@ async fn user_page(
     let tr = c.tr;
     let actor = c.actor();
     if !may(c, Action::ManageUsers) {
-        return service_error(tr, ServiceError::Forbidden(tr.t("adm.forbidden").into()));
+        return refused(c, tr.t("adm.forbidden"));
     }
     let users = match s.services.list_users(&actor).await {
         Ok(u) => u,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let wanted = username.trim().to_ascii_lowercase();
     let Some(user) = users.into_iter().find(|u| u.username == wanted) else {
-        return service_error(tr, ServiceError::NotFound);
+        return service_error_for(c, ServiceError::NotFound);
     };
     let units_raw = s.services.list_units(&actor).await.unwrap_or_default();
     let unit = user
@@ -586,7 +586,7 @@ async fn user_result<T>(
             Some((message, status)) => {
                 user_page(s, c, username, message, String::new(), status).await
             }
-            None => service_error(c.tr, e),
+            None => service_error_for(c, e),
         },
     }
 }
@@ -752,15 +752,15 @@ async fn unit_page(
 ) -> Response {
     let tr = c.tr;
     if !may(c, Action::ManageUnits) {
-        return service_error(tr, ServiceError::Forbidden(tr.t("adm.forbidden").into()));
+        return refused(c, tr.t("adm.forbidden"));
     }
     let units_raw = match s.services.list_units(&c.actor()).await {
         Ok(u) => u,
-        Err(e) => return service_error(tr, e),
+        Err(e) => return service_error_for(c, e),
     };
     let rows = unit_rows(tr, &units_raw);
     let Some(unit) = rows.iter().find(|u| u.code == code.trim()) else {
-        return service_error(tr, ServiceError::NotFound);
+        return service_error_for(c, ServiceError::NotFound);
     };
     let (name, level, parent) = match typed {
         Some(f) => (f.name, f.level, f.parent),
@@ -814,7 +814,7 @@ pub(crate) async fn unit_save(
         Ok(_) => Redirect::to("/console/admin#units").into_response(),
         Err(e) => match banner_text(c.tr, &e) {
             Some((message, status)) => unit_page(&s, &c, &code, Some(f), message, status).await,
-            None => service_error(c.tr, e),
+            None => service_error_for(&c, e),
         },
     }
 }

@@ -105,6 +105,15 @@ fn error_page(tr: Tr, status: StatusCode, message: String) -> Response {
 }
 
 /// A service error as a page under the signed-in person's own header.
+/// A refusal with the page's own reason, under the signed-in person's header.
+fn refused(c: &session::Console, message: &str) -> Response {
+    let status = StatusCode::FORBIDDEN;
+    render(
+        status,
+        &ErrorPage::new(c.tr, status, message.into(), Some((c.me(), c.csrf()))),
+    )
+}
+
 fn service_error_for(c: &session::Console, e: ServiceError) -> Response {
     service_error_as(c.tr, e, Some((c.me(), c.csrf())))
 }

@@ -478,7 +478,7 @@ pub(crate) async fn queue(
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|u| (u.code.clone(), format!("{} — {}", u.code, u.name)))
+        .map(|u| (u.code.clone(), u.name.clone()))
         .collect();
     // Whom cases may be given to (the service refuses anyone who may not see a case).
     let users = s
@@ -488,11 +488,21 @@ pub(crate) async fn queue(
         .unwrap_or_default()
         .into_iter()
         .filter(|u| u.active && u.role != hqdesk_domain::user::Role::Admin)
+        .collect::<Vec<_>>();
+    // People by their names; the user name only tells apart two people of the same name.
+    let users = users
+        .iter()
         .map(|u| {
-            (
-                u.username.clone(),
-                format!("{} ({})", u.display_name, u.username),
-            )
+            let namesakes = users
+                .iter()
+                .filter(|o| o.display_name == u.display_name)
+                .count();
+            let shown = if namesakes > 1 || u.display_name.trim().is_empty() {
+                format!("{} ({})", u.display_name, u.username)
+            } else {
+                u.display_name.clone()
+            };
+            (u.username.clone(), shown)
         })
         .collect();
     let statuses = hqdesk_domain::case::Status::ALL
