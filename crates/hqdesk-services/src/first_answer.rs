@@ -44,8 +44,9 @@ struct KeptCase {
     confidential: bool,
     subject: String,
     requester_id: Option<i64>,
-    /// Added after answers were first kept: those decode without it.
-    #[serde(default)]
+    /// Added after answers were first kept: those decode without it, and a case without a
+    /// requester's name is kept as before (byte for byte).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     requester_name: Option<String>,
     unit_id: Option<i64>,
     unit_code: Option<String>,

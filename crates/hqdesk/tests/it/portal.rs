@@ -241,8 +241,23 @@ async fn staff_write_articles_and_procedures_that_the_portal_then_shows() {
         "## Nguyên nhân\n\nTờ khai sửa đổi **chưa được phê duyệt**.\n\n<script>alert(1)</script>",
     )
     .await;
+    // The browser already refuses the slug (the field's pattern); the server refuses it too,
+    // with the form kept, when the browser does not check.
+    let mismatch = b
+        .client
+        .execute(
+            "var s = document.getElementById('slug'); var bad = s.validity.patternMismatch; \
+             document.getElementById('article-form').noValidate = true; return bad;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        mismatch,
+        serde_json::json!(true),
+        "the browser flags the slug"
+    );
     b.click("#article-save").await;
-    // A bad slug is refused with the form kept.
     b.wait_for("#slug-err", 10).await;
     b.screenshot("console-kb-edit-error").await;
     b.fill("#slug", "loi-e1034-to-khai-sua-doi").await;
