@@ -283,7 +283,7 @@ async fn case_page_shows_names_countdowns_previews_one_language_and_the_shortcut
             .unwrap();
         assert_eq!(focus, json!("shortcuts-close"));
         let list = b.text("#shortcuts").await;
-        for key in ["/", "j", "k", "Enter", "r", "n", "e", "Esc", "?"] {
+        for key in ["/", "j", "k", "Enter", "x", "r", "n", "e", "Esc", "?"] {
             assert!(list.contains(key), "{key} listed in {list}");
         }
         audit(&b, "case-page-shortcuts").await;
