@@ -132,17 +132,7 @@ async fn every_console_page_fits_a_phone_and_passes_axe_in_both_languages() {
     b.audit("audit-console-recovery-codes").await;
 
     for lang in ["vi", "en"] {
-        b.goto(&format!("{base}/console/account")).await;
-        b.wait_for("form#locale", 10).await;
-        b.client
-            .execute(
-                "document.getElementById('lang').value = arguments[0];",
-                vec![json!(lang)],
-            )
-            .await
-            .unwrap();
-        b.click("form#locale button[type=submit]").await;
-        b.wait_for(&format!("html[lang={lang}]"), 10).await;
+        set_console_language(&b, &base, lang).await;
         let pages = [
             ("console-queue", "/console".to_owned()),
             ("console-queue-all", "/console?queue=all".to_owned()),
@@ -180,4 +170,75 @@ async fn every_console_page_fits_a_phone_and_passes_axe_in_both_languages() {
         }
     }
     b.close().await;
+}
+
+/// The console as a hotline officer meets it during a call: the queue with the screen-pop
+/// showing, the call's page, a case; in both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hotline_officers_pages_during_a_call_fit_a_phone_and_pass_axe_in_both_languages() {
+    use hqdesk_services::Actor;
+
+    let Some(app) = TestApp::new(Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    set_password(&app, "hotline").await;
+    app.services
+        .set_extension(&Actor::Cli, "hotline", Some("201"))
+        .await
+        .unwrap();
+    let number = app
+        .open(
+            "hotline",
+            json!({"kind":"procedure_problem","branch":1,"channel":"phone",
+                "subject":"Hàng kẹt tại cảng Cát Lái chưa được kiểm hóa",
+                "requester":{"name":"Công ty CP Thủy sản Minh Phú","phone":"0987111222"}}),
+        )
+        .await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "hotline").await;
+    b.wait_for("table#queue", 10).await;
+    for lang in ["vi", "en"] {
+        set_console_language(&b, &base, lang).await;
+        b.goto(&format!("{base}/console")).await;
+        b.wait_for(&format!("html[lang={lang}] table#queue"), 10)
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the event stream is open
+        let call = format!("audit-{lang}");
+        for ev in [
+            format!("event=newCall&callId={call}&from=0987111222&direction=in&branch=1"),
+            format!("event=answer&callId={call}&user=201"),
+        ] {
+            assert!(
+                crate::console_session::cti(&app, &ev).await.is_success(),
+                "{ev}"
+            );
+        }
+        b.wait_for_text("#screen-pop", "0987 111 222", 10).await;
+        b.audit("audit-console-hotline-screen-pop").await;
+        b.click("#screen-pop-open").await;
+        b.wait_for("form#new-case", 10).await;
+        b.audit("audit-console-call").await;
+        b.goto(&format!("{base}/console/cases/{number}")).await;
+        b.wait_for("main", 10).await;
+        b.audit("audit-console-hotline-case").await;
+    }
+    b.close().await;
+}
+
+/// Chooses the console's language on the account page, as a user would.
+async fn set_console_language(b: &Browser, base: &str, lang: &str) {
+    b.goto(&format!("{base}/console/account")).await;
+    b.wait_for("form#locale", 10).await;
+    b.client
+        .execute(
+            "document.getElementById('lang').value = arguments[0];",
+            vec![json!(lang)],
+        )
+        .await
+        .unwrap();
+    b.click("form#locale button[type=submit]").await;
+    b.wait_for(&format!("html[lang={lang}]"), 10).await;
 }
