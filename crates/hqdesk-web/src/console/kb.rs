@@ -37,8 +37,10 @@ fn field_errors(tr: Tr, e: &ServiceError) -> Option<(HashMap<String, String>, St
                     let text = tr
                         .lookup(&format!("kbe.err.{}", f.code))
                         .map(str::to_string)
-                        .unwrap_or_else(|| f.message.clone());
-                    (f.field.clone(), text)
+                        .unwrap_or_else(|| super::field_error_text(tr, f));
+                    // `forms[2]` is the third line of the field `forms`.
+                    let field = f.field.split('[').next().unwrap_or(&f.field);
+                    (field.to_string(), text)
                 })
                 .collect(),
             tr.t("kb.fix_fields").to_string(),
@@ -462,8 +464,33 @@ pub struct ProcedureForm {
     pub fees: String,
     #[serde(default)]
     pub unit: String,
+    /// The code in the national database of administrative procedures.
+    #[serde(default)]
+    pub official_code: String,
+    /// Where to submit online (an address or a system's name).
+    #[serde(default)]
+    pub submit_online: String,
+    /// One form per line: `name | https://address`.
+    #[serde(default)]
+    pub forms: String,
     #[serde(default)]
     existing: String,
+}
+
+/// `name | https://address` lines as forms; a line without `|` is a name without an address
+/// (which the services refuse, saying so).
+fn forms_from_lines(text: &str) -> Vec<hqdesk_services::portal::ProcedureForm> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (name, url) = l.rsplit_once('|').unwrap_or((l, ""));
+            hqdesk_services::portal::ProcedureForm {
+                name: name.trim().to_string(),
+                url: url.trim().to_string(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -544,6 +571,13 @@ pub(crate) async fn edit_procedure(
                 time_limit: p.time_limit,
                 fees: p.fees,
                 unit: p.unit,
+                official_code: p.official_code,
+                submit_online: p.submit_online,
+                forms: hqdesk_services::portal::procedure_forms(&p.forms)
+                    .into_iter()
+                    .map(|f| format!("{} | {}", f.name, f.url))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 ..Default::default()
             };
             procedure_page(
@@ -591,6 +625,21 @@ pub(crate) async fn save_procedure(
             &f.unit,
         )
         .await;
+    // Then its code, online address and forms (the procedure exists by now).
+    let r = match r {
+        Ok(()) => {
+            s.services
+                .save_procedure_links(
+                    &c.actor(),
+                    &f.code,
+                    &f.official_code,
+                    &f.submit_online,
+                    &forms_from_lines(&f.forms),
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
     match r {
         Ok(()) => Redirect::to(&format!(
             "/console/procedures/{}/edit?saved=1",
@@ -613,7 +662,19 @@ pub(crate) async fn save_procedure(
 
 #[cfg(test)]
 mod tests {
-    use super::in_category;
+    use super::{forms_from_lines, in_category};
+
+    #[test]
+    fn form_lines_read_as_name_and_address() {
+        let forms = forms_from_lines(
+            "Tờ khai hải quan | https://example.gov.vn/mau-01.docx\n\n  Mẫu 02 không có địa chỉ  ",
+        );
+        assert_eq!(forms.len(), 2);
+        assert_eq!(forms[0].name, "Tờ khai hải quan");
+        assert_eq!(forms[0].url, "https://example.gov.vn/mau-01.docx");
+        assert_eq!(forms[1].name, "Mẫu 02 không có địa chỉ");
+        assert_eq!(forms[1].url, "");
+    }
 
     #[test]
     fn category_filter_holds_sub_categories() {

@@ -647,3 +647,61 @@ crate::both_engines!(
         );
     }
 );
+
+/// Item 5, from the staff side: an agent fills in a procedure's official code, where to submit
+/// online and its forms in the console's editor; a form without an address is refused with the
+/// form kept; the portal then shows what was saved. In both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_workplace_staff_give_a_procedure_its_code_online_address_and_forms() {
+    let Some((app, b, base)) = portal().await else {
+        return;
+    };
+    crate::console::set_password(&app, "agent").await;
+    crate::console::sign_in_password(&b, &base, "agent").await;
+    b.wait_for("table#queue", 10).await;
+    for (lang, code) in [("vi", "hq-04"), ("en", "hq-05")] {
+        let agent = app
+            .services
+            .authenticate_token(app.token("agent"))
+            .await
+            .unwrap();
+        app.services.set_locale(&agent, lang).await.unwrap();
+        b.goto(&format!("{base}/console/procedures/{code}/edit"))
+            .await;
+        b.wait_for(&format!("html[lang={lang}] form#procedure-form"), 10)
+            .await;
+        b.audit("console-procedure-links-before").await;
+        b.fill("#official_code", "1.009999").await;
+        b.fill("#submit_online", "https://dichvucong.gov.vn").await;
+        // A line without an address is refused, with what was typed kept.
+        b.fill("#forms", "Mẫu số 01: Văn bản đề nghị").await;
+        b.click("#procedure-save").await;
+        b.wait_for("#forms-err", 10).await;
+        let kept = b
+            .wait_for("#official_code", 5)
+            .await
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some("1.009999"));
+        b.audit("console-procedure-links-refused").await;
+        b.fill(
+            "#forms",
+            "Mẫu số 01: Văn bản đề nghị | https://www.customs.gov.vn/mau-01.docx",
+        )
+        .await;
+        b.click("#procedure-save").await;
+        b.wait_for("form#procedure-form #forms", 10).await;
+        b.audit("console-procedure-links-after").await;
+        b.goto(&format!("{base}/lang/{lang}")).await;
+        b.goto(&format!("{base}/procedures/{code}")).await;
+        b.wait_for_text("#procedure-code", "1.009999", 10).await;
+        b.wait_for(
+            "#procedure-forms a[href=\"https://www.customs.gov.vn/mau-01.docx\"]",
+            5,
+        )
+        .await;
+        b.audit("portal-procedure-links-after").await;
+    }
+    b.close().await;
+}
