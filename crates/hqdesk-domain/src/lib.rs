@@ -3,6 +3,7 @@
 //! parameter (`Timestamp`), never read from a clock.
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod case;
 pub mod category;
 pub mod channel;
@@ -11,6 +12,7 @@ pub mod input;
 pub mod relevance;
 pub mod requester;
 pub mod secret;
+pub mod sla;
 pub mod text;
 pub mod time;
 pub mod unit;
