@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
+pub mod calendars;
 pub mod calls;
 pub mod cases;
 pub mod categories;
@@ -28,6 +29,7 @@ pub mod secrets;
 pub mod session_reads;
 pub mod sessions;
 pub mod sign_in_attempts;
+pub mod sla_policies;
 pub mod timeline;
 pub mod tokens;
 pub mod units;
