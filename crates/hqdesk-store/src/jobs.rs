@@ -102,6 +102,34 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Arm a timer: the one job with `dedup_key` runs at `run_at`, whether it is new, waiting or
+/// already finished (a finished timer is re-armed). A timer whose handler is running at this
+/// moment keeps its lease; its handler reads the state afresh and reschedules itself, and a
+/// periodic sweep re-arms anything missed (see services `sla`).
+pub async fn arm(
+    conn: &mut AnyConnection,
+    kind: &str,
+    dedup_key: &str,
+    payload: &str,
+    run_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO jobs (kind, payload, dedup_key, run_at, attempts, max_attempts, created_at) \
+         VALUES ($1, $2, $3, $4, 0, 1000000, $5) ON CONFLICT (dedup_key) DO UPDATE SET \
+         run_at = excluded.run_at, payload = excluded.payload, finished_at = NULL, \
+         outcome = NULL, attempts = 0, last_error = NULL",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(dedup_key)
+    .bind(run_at.millis())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Claim the most overdue job of one of `kinds` for `lease_ms`, or `None` if nothing is due.
 pub async fn claim(
     conn: &mut AnyConnection,

@@ -110,3 +110,22 @@ pub fn fires_at(
     let _ = (calendar, started_at, amount, percent, pauses);
     todo!("issue 17: clock arithmetic")
 }
+
+/// A clock as people see it (the console's case page, the API's `sla` object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockStatus {
+    pub kind: ClockKind,
+    pub calendar: String,
+    pub started_at: Timestamp,
+    /// `None` while paused.
+    pub due_at: Option<Timestamp>,
+    /// When the target was reached (answered, resolved, accepted, settled).
+    pub met_at: Option<Timestamp>,
+    /// Paused now, and why (an i18n key of the services, e.g. waiting for the requester).
+    pub paused: bool,
+    pub pause_reason: Option<String>,
+    /// Due time passed before it was met (or it is still unmet and now is past the due time).
+    pub breached: bool,
+    /// Extensions granted (legal settlement).
+    pub extensions: i64,
+}

@@ -4,5 +4,5 @@
 pub mod clock;
 pub mod policy;
 
-pub use clock::{Amount, ClockKind, Pause};
+pub use clock::{Amount, ClockKind, ClockStatus, Pause};
 pub use policy::{Conditions, LadderStep, Policy, PolicyFacts, StepAction, Targets};

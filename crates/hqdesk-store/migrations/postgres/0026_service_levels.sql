@@ -51,7 +51,9 @@ CREATE TABLE legal_rules (
 
 -- A case's clocks: what is counted (amount on calendar) from when, with which pauses (JSON of
 -- Vec<sla::Pause>); `due_at` is derived from those (NULL while paused), `met_at` set when the
--- target was reached (answered, resolved, accepted, settled).
+-- target was reached (answered, resolved, accepted, settled). `next_step_at` is when the next
+-- unfired step of the policy's escalation ladder for this clock fires (NULL: none left); the
+-- case's timer job (`sla.escalate`, one per case) is armed for the earliest of them.
 CREATE TABLE case_clocks (
     case_id       BIGINT NOT NULL REFERENCES cases(id),
     clock         TEXT NOT NULL,
@@ -64,10 +66,12 @@ CREATE TABLE case_clocks (
     due_at        BIGINT,
     met_at        BIGINT,
     extensions    BIGINT NOT NULL DEFAULT 0,
+    next_step_at  BIGINT,
     PRIMARY KEY (case_id, clock)
 );
 CREATE INDEX case_clocks_running ON case_clocks(calendar, met_at);
 CREATE INDEX case_clocks_due ON case_clocks(met_at, due_at);
+CREATE INDEX case_clocks_next_step ON case_clocks(next_step_at);
 
 -- A fired step of an escalation ladder. The primary key is what makes a step fire once across
 -- nodes: the step's effects are written in the transaction that inserts this row.
