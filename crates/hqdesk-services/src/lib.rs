@@ -29,6 +29,7 @@ pub mod saved_filters;
 pub mod secrets;
 pub mod session;
 pub mod sign_in_limits;
+pub mod sla;
 pub mod staff_admin;
 pub mod telephony;
 mod texts;

@@ -232,3 +232,30 @@ fn values_with_constants(rows: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Set a case's denormalised due columns from its clocks (`None`: leave that column), without
+/// touching its `updated_at` (a calendar edit is not a change of the case).
+pub async fn set_case_due(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    first_response: Option<Option<Timestamp>>,
+    resolution: Option<Option<Timestamp>>,
+) -> Result<(), StoreError> {
+    let sql = match (first_response, resolution) {
+        (None, None) => return Ok(()),
+        (Some(_), None) => "UPDATE cases SET first_response_due_at = $1 WHERE id = $2",
+        (None, Some(_)) => "UPDATE cases SET resolution_due_at = $1 WHERE id = $2",
+        (Some(_), Some(_)) => {
+            "UPDATE cases SET first_response_due_at = $1, resolution_due_at = $3 WHERE id = $2"
+        }
+    };
+    let first = first_response.or(resolution).flatten();
+    let mut q = sqlx::query(sql)
+        .bind(first.map(Timestamp::millis))
+        .bind(case_id);
+    if let (Some(_), Some(r)) = (first_response, resolution) {
+        q = q.bind(r.map(Timestamp::millis));
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
