@@ -57,7 +57,10 @@ impl ClockKind {
     /// Legal deadlines are not service levels: they are shown apart and never paused by waiting
     /// for the requester.
     pub fn is_legal(self) -> bool {
-        matches!(self, ClockKind::LegalAcceptance | ClockKind::LegalSettlement)
+        matches!(
+            self,
+            ClockKind::LegalAcceptance | ClockKind::LegalSettlement
+        )
     }
 }
 
