@@ -31,7 +31,6 @@ pub struct LunarDate {
 const TIME_ZONE_HOURS: f64 = 7.0;
 /// The mean synodic month, in days.
 const SYNODIC_MONTH: f64 = 29.530588853;
-/// The Julian date of the new moon numbered 0 (6 January 1900), the origin of `k`.
 /// Julian day number minus chrono's `num_days_from_ce`.
 const JDN_FROM_CE: i64 = 1_721_425;
 
