@@ -6,6 +6,8 @@
 //! Chạp", the first Tết day off of the 2026 notice). 2030 is the UTC+7 trap: the new moon is at
 //! 16:07 UT on 2 Feb 2030, 23:07 in Hanoi, so Tết is 2 Feb (the Chinese calendar, at UTC+8,
 //! has 3 Feb).
+#![allow(clippy::unwrap_used)] // a test file: a bad row must fail loudly
+
 use chrono::{Datelike, NaiveDate, Weekday};
 use hqdesk_domain::calendar::lunar::{from_solar, new_year, to_solar, LunarDate};
 

@@ -77,13 +77,15 @@ const OFFSET_MS: i64 = crate::time::VIETNAM_OFFSET_SECONDS as i64 * 1000;
 /// chrono's `num_days_from_ce` of 1970-01-01.
 const EPOCH_DAYS_FROM_CE: i64 = 719_163;
 
-/// A day in Vietnam as a number of days since 1970-01-01.
-fn local_day_and_ms(t: Timestamp) -> (i64, i64) {
+/// The day in Vietnam (days since 1970-01-01) of an instant, and the milliseconds since that
+/// day's local midnight.
+pub(crate) fn local_day_and_ms(t: Timestamp) -> (i64, i64) {
     let local = t.0.saturating_add(OFFSET_MS);
     (local.div_euclid(DAY_MS), local.rem_euclid(DAY_MS))
 }
 
-fn instant(day: i64, ms_of_day: i64) -> Timestamp {
+/// The instant `ms_of_day` after local midnight of `day`.
+pub(crate) fn instant(day: i64, ms_of_day: i64) -> Timestamp {
     Timestamp(
         day.saturating_mul(DAY_MS)
             .saturating_add(ms_of_day)
