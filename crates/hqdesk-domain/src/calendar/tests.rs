@@ -143,8 +143,8 @@ fn days_off_2030_tet_by_utc7() {
 }
 
 /// 2027 with the edits of an imagined notice: National Day extended to Fri 3 Sep (Thu 2 +
-/// Fri 3 + the weekend), made up on Sat 28 Aug; the extra day of National Day set to Fri 3
-/// Sep instead of Wed 1 Sep; Tết moved to start on Thu 4 Feb for 6 days.
+/// Fri 3 + the weekend), made up on Sat 28 Aug; the extra day of National Day kept on Wed 1
+/// Sep (written out); Tết moved to start on Thu 4 Feb for 6 days.
 fn office_2027_swapped() -> Calendar {
     let mut cal = Calendar::office();
     cal.years.insert(
