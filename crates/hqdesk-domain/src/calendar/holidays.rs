@@ -31,8 +31,8 @@ impl DayOffKind {
 pub enum HolidayName {
     /// 1 January.
     NewYear,
-    /// One of the Tết days; `day` is the lunar day (30 or 29 for the last day of the old year,
-    /// then 1, 2, 3, 4 …), `last_month_day` true for the old year's days.
+    /// One of the Tết days: `lunar_day` is the day of the lunar month (29 or 30 for the last
+    /// day of the old year, then 1, 2, 3, 4 …), `old_year` true for the old year's days.
     Tet { lunar_day: u8, old_year: bool },
     /// Hùng Kings' commemoration, 10th day of the 3rd lunar month.
     HungKings,
