@@ -14,7 +14,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
+use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{kb as staff_kb, queue};
 use crate::portal::{lost, request, submitted};
@@ -103,6 +103,9 @@ fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             directory::create_category
         ))
         .routes(routes!(directory::update_category))
+        .routes(routes!(calendars::list_calendars))
+        .routes(routes!(calendars::holidays))
+        .routes(routes!(calendars::add))
 }
 
 /// Telephony (API v1, for the telephone system): call events, the IVR, callbacks.

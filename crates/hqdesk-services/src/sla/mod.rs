@@ -9,6 +9,7 @@
 //! The policies, calendars and legal rules are read in the transaction that uses them, once per
 //! group of created cases (`rules::Rules`), not cached across requests: an edit on one node is
 //! then seen at once by every node, and a group of a few hundred cases pays five small queries.
+mod calendars;
 pub(crate) mod clocks;
 pub(crate) mod events;
 mod legal;
