@@ -48,6 +48,7 @@ impl Registry {
             EXPIRE_IDEMPOTENCY_KEYS,
             Arc::new(|s, _job| Box::pin(async move { expire_idempotency_keys(s).await })),
         );
+        crate::sla_escalation::register(&mut r);
         r
     }
 }
@@ -91,6 +92,7 @@ impl Services {
             now,
         )
         .await?;
+        crate::sla_escalation::schedule_sweep(&mut tx, now).await?;
         Store::commit(tx).await?;
         Ok(())
     }
