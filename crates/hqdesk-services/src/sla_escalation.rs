@@ -18,6 +18,7 @@
 //! clocks afresh, so this only loses a step that became due after it read them; the sweep, every
 //! minute, re-arms the timer of any case whose next step is more than a minute overdue and has no
 //! job that will run for it.
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -148,8 +149,8 @@ impl Services {
             let mut next = None;
             let policy = match c.policy_id {
                 Some(id) if c.met_at.is_none() && case.status.is_active() => {
-                    if !policies.contains_key(&id) {
-                        policies.insert(id, sla_policies::get(&mut conn, id).await?);
+                    if let Entry::Vacant(e) = policies.entry(id) {
+                        e.insert(sla_policies::get(&mut conn, id).await?);
                     }
                     policies.get(&id).cloned().flatten()
                 }
@@ -157,9 +158,9 @@ impl Services {
             };
             let cal = match &policy {
                 Some(_) => {
-                    if !cals.contains_key(&c.calendar) {
+                    if let Entry::Vacant(e) = cals.entry(c.calendar.clone()) {
                         let cal = calendars::get(&mut conn, &c.calendar).await?;
-                        cals.insert(c.calendar.clone(), cal.map(|s| s.calendar));
+                        e.insert(cal.map(|s| s.calendar));
                     }
                     cals.get(&c.calendar).cloned().flatten()
                 }
