@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
-use crate::console::{kb as staff_kb, queue};
+use crate::console::{kb as staff_kb, notifications, queue};
 use crate::portal::{lost, request, submitted};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
@@ -148,6 +148,11 @@ fn console_routes() -> Router<AppState> {
         )
         .route(enrolled::PATH, get(enrolled::page))
         .route("/console/account", get(account::account))
+        .route("/console/notifications", get(notifications::list))
+        .route(
+            "/console/notifications/read",
+            post(notifications::mark_all_read),
+        )
         .route("/console/account/locale", post(account::set_locale))
         .route("/console/account/password", post(account::change_password))
         // Queues, live updates
