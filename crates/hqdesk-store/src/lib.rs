@@ -16,6 +16,7 @@ pub mod dialect;
 mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod legal_rules_admin;
 pub mod links;
 pub mod mail;
 pub mod mailboxes;
