@@ -31,8 +31,8 @@ impl DayOffKind {
 pub enum HolidayName {
     /// 1 January.
     NewYear,
-    /// One of the Tết days; `day` is the lunar day (30 or 29 for the last day of the old year,
-    /// then 1, 2, 3, 4 …), `last_month_day` true for the old year's days.
+    /// One of the Tết days: `lunar_day` is the day of the lunar month (29 or 30 for the last
+    /// day of the old year, then 1, 2, 3, 4 …), `old_year` true for the old year's days.
     Tet { lunar_day: u8, old_year: bool },
     /// Hùng Kings' commemoration, 10th day of the 3rd lunar month.
     HungKings,
@@ -56,4 +56,67 @@ pub struct DayOff {
     pub date: NaiveDate,
     pub name: HolidayName,
     pub kind: DayOffKind,
+}
+
+use super::lunar::{self, LunarDate};
+use super::YearRules;
+
+fn ymd(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// The Labour Code's holidays (Art. 112) of `year` with that year's edits, sorted by date,
+/// one per date; those on weekly rest days included (the caller gives their compensatory days).
+///
+/// Tết: `tet_days` (default 5) days from `tet_start` (default the last day of the lunar year
+/// that ends in `year`, i.e. the day before the lunar new year).
+pub fn labour_code_holidays(year: i32, rules: Option<&YearRules>) -> Vec<(NaiveDate, HolidayName)> {
+    let mut out: Vec<(NaiveDate, HolidayName)> = Vec::new();
+    let mut push = |date: Option<NaiveDate>, name: HolidayName| {
+        if let Some(date) = date {
+            if !out.iter().any(|(d, _)| *d == date) {
+                out.push((date, name));
+            }
+        }
+    };
+    push(ymd(year, 1, 1), HolidayName::NewYear);
+    let tet_start = rules
+        .and_then(|r| r.tet_start)
+        .or_else(|| lunar::new_year(year).pred_opt());
+    let tet_days = rules.and_then(|r| r.tet_days).unwrap_or(5);
+    if let Some(start) = tet_start {
+        for i in 0..u64::from(tet_days) {
+            let Some(date) = start.checked_add_days(chrono::Days::new(i)) else {
+                continue;
+            };
+            let l = lunar::from_solar(date);
+            push(
+                Some(date),
+                HolidayName::Tet {
+                    lunar_day: l.day,
+                    old_year: l.year < year,
+                },
+            );
+        }
+    }
+    push(
+        lunar::to_solar(LunarDate {
+            year,
+            month: 3,
+            day: 10,
+            leap: false,
+        }),
+        HolidayName::HungKings,
+    );
+    push(ymd(year, 4, 30), HolidayName::ReunificationDay);
+    push(ymd(year, 5, 1), HolidayName::LabourDay);
+    push(ymd(year, 9, 2), HolidayName::NationalDay);
+    push(
+        rules
+            .and_then(|r| r.national_day_extra)
+            .or_else(|| ymd(year, 9, 1)),
+        HolidayName::NationalDayExtra,
+    );
+    out.sort_by_key(|(d, _)| *d);
+    out
 }

@@ -85,21 +85,109 @@ pub struct Pause {
     pub to: Option<Timestamp>,
 }
 
+const MINUTE_MS: i64 = 60_000;
+
+/// How a clock counts: working time on a calendar, or plain elapsed time ([`Amount::Days`]).
+enum Measure<'a> {
+    Working(&'a Calendar),
+    Elapsed,
+}
+
+impl Measure<'_> {
+    fn add(&self, from: Timestamp, ms: i64) -> Timestamp {
+        match self {
+            Measure::Working(c) => c.add_working_millis(from, ms),
+            Measure::Elapsed => Timestamp(from.0.saturating_add(ms.max(0))),
+        }
+    }
+    fn between(&self, from: Timestamp, to: Timestamp) -> i64 {
+        match self {
+            Measure::Working(c) => c.working_millis_between(from, to),
+            Measure::Elapsed => to.0.saturating_sub(from.0).max(0),
+        }
+    }
+}
+
+/// What a clock counts from its start, in milliseconds of its measure, before pauses.
+fn amount_ms(calendar: &Calendar, started_at: Timestamp, amount: Amount) -> (Measure<'_>, i64) {
+    match amount {
+        Amount::Minutes(n) => (
+            Measure::Working(calendar),
+            n.max(0).saturating_mul(MINUTE_MS),
+        ),
+        Amount::WorkingDays(n) => {
+            let close = calendar.add_working_days(started_at, n);
+            (
+                Measure::Working(calendar),
+                calendar.working_millis_between(started_at, close),
+            )
+        }
+        Amount::Days(n) => {
+            let (day, _) = crate::calendar::local_day_and_ms(started_at);
+            let end = crate::calendar::instant(day.saturating_add(n.max(0)).saturating_add(1), 0);
+            (Measure::Elapsed, end.0.saturating_sub(started_at.0).max(0))
+        }
+    }
+}
+
+/// Counts `amount` of `measure` from `start`, leaving out the pauses.
+fn count(
+    measure: &Measure<'_>,
+    start: Timestamp,
+    amount: i64,
+    pauses: &[Pause],
+) -> Option<Timestamp> {
+    let mut remaining = amount.max(0);
+    let mut cursor = start;
+    for p in pauses {
+        if p.to.is_some_and(|to| to <= cursor) {
+            continue; // over before the clock (or its counting) got there
+        }
+        if p.from >= cursor {
+            let due = measure.add(cursor, remaining);
+            if due <= p.from {
+                return Some(due); // ran out before the pause began
+            }
+            remaining -= measure.between(cursor, p.from).min(remaining);
+            cursor = p.from;
+        }
+        match p.to {
+            Some(to) => cursor = cursor.max(to),
+            None => return None,
+        }
+    }
+    Some(measure.add(cursor, remaining))
+}
+
 /// When the clock is due: the instant when `amount` of working time has been counted from
 /// `started_at`, leaving out the pauses (sorted, not overlapping). `None` while a pause lasts
 /// and the clock has not yet run out before it.
+///
+/// - `Minutes(n)`: `n` minutes of working time on the calendar.
+/// - `WorkingDays(n)`: the working time from `started_at` to
+///   [`Calendar::add_working_days`]`(started_at, n)` (the close of the n-th working day);
+///   without pauses the due time is that close, and pauses move it by the working time they
+///   took.
+/// - `Days(n)`: the end (24:00 in Vietnam) of the n-th day after the start's day, whatever
+///   the calendar; pauses move it by their length in clock time.
+///
+/// A clock that runs out exactly when a pause begins is due then. A negative amount counts as
+/// zero.
 pub fn due_at(
     calendar: &Calendar,
     started_at: Timestamp,
     amount: Amount,
     pauses: &[Pause],
 ) -> Option<Timestamp> {
-    let _ = (calendar, started_at, amount, pauses);
-    todo!("issue 17: clock arithmetic")
+    let (measure, ms) = amount_ms(calendar, started_at, amount);
+    count(&measure, started_at, ms, pauses)
 }
 
 /// When `percent` of the clock has been counted (a step of an escalation ladder): as
 /// [`due_at`] with the amount scaled (100 gives the due time, 150 half as much again).
+///
+/// The scaled amount is rounded down to a whole minute (75 % of 45 minutes is 33 minutes);
+/// 100 % is exactly [`due_at`].
 pub fn fires_at(
     calendar: &Calendar,
     started_at: Timestamp,
@@ -107,8 +195,14 @@ pub fn fires_at(
     percent: u32,
     pauses: &[Pause],
 ) -> Option<Timestamp> {
-    let _ = (calendar, started_at, amount, percent, pauses);
-    todo!("issue 17: clock arithmetic")
+    if percent == 100 {
+        return due_at(calendar, started_at, amount, pauses);
+    }
+    let (measure, ms) = amount_ms(calendar, started_at, amount);
+    let scaled = i128::from(ms) * i128::from(percent) / 100;
+    let minutes = scaled / i128::from(MINUTE_MS);
+    let scaled_ms = i64::try_from(minutes * i128::from(MINUTE_MS)).unwrap_or(i64::MAX);
+    count(&measure, started_at, scaled_ms, pauses)
 }
 
 /// A clock as people see it (the console's case page, the API's `sla` object).
@@ -129,3 +223,6 @@ pub struct ClockStatus {
     /// Extensions granted (legal settlement).
     pub extensions: i64,
 }
+
+#[cfg(test)]
+mod tests;
