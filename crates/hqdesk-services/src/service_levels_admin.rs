@@ -23,8 +23,6 @@ pub use hqdesk_store::legal_rules_admin::LegalRule;
 use crate::audit::record as audit;
 use crate::staff_admin::MAX_REASON_CHARS;
 use crate::{Actor, ServiceError, Services};
-#[allow(unused_imports)]
-use hours_text_shim::HoursText as _;
 
 /// The job that recomputes the due times of the open cases' clocks on a calendar.
 pub const RECOMPUTE_JOB: &str = "sla.recompute";
@@ -1154,72 +1152,5 @@ mod tests {
             parse_amount("3", "weeks").unwrap_err().code,
             "amount_unit_unknown"
         );
-    }
-}
-
-/// TEMPORARY until the `cal` part's `WeeklyHours::parse_text`/`to_text` land on main (the
-/// inherent methods then take precedence and this goes).
-pub mod hours_text_shim {
-    use hqdesk_domain::calendar::{Period, WeeklyHours};
-    use hqdesk_domain::InvalidValue;
-
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
-    pub trait HoursText: Sized {
-        fn to_text(&self) -> String;
-        fn parse_text(text: &str) -> Result<Self, InvalidValue>;
-    }
-
-    fn hhmm(m: u16) -> String {
-        format!("{:02}:{:02}", m / 60, m % 60)
-    }
-
-    fn minute(s: &str) -> Option<u16> {
-        let (h, m) = s.split_once(':')?;
-        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
-    }
-
-    impl HoursText for WeeklyHours {
-        fn to_text(&self) -> String {
-            let mut out = String::new();
-            for (i, day) in self.0.iter().enumerate() {
-                out.push_str(DAYS[i]);
-                for p in day {
-                    out.push_str(&format!(" {}-{}", hhmm(p.start), hhmm(p.end)));
-                }
-                out.push('\n');
-            }
-            out
-        }
-        fn parse_text(text: &str) -> Result<Self, InvalidValue> {
-            let bad = |m: &str| InvalidValue::new("hours_invalid", m.to_string());
-            let mut days: [Option<Vec<Period>>; 7] = Default::default();
-            for line in text.lines() {
-                let mut words = line.split_whitespace();
-                let Some(name) = words.next() else { continue };
-                let i = DAYS
-                    .iter()
-                    .position(|d| *d == name.to_lowercase())
-                    .ok_or_else(|| bad("unknown day"))?;
-                let mut periods = Vec::new();
-                for w in words {
-                    let (a, b) = w.split_once('-').ok_or_else(|| bad("period"))?;
-                    let (start, end) = (
-                        minute(a).ok_or_else(|| bad("time"))?,
-                        minute(b).ok_or_else(|| bad("time"))?,
-                    );
-                    if start >= end {
-                        return Err(bad("period"));
-                    }
-                    periods.push(Period { start, end });
-                }
-                days[i] = Some(periods);
-            }
-            if days.iter().any(Option::is_none) {
-                return Err(bad("a day is missing"));
-            }
-            Ok(WeeklyHours(days.map(Option::unwrap_or_default)))
-        }
     }
 }

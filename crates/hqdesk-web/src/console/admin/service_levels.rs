@@ -29,8 +29,6 @@ use crate::csrf::{CarriesToken, CsrfForm};
 use crate::html::{label, render};
 use crate::i18n::Tr;
 use crate::state::AppState;
-#[allow(unused_imports)]
-use hqdesk_services::service_levels_admin::hours_text_shim::HoursText as _;
 
 const BASE: &str = "/console/admin/service-levels";
 /// Empty ladder rows offered below the policy's steps (and at least this many rows in all).
