@@ -28,6 +28,7 @@ pub mod portal;
 pub mod read;
 pub mod saved_filters;
 pub mod secrets;
+pub mod service_levels_admin;
 pub mod session;
 pub mod sign_in_limits;
 pub mod sla;
