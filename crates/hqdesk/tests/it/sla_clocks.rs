@@ -197,14 +197,36 @@ both_engines!(a_case_opened_before_tet_is_due_after_it, |app| async move {
         // Sat 2, Sun 3, Mon 4, Tue 5, and Wed 6, Thu 7 for the weekend holidays.
         ((2030, 1, 31), (2030, 2, 8), "Tết 2030"),
     ] {
-        let n = open_at(
-            &app,
-            "agent",
-            vn(opened.0, opened.1, opened.2, 16, 0),
-            inquiry(&format!("Khai báo trước {why}")),
-        )
-        .await;
-        let s = sla(&app, "agent", &n).await;
+        // The test tokens were issued in 2026 and expire: a fresh one for each year.
+        app.clock.set(vn(opened.0, opened.1, opened.2, 16, 0));
+        let token = app
+            .services
+            .issue_token(&Actor::Cli, "agent", "tet", 30)
+            .await
+            .unwrap()
+            .token;
+        let auth = format!("Bearer {token}");
+        let (st, _, j) = app
+            .call(
+                None,
+                "POST",
+                "/api/v1/cases",
+                Some(&inquiry(&format!("Khai báo trước {why}")).to_string()),
+                &[("authorization", auth.as_str())],
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{j}");
+        let n = j["number"].as_str().unwrap();
+        let (_, _, j) = app
+            .call(
+                None,
+                "GET",
+                &format!("/api/v1/cases/{n}"),
+                None,
+                &[("authorization", auth.as_str())],
+            )
+            .await;
+        let s = &j["sla"];
         assert_eq!(
             s["first_response"]["due_at"],
             vn_str(due.0, due.1, due.2, 10, 30),
