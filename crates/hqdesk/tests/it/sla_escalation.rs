@@ -443,3 +443,107 @@ crate::both_engines!(the_sweep_rearms_a_lost_timer, |app| async move {
         1
     );
 });
+
+/// Fire a step of an escalation ladder on the case `number` now (its clock started two hours
+/// ago, one hour on 24x7: the 100 % step, "notify the supervisors", is past): for the access
+/// matrix, whose denunciation must then notify its investigators and nobody else.
+pub(crate) async fn fire_a_step(app: &TestApp, number: &str) {
+    let s = &app.services;
+    let policy = add_policy(
+        s,
+        "Thang ma trận",
+        60,
+        r#"[{"clock":"first_response","percent":100,"action":"notify_supervisors"}]"#,
+    )
+    .await;
+    let case = case_id(app, number).await;
+    let now = s.now();
+    set_clock(
+        s,
+        case,
+        policy,
+        60,
+        Timestamp(now.millis() - 120 * MIN),
+        now,
+    )
+    .await;
+    assert_eq!(s.run_escalations(case).await.unwrap(), None);
+    assert_eq!(fired(app, case).await, 1);
+}
+
+async fn set_locale(app: &TestApp, role: &str, lang: &str) {
+    let actor = app
+        .services
+        .authenticate_token(app.token(role))
+        .await
+        .unwrap();
+    app.services.set_locale(&actor, lang).await.unwrap();
+}
+
+/// The console's notifications: the header's count, the page (audited in vi and en at 1366 and
+/// 390 px), "mark all read".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_notifications_and_marks_them_read() {
+    use crate::browser::{serve, Browser};
+    use crate::console::{set_password, sign_in_password};
+    let Some(app) = TestApp::new(crate::support::Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = &app.services;
+    let policy = add_policy(s, "Thang giao diện", 60, LADDER).await;
+    let number = app
+        .open(
+            "agent",
+            json!({"kind":"inquiry","subject":"Hỏi về khai báo hải quan điện tử","requester":{"phone":"0904555999"}}),
+        )
+        .await;
+    let (st, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{number}/assign"),
+            json!({"assignee":"agent"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+    let case = case_id(&app, &number).await;
+    // 75 % of 60 minutes from T0 = T0+45m: the agent is told.
+    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    app.clock.set(Timestamp(T0.millis() + 45 * MIN));
+    run_jobs(&app).await;
+    assert_eq!(notified(&app, case).await, vec!["agent"]);
+
+    set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "agent").await;
+    b.wait_for("table#queue", 10).await;
+    for (lang, link, what) in [
+        (
+            "vi",
+            "Thông báo (1)",
+            "Đã dùng 75% thời hạn phản hồi đầu tiên",
+        ),
+        (
+            "en",
+            "Notifications (1)",
+            "75% of the first response time used",
+        ),
+    ] {
+        set_locale(&app, "agent", lang).await;
+        b.goto(&format!("{base}/console/notifications")).await;
+        b.wait_for("table#notifications", 10).await;
+        assert_eq!(b.text("#nav-notifications").await.trim(), link);
+        let row = b.text("table#notifications tbody tr").await;
+        assert!(row.contains(&number), "{row}");
+        assert!(row.contains(what), "{row}");
+        b.audit("notifications").await;
+    }
+    b.click("#mark-all-read button[type=submit]").await;
+    b.wait_for_text("p.banner", "1", 10).await;
+    assert_eq!(b.text("#nav-notifications").await.trim(), "Notifications");
+    assert!(b.text("table#notifications").await.contains(&number));
+    b.audit("notifications-read").await;
+    b.close().await;
+}
