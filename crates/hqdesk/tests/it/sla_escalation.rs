@@ -547,3 +547,233 @@ async fn the_console_lists_notifications_and_marks_them_read() {
     b.audit("notifications-read").await;
     b.close().await;
 }
+
+/// A `hqdesk serve` process, killed if the test ends without stopping it.
+struct Node(
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+);
+
+impl Node {
+    /// Start `serve` on `url` and wait until it serves.
+    async fn start(url: &str, data_dir: &std::path::Path) -> Node {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hqdesk"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+                &data_dir.to_string_lossy(),
+            ])
+            .env("HQDESK_DATABASE_URL", url)
+            .env("HQDESK_SECRET_KEY", crate::support::TEST_SECRET_KEY)
+            .env("HQDESK_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+        let stderr = child.stderr.take().unwrap();
+        let log = said.clone();
+        // Keep reading its standard error (a full pipe would stop it), for the failure message.
+        std::thread::spawn(move || {
+            let mut ready = Some(ready_tx);
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("serving on") {
+                    if let Some(tx) = ready.take() {
+                        let _ = tx.send(());
+                    }
+                }
+                let mut l = log.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let started = tokio::time::timeout(std::time::Duration::from_secs(60), ready_rx).await;
+        let node = Node(child, said);
+        assert!(
+            matches!(started, Ok(Ok(()))),
+            "serve did not start: {}",
+            node.said()
+        );
+        node
+    }
+
+    fn said(&self) -> String {
+        self.1.lock().unwrap().clone()
+    }
+
+    fn running(&mut self) -> bool {
+        matches!(self.0.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two `serve` nodes on one PostgreSQL database, each with its job runner polling every half
+/// second: the step of a ladder fires exactly once — one `sla_escalations` row, one
+/// notification, one timeline entry — even though the case's timer is also queued three more
+/// times under other keys (as a lease that ran out or a sweep would), so that both nodes run its
+/// handler at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_nodes_fire_a_step_once() {
+    use hqdesk_services::cases::OpenCase;
+    use hqdesk_services::directory::AddUser;
+    use hqdesk_services::Actor;
+    let Some((url, dir)) = crate::support::fresh_database(crate::support::Engine::Postgres).await
+    else {
+        eprintln!("SKIPPED (two serve nodes): the test needs PostgreSQL (one database, two nodes)");
+        return;
+    };
+    assert!(dir.is_none());
+    let s = hqdesk::cli::connect(&url, &crate::support::test_key_file())
+        .await
+        .unwrap();
+    for (username, role) in [("giam.sat", "supervisor"), ("lan.nguyen", "agent")] {
+        s.add_user(
+            &Actor::Cli,
+            AddUser {
+                username: username.into(),
+                role: role.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let agent_id = scalar(&s, "SELECT id FROM users WHERE username = 'lan.nguyen'").await;
+    let agent = s.actor_for_user(agent_id).await.unwrap();
+    let case = s
+        .open_case(
+            &agent,
+            OpenCase {
+                kind: "suggestion".into(),
+                channel: "phone".into(),
+                subject: "Góp ý về giờ làm việc của bộ phận một cửa".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .case
+        .id;
+    let data = std::env::temp_dir().join(format!("hqdesk-two-nodes-{}", uuid::Uuid::new_v4()));
+    let mut nodes = vec![
+        Node::start(&url, &data.join("a")).await,
+        Node::start(&url, &data.join("b")).await,
+    ];
+    let policy = add_policy(
+        &s,
+        "Thang hai nút",
+        1,
+        r#"[{"clock":"first_response","percent":100,"action":"notify_supervisors"}]"#,
+    )
+    .await;
+    // 100 % of one minute on 24x7, started 57 s ago: the step fires 3 s from now.
+    let now = s.now();
+    let fires = Timestamp(now.millis() + 3_000);
+    set_clock(&s, case, policy, 1, Timestamp(now.millis() - 57_000), fires).await;
+    let mut tx = s.store().begin().await.unwrap();
+    for copy in 1..=3 {
+        hqdesk_store::jobs::enqueue(
+            &mut tx,
+            &hqdesk_store::jobs::NewJob {
+                kind: ESCALATE_JOB,
+                payload: timer_payload(case),
+                dedup_key: Some(format!("{}:copy{copy}", timer_key(case))),
+                run_at: fires,
+                max_attempts: 5,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    hqdesk_store::Store::commit(tx).await.unwrap();
+
+    let count = |sql: String| {
+        let s = s.clone();
+        async move { scalar(&s, &sql).await }
+    };
+    let fired_sql = format!("SELECT COUNT(*) FROM sla_escalations WHERE case_id = {case}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(fired_sql.clone()).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the step did not fire within 30 s; node a: {}\nnode b: {}",
+            nodes[0].said(),
+            nodes[1].said()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Every copy of the timer has run by now or will within a few polls: wait for them all.
+    let pending = format!(
+        "SELECT COUNT(*) FROM jobs WHERE kind = '{ESCALATE_JOB}' AND finished_at IS NULL \
+         AND run_at <= {}",
+        fires.millis() + 60_000
+    );
+    while count(pending.clone()).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timer copies left unrun"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // And a few more poll periods (500 ms each).
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert!(nodes[0].running() && nodes[1].running());
+    assert_eq!(count(fired_sql).await, 1);
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM notifications WHERE case_id = {case}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+             WHERE n.case_id = {case} AND u.username = 'giam.sat'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM timeline_entries WHERE case_id = {case} \
+             AND meta LIKE '%\"escalation\"%'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit_log WHERE action = 'sla.escalation'".to_string()).await,
+        1
+    );
+    // The four runs of the handler all ended well (none failed on the race).
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM jobs WHERE kind = '{ESCALATE_JOB}' AND outcome = 'failed'"
+        ))
+        .await,
+        0
+    );
+    for node in &mut nodes {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &node.0.id().to_string()])
+            .status();
+        let _ = node.0.wait();
+    }
+    drop(nodes);
+    let _ = std::fs::remove_dir_all(&data);
+}
