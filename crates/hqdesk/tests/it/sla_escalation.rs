@@ -257,6 +257,31 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
     assert_eq!(escalation_entries(&app, case).await, 3);
     assert_eq!(next_step(&app, case).await, None);
 
+    // The console: the case's timeline tells each step in the reader's language; the header
+    // counts the unread notification; the page lists it with the case's number.
+    let session = crate::console_session::sign_in(&app, "agent").await;
+    let page = |path: String| {
+        let session = &session;
+        let app = &app;
+        async move {
+            let a = crate::console_session::request(app, session, "GET", &path, &[]).await;
+            assert_eq!(a.status, StatusCode::OK, "{path}");
+            a.body
+        }
+    };
+    let html = page(format!("/console/cases/{number}")).await;
+    for step in [
+        "Nâng cấp xử lý: đã dùng 75% thời hạn phản hồi đầu tiên — báo người được phân công",
+        "Nâng cấp xử lý: đã dùng 100% thời hạn phản hồi đầu tiên — báo giám sát viên",
+        "Nâng cấp xử lý: đã dùng 150% thời hạn phản hồi đầu tiên — trả về hàng chờ của đơn vị",
+    ] {
+        assert!(html.contains(step), "{step}");
+    }
+    assert!(page("/console".into()).await.contains("Thông báo (1)"));
+    assert!(page("/console/notifications".into())
+        .await
+        .contains(&format!("<a href=\"/console/cases/{number}\">{number}</a>")));
+
     // The agent sees their notification with the case; the supervisor theirs.
     let agent = app
         .services
