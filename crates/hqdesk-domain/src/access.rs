@@ -37,10 +37,13 @@ pub enum Action {
     /// Appoint a user to a role that sees confidential cases, or set the password or issue a
     /// token of such a user: no role may, only the server's command line.
     ManageConfidentialAccounts,
+    /// Working calendars, service-level policies with their escalation ladders, and the legal
+    /// deadlines' rules.
+    ManageServiceLevels,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -60,6 +63,7 @@ impl Action {
         Action::EditKnowledge,
         Action::ManageMailboxes,
         Action::ManageConfidentialAccounts,
+        Action::ManageServiceLevels,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -173,6 +177,8 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         Action::EditKnowledge => matches!(role, Role::Agent | Role::Supervisor | Role::Admin),
         // Whoever could appoint an investigator could read every denunciation.
         Action::ManageConfidentialAccounts => false,
+        // The due times every team works to: those who run the teams and the installation.
+        Action::ManageServiceLevels => matches!(role, Role::Supervisor | Role::Admin),
     };
     if permitted {
         Decision::Permit
@@ -302,16 +308,22 @@ mod tests {
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 13])] = &[
+        let other: &[(Role, [Decision; 14])] = &[
             // create, read contacts, manage contacts, read units, manage units, read categories,
             // manage categories, manage users, read users, manage canned responses, edit
-            // knowledge, manage mailboxes, manage confidential accounts
-            (Role::Agent, [P, P, P, P, F, P, F, F, F, F, P, F, F]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F, F, F]),
-            (Role::Investigator, [P, P, P, P, F, P, F, F, F, F, F, F, F]),
-            (Role::UnitOfficer, [P, P, P, P, F, P, F, F, F, F, F, F, F]),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, P, P, F, F]),
-            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, P, P, F]),
+            // knowledge, manage mailboxes, manage confidential accounts, manage service levels
+            (Role::Agent, [P, P, P, P, F, P, F, F, F, F, P, F, F, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F, F, F, F]),
+            (
+                Role::Investigator,
+                [P, P, P, P, F, P, F, F, F, F, F, F, F, F],
+            ),
+            (
+                Role::UnitOfficer,
+                [P, P, P, P, F, P, F, F, F, F, F, F, F, F],
+            ),
+            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, P, P, F, F, P]),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, P, P, F, P]),
         ];
         let actions = [
             Action::CreateCase,
@@ -327,6 +339,7 @@ mod tests {
             Action::EditKnowledge,
             Action::ManageMailboxes,
             Action::ManageConfidentialAccounts,
+            Action::ManageServiceLevels,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {

@@ -50,6 +50,7 @@ impl Actor {
                 | Action::ManageCannedResponses
                 | Action::ManageMailboxes
                 | Action::ManageConfidentialAccounts
+                | Action::ManageServiceLevels
                 | Action::ManageUnits
                 | Action::ManageCategories
                 | Action::EditKnowledge
@@ -109,5 +110,6 @@ fn action_words(a: Action) -> &'static str {
             "appoint investigators or change their passwords or tokens (only `hqdesk user role` \
              on the server's command line may)"
         }
+        Action::ManageServiceLevels => "manage calendars, service levels and legal deadlines",
     }
 }

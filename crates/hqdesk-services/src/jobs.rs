@@ -48,6 +48,7 @@ impl Registry {
             EXPIRE_IDEMPOTENCY_KEYS,
             Arc::new(|s, _job| Box::pin(async move { expire_idempotency_keys(s).await })),
         );
+        crate::sla::recompute::register(&mut r);
         crate::sla_escalation::register(&mut r);
         r
     }

@@ -14,7 +14,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
+use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telephony};
+use crate::console::admin::service_levels;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{kb as staff_kb, notifications, queue};
 use crate::portal::{lost, request, submitted};
@@ -103,6 +104,9 @@ fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             directory::create_category
         ))
         .routes(routes!(directory::update_category))
+        .routes(routes!(calendars::list_calendars))
+        .routes(routes!(calendars::holidays))
+        .routes(routes!(calendars::add))
 }
 
 /// Telephony (API v1, for the telephone system): call events, the IVR, callbacks.
@@ -224,6 +228,50 @@ fn console_routes() -> Router<AppState> {
             post(admin::canned_delete),
         )
         .route("/console/admin/canned", post(admin::admin_add_canned))
+        .route(
+            "/console/admin/service-levels",
+            get(service_levels::overview),
+        )
+        .route(
+            "/console/admin/service-levels/calendars",
+            post(service_levels::calendar_create),
+        )
+        .route(
+            "/console/admin/service-levels/calendars/{name}",
+            get(service_levels::calendar).post(service_levels::calendar_save),
+        )
+        .route(
+            "/console/admin/service-levels/calendars/{name}/years/{year}",
+            post(service_levels::year_save),
+        )
+        .route(
+            "/console/admin/service-levels/calendars/{name}/delete",
+            post(service_levels::calendar_delete),
+        )
+        .route(
+            "/console/admin/service-levels/policies",
+            post(service_levels::policy_create),
+        )
+        .route(
+            "/console/admin/service-levels/policies/new",
+            get(service_levels::policy_new),
+        )
+        .route(
+            "/console/admin/service-levels/policies/{id}",
+            get(service_levels::policy_edit).post(service_levels::policy_save),
+        )
+        .route(
+            "/console/admin/service-levels/policies/{id}/move",
+            post(service_levels::policy_move),
+        )
+        .route(
+            "/console/admin/service-levels/policies/{id}/delete",
+            post(service_levels::policy_delete),
+        )
+        .route(
+            "/console/admin/service-levels/legal/{kind}/{clock}",
+            post(service_levels::legal_save),
+        )
         .route(
             "/console/admin/canned/{id}/active",
             post(admin::admin_canned_active),

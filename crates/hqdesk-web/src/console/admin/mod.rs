@@ -22,6 +22,7 @@ use crate::i18n::Tr;
 use crate::state::AppState;
 
 mod canned;
+pub(crate) mod service_levels;
 mod units;
 mod users;
 
