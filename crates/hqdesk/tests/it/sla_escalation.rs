@@ -86,6 +86,54 @@ async fn set_clock(
     hqdesk_store::Store::commit(tx).await.unwrap();
 }
 
+/// Arm the case's timer for `at` by hand (as any change of the case does).
+async fn rearm(s: &Services, case_id: i64, at: Timestamp) {
+    let mut tx = s.store().begin().await.unwrap();
+    hqdesk_store::jobs::arm(
+        &mut tx,
+        ESCALATE_JOB,
+        &timer_key(case_id),
+        &timer_payload(case_id),
+        at,
+        s.now(),
+    )
+    .await
+    .unwrap();
+    hqdesk_store::Store::commit(tx).await.unwrap();
+}
+
+/// When the case's timer job is set to run, if it is waiting.
+async fn timer_at(s: &Services, case_id: i64) -> Option<i64> {
+    let mut conn = s.store().read().await.unwrap();
+    sqlx::query_scalar(&format!(
+        "SELECT run_at FROM jobs WHERE dedup_key = '{}' AND finished_at IS NULL",
+        timer_key(case_id)
+    ))
+    .fetch_optional(&mut *conn)
+    .await
+    .unwrap()
+}
+
+/// The case's first-response clock as its creation wrote it: started at T0, the policy's,
+/// its first step at `first`, and the case's timer armed for it.
+async fn created_with(app: &TestApp, case: i64, policy: i64, first: Timestamp) {
+    let s = &app.services;
+    assert_eq!(
+        scalar(
+            s,
+            &format!(
+                "SELECT COUNT(*) FROM case_clocks WHERE case_id = {case} AND clock = \
+                 'first_response' AND policy_id = {policy} AND started_at = {}",
+                T0.millis()
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(next_step(app, case).await, Some(first.millis()));
+    assert_eq!(timer_at(s, case).await, Some(first.millis()));
+}
+
 async fn run_jobs(app: &TestApp) {
     let registry = Registry::standard();
     while app.services.run_one_job(&registry, "w").await.unwrap() {}
@@ -122,7 +170,10 @@ async fn notified(app: &TestApp, case: i64) -> Vec<String> {
 async fn next_step(app: &TestApp, case: i64) -> Option<i64> {
     opt_scalar(
         &app.services,
-        &format!("SELECT next_step_at FROM case_clocks WHERE case_id = {case}"),
+        &format!(
+            "SELECT next_step_at FROM case_clocks WHERE case_id = {case} \
+             AND clock = 'first_response'"
+        ),
     )
     .await
 }
@@ -164,9 +215,10 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
         .await;
     assert_eq!(st, StatusCode::OK, "{j}");
     let case = case_id(&app, &number).await;
-    // 60 minutes on 24x7 from T0: 75 % = 45 min → T0+45m; 100 % = 60 min → T0+60m;
-    // 150 % = 90 min → T0+90m (24x7 counts every minute).
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    // The policy (position 1, no condition) applies to the new case: 60 minutes on 24x7 from
+    // T0: 75 % = 45 min → T0+45m; 100 % = 60 min → T0+60m; 150 % = 90 min → T0+90m (24x7
+    // counts every minute).
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
 
     // A minute early: nothing.
     app.clock.set(Timestamp(T0.millis() + 44 * MIN));
@@ -182,7 +234,7 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
     assert_eq!(next_step(&app, case).await, Some(T0.millis() + 60 * MIN));
     assert_eq!(escalation_entries(&app, case).await, 1);
     // The timer runs again (re-armed by hand, as a case change would): nothing new.
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    rearm(s, case, Timestamp(T0.millis() + 45 * MIN)).await;
     run_jobs(&app).await;
     assert_eq!(fired(&app, case).await, 1);
     assert_eq!(notified(&app, case).await, vec!["agent"]);
@@ -249,7 +301,7 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
         .await,
         1
     );
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    rearm(s, case, Timestamp(T0.millis() + 45 * MIN)).await;
     app.clock.set(Timestamp(T0.millis() + 200 * MIN));
     run_jobs(&app).await;
     assert_eq!(fired(&app, case).await, 3);
@@ -331,7 +383,7 @@ crate::both_engines!(
         assert_eq!(st, StatusCode::OK, "{j}");
         let case = case_id(&app, &number).await;
         // 75 % of 60 min = T0+45m; every step is past at T0+90m (150 %).
-        set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+        created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
         app.clock.set(Timestamp(T0.millis() + 90 * MIN));
         run_jobs(&app).await;
         assert_eq!(fired(&app, case).await, 3);
@@ -401,7 +453,7 @@ crate::both_engines!(
         assert_eq!(st, StatusCode::OK, "{j}");
         let case = case_id(&app, &number).await;
         // 50 % of 60 min from T0 = T0+30m.
-        set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 30 * MIN)).await;
+        created_with(&app, case, policy, Timestamp(T0.millis() + 30 * MIN)).await;
         app.clock.set(Timestamp(T0.millis() + 30 * MIN));
         run_jobs(&app).await;
         assert_eq!(notified(&app, case).await, vec!["unit_officer"]);
@@ -440,7 +492,7 @@ crate::both_engines!(the_sweep_rearms_a_lost_timer, |app| async move {
         .await;
     let case = case_id(&app, &number).await;
     // 75 % of 60 min from T0 = T0+45m.
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
     // The timer is lost (as when it was re-armed while its handler ran).
     exec(
         s,
@@ -535,7 +587,7 @@ async fn the_console_lists_notifications_and_marks_them_read() {
     assert_eq!(st, StatusCode::OK, "{j}");
     let case = case_id(&app, &number).await;
     // 75 % of 60 minutes from T0 = T0+45m: the agent is told.
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
     app.clock.set(Timestamp(T0.millis() + 45 * MIN));
     run_jobs(&app).await;
     assert_eq!(notified(&app, case).await, vec!["agent"]);
