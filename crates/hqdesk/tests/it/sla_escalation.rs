@@ -45,7 +45,7 @@ async fn add_policy(s: &Services, name: &str, minutes: i64, ladder: &str) -> i64
     .await
 }
 
-/// The case's clocks are this one first-response clock alone (whatever the creation wrote),
+/// The case's first-response clock is this one (whatever the creation wrote),
 /// counting `minutes` on 24x7 from `started`, its next step at `next`; the case's timer armed
 /// for `next`, as the clocks' writer does.
 async fn set_clock(
@@ -58,7 +58,7 @@ async fn set_clock(
 ) {
     exec(
         s,
-        &format!("DELETE FROM case_clocks WHERE case_id = {case_id}"),
+        &format!("DELETE FROM case_clocks WHERE case_id = {case_id} AND clock = 'first_response'"),
     )
     .await;
     exec(
@@ -535,17 +535,21 @@ pub(crate) async fn fire_a_step(app: &TestApp, number: &str) {
     .await;
     let case = case_id(app, number).await;
     let now = s.now();
-    set_clock(
-        s,
-        case,
-        policy,
-        60,
-        Timestamp(now.millis() - 120 * MIN),
-        now,
-    )
-    .await;
-    assert_eq!(s.run_escalations(case).await.unwrap(), None);
-    assert_eq!(fired(app, case).await, 1);
+    let start = Timestamp(now.millis() - 120 * MIN);
+    set_clock(s, case, policy, 60, start, now).await;
+    s.run_escalations(case).await.unwrap();
+    assert_eq!(
+        scalar(
+            s,
+            &format!(
+                "SELECT COUNT(*) FROM sla_escalations WHERE case_id = {case} \
+                 AND clock = 'first_response' AND started_at = {}",
+                start.millis()
+            )
+        )
+        .await,
+        1
+    );
 }
 
 async fn set_locale(app: &TestApp, role: &str, lang: &str) {
