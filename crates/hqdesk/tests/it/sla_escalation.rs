@@ -360,6 +360,44 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
     assert_eq!(app.services.unread_notifications(&sup).await.unwrap(), 1);
 });
 
+crate::both_engines!(concurrent_runs_fire_a_step_once, |app| async move {
+    let s = &app.services;
+    let policy = add_policy(s, "Thang song song", 60, LADDER).await;
+    let number = app
+        .open(
+            "agent",
+            json!({"kind":"inquiry","subject":"Hỏi về thuế suất ưu đãi","requester":{"phone":"0904555123"}}),
+        )
+        .await;
+    let (st, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{number}/assign"),
+            json!({"assignee":"agent"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+    let case = case_id(&app, &number).await;
+    // 75 % of 60 min from T0 = T0+45m.
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
+    app.clock.set(Timestamp(T0.millis() + 45 * MIN));
+    // Four runs at once (as after a lease ran out on a node that was only slow): each reads
+    // the step as unfired, only one records it and writes its effects.
+    let (a, b, c, d) = tokio::join!(
+        s.run_escalations(case),
+        s.run_escalations(case),
+        s.run_escalations(case),
+        s.run_escalations(case)
+    );
+    for r in [a, b, c, d] {
+        // The next step: 100 % of 60 min from T0 = T0+60m.
+        assert_eq!(r.unwrap(), Some(Timestamp(T0.millis() + 60 * MIN)));
+    }
+    assert_eq!(fired(&app, case).await, 1);
+    assert_eq!(notified(&app, case).await, vec!["agent"]);
+    assert_eq!(escalation_entries(&app, case).await, 1);
+});
+
 crate::both_engines!(
     a_denunciations_ladder_tells_only_investigators,
     |app| async move {
