@@ -248,7 +248,7 @@ crate::both_engines!(service_level_pages_by_role, |app| async move {
             &s,
             "POST",
             "/console/admin/service-levels/calendars/office/years/2027",
-            &[("days_off", "2027-05-04 Nghỉ")],
+            &[("days_off_lines", "2027-05-04 Nghỉ")],
         )
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} saves a year");
@@ -294,6 +294,39 @@ crate::both_engines!(service_level_pages_by_role, |app| async move {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("1900"), "{}", r.body);
+    // The weekly hours in their text form: a refused text comes back beside its field, kept;
+    // a good one is saved and its due times recomputed in the background.
+    let bad_hours = "t2 07:30\nt3\nt4\nt5\nt6\nt7\ncn";
+    let r = request(
+        &app,
+        &s,
+        "POST",
+        "/console/admin/service-levels/calendars/office",
+        &[("weekly_hours", bad_hours), ("public_holidays", "1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"weekly-hours-err\""), "{}", r.body);
+    assert!(r.body.contains("t2 07:30\nt3"), "{}", r.body);
+    let r = request(
+        &app,
+        &s,
+        "POST",
+        "/console/admin/service-levels/calendars/office",
+        &[
+            (
+                "weekly_hours",
+                "t2 07:00-11:00 13:00-17:00\r\nt3 07:00-11:00\r\nt4\r\nt5\r\nt6\r\nt7\r\ncn",
+            ),
+            ("public_holidays", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let admin = actor(&app, "admin").await;
+    let office = app.services.service_calendar(&admin, OFFICE).await.unwrap();
+    // Monday 4 h + 4 h, Tuesday 4 h: 12 h = 720 minutes a week.
+    assert_eq!(office.calendar.weekly.minutes_per_week(), 720);
     // An unknown calendar is the console's 404.
     let r = request(
         &app,
@@ -633,5 +666,53 @@ crate::both_engines!(
             audit_actions(&app, "legal_rule:denunciation/legal_acceptance").await,
             vec!["legal_rule.updated"]
         );
+    }
+);
+
+// The personal queue sorts by the nearest pending deadline by default: the first response while
+// a case is unanswered, else its resolution.
+crate::both_engines!(
+    the_personal_queue_puts_the_nearest_deadline_first,
+    |app| async move {
+        use crate::console_session::{request, sign_in};
+        // Opened together on the default policies (24x7): a high case is due a first answer in
+        // 120 min and a resolution in 1,440 min; an urgent one in 30 min and 480 min.
+        let high = app.open("hotline", json!({"kind":"inquiry","channel":"email","priority":"high","subject":"Tra cứu tờ khai bị lỗi","requester":{"name":"Lê Văn Cao","email":"cao@example.vn"}})).await;
+        let urgent = app.open("hotline", json!({"kind":"inquiry","channel":"email","priority":"urgent","subject":"VNACCS ngừng nhận tờ khai","requester":{"name":"Phạm Thị Khẩn","email":"khan@example.vn"}})).await;
+        let agent = sign_in(&app, "agent").await;
+        for n in [&high, &urgent] {
+            let r = request(
+                &app,
+                &agent,
+                "POST",
+                &format!("/console/cases/{n}/assign"),
+                &[("assignee", "agent")],
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let rows = |body: &str| -> Vec<String> {
+            body.split("<tr data-case=\"")
+                .skip(1)
+                .map(|s| s.split('"').next().unwrap().to_string())
+                .collect()
+        };
+        // Both unanswered: urgent (30 min) before high (120 min).
+        let page = request(&app, &agent, "GET", "/console?queue=mine", &[]).await;
+        assert_eq!(rows(&page.body), vec![urgent.clone(), high.clone()]);
+        // The urgent case answered: its nearest deadline is now its resolution (480 min), after
+        // the high case's first answer (120 min) — though its resolution (480) is before the high
+        // case's (1,440), so an order by resolution alone would keep it first.
+        let r = request(
+            &app,
+            &agent,
+            "POST",
+            &format!("/console/cases/{urgent}/reply"),
+            &[("body", "Chúng tôi đang kiểm tra hệ thống.")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = request(&app, &agent, "GET", "/console?queue=mine", &[]).await;
+        assert_eq!(rows(&page.body), vec![high.clone(), urgent.clone()]);
     }
 );

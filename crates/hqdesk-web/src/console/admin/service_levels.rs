@@ -821,8 +821,8 @@ pub(crate) async fn year_save(
         tet_start: f.one("tet_start"),
         tet_days: f.one("tet_days"),
         national_day_extra: f.one("national_day_extra"),
-        days_off: f.one("days_off"),
-        working_days: f.one("working_days"),
+        days_off: f.one("days_off_lines"),
+        working_days: f.one("working_days_lines"),
     };
     let r = s
         .services
