@@ -68,8 +68,8 @@ impl Opening {
 /// `case.create` audit entries (which are also the live feed's). The audit entries come last:
 /// on PostgreSQL they take the audit chain's lock, held until the commit.
 ///
-/// Hooks of later issues, each in one place: due times from a calendar replace the
-/// `plus_minutes` below; sealing is decided with the confidential reporter (before any text of
+/// Hooks of later issues, each in one place: due times come from the case's service-level
+/// clocks (`sla::clocks`), the per-priority minutes only without a policy; sealing is decided with the confidential reporter (before any text of
 /// the case is indexed); triage and incident linking follow the search documents (the case ids
 /// and numbers are known there).
 pub(crate) async fn insert_cases(
@@ -81,19 +81,53 @@ pub(crate) async fn insert_cases(
         .iter()
         .map(|(c, _)| c.opening.message_count())
         .collect();
+    // Service levels: the policy's clocks on its calendar, and legal deadlines, read once for
+    // the group (`sla`); without a policy, the per-priority minutes of `due_in_minutes`.
+    let rules = crate::sla::rules::Rules::load(tx).await?;
+    let mut planned = Vec::with_capacity(cases.len());
+    for (c, _) in cases {
+        let facts = hqdesk_domain::sla::PolicyFacts {
+            kind: c.new.kind,
+            branch: Some(c.new.branch),
+            channel: c.new.channel,
+            category: c.names.category_code.as_deref(),
+            priority: c.new.priority,
+            unit: c.names.unit_code.as_deref(),
+        };
+        planned.push(crate::sla::clocks::plan_new(&rules, &facts, now)?);
+    }
     let new: Vec<NewCase> = cases
         .iter()
-        .map(|(c, requester_id)| {
-            let (first_response, resolution) = c.due_in_minutes;
+        .zip(&planned)
+        .map(|((c, requester_id), plan)| {
+            let (first_response, resolution) = if plan.service {
+                crate::sla::clocks::due_columns(&plan.clocks)
+            } else {
+                let (f, r) = c.due_in_minutes;
+                (
+                    Some(Some(now.plus_minutes(f))),
+                    Some(Some(now.plus_minutes(r))),
+                )
+            };
             NewCase {
                 requester_id: *requester_id,
-                first_response_due_at: Some(now.plus_minutes(first_response)),
-                resolution_due_at: Some(now.plus_minutes(resolution)),
+                first_response_due_at: first_response.flatten(),
+                resolution_due_at: resolution.flatten(),
                 ..c.new.clone()
             }
         })
         .collect();
     let (new, case_ids) = insert_with_fresh_numbers(tx, new, &message_counts, now).await?;
+    let clocks: Vec<_> = planned
+        .into_iter()
+        .zip(&case_ids)
+        .flat_map(|(plan, id)| {
+            plan.clocks
+                .into_iter()
+                .map(move |c| hqdesk_store::case_clocks::CaseClock { case_id: *id, ..c })
+        })
+        .collect();
+    crate::sla::clocks::write_new(tx, &clocks, now).await?;
 
     for ((c, _), case_id) in cases.iter().zip(&case_ids) {
         if let Some(r) = &c.reporter {
@@ -276,6 +310,7 @@ pub(crate) async fn write_status_change(
         now,
     )
     .await?;
+    crate::sla::events::on_status_change(tx, case, change.to, now).await?;
     let (body, meta) = &change.event;
     timeline::insert(
         tx,

@@ -48,6 +48,8 @@ impl Registry {
             EXPIRE_IDEMPOTENCY_KEYS,
             Arc::new(|s, _job| Box::pin(async move { expire_idempotency_keys(s).await })),
         );
+        crate::sla::recompute::register(&mut r);
+        crate::sla_escalation::register(&mut r);
         r
     }
 }
@@ -91,6 +93,7 @@ impl Services {
             now,
         )
         .await?;
+        crate::sla_escalation::schedule_sweep(&mut tx, now).await?;
         Store::commit(tx).await?;
         Ok(())
     }

@@ -14,10 +14,10 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{cases, contacts, directory, openapi::ApiDoc, telephony};
+use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::console::admin::service_levels;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
-use crate::console::{kb as staff_kb, queue};
+use crate::console::{kb as staff_kb, notifications, queue};
 use crate::portal::{lost, request, submitted};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
@@ -104,6 +104,9 @@ fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
             directory::create_category
         ))
         .routes(routes!(directory::update_category))
+        .routes(routes!(calendars::list_calendars))
+        .routes(routes!(calendars::holidays))
+        .routes(routes!(calendars::add))
 }
 
 /// Telephony (API v1, for the telephone system): call events, the IVR, callbacks.
@@ -146,6 +149,11 @@ fn console_routes() -> Router<AppState> {
         )
         .route(enrolled::PATH, get(enrolled::page))
         .route("/console/account", get(account::account))
+        .route("/console/notifications", get(notifications::list))
+        .route(
+            "/console/notifications/read",
+            post(notifications::mark_all_read),
+        )
         .route("/console/account/locale", post(account::set_locale))
         .route("/console/account/password", post(account::change_password))
         // Queues, live updates

@@ -3,6 +3,7 @@
 //! clock is due or a step of its escalation ladder fires. Pure: time and calendars come in.
 pub mod clock;
 pub mod policy;
+pub mod select;
 
 pub use clock::{Amount, ClockKind, ClockStatus, Pause};
 pub use policy::{Conditions, LadderStep, Policy, PolicyFacts, StepAction, Targets};

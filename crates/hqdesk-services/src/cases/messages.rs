@@ -81,6 +81,7 @@ impl Services {
         search::index(&mut tx, case.id, &body).await?;
         record_attachments(&mut tx, case.id, entry_id, &stored, now).await?;
         if kind == EntryKind::Outbound {
+            crate::sla::events::on_reply(&mut tx, case.id, now).await?;
             if case.first_responded_at.is_none() {
                 cases::update(
                     &mut tx,
@@ -102,11 +103,13 @@ impl Services {
             if delivery == Some(DeliveryState::Queued) {
                 jobs::enqueue(&mut tx, &jobs::NewJob { kind: DELIVER_MESSAGE_JOB, payload: json!({ "entry_id": entry_id, "case_id": case.id, "channel": case.channel.as_str() }).to_string(), dedup_key: Some(format!("message:{entry_id}")), run_at: now, max_attempts: 10 }, now).await?;
             }
-        } else if kind == EntryKind::Inbound
-            && matches!(case.status, Status::Waiting | Status::Resolved)
-        {
-            // The requester spoke again: the case needs staff again.
-            write_status_change(&mut tx, actor, &case, Status::Open, now).await?;
+        } else if kind == EntryKind::Inbound {
+            // After a reply, the requester's new message starts the next-response clock.
+            crate::sla::events::on_inbound(&mut tx, &case, now).await?;
+            if matches!(case.status, Status::Waiting | Status::Resolved) {
+                // The requester spoke again: the case needs staff again.
+                write_status_change(&mut tx, actor, &case, Status::Open, now).await?;
+            }
         }
         audit(
             &mut tx,

@@ -213,6 +213,14 @@ impl Services {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         cases::update(&mut tx, case.id, ch, now).await?;
+        if ch.kind.is_some()
+            || ch.branch.is_some()
+            || ch.category_id.is_some()
+            || ch.priority.is_some()
+            || ch.unit_id.is_some()
+        {
+            crate::sla::events::on_facts_changed(&mut tx, case.id, now).await?;
+        }
         let meta = serde_json::Value::Object(changed);
         self.event(&mut tx, actor, &case, what, meta.clone(), now)
             .await?;

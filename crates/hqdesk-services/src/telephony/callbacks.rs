@@ -111,6 +111,8 @@ impl Services {
                 now,
             )
             .await?;
+            // A call attempt is the answer to the requester: it meets the first response.
+            crate::sla::events::on_reply(&mut tx, case.id, now).await?;
         }
         audit(
             &mut tx,

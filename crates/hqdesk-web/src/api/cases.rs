@@ -140,6 +140,9 @@ pub struct CaseResponse {
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
     pub message_count: i64,
+    /// The case's service-level clocks and legal deadlines (reading one case only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<super::calendars::SlaResponse>,
 }
 
 impl From<CaseView> for CaseResponse {
@@ -173,6 +176,7 @@ impl From<CaseView> for CaseResponse {
             resolved_at: ts_opt(c.resolved_at),
             closed_at: ts_opt(c.closed_at),
             message_count: c.message_count,
+            sla: None,
         }
     }
 }
@@ -367,7 +371,11 @@ pub async fn get_case(
     ApiActor(actor): ApiActor,
     Path(number): Path<String>,
 ) -> Result<Json<CaseResponse>, Problem> {
-    Ok(Json(s.services.get_case(&actor, &number).await?.into()))
+    let mut case: CaseResponse = s.services.get_case(&actor, &number).await?.into();
+    case.sla = Some(super::calendars::SlaResponse::from_clocks(
+        s.services.case_clocks(&actor, &number).await?,
+    ));
+    Ok(Json(case))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

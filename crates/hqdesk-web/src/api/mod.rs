@@ -1,4 +1,5 @@
 //! JSON API v1: typed requests and responses (with OpenAPI schemas) and their handlers.
+pub mod calendars;
 pub mod cases;
 pub mod contacts;
 pub mod directory;

@@ -34,7 +34,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         enums::CtiEventName, enums::SignedEventName, enums::IvrChoice, enums::CallDirection, enums::CallState,
         enums::HealthStatus, enums::DatabaseState, enums::EngineName,
     )),
-    tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "telephony"), (name = "health"))
+    tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "calendars"), (name = "telephony"), (name = "health"))
 )]
 pub struct ApiDoc;
 

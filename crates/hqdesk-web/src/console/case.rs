@@ -492,6 +492,24 @@ fn describe_event(tr: Tr, names: &Names, what: &str, meta: Option<&str>) -> Stri
     let Some(meta) = meta.and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok()) else {
         return what.to_string();
     };
+    // A step of an escalation ladder fired (services `sla_escalation`).
+    if let Some(e) = meta.get("escalation") {
+        let part = |prefix: &str, field: &str| {
+            tr.lookup(&format!(
+                "{prefix}.{}",
+                e[field].as_str().unwrap_or_default()
+            ))
+            .unwrap_or_default()
+        };
+        return tr.fill(
+            "escalation.timeline",
+            &[
+                ("percent", &e["percent"].to_string()),
+                ("clock", part("escalation.clock", "clock")),
+                ("action", part("escalation.action", "action")),
+            ],
+        );
+    }
     // The requester rated the handling on the portal.
     if let Some(score) = meta.get("rating").and_then(serde_json::Value::as_i64) {
         let level = tr

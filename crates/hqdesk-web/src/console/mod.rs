@@ -13,6 +13,7 @@ pub(crate) mod kb;
 pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod mailboxes;
+pub(crate) mod notifications;
 pub(crate) mod queue;
 pub(crate) mod session;
 pub mod views;

@@ -106,6 +106,8 @@ pub struct Console {
     pub session: SessionInfo,
     pub tr: Tr,
     pub recommend_2fa: bool,
+    /// The user's unread notifications, for the header.
+    pub unread: i64,
     origin_ok: bool,
 }
 
@@ -122,11 +124,25 @@ impl Console {
                 display_name: user.display_name.clone(),
                 role: user.role.as_str().into(),
                 role_label: super::admin::role_label(self.tr, user.role.as_str()),
+                unread: self.unread,
+                notifications: if self.unread > 0 {
+                    self.tr
+                        .fill("escalation.nav_unread", &[("n", &self.unread.to_string())])
+                } else {
+                    self.tr.t("escalation.nav").to_string()
+                },
+                unread_label: self.tr.fill(
+                    "escalation.nav_unread_label",
+                    &[("n", &self.unread.to_string())],
+                ),
             },
             _ => Me {
                 display_name: String::new(),
                 role: String::new(),
                 role_label: String::new(),
+                unread: 0,
+                notifications: String::new(),
+                unread_label: String::new(),
             },
         }
     }
@@ -158,10 +174,17 @@ impl FromRequestParts<AppState> for Console {
                     }
                     _ => false,
                 };
+                // A failure here must not take the page down: the header then shows no count.
+                let unread = state
+                    .services
+                    .unread_notifications(&p.session.actor)
+                    .await
+                    .unwrap_or(0);
                 Ok(Console {
                     session: p.session,
                     tr: p.tr,
                     recommend_2fa,
+                    unread,
                     origin_ok: p.origin_ok,
                 })
             }

@@ -11,6 +11,10 @@ pub struct Me {
     pub role: String,
     /// The role's name in the reader's language.
     pub role_label: String,
+    /// Unread notifications, the header's link to them ("Thông báo (3)") and its accessible name.
+    pub unread: i64,
+    pub notifications: String,
+    pub unread_label: String,
 }
 
 #[derive(Template)]
@@ -371,6 +375,9 @@ impl ErrorPage {
                     display_name: String::new(),
                     role: String::new(),
                     role_label: String::new(),
+                    unread: 0,
+                    notifications: String::new(),
+                    unread_label: String::new(),
                 },
                 String::new(),
             )

@@ -686,6 +686,10 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("GET /api/v1/categories", "categories", "/api/v1/categories"),
         cell("POST /api/v1/categories", "add a category", "/api/v1/categories").json(json!({"code":"b2.mx.{row}","name_vi":"Thử","name_en":"Test","kind":"inquiry","branch":2})),
         cell("PATCH /api/v1/categories/{code}", "rename a category", format!("/api/v1/categories/{}", f.category)).json(json!({"active":true})),
+        // ---- API: calendars (no case data; any staff token)
+        cell("GET /api/v1/calendars", "calendars", "/api/v1/calendars"),
+        cell("GET /api/v1/calendars/{name}/holidays", "the office's days off of 2027", "/api/v1/calendars/office/holidays?year=2027"),
+        cell("GET /api/v1/calendars/{name}/add", "add working hours on office", "/api/v1/calendars/office/add?from=2027-02-04T16:00:00%2B07:00&hours=4"),
         cell("GET /healthz", "health", "/healthz"),
         cell("GET /api/v1/openapi.json", "the API description", "/api/v1/openapi.json"),
         cell("GET /metrics", "metrics, from elsewhere without the metrics token", "/metrics").expect(&[403]),

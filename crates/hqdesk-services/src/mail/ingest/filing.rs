@@ -89,6 +89,10 @@ impl Services {
             mailstore::record_message_id(tx, key, case.id, Some(entry_id), Direction::In, now)
                 .await?;
         }
+        if !created && p.classification == Classification::Normal {
+            // After a reply, the requester's new message starts the next-response clock.
+            crate::sla::events::on_inbound(tx, &case, now).await?;
+        }
         if !created
             && matches!(case.status, Status::Waiting | Status::Resolved)
             && p.classification == Classification::Normal
