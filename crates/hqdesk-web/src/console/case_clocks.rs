@@ -2,10 +2,17 @@
 //! response, resolution, and the legal deadlines of a denunciation) with its due time as a
 //! countdown, its state (running, paused and why, met, breached) and its calendar. The clocks
 //! come from `Services::case_clocks`, which checks access like reading the case.
+use axum::extract::{Path, State};
+use axum::response::Response;
 use hqdesk_domain::sla::{ClockKind, ClockStatus};
 use hqdesk_domain::Timestamp;
 use hqdesk_services::{Actor, ServiceError};
+use serde::Deserialize;
 
+use super::after_form;
+use super::case::case_page_with;
+use super::session::Console;
+use crate::csrf::{token_in_csrf_field, CsrfForm};
 use crate::html::{countdown, when};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -27,6 +34,12 @@ pub struct ClockView {
     pub state: &'static str,
     pub state_text: String,
     pub extensions: i64,
+    /// The legal steps offered on this clock (for those who may change the case):
+    /// accept (acceptance), extend (settlement), suspend or resume (either, unmet).
+    pub can_accept: bool,
+    pub can_extend: bool,
+    pub can_suspend: bool,
+    pub can_resume: bool,
 }
 
 /// The case's clocks, in the order of [`ClockKind::ALL`], or an empty list when the case has
@@ -36,10 +49,7 @@ pub(crate) async fn clocks_of(
     actor: &Actor,
     number: &str,
 ) -> Result<Vec<ClockStatus>, ServiceError> {
-    // `Services::case_clocks` is the `clocks` part's (issue 17); until it is on main the panel
-    // shows no clocks.
-    let _ = (s, actor, number);
-    Ok(Vec::new())
+    s.services.case_clocks(actor, number).await
 }
 
 pub(crate) fn clock_views(tr: Tr, clocks: &[ClockStatus], now: Timestamp) -> Vec<ClockView> {
@@ -68,12 +78,15 @@ fn clock_view(tr: Tr, c: &ClockStatus, now: Timestamp) -> ClockView {
             ("met", tr.fill("clk.met", &[("at", &when(met))]))
         }
     } else if c.paused {
+        // The reason is an i18n key of the services (`sla.pause.waiting` …).
         let why = c
             .pause_reason
             .as_deref()
-            .and_then(|r| tr.lookup(&format!("clk.pause.{}", r.trim_start_matches("sla.pause."))))
-            .map(str::to_string)
-            .or_else(|| c.pause_reason.clone())
+            .map(|r| {
+                tr.lookup(r)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| r.to_string())
+            })
             .unwrap_or_default();
         (
             "paused",
@@ -103,7 +116,91 @@ fn clock_view(tr: Tr, c: &ClockStatus, now: Timestamp) -> ClockView {
         } else {
             0
         },
+        can_accept: c.kind == ClockKind::LegalAcceptance && c.met_at.is_none(),
+        can_extend: c.kind == ClockKind::LegalSettlement && c.met_at.is_none() && !c.paused,
+        can_suspend: c.kind.is_legal() && c.met_at.is_none() && !c.paused,
+        can_resume: c.kind.is_legal() && c.met_at.is_none() && c.paused,
     }
+}
+
+// --- The legal steps of a denunciation ---------------------------------------------------------
+
+#[derive(Deserialize)]
+pub(crate) struct LegalForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+token_in_csrf_field!(LegalForm);
+
+async fn after_legal_step(
+    s: &AppState,
+    c: &Console,
+    number: &str,
+    r: Result<Vec<ClockStatus>, ServiceError>,
+) -> Response {
+    after_form(
+        c.tr,
+        r,
+        |_| format!("/console/cases/{number}#case-clocks"),
+        |message, status| case_page_with(s, c, number, message, status),
+    )
+    .await
+}
+
+/// Accept ("thụ lý") a denunciation: meets its acceptance deadline, starts its settlement.
+pub(crate) async fn legal_accept(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    CsrfForm(_f): CsrfForm<LegalForm>,
+) -> Response {
+    let r = s.services.legal_accept(&c.actor(), &number).await;
+    after_legal_step(&s, &c, &number, r).await
+}
+
+/// Extend the settlement deadline, with the reason.
+pub(crate) async fn legal_extend(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    CsrfForm(f): CsrfForm<LegalForm>,
+) -> Response {
+    let r = s
+        .services
+        .legal_extend(&c.actor(), &number, &f.reason)
+        .await;
+    after_legal_step(&s, &c, &number, r).await
+}
+
+/// Suspend a legal deadline (the time is not counted), with the reason.
+pub(crate) async fn legal_suspend(
+    State(s): State<AppState>,
+    c: Console,
+    Path((number, clock)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<LegalForm>,
+) -> Response {
+    let r = s
+        .services
+        .legal_suspend(&c.actor(), &number, &clock, &f.reason)
+        .await;
+    after_legal_step(&s, &c, &number, r).await
+}
+
+/// Resume a suspended legal deadline, with the reason.
+pub(crate) async fn legal_resume(
+    State(s): State<AppState>,
+    c: Console,
+    Path((number, clock)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<LegalForm>,
+) -> Response {
+    let r = s
+        .services
+        .legal_resume(&c.actor(), &number, &clock, &f.reason)
+        .await;
+    after_legal_step(&s, &c, &number, r).await
 }
 
 #[cfg(test)]
@@ -160,7 +257,7 @@ mod tests {
             ]
         );
         assert_eq!(v[0].state, "paused");
-        assert_eq!(v[0].state_text, "Paused: waiting for the requester");
+        assert_eq!(v[0].state_text, "Paused: Waiting for the requester");
         // Due in 80 minutes: "1 h 20 min left", under two hours so "soon".
         assert_eq!(
             (v[1].due_text.as_str(), v[1].due_state),

@@ -716,3 +716,82 @@ crate::both_engines!(
         assert_eq!(rows(&page.body), vec![high.clone(), urgent.clone()]);
     }
 );
+
+// The case page's "Service levels" panel: an ordinary case's clocks with their countdowns for
+// an agent; a denunciation's legal deadlines with the accept button for investigators only, and
+// nothing of it for anyone else.
+crate::both_engines!(
+    the_case_page_shows_the_clocks_and_the_legal_steps,
+    |app| async move {
+        use crate::console_session::{request, sign_in};
+        // A normal-priority inquiry falls under the default policy "Bình thường" on 24x7: first
+        // response 480 min = 8 h, resolution 4,320 min = 3 days, counted from now.
+        let n = app.open("hotline", json!({"kind":"inquiry","channel":"phone","priority":"normal","subject":"Hỏi thủ tục hoàn thuế","requester":{"name":"Đỗ Văn Hoàn","phone":"0912000333"}})).await;
+        let agent = sign_in(&app, "agent").await;
+        let page = request(&app, &agent, "GET", &format!("/console/cases/{n}"), &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"case-clocks\""), "{}", page.body);
+        assert!(page
+            .body
+            .contains("data-clock=\"first_response\" data-state=\"running\""));
+        assert!(page.body.contains("còn 8 giờ"), "{}", page.body);
+        assert!(page.body.contains("còn 3 ngày"), "{}", page.body);
+        assert!(!page.body.contains("legal/accept"));
+
+        let d = app.open("investigator", json!({"kind":"denunciation","channel":"portal","subject":"Tố giác gian lận hoàn thuế tại cảng Hải Phòng","body":"Doanh nghiệp khai khống hàng xuất."})).await;
+        let inv = sign_in(&app, "investigator").await;
+        let page = request(&app, &inv, "GET", &format!("/console/cases/{d}"), &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body
+                .contains("data-clock=\"legal_acceptance\" data-state=\"running\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("id=\"legal-accept\""));
+        // Nobody else learns anything of it: the same page as for a missing case.
+        let hidden = request(&app, &agent, "GET", &format!("/console/cases/{d}"), &[]).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+        assert!(!hidden.body.contains("legal_acceptance"));
+        let refused = request(
+            &app,
+            &agent,
+            "POST",
+            &format!("/console/cases/{d}/legal/accept"),
+            &[],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        // A suspension without a reason comes back to the page with the message.
+        let r = request(
+            &app,
+            &inv,
+            "POST",
+            &format!("/console/cases/{d}/legal/legal_acceptance/suspend"),
+            &[("reason", "")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        // Accepted: acceptance met, settlement running.
+        let r = request(
+            &app,
+            &inv,
+            "POST",
+            &format!("/console/cases/{d}/legal/accept"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = request(&app, &inv, "GET", &format!("/console/cases/{d}"), &[]).await;
+        assert!(page
+            .body
+            .contains("data-clock=\"legal_acceptance\" data-state=\"met\""));
+        assert!(
+            page.body
+                .contains("data-clock=\"legal_settlement\" data-state=\"running\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("id=\"legal-extend\""));
+    }
+);

@@ -389,13 +389,13 @@ fn legal_row(
 ) -> LegalRow {
     let title = format!(
         "{} — {}",
-        label(tr, "kind", &r.kind),
+        label(tr, "kind", r.kind.as_str()),
         clock_label(tr, r.clock)
     );
     if let Some((kind, clock, f, errors)) = again {
-        if *kind == r.kind && clock == r.clock.as_str() {
+        if kind == r.kind.as_str() && clock == r.clock.as_str() {
             return LegalRow {
-                kind: r.kind,
+                kind: r.kind.as_str().into(),
                 clock: r.clock.as_str().into(),
                 title,
                 calendar: f.calendar.clone(),
@@ -414,7 +414,7 @@ fn legal_row(
         .map(amount_parts)
         .unwrap_or((String::new(), "days"));
     LegalRow {
-        kind: r.kind,
+        kind: r.kind.as_str().into(),
         clock: r.clock.as_str().into(),
         title,
         calendar: r.calendar,
