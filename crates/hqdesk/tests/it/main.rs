@@ -20,6 +20,7 @@ mod console_admin;
 mod console_calls;
 mod console_case_page;
 mod console_queues;
+mod console_service_levels;
 mod console_session;
 mod counts;
 mod email;
