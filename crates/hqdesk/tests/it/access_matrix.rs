@@ -418,6 +418,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("tg-m1".to_string(), "nx-m1".to_string()),
         ("tg-m2".to_string(), "nx-m2".to_string()),
     ];
+    // A fired escalation step on the denunciation: a notification to its investigators.
+    crate::sla_escalation::fire_a_step(app, &d).await;
     Fixture {
         d,
         d_callback,
@@ -701,6 +703,8 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/login/2fa", "a code, without the form's token", "/console/login/2fa").form(&[("csrf", "-"), ("code", "000000")]),
         cell("POST /console/logout", "sign out, without the form's token", "/console/logout").form(&[("csrf", "-")]),
         cell("GET /console/account", "the account page", "/console/account"),
+        cell("GET /console/notifications", "the notifications (one of a denunciation, to investigators)", "/console/notifications").shows(d),
+        cell("POST /console/notifications/read", "mark all read", "/console/notifications/read").form(&[]),
         cell("GET /console/account/2fa", "the enrolment page", "/console/account/2fa"),
         cell("POST /console/account/2fa", "a code, without the form's token", "/console/account/2fa").form(&[("csrf", "-"), ("code", "000000")]),
         cell("POST /console/account/locale", "Vietnamese", "/console/account/locale").form(&[("locale", "vi")]),

@@ -801,6 +801,7 @@ crate::both_engines!(
                     "/console?queue=all",
                     "/console?q=t%E1%BB%9D+khai",
                     "/console/account",
+                    "/console/notifications",
                     "/console/wallboard",
                     "/console/kb",
                     "/console/kb/new",

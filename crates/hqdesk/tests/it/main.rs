@@ -40,6 +40,7 @@ mod portal_resubmit;
 mod portal_workplace;
 mod secrets;
 mod sign_in;
+mod sla_clocks;
 mod sla_escalation;
 mod store;
 mod telephony;

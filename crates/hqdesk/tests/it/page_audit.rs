@@ -157,6 +157,7 @@ async fn every_console_page_fits_a_phone_and_passes_axe_in_both_languages() {
             ("console-admin", "/console/admin".to_owned()),
             ("console-mailboxes", "/console/admin/mailboxes".to_owned()),
             ("console-account", "/console/account".to_owned()),
+            ("console-notifications", "/console/notifications".to_owned()),
             ("console-2fa", "/console/account/2fa".to_owned()),
             (
                 "console-not-found",

@@ -45,7 +45,7 @@ async fn add_policy(s: &Services, name: &str, minutes: i64, ladder: &str) -> i64
     .await
 }
 
-/// The case's clocks are this one first-response clock alone (whatever the creation wrote),
+/// The case's first-response clock is this one (whatever the creation wrote),
 /// counting `minutes` on 24x7 from `started`, its next step at `next`; the case's timer armed
 /// for `next`, as the clocks' writer does.
 async fn set_clock(
@@ -58,7 +58,7 @@ async fn set_clock(
 ) {
     exec(
         s,
-        &format!("DELETE FROM case_clocks WHERE case_id = {case_id}"),
+        &format!("DELETE FROM case_clocks WHERE case_id = {case_id} AND clock = 'first_response'"),
     )
     .await;
     exec(
@@ -84,6 +84,54 @@ async fn set_clock(
     .await
     .unwrap();
     hqdesk_store::Store::commit(tx).await.unwrap();
+}
+
+/// Arm the case's timer for `at` by hand (as any change of the case does).
+async fn rearm(s: &Services, case_id: i64, at: Timestamp) {
+    let mut tx = s.store().begin().await.unwrap();
+    hqdesk_store::jobs::arm(
+        &mut tx,
+        ESCALATE_JOB,
+        &timer_key(case_id),
+        &timer_payload(case_id),
+        at,
+        s.now(),
+    )
+    .await
+    .unwrap();
+    hqdesk_store::Store::commit(tx).await.unwrap();
+}
+
+/// When the case's timer job is set to run, if it is waiting.
+async fn timer_at(s: &Services, case_id: i64) -> Option<i64> {
+    let mut conn = s.store().read().await.unwrap();
+    sqlx::query_scalar(&format!(
+        "SELECT run_at FROM jobs WHERE dedup_key = '{}' AND finished_at IS NULL",
+        timer_key(case_id)
+    ))
+    .fetch_optional(&mut *conn)
+    .await
+    .unwrap()
+}
+
+/// The case's first-response clock as its creation wrote it: started at T0, the policy's,
+/// its first step at `first`, and the case's timer armed for it.
+async fn created_with(app: &TestApp, case: i64, policy: i64, first: Timestamp) {
+    let s = &app.services;
+    assert_eq!(
+        scalar(
+            s,
+            &format!(
+                "SELECT COUNT(*) FROM case_clocks WHERE case_id = {case} AND clock = \
+                 'first_response' AND policy_id = {policy} AND started_at = {}",
+                T0.millis()
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(next_step(app, case).await, Some(first.millis()));
+    assert_eq!(timer_at(s, case).await, Some(first.millis()));
 }
 
 async fn run_jobs(app: &TestApp) {
@@ -122,7 +170,10 @@ async fn notified(app: &TestApp, case: i64) -> Vec<String> {
 async fn next_step(app: &TestApp, case: i64) -> Option<i64> {
     opt_scalar(
         &app.services,
-        &format!("SELECT next_step_at FROM case_clocks WHERE case_id = {case}"),
+        &format!(
+            "SELECT next_step_at FROM case_clocks WHERE case_id = {case} \
+             AND clock = 'first_response'"
+        ),
     )
     .await
 }
@@ -164,9 +215,10 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
         .await;
     assert_eq!(st, StatusCode::OK, "{j}");
     let case = case_id(&app, &number).await;
-    // 60 minutes on 24x7 from T0: 75 % = 45 min → T0+45m; 100 % = 60 min → T0+60m;
-    // 150 % = 90 min → T0+90m (24x7 counts every minute).
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    // The policy (position 1, no condition) applies to the new case: 60 minutes on 24x7 from
+    // T0: 75 % = 45 min → T0+45m; 100 % = 60 min → T0+60m; 150 % = 90 min → T0+90m (24x7
+    // counts every minute).
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
 
     // A minute early: nothing.
     app.clock.set(Timestamp(T0.millis() + 44 * MIN));
@@ -182,7 +234,7 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
     assert_eq!(next_step(&app, case).await, Some(T0.millis() + 60 * MIN));
     assert_eq!(escalation_entries(&app, case).await, 1);
     // The timer runs again (re-armed by hand, as a case change would): nothing new.
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    rearm(s, case, Timestamp(T0.millis() + 45 * MIN)).await;
     run_jobs(&app).await;
     assert_eq!(fired(&app, case).await, 1);
     assert_eq!(notified(&app, case).await, vec!["agent"]);
@@ -249,13 +301,38 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
         .await,
         1
     );
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    rearm(s, case, Timestamp(T0.millis() + 45 * MIN)).await;
     app.clock.set(Timestamp(T0.millis() + 200 * MIN));
     run_jobs(&app).await;
     assert_eq!(fired(&app, case).await, 3);
     assert_eq!(notified(&app, case).await, vec!["agent", "supervisor"]);
     assert_eq!(escalation_entries(&app, case).await, 3);
     assert_eq!(next_step(&app, case).await, None);
+
+    // The console: the case's timeline tells each step in the reader's language; the header
+    // counts the unread notification; the page lists it with the case's number.
+    let session = crate::console_session::sign_in(&app, "agent").await;
+    let page = |path: String| {
+        let session = &session;
+        let app = &app;
+        async move {
+            let a = crate::console_session::request(app, session, "GET", &path, &[]).await;
+            assert_eq!(a.status, StatusCode::OK, "{path}");
+            a.body
+        }
+    };
+    let html = page(format!("/console/cases/{number}")).await;
+    for step in [
+        "Nâng cấp xử lý: đã dùng 75% thời hạn phản hồi đầu tiên — báo người được phân công",
+        "Nâng cấp xử lý: đã dùng 100% thời hạn phản hồi đầu tiên — báo giám sát viên",
+        "Nâng cấp xử lý: đã dùng 150% thời hạn phản hồi đầu tiên — trả về hàng chờ của đơn vị",
+    ] {
+        assert!(html.contains(step), "{step}");
+    }
+    assert!(page("/console".into()).await.contains("Thông báo (1)"));
+    assert!(page("/console/notifications".into())
+        .await
+        .contains(&format!("<a href=\"/console/cases/{number}\">{number}</a>")));
 
     // The agent sees their notification with the case; the supervisor theirs.
     let agent = app
@@ -283,6 +360,44 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
     assert_eq!(app.services.unread_notifications(&sup).await.unwrap(), 1);
 });
 
+crate::both_engines!(concurrent_runs_fire_a_step_once, |app| async move {
+    let s = &app.services;
+    let policy = add_policy(s, "Thang song song", 60, LADDER).await;
+    let number = app
+        .open(
+            "agent",
+            json!({"kind":"inquiry","subject":"Hỏi về thuế suất ưu đãi","requester":{"phone":"0904555123"}}),
+        )
+        .await;
+    let (st, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{number}/assign"),
+            json!({"assignee":"agent"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+    let case = case_id(&app, &number).await;
+    // 75 % of 60 min from T0 = T0+45m.
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
+    app.clock.set(Timestamp(T0.millis() + 45 * MIN));
+    // Four runs at once (as after a lease ran out on a node that was only slow): each reads
+    // the step as unfired, only one records it and writes its effects.
+    let (a, b, c, d) = tokio::join!(
+        s.run_escalations(case),
+        s.run_escalations(case),
+        s.run_escalations(case),
+        s.run_escalations(case)
+    );
+    for r in [a, b, c, d] {
+        // The next step: 100 % of 60 min from T0 = T0+60m.
+        assert_eq!(r.unwrap(), Some(Timestamp(T0.millis() + 60 * MIN)));
+    }
+    assert_eq!(fired(&app, case).await, 1);
+    assert_eq!(notified(&app, case).await, vec!["agent"]);
+    assert_eq!(escalation_entries(&app, case).await, 1);
+});
+
 crate::both_engines!(
     a_denunciations_ladder_tells_only_investigators,
     |app| async move {
@@ -306,7 +421,7 @@ crate::both_engines!(
         assert_eq!(st, StatusCode::OK, "{j}");
         let case = case_id(&app, &number).await;
         // 75 % of 60 min = T0+45m; every step is past at T0+90m (150 %).
-        set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+        created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
         app.clock.set(Timestamp(T0.millis() + 90 * MIN));
         run_jobs(&app).await;
         assert_eq!(fired(&app, case).await, 3);
@@ -376,7 +491,7 @@ crate::both_engines!(
         assert_eq!(st, StatusCode::OK, "{j}");
         let case = case_id(&app, &number).await;
         // 50 % of 60 min from T0 = T0+30m.
-        set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 30 * MIN)).await;
+        created_with(&app, case, policy, Timestamp(T0.millis() + 30 * MIN)).await;
         app.clock.set(Timestamp(T0.millis() + 30 * MIN));
         run_jobs(&app).await;
         assert_eq!(notified(&app, case).await, vec!["unit_officer"]);
@@ -415,7 +530,7 @@ crate::both_engines!(the_sweep_rearms_a_lost_timer, |app| async move {
         .await;
     let case = case_id(&app, &number).await;
     // 75 % of 60 min from T0 = T0+45m.
-    set_clock(s, case, policy, 60, T0, Timestamp(T0.millis() + 45 * MIN)).await;
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
     // The timer is lost (as when it was re-armed while its handler ran).
     exec(
         s,
@@ -443,3 +558,346 @@ crate::both_engines!(the_sweep_rearms_a_lost_timer, |app| async move {
         1
     );
 });
+
+/// Fire a step of an escalation ladder on the case `number` now (its clock started two hours
+/// ago, one hour on 24x7: the 100 % step, "notify the supervisors", is past): for the access
+/// matrix, whose denunciation must then notify its investigators and nobody else.
+pub(crate) async fn fire_a_step(app: &TestApp, number: &str) {
+    let s = &app.services;
+    let policy = add_policy(
+        s,
+        "Thang ma trận",
+        60,
+        r#"[{"clock":"first_response","percent":100,"action":"notify_supervisors"}]"#,
+    )
+    .await;
+    let case = case_id(app, number).await;
+    let now = s.now();
+    let start = Timestamp(now.millis() - 120 * MIN);
+    set_clock(s, case, policy, 60, start, now).await;
+    s.run_escalations(case).await.unwrap();
+    assert_eq!(
+        scalar(
+            s,
+            &format!(
+                "SELECT COUNT(*) FROM sla_escalations WHERE case_id = {case} \
+                 AND clock = 'first_response' AND started_at = {}",
+                start.millis()
+            )
+        )
+        .await,
+        1
+    );
+}
+
+async fn set_locale(app: &TestApp, role: &str, lang: &str) {
+    let actor = app
+        .services
+        .authenticate_token(app.token(role))
+        .await
+        .unwrap();
+    app.services.set_locale(&actor, lang).await.unwrap();
+}
+
+/// The console's notifications: the header's count, the page (audited in vi and en at 1366 and
+/// 390 px), "mark all read".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_notifications_and_marks_them_read() {
+    use crate::browser::{serve, Browser};
+    use crate::console::{set_password, sign_in_password};
+    let Some(app) = TestApp::new(crate::support::Engine::Sqlite).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = &app.services;
+    let policy = add_policy(s, "Thang giao diện", 60, LADDER).await;
+    let number = app
+        .open(
+            "agent",
+            json!({"kind":"inquiry","subject":"Hỏi về khai báo hải quan điện tử","requester":{"phone":"0904555999"}}),
+        )
+        .await;
+    let (st, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{number}/assign"),
+            json!({"assignee":"agent"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+    let case = case_id(&app, &number).await;
+    // 75 % of 60 minutes from T0 = T0+45m: the agent is told.
+    created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
+    app.clock.set(Timestamp(T0.millis() + 45 * MIN));
+    run_jobs(&app).await;
+    assert_eq!(notified(&app, case).await, vec!["agent"]);
+
+    set_password(&app, "agent").await;
+    let base = serve(app.router.clone()).await;
+    sign_in_password(&b, &base, "agent").await;
+    b.wait_for("table#queue", 10).await;
+    for (lang, link, what) in [
+        (
+            "vi",
+            "Thông báo (1)",
+            "Đã dùng 75% thời hạn phản hồi đầu tiên",
+        ),
+        (
+            "en",
+            "Notifications (1)",
+            "75% of the first response time used",
+        ),
+    ] {
+        set_locale(&app, "agent", lang).await;
+        b.goto(&format!("{base}/console/notifications")).await;
+        b.wait_for("table#notifications", 10).await;
+        assert_eq!(b.text("#nav-notifications").await.trim(), link);
+        let row = b.text("table#notifications tbody tr").await;
+        assert!(row.contains(&number), "{row}");
+        assert!(row.contains(what), "{row}");
+        b.audit("notifications").await;
+    }
+    b.click("#mark-all-read button[type=submit]").await;
+    b.wait_for_text("#notifications-message", "1", 10).await;
+    assert_eq!(b.text("#nav-notifications").await.trim(), "Notifications");
+    assert!(b.text("table#notifications").await.contains(&number));
+    b.audit("notifications-read").await;
+    b.close().await;
+}
+
+/// A `hqdesk serve` process, killed if the test ends without stopping it.
+struct Node(
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+);
+
+impl Node {
+    /// Start `serve` on `url` and wait until it serves.
+    async fn start(url: &str, data_dir: &std::path::Path) -> Node {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hqdesk"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+                &data_dir.to_string_lossy(),
+            ])
+            .env("HQDESK_DATABASE_URL", url)
+            .env("HQDESK_SECRET_KEY", crate::support::TEST_SECRET_KEY)
+            .env("HQDESK_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+        let stderr = child.stderr.take().unwrap();
+        let log = said.clone();
+        // Keep reading its standard error (a full pipe would stop it), for the failure message.
+        std::thread::spawn(move || {
+            let mut ready = Some(ready_tx);
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("serving on") {
+                    if let Some(tx) = ready.take() {
+                        let _ = tx.send(());
+                    }
+                }
+                let mut l = log.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let started = tokio::time::timeout(std::time::Duration::from_secs(60), ready_rx).await;
+        let node = Node(child, said);
+        assert!(
+            matches!(started, Ok(Ok(()))),
+            "serve did not start: {}",
+            node.said()
+        );
+        node
+    }
+
+    fn said(&self) -> String {
+        self.1.lock().unwrap().clone()
+    }
+
+    fn running(&mut self) -> bool {
+        matches!(self.0.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two `serve` nodes on one PostgreSQL database, each with its job runner polling every half
+/// second: the step of a ladder fires exactly once — one `sla_escalations` row, one
+/// notification, one timeline entry — even though the case's timer is also queued three more
+/// times under other keys (as a lease that ran out or a sweep would), so that both nodes run its
+/// handler at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_nodes_fire_a_step_once() {
+    use hqdesk_services::cases::OpenCase;
+    use hqdesk_services::directory::AddUser;
+    use hqdesk_services::Actor;
+    let Some((url, dir)) = crate::support::fresh_database(crate::support::Engine::Postgres).await
+    else {
+        eprintln!("SKIPPED (two serve nodes): the test needs PostgreSQL (one database, two nodes)");
+        return;
+    };
+    assert!(dir.is_none());
+    let s = hqdesk::cli::connect(&url, &crate::support::test_key_file())
+        .await
+        .unwrap();
+    for (username, role) in [("giam.sat", "supervisor"), ("lan.nguyen", "agent")] {
+        s.add_user(
+            &Actor::Cli,
+            AddUser {
+                username: username.into(),
+                role: role.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let agent_id = scalar(&s, "SELECT id FROM users WHERE username = 'lan.nguyen'").await;
+    let agent = s.actor_for_user(agent_id).await.unwrap();
+    let case = s
+        .open_case(
+            &agent,
+            OpenCase {
+                kind: "suggestion".into(),
+                channel: "phone".into(),
+                subject: "Góp ý về giờ làm việc của bộ phận một cửa".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .case
+        .id;
+    let data = std::env::temp_dir().join(format!("hqdesk-two-nodes-{}", uuid::Uuid::new_v4()));
+    let mut nodes = vec![
+        Node::start(&url, &data.join("a")).await,
+        Node::start(&url, &data.join("b")).await,
+    ];
+    let policy = add_policy(
+        &s,
+        "Thang hai nút",
+        1,
+        r#"[{"clock":"first_response","percent":100,"action":"notify_supervisors"}]"#,
+    )
+    .await;
+    // 100 % of one minute on 24x7, started 57 s ago: the step fires 3 s from now.
+    let now = s.now();
+    let fires = Timestamp(now.millis() + 3_000);
+    set_clock(&s, case, policy, 1, Timestamp(now.millis() - 57_000), fires).await;
+    let mut tx = s.store().begin().await.unwrap();
+    for copy in 1..=3 {
+        hqdesk_store::jobs::enqueue(
+            &mut tx,
+            &hqdesk_store::jobs::NewJob {
+                kind: ESCALATE_JOB,
+                payload: timer_payload(case),
+                dedup_key: Some(format!("{}:copy{copy}", timer_key(case))),
+                run_at: fires,
+                max_attempts: 5,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    hqdesk_store::Store::commit(tx).await.unwrap();
+
+    let count = |sql: String| {
+        let s = s.clone();
+        async move { scalar(&s, &sql).await }
+    };
+    let fired_sql = format!("SELECT COUNT(*) FROM sla_escalations WHERE case_id = {case}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(fired_sql.clone()).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the step did not fire within 30 s; node a: {}\nnode b: {}",
+            nodes[0].said(),
+            nodes[1].said()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Every copy of the timer has run by now or will within a few polls: wait for them all.
+    let pending = format!(
+        "SELECT COUNT(*) FROM jobs WHERE kind = '{ESCALATE_JOB}' AND finished_at IS NULL \
+         AND run_at <= {}",
+        fires.millis() + 60_000
+    );
+    while count(pending.clone()).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timer copies left unrun"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // And a few more poll periods (500 ms each).
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert!(nodes[0].running() && nodes[1].running());
+    assert_eq!(count(fired_sql).await, 1);
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM notifications WHERE case_id = {case}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+             WHERE n.case_id = {case} AND u.username = 'giam.sat'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM timeline_entries WHERE case_id = {case} \
+             AND meta LIKE '%\"escalation\"%'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit_log WHERE action = 'sla.escalation'".to_string()).await,
+        1
+    );
+    // The four runs of the handler all succeeded (none failed on the race: a failure is logged
+    // as "job failed" and leaves its error on the job until a retry).
+    for node in &nodes {
+        assert!(!node.said().contains("job failed"), "{}", node.said());
+    }
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM jobs WHERE kind = '{ESCALATE_JOB}' \
+             AND (last_error IS NOT NULL OR outcome = 'failed')"
+        ))
+        .await,
+        0
+    );
+    for node in &mut nodes {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &node.0.id().to_string()])
+            .status();
+        let _ = node.0.wait();
+    }
+    drop(nodes);
+    let _ = std::fs::remove_dir_all(&data);
+}
