@@ -24,8 +24,9 @@ use crate::audit::record as audit;
 use crate::staff_admin::MAX_REASON_CHARS;
 use crate::{Actor, ServiceError, Services};
 
-/// The job that recomputes the due times of the open cases' clocks on a calendar.
-pub const RECOMPUTE_JOB: &str = "sla.recompute";
+/// The job that recomputes the due times of the open cases' clocks on a calendar (its handler
+/// is in `sla::recompute`).
+pub use crate::sla::RECOMPUTE_JOB;
 /// The longest calendar name.
 pub const MAX_CALENDAR_NAME: usize = 40;
 /// The longest policy name.
@@ -480,7 +481,6 @@ impl Services {
         .await?;
         enqueue_recompute(&mut tx, &name, now).await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(name)
     }
 
@@ -532,7 +532,6 @@ impl Services {
         .await?;
         enqueue_recompute(&mut tx, &name, now).await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(rules)
     }
 
@@ -574,7 +573,6 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(())
     }
 
@@ -801,7 +799,6 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(id)
     }
 
@@ -833,7 +830,6 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(())
     }
 
@@ -864,7 +860,6 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(())
     }
 
@@ -905,7 +900,6 @@ impl Services {
             .await?;
         }
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(())
     }
 
@@ -1010,13 +1004,8 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
-        self.service_levels_changed();
         Ok(())
     }
-
-    /// Calendars, policies or legal rules changed: a hook for whatever keeps them in memory (the
-    /// `clocks` part's cache of policies and calendars, if it has one) to forget them.
-    fn service_levels_changed(&self) {}
 }
 
 /// The `sla.recompute` job for `calendar`, in the caller's transaction (no dedup key: every

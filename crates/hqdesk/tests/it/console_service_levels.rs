@@ -703,15 +703,14 @@ crate::both_engines!(
         // The urgent case answered: its nearest deadline is now its resolution (480 min), after
         // the high case's first answer (120 min) — though its resolution (480) is before the high
         // case's (1,440), so an order by resolution alone would keep it first.
-        let r = request(
-            &app,
-            &agent,
-            "POST",
-            &format!("/console/cases/{urgent}/reply"),
-            &[("body", "Chúng tôi đang kiểm tra hệ thống.")],
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (status, answer) = app
+            .post(
+                "agent",
+                &format!("/api/v1/cases/{urgent}/messages"),
+                json!({"body": "Chúng tôi đang kiểm tra hệ thống."}),
+            )
+            .await;
+        assert!(status.is_success(), "{answer}");
         let page = request(&app, &agent, "GET", "/console?queue=mine", &[]).await;
         assert_eq!(rows(&page.body), vec![high.clone(), urgent.clone()]);
     }
