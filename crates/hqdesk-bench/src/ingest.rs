@@ -151,17 +151,30 @@ pub async fn run(
     // The acknowledgements were queued as part of intake (and so measured); sending them would
     // only fail against the benchmark mailbox's dead SMTP address, retried by every server
     // that opens this database afterwards and slowing its benchmarks down.
+    // Likewise the cases' escalation timers (service levels): a server opening this database
+    // would otherwise notify about every benchmark case.
     let mut tx = services.store().begin().await?;
     let jobs_after = hqdesk_store::jobs::last_id(&mut tx).await?;
-    hqdesk_store::jobs::cancel_range(
-        &mut tx,
-        hqdesk_services::outbox::SEND_NOTIFICATION_JOB,
-        jobs_before,
-        jobs_after,
-        "benchmark mail: never sent",
-        services.now(),
-    )
-    .await?;
+    for (kind, reason) in [
+        (
+            hqdesk_services::outbox::SEND_NOTIFICATION_JOB,
+            "benchmark mail: never sent",
+        ),
+        (
+            hqdesk_services::sla::ESCALATE_JOB,
+            "benchmark case: never escalated",
+        ),
+    ] {
+        hqdesk_store::jobs::cancel_range(
+            &mut tx,
+            kind,
+            jobs_before,
+            jobs_after,
+            reason,
+            services.now(),
+        )
+        .await?;
+    }
     hqdesk_services::Store::commit(tx).await?;
     Ok(IngestReport {
         engine: services.store().engine().name(),

@@ -14,7 +14,7 @@ use crate::error::{FieldError, InvalidValue};
 pub const CONTROL_CHARACTER: &str = "control_character";
 
 /// Fields (by their last name) that hold free text over several lines.
-pub const MULTILINE_FIELDS: [&str; 9] = [
+pub const MULTILINE_FIELDS: [&str; 12] = [
     "body",
     "comment",
     "description",
@@ -24,6 +24,11 @@ pub const MULTILINE_FIELDS: [&str; 9] = [
     "message",
     "note",
     "steps",
+    // A calendar's weekly hours (one line a day) and a year's announced days off and make-up
+    // working days (one a line), in the service-level console.
+    "weekly_hours",
+    "days_off_lines",
+    "working_days_lines",
 ];
 
 /// The refused characters of each shape as a regular expression (ECMA-262, as OpenAPI's

@@ -14,11 +14,11 @@ use hqdesk_domain::case::{Branch, CaseKind, Priority};
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::sla::{Amount, ClockKind, Conditions, LadderStep, Policy, StepAction, Targets};
 use hqdesk_domain::{input, text, FieldError, InvalidValue, ValidationErrors};
-use hqdesk_store::{calendars, categories, jobs, legal_rules_admin, sla_policies, units, Store};
+use hqdesk_store::{calendars, categories, jobs, legal_rules, sla_policies, units, Store};
 use serde_json::json;
 
 pub use hqdesk_store::calendars::StoredCalendar;
-pub use hqdesk_store::legal_rules_admin::LegalRule;
+pub use hqdesk_store::legal_rules::LegalRule;
 
 use crate::audit::record as audit;
 use crate::staff_admin::MAX_REASON_CHARS;
@@ -913,7 +913,7 @@ impl Services {
     pub async fn legal_rules(&self, actor: &Actor) -> Result<Vec<LegalRule>, ServiceError> {
         Self::may_manage_service_levels(actor)?;
         let mut conn = self.store().read().await?;
-        Ok(legal_rules_admin::list(&mut conn).await?)
+        Ok(legal_rules::list(&mut conn).await?)
     }
 
     /// Change a legal rule's calendar, amount, extension and maximum number of extensions.
@@ -928,10 +928,10 @@ impl Services {
         Self::may_manage_service_levels(actor)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let Some(before) = legal_rules_admin::list(&mut tx)
+        let Some(before) = legal_rules::list(&mut tx)
             .await?
             .into_iter()
-            .find(|r| r.kind == kind && r.clock.as_str() == clock)
+            .find(|r| r.kind.as_str() == kind && r.clock.as_str() == clock)
         else {
             return Err(ServiceError::NotFound);
         };
@@ -980,20 +980,20 @@ impl Services {
             return Err(ServiceError::Internal("validated legal rule".into()));
         };
         let rule = LegalRule {
-            kind: before.kind.clone(),
+            kind: before.kind,
             clock: before.clock,
             calendar,
             amount,
             extension,
             max_extensions,
         };
-        legal_rules_admin::update(&mut tx, &rule, now).await?;
+        legal_rules::save(&mut tx, &rule, now).await?;
         audit(
             &mut tx,
             now,
             actor,
             "legal_rule.updated",
-            &format!("legal_rule:{}/{}", rule.kind, rule.clock.as_str()),
+            &format!("legal_rule:{}/{}", rule.kind.as_str(), rule.clock.as_str()),
             json!({
                 "calendar": rule.calendar,
                 "amount": rule.amount,

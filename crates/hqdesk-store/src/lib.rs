@@ -19,7 +19,6 @@ pub mod escalations;
 pub mod idempotency;
 pub mod jobs;
 pub mod legal_rules;
-pub mod legal_rules_admin;
 pub mod links;
 pub mod mail;
 pub mod mailboxes;

@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 
 use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telephony};
 use crate::console::admin::service_levels;
+use crate::console::case_clocks;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{kb as staff_kb, notifications, queue};
 use crate::portal::{lost, request, submitted};
@@ -176,6 +177,22 @@ fn console_routes() -> Router<AppState> {
         .route("/console/cases/{number}/presence", post(events::presence))
         .route("/console/cases/{number}/link", post(events::link))
         .route("/console/cases/{number}/merge", post(events::merge))
+        .route(
+            "/console/cases/{number}/legal/accept",
+            post(case_clocks::legal_accept),
+        )
+        .route(
+            "/console/cases/{number}/legal/extend",
+            post(case_clocks::legal_extend),
+        )
+        .route(
+            "/console/cases/{number}/legal/{clock}/suspend",
+            post(case_clocks::legal_suspend),
+        )
+        .route(
+            "/console/cases/{number}/legal/{clock}/resume",
+            post(case_clocks::legal_resume),
+        )
         // The hotline
         .route("/console/calls/{call_id}", get(calls::call_page))
         .route("/console/calls/{call_id}/case", post(calls::call_new_case))

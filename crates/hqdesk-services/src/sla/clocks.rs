@@ -160,7 +160,11 @@ pub(crate) fn plan_new(
     facts: &PolicyFacts,
     now: Timestamp,
 ) -> Result<Planned, ServiceError> {
-    let policy = select(&rules.policies, facts);
+    // A callback keeps its own rule (due 30 minutes after the last missed call, moved by
+    // each attempt: `telephony::callbacks`), whatever the policies say.
+    let policy = (facts.kind != CaseKind::Callback)
+        .then(|| select(&rules.policies, facts))
+        .flatten();
     let mut clocks = policy
         .map(|p| service_clocks(p, 0, now))
         .unwrap_or_default();

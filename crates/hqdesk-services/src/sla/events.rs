@@ -168,7 +168,10 @@ pub(crate) async fn on_facts_changed(
     };
     let mut next: Vec<CaseClock> = Vec::new();
     let mut dropped: Vec<ClockKind> = Vec::new();
-    if let Some(p) = select(&rules.policies, &facts) {
+    let policy = (case.kind != CaseKind::Callback)
+        .then(|| select(&rules.policies, &facts))
+        .flatten();
+    if let Some(p) = policy {
         for (kind, minutes) in [
             (ClockKind::FirstResponse, p.targets.first_response_minutes),
             (ClockKind::NextResponse, p.targets.next_response_minutes),

@@ -83,6 +83,7 @@ pub struct DayOffResponse {
     pub name_en: String,
     /// `holiday` (Labour Code Art. 112), `compensatory` (for a holiday on a weekly rest day,
     /// Art. 111) or `announced` (a day off the government announced for the year).
+    #[schema(value_type = super::enums::DayOffKind)]
     pub kind: String,
 }
 
@@ -359,6 +360,7 @@ pub struct ClockResponse {
     /// RFC 3339 in Vietnam time; null while paused.
     pub due_at: Option<String>,
     /// `running`, `paused` or `met`.
+    #[schema(value_type = super::enums::ClockState)]
     pub state: String,
     /// The due time passed before the target was met (or, unmet, before now).
     pub breached: bool,

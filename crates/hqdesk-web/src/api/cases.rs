@@ -140,7 +140,8 @@ pub struct CaseResponse {
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
     pub message_count: i64,
-    /// The case's service-level clocks and legal deadlines (reading one case only).
+    /// The case's service-level clocks and legal deadlines (answers about one case; not in
+    /// lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<super::calendars::SlaResponse>,
 }
@@ -179,6 +180,23 @@ impl From<CaseView> for CaseResponse {
             sla: None,
         }
     }
+}
+
+/// A single case's answer, with its clocks (`sla`); an empty `sla` when the caller may no
+/// longer read the case (they just moved it out of their sight, or opened a denunciation).
+async fn with_sla(
+    s: &AppState,
+    actor: &hqdesk_services::Actor,
+    view: CaseView,
+) -> Result<CaseResponse, Problem> {
+    let number = view.case.number.to_string();
+    let mut r = CaseResponse::from(view);
+    r.sla = Some(match s.services.case_clocks(actor, &number).await {
+        Ok(clocks) => super::calendars::SlaResponse::from_clocks(clocks),
+        Err(hqdesk_services::ServiceError::NotFound) => Default::default(),
+        Err(e) => return Err(e.into()),
+    });
+    Ok(r)
 }
 
 pub(crate) fn case_summary(c: hqdesk_services::read::CaseRecord) -> CaseResponse {
@@ -320,7 +338,7 @@ pub async fn create_case(
         .open_case(&actor, cmd, idem.with(&body.fingerprint))
         .await?;
     let number = view.case.number.to_string();
-    let mut resp = (StatusCode::CREATED, Json(CaseResponse::from(view))).into_response();
+    let mut resp = (StatusCode::CREATED, Json(with_sla(&s, &actor, view).await?)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/cases/{number}")) {
         resp.headers_mut().insert("location", v);
     }
@@ -371,11 +389,8 @@ pub async fn get_case(
     ApiActor(actor): ApiActor,
     Path(number): Path<String>,
 ) -> Result<Json<CaseResponse>, Problem> {
-    let mut case: CaseResponse = s.services.get_case(&actor, &number).await?.into();
-    case.sla = Some(super::calendars::SlaResponse::from_clocks(
-        s.services.case_clocks(&actor, &number).await?,
-    ));
-    Ok(Json(case))
+    let view = s.services.get_case(&actor, &number).await?;
+    Ok(Json(with_sla(&s, &actor, view).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -420,9 +435,8 @@ pub async fn update_case(
         category: r.category,
         priority: r.priority,
     };
-    Ok(Json(
-        s.services.update_case(&actor, &number, cmd).await?.into(),
-    ))
+    let view = s.services.update_case(&actor, &number, cmd).await?;
+    Ok(Json(with_sla(&s, &actor, view).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -449,19 +463,18 @@ pub async fn assign_case(
     body: JsonBody<AssignRequest>,
 ) -> Result<Json<CaseResponse>, Problem> {
     let r = body.value;
-    Ok(Json(
-        s.services
-            .assign_case(
-                &actor,
-                &number,
-                AssignCase {
-                    unit: r.unit,
-                    assignee: r.assignee,
-                },
-            )
-            .await?
-            .into(),
-    ))
+    let view = s
+        .services
+        .assign_case(
+            &actor,
+            &number,
+            AssignCase {
+                unit: r.unit,
+                assignee: r.assignee,
+            },
+        )
+        .await?;
+    Ok(Json(with_sla(&s, &actor, view).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -482,12 +495,11 @@ pub async fn change_status(
     Path(number): Path<String>,
     body: JsonBody<StatusRequest>,
 ) -> Result<Json<CaseResponse>, Problem> {
-    Ok(Json(
-        s.services
-            .change_status(&actor, &number, &body.value.status)
-            .await?
-            .into(),
-    ))
+    let view = s
+        .services
+        .change_status(&actor, &number, &body.value.status)
+        .await?;
+    Ok(Json(with_sla(&s, &actor, view).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -766,12 +778,11 @@ pub async fn merge_case(
         .services
         .merge_case(&actor, &number, &body.value.into)
         .await?;
-    Ok(Json(
-        s.services
-            .get_case(&actor, &target.number.to_string())
-            .await?
-            .into(),
-    ))
+    let view = s
+        .services
+        .get_case(&actor, &target.number.to_string())
+        .await?;
+    Ok(Json(with_sla(&s, &actor, view).await?))
 }
 
 /// Download an attachment of a case the caller may see.

@@ -149,3 +149,11 @@ impl utoipa::PartialSchema for Branch {
 }
 
 impl utoipa::ToSchema for Branch {}
+enumeration! {
+    /// The state of a case's clock.
+    ClockState = ["running", "paused", "met"]
+}
+enumeration! {
+    /// Why a day is off: a Labour Code holiday, a compensatory day, an announced day off.
+    DayOffKind = ["holiday", "compensatory", "announced"]
+}

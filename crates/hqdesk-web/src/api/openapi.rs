@@ -32,7 +32,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         enums::Role, enums::UnitLevel, enums::EntryKind, enums::DeliveryState,
         enums::MessageDirection, enums::RequesterKind, enums::CaseSort, enums::CallbackOutcome,
         enums::CtiEventName, enums::SignedEventName, enums::IvrChoice, enums::CallDirection, enums::CallState,
-        enums::HealthStatus, enums::DatabaseState, enums::EngineName,
+        enums::HealthStatus, enums::DatabaseState, enums::EngineName, enums::ClockState, enums::DayOffKind,
     )),
     tags((name = "cases"), (name = "contacts"), (name = "units"), (name = "categories"), (name = "users"), (name = "calendars"), (name = "telephony"), (name = "health"))
 )]

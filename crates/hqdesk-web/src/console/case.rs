@@ -268,6 +268,10 @@ async fn case_page_full(
         Err(e) => return service_error_for(c, e),
     };
     let now = s.services.now();
+    let clocks = match super::case_clocks::clocks_of(s, &actor, number).await {
+        Ok(k) => super::case_clocks::clock_views(tr, &k, now),
+        Err(e) => return service_error_for(c, e),
+    };
     let active = case.status.is_active();
     let first_due = match (case.first_response_due_at, case.first_responded_at) {
         (_, Some(at)) => DueView::done(tr.fill("casepage.due.answered", &[("at", &when(at))])),
@@ -342,6 +346,7 @@ async fn case_page_full(
             prefill,
             rating,
             merge_suggestions,
+            clocks,
         },
     )
 }

@@ -6,6 +6,7 @@ pub(crate) mod admin;
 pub(crate) mod bulk;
 pub(crate) mod calls;
 pub(crate) mod case;
+pub(crate) mod case_clocks;
 pub(crate) mod enrolled;
 pub(crate) mod events;
 pub(crate) mod kb;

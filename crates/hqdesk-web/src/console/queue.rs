@@ -334,7 +334,9 @@ pub(crate) async fn queue(
         // A search takes the list's own order: the most recent matching texts first.
         None if searching => None,
         None if key == "all" => Some("created".into()),
-        None => Some("due".into()),
+        // The other queues: the nearest pending deadline first (first response while
+        // unanswered, else resolution), as the due column shows it.
+        None => Some("nearest_due".into()),
     };
     f.cursor = p.cursor.clone();
     f.limit = Some(50);

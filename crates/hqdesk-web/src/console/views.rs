@@ -274,6 +274,8 @@ pub struct CasePage {
     pub rating: Option<RatingView>,
     /// Email intake's "merge into case …" suggestions: (target number, target subject, reason).
     pub merge_suggestions: Vec<(String, String, String)>,
+    /// The "Service levels" panel: the case's clocks (issue 17).
+    pub clocks: Vec<super::case_clocks::ClockView>,
 }
 
 pub struct RatingView {

@@ -742,6 +742,12 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/link", "an ordinary case to the denunciation", format!("/console/cases/{n2}/link")).form(&[("other", d)]).hidden(),
         cell("POST /console/cases/{number}/merge", "the denunciation", format!("/console/cases/{d}/merge")).form(&[("into", f.d3.as_str())]).hidden(),
         cell("POST /console/cases/{number}/merge", "an ordinary case into the denunciation", format!("/console/cases/{n2}/merge")).form(&[("into", d)]).hidden(),
+        // The legal steps of a denunciation (issue 17): without a reason they are refused even
+        // for investigators, so that only the acceptance (of the merged duplicate) changes it.
+        cell("POST /console/cases/{number}/legal/accept", "the merged denunciation", format!("/console/cases/{}/legal/accept", f.d2)).hidden(),
+        cell("POST /console/cases/{number}/legal/extend", "the denunciation without a reason", format!("/console/cases/{d}/legal/extend")).form(&[("reason", "")]).hidden(),
+        cell("POST /console/cases/{number}/legal/{clock}/suspend", "the denunciation without a reason", format!("/console/cases/{d}/legal/legal_acceptance/suspend")).form(&[("reason", "")]).hidden(),
+        cell("POST /console/cases/{number}/legal/{clock}/resume", "the denunciation without a reason", format!("/console/cases/{d}/legal/legal_acceptance/resume")).form(&[("reason", "")]).hidden(),
         cell("POST /console/bulk", "a status for the denunciation among the chosen", "/console/bulk").form(&[("action", "status"), ("status", "waiting"), ("case", d), ("back", "queue=all")]).hidden(),
         cell("POST /console/bulk", "the denunciation assigned with the chosen", "/console/bulk").form(&[("action", "assign"), ("assignee", "investigator"), ("case", d)]).hidden(),
         cell("POST /console/bulk", "an ordinary case merged into the denunciation", "/console/bulk").form(&[("action", "merge"), ("into", d), ("case", n2)]).hidden(),

@@ -389,13 +389,13 @@ fn legal_row(
 ) -> LegalRow {
     let title = format!(
         "{} — {}",
-        label(tr, "kind", &r.kind),
+        label(tr, "kind", r.kind.as_str()),
         clock_label(tr, r.clock)
     );
     if let Some((kind, clock, f, errors)) = again {
-        if *kind == r.kind && clock == r.clock.as_str() {
+        if kind == r.kind.as_str() && clock == r.clock.as_str() {
             return LegalRow {
-                kind: r.kind,
+                kind: r.kind.as_str().into(),
                 clock: r.clock.as_str().into(),
                 title,
                 calendar: f.calendar.clone(),
@@ -414,7 +414,7 @@ fn legal_row(
         .map(amount_parts)
         .unwrap_or((String::new(), "days"));
     LegalRow {
-        kind: r.kind,
+        kind: r.kind.as_str().into(),
         clock: r.clock.as_str().into(),
         title,
         calendar: r.calendar,
@@ -821,8 +821,8 @@ pub(crate) async fn year_save(
         tet_start: f.one("tet_start"),
         tet_days: f.one("tet_days"),
         national_day_extra: f.one("national_day_extra"),
-        days_off: f.one("days_off"),
-        working_days: f.one("working_days"),
+        days_off: f.one("days_off_lines"),
+        working_days: f.one("working_days_lines"),
     };
     let r = s
         .services
