@@ -1,6 +1,7 @@
 //! The directory: users, units and categories.
 use hqdesk_domain::access::Action;
 use hqdesk_domain::case::{self, Branch, CaseKind};
+use hqdesk_domain::requester::Email;
 use hqdesk_domain::unit::{parse_unit_code, UnitLevel};
 use hqdesk_domain::user::{check_password, parse_username, Role};
 use hqdesk_domain::ValidationErrors;
@@ -21,6 +22,8 @@ pub struct AddUser {
     pub role: String,
     pub unit: Option<String>,
     pub password: Option<String>,
+    /// Where notifications are mailed (optional).
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -30,6 +33,8 @@ pub struct UpdateUser {
     pub unit: Option<Option<String>>,
     pub active: Option<bool>,
     pub password: Option<String>,
+    /// `Some(None)` (or an empty address) removes the address.
+    pub email: Option<Option<String>>,
     /// Why (written into the audit entry; required of changes made in the console).
     pub reason: Option<String>,
 }
@@ -57,6 +62,15 @@ pub struct UpdateCategory {
     pub name_vi: Option<String>,
     pub name_en: Option<String>,
     pub active: Option<bool>,
+}
+
+/// A staff member's notification address: empty is none; otherwise a valid address, kept in
+/// its normalised form.
+fn staff_email(raw: Option<&str>, errors: &mut ValidationErrors) -> Option<String> {
+    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    errors
+        .check("email", Email::parse(raw))
+        .map(|e| e.as_str().to_string())
 }
 
 fn conflict(code: &'static str, message: String) -> impl FnOnce(StoreError) -> ServiceError {
@@ -97,6 +111,7 @@ impl Services {
         if let Some(p) = &cmd.password {
             errors.check("password", check_password(p));
         }
+        let email = staff_email(cmd.email.as_deref(), &mut errors);
         let mut conn = self.store().read().await?;
         let unit = match cmd.unit.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(code) => {
@@ -125,6 +140,7 @@ impl Services {
                 role,
                 unit_id: unit.as_ref().map(|u| u.id),
                 password_hash: hash.as_deref(),
+                email: email.as_deref(),
             },
             now,
         )
@@ -176,6 +192,10 @@ impl Services {
         if let Some(p) = &cmd.password {
             errors.check("password", check_password(p));
         }
+        let email = match &cmd.email {
+            Some(e) => staff_email(e.as_deref(), &mut errors),
+            None => user.email.clone(),
+        };
         drop(conn);
         errors.clone().into_result()?;
         let (Some(display_name), Some(role)) = (display_name, role) else {
@@ -203,7 +223,18 @@ impl Services {
         let now = self.now();
         let hash = cmd.password.as_deref().map(hash_password).transpose()?;
         let mut tx = self.store().begin().await?;
-        users::update(&mut tx, user.id, &display_name, role, unit_id, active).await?;
+        users::update(
+            &mut tx,
+            user.id,
+            &users::UserChanges {
+                display_name: &display_name,
+                role,
+                unit_id,
+                email: email.as_deref(),
+                active,
+            },
+        )
+        .await?;
         if let Some(h) = &hash {
             users::set_password_hash(&mut tx, user.id, h).await?;
         }
@@ -227,7 +258,8 @@ impl Services {
             &format!("user:{}", user.username),
             json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some(),
                     "appointed_to_confidential_role": promoted, "display_name": display_name,
-                    "unit_id": unit_id, "reason": cmd.reason }),
+                    "unit_id": unit_id, "email_changed": email != user.email,
+                    "reason": cmd.reason }),
         )
         .await?;
         Store::commit(tx).await?;

@@ -14,6 +14,7 @@ pub mod contacts;
 mod creation;
 pub mod directory;
 mod error;
+mod escalation_mail;
 mod first_answer;
 mod health;
 pub mod jobs;
@@ -52,6 +53,8 @@ pub struct Services {
     store: Store,
     clock: Arc<dyn Clock>,
     blobs: Option<hqdesk_store::blobs::BlobStore>,
+    /// The console's public address, for links in mail written by jobs (no request to ask).
+    public_url: Option<Arc<str>>,
     /// Creations waiting to be written together (see `creation`).
     group_commit: Arc<creation::GroupCommit>,
 }
@@ -62,6 +65,7 @@ impl Services {
             store,
             clock,
             blobs: None,
+            public_url: None,
             group_commit: Arc::default(),
         }
     }
@@ -69,6 +73,15 @@ impl Services {
     pub fn with_blobs(mut self, blobs: hqdesk_store::blobs::BlobStore) -> Self {
         self.blobs = Some(blobs);
         self
+    }
+    /// Links in mail that jobs write (staff notifications) start with `url` (no trailing `/`).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(Arc::from(url.trim_end_matches('/')));
+        self
+    }
+    /// The console's public address, if the server was told it.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
     pub fn blobs(&self) -> Option<&hqdesk_store::blobs::BlobStore> {
         self.blobs.as_ref()

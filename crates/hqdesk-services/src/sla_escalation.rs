@@ -9,7 +9,9 @@
 //! ran out, a sweep that re-armed a running timer) therefore write the effects once.
 //!
 //! Confidentiality: a recipient who may not read the case (the domain's access policy: only
-//! investigators see denunciations) gets nothing, neither a notification nor a mail. For a
+//! investigators see denunciations) gets nothing, neither a notification nor a mail. A recipient
+//! with an address on their account also gets a mail (`escalation_mail`), which for a
+//! confidential case names nothing of it. For a
 //! denunciation, the step that notifies the supervisors notifies the active investigators
 //! instead: supervisors never learn that a denunciation exists.
 //!
@@ -32,11 +34,14 @@ use hqdesk_store::cases::{self, CaseChanges, CaseRecord};
 use hqdesk_store::escalations::{self, LadderClock};
 use hqdesk_store::jobs::{self, Job, NewJob};
 use hqdesk_store::timeline::{self, NewEntry};
+use hqdesk_store::users::User;
 use hqdesk_store::{calendars, notifications, sla_policies, users, Connection, Store};
 use serde_json::json;
 
 use crate::audit::record as audit;
+use crate::escalation_mail::FiredStep;
 use crate::jobs::{JobOutcome, Registry};
+use crate::outbox::enqueue_notification;
 use crate::{texts, Actor, ServiceError, Services};
 
 /// Kind of a case's escalation timer (one per case, dedup key [`timer_key`]).
@@ -271,10 +276,11 @@ impl Services {
             StepAction::ReassignToQueue => vec![],
         };
         let mut notified = Vec::new();
+        let mut mailed = 0usize;
         for user_id in candidates {
-            if !may_read(&mut tx, user_id, &case).await? {
+            let Some(reader) = reader(&mut tx, user_id, &case).await? else {
                 continue;
-            }
+            };
             let detail = json!({
                 "clock": d.clock.clock.as_str(),
                 "percent": d.step.percent,
@@ -292,8 +298,23 @@ impl Services {
                 now,
             )
             .await?;
-            // No mail: staff accounts have no e-mail address (the console shows the
-            // notification; see the README).
+            let fired = FiredStep {
+                clock: d.clock.clock,
+                percent: d.step.percent,
+                action: d.step.action,
+                due_at: d.due_at,
+            };
+            if let Some(mail) = self.escalation_mail(&reader, &case, &fired) {
+                let dedup = format!(
+                    "{}:{}:{}:{}:{user_id}",
+                    case.id,
+                    d.clock.clock.as_str(),
+                    d.clock.started_at.millis(),
+                    d.index
+                );
+                enqueue_notification(&mut tx, &mail, &dedup, now).await?;
+                mailed += 1;
+            }
             notified.push(user_id);
         }
         let mut unassigned = None;
@@ -351,6 +372,7 @@ impl Services {
                 "percent": d.step.percent,
                 "action": d.step.action.as_str(),
                 "notified": notified,
+                "mailed": mailed,
                 "unassigned": unassigned,
             }),
         )
@@ -388,22 +410,26 @@ impl Services {
 }
 
 /// Whether the user, as they are now (active, role, unit scope), may read the case.
-async fn may_read(
+/// The user, if they are active and may read the case now (a recipient who may not gets
+/// nothing).
+async fn reader(
     conn: &mut Connection,
     user_id: i64,
     case: &CaseRecord,
-) -> Result<bool, ServiceError> {
+) -> Result<Option<User>, ServiceError> {
     let Some((user, unit_scope)) =
         users::active_with_unit_scope(conn, users::Who::UserId(user_id)).await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let facts = ActorFacts {
         user_id: user.id,
         role: user.role,
         unit_scope,
     };
-    Ok(access::decide(&facts, Action::ReadCase, Some(&case.facts())) == Decision::Permit)
+    let permitted =
+        access::decide(&facts, Action::ReadCase, Some(&case.facts())) == Decision::Permit;
+    Ok(permitted.then_some(user))
 }
 
 /// Take the case from its assignee, back to its unit's queue: written as a manual unassignment

@@ -47,6 +47,8 @@ pub struct EditUser {
     pub role: Option<String>,
     /// `Some(None)` takes the user out of any unit.
     pub unit: Option<Option<String>>,
+    /// `Some(None)` removes the notification address.
+    pub email: Option<Option<String>>,
 }
 
 impl Services {
@@ -83,6 +85,7 @@ impl Services {
                 display_name: edit.display_name,
                 role: edit.role,
                 unit: edit.unit,
+                email: edit.email,
                 reason: Some(reason),
                 ..Default::default()
             },

@@ -12,6 +12,8 @@ pub struct User {
     pub role: Role,
     pub unit_id: Option<i64>,
     pub locale: String,
+    /// Where notifications are mailed; none: the console only.
+    pub email: Option<String>,
     pub active: bool,
     pub created_at: Timestamp,
 }
@@ -24,6 +26,7 @@ struct Raw {
     role: String,
     unit_id: Option<i64>,
     locale: String,
+    email: Option<String>,
     active: i64,
     created_at: i64,
 }
@@ -38,13 +41,14 @@ impl TryFrom<Raw> for User {
             role: Role::parse(&r.role)?,
             unit_id: r.unit_id,
             locale: r.locale,
+            email: r.email,
             active: r.active != 0,
             created_at: Timestamp(r.created_at),
         })
     }
 }
 
-const COLS: &str = "id, username, display_name, role, unit_id, locale, active, created_at";
+const COLS: &str = "id, username, display_name, role, unit_id, locale, email, active, created_at";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -52,6 +56,7 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub unit_id: Option<i64>,
     pub password_hash: Option<&'a str>,
+    pub email: Option<&'a str>,
 }
 
 pub async fn insert(
@@ -60,35 +65,44 @@ pub async fn insert(
     now: Timestamp,
 ) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, role, unit_id, password_hash, locale, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'vi', 1, $6) RETURNING id",
+        "INSERT INTO users (username, display_name, role, unit_id, password_hash, email, locale, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'vi', 1, $7) RETURNING id",
     )
     .bind(u.username)
     .bind(u.display_name)
     .bind(u.role.as_str())
     .bind(u.unit_id)
     .bind(u.password_hash)
+    .bind(u.email)
     .bind(now.millis())
     .fetch_one(conn)
     .await?;
     Ok(id)
 }
 
+/// The fields an administrator changes on an account.
+pub struct UserChanges<'a> {
+    pub display_name: &'a str,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub email: Option<&'a str>,
+    pub active: bool,
+}
+
 pub async fn update(
     conn: &mut AnyConnection,
     id: i64,
-    display_name: &str,
-    role: Role,
-    unit_id: Option<i64>,
-    active: bool,
+    c: &UserChanges<'_>,
 ) -> Result<(), StoreError> {
     let write = sqlx::query(
-        "UPDATE users SET display_name = $1, role = $2, unit_id = $3, active = $4 WHERE id = $5",
+        "UPDATE users SET display_name = $1, role = $2, unit_id = $3, email = $4, active = $5 \
+         WHERE id = $6",
     )
-    .bind(display_name)
-    .bind(role.as_str())
-    .bind(unit_id)
-    .bind(i64::from(active))
+    .bind(c.display_name)
+    .bind(c.role.as_str())
+    .bind(c.unit_id)
+    .bind(c.email)
+    .bind(i64::from(c.active))
     .bind(id);
     rows::execute_found(write, conn).await
 }

@@ -104,6 +104,7 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
                     role: u.role.into(),
                     unit: u.unit.map(String::from),
                     password: Some(password.clone()),
+                    email: None,
                 },
             )
             .await

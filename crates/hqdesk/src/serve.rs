@@ -33,6 +33,11 @@ pub async fn run(
         .await
         .map_err(crate::cli::describe)?;
     let addr = listener.local_addr()?;
+    let public_url = serve
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let services = services.with_public_url(&public_url);
     tracing::info!(%addr, engine = services.store().engine().name(), "hqdesk serving");
     eprintln!(
         "hqdesk: serving on http://{addr} (database {})",
@@ -96,12 +101,7 @@ pub async fn run(
     });
     let web = hqdesk_web::WebConfig {
         telephony_secret: serve.telephony_secret.clone(),
-        public_url: Some(
-            serve
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{addr}")),
-        ),
+        public_url: Some(public_url),
         trusted_proxies: serve.trusted_proxies.clone(),
         metrics_token: serve.metrics_token.clone(),
         stopping: Some(stop_rx.clone()),

@@ -25,6 +25,8 @@ pub struct UserResponse {
     #[schema(value_type = super::enums::Role)]
     pub role: String,
     pub unit: Option<String>,
+    /// Where notifications are mailed; null: the console only.
+    pub email: Option<String>,
     pub active: bool,
     pub created_at: String,
 }
@@ -36,6 +38,7 @@ fn user_response(u: User, units: &[Unit]) -> UserResponse {
             .and_then(|id| units.iter().find(|x| x.id == id).map(|x| x.code.clone())),
         username: u.username,
         display_name: u.display_name,
+        email: u.email,
         role: u.role.as_str().into(),
         active: u.active,
         created_at: ts(u.created_at),
@@ -58,6 +61,8 @@ pub struct CreateUserRequest {
     pub unit: Option<String>,
     /// 12–128 characters; without one the user can use API tokens only.
     pub password: Option<String>,
+    /// Where notifications (escalation steps) are mailed.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -72,6 +77,10 @@ pub struct UpdateUserRequest {
     /// `false` deactivates the user and revokes their tokens.
     pub active: Option<bool>,
     pub password: Option<String>,
+    /// Where notifications are mailed; null removes the address.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
 }
 
 async fn all_units(s: &AppState, actor: &Actor) -> Result<Vec<Unit>, Problem> {
@@ -125,6 +134,7 @@ pub async fn create_user(
                 role: r.role,
                 unit: r.unit,
                 password: r.password,
+                email: r.email,
             },
         )
         .await?;
@@ -152,6 +162,7 @@ pub async fn update_user(
                 unit: r.unit,
                 active: r.active,
                 password: r.password,
+                email: r.email,
                 reason: None,
             },
         )

@@ -68,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             password_stdin,
             display_name,
             unit,
+            email,
         }) => {
             let password = password_from_stdin(password_stdin)?;
             let services = connect(&settings.database_url).await?;
@@ -80,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         role,
                         unit,
                         password,
+                        email,
                     },
                 )
                 .await
@@ -105,6 +107,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("hqdesk: new password set for {name}; their sessions ended");
             } else {
                 println!("{set}");
+            }
+        }
+        Command::User(UserCommand::Email { name, address }) => {
+            let services = connect(&settings.database_url).await?;
+            let user = services
+                .update_user(
+                    &Actor::Cli,
+                    &name,
+                    UpdateUser {
+                        email: Some(Some(address).filter(|a| !a.trim().is_empty())),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(describe)?;
+            match &user.email {
+                Some(a) => eprintln!("hqdesk: notifications of {} go to {a}", user.username),
+                None => eprintln!("hqdesk: {} has no notification address", user.username),
             }
         }
         Command::User(UserCommand::Role {

@@ -162,7 +162,12 @@ pub enum UserCommand {
         /// Code of the user's unit.
         #[arg(long)]
         unit: Option<String>,
+        /// Where the user's notifications (escalation steps) are mailed.
+        #[arg(long)]
+        email: Option<String>,
     },
+    /// Set the address a user's notifications are mailed to; an empty address ("") removes it.
+    Email { name: String, address: String },
     /// Set a new password for a user: generated and printed (alone) on standard output, or read
     /// with --password-stdin. The user's sessions end and a lock-out is lifted; audited.
     Password {

@@ -348,6 +348,7 @@ async fn fixture(app: &TestApp) -> Fixture {
                 role: "agent".into(),
                 unit: None,
                 password: None,
+                email: None,
             },
         )
         .await
@@ -1546,6 +1547,7 @@ both_engines!(
                         role: "agent".into(),
                         unit: None,
                         password: Some("mật khẩu ban đầu đủ dài".into()),
+                        email: None,
                     },
                 )
                 .await

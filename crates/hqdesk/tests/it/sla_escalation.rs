@@ -360,6 +360,155 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
     assert_eq!(app.services.unread_notifications(&sup).await.unwrap(), 1);
 });
 
+/// The notification mails queued for `case`'s steps (`mail.notify`, purpose `staff.escalation`):
+/// (to, subject, text), sorted by address then subject.
+async fn escalation_mails(app: &TestApp) -> Vec<(String, String, String)> {
+    let mut conn = app.services.store().read().await.unwrap();
+    let payloads: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM jobs WHERE kind = 'mail.notify' AND dedup_key LIKE 'staff.escalation:%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let mut mails: Vec<(String, String, String)> = payloads
+        .iter()
+        .map(|p| {
+            let v: serde_json::Value = serde_json::from_str(p).unwrap();
+            let s = |k: &str| v[k].as_str().unwrap().to_string();
+            (s("to"), s("subject"), s("text"))
+        })
+        .collect();
+    mails.sort();
+    mails
+}
+
+async fn set_email(app: &TestApp, username: &str, email: &str) {
+    app.services
+        .update_user(
+            &hqdesk_services::Actor::Cli,
+            username,
+            hqdesk_services::directory::UpdateUser {
+                email: Some(Some(email.into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+// A fired step mails each recipient with an address on their account, in their language, once;
+// a recipient without one gets the console's notification only; a denunciation's mail names
+// nothing of it.
+crate::both_engines!(a_fired_step_mails_its_recipients, |app| async move {
+    let s = &app.services;
+    add_policy(s, "Thang thư", 60, LADDER).await;
+    // An address is checked: a clear 422 naming the field.
+    let (st, _, j) = app
+        .call(
+            Some("admin"),
+            "PATCH",
+            "/api/v1/users/agent",
+            Some(&json!({"email": "không phải địa chỉ"}).to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{j}");
+    assert!(j.to_string().contains("email"), "{j}");
+    let (st, _, j) = app
+        .call(
+            Some("admin"),
+            "PATCH",
+            "/api/v1/users/agent",
+            Some(&json!({"email": " Lan.Nguyen@HaiQuan.example "}).to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+    let stored = j["email"].as_str().unwrap().to_string();
+    assert!(
+        stored.eq_ignore_ascii_case("lan.nguyen@haiquan.example"),
+        "{j}"
+    );
+    set_locale(&app, "agent", "en").await;
+    set_email(&app, "investigator", "dieu.tra@haiquan.example").await;
+    // The supervisor has no address: the console only.
+
+    let number = app
+        .open(
+            "agent",
+            json!({"kind":"inquiry","subject":"Hỏi về thủ tục tạm nhập tái xuất","requester":{"phone":"0904555666"}}),
+        )
+        .await;
+    let (st, j) = app
+        .post(
+            "agent",
+            &format!("/api/v1/cases/{number}/assign"),
+            json!({"assignee":"agent"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+    let sealed = app
+        .open(
+            "hotline",
+            json!({"kind": "denunciation", "channel": "phone", "unit": "DDN",
+                   "subject": "Tố giác buôn lậu qua cửa khẩu Móng Cái",
+                   "body": "Người báo tin đề nghị giữ bí mật."}),
+        )
+        .await;
+    let (st, j) = app
+        .post(
+            "investigator",
+            &format!("/api/v1/cases/{sealed}/assign"),
+            json!({"assignee":"investigator"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+
+    app.clock.set(Timestamp(T0.millis() + 90 * MIN));
+    run_jobs(&app).await;
+    // The notifications: the agent's, the supervisor's; the investigator's two.
+    assert_eq!(
+        notified(&app, case_id(&app, &number).await).await,
+        vec!["agent", "supervisor"]
+    );
+    let mails = escalation_mails(&app).await;
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    let (agent_mails, investigator_mails): (Vec<_>, Vec<_>) =
+        mails.iter().partition(|(to, _, _)| to == &stored);
+    assert_eq!(agent_mails.len(), 1, "{mails:?}");
+    let (_, subject, text) = agent_mails[0];
+    assert_eq!(
+        subject,
+        &format!("[hqdesk] Case {number}: 75% of the first response time used")
+    );
+    assert!(text.contains(&format!("/console/cases/{number}")), "{text}");
+    assert!(text.contains("Escalation step: assignee notified."), "{text}");
+    assert!(text.contains("Due: 23/11/2026 17:20 (UTC+7)"), "{text}");
+    // The investigator's mails (the assignee step and the supervisors' step) say nothing of the
+    // denunciation: no number, no clock, no subject.
+    assert_eq!(investigator_mails.len(), 2, "{mails:?}");
+    for (to, subject, text) in investigator_mails {
+        assert_eq!(to, "dieu.tra@haiquan.example");
+        assert_eq!(subject, "[hqdesk] Bạn có thông báo mới");
+        for secret in [sealed.as_str(), "Móng Cái", "Tố giác", "thời hạn"] {
+            assert!(
+                !subject.contains(secret) && !text.contains(secret),
+                "{secret}: {text}"
+            );
+        }
+        assert!(text.contains("/console/notifications"), "{text}");
+    }
+    // Running the timers again mails nobody twice.
+    rearm(
+        s,
+        case_id(&app, &number).await,
+        Timestamp(T0.millis() + 45 * MIN),
+    )
+    .await;
+    run_jobs(&app).await;
+    assert_eq!(escalation_mails(&app).await.len(), 3);
+});
+
 crate::both_engines!(concurrent_runs_fire_a_step_once, |app| async move {
     let s = &app.services;
     let policy = add_policy(s, "Thang song song", 60, LADDER).await;

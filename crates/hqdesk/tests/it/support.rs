@@ -193,6 +193,7 @@ impl TestApp {
                         role: role.into(),
                         unit: unit.map(String::from),
                         password: None,
+                        email: None,
                     },
                 )
                 .await

@@ -254,6 +254,8 @@ pub(crate) struct AddUserForm {
     unit: Option<String>,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    email: String,
 }
 
 pub(crate) async fn admin_add_user(
@@ -267,6 +269,7 @@ pub(crate) async fn admin_add_user(
         role: f.role,
         unit: f.unit.filter(|u| !u.is_empty()),
         password: Some(f.password),
+        email: Some(f.email),
     };
     let r = s.services.add_user(&c.actor(), cmd).await;
     admin_result(&s, &c, r).await

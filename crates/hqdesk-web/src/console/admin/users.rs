@@ -43,6 +43,7 @@ struct UserPage {
     temporary_password: String,
     username: String,
     display_name: String,
+    email: String,
     role: String,
     role_label: String,
     unit: String,
@@ -125,6 +126,7 @@ async fn user_page(
             confidential: user.role.sees_confidential_cases(),
             username: user.username,
             display_name: user.display_name,
+            email: user.email.unwrap_or_default(),
             unit,
             active: user.active,
             has_second_factor,
@@ -190,6 +192,8 @@ pub(crate) struct EditUserForm {
     #[serde(default)]
     unit: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     reason: String,
 }
 
@@ -203,6 +207,7 @@ pub(crate) async fn user_save(
         display_name: Some(f.display_name),
         role: f.role.filter(|r| !r.is_empty()),
         unit: Some(Some(f.unit).filter(|u| !u.is_empty())),
+        email: Some(Some(f.email).filter(|e| !e.trim().is_empty())),
     };
     let r = s
         .services
