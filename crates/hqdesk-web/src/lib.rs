@@ -11,6 +11,7 @@ mod csrf;
 mod extract;
 mod forms;
 mod health;
+mod holidays;
 mod html;
 pub mod i18n;
 mod input;

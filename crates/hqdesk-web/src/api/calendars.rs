@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::ApiActor;
+use crate::holidays::holiday_name;
+use crate::i18n::{Locale, Tr};
 use crate::problem::{Problem, ProblemField};
 use crate::state::AppState;
 
@@ -103,40 +105,12 @@ pub struct HolidaysResponse {
     pub working_days: Vec<WorkingDayResponse>,
 }
 
-/// A holiday's name in Vietnamese and English.
+/// A holiday's name in Vietnamese and English (the console's wording).
 fn holiday_names(n: &HolidayName) -> (String, String) {
-    match n {
-        HolidayName::NewYear => ("Tết Dương lịch".into(), "New Year's Day".into()),
-        HolidayName::Tet {
-            lunar_day,
-            old_year: true,
-        } => (
-            format!("Tết Nguyên đán (ngày {lunar_day} tháng Chạp)"),
-            format!("Tết (day {lunar_day} of the last lunar month)"),
-        ),
-        HolidayName::Tet { lunar_day, .. } => (
-            format!("Tết Nguyên đán (mùng {lunar_day} tháng Giêng)"),
-            format!("Tết (day {lunar_day} of the lunar new year)"),
-        ),
-        HolidayName::HungKings => (
-            "Giỗ Tổ Hùng Vương".into(),
-            "Hùng Kings' Commemoration".into(),
-        ),
-        HolidayName::ReunificationDay => {
-            ("Ngày Chiến thắng (30/4)".into(), "Reunification Day".into())
-        }
-        HolidayName::LabourDay => (
-            "Ngày Quốc tế Lao động".into(),
-            "International Labour Day".into(),
-        ),
-        HolidayName::NationalDay => ("Quốc khánh".into(), "National Day".into()),
-        HolidayName::NationalDayExtra => ("Nghỉ Quốc khánh".into(), "National Day holiday".into()),
-        HolidayName::CompensatoryFor(d) => (
-            format!("Nghỉ bù cho ngày {}", d.format("%d/%m/%Y")),
-            format!("Compensatory day off for {}", d.format("%Y-%m-%d")),
-        ),
-        HolidayName::Announced(name) => (name.clone(), name.clone()),
-    }
+    (
+        holiday_name(Tr(Locale::Vi), n),
+        holiday_name(Tr(Locale::En), n),
+    )
 }
 
 fn kind_str(k: DayOffKind) -> String {

@@ -482,7 +482,10 @@ crate::both_engines!(a_fired_step_mails_its_recipients, |app| async move {
         &format!("[hqdesk] Case {number}: 75% of the first response time used")
     );
     assert!(text.contains(&format!("/console/cases/{number}")), "{text}");
-    assert!(text.contains("Escalation step: assignee notified."), "{text}");
+    assert!(
+        text.contains("Escalation step: assignee notified."),
+        "{text}"
+    );
     assert!(text.contains("Due: 23/11/2026 17:20 (UTC+7)"), "{text}");
     // The investigator's mails (the assignee step and the supervisors' step) say nothing of the
     // denunciation: no number, no clock, no subject.

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use hqdesk_domain::access::Action;
-use hqdesk_domain::calendar::{Calendar, DayOff, HolidayName, YearRules};
+use hqdesk_domain::calendar::{Calendar, DayOff, YearRules};
 use hqdesk_domain::case::{CaseKind, Priority};
 use hqdesk_domain::channel::Channel;
 use hqdesk_domain::sla::{Amount, ClockKind, Policy, StepAction};
@@ -26,6 +26,7 @@ use crate::console::session::Console;
 use crate::console::views::Me;
 use crate::console::{field_error_text, refused, service_error_for};
 use crate::csrf::{CarriesToken, CsrfForm};
+use crate::holidays::holiday_name;
 use crate::html::{label, render};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -570,33 +571,6 @@ struct CalendarPage {
 impl CalendarPage {
     fn err(&self, k: &str) -> &str {
         self.errors.get(k).map(String::as_str).unwrap_or("")
-    }
-}
-
-/// A holiday's name in the reader's language.
-pub(crate) fn holiday_name(tr: Tr, n: &HolidayName) -> String {
-    match n {
-        HolidayName::NewYear => tr.t("cal.holiday.new_year").into(),
-        HolidayName::Tet {
-            lunar_day,
-            old_year,
-        } => {
-            if *old_year {
-                tr.fill("cal.holiday.tet_eve", &[("n", &lunar_day.to_string())])
-            } else {
-                tr.fill("cal.holiday.tet", &[("n", &lunar_day.to_string())])
-            }
-        }
-        HolidayName::HungKings => tr.t("cal.holiday.hung_kings").into(),
-        HolidayName::ReunificationDay => tr.t("cal.holiday.reunification_day").into(),
-        HolidayName::LabourDay => tr.t("cal.holiday.labour_day").into(),
-        HolidayName::NationalDay => tr.t("cal.holiday.national_day").into(),
-        HolidayName::NationalDayExtra => tr.t("cal.holiday.national_day_extra").into(),
-        HolidayName::CompensatoryFor(d) => tr.fill(
-            "cal.holiday.compensatory_for",
-            &[("date", &d.format("%d/%m/%Y").to_string())],
-        ),
-        HolidayName::Announced(name) => name.clone(),
     }
 }
 
