@@ -16,7 +16,7 @@
 //! The salt is fixed because the lookup must be found by equality; what makes it unique to the
 //! installation is the **pepper**, 32 secret bytes kept outside the database (derived from the
 //! secret key file). Without the pepper, a copy of the database cannot test a single guess; with
-//! it (root on the server), each guess costs an Argon2id run, and 10^16 of them about 6 million
+//! it (root on the server), each guess costs an Argon2id run, and 10^16 of them about 10 million
 //! core-years.
 //!
 //! **Why 16 digits (53 bits) are enough** where ASVS 2.6.2 asks 112 bits of a lookup secret:
