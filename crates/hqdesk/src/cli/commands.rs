@@ -121,7 +121,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     },
                 )
                 .await
-                .map_err(describe)?;
+                .map_err(|e| match e {
+                    hqdesk_services::ServiceError::NotFound => {
+                        anyhow::anyhow!("there is no user named {name:?}")
+                    }
+                    other => describe(other),
+                })?;
             match &user.email {
                 Some(a) => eprintln!("hqdesk: notifications of {} go to {a}", user.username),
                 None => eprintln!("hqdesk: {} has no notification address", user.username),
