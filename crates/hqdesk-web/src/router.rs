@@ -77,9 +77,20 @@ pub fn router_with(services: Services, config: WebConfig) -> Router {
         ))
         .layer(middleware::from_fn(health::record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// A request's log span: its method and the route it matched (`/track/{token}`), never the
+/// path's values or the query — a tracking token, a case number or search words would otherwise
+/// reach the log.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |m| m.as_str());
+    tracing::debug_span!("request", method = %req.method(), route)
 }
 
 /// API v1 (JSON, bearer tokens; every route in the OpenAPI document): cases, contacts, the

@@ -237,7 +237,7 @@ impl Services {
             if redact_confidential && case.confidential {
                 json!({ "fields": meta.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()) })
             } else {
-                meta
+                without_text(meta)
             },
         )
         .await?;
@@ -330,4 +330,14 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// A change's audit detail without the case's text: a subject edit is recorded as made, not
+/// with its words. The audit log is append-only, and a case whose subject was edited may later
+/// be sealed as a misfiled denunciation; the timeline, which sealing rewrites, keeps the words.
+fn without_text(mut meta: serde_json::Value) -> serde_json::Value {
+    if let Some(subject) = meta.get_mut("subject") {
+        *subject = json!({ "changed": true });
+    }
+    meta
 }

@@ -78,6 +78,31 @@ fn describe_smtp(e: &lettre::transport::smtp::Error) -> String {
     msg
 }
 
+/// An SMTP server's answer with every e-mail address in it replaced by `<address>`: refusals
+/// ("550 5.1.1 <name@example.vn>: Recipient address rejected") are kept with the job and shown
+/// on the timeline, and the address may be a reporter's.
+fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                let lead: String = word.chars().take_while(|c| "<([\"'".contains(*c)).collect();
+                let tail: String = {
+                    let t: Vec<char> = word
+                        .chars()
+                        .rev()
+                        .take_while(|c| ">)]\"',.:;".contains(*c))
+                        .collect();
+                    t.into_iter().rev().collect()
+                };
+                format!("{lead}address{tail}")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The lettre transport for `target`.
 pub fn smtp_transport(
     target: &SmtpTarget,
@@ -130,7 +155,7 @@ pub async fn send(mailbox: &Mailbox, message: Message) -> Result<(), SendError> 
                 "SMTP {}:{}: {}",
                 target.host,
                 target.port,
-                describe_smtp(&e)
+                without_addresses(&describe_smtp(&e))
             ),
             permanent: e.is_permanent(),
         }),
@@ -414,9 +439,8 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, Sen
     set_state(s, entry.id, DeliveryState::Sent, None)
         .await
         .map_err(transient)?;
-    Ok(Delivery::Done(format!(
-        "sent as <{message_id}> to {to_email}"
-    )))
+    // The outcome is kept with the finished job: the message id, not the requester's address.
+    Ok(Delivery::Done(format!("sent as <{message_id}>")))
 }
 
 /// `mail.notify`: a system mail (acknowledgement, portal confirmation).
@@ -478,14 +502,34 @@ async fn send_notification(s: Services, job: Job) -> Result<JobOutcome, String> 
         Store::commit(tx).await.map_err(js)?;
     }
     match send(&mailbox, message).await {
-        Ok(()) => Ok(JobOutcome::Done(format!(
-            "sent as <{message_id}> to {}",
-            mail.to
-        ))),
+        Ok(()) => Ok(JobOutcome::Done(format!("sent as <{message_id}>"))),
         Err(e) if e.permanent => {
             tracing::warn!(purpose = %mail.purpose, error = %e.message, "notification refused");
             Ok(JobOutcome::Done(format!("failed: {}", e.message)))
         }
         Err(e) => Err(e.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_addresses;
+
+    #[test]
+    fn smtp_answers_lose_their_addresses() {
+        assert_eq!(
+            without_addresses(
+                "permanent error (550): 5.1.1 <to.cao@example.vn>: Recipient address rejected"
+            ),
+            "permanent error (550): 5.1.1 <address>: Recipient address rejected"
+        );
+        assert_eq!(
+            without_addresses("mailbox full for a@b.vn, try later"),
+            "mailbox full for address, try later"
+        );
+        assert_eq!(
+            without_addresses("connection refused"),
+            "connection refused"
+        );
     }
 }

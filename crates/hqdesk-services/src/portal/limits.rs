@@ -72,6 +72,6 @@ impl Services {
 }
 
 /// The salted bucket one source's submissions of `what` are counted under.
-fn rate_bucket(what: &str, source: &str) -> String {
+pub(crate) fn rate_bucket(what: &str, source: &str) -> String {
     format!("{what}:{}", source_key(source))
 }

@@ -10,7 +10,7 @@
 //! the tracking token is derived from a secret of the form instance, so the second submission
 //! finds the case the first one opened by the token's hash, and answers with it.
 
-mod limits;
+pub(crate) mod limits;
 mod lost_link;
 mod procedure_links;
 mod ratings;

@@ -114,13 +114,15 @@ impl Services {
             // A call attempt is the answer to the requester: it meets the first response.
             crate::sla::events::on_reply(&mut tx, case.id, now).await?;
         }
+        // The note stays on the timeline (which sealing can rewrite), never in the append-only
+        // audit log: a callback may turn out to be a denunciation.
         audit(
             &mut tx,
             now,
             actor,
             "case.callback_attempt",
             &format!("case:{}", case.number),
-            meta,
+            json!({ "attempt": outcome, "note": note.is_some(), "attempts": attempts.len() }),
         )
         .await?;
         Store::commit(tx).await?;

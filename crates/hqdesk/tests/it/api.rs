@@ -809,6 +809,24 @@ both_engines!(update_assign_and_directory, |app| async move {
     );
     let (_, found) = app.get("agent", "/api/v1/cases?q=linh%20kien").await;
     assert_eq!(found["total"], 1, "a new subject is searchable");
+    // The audit entry records the change of subject and the other fields' values, but not the
+    // subject's words (the append-only log keeps no case text).
+    let mut conn = app.services.store().read().await.unwrap();
+    let detail: String = sqlx::query_scalar(&format!(
+        "SELECT detail FROM audit_log WHERE action = 'case.update' AND object = 'case:{n}'"
+    ))
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert!(
+        detail.contains("\"changed\":true") && detail.contains("high"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("linh kiện") && !detail.contains("Hỏi mã HS"),
+        "{detail}"
+    );
     let (s, _, j) = app
         .call(
             Some("agent"),

@@ -123,7 +123,8 @@ both_engines!(
         assert_eq!(j["reporter"]["phone"], "+84904555666", "{j}");
 
         // The task force calls back like on any callback; nobody else may.
-        let attempt = json!({"outcome":"no_answer"});
+        let attempt =
+            json!({"outcome":"no_answer","note":"Người nhà nói gọi lại sau năm giờ chiều"});
         let path = format!("/api/v1/cases/{number}/callback-attempts");
         assert_eq!(
             app.post("hotline", &path, attempt.clone()).await.0,
@@ -131,6 +132,23 @@ both_engines!(
         );
         let (s, j) = app.post("investigator", &path, attempt).await;
         assert_eq!(s, StatusCode::CREATED, "{j}");
+        // The note is on the timeline, never in the append-only audit log.
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM timeline_entries WHERE meta LIKE '%năm giờ chiều%'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%năm giờ chiều%'"
+            )
+            .await,
+            0
+        );
 
         // A second missed denunciation call folds into it; a missed branch-2 call from the same
         // number is an ordinary callback and does not fold into the denunciation.

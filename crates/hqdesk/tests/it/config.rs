@@ -156,3 +156,64 @@ async fn a_secret_from_the_environment_beats_the_file_and_no_secret_is_logged() 
         assert!(!log.contains(secret), "{secret} in the log: {log}");
     }
 }
+
+/// The request log (debug level) names the route a request matched, never the values in its
+/// path or its query: a portal tracking token, a case number or a search's words never reach the
+/// log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_log_names_routes_not_paths_or_queries() {
+    let dir = Dir::new();
+    let mut child = hqdesk(
+        &dir.0,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[("HQDESK_LOG", "debug,sqlx=warn")],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut log = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(rest) = line.split("serving on http://").nth(1) {
+                let _ = addr_tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+            }
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
+    let addr = addr_rx.recv_timeout(Duration::from_secs(60));
+    let mut statuses = Vec::new();
+    if let Ok(addr) = &addr {
+        let client = reqwest::Client::new();
+        for path in [
+            "/track/tokenmarker7f3aQ9",
+            "/api/v1/cases?q=tuKhoaBiMat7f3a",
+            "/console/cases/HQ2612-0000042",
+        ] {
+            let r = client
+                .get(format!("http://{addr}{path}"))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = log.join().unwrap();
+    assert!(addr.is_ok(), "the server did not start: {log}");
+    assert_eq!(statuses.len(), 3, "{log}");
+    // The requests were logged, by route.
+    assert!(log.contains("/track/{token}"), "{log}");
+    assert!(log.contains("/api/v1/cases"), "{log}");
+    for value in ["tokenmarker7f3aQ9", "tuKhoaBiMat7f3a", "HQ2612-0000042"] {
+        assert!(!log.contains(value), "{value} in the log: {log}");
+    }
+}

@@ -224,7 +224,11 @@ impl Services {
             return Ok(false);
         };
         let window = now.millis() - now.millis().rem_euclid(HOUR_MS);
-        let hits = portal::hit(tx, &format!("mail.ack:{}", to.to_lowercase()), window).await?;
+        // Counted under a salted hash of the address, never the address itself (a sender may
+        // be a reporter). The salt lives in this process: after a restart, or on another node,
+        // an hour's count starts again, which at worst doubles a loop's few acknowledgements.
+        let bucket = crate::portal::limits::rate_bucket("mail.ack", &to.to_lowercase());
+        let hits = portal::hit(tx, &bucket, window).await?;
         if hits > ACK_PER_SENDER_PER_HOUR {
             return Ok(false);
         }
