@@ -38,7 +38,7 @@ const VERSION: u8 = 1;
 const WRAP_INFO: &[u8] = b"hqdesk-vault/v1/wrap";
 const KEY_ID_INFO: &[u8] = b"hqdesk-vault/v1/key-id";
 pub const KEY_ID_LEN: usize = 16;
-const WRAPPED_LEN: usize = 1 + KEY_ID_LEN + KEY_LEN + KEY_LEN + TAG_LEN;
+pub(crate) const WRAPPED_LEN: usize = 1 + KEY_ID_LEN + KEY_LEN + KEY_LEN + TAG_LEN;
 const WRAPPED_PREFIX: &str = "hqwk1.";
 
 /// The fingerprint of a public key.
