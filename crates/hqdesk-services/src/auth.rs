@@ -78,13 +78,8 @@ pub fn hash_password_with(
     params: hqdesk_vault::KdfParams,
 ) -> Result<String, ServiceError> {
     let salt = SaltString::generate(&mut OsRng);
-    let params = argon2::Params::new(
-        params.memory_kib(),
-        params.passes(),
-        params.lanes(),
-        None,
-    )
-    .map_err(|e| ServiceError::Internal(format!("password hashing: {e}")))?;
+    let params = argon2::Params::new(params.memory_kib(), params.passes(), params.lanes(), None)
+        .map_err(|e| ServiceError::Internal(format!("password hashing: {e}")))?;
     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())

@@ -83,13 +83,10 @@ pub const EXPIRE_SESSIONS: &str = "sessions.expire";
 async fn expire_sessions(s: Services) -> Result<JobOutcome, String> {
     let now = s.now();
     let mut tx = s.store().begin().await.map_err(|e| e.to_string())?;
-    let n = hqdesk_store::sessions::delete_expired(
-        &mut tx,
-        now,
-        crate::session::IDLE_MINUTES * 60_000,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let n =
+        hqdesk_store::sessions::delete_expired(&mut tx, now, crate::session::IDLE_MINUTES * 60_000)
+            .await
+            .map_err(|e| e.to_string())?;
     Store::commit(tx).await.map_err(|e| e.to_string())?;
     tracing::debug!(deleted = n, "ended sessions deleted");
     Ok(JobOutcome::RunAgainAt(now.plus_minutes(5)))

@@ -59,7 +59,7 @@ pub struct SessionInfo {
 /// What a cookie's token leads to.
 #[derive(Debug, Clone)]
 pub enum Lookup {
-    Alive(SessionInfo),
+    Alive(Box<SessionInfo>),
     /// No such session, or it ended (expired, signed out, user deactivated).
     Ended,
     /// An investigator's session whose sealed key is missing or does not open: it has ended,
@@ -244,7 +244,7 @@ impl Services {
     /// The session behind a cookie token, if it is alive; refreshes its idle timer.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, ServiceError> {
         Ok(match self.session_lookup(token).await? {
-            Lookup::Alive(s) => Some(s),
+            Lookup::Alive(s) => Some(*s),
             Lookup::Ended | Lookup::KeyLost => None,
         })
     }
@@ -300,12 +300,12 @@ impl Services {
             sessions::touch(&mut tx, &id_hash, now).await?;
             Store::commit(tx).await?;
         }
-        Ok(Lookup::Alive(SessionInfo {
+        Ok(Lookup::Alive(Box::new(SessionInfo {
             id_hash,
             csrf: s.csrf,
             stage,
             actor,
-        }))
+        })))
     }
 
     /// Whether a session (by its stored hash) is still signed in, without counting as activity:

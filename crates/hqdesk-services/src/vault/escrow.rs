@@ -48,7 +48,11 @@ fn cli_only(actor: &Actor) -> Result<(), ServiceError> {
 impl Services {
     /// Make the escrow key. Refused (`escrow_exists`) when one is on record, unless `rotate`:
     /// then the old one is retired.
-    pub async fn escrow_init(&self, actor: &Actor, rotate: bool) -> Result<EscrowInit, ServiceError> {
+    pub async fn escrow_init(
+        &self,
+        actor: &Actor,
+        rotate: bool,
+    ) -> Result<EscrowInit, ServiceError> {
         cli_only(actor)?;
         let key = EscrowKeyPair::generate(&mut OsRng);
         let now = self.now();

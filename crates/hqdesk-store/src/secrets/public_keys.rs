@@ -93,10 +93,7 @@ mod tests {
         let (id, tag) = m.split_once(':').unwrap();
         assert_eq!(id, ring.current().id());
         let key = ring.current().public_key_mac_key();
-        assert_eq!(
-            hex::encode(compute(&key, &binding("aa")).unwrap()),
-            tag
-        );
+        assert_eq!(hex::encode(compute(&key, &binding("aa")).unwrap()), tag);
         assert_ne!(
             compute(&key, &binding("ab")).unwrap(),
             compute(&key, &binding("aa")).unwrap()

@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for Pending {
             Ok(Lookup::Alive(session)) => {
                 let tr = tr_for(&session.actor);
                 let pending = Pending {
-                    session,
+                    session: *session,
                     tr,
                     origin_ok: same_origin(&parts.headers),
                 };

@@ -212,7 +212,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(cmd) => {
             let services = connect(&settings.database_url).await?;
             return match cmd {
-                KeysCommand::EscrowInit { rotate } => super::keys::escrow_init(&services, rotate).await,
+                KeysCommand::EscrowInit { rotate } => {
+                    super::keys::escrow_init(&services, rotate).await
+                }
                 KeysCommand::Status => super::keys::status(&services).await,
             };
         }

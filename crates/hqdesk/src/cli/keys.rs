@@ -37,10 +37,7 @@ pub async fn escrow_init(services: &Services, rotate: bool) -> anyhow::Result<Ex
 /// `hqdesk keys status`: ids, times and MAC checks; exit status 1 when something is wrong.
 #[allow(clippy::print_stdout)] // the command line's output
 pub async fn status(services: &Services) -> anyhow::Result<ExitCode> {
-    let status = services
-        .key_status(&Actor::Cli)
-        .await
-        .map_err(describe)?;
+    let status = services.key_status(&Actor::Cli).await.map_err(describe)?;
     let mut ok = true;
     let mac = |good: bool| if good { "mac ok" } else { "MAC FAILS" };
     match &status.escrow {

@@ -6,9 +6,9 @@ use hqdesk_services::session::Lookup;
 use hqdesk_services::{Actor, ServiceError, Services};
 use hqdesk_store::{vault_keys, Store, StoreOptions};
 
+use crate::both_engines;
 use crate::console::PASSWORD;
 use crate::console_session::{enrol_second_factor, request, sign_in, Enrolled};
-use crate::both_engines;
 use crate::support::{Engine, TestApp};
 
 const NEW_PASSWORD: &str = "một mật khẩu mới thật dài";
@@ -252,31 +252,40 @@ both_engines!(a_tampered_mac_refuses_wrapping, |app| async move {
     }
 });
 
-both_engines!(a_tampered_session_seal_asks_to_sign_in_again, |app| async move {
-    for tamper in [
-        // Another session's seal, or bytes flipped: it does not open.
-        "UPDATE sessions SET sealed_key = 'AQ' || substr(sealed_key, 3)",
-        "UPDATE sessions SET sealed_key = NULL",
-    ] {
-        let session = sign_in(&app, "investigator").await;
-        exec(&app, tamper).await;
-        let a = request(&app, &session, "GET", "/console", &[]).await;
-        assert_eq!(
-            (a.status, a.location.as_str()),
-            (StatusCode::SEE_OTHER, "/console/login?key=1"),
-            "{tamper}"
-        );
-        let page = request(&app, &session, "GET", "/console/login?key=1", &[]).await;
-        assert!(
-            page.body.contains("sign in again") || page.body.contains("đăng nhập lại"),
-            "{}",
-            page.body
-        );
-        // The session has ended: the same cookie is refused as expired from now on.
-        assert!(app.services.session(&session.token).await.unwrap().is_none());
-        app.clock.advance_seconds(30);
+both_engines!(
+    a_tampered_session_seal_asks_to_sign_in_again,
+    |app| async move {
+        for tamper in [
+            // One character of the sealed private key changed: it does not open.
+            "UPDATE sessions SET sealed_key = substr(sealed_key, 1, 60) || \
+         CASE substr(sealed_key, 61, 1) WHEN 'A' THEN 'B' ELSE 'A' END || substr(sealed_key, 62)",
+            "UPDATE sessions SET sealed_key = NULL",
+        ] {
+            let session = sign_in(&app, "investigator").await;
+            exec(&app, tamper).await;
+            let a = request(&app, &session, "GET", "/console", &[]).await;
+            assert_eq!(
+                (a.status, a.location.as_str()),
+                (StatusCode::SEE_OTHER, "/console/login?key=1"),
+                "{tamper}"
+            );
+            let page = request(&app, &session, "GET", "/console/login?key=1", &[]).await;
+            assert!(
+                page.body.contains("sign in again") || page.body.contains("đăng nhập lại"),
+                "{}",
+                page.body
+            );
+            // The session has ended: the same cookie is refused as expired from now on.
+            assert!(app
+                .services
+                .session(&session.token)
+                .await
+                .unwrap()
+                .is_none());
+            app.clock.advance_seconds(30);
+        }
     }
-});
+);
 
 both_engines!(escrow_init_twice_is_refused, |app| async move {
     let first = app.services.escrow_init(&Actor::Cli, false).await.unwrap();
@@ -297,29 +306,36 @@ both_engines!(escrow_init_twice_is_refused, |app| async move {
         second.key.key_id().to_string()
     );
     // Only the command line.
-    let admin = app.services.authenticate_token(app.token("admin")).await.unwrap();
+    let admin = app
+        .services
+        .authenticate_token(app.token("admin"))
+        .await
+        .unwrap();
     assert!(matches!(
         app.services.escrow_init(&admin, true).await,
         Err(ServiceError::Forbidden(_))
     ));
 });
 
-both_engines!(ended_sessions_are_deleted_with_their_seal, |app| async move {
-    let e = signed_in_investigator(&app).await;
-    app.clock.advance_seconds(31 * 60);
-    // The next sign-in (anyone's) deletes the sessions that ended.
-    crate::console::set_password(&app, "agent").await;
-    app.services
-        .sign_in("192.0.2.8", "agent", PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut conn = app.services.store().read().await.unwrap();
-    assert!(hqdesk_store::sessions::get(&mut conn, &e.session.id_hash)
-        .await
-        .unwrap()
-        .is_none());
-});
+both_engines!(
+    ended_sessions_are_deleted_with_their_seal,
+    |app| async move {
+        let e = signed_in_investigator(&app).await;
+        app.clock.advance_seconds(31 * 60);
+        // The next sign-in (anyone's) deletes the sessions that ended.
+        crate::console::set_password(&app, "agent").await;
+        app.services
+            .sign_in("192.0.2.8", "agent", PASSWORD)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut conn = app.services.store().read().await.unwrap();
+        assert!(hqdesk_store::sessions::get(&mut conn, &e.session.id_hash)
+            .await
+            .unwrap()
+            .is_none());
+    }
+);
 
 /// The SQLite file and its WAL never hold the private key in clear (nor in hex or base64).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
