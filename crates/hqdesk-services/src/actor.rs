@@ -3,12 +3,20 @@ use hqdesk_domain::access::{self, Action, ActorFacts, CaseFacts, Decision};
 use hqdesk_domain::user::Role;
 use hqdesk_store::users::User;
 
+use crate::vault::UnlockedKey;
 use crate::ServiceError;
 
 #[derive(Debug, Clone)]
 pub enum Actor {
-    /// A signed-in staff member or an API token holder.
-    User { user: User, facts: ActorFacts },
+    /// A signed-in staff member or an API token holder. `unlocked` is an investigator's private
+    /// key, opened from their console session's seal for this request; API tokens carry none
+    /// (sealed content is read in the console only: a token in a telephone system's
+    /// configuration must not open reports).
+    User {
+        user: User,
+        facts: ActorFacts,
+        unlocked: Option<UnlockedKey>,
+    },
     /// The command line run by the operator on the server (`hqdesk user add`…): may manage
     /// users, units and categories, never read cases.
     Cli,
@@ -36,6 +44,16 @@ impl Actor {
     pub fn role(&self) -> Option<Role> {
         match self {
             Actor::User { user, .. } => Some(user.role),
+            _ => None,
+        }
+    }
+
+    /// The private key of a signed-in investigator, for this request (design note 006 §4).
+    pub fn unlocked_key(&self) -> Option<&hqdesk_vault::KeyPair> {
+        match self {
+            Actor::User {
+                unlocked: Some(k), ..
+            } => Some(k.key_pair()),
             _ => None,
         }
     }

@@ -70,6 +70,30 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::Internal(format!("password hashing: {e}")))
 }
 
+/// A login hash at an Argon2id cost of `params`. Investigators' login hashes cost what their
+/// private key's seal costs (design note 006 §8): with the default cost, a copy of the database
+/// would let the password be guessed cheaply and then open the seal at once.
+pub fn hash_password_with(
+    password: &str,
+    params: hqdesk_vault::KdfParams,
+) -> Result<String, ServiceError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let params = argon2::Params::new(params.memory_kib(), params.passes(), params.lanes(), None)
+        .map_err(|e| ServiceError::Internal(format!("password hashing: {e}")))?;
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Internal(format!("password hashing: {e}")))
+}
+
+/// Whether a stored login hash costs less than `params` (made before the cost was raised).
+pub fn hash_costs_less(hash: &str, params: hqdesk_vault::KdfParams) -> bool {
+    PasswordHash::new(hash)
+        .ok()
+        .and_then(|h| argon2::Params::try_from(&h).ok())
+        .is_none_or(|p| p.m_cost() < params.memory_kib() || p.t_cost() < params.passes())
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
@@ -81,6 +105,19 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 impl Services {
+    /// The login hash of a user of `role`: at the investigators' cost for those who hold keys.
+    pub(crate) fn password_hash_for(
+        &self,
+        role: hqdesk_domain::user::Role,
+        password: &str,
+    ) -> Result<String, ServiceError> {
+        if crate::vault::holds_keys(role) {
+            hash_password_with(password, self.investigator_kdf())
+        } else {
+            hash_password(password)
+        }
+    }
+
     /// Issue a new API token for `username`, valid for `days`. The token is shown once and
     /// never stored. A token of a user who sees confidential cases is issued only on the
     /// server's command line.
@@ -216,7 +253,11 @@ impl Services {
             role: user.role,
             unit_scope,
         };
-        Ok(Actor::User { user, facts })
+        Ok(Actor::User {
+            user,
+            facts,
+            unlocked: None,
+        })
     }
 }
 

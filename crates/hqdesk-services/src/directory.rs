@@ -12,7 +12,6 @@ use hqdesk_store::{Store, StoreError};
 use serde_json::json;
 
 use crate::audit::record as audit;
-use crate::auth::hash_password;
 use crate::{Actor, ServiceError, Services};
 
 #[derive(Debug, Clone, Default)]
@@ -129,7 +128,16 @@ impl Services {
         if role.sees_confidential_cases() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
-        let hash = cmd.password.as_deref().map(hash_password).transpose()?;
+        let hash = cmd
+            .password
+            .as_deref()
+            .map(|p| self.password_hash_for(role, p))
+            .transpose()?;
+        // An investigator with a password gets their key pair with it (design note 006 §1).
+        let key_pair = match &cmd.password {
+            Some(p) if crate::vault::holds_keys(role) => Some(self.new_key_pair(p)?),
+            _ => None,
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let id = users::insert(
@@ -149,6 +157,9 @@ impl Services {
             "username_taken",
             format!("the username {username:?} is taken"),
         ))?;
+        if let Some(new) = &key_pair {
+            Self::store_key_pair(&mut tx, actor, (id, &username), new, now).await?;
+        }
         audit(
             &mut tx,
             now,
@@ -221,7 +232,19 @@ impl Services {
         }
         let active = cmd.active.unwrap_or(user.active);
         let now = self.now();
-        let hash = cmd.password.as_deref().map(hash_password).transpose()?;
+        let hash = cmd
+            .password
+            .as_deref()
+            .map(|p| self.password_hash_for(role, p))
+            .transpose()?;
+        // A password the server sets for an investigator means the old one is lost, and the
+        // private key sealed under it with it: a new key pair (the old one retired, its cases
+        // recovered through the escrow). Taking the role away retires the key.
+        let key_pair = match &cmd.password {
+            Some(p) if crate::vault::holds_keys(role) => Some(self.new_key_pair(p)?),
+            _ => None,
+        };
+        let demoted = crate::vault::holds_keys(user.role) && !crate::vault::holds_keys(role);
         let mut tx = self.store().begin().await?;
         users::update(
             &mut tx,
@@ -240,6 +263,12 @@ impl Services {
         }
         if !active {
             hqdesk_store::tokens::revoke_all(&mut tx, user.id, now).await?;
+        }
+        if let Some(new) = &key_pair {
+            Self::store_key_pair(&mut tx, actor, (user.id, &user.username), new, now).await?;
+        }
+        if demoted {
+            Self::retire_key_pair(&mut tx, actor, (user.id, &user.username), now).await?;
         }
         if promoted {
             // A fresh start: the second factor and every session and token of the old role

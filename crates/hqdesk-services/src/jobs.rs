@@ -48,6 +48,10 @@ impl Registry {
             EXPIRE_IDEMPOTENCY_KEYS,
             Arc::new(|s, _job| Box::pin(async move { expire_idempotency_keys(s).await })),
         );
+        r.register(
+            EXPIRE_SESSIONS,
+            Arc::new(|s, _job| Box::pin(async move { expire_sessions(s).await })),
+        );
         crate::sla::recompute::register(&mut r);
         crate::sla_escalation::register(&mut r);
         r
@@ -70,6 +74,24 @@ async fn expire_idempotency_keys(s: Services) -> Result<JobOutcome, String> {
     Ok(JobOutcome::RunAgainAt(now.plus_minutes(60)))
 }
 
+/// Periodic: delete the console sessions that ended (idle or absolute expiry) and, with them,
+/// investigators' session-sealed keys: a session is refused as soon as it ends, but its row
+/// (and a cookie kept past its end, with a copy of the database, would open the key) goes here,
+/// within five minutes, and at every sign-in.
+pub const EXPIRE_SESSIONS: &str = "sessions.expire";
+
+async fn expire_sessions(s: Services) -> Result<JobOutcome, String> {
+    let now = s.now();
+    let mut tx = s.store().begin().await.map_err(|e| e.to_string())?;
+    let n =
+        hqdesk_store::sessions::delete_expired(&mut tx, now, crate::session::IDLE_MINUTES * 60_000)
+            .await
+            .map_err(|e| e.to_string())?;
+    Store::commit(tx).await.map_err(|e| e.to_string())?;
+    tracing::debug!(deleted = n, "ended sessions deleted");
+    Ok(JobOutcome::RunAgainAt(now.plus_minutes(5)))
+}
+
 /// Retry delays grow exponentially from 10 s up to one hour.
 pub fn backoff_ms(attempts: i64) -> i64 {
     let exp = u32::try_from(attempts.clamp(1, 12) - 1).unwrap_or(0);
@@ -87,6 +109,18 @@ impl Services {
                 kind: EXPIRE_IDEMPOTENCY_KEYS,
                 payload: "{}".into(),
                 dedup_key: Some(EXPIRE_IDEMPOTENCY_KEYS.into()),
+                run_at: now,
+                max_attempts: 1_000_000,
+            },
+            now,
+        )
+        .await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind: EXPIRE_SESSIONS,
+                payload: "{}".into(),
+                dedup_key: Some(EXPIRE_SESSIONS.into()),
                 run_at: now,
                 max_attempts: 1_000_000,
             },

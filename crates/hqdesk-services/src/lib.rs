@@ -38,6 +38,7 @@ pub mod staff_admin;
 pub mod telephony;
 mod texts;
 pub mod user_password;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -57,6 +58,8 @@ pub struct Services {
     public_url: Option<Arc<str>>,
     /// Creations waiting to be written together (see `creation`).
     group_commit: Arc<creation::GroupCommit>,
+    /// The Argon2id cost of investigators' private keys and login hashes (`vault`).
+    investigator_kdf: hqdesk_vault::KdfParams,
 }
 
 impl Services {
@@ -67,7 +70,18 @@ impl Services {
             blobs: None,
             public_url: None,
             group_commit: Arc::default(),
+            investigator_kdf: hqdesk_vault::KdfParams::INVESTIGATOR,
         }
+    }
+    /// Seal investigators' private keys (and hash their passwords) at this Argon2id cost
+    /// instead of `KdfParams::INVESTIGATOR` (64 MiB, 3 passes): the tests' unoptimised builds
+    /// take the lowest accepted cost, so that a sign-in does not take seconds.
+    pub fn with_investigator_kdf(mut self, params: hqdesk_vault::KdfParams) -> Self {
+        self.investigator_kdf = params;
+        self
+    }
+    pub fn investigator_kdf(&self) -> hqdesk_vault::KdfParams {
+        self.investigator_kdf
     }
     /// Keep attachments in this blob store (without one, attachments are refused).
     pub fn with_blobs(mut self, blobs: hqdesk_store::blobs::BlobStore) -> Self {

@@ -33,7 +33,7 @@ impl Services {
         &self,
         actor: &Actor,
     ) -> Result<Vec<NotificationView>, ServiceError> {
-        let Actor::User { user, facts } = actor else {
+        let Actor::User { user, facts, .. } = actor else {
             return Ok(vec![]);
         };
         let mut conn = self.store().read().await?;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Secret};
 
 use crate::audit::record as audit;
-use crate::auth::{hash_password, verify_password};
+use crate::auth::verify_password;
 use crate::sign_in_limits::{self, Attempt, Counter};
 use crate::{Actor, ServiceError, Services};
 
@@ -54,6 +54,17 @@ pub struct SessionInfo {
     pub csrf: String,
     pub stage: Stage,
     pub actor: Actor,
+}
+
+/// What a cookie's token leads to.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    Alive(Box<SessionInfo>),
+    /// No such session, or it ended (expired, signed out, user deactivated).
+    Ended,
+    /// An investigator's session whose sealed key is missing or does not open: it has ended,
+    /// and they must sign in again (their password opens the key).
+    KeyLost,
 }
 
 #[derive(Debug, Clone)]
@@ -165,11 +176,37 @@ impl Services {
             Store::commit(tx).await?;
             return Ok(Err(SignInError::BadCredentials));
         };
+        let mut conn = self.store().read().await?;
+        let account = users::get(&mut conn, c.id).await?;
+        drop(conn);
+        let token = random_hex(32);
+        let id_hash = sha(&token);
+        // An investigator's private key opens with the password and is sealed for this session
+        // (design note 006 §4); their login hash is raised to the key's cost if it was cheaper.
+        let sealed_key = if crate::vault::holds_keys(account.role) {
+            let Ok(pair) = self
+                .unlock_at_sign_in(c.id, &account.username, password)
+                .await?
+            else {
+                // Logged by `unlock_at_sign_in`; the answer is a wrong password's.
+                return Ok(Err(SignInError::BadCredentials));
+            };
+            if stored.is_some_and(|h| crate::auth::hash_costs_less(h, self.investigator_kdf())) {
+                let hash = self.password_hash_for(account.role, password)?;
+                let mut tx = self.store().begin().await?;
+                users::set_password_hash(&mut tx, c.id, &hash).await?;
+                Store::commit(tx).await?;
+            }
+            Some(crate::vault::seal_for_session(&token, &id_hash, &pair)?)
+        } else {
+            None
+        };
         let mut tx = self.store().begin().await?;
         address.uncount(&mut tx).await?;
         name.forget(&mut tx).await?;
         user.uncount(&mut tx).await?;
-        let account = users::get(&mut tx, c.id).await?;
+        // Ended sessions go, with their sealed keys (also every few minutes: `jobs`).
+        sessions::delete_expired(&mut tx, now, IDLE_MINUTES * 60_000).await?;
         let stage = if c.totp_enabled != 0 {
             Stage::SecondFactor
         } else if requires_second_factor(account.role) {
@@ -177,17 +214,17 @@ impl Services {
         } else {
             Stage::Full
         };
-        let token = random_hex(32);
         sessions::insert(
             &mut tx,
             &Session {
-                id_hash: sha(&token),
+                id_hash,
                 user_id: c.id,
                 csrf: random_hex(32),
                 stage: stage.as_str().into(),
                 created_at: now.millis(),
                 last_seen_at: now.millis(),
                 expires_at: now.plus_minutes(ABSOLUTE_HOURS * 60).millis(),
+                sealed_key,
             },
         )
         .await?;
@@ -206,36 +243,69 @@ impl Services {
 
     /// The session behind a cookie token, if it is alive; refreshes its idle timer.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, ServiceError> {
+        Ok(match self.session_lookup(token).await? {
+            Lookup::Alive(s) => Some(*s),
+            Lookup::Ended | Lookup::KeyLost => None,
+        })
+    }
+
+    /// The session behind a cookie token, and if not alive, why. A fully signed-in
+    /// investigator's session carries their private key, opened from its seal; a seal that is
+    /// missing or does not open ends the session (`KeyLost`: they sign in again).
+    pub async fn session_lookup(&self, token: &str) -> Result<Lookup, ServiceError> {
         let now = self.now();
         let id_hash = sha(token);
         let mut conn = self.store().read().await?;
         let Some(s) = sessions::get(&mut conn, &id_hash).await? else {
-            return Ok(None);
+            return Ok(Lookup::Ended);
         };
         drop(conn);
         if s.expires_at <= now.millis() || s.last_seen_at + IDLE_MINUTES * 60_000 <= now.millis() {
             let mut tx = self.store().begin().await?;
             sessions::delete(&mut tx, &id_hash).await?;
             Store::commit(tx).await?;
-            return Ok(None);
+            return Ok(Lookup::Ended);
         }
-        let actor = match self.actor_for_user(s.user_id).await {
+        let mut actor = match self.actor_for_user(s.user_id).await {
             Ok(a) => a,
-            Err(ServiceError::Unauthenticated) => return Ok(None),
+            Err(ServiceError::Unauthenticated) => return Ok(Lookup::Ended),
             Err(e) => return Err(e),
         };
+        let stage = Stage::parse(&s.stage);
+        if let Actor::User { user, unlocked, .. } = &mut actor {
+            // Honoured only once fully signed in: before that the seal waits on the row.
+            if crate::vault::holds_keys(user.role) && stage == Stage::Full {
+                match self
+                    .unlock_for_request(user.id, token, &id_hash, s.sealed_key.as_deref())
+                    .await?
+                {
+                    Ok(pair) => *unlocked = Some(crate::vault::UnlockedKey::new(pair)),
+                    Err(why) => {
+                        tracing::warn!(
+                            user.id = user.id,
+                            reason = ?why,
+                            "an investigator's session key did not open: the session ends"
+                        );
+                        let mut tx = self.store().begin().await?;
+                        sessions::delete(&mut tx, &id_hash).await?;
+                        Store::commit(tx).await?;
+                        return Ok(Lookup::KeyLost);
+                    }
+                }
+            }
+        }
         // Refresh at most once a minute: reads stay reads.
         if now.millis() - s.last_seen_at > 60_000 {
             let mut tx = self.store().begin().await?;
             sessions::touch(&mut tx, &id_hash, now).await?;
             Store::commit(tx).await?;
         }
-        Ok(Some(SessionInfo {
+        Ok(Lookup::Alive(Box::new(SessionInfo {
             id_hash,
             csrf: s.csrf,
-            stage: Stage::parse(&s.stage),
+            stage,
             actor,
-        }))
+        })))
     }
 
     /// Whether a session (by its stored hash) is still signed in, without counting as activity:
@@ -481,10 +551,27 @@ impl Services {
             ));
         }
         check_password(new).map_err(|e| ServiceError::invalid("new_password", e))?;
-        let hash = hash_password(new)?;
+        let hash = self.password_hash_for(user.role, new)?;
+        // An investigator's private key is sealed again under the new password: the same key,
+        // so no case is touched (one with no key pair yet gets it now).
+        let (resealed, key_pair) = if crate::vault::holds_keys(user.role) {
+            match self.reseal_key_pair(user.id, current, new).await? {
+                Some(r) => (Some(r), None),
+                None => (None, Some(self.new_key_pair(new)?)),
+            }
+        } else {
+            (None, None)
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
         users::set_password_hash(&mut tx, user.id, &hash).await?;
+        if let Some((key_id, sealed)) = &resealed {
+            hqdesk_store::vault_keys::reseal_user_key(&mut tx, key_id, sealed).await?;
+        }
+        if let Some(new) = &key_pair {
+            Self::store_key_pair(&mut tx, &session.actor, (user.id, &user.username), new, now)
+                .await?;
+        }
         sessions::delete_for_user(&mut tx, user.id, Some(&session.id_hash)).await?;
         audit(
             &mut tx,
@@ -554,6 +641,7 @@ const DUMMY_HASH: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::hash_password;
 
     /// The stand-in hash must be one argon2 really computes (a malformed one would be refused
     /// at once, and the quick answer would tell that the name does not exist), at the cost of

@@ -9,7 +9,6 @@ use rand::Rng;
 use serde_json::json;
 
 use crate::audit::record as audit;
-use crate::auth::hash_password;
 use crate::sign_in_limits::Counter;
 use crate::{Actor, ServiceError, Services};
 
@@ -57,10 +56,20 @@ impl Services {
         if user.role.sees_confidential_cases() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
-        let hash = hash_password(&password)?;
+        let hash = self.password_hash_for(user.role, &password)?;
+        // The old password is lost, and the private key sealed under it: a new key pair (the
+        // old one retired; `keys escrow-recover` gives its cases back to the new one).
+        let key_pair = if crate::vault::holds_keys(user.role) {
+            Some(self.new_key_pair(&password)?)
+        } else {
+            None
+        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
         users::set_password_hash(&mut tx, user.id, &hash).await?;
+        if let Some(new) = &key_pair {
+            Self::store_key_pair(&mut tx, actor, (user.id, &user.username), new, now).await?;
+        }
         let ended = sessions::delete_for_user(&mut tx, user.id, None).await?;
         Counter::user_passwords(&user.username)
             .forget(&mut tx)

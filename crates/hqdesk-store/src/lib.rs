@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod calendars;
 pub mod calls;
 pub mod case_clocks;
+pub mod case_keys;
 pub mod cases;
 pub mod categories;
 pub mod dialect;
@@ -38,6 +39,7 @@ pub mod timeline;
 pub mod tokens;
 pub mod units;
 pub mod users;
+pub mod vault_keys;
 
 use std::time::Duration;
 

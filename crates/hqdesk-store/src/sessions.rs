@@ -14,10 +14,13 @@ pub struct Session {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// An investigator's private key sealed for this session (base64 of
+    /// `hqdesk_vault::SessionSealedKey`); none for other roles.
+    pub sealed_key: Option<String>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, s: &Session) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, stage, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, stage, created_at, last_seen_at, expires_at, sealed_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(&s.id_hash)
         .bind(s.user_id)
         .bind(&s.csrf)
@@ -25,13 +28,14 @@ pub async fn insert(conn: &mut AnyConnection, s: &Session) -> Result<(), StoreEr
         .bind(s.created_at)
         .bind(s.last_seen_at)
         .bind(s.expires_at)
+        .bind(&s.sealed_key)
         .execute(conn)
         .await?;
     Ok(())
 }
 
 pub async fn get(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<Session>, StoreError> {
-    Ok(sqlx::query_as("SELECT id_hash, user_id, csrf, stage, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1")
+    Ok(sqlx::query_as("SELECT id_hash, user_id, csrf, stage, created_at, last_seen_at, expires_at, sealed_key FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .fetch_optional(conn)
         .await?)
@@ -69,6 +73,34 @@ pub async fn delete(conn: &mut AnyConnection, id_hash: &str) -> Result<(), Store
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Delete the sessions that ended (absolute or idle expiry) with their sealed keys: refusing
+/// them is not enough, since a kept cookie and a copy of the database would open the key.
+pub async fn delete_expired(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    idle_ms: i64,
+) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+            .bind(now.millis())
+            .bind(now.millis() - idle_ms)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Drop the sealed private keys of a user's sessions (their key pair was retired).
+pub async fn forget_sealed_keys(conn: &mut AnyConnection, user_id: i64) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("UPDATE sessions SET sealed_key = NULL WHERE user_id = $1")
+            .bind(user_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// End every session of a user except `keep` (after a password change or deactivation).

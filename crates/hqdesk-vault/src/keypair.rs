@@ -149,6 +149,13 @@ impl KeyPair {
     pub fn key_id(&self) -> KeyId {
         self.public.key_id()
     }
+
+    /// The private key's bytes, for tests that search a database file or a log for them in
+    /// clear (feature `test-util`, never in a build that ships).
+    #[cfg(feature = "test-util")]
+    pub fn exposed_secret(&self) -> Zeroizing<[u8; KEY_LEN]> {
+        self.secret_bytes()
+    }
 }
 
 impl fmt::Debug for KeyPair {

@@ -121,6 +121,17 @@ pub async fn load(services: &Services, case_count: usize) -> anyhow::Result<()> 
             services.actor_for_user(user.id).await.map_err(err)?,
         );
     }
+    // The escrow key, so that the demo seals reports end to end; a real installation prints
+    // it once with `hqdesk keys escrow-init` and keeps the paper offline.
+    let escrow = services
+        .escrow_init(&Actor::Cli, false)
+        .await
+        .map_err(err)
+        .context("demo escrow key")?;
+    println!(
+        "Escrow key (the private half, shown once; keep it offline in a real installation):\n  {}",
+        &*escrow.key.to_printable()
+    );
     let hotline = staff
         .values()
         .find(|a| a.role() == Some(hqdesk_domain::user::Role::Hotline))

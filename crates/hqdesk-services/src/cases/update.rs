@@ -175,7 +175,7 @@ impl Services {
                 unit_id,
                 assignee_id: Some(a),
             };
-            if let Actor::User { user, facts } = self.actor_for_user(a).await? {
+            if let Actor::User { user, facts, .. } = self.actor_for_user(a).await? {
                 if !hqdesk_domain::access::may_be_assigned(&facts, &after) {
                     return Err(ServiceError::invalid_field(
                         "assignee",

@@ -85,6 +85,17 @@ impl SecretKey {
         self.derive("hqdesk/sealed-values/v1")
     }
 
+    /// Keys the MACs of stored public keys (investigators', the escrow's): see `public_keys`.
+    pub(crate) fn public_key_mac_key(&self) -> Zeroizing<[u8; 32]> {
+        self.derive("hqdesk/public-key-mac/v1")
+    }
+
+    /// The server's part of a session key (design note 006 §1): with the cookie's token, it
+    /// seals an investigator's unlocked private key for their session.
+    pub fn session_secret(&self) -> Zeroizing<[u8; 32]> {
+        self.derive("hqdesk/session-key/v1")
+    }
+
     pub fn audit_key(&self) -> AuditKey {
         AuditKey::new(self.id.clone(), *self.derive("hqdesk/audit-chain/v1"))
     }

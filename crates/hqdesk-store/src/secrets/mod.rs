@@ -10,6 +10,7 @@
 //! it. Design note: docs/design/005-secrets.md.
 pub mod key_file;
 mod keyring;
+pub mod public_keys;
 pub mod registered;
 pub mod reseal;
 mod sealed;
@@ -42,6 +43,16 @@ pub fn installed() -> Result<Arc<Keyring>, StoreError> {
                 "no secret key is loaded (hqdesk_store::secrets::install was not called)".into(),
             )
         })
+}
+
+/// The server's secrets for session keys, current key first: a session sealed before
+/// `hqdesk secrets rotate` still opens until it ends.
+pub fn session_secrets() -> Result<Vec<zeroize::Zeroizing<[u8; 32]>>, StoreError> {
+    Ok(installed()?
+        .keys()
+        .iter()
+        .map(SecretKey::session_secret)
+        .collect())
 }
 
 /// Seal `plain` under the current key, bound to `context` (the column and row it belongs in).

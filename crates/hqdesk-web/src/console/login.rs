@@ -27,7 +27,9 @@ fn pre_sign_in_locale(lang: Option<&str>) -> Tr {
 
 pub(crate) async fn login_form(Query(q): Query<HashMap<String, String>>) -> Response {
     let tr = pre_sign_in_locale(q.get("lang").map(String::as_str));
-    let message = if q.contains_key("expired") {
+    let message = if q.contains_key("key") {
+        tr.t("login.key_lost").to_string()
+    } else if q.contains_key("expired") {
         tr.t("login.expired").to_string()
     } else {
         String::new()

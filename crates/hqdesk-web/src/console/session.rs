@@ -5,7 +5,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use hqdesk_services::session::{requires_second_factor, SessionInfo, Stage};
+use hqdesk_services::session::{requires_second_factor, Lookup, SessionInfo, Stage};
 use hqdesk_services::Actor;
 
 use super::views::Me;
@@ -78,11 +78,11 @@ impl FromRequestParts<AppState> for Pending {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(Redirect::to("/console/login").into_response());
         };
-        match state.services.session(&token).await {
-            Ok(Some(session)) => {
+        match state.services.session_lookup(&token).await {
+            Ok(Lookup::Alive(session)) => {
                 let tr = tr_for(&session.actor);
                 let pending = Pending {
-                    session,
+                    session: *session,
                     tr,
                     origin_ok: same_origin(&parts.headers),
                 };
@@ -90,8 +90,13 @@ impl FromRequestParts<AppState> for Pending {
                 parts.extensions.insert(pending.expected());
                 Ok(pending)
             }
-            Ok(None) => {
+            Ok(Lookup::Ended) => {
                 Err(([clear_cookie()], Redirect::to("/console/login?expired=1")).into_response())
+            }
+            // An investigator's sealed key did not open: the session has ended; their password
+            // opens the key again at the next sign-in.
+            Ok(Lookup::KeyLost) => {
+                Err(([clear_cookie()], Redirect::to("/console/login?key=1")).into_response())
             }
             Err(e) => {
                 tracing::warn!(error = %e, "session lookup");

@@ -8,8 +8,8 @@ use hqdesk_services::{Actor, Services, SystemClock};
 use hqdesk_store::{Store, StoreOptions};
 
 use super::{
-    AuditCommand, Cli, Command, KbCommand, MailboxCommand, SecretsCommand, TokenCommand,
-    UserCommand,
+    AuditCommand, Cli, Command, KbCommand, KeysCommand, MailboxCommand, SecretsCommand,
+    TokenCommand, UserCommand,
 };
 use crate::config::{FileConfig, Settings};
 
@@ -214,6 +214,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let services = connect(&settings.database_url).await?;
             super::secret_keys::rotate(&services).await?;
         }
+        Command::Keys(cmd) => {
+            let services = connect(&settings.database_url).await?;
+            return match cmd {
+                KeysCommand::EscrowInit { rotate } => {
+                    super::keys::escrow_init(&services, rotate).await
+                }
+                KeysCommand::Status => super::keys::status(&services).await,
+            };
+        }
         Command::Kb(KbCommand::Import { dir }) => {
             let services = connect(&settings.database_url).await?;
             let (a, p) = crate::kb::import(&services, dir.as_deref()).await?;
@@ -327,7 +336,7 @@ fn password_from_stdin(wanted: bool) -> anyhow::Result<Option<String>> {
 }
 
 /// A time (Unix millis) as the operator reads it, in UTC.
-fn rfc3339(millis: i64) -> String {
+pub(crate) fn rfc3339(millis: i64) -> String {
     chrono::DateTime::from_timestamp_millis(millis)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()

@@ -1,6 +1,7 @@
 //! The command line. `hqdesk --help` and each subcommand's `--help` explain themselves.
 mod audit;
 mod commands;
+mod keys;
 mod secret_keys;
 
 use std::path::PathBuf;
@@ -87,6 +88,9 @@ pub enum Command {
     /// The secret key that seals stored secrets and keys the audit log.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// The keys of sealed reports: the escrow key and investigators' key pairs.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// The knowledge base and procedures catalogue of the public portal.
     #[command(subcommand)]
     Kb(KbCommand),
@@ -279,6 +283,23 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make the escrow key and print its private half, once, on standard output: write it on
+    /// paper (or print it) and keep it offline, in a safe under two people's control. Every
+    /// sealed report is also wrapped for it, so that a lost password loses nothing. Refused when
+    /// an escrow key exists, unless --rotate.
+    EscrowInit {
+        /// Replace the escrow key on record (the old one is retired: keep its paper until every
+        /// report is wrapped for the new one).
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// Print the escrow key id and each investigator's key id, creation time and whether its
+    /// MAC verifies (no secret). Exit status 1 when a MAC fails or no escrow key exists.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]

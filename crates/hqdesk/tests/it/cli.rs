@@ -528,6 +528,8 @@ fn help_explains_every_command() {
         vec!["audit", "verify", "--help"],
         vec!["audit", "checkpoint", "--help"],
         vec!["secrets", "rotate", "--help"],
+        vec!["keys", "escrow-init", "--help"],
+        vec!["keys", "status", "--help"],
         vec!["migrate", "--help"],
     ] {
         let (code, out, err) = hqdesk("sqlite://unused.db", &args, None);
@@ -629,4 +631,60 @@ async fn serve_stops_promptly_with_a_live_update_stream_open() {
     };
     assert!(status.success(), "clean exit: {status}");
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `hqdesk keys`: the escrow key printed once, a second one refused, the keys on record listed
+/// with their MAC checks (issue 18).
+async fn keys_story(engine: Engine) {
+    let Some((url, _dir)) = fresh_database(engine).await else {
+        return;
+    };
+    let (code, out, _) = hqdesk(&url, &["keys", "status"], None);
+    assert_eq!(code, 1, "no escrow key yet: {out}");
+    assert!(out.contains("escrow\tnone"), "{out}");
+    let (code, printed, err) = hqdesk(&url, &["keys", "escrow-init"], None);
+    assert_eq!(code, 0, "{err}");
+    let printed = printed.trim().to_string();
+    assert!(
+        printed.starts_with("HQDESK-ESCROW-1-") && !printed.contains(char::is_whitespace),
+        "the private half alone on stdout: {printed:?}"
+    );
+    assert!(err.contains("offline"), "{err}");
+    let (code, out, err) = hqdesk(&url, &["keys", "escrow-init"], None);
+    assert_eq!(code, 1, "a second escrow key is refused: {out}");
+    assert!(out.is_empty() && err.contains("--rotate"), "{err}");
+    let (code, again, err) = hqdesk(&url, &["keys", "escrow-init", "--rotate"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(again.trim(), printed);
+    let (code, _, err) = hqdesk(
+        &url,
+        &[
+            "user",
+            "add",
+            "minh.tran",
+            "--role",
+            "investigator",
+            "--password-stdin",
+        ],
+        Some("một mật khẩu rất dài\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = hqdesk(&url, &["keys", "status"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("investigator minh.tran\t") && l.ends_with("mac ok")),
+        "{out}"
+    );
+    assert!(!out.contains(&printed[16..]), "no secret in the status");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_story_sqlite() {
+    keys_story(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_story_postgres() {
+    keys_story(Engine::Postgres).await
 }

@@ -45,3 +45,4 @@ mod sla_escalation;
 mod store;
 mod telephony;
 mod tokens;
+mod vault_keys;

@@ -60,6 +60,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub router: axum::Router,
     pub tokens: HashMap<&'static str, String>,
+    /// The database's URL, for a second node on the same database.
+    pub url: String,
     _dir: Option<tempdir::Dir>,
 }
 
@@ -138,7 +140,9 @@ impl TestApp {
         .expect("connect");
         let clock = Arc::new(ManualClock::at(T0));
         let services = Services::new(store, clock.clone())
-            .with_blobs(hqdesk_store::blobs::BlobStore::new(dir_path.join("blobs")));
+            .with_blobs(hqdesk_store::blobs::BlobStore::new(dir_path.join("blobs")))
+            // Argon2id at the lowest accepted cost: the tests' builds are not optimised.
+            .with_investigator_kdf(hqdesk_vault::KdfParams::MINIMUM);
         services.prepare().await.expect("migrate");
         for (code, name, level, parent) in [
             ("CHQ", "Cục Hải quan", "department", None),
@@ -218,6 +222,7 @@ impl TestApp {
             clock,
             router,
             tokens,
+            url,
             _dir: dir,
         })
     }

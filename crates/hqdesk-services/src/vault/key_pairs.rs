@@ -1,0 +1,141 @@
+//! An investigator's key pair over its life (design note 006 §1, §6):
+//! - made, sealed under the password, whenever the server sets that password (`user add`,
+//!   `user role … investigator`, `user password`): a password set by someone else means the
+//!   old one was lost, and with it the old private key, so the old pair is retired (its cases
+//!   come back through the escrow, `keys escrow-recover`) and a new one made;
+//! - sealed again, the same private key, when the investigator changes their own password: no
+//!   case is touched;
+//! - retired when the role is taken away.
+//!
+//! Argon2id runs before the transaction that stores its result, so that no write lock is held
+//! for it.
+use hqdesk_domain::Timestamp;
+use hqdesk_store::vault_keys;
+use hqdesk_vault::{KeyPair, SealedSecretKey, VaultError};
+use rand::rngs::OsRng;
+use serde_json::json;
+
+use super::b64;
+use crate::audit::record as audit;
+use crate::{Actor, ServiceError, Services};
+
+/// A new key pair and its private half sealed under a password: what is stored.
+pub(crate) struct NewKeyPair {
+    pub(crate) pair: KeyPair,
+    sealed: SealedSecretKey,
+}
+
+fn vault_error(what: &str, e: VaultError) -> ServiceError {
+    ServiceError::Internal(format!("{what}: {e}"))
+}
+
+impl Services {
+    /// Make a key pair and seal it under `password` (Argon2id at the investigators' cost).
+    pub(crate) fn new_key_pair(&self, password: &str) -> Result<NewKeyPair, ServiceError> {
+        let pair = KeyPair::generate(&mut OsRng);
+        let sealed = SealedSecretKey::seal(&pair, password, self.investigator_kdf(), &mut OsRng)
+            .map_err(|e| vault_error("sealing a new key pair", e))?;
+        Ok(NewKeyPair { pair, sealed })
+    }
+
+    /// Store `new` as the user's current key pair, retiring the one before; audited.
+    pub(crate) async fn store_key_pair(
+        conn: &mut hqdesk_store::Connection,
+        actor: &Actor,
+        user: (i64, &str),
+        new: &NewKeyPair,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let (user_id, username) = user;
+        let retired = vault_keys::retire_user_key(conn, user_id, now).await?;
+        let key_id = new.pair.key_id().to_string();
+        vault_keys::insert_user_key(
+            conn,
+            user_id,
+            &key_id,
+            &new.pair.public().to_string(),
+            &b64(new.sealed.as_bytes()),
+            now,
+        )
+        .await?;
+        audit(
+            conn,
+            now,
+            actor,
+            "vault.key_created",
+            &format!("user:{username}"),
+            json!({ "key_id": key_id, "retired_key_id": retired }),
+        )
+        .await
+    }
+
+    /// Retire the user's current key pair, if any; audited.
+    pub(crate) async fn retire_key_pair(
+        conn: &mut hqdesk_store::Connection,
+        actor: &Actor,
+        user: (i64, &str),
+        now: Timestamp,
+    ) -> Result<Option<String>, ServiceError> {
+        let (user_id, username) = user;
+        let retired = vault_keys::retire_user_key(conn, user_id, now).await?;
+        if let Some(key_id) = &retired {
+            // Their sessions' seals go too: nothing is left to open the retired key with.
+            hqdesk_store::sessions::forget_sealed_keys(conn, user_id).await?;
+            audit(
+                conn,
+                now,
+                actor,
+                "vault.key_retired",
+                &format!("user:{username}"),
+                json!({ "key_id": key_id }),
+            )
+            .await?;
+        }
+        Ok(retired)
+    }
+
+    /// The user's current private key sealed again under `new` (their own password change).
+    /// `None` when they have no key pair yet (one is made under `new` by the caller).
+    pub(crate) async fn reseal_key_pair(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+    ) -> Result<Option<(String, String)>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        let row = vault_keys::current_for_user(&mut conn, user_id).await?;
+        drop(conn);
+        let Some(row) = row else { return Ok(None) };
+        let sealed = stored_sealed_key(&row)?;
+        let resealed = sealed
+            .change_password(current, new, self.investigator_kdf(), &mut OsRng)
+            .map_err(|e| match e {
+                // The login hash took `current`, the seal does not: they were set apart.
+                VaultError::WrongPassword => {
+                    tracing::error!(
+                        user.id = user_id,
+                        key.id = %row.key_id,
+                        "the password the login hash accepts does not open this investigator's \
+                         private key; reset it with `hqdesk user password`"
+                    );
+                    ServiceError::Internal("the private key does not open".into())
+                }
+                e => vault_error("re-sealing a private key", e),
+            })?;
+        Ok(Some((row.key_id, b64(resealed.as_bytes()))))
+    }
+}
+
+/// The password-sealed private key of a stored row.
+pub(crate) fn stored_sealed_key(
+    row: &vault_keys::UserKey,
+) -> Result<SealedSecretKey, ServiceError> {
+    row.sealed_secret_key
+        .as_deref()
+        .and_then(super::from_b64)
+        .and_then(|bytes| SealedSecretKey::from_bytes(&bytes).ok())
+        .ok_or_else(|| {
+            tracing::error!(user.id = row.user_id, key.id = %row.key_id, "a stored private key is unreadable");
+            ServiceError::Internal(format!("the private key {} is unreadable", row.key_id))
+        })
+}
