@@ -29,6 +29,7 @@ pub mod portal;
 pub mod requesters;
 mod rows;
 pub mod saved_filters;
+pub mod sealed;
 pub mod search;
 pub mod secrets;
 pub mod session_reads;

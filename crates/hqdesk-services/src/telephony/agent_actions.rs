@@ -110,12 +110,18 @@ impl Services {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         calls::set_flag(&mut tx, phone.as_str(), &reason, actor.user_id(), now).await?;
+        // The append-only audit log names the number by its lookup hash: the caller may be a
+        // reporter, and the flag itself can be removed, the log entry cannot.
+        let object = format!(
+            "phone:{}",
+            hqdesk_store::secrets::lookup::lookup_hash("phone", phone.as_str())?
+        );
         audit(
             &mut tx,
             now,
             actor,
             "caller.flag",
-            &format!("phone:{phone}"),
+            &object,
             json!({ "reason": reason }),
         )
         .await?;

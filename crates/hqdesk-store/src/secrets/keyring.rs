@@ -90,6 +90,12 @@ impl SecretKey {
         self.derive("hqdesk/public-key-mac/v1")
     }
 
+    /// Keys the lookup hashes of values that must be found by equality without being stored
+    /// (see `lookup`).
+    pub(crate) fn lookup_key(&self) -> Zeroizing<[u8; 32]> {
+        self.derive("hqdesk/lookup/v1")
+    }
+
     /// The server's part of a session key (design note 006 §1): with the cookie's token, it
     /// seals an investigator's unlocked private key for their session.
     pub fn session_secret(&self) -> Zeroizing<[u8; 32]> {

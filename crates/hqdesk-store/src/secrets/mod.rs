@@ -10,6 +10,7 @@
 //! it. Design note: docs/design/005-secrets.md.
 pub mod key_file;
 mod keyring;
+pub mod lookup;
 pub mod public_keys;
 pub mod registered;
 pub mod reseal;

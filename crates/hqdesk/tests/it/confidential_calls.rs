@@ -472,3 +472,36 @@ both_engines!(
         assert!(denunciation.contains("staffed=1"), "{denunciation}");
     }
 );
+
+// Flagging a caller writes the number into the flag (which can be removed) but into the
+// append-only audit log only as its lookup hash: the caller may be a reporter.
+both_engines!(
+    a_flagged_callers_number_stays_out_of_the_audit_log,
+    |app| async move {
+        let hotline = app
+            .services
+            .authenticate_token(app.token("hotline"))
+            .await
+            .unwrap();
+        app.services
+            .flag_caller(&hotline, "0904 555 777", "Lăng mạ điện thoại viên")
+            .await
+            .unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM caller_flags WHERE number = '+84904555777'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'caller.flag' AND object LIKE 'phone:hqk1.%'").await,
+        1
+    );
+        assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE object LIKE '%904555777%' OR detail LIKE '%904555777%'").await,
+        0
+    );
+    }
+);
