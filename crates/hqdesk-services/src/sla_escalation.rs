@@ -11,9 +11,9 @@
 //! Confidentiality: a recipient who may not read the case (the domain's access policy: only
 //! investigators see denunciations) gets nothing, neither a notification nor a mail. A recipient
 //! with an address on their account also gets a mail (`escalation_mail`), which for a
-//! confidential case names nothing of it. For a
-//! denunciation, the step that notifies the supervisors notifies the active investigators
-//! instead: supervisors never learn that a denunciation exists.
+//! confidential case names nothing of it. For a denunciation, the step that notifies the
+//! supervisors notifies the active investigators instead: supervisors never learn that a
+//! denunciation exists.
 //!
 //! Lost timers: a timer re-armed (`jobs::arm`) while its handler runs is overwritten when the
 //! handler finishes (its outcome reschedules or completes the same row). The handler reads the
@@ -409,9 +409,8 @@ impl Services {
     }
 }
 
-/// Whether the user, as they are now (active, role, unit scope), may read the case.
-/// The user, if they are active and may read the case now (a recipient who may not gets
-/// nothing).
+/// The user, if they are active and may read the case now (role, unit scope); a recipient who
+/// may not gets nothing.
 async fn reader(
     conn: &mut Connection,
     user_id: i64,
