@@ -128,16 +128,12 @@ impl Services {
         if role.sees_confidential_cases() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
-        let hash = cmd
+        // An investigator with a password gets their key pair with it (design note 006 §1).
+        let set = cmd
             .password
             .as_deref()
-            .map(|p| self.password_hash_for(role, p))
+            .map(|p| self.server_set_password(role, p))
             .transpose()?;
-        // An investigator with a password gets their key pair with it (design note 006 §1).
-        let key_pair = match &cmd.password {
-            Some(p) if crate::vault::holds_keys(role) => Some(self.new_key_pair(p)?),
-            _ => None,
-        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let id = users::insert(
@@ -147,7 +143,7 @@ impl Services {
                 display_name: &display_name,
                 role,
                 unit_id: unit.as_ref().map(|u| u.id),
-                password_hash: hash.as_deref(),
+                password_hash: set.as_ref().map(|s| s.hash.as_str()),
                 email: email.as_deref(),
             },
             now,
@@ -157,7 +153,7 @@ impl Services {
             "username_taken",
             format!("the username {username:?} is taken"),
         ))?;
-        if let Some(new) = &key_pair {
+        if let Some(new) = set.as_ref().and_then(|s| s.key_pair.as_ref()) {
             Self::store_key_pair(&mut tx, actor, (id, &username), new, now).await?;
         }
         audit(
@@ -232,18 +228,13 @@ impl Services {
         }
         let active = cmd.active.unwrap_or(user.active);
         let now = self.now();
-        let hash = cmd
+        // A password set here gives an investigator a new key pair; taking the role away
+        // retires the key.
+        let set = cmd
             .password
             .as_deref()
-            .map(|p| self.password_hash_for(role, p))
+            .map(|p| self.server_set_password(role, p))
             .transpose()?;
-        // A password the server sets for an investigator means the old one is lost, and the
-        // private key sealed under it with it: a new key pair (the old one retired, its cases
-        // recovered through the escrow). Taking the role away retires the key.
-        let key_pair = match &cmd.password {
-            Some(p) if crate::vault::holds_keys(role) => Some(self.new_key_pair(p)?),
-            _ => None,
-        };
         let demoted = crate::vault::holds_keys(user.role) && !crate::vault::holds_keys(role);
         let mut tx = self.store().begin().await?;
         users::update(
@@ -258,13 +249,13 @@ impl Services {
             },
         )
         .await?;
-        if let Some(h) = &hash {
-            users::set_password_hash(&mut tx, user.id, h).await?;
+        if let Some(set) = &set {
+            users::set_password_hash(&mut tx, user.id, &set.hash).await?;
         }
         if !active {
             hqdesk_store::tokens::revoke_all(&mut tx, user.id, now).await?;
         }
-        if let Some(new) = &key_pair {
+        if let Some(new) = set.as_ref().and_then(|s| s.key_pair.as_ref()) {
             Self::store_key_pair(&mut tx, actor, (user.id, &user.username), new, now).await?;
         }
         if demoted {
@@ -285,7 +276,7 @@ impl Services {
             actor,
             "user.update",
             &format!("user:{}", user.username),
-            json!({ "role": role.as_str(), "active": active, "password_changed": hash.is_some(),
+            json!({ "role": role.as_str(), "active": active, "password_changed": set.is_some(),
                     "appointed_to_confidential_role": promoted, "display_name": display_name,
                     "unit_id": unit_id, "email_changed": email != user.email,
                     "reason": cmd.reason }),

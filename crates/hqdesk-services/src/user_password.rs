@@ -56,18 +56,11 @@ impl Services {
         if user.role.sees_confidential_cases() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
-        let hash = self.password_hash_for(user.role, &password)?;
-        // The old password is lost, and the private key sealed under it: a new key pair (the
-        // old one retired; `keys escrow-recover` gives its cases back to the new one).
-        let key_pair = if crate::vault::holds_keys(user.role) {
-            Some(self.new_key_pair(&password)?)
-        } else {
-            None
-        };
+        let set = self.server_set_password(user.role, &password)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        users::set_password_hash(&mut tx, user.id, &hash).await?;
-        if let Some(new) = &key_pair {
+        users::set_password_hash(&mut tx, user.id, &set.hash).await?;
+        if let Some(new) = &set.key_pair {
             Self::store_key_pair(&mut tx, actor, (user.id, &user.username), new, now).await?;
         }
         let ended = sessions::delete_for_user(&mut tx, user.id, None).await?;

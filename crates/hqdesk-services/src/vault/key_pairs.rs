@@ -29,7 +29,31 @@ fn vault_error(what: &str, e: VaultError) -> ServiceError {
     ServiceError::Internal(format!("{what}: {e}"))
 }
 
+/// A password the server sets (an operator, not its owner): the login hash, and for a role that
+/// holds keys a new key pair sealed under it — the old password is lost, and the private key
+/// sealed under it with it (the old pair is retired; `keys escrow-recover` gives its cases back).
+pub(crate) struct ServerSetPassword {
+    pub(crate) hash: String,
+    pub(crate) key_pair: Option<NewKeyPair>,
+}
+
 impl Services {
+    /// What storing a password the server sets for a user of `role` takes.
+    pub(crate) fn server_set_password(
+        &self,
+        role: hqdesk_domain::user::Role,
+        password: &str,
+    ) -> Result<ServerSetPassword, ServiceError> {
+        Ok(ServerSetPassword {
+            hash: self.password_hash_for(role, password)?,
+            key_pair: if super::holds_keys(role) {
+                Some(self.new_key_pair(password)?)
+            } else {
+                None
+            },
+        })
+    }
+
     /// Make a key pair and seal it under `password` (Argon2id at the investigators' cost).
     pub(crate) fn new_key_pair(&self, password: &str) -> Result<NewKeyPair, ServiceError> {
         let pair = KeyPair::generate(&mut OsRng);

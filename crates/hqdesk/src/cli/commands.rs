@@ -97,12 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let set = services
                 .set_user_password(&Actor::Cli, &name, password)
                 .await
-                .map_err(|e| match e {
-                    hqdesk_services::ServiceError::NotFound => {
-                        anyhow::anyhow!("there is no user named {name:?}")
-                    }
-                    other => describe(other),
-                })?;
+                .map_err(about_user(&name))?;
             if password_stdin {
                 eprintln!("hqdesk: new password set for {name}; their sessions ended");
             } else {
@@ -121,12 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     },
                 )
                 .await
-                .map_err(|e| match e {
-                    hqdesk_services::ServiceError::NotFound => {
-                        anyhow::anyhow!("there is no user named {name:?}")
-                    }
-                    other => describe(other),
-                })?;
+                .map_err(about_user(&name))?;
             match &user.email {
                 Some(a) => eprintln!("hqdesk: notifications of {} go to {a}", user.username),
                 None => eprintln!("hqdesk: {} has no notification address", user.username),
@@ -355,5 +345,15 @@ pub(crate) fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
         }
         hqdesk_services::ServiceError::NotFound => anyhow::anyhow!("not found"),
         other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+/// A service error about the user `name`, for the operator: "not found" names the user.
+fn about_user(name: &str) -> impl FnOnce(hqdesk_services::ServiceError) -> anyhow::Error + '_ {
+    move |e| match e {
+        hqdesk_services::ServiceError::NotFound => {
+            anyhow::anyhow!("there is no user named {name:?}")
+        }
+        other => describe(other),
     }
 }

@@ -54,6 +54,49 @@ fn failed_start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     err
 }
 
+/// A server started in `dir` whose standard error is collected: the address it serves on (once
+/// it says so, within a minute) and, after `stop`, its whole log.
+struct Running {
+    child: std::process::Child,
+    addr: Result<String, std::sync::mpsc::RecvTimeoutError>,
+    log: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut child = hqdesk(dir, args, env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let log = std::thread::spawn(move || {
+            let mut log = String::new();
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(rest) = line.split("serving on http://").nth(1) {
+                    let _ = addr_tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                }
+                log.push_str(&line);
+                log.push('\n');
+            }
+            log
+        });
+        let addr = addr_rx.recv_timeout(Duration::from_secs(60));
+        Running { child, addr, log }
+    }
+
+    /// Kill the server; its log.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log.join().unwrap()
+    }
+}
+
 /// The listen addresses are not addresses (no port), so that each start stops at once, naming
 /// the one it took.
 #[test]
@@ -95,32 +138,12 @@ async fn a_secret_from_the_environment_beats_the_file_and_no_secret_is_logged() 
         ("HQDESK_METRICS_TOKEN", "env-metrics-token-7f3a"),
         ("HQDESK_LOG", "debug,sqlx=warn"),
     ];
-    let mut child = hqdesk(
+    let server = Running::start(
         &dir.0,
         &["serve", "--listen", "127.0.0.1:0", "--config", &config],
         &env,
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let log = std::thread::spawn(move || {
-        let mut log = String::new();
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(rest) = line.split("serving on http://").nth(1) {
-                let _ = addr_tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
-            }
-            log.push_str(&line);
-            log.push('\n');
-        }
-        log
-    });
-    let addr = addr_rx.recv_timeout(Duration::from_secs(60));
+    );
+    let addr = server.addr.clone();
     let metrics = |token: &'static str| {
         let url = format!("http://{}/metrics", addr.as_deref().unwrap_or(""));
         async move {
@@ -141,9 +164,7 @@ async fn a_secret_from_the_environment_beats_the_file_and_no_secret_is_logged() 
         ),
         Err(_) => (0, 0),
     };
-    let _ = child.kill();
-    let _ = child.wait();
-    let log = log.join().unwrap();
+    let log = server.stop();
     assert!(addr.is_ok(), "the server did not start: {log}");
     assert_eq!((with_env, with_file), (200, 401), "{log}");
     assert!(log.contains("settings in force"), "{log}");
@@ -163,32 +184,12 @@ async fn a_secret_from_the_environment_beats_the_file_and_no_secret_is_logged() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_log_names_routes_not_paths_or_queries() {
     let dir = Dir::new();
-    let mut child = hqdesk(
+    let server = Running::start(
         &dir.0,
         &["serve", "--listen", "127.0.0.1:0"],
         &[("HQDESK_LOG", "debug,sqlx=warn")],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let log = std::thread::spawn(move || {
-        let mut log = String::new();
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(rest) = line.split("serving on http://").nth(1) {
-                let _ = addr_tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
-            }
-            log.push_str(&line);
-            log.push('\n');
-        }
-        log
-    });
-    let addr = addr_rx.recv_timeout(Duration::from_secs(60));
+    );
+    let addr = server.addr.clone();
     let mut statuses = Vec::new();
     if let Ok(addr) = &addr {
         let client = reqwest::Client::new();
@@ -205,9 +206,7 @@ async fn the_request_log_names_routes_not_paths_or_queries() {
             statuses.push(r.status().as_u16());
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let log = log.join().unwrap();
+    let log = server.stop();
     assert!(addr.is_ok(), "the server did not start: {log}");
     assert_eq!(statuses.len(), 3, "{log}");
     // The requests were logged, by route.

@@ -134,6 +134,14 @@ async fn created_with(app: &TestApp, case: i64, policy: i64, first: Timestamp) {
     assert_eq!(timer_at(s, case).await, Some(first.millis()));
 }
 
+/// `role` changes the case's assignment (`body` as the API takes it); it must succeed.
+async fn assign(app: &TestApp, role: &str, number: &str, body: serde_json::Value) {
+    let (st, j) = app
+        .post(role, &format!("/api/v1/cases/{number}/assign"), body)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{j}");
+}
+
 async fn run_jobs(app: &TestApp) {
     let registry = Registry::standard();
     while app.services.run_one_job(&registry, "w").await.unwrap() {}
@@ -206,14 +214,7 @@ crate::both_engines!(a_ladder_fires_each_step_once, |app| async move {
             json!({"kind":"inquiry","subject":"Hỏi về thủ tục tạm nhập tái xuất","requester":{"phone":"0904555666"}}),
         )
         .await;
-    let (st, j) = app
-        .post(
-            "agent",
-            &format!("/api/v1/cases/{number}/assign"),
-            json!({"assignee":"agent"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{j}");
+    assign(&app, "agent", &number, json!({"assignee":"agent"})).await;
     let case = case_id(&app, &number).await;
     // The policy (position 1, no condition) applies to the new case: 60 minutes on 24x7 from
     // T0: 75 % = 45 min → T0+45m; 100 % = 60 min → T0+60m; 150 % = 90 min → T0+90m (24x7
@@ -439,14 +440,7 @@ crate::both_engines!(a_fired_step_mails_its_recipients, |app| async move {
             json!({"kind":"inquiry","subject":"Hỏi về thủ tục tạm nhập tái xuất","requester":{"phone":"0904555666"}}),
         )
         .await;
-    let (st, j) = app
-        .post(
-            "agent",
-            &format!("/api/v1/cases/{number}/assign"),
-            json!({"assignee":"agent"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{j}");
+    assign(&app, "agent", &number, json!({"assignee":"agent"})).await;
     let sealed = app
         .open(
             "hotline",
@@ -455,14 +449,13 @@ crate::both_engines!(a_fired_step_mails_its_recipients, |app| async move {
                    "body": "Người báo tin đề nghị giữ bí mật."}),
         )
         .await;
-    let (st, j) = app
-        .post(
-            "investigator",
-            &format!("/api/v1/cases/{sealed}/assign"),
-            json!({"assignee":"investigator"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{j}");
+    assign(
+        &app,
+        "investigator",
+        &sealed,
+        json!({"assignee":"investigator"}),
+    )
+    .await;
 
     app.clock.set(Timestamp(T0.millis() + 90 * MIN));
     run_jobs(&app).await;
@@ -521,14 +514,7 @@ crate::both_engines!(concurrent_runs_fire_a_step_once, |app| async move {
             json!({"kind":"inquiry","subject":"Hỏi về thuế suất ưu đãi","requester":{"phone":"0904555123"}}),
         )
         .await;
-    let (st, j) = app
-        .post(
-            "agent",
-            &format!("/api/v1/cases/{number}/assign"),
-            json!({"assignee":"agent"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{j}");
+    assign(&app, "agent", &number, json!({"assignee":"agent"})).await;
     let case = case_id(&app, &number).await;
     // 75 % of 60 min from T0 = T0+45m.
     created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
@@ -563,14 +549,13 @@ crate::both_engines!(
                        "body": "Người báo tin đề nghị giữ bí mật."}),
             )
             .await;
-        let (st, j) = app
-            .post(
-                "investigator",
-                &format!("/api/v1/cases/{number}/assign"),
-                json!({"assignee":"investigator"}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{j}");
+        assign(
+            &app,
+            "investigator",
+            &number,
+            json!({"assignee":"investigator"}),
+        )
+        .await;
         let case = case_id(&app, &number).await;
         // 75 % of 60 min = T0+45m; every step is past at T0+90m (150 %).
         created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
@@ -633,14 +618,7 @@ crate::both_engines!(
                 json!({"kind":"inquiry","subject":"Hỏi về kiểm tra chuyên ngành","unit":"KV8","requester":{"phone":"0904555777"}}),
             )
             .await;
-        let (st, j) = app
-            .post(
-                "agent",
-                &format!("/api/v1/cases/{number}/assign"),
-                json!({"assignee":"unit_officer"}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{j}");
+        assign(&app, "agent", &number, json!({"assignee":"unit_officer"})).await;
         let case = case_id(&app, &number).await;
         // 50 % of 60 min from T0 = T0+30m.
         created_with(&app, case, policy, Timestamp(T0.millis() + 30 * MIN)).await;
@@ -656,14 +634,13 @@ crate::both_engines!(
         assert_eq!(n[0].case_number.as_deref(), Some(number.as_str()));
         // The case moves to another sub-department, to nobody: the officer's notification
         // stays but no longer names the case or its due time.
-        let (st, j) = app
-            .post(
-                "agent",
-                &format!("/api/v1/cases/{number}/assign"),
-                json!({"unit":"KV2","assignee":null}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{j}");
+        assign(
+            &app,
+            "agent",
+            &number,
+            json!({"unit":"KV2","assignee":null}),
+        )
+        .await;
         let n = app.services.notifications(&officer).await.unwrap();
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].case_number, None);
@@ -771,14 +748,7 @@ async fn the_console_lists_notifications_and_marks_them_read() {
             json!({"kind":"inquiry","subject":"Hỏi về khai báo hải quan điện tử","requester":{"phone":"0904555999"}}),
         )
         .await;
-    let (st, j) = app
-        .post(
-            "agent",
-            &format!("/api/v1/cases/{number}/assign"),
-            json!({"assignee":"agent"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{j}");
+    assign(&app, "agent", &number, json!({"assignee":"agent"})).await;
     let case = case_id(&app, &number).await;
     // 75 % of 60 minutes from T0 = T0+45m: the agent is told.
     created_with(&app, case, policy, Timestamp(T0.millis() + 45 * MIN)).await;
