@@ -96,6 +96,7 @@ pub(crate) async fn insert_cases(
         };
         planned.push(crate::sla::clocks::plan_new(&rules, &facts, now)?);
     }
+    let recipients = sealing_recipients(tx, cases).await?;
     let new: Vec<NewCase> = cases
         .iter()
         .zip(&planned)
@@ -113,6 +114,7 @@ pub(crate) async fn insert_cases(
                 requester_id: *requester_id,
                 first_response_due_at: first_response.flatten(),
                 resolution_due_at: resolution.flatten(),
+                sealed: recipients.is_some() && c.new.kind.is_confidential(),
                 ..c.new.clone()
             }
         })
@@ -128,6 +130,24 @@ pub(crate) async fn insert_cases(
         })
         .collect();
     crate::sla::clocks::write_new(tx, &clocks, now).await?;
+
+    // Sealed cases: the key first, then the subject (inserted empty), sealed by the store like
+    // every value written to them from here on.
+    if let Some(recipients) = &recipients {
+        for (n, case_id) in new.iter().zip(&case_ids).filter(|(n, _)| n.sealed) {
+            crate::sealing::seal_new_case(tx, *case_id, recipients, now).await?;
+            cases::update(
+                tx,
+                *case_id,
+                &CaseChanges {
+                    subject: Some(n.subject.clone()),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+        }
+    }
 
     for ((c, _), case_id) in cases.iter().zip(&case_ids) {
         if let Some(r) = &c.reporter {
@@ -179,6 +199,10 @@ pub(crate) async fn insert_cases(
         .collect();
     let mut docs: Vec<(i64, &str)> = Vec::new();
     for (i, (c, _)) in cases.iter().enumerate() {
+        if new[i].sealed {
+            // Nothing of a sealed case reaches the index (investigators search their own).
+            continue;
+        }
         docs.push((case_ids[i], &headers[i]));
         if let Opening::Message { body, files } = &c.opening {
             docs.push((case_ids[i], body));
@@ -222,6 +246,30 @@ pub(crate) async fn insert_cases(
         .zip(case_ids.into_iter().zip(message_counts))
         .map(|((n, (c, _)), (id, messages))| n.inserted_record(id, messages, now, c.names.clone()))
         .collect())
+}
+
+/// Whom the confidential ones of `cases` are sealed for, when there are any. Before the
+/// installation has an escrow key they are kept unsealed, as before sealing existed: a
+/// denunciation is never refused for want of a key. The log says so.
+async fn sealing_recipients(
+    tx: &mut Connection,
+    cases: &[(&CaseToInsert, Option<i64>)],
+) -> Result<Option<crate::vault::Recipients>, ServiceError> {
+    if !cases.iter().any(|(c, _)| c.new.kind.is_confidential()) {
+        return Ok(None);
+    }
+    if hqdesk_store::vault_keys::current_escrow(tx)
+        .await?
+        .is_none()
+    {
+        tracing::warn!(
+            "no escrow key yet (`hqdesk keys escrow-init`): a denunciation is kept unsealed"
+        );
+        return Ok(None);
+    }
+    // A key that fails its check refuses the intake loudly: sealing for it, or falling back to
+    // clear text, is what whoever wrote it wants.
+    crate::vault::task_force_recipients(tx).await.map(Some)
 }
 
 /// [`insert_cases`] for one case.

@@ -42,6 +42,10 @@ struct KeptCase {
     priority: Priority,
     status: Status,
     confidential: bool,
+    /// Added with sealed cases: answers kept before decode as not sealed, and an ordinary case
+    /// is kept as before (byte for byte).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    sealed: bool,
     subject: String,
     requester_id: Option<i64>,
     /// Added after answers were first kept: those decode without it, and a case without a
@@ -93,13 +97,23 @@ pub(crate) fn encode(
         requester: requester.cloned().map(KeptRequester),
         reporter_anonymous: reporter.map(|r| r.anonymous),
     };
-    serde_json::to_string(&answer)
-        .map_err(|e| ServiceError::Internal(format!("idempotent answer: {e}")))
+    let json = serde_json::to_string(&answer)
+        .map_err(|e| ServiceError::Internal(format!("idempotent answer: {e}")))?;
+    if case.sealed {
+        // The record holds the clear subject the creator sent: sealed for the installation.
+        return Ok(hqdesk_store::secrets::seal_value(SEALED_ANSWER, &json)?);
+    }
+    Ok(json)
 }
+
+/// The context of a sealed case's kept answer.
+const SEALED_ANSWER: &str = "idempotency.answer";
 
 /// The view a kept answer stands for.
 pub(crate) fn decode(kept: &str) -> Result<CaseView, ServiceError> {
-    let a: Answer = serde_json::from_str(kept)
+    // A clear answer passes through unchanged.
+    let kept = hqdesk_store::secrets::open_value(SEALED_ANSWER, kept)?;
+    let a: Answer = serde_json::from_str(&kept)
         .map_err(|e| ServiceError::Internal(format!("idempotent answer: {e}")))?;
     Ok(CaseView {
         case: a.case,

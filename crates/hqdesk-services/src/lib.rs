@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod portal;
 pub mod read;
 pub mod saved_filters;
+pub mod sealing;
 pub mod secrets;
 pub mod service_levels_admin;
 pub mod session;

@@ -124,6 +124,13 @@ impl Services {
                 Err(e) => return Err(e.into()),
             }
         }
+        // A sealed case's subject opens with the actor's key; the stream's actor is rebuilt from
+        // the session without one, so it reads empty there until the page is loaded again.
+        let mut keys = crate::sealing::CaseKeys::for_actor(&actor);
+        for change in batch.changes.iter_mut().filter(|c| c.case.sealed) {
+            keys.open_case(&mut conn, &mut change.case).await?;
+        }
+        drop(keys);
         drop(conn);
         self.record_confidential_reads(&actor, batch.changes.iter().map(|c| &c.case), "live")
             .await?;

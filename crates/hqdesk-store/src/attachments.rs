@@ -2,6 +2,7 @@
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
+use crate::sealed::{append, places};
 use crate::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -18,6 +19,8 @@ pub struct Attachment {
 
 const COLS: &str = "id, case_id, entry_id, filename, content_type, size, sha256, created_at";
 
+/// Record an attachment. On a sealed case its name and type are sealed, bound to the attachment
+/// and its blob (inserted empty, written once the id exists).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -29,16 +32,31 @@ pub async fn insert(
     sha256: &str,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("INSERT INTO attachments (case_id, entry_id, filename, content_type, size, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+    let seal = append::of_case(&mut *conn, case_id).await?;
+    let (name, kind) = match seal {
+        Some(_) => ("", ""),
+        None => (filename, content_type),
+    };
+    let id: i64 = sqlx::query_scalar("INSERT INTO attachments (case_id, entry_id, filename, content_type, size, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
         .bind(case_id)
         .bind(entry_id)
-        .bind(filename)
-        .bind(content_type)
+        .bind(name)
+        .bind(kind)
         .bind(size)
         .bind(sha256)
         .bind(now.millis())
-        .fetch_one(conn)
-        .await?)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(seal) = seal {
+        let place = |part| places::attachment(case_id, id, sha256, part);
+        sqlx::query("UPDATE attachments SET filename = $1, content_type = $2 WHERE id = $3")
+            .bind(seal.seal(&place(places::AttachmentPart::Filename), filename)?)
+            .bind(seal.seal(&place(places::AttachmentPart::ContentType), content_type)?)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(id)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Attachment, StoreError> {

@@ -221,14 +221,25 @@ pub async fn add_attempt(
     user_id: Option<i64>,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("INSERT INTO callback_attempts (case_id, outcome, note, user_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+    // On a sealed case the note is sealed, bound to the attempt (inserted without, then written).
+    let seal = crate::sealed::append::of_case(&mut *conn, case_id).await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO callback_attempts (case_id, outcome, note, user_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(case_id)
         .bind(outcome)
-        .bind(note)
+        .bind(if seal.is_some() { None } else { note })
         .bind(user_id)
         .bind(now.millis())
-        .fetch_one(conn)
-        .await?)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(seal) = seal {
+        let note = seal.seal_opt(&crate::sealed::places::callback_note(case_id, id), note)?;
+        sqlx::query("UPDATE callback_attempts SET note = $1 WHERE id = $2")
+            .bind(note)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(id)
 }
 
 pub async fn attempts(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Attempt>, StoreError> {

@@ -60,10 +60,13 @@ pub fn redact(url: &str) -> String {
 /// 1,000): the server checkpoints in the background well before
 /// ([`crate::Store::run_wal_checkpoints`]), a command-line tool that writes little never gets
 /// there, and the last connection to close checkpoints what is left. `journal_size_limit`
-/// gives the file back beyond 64 MiB after a burst.
+/// gives the file back beyond 64 MiB after a burst. `secure_delete` zeroes freed space, so that a
+/// sealed case's former clear text (a misfiled case sealed later) is not left in free pages
+/// (design note 006 §9.6).
 pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-     PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864;";
+     PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864; \
+     PRAGMA secure_delete = ON;";
 
 /// A subquery selecting the ids of cases with a searchable text matching every token, with the
 /// query text bound at `placeholder`. Tokens are `[a-z0-9]+` words (see `hqdesk_domain::text`),

@@ -5,6 +5,7 @@ use hqdesk_domain::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::AnyConnection;
 
+use crate::sealed::{append, places, CaseSeal};
 use crate::{multirow, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,19 @@ pub struct Entry {
     pub delivery_state: Option<DeliveryState>,
     /// JSON: what an event changed, a call's details, a message's headers.
     pub meta: Option<String>,
+    /// Why a message could not be delivered (the server's words).
+    pub delivery_error: Option<String>,
+    /// The case the entry was written in, when a merge moved it here: its sealed values are
+    /// bound to that case (`sealed::places::entry`).
+    pub origin_case_id: Option<i64>,
     pub created_at: Timestamp,
+}
+
+impl Entry {
+    /// The case whose places this entry's sealed values are bound to.
+    pub fn place_case_id(&self) -> i64 {
+        self.origin_case_id.unwrap_or(self.case_id)
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -33,6 +46,8 @@ struct Raw {
     body: String,
     delivery_state: Option<String>,
     meta: Option<String>,
+    delivery_error: Option<String>,
+    origin_case_id: Option<i64>,
     created_at: i64,
 }
 
@@ -52,14 +67,20 @@ impl TryFrom<Raw> for Entry {
                 .as_deref()
                 .map(DeliveryState::parse)
                 .transpose()?,
+            // Entries written before the column kept the error in their meta.
+            delivery_error: r
+                .delivery_error
+                .or_else(|| delivery_error(r.meta.as_deref())),
             meta: r.meta,
+            origin_case_id: r.origin_case_id,
             created_at: Timestamp(r.created_at),
         })
     }
 }
 
 const SELECT: &str = "SELECT e.id, e.case_id, e.kind, e.channel, e.author_user_id, \
-    u.username AS author_username, e.body, e.delivery_state, e.meta, e.created_at \
+    u.username AS author_username, e.body, e.delivery_state, e.meta, e.delivery_error, \
+    e.origin_case_id, e.created_at \
     FROM timeline_entries e LEFT JOIN users u ON u.id = e.author_user_id";
 
 #[derive(Debug, Clone)]
@@ -73,11 +94,18 @@ pub struct NewEntry<'a> {
     pub meta: Option<String>,
 }
 
+/// Insert an entry. On a sealed case its body and meta are sealed (`sealed::append`): the row
+/// is inserted empty and its values written once its id, part of their place, exists.
 pub async fn insert(
     conn: &mut AnyConnection,
     e: &NewEntry<'_>,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    let seal = append::of_case(&mut *conn, e.case_id).await?;
+    let (body, meta) = match seal {
+        Some(_) => ("", None),
+        None => (e.body, e.meta.clone()),
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO timeline_entries (case_id, kind, channel, author_user_id, body, delivery_state, meta, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -86,13 +114,40 @@ pub async fn insert(
     .bind(e.kind.as_str())
     .bind(e.channel.map(Channel::as_str))
     .bind(e.author_user_id)
-    .bind(e.body)
+    .bind(body)
     .bind(e.delivery_state.map(DeliveryState::as_str))
-    .bind(e.meta.clone())
+    .bind(meta)
     .bind(now.millis())
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    if let Some(seal) = seal {
+        write_sealed(conn, &seal, id, e).await?;
+    }
     Ok(id)
+}
+
+/// Write an entry's sealed body and meta, once its id exists.
+async fn write_sealed(
+    conn: &mut AnyConnection,
+    seal: &CaseSeal,
+    id: i64,
+    e: &NewEntry<'_>,
+) -> Result<(), StoreError> {
+    let body = seal.seal(
+        &places::entry(e.case_id, id, places::EntryPart::Body),
+        e.body,
+    )?;
+    let meta = seal.seal_opt(
+        &places::entry(e.case_id, id, places::EntryPart::Meta),
+        e.meta.as_deref(),
+    )?;
+    sqlx::query("UPDATE timeline_entries SET body = $1, meta = $2 WHERE id = $3")
+        .bind(body)
+        .bind(meta)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Insert one entry for each of several cases (group commit); ids in the order of `entries`.
@@ -103,6 +158,8 @@ pub async fn insert_many(
     now: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
     const COLS: usize = 8;
+    let case_ids: Vec<i64> = entries.iter().map(|e| e.case_id).collect();
+    let seals = append::of_cases(&mut *conn, &case_ids).await?;
     let mut ids = Vec::with_capacity(entries.len());
     let mut start = 0;
     for size in multirow::chunk_sizes(entries.len(), COLS) {
@@ -114,9 +171,10 @@ pub async fn insert_many(
             multirow::add(&mut args, e.kind.as_str())?;
             multirow::add(&mut args, e.channel.map(Channel::as_str))?;
             multirow::add(&mut args, e.author_user_id)?;
-            multirow::add(&mut args, e.body.to_string())?;
+            let sealed = seals.contains_key(&e.case_id);
+            multirow::add(&mut args, if sealed { "" } else { e.body }.to_string())?;
             multirow::add(&mut args, e.delivery_state.map(DeliveryState::as_str))?;
-            multirow::add(&mut args, e.meta.clone())?;
+            multirow::add(&mut args, if sealed { None } else { e.meta.clone() })?;
             multirow::add(&mut args, now.millis())?;
         }
         let sql = format!(
@@ -138,6 +196,11 @@ pub async fn insert_many(
                     )))
                 }
             }
+        }
+    }
+    for (e, id) in entries.iter().zip(&ids) {
+        if let Some(seal) = seals.get(&e.case_id) {
+            write_sealed(&mut *conn, seal, *id, e).await?;
         }
     }
     Ok(ids)
@@ -214,53 +277,43 @@ pub async fn set_delivery_state(
     Ok(())
 }
 
-/// Set a message's delivery state; `error` (the server's words) is kept in the entry's meta as
-/// `delivery_error`, and cleared when there is none.
+/// Set a message's delivery state and why it failed (the server's words, cleared when there is
+/// none); sealed for a sealed case: an SMTP answer quotes the address.
 pub async fn set_delivery(
     conn: &mut AnyConnection,
     id: i64,
     state: DeliveryState,
     error: Option<&str>,
 ) -> Result<(), StoreError> {
-    let meta: Option<String> =
-        sqlx::query_scalar("SELECT meta FROM timeline_entries WHERE id = $1")
+    let (case_id, origin): (i64, Option<i64>) =
+        sqlx::query_as("SELECT case_id, origin_case_id FROM timeline_entries WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-    let mut obj = meta
-        .as_deref()
-        .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
-        .filter(serde_json::Value::is_object)
-        .unwrap_or_else(|| serde_json::json!({}));
-    let had = obj.get("delivery_error").is_some();
-    if let Some(map) = obj.as_object_mut() {
-        match error {
-            Some(e) => {
-                map.insert(
-                    "delivery_error".into(),
-                    serde_json::Value::String(e.to_string()),
-                );
-            }
-            None => {
-                map.remove("delivery_error");
-            }
-        }
-    }
-    let new_meta = if error.is_some() || had {
-        Some(obj.to_string())
-    } else {
-        meta
+    let error = match append::of_case(&mut *conn, case_id).await? {
+        Some(seal) => seal.seal_opt(
+            &places::entry(
+                origin.unwrap_or(case_id),
+                id,
+                places::EntryPart::DeliveryError,
+            ),
+            error,
+        )?,
+        None => error.map(str::to_string),
     };
-    sqlx::query("UPDATE timeline_entries SET delivery_state = $1, meta = $2 WHERE id = $3")
-        .bind(state.as_str())
-        .bind(new_meta)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE timeline_entries SET delivery_state = $1, delivery_error = $2 WHERE id = $3",
+    )
+    .bind(state.as_str())
+    .bind(error)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// The reason a message could not be delivered, from its meta.
+/// The reason a message could not be delivered, from the meta of an entry written before the
+/// `delivery_error` column.
 pub fn delivery_error(meta: Option<&str>) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(meta?).ok()?;
     v.get("delivery_error")?.as_str().map(String::from)

@@ -135,7 +135,12 @@ impl Services {
         let case = self
             .load_case(&mut conn, actor, number, Action::ReadCase)
             .await?;
-        let files = hqdesk_store::attachments::for_case(&mut conn, case.id).await?;
+        let mut files = hqdesk_store::attachments::for_case(&mut conn, case.id).await?;
+        if case.sealed {
+            crate::sealing::CaseKeys::for_actor(actor)
+                .open_attachments(&mut conn, &mut files)
+                .await?;
+        }
         drop(conn);
         self.record_confidential_reads(actor, [&case], "attachments")
             .await?;
@@ -149,9 +154,14 @@ impl Services {
         id: i64,
     ) -> Result<(hqdesk_store::attachments::Attachment, Vec<u8>), ServiceError> {
         let mut conn = self.store().read().await?;
-        let a = hqdesk_store::attachments::get(&mut conn, id).await?;
+        let mut a = hqdesk_store::attachments::get(&mut conn, id).await?;
         let case = cases::by_id(&mut conn, a.case_id).await?;
         actor.require(Action::ReadCase, Some(&case.facts()))?;
+        if case.sealed {
+            crate::sealing::CaseKeys::for_actor(actor)
+                .open_attachments(&mut conn, std::slice::from_mut(&mut a))
+                .await?;
+        }
         drop(conn);
         let blobs = self
             .blobs()

@@ -193,7 +193,12 @@ impl Services {
         } else {
             &[EntryKind::Inbound, EntryKind::Outbound, EntryKind::Note]
         };
-        let entries = timeline::list(&mut conn, case.id, kinds, after_id, limit).await?;
+        let mut entries = timeline::list(&mut conn, case.id, kinds, after_id, limit).await?;
+        if case.sealed {
+            crate::sealing::CaseKeys::for_actor(actor)
+                .open_entries(&mut conn, &mut entries)
+                .await?;
+        }
         drop(conn);
         self.record_confidential_reads(actor, [&case], "messages")
             .await?;

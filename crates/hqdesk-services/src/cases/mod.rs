@@ -222,20 +222,30 @@ impl Services {
         Ok(case)
     }
 
+    /// The case as `actor` reads it: a sealed case's values opened with their key (or empty
+    /// without one).
     async fn view(
         &self,
         conn: &mut Connection,
-        case: CaseRecord,
+        actor: &Actor,
+        mut case: CaseRecord,
     ) -> Result<CaseView, ServiceError> {
         let requester = match case.requester_id {
             Some(id) => Some(requesters::get(conn, id).await?),
             None => None,
         };
-        let reporter = if case.confidential {
+        let mut reporter = if case.confidential {
             cases::confidential_reporter(conn, case.id).await?
         } else {
             None
         };
+        if case.sealed {
+            let mut keys = crate::sealing::CaseKeys::for_actor(actor);
+            keys.open_case(conn, &mut case).await?;
+            if let Some(r) = reporter.as_mut() {
+                keys.open_reporter(conn, case.id, r).await?;
+            }
+        }
         Ok(CaseView {
             case,
             requester,

@@ -224,6 +224,7 @@ impl Services {
                     created_by: actor.user_id(),
                     first_response_due_at: None,
                     resolution_due_at: None,
+                    sealed: false,
                 },
                 due_in_minutes: priority.default_targets_minutes(),
                 names: NewCaseNames {

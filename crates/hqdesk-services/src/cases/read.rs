@@ -50,7 +50,7 @@ impl Services {
             .await?;
             Store::commit(tx).await?;
         }
-        self.view(&mut conn, case).await
+        self.view(&mut conn, actor, case).await
     }
 
     /// List and search cases the actor may see. Listing a confidential case is a read of it,
@@ -61,9 +61,15 @@ impl Services {
         } else {
             "list"
         };
-        let page = self.cases_page(actor, q, true).await?;
+        let mut page = self.cases_page(actor, q, true).await?;
         self.record_confidential_reads(actor, &page.items, via)
             .await?;
+        if page.items.iter().any(|c| c.sealed) {
+            let mut conn = self.store().read().await?;
+            crate::sealing::CaseKeys::for_actor(actor)
+                .open_cases(&mut conn, &mut page.items)
+                .await?;
+        }
         Ok(page)
     }
 

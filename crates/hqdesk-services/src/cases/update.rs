@@ -208,7 +208,7 @@ impl Services {
     ) -> Result<CaseView, ServiceError> {
         if changed.is_empty() {
             let mut conn = self.store().read().await?;
-            return self.view(&mut conn, case).await;
+            return self.view(&mut conn, actor, case).await;
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -245,7 +245,7 @@ impl Services {
         let mut conn = self.store().read().await?;
         let updated = cases::by_id(&mut conn, case.id).await?;
         // Whoever moved a case out of their own sight gets 404 from now on; answer what they did.
-        self.view(&mut conn, updated).await
+        self.view(&mut conn, actor, updated).await
     }
 
     /// Move a case through its state machine.
@@ -267,7 +267,7 @@ impl Services {
         Store::commit(tx).await?;
         let mut conn = self.store().read().await?;
         let case = cases::by_id(&mut conn, case.id).await?;
-        self.view(&mut conn, case).await
+        self.view(&mut conn, actor, case).await
     }
 
     async fn event(

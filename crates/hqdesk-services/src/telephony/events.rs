@@ -312,6 +312,7 @@ impl Services {
                         created_by: actor.user_id(),
                         first_response_due_at: None,
                         resolution_due_at: None,
+                        sealed: false,
                     },
                     due_in_minutes: (CALLBACK_DUE_MINUTES, CALLBACK_DUE_MINUTES),
                     names: NewCaseNames::default(),

@@ -17,6 +17,7 @@ mod unlocked;
 use hqdesk_domain::user::Role;
 
 pub use escrow::{EscrowInit, InvestigatorKeyStatus, KeyStatus};
+pub(crate) use recipients::task_force_recipients;
 pub use recipients::{Recipient, Recipients};
 pub(crate) use sign_in::seal_for_session;
 pub use sign_in::KeyLost;

@@ -66,36 +66,7 @@ impl Services {
         &self,
         conn: &mut Connection,
     ) -> Result<Recipients, ServiceError> {
-        let escrow = vault_keys::current_escrow(conn).await?.ok_or_else(|| {
-            unverified("no escrow key: run `hqdesk keys escrow-init` first".into())
-        })?;
-        if !escrow.mac_ok {
-            return Err(unverified(format!(
-                "the escrow public key {} fails its MAC",
-                escrow.key_id
-            )));
-        }
-        let escrow = parse(None, &escrow.key_id, &escrow.public_key, "the escrow")?;
-        let mut investigators = vec![];
-        for key in vault_keys::current_of_active_investigators(conn).await? {
-            let name = users::get(conn, key.user_id).await?.username;
-            if !key.mac_ok {
-                return Err(unverified(format!(
-                    "the public key {} of investigator {name} fails its MAC",
-                    key.key_id
-                )));
-            }
-            investigators.push(parse(
-                Some(key.user_id),
-                &key.key_id,
-                &key.public_key,
-                &format!("investigator {name}"),
-            )?);
-        }
-        Ok(Recipients {
-            escrow,
-            investigators,
-        })
+        task_force_recipients(conn).await
     }
 
     /// One user's verified public key (sharing a case with them; recovery onto their key).
@@ -116,4 +87,40 @@ impl Services {
         }
         parse(Some(user_id), &key.key_id, &key.public_key, &name).map(Some)
     }
+}
+
+/// [`Services::task_force_recipients`], in the caller's transaction (intake).
+pub(crate) async fn task_force_recipients(
+    conn: &mut Connection,
+) -> Result<Recipients, ServiceError> {
+    let escrow = vault_keys::current_escrow(conn)
+        .await?
+        .ok_or_else(|| unverified("no escrow key: run `hqdesk keys escrow-init` first".into()))?;
+    if !escrow.mac_ok {
+        return Err(unverified(format!(
+            "the escrow public key {} fails its MAC",
+            escrow.key_id
+        )));
+    }
+    let escrow = parse(None, &escrow.key_id, &escrow.public_key, "the escrow")?;
+    let mut investigators = vec![];
+    for key in vault_keys::current_of_active_investigators(conn).await? {
+        let name = users::get(conn, key.user_id).await?.username;
+        if !key.mac_ok {
+            return Err(unverified(format!(
+                "the public key {} of investigator {name} fails its MAC",
+                key.key_id
+            )));
+        }
+        investigators.push(parse(
+            Some(key.user_id),
+            &key.key_id,
+            &key.public_key,
+            &format!("investigator {name}"),
+        )?);
+    }
+    Ok(Recipients {
+        escrow,
+        investigators,
+    })
 }

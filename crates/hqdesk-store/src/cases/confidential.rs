@@ -1,6 +1,9 @@
 //! The reporter of a confidential case, stored apart from the case.
 use sqlx::AnyConnection;
 
+use crate::sealed::append;
+use crate::sealed::places::{self, ReporterField};
+use crate::secrets::lookup;
 use crate::StoreError;
 
 /// The identity of a confidential case's reporter.
@@ -13,20 +16,40 @@ pub struct ConfidentialReporter {
     pub tax_code: Option<String>,
 }
 
+/// The lookup-hash domain of reporters' addresses (`email_lookup`).
+pub const EMAIL_LOOKUP: &str = "reporter-email";
+
+/// Record the reporter of `case_id`. On a sealed case every field is sealed, and the address is
+/// also kept as its lookup hash, so that mail threading can ask "is the sender the reporter?"
+/// without a key.
 pub async fn insert_confidential_reporter(
     conn: &mut AnyConnection,
     case_id: i64,
     r: &ConfidentialReporter,
 ) -> Result<(), StoreError> {
+    let seal = append::of_case(&mut *conn, case_id).await?;
+    let field = |f: ReporterField, v: &Option<String>| -> Result<Option<String>, StoreError> {
+        match &seal {
+            Some(seal) => seal.seal_opt(&places::reporter(case_id, f), v.as_deref()),
+            None => Ok(v.clone()),
+        }
+    };
+    let email_lookup = match (&seal, &r.email) {
+        (Some(_), Some(e)) if !e.is_empty() => {
+            Some(lookup::lookup_hash(EMAIL_LOOKUP, &e.to_lowercase())?)
+        }
+        _ => None,
+    };
     sqlx::query(
-        "INSERT INTO confidential_reporters (case_id, anonymous, name, email, phone, tax_code) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO confidential_reporters (case_id, anonymous, name, email, phone, tax_code, email_lookup) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(case_id)
     .bind(i64::from(r.anonymous))
-    .bind(&r.name)
-    .bind(&r.email)
-    .bind(&r.phone)
-    .bind(&r.tax_code)
+    .bind(field(ReporterField::Name, &r.name)?)
+    .bind(field(ReporterField::Email, &r.email)?)
+    .bind(field(ReporterField::Phone, &r.phone)?)
+    .bind(field(ReporterField::TaxCode, &r.tax_code)?)
+    .bind(email_lookup)
     .execute(conn)
     .await?;
     Ok(())

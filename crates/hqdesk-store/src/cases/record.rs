@@ -20,6 +20,8 @@ pub struct CaseRecord {
     pub priority: Priority,
     pub status: Status,
     pub confidential: bool,
+    /// Its values are sealed (`hqsv1.`/`hqsa1.` text) until the services open them.
+    pub sealed: bool,
     pub subject: String,
     pub requester_id: Option<i64>,
     /// The requester's business name, else their name (none for confidential cases, whose
@@ -80,6 +82,7 @@ pub(super) struct Raw {
     priority: String,
     status: String,
     confidential: i64,
+    sealed: i64,
     subject: String,
     requester_id: Option<i64>,
     requester_name: Option<String>,
@@ -112,6 +115,7 @@ impl TryFrom<Raw> for CaseRecord {
             priority: Priority::parse(&r.priority)?,
             status: Status::parse(&r.status)?,
             confidential: r.confidential != 0,
+            sealed: r.sealed != 0,
             subject: r.subject,
             requester_id: r.requester_id,
             requester_name: r.requester_name.filter(|n| !n.trim().is_empty()),
@@ -133,7 +137,7 @@ impl TryFrom<Raw> for CaseRecord {
 }
 
 pub(super) const SELECT: &str = "SELECT c.id, c.number, c.kind, c.branch, c.channel, c.category_id, \
-    cat.code AS category_code, c.priority, c.status, c.confidential, c.subject, c.requester_id, \
+    cat.code AS category_code, c.priority, c.status, c.confidential, c.sealed, c.subject, c.requester_id, \
     COALESCE(NULLIF(rq.business_name, ''), rq.name) AS requester_name, \
     c.unit_id, un.code AS unit_code, c.assignee_id, us.username AS assignee_username, c.created_by, \
     c.created_at, c.updated_at, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \

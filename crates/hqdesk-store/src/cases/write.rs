@@ -24,6 +24,9 @@ pub struct NewCase {
     pub created_by: Option<i64>,
     pub first_response_due_at: Option<Timestamp>,
     pub resolution_due_at: Option<Timestamp>,
+    /// Its values are sealed (issue 18): inserted with an empty subject, sealed once its
+    /// `case_seals` row is written (`sealed::append`).
+    pub sealed: bool,
 }
 
 /// Insert several cases in one statement per chunk (group commit), each under the number it
@@ -37,7 +40,7 @@ pub async fn insert_many(
     message_counts: &[i64],
     now: Timestamp,
 ) -> Result<Vec<Option<i64>>, StoreError> {
-    const COLS: usize = 18;
+    const COLS: usize = 19;
     let mut ids = Vec::with_capacity(cases.len());
     let mut start = 0;
     for size in multirow::chunk_sizes(cases.len(), COLS) {
@@ -52,7 +55,15 @@ pub async fn insert_many(
             multirow::add(&mut args, c.priority.as_str())?;
             multirow::add(&mut args, Status::New.as_str())?;
             multirow::add(&mut args, i64::from(c.kind.is_confidential()))?;
-            multirow::add(&mut args, c.subject.clone())?;
+            multirow::add(
+                &mut args,
+                if c.sealed {
+                    String::new()
+                } else {
+                    c.subject.clone()
+                },
+            )?;
+            multirow::add(&mut args, i64::from(c.sealed))?;
             multirow::add(&mut args, c.requester_id)?;
             multirow::add(&mut args, c.unit_id)?;
             multirow::add(&mut args, c.assignee_id)?;
@@ -68,7 +79,7 @@ pub async fn insert_many(
         }
         let sql = format!(
             "INSERT INTO cases (number, kind, branch, channel, category_id, priority, status, confidential, \
-             subject, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
+             subject, sealed, requester_id, unit_id, assignee_id, created_by, created_at, updated_at, \
              first_response_due_at, resolution_due_at, message_count) VALUES {} \
              ON CONFLICT (number) DO NOTHING RETURNING id, number",
             multirow::values(size, COLS),
@@ -119,6 +130,7 @@ impl NewCase {
             priority: self.priority,
             status: Status::New,
             confidential: self.kind.is_confidential(),
+            sealed: self.sealed,
             subject: self.subject.clone(),
             requester_id: self.requester_id,
             // Matched in the directory when written; the next read shows the name.
@@ -178,7 +190,12 @@ pub async fn update(
         }};
     }
     if let Some(v) = &ch.subject {
-        set!("subject", v.clone());
+        // A sealed case's subject is sealed, whoever edits it.
+        let v = match crate::sealed::append::of_case(&mut *conn, id).await? {
+            Some(seal) => seal.seal(&crate::sealed::places::subject(id), v)?,
+            None => v.clone(),
+        };
+        set!("subject", v);
     }
     if let Some(v) = ch.kind {
         set!("kind", v.as_str());

@@ -12,6 +12,11 @@ pub async fn rate(
     comment: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
+    // On a sealed case the comment is sealed.
+    let comment = match crate::sealed::append::of_case(&mut *conn, case_id).await? {
+        Some(seal) => seal.seal_opt(&crate::sealed::places::rating_comment(case_id), comment)?,
+        None => comment.map(str::to_string),
+    };
     Ok(sqlx::query("INSERT INTO ratings (case_id, score, comment, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING")
         .bind(case_id)
         .bind(score)

@@ -43,6 +43,7 @@ pub fn reporter(case_id: i64, field: ReporterField) -> Vec<u8> {
 pub enum EntryPart {
     Body,
     Meta,
+    DeliveryError,
 }
 
 /// `timeline_entries.body` or `meta` of `entry_id`, under the case the entry was written in
@@ -51,6 +52,7 @@ pub fn entry(origin_case_id: i64, entry_id: i64, part: EntryPart) -> Vec<u8> {
     let part = match part {
         EntryPart::Body => "body",
         EntryPart::Meta => "meta",
+        EntryPart::DeliveryError => "delivery_error",
     };
     format!("case:{origin_case_id}:entry:{entry_id}:{part}").into_bytes()
 }

@@ -168,7 +168,7 @@ async fn case_page_full(
                 .delivery_state
                 .map(|d| {
                     let state = label(tr, "entry.delivery", d.as_str());
-                    match hqdesk_services::read::delivery_error(e.meta.as_deref()) {
+                    match e.delivery_error.as_deref() {
                         Some(why) if d == hqdesk_domain::case::timeline::DeliveryState::Failed => {
                             format!("{state} ({}: {why})", tr.t("mailbox.delivery_error"))
                         }

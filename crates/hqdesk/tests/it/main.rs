@@ -38,6 +38,7 @@ mod portal_forms;
 mod portal_limits;
 mod portal_resubmit;
 mod portal_workplace;
+mod sealed_cases;
 mod secrets;
 mod sign_in;
 mod sla_clocks;

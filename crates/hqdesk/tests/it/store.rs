@@ -164,6 +164,7 @@ both_engines!(
             created_by: None,
             first_response_due_at: None,
             resolution_due_at: None,
+            sealed: false,
         };
         let store = app.services.store().clone();
         let mut tx = store.begin().await.unwrap();

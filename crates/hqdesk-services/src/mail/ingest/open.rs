@@ -249,6 +249,7 @@ fn mail_case(
             created_by: None,
             first_response_due_at: None,
             resolution_due_at: None,
+            sealed: false,
         },
         due_in_minutes: priority.default_targets_minutes(),
         names: NewCaseNames {

@@ -1,0 +1,13 @@
+//! Sealed cases (issue 18; design note docs/design/006-sealed-channel.md §9): what the services
+//! add to the store's sealing.
+//!
+//! - `intake`: a new sealed case's data key, its append key (`case_seals`) and the wraps of the
+//!   data key for the escrow and the investigators (`case_keys`). What is then written to the
+//!   case is sealed by the store (`hqdesk_store::sealed::append`), whoever writes it.
+//! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
+//!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
+mod intake;
+mod open;
+
+pub(crate) use intake::seal_new_case;
+pub use open::CaseKeys;

@@ -1,0 +1,133 @@
+//! What anyone writes to a sealed case is sealed here, in the store, to the case's append public
+//! key (design note 006 §9.2): every write path of a sealed case's text goes through
+//! [`CaseSeal::seal`], whoever calls it (an investigator, a hotline officer, a mail, a job), so
+//! that none can forget. Only the holders of the case's data key can open what it seals.
+//!
+//! The append public key is stored in `case_seals` with a MAC under the installation's secret
+//! key: a key written by whoever can write the database but holds no key file fails it, and
+//! nothing is sealed for it (the write fails instead).
+use std::collections::HashMap;
+
+use hqdesk_domain::Timestamp;
+use hqdesk_vault::PublicKey;
+use sqlx::AnyConnection;
+
+use super::SealedText;
+use crate::secrets::public_keys::{self, Binding};
+use crate::StoreError;
+
+/// A sealed case's append key, its MAC checked: what its values are sealed to.
+#[derive(Debug, Clone)]
+pub struct CaseSeal {
+    pub case_id: i64,
+    public: PublicKey,
+}
+
+impl CaseSeal {
+    /// `text` sealed to this case at `place`, as column text (`hqsa1.…`).
+    pub fn seal(&self, place: &[u8], text: &str) -> Result<String, StoreError> {
+        let bytes = hqdesk_vault::seal_append(&self.public, place, text.as_bytes())
+            .map_err(|e| StoreError::Secrets(format!("sealing a value: {e}")))?;
+        Ok(SealedText::Appended(bytes).encode())
+    }
+
+    /// [`Self::seal`] for an optional value; nothing and an empty text stay as they are.
+    pub fn seal_opt(&self, place: &[u8], text: Option<&str>) -> Result<Option<String>, StoreError> {
+        match text {
+            Some(t) if !t.is_empty() => self.seal(place, t).map(Some),
+            other => Ok(other.map(str::to_string)),
+        }
+    }
+
+    /// The append public key (for sealing a file as a stream).
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+}
+
+fn binding<'a>(owner: &'a str, public_key: &'a str) -> Binding<'a> {
+    Binding {
+        table: "case_seals",
+        owner,
+        key_id: "append",
+        public_key,
+    }
+}
+
+/// Store the append public key of a newly sealed case, with its MAC.
+pub async fn put(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    public: &PublicKey,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let hex = public.to_string();
+    let owner = case_id.to_string();
+    let mac = public_keys::mac(&binding(&owner, &hex))?;
+    sqlx::query(
+        "INSERT INTO case_seals (case_id, append_public_key, mac, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(case_id)
+    .bind(hex)
+    .bind(mac)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn checked(case_id: i64, hex: &str, mac: &str) -> Result<CaseSeal, StoreError> {
+    let owner = case_id.to_string();
+    if !public_keys::verify(&binding(&owner, hex), mac)? {
+        tracing::error!(
+            case_id,
+            "a sealed case's append key fails its MAC: nothing is written to it"
+        );
+        return Err(StoreError::Secrets(format!(
+            "the append key of case {case_id} fails its MAC"
+        )));
+    }
+    let public = hex
+        .parse::<PublicKey>()
+        .map_err(|_| StoreError::Corrupt(format!("append key of case {case_id}")))?;
+    Ok(CaseSeal { case_id, public })
+}
+
+/// The seal of `case_id`; `None` for a case that is not sealed.
+pub async fn of_case(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<CaseSeal>, StoreError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT append_public_key, mac FROM case_seals WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(hex, mac)| checked(case_id, &hex, &mac))
+        .transpose()
+}
+
+/// The seals of those of `case_ids` that are sealed (one statement, for group writes).
+pub async fn of_cases(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+) -> Result<HashMap<i64, CaseSeal>, StoreError> {
+    let mut out = HashMap::new();
+    if case_ids.is_empty() {
+        return Ok(out);
+    }
+    let mut ids = case_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // Ids are integers: listed inline, no binding limit to mind.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT case_id, append_public_key, mac FROM case_seals WHERE case_id IN ({list})"
+    ))
+    .fetch_all(conn)
+    .await?;
+    for (case_id, hex, mac) in rows {
+        out.insert(case_id, checked(case_id, &hex, &mac)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,256 @@
+//! Sealed cases (issue 18; design note 006 §9): a denunciation taken in once the installation
+//! has an escrow key is sealed at intake, its text at rest is ciphertext bound to its place,
+//! and it opens for an investigator signed in to the console, on both engines.
+use axum::http::StatusCode;
+use hqdesk_services::session::Lookup;
+use hqdesk_services::{Actor, Services};
+use hqdesk_store::Store;
+use serde_json::json;
+
+use crate::both_engines;
+use crate::console::PASSWORD;
+use crate::console_session::enrol_second_factor;
+use crate::support::TestApp;
+
+const SUBJECT: &str = "Tố cáo buôn lậu MKSUBJ7f3a";
+const BODY: &str = "Xe tải biển số 14C-123.45 chở hàng lậu MKBODY91c2";
+const NAME: &str = "Nguyễn Văn MKNAME5d0e";
+
+/// The investigator signed in to the console: the actor of their session, key unlocked.
+async fn investigator_actor(app: &TestApp) -> Actor {
+    crate::console::set_password(app, "investigator").await;
+    let e = enrol_second_factor(app, "192.0.2.7", "investigator", PASSWORD).await;
+    let Lookup::Alive(session) = app.services.session_lookup(&e.token).await.unwrap() else {
+        panic!("the session is alive");
+    };
+    assert!(session.actor.unlocked_key().is_some());
+    session.actor
+}
+
+async fn denunciation(app: &TestApp) -> (String, i64) {
+    let (s, den) = app
+        .post(
+            "hotline",
+            "/api/v1/cases",
+            json!({"kind":"denunciation","channel":"phone","subject":SUBJECT,"body":BODY,
+                   "category":"b1.denunciation.smuggling",
+                   "requester":{"name":NAME,"phone":"0987654321"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{den}");
+    let number = den["number"].as_str().unwrap().to_string();
+    let id = scalar_i64(
+        app,
+        &format!("SELECT id FROM cases WHERE number = '{number}'"),
+    )
+    .await;
+    (number, id)
+}
+
+async fn scalar_i64(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.services.store().read().await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
+}
+
+async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
+    let mut conn = app.services.store().read().await.unwrap();
+    let rows: Vec<Option<String>> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await.unwrap();
+    rows.into_iter().flatten().collect()
+}
+
+/// Run `sql` in a transaction; its error, if any.
+async fn try_exec(services: &Services, sql: &str) -> Option<String> {
+    let mut tx = services.store().begin().await.unwrap();
+    match sqlx::query(sql).execute(&mut *tx).await {
+        Ok(_) => {
+            Store::commit(tx).await.unwrap();
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+both_engines!(
+    a_denunciation_is_sealed_at_intake_and_opens_for_investigators,
+    |app| async move {
+        let investigator = investigator_actor(&app).await;
+        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let (number, id) = denunciation(&app).await;
+
+        // At rest: ciphertext in every text column, nothing in the index, wraps for two keys.
+        let subject = texts(&app, &format!("SELECT subject FROM cases WHERE id = {id}")).await;
+        assert!(subject[0].starts_with("hqsa1."), "{subject:?}");
+        let bodies = texts(
+            &app,
+            &format!("SELECT body FROM timeline_entries WHERE case_id = {id}"),
+        )
+        .await;
+        assert!(!bodies.is_empty());
+        assert!(bodies.iter().all(|b| b.starts_with("hqsa1.")), "{bodies:?}");
+        let reporter = texts(
+            &app,
+            &format!("SELECT name FROM confidential_reporters WHERE case_id = {id}"),
+        )
+        .await;
+        assert!(reporter[0].starts_with("hqsa1."), "{reporter:?}");
+        let phone = texts(
+            &app,
+            &format!("SELECT phone FROM confidential_reporters WHERE case_id = {id}"),
+        )
+        .await;
+        assert!(phone[0].starts_with("hqsa1."), "{phone:?}");
+        assert_eq!(
+            scalar_i64(
+                &app,
+                &format!("SELECT COUNT(*) FROM case_search WHERE case_id = {id}")
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            scalar_i64(
+                &app,
+                &format!("SELECT COUNT(*) FROM case_keys WHERE case_id = {id}")
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            scalar_i64(&app, &format!("SELECT sealed FROM cases WHERE id = {id}")).await,
+            1
+        );
+        for marker in ["MKSUBJ7f3a", "MKBODY91c2", "MKNAME5d0e", "987654321"] {
+            for (table, column) in [
+                ("cases", "subject"),
+                ("timeline_entries", "body"),
+                ("timeline_entries", "meta"),
+                ("confidential_reporters", "name"),
+                ("confidential_reporters", "phone"),
+                ("audit_log", "detail"),
+                ("jobs", "payload"),
+            ] {
+                let n = scalar_i64(
+                    &app,
+                    &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%{marker}%'"),
+                )
+                .await;
+                assert_eq!(n, 0, "{marker} in {table}.{column}");
+            }
+        }
+
+        // The investigator signed in to the console reads it all.
+        let view = app.services.get_case(&investigator, &number).await.unwrap();
+        assert!(view.case.sealed);
+        assert_eq!(view.case.subject, SUBJECT);
+        let r = view.reporter.unwrap();
+        assert_eq!(r.name.as_deref(), Some(NAME));
+        assert_eq!(r.phone.as_deref(), Some("+84987654321"));
+        let entries = app
+            .services
+            .list_timeline(&investigator, &number, false, None, None)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].body, BODY);
+        // A later note by the investigator is sealed too, and opens.
+        let (s, j) = app
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{number}/messages"),
+                json!({"body":"Ghi chú MKNOTE33aa","internal":true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
+        assert_eq!(
+            scalar_i64(
+                &app,
+                "SELECT COUNT(*) FROM timeline_entries WHERE body LIKE '%MKNOTE33aa%'"
+            )
+            .await,
+            0
+        );
+        let entries = app
+            .services
+            .list_timeline(&investigator, &number, false, None, None)
+            .await
+            .unwrap();
+        assert!(entries.iter().any(|e| e.body == "Ghi chú MKNOTE33aa"));
+        let listed = app
+            .services
+            .list_cases(
+                &investigator,
+                hqdesk_services::cases::ListCases {
+                    kind: vec!["denunciation".into()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(listed
+            .items
+            .iter()
+            .any(|c| c.number.as_str() == number && c.subject == SUBJECT));
+
+        // An investigator's API token holds no key: the case is there, its text is not.
+        let (s, j) = app
+            .get("investigator", &format!("/api/v1/cases/{number}"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        assert_eq!(j["subject"], "");
+        let (s, j) = app
+            .get("investigator", &format!("/api/v1/cases/{number}/messages"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            !j.to_string().contains("hqsa1."),
+            "no ciphertext is shown: {j}"
+        );
+
+        // Clear text written into a sealed case's row by any path is refused by the database.
+        for sql in [
+        format!("UPDATE cases SET subject = 'rõ ràng' WHERE id = {id}"),
+        format!("UPDATE timeline_entries SET body = 'rõ ràng' WHERE case_id = {id}"),
+        format!("UPDATE confidential_reporters SET name = 'rõ ràng' WHERE case_id = {id}"),
+        format!("INSERT INTO timeline_entries (case_id, kind, body, created_at) VALUES ({id}, 'note', 'rõ ràng', 0)"),
+    ] {
+        let err = try_exec(&app.services, &sql).await.expect("refused");
+        assert!(err.contains("clear text refused"), "{sql}: {err}");
+    }
+
+        // A value moved to another place does not open there: the body's ciphertext as the subject.
+        let body = texts(
+            &app,
+            &format!("SELECT body FROM timeline_entries WHERE case_id = {id} ORDER BY id LIMIT 1"),
+        )
+        .await;
+        assert!(try_exec(
+            &app.services,
+            &format!("UPDATE cases SET subject = '{}' WHERE id = {id}", body[0])
+        )
+        .await
+        .is_none());
+        let view = app.services.get_case(&investigator, &number).await.unwrap();
+        assert_eq!(view.case.subject, "", "a swapped value reads as nothing");
+    }
+);
+
+both_engines!(
+    without_an_escrow_key_a_denunciation_is_kept_as_before,
+    |app| async move {
+        let (_, id) = denunciation(&app).await;
+        assert_eq!(
+            scalar_i64(&app, &format!("SELECT sealed FROM cases WHERE id = {id}")).await,
+            0
+        );
+        assert_eq!(
+            texts(&app, &format!("SELECT subject FROM cases WHERE id = {id}")).await,
+            [SUBJECT]
+        );
+        // Ordinary cases never take the trigger's path: an ordinary subject is written in clear.
+        assert!(try_exec(
+            &app.services,
+            &format!("UPDATE cases SET subject = 'rõ ràng' WHERE id = {id}")
+        )
+        .await
+        .is_none());
+    }
+);
