@@ -32,6 +32,8 @@ pub(crate) struct CaseToInsert {
     pub header: String,
     pub opening: Opening,
     pub tracking_token_hash: Option<String>,
+    /// The tracking token itself (memory only), to wrap a sealed case's key for its link.
+    pub tracking_token: Option<String>,
     /// `{case}` in its subject and text becomes the case number.
     pub confirmation: Option<NotificationMail>,
     /// Who opens it, as the audit log names them.
@@ -133,9 +135,19 @@ pub(crate) async fn insert_cases(
 
     // Sealed cases: the key first, then the subject (inserted empty), sealed by the store like
     // every value written to them from here on.
+    let mut tracking_wraps: Vec<(i64, String)> = Vec::new();
     if let Some(recipients) = &recipients {
-        for (n, case_id) in new.iter().zip(&case_ids).filter(|(n, _)| n.sealed) {
-            crate::sealing::seal_new_case(tx, *case_id, recipients, now).await?;
+        for ((c, _), (n, case_id)) in cases.iter().zip(new.iter().zip(&case_ids)) {
+            if !n.sealed {
+                continue;
+            }
+            let data_key = crate::sealing::seal_new_case(tx, *case_id, recipients, now).await?;
+            if let Some(token) = &c.tracking_token {
+                tracking_wraps.push((
+                    *case_id,
+                    crate::sealing::wrap_for_tracking(token, *case_id, &data_key)?,
+                ));
+            }
             cases::update(
                 tx,
                 *case_id,
@@ -215,6 +227,9 @@ pub(crate) async fn insert_cases(
         let number = new[i].number.as_str();
         if let Some(hash) = &c.tracking_token_hash {
             hqdesk_store::portal::set_tracking(tx, case_ids[i], hash, now).await?;
+            if let Some((_, wrapped)) = tracking_wraps.iter().find(|(id, _)| *id == case_ids[i]) {
+                hqdesk_store::portal::set_tracking_wrap(tx, case_ids[i], wrapped).await?;
+            }
         }
         if let Some(mail) = &c.confirmation {
             let mail = NotificationMail {

@@ -111,9 +111,14 @@ const SEALED_ANSWER: &str = "idempotency.answer";
 
 /// The view a kept answer stands for.
 pub(crate) fn decode(kept: &str) -> Result<CaseView, ServiceError> {
-    // A clear answer passes through unchanged.
-    let kept = hqdesk_store::secrets::open_value(SEALED_ANSWER, kept)?;
-    let a: Answer = serde_json::from_str(&kept)
+    let opened;
+    let kept = if hqdesk_store::secrets::is_sealed(kept) {
+        opened = hqdesk_store::secrets::open_value(SEALED_ANSWER, kept)?;
+        opened.as_str()
+    } else {
+        kept
+    };
+    let a: Answer = serde_json::from_str(kept)
         .map_err(|e| ServiceError::Internal(format!("idempotent answer: {e}")))?;
     Ok(CaseView {
         case: a.case,

@@ -5,10 +5,18 @@ use sqlx::AnyConnection;
 
 use crate::{multirow, StoreError};
 
-/// Index `raw` (any text) for the case. Empty texts are skipped.
+/// Index `raw` (any text) for the case. Empty texts are skipped, and so is every text of a
+/// sealed case, whichever path writes it: nothing of a sealed case reaches the index.
 pub async fn index(conn: &mut AnyConnection, case_id: i64, raw: &str) -> Result<(), StoreError> {
     let tokens = text::search_tokens(raw);
     if tokens.is_empty() {
+        return Ok(());
+    }
+    let sealed: Option<i64> = sqlx::query_scalar("SELECT sealed FROM cases WHERE id = $1")
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if sealed == Some(1) {
         return Ok(());
     }
     sqlx::query("INSERT INTO case_search (tokens, case_id) VALUES ($1, $2)")

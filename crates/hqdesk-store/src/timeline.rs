@@ -67,10 +67,12 @@ impl TryFrom<Raw> for Entry {
                 .as_deref()
                 .map(DeliveryState::parse)
                 .transpose()?,
-            // Entries written before the column kept the error in their meta.
-            delivery_error: r
-                .delivery_error
-                .or_else(|| delivery_error(r.meta.as_deref())),
+            // Entries written before the column kept the error in their meta (if still failed).
+            delivery_error: r.delivery_error.or_else(|| {
+                (r.delivery_state.as_deref() == Some("failed"))
+                    .then(|| delivery_error(r.meta.as_deref()))
+                    .flatten()
+            }),
             meta: r.meta,
             origin_case_id: r.origin_case_id,
             created_at: Timestamp(r.created_at),

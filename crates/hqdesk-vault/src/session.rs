@@ -22,7 +22,7 @@
 use zeroize::Zeroizing;
 
 use crate::aead::{self, KEY_LEN, NONCE_LEN, TAG_LEN};
-use crate::{KeyPair, PublicKey, VaultError};
+use crate::{DataKey, KeyPair, PublicKey, VaultError};
 
 const VERSION: u8 = 1;
 const SESSION_INFO: &[u8] = b"hqdesk-vault/v1/session";
@@ -72,6 +72,30 @@ impl SessionKey {
             return Err(VaultError::Tampered);
         }
         Ok(pair)
+    }
+}
+
+impl SessionKey {
+    /// A sealed case's data key wrapped under this key, bound to `place`: a portal tracking
+    /// link (a bearer token like a session's) opens its own case this way.
+    pub fn wrap_data_key(&self, data_key: &DataKey, place: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let body = aead::seal(&self.0, &aad(&[VERSION], place), data_key.as_bytes())?;
+        Ok([&[VERSION][..], &body].concat())
+    }
+
+    /// What [`Self::wrap_data_key`] made; `WrongSession` for another token, secret or place.
+    pub fn unwrap_data_key(&self, wrapped: &[u8], place: &[u8]) -> Result<DataKey, VaultError> {
+        match wrapped.split_first() {
+            Some((&VERSION, body)) => {
+                let key = Zeroizing::new(
+                    aead::open(&self.0, &aad(&[VERSION], place), body)
+                        .map_err(|_| VaultError::WrongSession)?,
+                );
+                Ok(DataKey::from_bytes(&*aead::key_from_slice(&key)?))
+            }
+            Some((&v, _)) => Err(VaultError::UnknownVersion(v)),
+            None => Err(VaultError::Tampered),
+        }
     }
 }
 
@@ -128,7 +152,7 @@ fn aad(head: &[u8], place: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DataKey, WrappedKey};
+    use crate::WrappedKey;
     use rand::rngs::OsRng;
 
     const TOKEN: &[u8] = b"5f0c1b2a3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
@@ -217,5 +241,24 @@ mod tests {
             assert!(SessionSealedKey::from_bytes(&sealed.as_bytes()[..len]).is_err());
         }
         assert_eq!(format!("{key:?}"), "SessionKey(…)");
+    }
+
+    #[test]
+    fn a_data_key_wrapped_for_a_token_opens_with_it_only() {
+        let token = [7u8; 32];
+        let key = SessionKey::derive(&token, b"server secret").unwrap();
+        let data_key = DataKey::generate(&mut OsRng);
+        let wrapped = key.wrap_data_key(&data_key, b"case:4:tracking").unwrap();
+        let opened = key.unwrap_data_key(&wrapped, b"case:4:tracking").unwrap();
+        assert_eq!(opened.as_bytes(), data_key.as_bytes());
+        assert!(matches!(
+            key.unwrap_data_key(&wrapped, b"case:5:tracking"),
+            Err(VaultError::WrongSession)
+        ));
+        let other = SessionKey::derive(&[8u8; 32], b"server secret").unwrap();
+        assert!(other.unwrap_data_key(&wrapped, b"case:4:tracking").is_err());
+        let mut tampered = wrapped.clone();
+        tampered[5] ^= 1;
+        assert!(key.unwrap_data_key(&tampered, b"case:4:tracking").is_err());
     }
 }

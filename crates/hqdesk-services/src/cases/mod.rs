@@ -56,6 +56,9 @@ pub struct OpenCase {
 pub struct OpenFollowUp {
     /// SHA-256 (hex) of the requester's private tracking token (the portal's tracking link).
     pub tracking_token_hash: Option<String>,
+    /// The tracking token itself, when the case may be sealed: its data key is then wrapped for
+    /// the link too, so that the requester reads their case through it. Held in memory only.
+    pub tracking_token: Option<String>,
     /// A mail confirming the case to the requester; `{case}` in its subject and text becomes
     /// the case number.
     pub confirmation: Option<crate::outbox::NotificationMail>,

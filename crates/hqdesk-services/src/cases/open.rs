@@ -242,6 +242,7 @@ impl Services {
                     None => Opening::Empty,
                 },
                 tracking_token_hash: cmd.follow_up.tracking_token_hash,
+                tracking_token: cmd.follow_up.tracking_token,
                 confirmation: cmd.follow_up.confirmation,
                 audit_actor: actor.audit_name(),
             },

@@ -90,7 +90,12 @@ impl Services {
 
     /// The case behind a tracking token, for the confirmation page shown after a submission.
     pub async fn portal_receipt(&self, token: &str) -> Result<Receipt, ServiceError> {
-        let case = self.tracked_case(token).await?;
+        let mut case = self.tracked_case(token).await?;
+        if case.sealed {
+            let mut conn = self.store().read().await?;
+            let mut keys = self.tracking_keys(&mut conn, token, &case).await?;
+            keys.open_case(&mut conn, &mut case).await?;
+        }
         Ok(Receipt {
             case_number: case.number.to_string(),
             suggestion: case.kind == hqdesk_domain::case::CaseKind::Suggestion,
@@ -243,6 +248,7 @@ impl Services {
                     attachments: req.attachments,
                     follow_up: OpenFollowUp {
                         tracking_token_hash: Some(token_hash(&token)),
+                        tracking_token: Some(token.clone()),
                         confirmation,
                     },
                     ..Default::default()
@@ -322,6 +328,7 @@ impl Services {
                     }),
                     follow_up: OpenFollowUp {
                         tracking_token_hash: Some(token_hash(&token)),
+                        tracking_token: Some(token.clone()),
                         confirmation,
                     },
                     ..Default::default()

@@ -10,6 +10,7 @@ use super::limits::*;
 use super::{token_hash, Rating, TrackedCase, PORTAL};
 use crate::cases::{AddMessage, Direction, NewAttachment};
 use crate::outbox::NotificationMail;
+use crate::sealing::CaseKeys;
 use crate::texts;
 use crate::{ServiceError, Services};
 
@@ -63,20 +64,46 @@ impl Services {
         Ok(cases::by_id(&mut conn, id).await?)
     }
 
+    /// The keys a tracking link holds: a sealed case's data key, when its link was given one.
+    pub(super) async fn tracking_keys(
+        &self,
+        conn: &mut hqdesk_store::Connection,
+        token: &str,
+        case: &CaseRecord,
+    ) -> Result<CaseKeys<'static>, ServiceError> {
+        let opened = match portal::tracking_wrap(conn, &token_hash(token.trim())).await? {
+            Some(wrapped) if case.sealed => {
+                crate::sealing::open_for_tracking(token.trim(), case.id, &wrapped)
+            }
+            _ => None,
+        };
+        Ok(match opened {
+            Some(key) => CaseKeys::with_data_key(case.id, key),
+            None => CaseKeys::none(),
+        })
+    }
+
     /// The case behind a tracking link, as its requester may see it.
     pub async fn portal_track(&self, token: &str) -> Result<TrackedCase, ServiceError> {
-        let case = self.tracked_case(token).await?;
+        let mut case = self.tracked_case(token).await?;
         let mut conn = self.store().read().await?;
         // Only what was exchanged with this requester: after a merge, the other case's
         // conversation (another reporter's, another business's) stays off this page. A
         // requester's conversation is short; the cap only guards against a runaway case.
-        let messages: Vec<Entry> =
+        let mut messages: Vec<Entry> =
             timeline::requester_conversation(&mut conn, case.id, 1000).await?;
-        let attachments = hqdesk_store::attachments::for_case(&mut conn, case.id)
-            .await?
-            .into_iter()
-            .filter(|a| messages.iter().any(|m| m.id == a.entry_id))
-            .collect();
+        let mut attachments: Vec<Attachment> =
+            hqdesk_store::attachments::for_case(&mut conn, case.id)
+                .await?
+                .into_iter()
+                .filter(|a| messages.iter().any(|m| m.id == a.entry_id))
+                .collect();
+        if case.sealed {
+            let mut keys = self.tracking_keys(&mut conn, token, &case).await?;
+            keys.open_case(&mut conn, &mut case).await?;
+            keys.open_entries(&mut conn, &mut messages).await?;
+            keys.open_attachments(&mut conn, &mut attachments).await?;
+        }
         let rating = portal::rating(&mut conn, case.id)
             .await?
             .map(Rating::from_row);
@@ -123,9 +150,11 @@ impl Services {
         id: i64,
     ) -> Result<(Attachment, Vec<u8>), ServiceError> {
         let tracked = self.portal_track(token).await?;
-        if !tracked.attachments.iter().any(|a| a.id == id) {
+        let Some(opened) = tracked.attachments.into_iter().find(|a| a.id == id) else {
             return Err(ServiceError::NotFound);
-        }
-        self.attachment(&PORTAL, id).await
+        };
+        // The name as the link opened it (the portal itself holds no key).
+        let (_, bytes) = self.attachment(&PORTAL, id).await?;
+        Ok((opened, bytes))
     }
 }

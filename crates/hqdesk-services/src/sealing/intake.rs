@@ -1,22 +1,26 @@
-//! Sealing a case at its creation, in the creating transaction.
+//! Sealing a case at its creation, in the creating transaction, and the wrap of its key for the
+//! requester's tracking link.
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use hqdesk_domain::Timestamp;
 use hqdesk_store::sealed::{append, places};
 use hqdesk_store::{case_keys, Connection};
-use hqdesk_vault::{append_keypair, DataKey, WrappedKey};
+use hqdesk_vault::{append_keypair, DataKey, SessionKey, WrappedKey};
 use rand::rngs::OsRng;
 
 use crate::vault::Recipients;
 use crate::ServiceError;
 
 /// Give the new case `case_id` a fresh data key, store its append public key and wrap the data
-/// key for every recipient. The data key itself is dropped (and wiped) on return: from here on,
-/// the case's values are sealed to its append key, and read by those the key was wrapped for.
+/// key for every recipient. The data key is returned for the caller to wrap for a tracking link,
+/// then dropped (and wiped): from here on, the case's values are sealed to its append key, and
+/// read by those the key was wrapped for.
 pub(crate) async fn seal_new_case(
     tx: &mut Connection,
     case_id: i64,
     recipients: &Recipients,
     now: Timestamp,
-) -> Result<(), ServiceError> {
+) -> Result<DataKey, ServiceError> {
     let data_key = DataKey::generate(&mut OsRng);
     append::put(tx, case_id, append_keypair(&data_key).public(), now).await?;
     let place = places::case_key(case_id);
@@ -32,5 +36,36 @@ pub(crate) async fn seal_new_case(
         )
         .await?;
     }
-    Ok(())
+    Ok(data_key)
+}
+
+/// The data key of `case_id` wrapped for its tracking link `token` (with the server's secret:
+/// the stored hash of the token alone opens nothing), as stored in `tracking_tokens.wrapped`.
+pub(crate) fn wrap_for_tracking(
+    token: &str,
+    case_id: i64,
+    data_key: &DataKey,
+) -> Result<String, ServiceError> {
+    let secret = hqdesk_store::secrets::installed()?
+        .current()
+        .session_secret();
+    let key = SessionKey::derive(token.as_bytes(), &*secret)
+        .map_err(|e| ServiceError::Internal(format!("tracking key: {e}")))?;
+    let wrapped = key
+        .wrap_data_key(data_key, &places::tracking(case_id))
+        .map_err(|e| ServiceError::Internal(format!("tracking wrap: {e}")))?;
+    Ok(STANDARD.encode(wrapped))
+}
+
+/// The data key a tracking link opens, trying the server secret of every installed key (the
+/// link may predate `hqdesk secrets rotate`); `None` when none opens it.
+pub(crate) fn open_for_tracking(token: &str, case_id: i64, wrapped: &str) -> Option<DataKey> {
+    let bytes = STANDARD.decode(wrapped).ok()?;
+    let secrets = hqdesk_store::secrets::session_secrets().ok()?;
+    secrets.iter().find_map(|secret| {
+        SessionKey::derive(token.as_bytes(), &**secret)
+            .ok()?
+            .unwrap_data_key(&bytes, &places::tracking(case_id))
+            .ok()
+    })
 }

@@ -9,5 +9,5 @@
 mod intake;
 mod open;
 
-pub(crate) use intake::seal_new_case;
+pub(crate) use intake::{open_for_tracking, seal_new_case, wrap_for_tracking};
 pub use open::CaseKeys;

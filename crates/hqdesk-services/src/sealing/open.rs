@@ -42,6 +42,22 @@ impl<'a> CaseKeys<'a> {
         }
     }
 
+    /// No key: sealed values read empty.
+    pub fn none() -> Self {
+        CaseKeys {
+            holder: None,
+            keys: HashMap::new(),
+        }
+    }
+
+    /// A case's data key already in hand (a tracking link opened it).
+    pub fn with_data_key(case_id: i64, key: DataKey) -> Self {
+        CaseKeys {
+            holder: None,
+            keys: HashMap::from([(case_id, Some(key))]),
+        }
+    }
+
     /// The data key of `case_id`, unwrapped once per request; `None` when the holder has no
     /// wrap of it (or no key at all).
     pub async fn data_key(

@@ -323,6 +323,7 @@ impl Services {
                     header: format!("{subject} {number} {national}"),
                     opening: Opening::Empty,
                     tracking_token_hash: None,
+                    tracking_token: None,
                     confirmation: None,
                     audit_actor: actor.audit_name(),
                 };

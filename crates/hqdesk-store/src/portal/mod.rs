@@ -11,4 +11,7 @@ pub use kb::{
 pub use procedures::{procedure, procedures, set_procedure_links, upsert_procedure, Procedure};
 pub use rate_limits::{forget_windows_before, hit, hits};
 pub use ratings::{rate, rating};
-pub use tracking::{case_for_tracking, is_retired_tracking, replace_tracking, set_tracking};
+pub use tracking::{
+    case_for_tracking, is_retired_tracking, replace_tracking, set_tracking, set_tracking_wrap,
+    tracking_wrap,
+};

@@ -21,6 +21,34 @@ pub async fn set_tracking(
     Ok(())
 }
 
+/// Keep a sealed case's data key wrapped for its tracking link (`sealed::places::tracking`).
+pub async fn set_tracking_wrap(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    wrapped: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE tracking_tokens SET wrapped = $1 WHERE case_id = $2")
+        .bind(wrapped)
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The data-key wrap kept for the tracking link `token_hash`, if any.
+pub async fn tracking_wrap(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT wrapped FROM tracking_tokens WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
+
 pub async fn case_for_tracking(
     conn: &mut AnyConnection,
     token_hash: &str,

@@ -8,6 +8,11 @@ pub fn case_key(case_id: i64) -> Vec<u8> {
     format!("case:{case_id}").into_bytes()
 }
 
+/// `tracking_tokens.wrapped`: the data key wrapped under a key from the tracking link.
+pub fn tracking(case_id: i64) -> Vec<u8> {
+    format!("case:{case_id}:tracking").into_bytes()
+}
+
 /// `cases.subject`.
 pub fn subject(case_id: i64) -> Vec<u8> {
     format!("case:{case_id}:subject").into_bytes()

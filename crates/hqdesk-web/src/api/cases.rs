@@ -127,6 +127,10 @@ pub struct CaseResponse {
     #[schema(value_type = super::enums::CaseStatus)]
     pub status: String,
     pub confidential: bool,
+    /// Its text is encrypted at rest (a denunciation taken in once the installation has an
+    /// escrow key). Sealed text is read in the console only: through the API its subject,
+    /// messages and reporter read empty.
+    pub sealed: bool,
     pub subject: String,
     pub requester: Option<RequesterResponse>,
     pub reporter: Option<ReporterResponse>,
@@ -158,6 +162,7 @@ impl From<CaseView> for CaseResponse {
             priority: c.priority.as_str().into(),
             status: c.status.as_str().into(),
             confidential: c.confidential,
+            sealed: c.sealed,
             subject: c.subject,
             requester: v.requester.map(RequesterResponse::from),
             reporter: v.reporter.map(|r| ReporterResponse {
@@ -568,7 +573,8 @@ pub struct MessageResponse {
     /// For replies: `queued`, `sent`, `failed` or `not_applicable`.
     #[schema(value_type = Option<super::enums::DeliveryState>)]
     pub delivery_state: Option<String>,
-    /// For events: what changed.
+    /// For events: what changed; for a reply that could not be delivered, `delivery_error`
+    /// (the mail server's words).
     #[schema(value_type = Option<Object>)]
     pub meta: Option<serde_json::Value>,
     pub attachments: Vec<AttachmentResponse>,
@@ -596,6 +602,22 @@ pub(crate) fn with_attachments(
         .collect()
 }
 
+/// A failed delivery's reason, in `meta.delivery_error` as the API has always answered it (the
+/// store keeps it in a column of its own since sealed cases).
+fn with_delivery_error(
+    meta: Option<serde_json::Value>,
+    error: Option<String>,
+) -> Option<serde_json::Value> {
+    let Some(error) = error.filter(|e| !e.is_empty()) else {
+        return meta;
+    };
+    let mut meta = meta
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    meta["delivery_error"] = serde_json::Value::String(error);
+    Some(meta)
+}
+
 impl From<Entry> for MessageResponse {
     fn from(e: Entry) -> Self {
         MessageResponse {
@@ -606,7 +628,10 @@ impl From<Entry> for MessageResponse {
             author: e.author_username,
             body: e.body,
             delivery_state: e.delivery_state.map(|d| d.as_str().to_string()),
-            meta: e.meta.and_then(|m| serde_json::from_str(&m).ok()),
+            meta: with_delivery_error(
+                e.meta.and_then(|m| serde_json::from_str(&m).ok()),
+                e.delivery_error,
+            ),
             attachments: vec![],
             created_at: ts(e.created_at),
         }

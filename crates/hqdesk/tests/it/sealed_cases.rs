@@ -174,6 +174,14 @@ both_engines!(
             .await
             .unwrap();
         assert!(entries.iter().any(|e| e.body == "Ghi chú MKNOTE33aa"));
+        assert_eq!(
+            scalar_i64(
+                &app,
+                &format!("SELECT COUNT(*) FROM case_search WHERE case_id = {id}")
+            )
+            .await,
+            0
+        );
         let listed = app
             .services
             .list_cases(
@@ -196,6 +204,7 @@ both_engines!(
             .await;
         assert_eq!(s, StatusCode::OK, "{j}");
         assert_eq!(j["subject"], "");
+        assert_eq!(j["sealed"], true);
         let (s, j) = app
             .get("investigator", &format!("/api/v1/cases/{number}/messages"))
             .await;
@@ -252,5 +261,115 @@ both_engines!(
         )
         .await
         .is_none());
+    }
+);
+
+both_engines!(
+    a_sealed_portal_report_opens_through_its_tracking_link,
+    |app| async move {
+        let investigator = investigator_actor(&app).await;
+        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let submitted = app
+            .services
+            .portal_submit(hqdesk_services::portal::PortalRequest {
+                topic: "denunciation".into(),
+                subject: SUBJECT.into(),
+                description: BODY.into(),
+                name: Some(NAME.into()),
+                email: Some("nguoibaotin@example.vn".into()),
+                lang: "vi".into(),
+                link_base: "http://hqdesk.test".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let number = submitted.case_number.clone();
+        let id = scalar_i64(
+            &app,
+            &format!("SELECT id FROM cases WHERE number = '{number}'"),
+        )
+        .await;
+        assert_eq!(
+            scalar_i64(&app, &format!("SELECT sealed FROM cases WHERE id = {id}")).await,
+            1
+        );
+        for marker in ["MKSUBJ7f3a", "MKBODY91c2", "MKNAME5d0e", "nguoibaotin"] {
+            for (table, column) in [
+                ("cases", "subject"),
+                ("timeline_entries", "body"),
+                ("confidential_reporters", "name"),
+                ("confidential_reporters", "email"),
+                ("audit_log", "detail"),
+                ("idempotency_keys", "answer"),
+            ] {
+                let n = scalar_i64(
+                    &app,
+                    &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%{marker}%'"),
+                )
+                .await;
+                assert_eq!(n, 0, "{marker} in {table}.{column}");
+            }
+        }
+        // The reporter's link opens their case: the confirmation page and the tracking page.
+        let receipt = app
+            .services
+            .portal_receipt(&submitted.tracking_token)
+            .await
+            .unwrap();
+        assert_eq!(receipt.subject, SUBJECT);
+        let tracked = app
+            .services
+            .portal_track(&submitted.tracking_token)
+            .await
+            .unwrap();
+        assert_eq!(tracked.case.subject, SUBJECT);
+        assert!(tracked
+            .messages
+            .iter()
+            .any(|m| m.body.contains("MKBODY91c2")));
+        // The investigator answers; the reporter reads it through the link and writes again.
+        let (s, j) = app
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{number}/messages"),
+                json!({"body":"Xin cho biết thêm thời gian MKQ1","internal":false}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
+        let tracked = app
+            .services
+            .portal_track(&submitted.tracking_token)
+            .await
+            .unwrap();
+        assert!(tracked
+            .messages
+            .iter()
+            .any(|m| m.body == "Xin cho biết thêm thời gian MKQ1"));
+        app.services
+            .portal_reply(
+                &submitted.tracking_token,
+                "Khoảng 22 giờ MKA1",
+                vec![],
+                "192.0.2.9",
+            )
+            .await
+            .unwrap();
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM timeline_entries WHERE body LIKE '%MKA1%' OR body LIKE '%MKQ1%'").await, 0);
+        let entries = app
+            .services
+            .list_timeline(&investigator, &number, false, None, None)
+            .await
+            .unwrap();
+        assert!(entries.iter().any(|e| e.body == "Khoảng 22 giờ MKA1"));
+        let reporter = app
+            .services
+            .get_case(&investigator, &number)
+            .await
+            .unwrap()
+            .reporter
+            .unwrap();
+        assert_eq!(reporter.email.as_deref(), Some("nguoibaotin@example.vn"));
+        // Another link opens nothing.
+        assert!(app.services.portal_track(&"0".repeat(64)).await.is_err());
     }
 );

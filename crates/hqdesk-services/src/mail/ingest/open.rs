@@ -260,6 +260,7 @@ fn mail_case(
         header,
         opening: Opening::ByCaller,
         tracking_token_hash: None,
+        tracking_token: None,
         confirmation: None,
         audit_actor: ACTOR.audit_name(),
     }
