@@ -28,6 +28,22 @@ pub struct NotificationMail {
     pub mailbox_id: Option<i64>,
 }
 
+/// The context of a notification's payload sealed for the installation.
+const SEALED_PAYLOAD: &str = "jobs.payload.mail.notify";
+
+/// A queued notification's payload as the sending job reads it (sealed or not).
+pub(crate) fn notification_payload(payload: &str) -> Result<NotificationMail, String> {
+    let opened;
+    let payload = if hqdesk_store::secrets::is_sealed(payload) {
+        opened = hqdesk_store::secrets::open_value(SEALED_PAYLOAD, payload)
+            .map_err(|e| format!("sealed mail.notify payload: {e}"))?;
+        opened.as_str()
+    } else {
+        payload
+    };
+    serde_json::from_str(payload).map_err(|e| format!("bad mail.notify payload: {e}"))
+}
+
 /// Queue `mail` inside the caller's transaction. `dedup` makes a retried use case queue it once.
 pub async fn enqueue_notification(
     conn: &mut Connection,
@@ -35,7 +51,15 @@ pub async fn enqueue_notification(
     dedup: &str,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
-    let payload = serde_json::to_string(mail).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let mut payload =
+        serde_json::to_string(mail).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if let Some(case_id) = mail.case_id {
+        if hqdesk_store::cases::is_sealed(conn, case_id).await? {
+            // A sealed case's reporter: their address and the mail wait sealed for the
+            // installation (the sending job needs them without any investigator's key).
+            payload = hqdesk_store::secrets::seal_value(SEALED_PAYLOAD, &payload)?;
+        }
+    }
     jobs::enqueue(
         conn,
         &NewJob {

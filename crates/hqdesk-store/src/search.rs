@@ -12,11 +12,7 @@ pub async fn index(conn: &mut AnyConnection, case_id: i64, raw: &str) -> Result<
     if tokens.is_empty() {
         return Ok(());
     }
-    let sealed: Option<i64> = sqlx::query_scalar("SELECT sealed FROM cases WHERE id = $1")
-        .bind(case_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if sealed == Some(1) {
+    if crate::cases::is_sealed(&mut *conn, case_id).await? {
         return Ok(());
     }
     sqlx::query("INSERT INTO case_search (tokens, case_id) VALUES ($1, $2)")

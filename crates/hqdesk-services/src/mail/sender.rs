@@ -445,8 +445,7 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, Sen
 
 /// `mail.notify`: a system mail (acknowledgement, portal confirmation).
 async fn send_notification(s: Services, job: Job) -> Result<JobOutcome, String> {
-    let mail: NotificationMail =
-        serde_json::from_str(&job.payload).map_err(|e| format!("bad mail.notify payload: {e}"))?;
+    let mail: NotificationMail = crate::outbox::notification_payload(&job.payload)?;
     let mailbox = {
         let mut conn = s.store().read().await.map_err(js)?;
         match mail.mailbox_id {

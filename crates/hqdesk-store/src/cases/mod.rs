@@ -22,4 +22,6 @@ pub use walk::{
     SearchWalk, COUNT_WALK_MAX_DOCS, PAGE_WALK_MAX_DOCS, WALK_MAX_DOCS, WALK_MIN_DOCS, WALK_PROBE,
     WALK_SAFETY,
 };
-pub use write::{bump_message_count, insert_many, update, CaseChanges, NewCase, NewCaseNames};
+pub use write::{
+    bump_message_count, insert_many, is_sealed, update, CaseChanges, NewCase, NewCaseNames,
+};

@@ -249,6 +249,15 @@ pub async fn update(
     rows::execute_found(write, conn).await
 }
 
+/// Whether case `id` is sealed (false for a case that does not exist).
+pub async fn is_sealed(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
+    let sealed: Option<i64> = sqlx::query_scalar("SELECT sealed FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(sealed == Some(1))
+}
+
 pub async fn bump_message_count(
     conn: &mut AnyConnection,
     id: i64,
