@@ -3,7 +3,8 @@
 //! The cryptography is `hqdesk_vault`'s; the rows are `hqdesk_store::vault_keys`'.
 //!
 //! - `key_pairs`: made when the server sets an investigator's password, re-sealed when they
-//!   change it themselves, retired when an operator resets it or the role is taken away;
+//!   change it themselves, retired when an operator resets it or the role is taken away (with
+//!   the wraps of every case for the user's keys);
 //! - `sign_in`: the private key opened with the password typed, sealed for the session;
 //! - `unlocked`: what a request carries once the session's seal is opened;
 //! - `escrow`: `hqdesk keys escrow-init` and `keys status`;
