@@ -8,17 +8,20 @@
 //! - `sign_in`: the private key opened with the password typed, sealed for the session;
 //! - `unlocked`: what a request carries once the session's seal is opened;
 //! - `escrow`: `hqdesk keys escrow-init` and `keys status`;
+//! - `recovery`: `hqdesk keys escrow-recover` and `keys escrow-rewrap`, with the escrow key;
 //! - `recipients`: the verified public keys intake wraps a case's data key for.
 mod escrow;
 mod key_pairs;
 mod recipients;
+mod recovery;
 mod sign_in;
 mod unlocked;
 
 use hqdesk_domain::user::Role;
 
-pub use escrow::{EscrowInit, InvestigatorKeyStatus, KeyStatus};
+pub use escrow::{EscrowInit, InvestigatorKeyStatus, KeyStatus, RetiredEscrowStatus};
 pub use recipients::{Recipient, Recipients};
+pub use recovery::{Rewrapped, BATCH as REWRAP_BATCH};
 pub(crate) use sign_in::seal_for_session;
 pub use sign_in::KeyLost;
 pub use unlocked::UnlockedKey;

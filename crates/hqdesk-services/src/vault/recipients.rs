@@ -66,16 +66,7 @@ impl Services {
         &self,
         conn: &mut Connection,
     ) -> Result<Recipients, ServiceError> {
-        let escrow = vault_keys::current_escrow(conn).await?.ok_or_else(|| {
-            unverified("no escrow key: run `hqdesk keys escrow-init` first".into())
-        })?;
-        if !escrow.mac_ok {
-            return Err(unverified(format!(
-                "the escrow public key {} fails its MAC",
-                escrow.key_id
-            )));
-        }
-        let escrow = parse(None, &escrow.key_id, &escrow.public_key, "the escrow")?;
+        let escrow = self.verified_escrow(conn).await?;
         let mut investigators = vec![];
         for key in vault_keys::current_of_active_investigators(conn).await? {
             let name = users::get(conn, key.user_id).await?.username;
@@ -96,6 +87,21 @@ impl Services {
             escrow,
             investigators,
         })
+    }
+
+    /// The current escrow key, verified. Refused (`Unavailable`, logged) when there is none or
+    /// its MAC fails.
+    pub async fn verified_escrow(&self, conn: &mut Connection) -> Result<Recipient, ServiceError> {
+        let escrow = vault_keys::current_escrow(conn).await?.ok_or_else(|| {
+            unverified("no escrow key: run `hqdesk keys escrow-init` first".into())
+        })?;
+        if !escrow.mac_ok {
+            return Err(unverified(format!(
+                "the escrow public key {} fails its MAC",
+                escrow.key_id
+            )));
+        }
+        parse(None, &escrow.key_id, &escrow.public_key, "the escrow")
     }
 
     /// One user's verified public key (sharing a case with them; recovery onto their key).
