@@ -229,7 +229,7 @@ impl Services {
         let active = cmd.active.unwrap_or(user.active);
         let now = self.now();
         // A password set here gives an investigator a new key pair; taking the role away
-        // retires the key.
+        // retires the key and deletes the wraps of every case for the user's keys.
         let set = cmd
             .password
             .as_deref()
@@ -259,7 +259,7 @@ impl Services {
             Self::store_key_pair(&mut tx, actor, (user.id, &user.username), new, now).await?;
         }
         if demoted {
-            Self::retire_key_pair(&mut tx, actor, (user.id, &user.username), now).await?;
+            Self::retire_on_role_removal(&mut tx, actor, (user.id, &user.username), now).await?;
         }
         if promoted {
             // A fresh start: the second factor and every session and token of the old role

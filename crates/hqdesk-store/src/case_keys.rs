@@ -73,6 +73,115 @@ pub async fn cases_for_key(conn: &mut AnyConnection, key_id: &str) -> Result<Vec
     )
 }
 
+/// Up to `limit` wraps for `key_id` of cases after `after_case_id`, in case order: one batch of
+/// a re-wrapping run (escrow recovery, re-wrapping after an escrow rotation).
+pub async fn page_for_key(
+    conn: &mut AnyConnection,
+    key_id: &str,
+    after_case_id: i64,
+    limit: i64,
+) -> Result<Vec<CaseKey>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT case_id, key_id, wrapped, created_at FROM case_keys \
+         WHERE key_id = $1 AND case_id > $2 ORDER BY case_id LIMIT $3",
+    )
+    .bind(key_id)
+    .bind(after_case_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether `case_id`'s data key is wrapped for `key_id`.
+pub async fn exists(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    key_id: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM case_keys WHERE case_id = $1 AND key_id = $2")
+            .bind(case_id)
+            .bind(key_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(n > 0)
+}
+
+/// Delete the wrap of one case for one key id; whether there was one.
+pub async fn delete(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    key_id: &str,
+) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM case_keys WHERE case_id = $1 AND key_id = $2")
+            .bind(case_id)
+            .bind(key_id)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}
+
+/// How many cases are wrapped for `key_id`.
+pub async fn count_for_key(conn: &mut AnyConnection, key_id: &str) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM case_keys WHERE key_id = $1")
+            .bind(key_id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// How many cases are wrapped for `from` but not for `to` (the cases a re-wrap from `from` onto
+/// `to` would still add).
+pub async fn count_missing(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM case_keys f WHERE f.key_id = $1 AND NOT EXISTS \
+         (SELECT 1 FROM case_keys t WHERE t.case_id = f.case_id AND t.key_id = $2)",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// How many cases wrapped for an escrow key (current or retired) are not wrapped for `key_id`:
+/// what `hqdesk keys escrow-recover` would give its holder.
+pub async fn count_escrow_missing_for(
+    conn: &mut AnyConnection,
+    key_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT e.case_id) FROM case_keys e \
+         JOIN escrow_keys k ON k.key_id = e.key_id \
+         WHERE NOT EXISTS (SELECT 1 FROM case_keys t WHERE t.case_id = e.case_id AND t.key_id = $1)",
+    )
+    .bind(key_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// How many cases are wrapped for an escrow key and for no active investigator's current key:
+/// nobody can read them until `hqdesk keys escrow-recover` has run.
+pub async fn count_escrow_only(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT e.case_id) FROM case_keys e \
+         JOIN escrow_keys k ON k.key_id = e.key_id \
+         WHERE NOT EXISTS (SELECT 1 FROM case_keys t \
+           JOIN user_keys uk ON uk.key_id = t.key_id JOIN users u ON u.id = uk.user_id \
+           WHERE t.case_id = e.case_id AND uk.retired_at IS NULL AND u.active = 1 \
+           AND u.role = 'investigator')",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Delete every wrap for `key_id` (an investigator removed, or recovered onto a new key).
 pub async fn delete_for_key(conn: &mut AnyConnection, key_id: &str) -> Result<u64, StoreError> {
     Ok(sqlx::query("DELETE FROM case_keys WHERE key_id = $1")

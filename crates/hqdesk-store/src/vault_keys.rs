@@ -228,6 +228,17 @@ pub async fn current_escrow(conn: &mut AnyConnection) -> Result<Option<EscrowKey
     raw.map(EscrowRaw::checked).transpose()
 }
 
+/// Every escrow key ever made, the current one first, then the retired ones, newest first.
+pub async fn all_escrow(conn: &mut AnyConnection) -> Result<Vec<EscrowKey>, StoreError> {
+    let raw: Vec<EscrowRaw> = sqlx::query_as(
+        "SELECT key_id, public_key, mac, created_at, retired_at FROM escrow_keys \
+         ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, created_at DESC, key_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    raw.into_iter().map(EscrowRaw::checked).collect()
+}
+
 /// A new current escrow key; the one before (if any) is retired. Returns the retired key id.
 pub async fn insert_escrow(
     conn: &mut AnyConnection,

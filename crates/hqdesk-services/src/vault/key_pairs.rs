@@ -5,12 +5,13 @@
 //!   come back through the escrow, `keys escrow-recover`) and a new one made;
 //! - sealed again, the same private key, when the investigator changes their own password: no
 //!   case is touched;
-//! - retired when the role is taken away.
+//! - retired when the role is taken away, and the wraps of every case for any of the user's
+//!   keys deleted in the same transaction.
 //!
 //! Argon2id runs before the transaction that stores its result, so that no write lock is held
 //! for it.
 use hqdesk_domain::Timestamp;
-use hqdesk_store::vault_keys;
+use hqdesk_store::{case_keys, vault_keys};
 use hqdesk_vault::{KeyPair, SealedSecretKey, VaultError};
 use rand::rngs::OsRng;
 use serde_json::json;
@@ -93,8 +94,18 @@ impl Services {
         .await
     }
 
-    /// Retire the user's current key pair, if any; audited.
-    pub(crate) async fn retire_key_pair(
+    /// The role that holds keys is taken away: retire the user's current key pair, if any, and
+    /// delete the wraps of every case for any of their keys, current or retired; in the
+    /// caller's transaction, audited.
+    ///
+    /// Only a role removal deletes wraps. A password reset (`store_key_pair`) retires the old
+    /// pair but keeps its wraps: they cost nothing (nobody holds that private half any more)
+    /// and say which cases the user held until `hqdesk keys escrow-recover` has wrapped those
+    /// for the new pair, which deletes them then (`recovery.rs`). A demoted investigator's wraps
+    /// are gone at once: if they are appointed again, their cases come back through the escrow.
+    /// (They may have kept a data key they once opened; re-keying a case is later work, design
+    /// note 006 §8.)
+    pub(crate) async fn retire_on_role_removal(
         conn: &mut hqdesk_store::Connection,
         actor: &Actor,
         user: (i64, &str),
@@ -102,16 +113,22 @@ impl Services {
     ) -> Result<Option<String>, ServiceError> {
         let (user_id, username) = user;
         let retired = vault_keys::retire_user_key(conn, user_id, now).await?;
-        if let Some(key_id) = &retired {
+        let mut wraps_deleted = 0;
+        for key in vault_keys::all_for_user(conn, user_id).await? {
+            wraps_deleted += case_keys::delete_for_key(conn, &key.key_id).await?;
+        }
+        if retired.is_some() {
             // Their sessions' seals go too: nothing is left to open the retired key with.
             hqdesk_store::sessions::forget_sealed_keys(conn, user_id).await?;
+        }
+        if retired.is_some() || wraps_deleted > 0 {
             audit(
                 conn,
                 now,
                 actor,
                 "vault.key_retired",
                 &format!("user:{username}"),
-                json!({ "key_id": key_id }),
+                json!({ "key_id": retired, "role_removed": true, "wraps_deleted": wraps_deleted }),
             )
             .await?;
         }

@@ -3,22 +3,26 @@
 //! The cryptography is `hqdesk_vault`'s; the rows are `hqdesk_store::vault_keys`'.
 //!
 //! - `key_pairs`: made when the server sets an investigator's password, re-sealed when they
-//!   change it themselves, retired when an operator resets it or the role is taken away;
+//!   change it themselves, retired when an operator resets it or the role is taken away (with
+//!   the wraps of every case for the user's keys);
 //! - `sign_in`: the private key opened with the password typed, sealed for the session;
 //! - `unlocked`: what a request carries once the session's seal is opened;
 //! - `escrow`: `hqdesk keys escrow-init` and `keys status`;
+//! - `recovery`: `hqdesk keys escrow-recover` and `keys escrow-rewrap`, with the escrow key;
 //! - `recipients`: the verified public keys intake wraps a case's data key for.
 mod escrow;
 mod key_pairs;
 mod recipients;
+mod recovery;
 mod sign_in;
 mod unlocked;
 
 use hqdesk_domain::user::Role;
 
-pub use escrow::{EscrowInit, InvestigatorKeyStatus, KeyStatus};
+pub use escrow::{EscrowInit, InvestigatorKeyStatus, KeyStatus, RetiredEscrowStatus};
 pub(crate) use recipients::task_force_recipients;
 pub use recipients::{Recipient, Recipients};
+pub use recovery::{Rewrapped, BATCH as REWRAP_BATCH};
 pub(crate) use sign_in::seal_for_session;
 pub use sign_in::KeyLost;
 pub use unlocked::UnlockedKey;

@@ -69,6 +69,12 @@ impl Services {
         task_force_recipients(conn).await
     }
 
+    /// The current escrow key, verified. Refused (`Unavailable`, logged) when there is none or
+    /// its MAC fails.
+    pub async fn verified_escrow(&self, conn: &mut Connection) -> Result<Recipient, ServiceError> {
+        verified_escrow(conn).await
+    }
+
     /// One user's verified public key (sharing a case with them; recovery onto their key).
     pub async fn verified_public_key(
         &self,
@@ -93,16 +99,7 @@ impl Services {
 pub(crate) async fn task_force_recipients(
     conn: &mut Connection,
 ) -> Result<Recipients, ServiceError> {
-    let escrow = vault_keys::current_escrow(conn)
-        .await?
-        .ok_or_else(|| unverified("no escrow key: run `hqdesk keys escrow-init` first".into()))?;
-    if !escrow.mac_ok {
-        return Err(unverified(format!(
-            "the escrow public key {} fails its MAC",
-            escrow.key_id
-        )));
-    }
-    let escrow = parse(None, &escrow.key_id, &escrow.public_key, "the escrow")?;
+    let escrow = verified_escrow(conn).await?;
     let mut investigators = vec![];
     for key in vault_keys::current_of_active_investigators(conn).await? {
         let name = users::get(conn, key.user_id).await?.username;
@@ -123,4 +120,18 @@ pub(crate) async fn task_force_recipients(
         escrow,
         investigators,
     })
+}
+
+/// [`Services::verified_escrow`], in the caller's transaction.
+async fn verified_escrow(conn: &mut Connection) -> Result<Recipient, ServiceError> {
+    let escrow = vault_keys::current_escrow(conn)
+        .await?
+        .ok_or_else(|| unverified("no escrow key: run `hqdesk keys escrow-init` first".into()))?;
+    if !escrow.mac_ok {
+        return Err(unverified(format!(
+            "the escrow public key {} fails its MAC",
+            escrow.key_id
+        )));
+    }
+    parse(None, &escrow.key_id, &escrow.public_key, "the escrow")
 }

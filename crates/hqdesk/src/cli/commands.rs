@@ -8,8 +8,8 @@ use hqdesk_services::{Actor, Services, SystemClock};
 use hqdesk_store::{Store, StoreOptions};
 
 use super::{
-    AuditCommand, Cli, Command, KbCommand, KeysCommand, MailboxCommand, SecretsCommand,
-    TokenCommand, UserCommand,
+    AuditCommand, Cli, Command, KbCommand, MailboxCommand, SecretsCommand, TokenCommand,
+    UserCommand,
 };
 use crate::config::{FileConfig, Settings};
 
@@ -205,13 +205,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             super::secret_keys::rotate(&services).await?;
         }
         Command::Keys(cmd) => {
-            let services = connect(&settings.database_url).await?;
-            return match cmd {
-                KeysCommand::EscrowInit { rotate } => {
-                    super::keys::escrow_init(&services, rotate).await
-                }
-                KeysCommand::Status => super::keys::status(&services).await,
-            };
+            return super::keys::run(cmd, || connect(&settings.database_url)).await;
         }
         Command::Kb(KbCommand::Import { dir }) => {
             let services = connect(&settings.database_url).await?;
@@ -349,7 +343,9 @@ pub(crate) fn describe(e: hqdesk_services::ServiceError) -> anyhow::Error {
 }
 
 /// A service error about the user `name`, for the operator: "not found" names the user.
-fn about_user(name: &str) -> impl FnOnce(hqdesk_services::ServiceError) -> anyhow::Error + '_ {
+pub(crate) fn about_user(
+    name: &str,
+) -> impl FnOnce(hqdesk_services::ServiceError) -> anyhow::Error + '_ {
     move |e| match e {
         hqdesk_services::ServiceError::NotFound => {
             anyhow::anyhow!("there is no user named {name:?}")

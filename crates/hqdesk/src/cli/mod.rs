@@ -297,8 +297,30 @@ pub enum KeysCommand {
         #[arg(long)]
         rotate: bool,
     },
+    /// Give an investigator back every sealed report, with the escrow key: after an operator set
+    /// their new password (`hqdesk user password`, which makes a new key pair), every report
+    /// wrapped for the escrow key is wrapped for their new key. The escrow key (the printed
+    /// HQDESK-ESCROW-1-… text) is read from standard input, never from the command line (it
+    /// would land in the shell's history and in `ps`): run it in a terminal and type it when
+    /// asked. Either the current escrow key or one retired by `escrow-init --rotate`. Running it
+    /// again adds nothing; audited (no key material).
+    EscrowRecover {
+        /// The investigator who gets the reports back.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
+    /// After `escrow-init --rotate`: wrap every sealed report wrapped for the old escrow key for
+    /// the current one too. The OLD escrow key is read from standard input like
+    /// `escrow-recover`'s. Running it again adds nothing; audited (no key material).
+    EscrowRewrap {
+        /// Also delete each report's wrap for the old key once it is wrapped for the current one
+        /// (then the old paper opens nothing new: destroy it).
+        #[arg(long)]
+        drop_old: bool,
+    },
     /// Print the escrow key id and each investigator's key id, creation time and whether its
-    /// MAC verifies (no secret). Exit status 1 when a MAC fails or no escrow key exists.
+    /// MAC verifies (no secret), with how many reports each key opens and how many reports
+    /// only the escrow opens. Exit status 1 when a MAC fails or no escrow key exists.
     Status,
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::support::{fresh_database, Engine};
 
-fn hqdesk(url: &str, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+pub(crate) fn hqdesk(url: &str, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hqdesk"))
         .args(args)
         .env("HQDESK_DATABASE_URL", url)
@@ -673,7 +673,8 @@ async fn keys_story(engine: Engine) {
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.lines()
-            .any(|l| l.starts_with("investigator minh.tran\t") && l.ends_with("mac ok")),
+            .any(|l| l.starts_with("investigator minh.tran\t")
+                && l.ends_with("\tmac ok\t0 reports\t0 to recover")),
         "{out}"
     );
     assert!(!out.contains(&printed[16..]), "no secret in the status");

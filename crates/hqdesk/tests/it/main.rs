@@ -24,6 +24,7 @@ mod console_service_levels;
 mod console_session;
 mod counts;
 mod email;
+mod escrow;
 mod group_commit;
 mod http_limits;
 mod imap_idle;
