@@ -56,8 +56,8 @@ async fn unlocked(app: &TestApp, name: &str, password: &str) -> KeyPair {
         .unwrap()
 }
 
-/// Open `n` denunciations through the API and wrap each one's new data key for the escrow and
-/// for each of `holders`' current keys.
+/// Open `n` denunciations through the API and wrap a data key of this test's for the escrow and
+/// for each of `holders`' current keys (in place of the wraps intake made).
 async fn sealed_cases(
     app: &TestApp,
     n: usize,
@@ -85,6 +85,13 @@ async fn sealed_cases(
         let place = places::case_key(id);
         let subject = hqdesk_vault::seal(&key, &places::subject(id), MARKER).unwrap();
         let mut tx = app.services.store().begin().await.unwrap();
+        // Intake sealed the case for every recipient already: this test's own key and wraps
+        // replace those, so that each test chooses who holds what.
+        sqlx::query("DELETE FROM case_keys WHERE case_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         let mut publics = vec![*escrow.public()];
         for h in holders {
             publics.push(current_key(app, h).await.public_key.parse().unwrap());

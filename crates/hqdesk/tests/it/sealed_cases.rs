@@ -389,3 +389,30 @@ both_engines!(
         assert!(app.services.portal_track(&"0".repeat(64)).await.is_err());
     }
 );
+
+both_engines!(a_lost_password_loses_no_sealed_report, |app| async move {
+    // The investigator's first key pair is made with their first password.
+    crate::console::set_password(&app, "investigator").await;
+    let escrow = app
+        .services
+        .escrow_init(&Actor::Cli, false)
+        .await
+        .unwrap()
+        .key;
+    let (number, _) = denunciation(&app).await;
+    // The password is lost: an operator sets a new one, which makes a new key pair. The case's
+    // key was wrapped for the old one only: the investigator reads nothing of it.
+    let investigator = investigator_actor(&app).await;
+    let view = app.services.get_case(&investigator, &number).await.unwrap();
+    assert_eq!(view.case.subject, "");
+    // The escrow paper gives it back.
+    let done = app
+        .services
+        .escrow_recover(&Actor::Cli, &escrow, "investigator")
+        .await
+        .unwrap();
+    assert_eq!(done.rewrapped, 1);
+    let view = app.services.get_case(&investigator, &number).await.unwrap();
+    assert_eq!(view.case.subject, SUBJECT);
+    assert_eq!(view.reporter.unwrap().name.as_deref(), Some(NAME));
+});
