@@ -157,6 +157,15 @@ impl Services {
                 "cannot merge into a closed case",
             ));
         }
+        if from.sealed != target.sealed {
+            // A merge moves messages as they are: clear text into a sealed case, or ciphertext
+            // into one that is not, would be both wrong and refused by the database.
+            return Err(ServiceError::invalid_field(
+                "into",
+                "case_sealed_mismatch",
+                "a sealed case merges only with another sealed case",
+            ));
+        }
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let moved = links::merge(&mut tx, from.id, target.id).await?;

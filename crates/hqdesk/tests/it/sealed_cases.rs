@@ -416,3 +416,45 @@ both_engines!(a_lost_password_loses_no_sealed_report, |app| async move {
     assert_eq!(view.case.subject, SUBJECT);
     assert_eq!(view.reporter.unwrap().name.as_deref(), Some(NAME));
 });
+
+both_engines!(
+    a_sealed_case_merges_only_with_a_sealed_case,
+    |app| async move {
+        let investigator = investigator_actor(&app).await;
+        // One denunciation from before the escrow key (kept unsealed), two after it (sealed).
+        let (old, _) = denunciation(&app).await;
+        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let (sealed, _) = denunciation(&app).await;
+        let (duplicate, _) = denunciation(&app).await;
+        for (from, into) in [(&old, &sealed), (&sealed, &old)] {
+            let (s, j) = app
+                .post(
+                    "investigator",
+                    &format!("/api/v1/cases/{from}/merge"),
+                    json!({ "into": into }),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{j}");
+            assert_eq!(j["errors"][0]["code"], "case_sealed_mismatch");
+        }
+        // Two sealed cases merge; the moved messages still open, each under its own case's key.
+        let (s, j) = app
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{duplicate}/merge"),
+                json!({ "into": sealed }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        let entries = app
+            .services
+            .list_timeline(&investigator, &sealed, false, None, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            entries.iter().filter(|e| e.body == BODY).count(),
+            2,
+            "{entries:?}"
+        );
+    }
+);
