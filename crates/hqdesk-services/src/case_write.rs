@@ -2,12 +2,16 @@
 //! ([`insert_cases`]: the API, console and portal through group commit, a missed call, a mail)
 //! and a case changes status ([`write_status_change`]: staff, a callback reached, a requester
 //! writing again). Behaviour that later issues hook into these events goes here, once.
+use std::collections::HashMap;
+
 use hqdesk_domain::case::timeline::EntryKind;
 use hqdesk_domain::case::transition::change_status;
 use hqdesk_domain::case::{CaseNumber, Status};
 use hqdesk_domain::Timestamp;
 use hqdesk_store::audit::NewAuditEntry;
+use hqdesk_store::blobs::BlobStore;
 use hqdesk_store::cases::{CaseChanges, CaseRecord, ConfidentialReporter, NewCase, NewCaseNames};
+use hqdesk_store::sealed::append;
 use hqdesk_store::timeline::NewEntry;
 use hqdesk_store::{attachments, audit, cases, search, timeline, Connection};
 use rand::Rng;
@@ -15,6 +19,7 @@ use serde_json::json;
 
 use crate::cases::StoredFile;
 use crate::outbox::NotificationMail;
+use crate::sealing::files::{delete_after_commit, seal_stored_files};
 use crate::{Actor, ServiceError};
 
 /// A case to insert, with what is written with it.
@@ -74,9 +79,14 @@ impl Opening {
 /// clocks (`sla::clocks`), the per-priority minutes only without a policy; sealing is decided with the confidential reporter (before any text of
 /// the case is indexed); triage and incident linking follow the search documents (the case ids
 /// and numbers are known there).
+///
+/// `blobs` holds the files of the first messages: a sealed case's are sealed again here (they
+/// reached the store in clear before the case was known to be sealed), and the clear copies
+/// deleted after the commit.
 pub(crate) async fn insert_cases(
     tx: &mut Connection,
     cases: &[(&CaseToInsert, Option<i64>)],
+    blobs: Option<&BlobStore>,
     now: Timestamp,
 ) -> Result<Vec<CaseRecord>, ServiceError> {
     let message_counts: Vec<i64> = cases
@@ -136,12 +146,28 @@ pub(crate) async fn insert_cases(
     // Sealed cases: the key first, then the subject (inserted empty), sealed by the store like
     // every value written to them from here on.
     let mut tracking_wraps: Vec<(i64, String)> = Vec::new();
+    // Case index → its first message's files, sealed.
+    let mut sealed_files: HashMap<usize, Vec<StoredFile>> = HashMap::new();
+    let mut clear_copies: Vec<String> = Vec::new();
     if let Some(recipients) = &recipients {
-        for ((c, _), (n, case_id)) in cases.iter().zip(new.iter().zip(&case_ids)) {
+        for (i, ((c, _), (n, case_id))) in cases.iter().zip(new.iter().zip(&case_ids)).enumerate() {
             if !n.sealed {
                 continue;
             }
             let data_key = crate::sealing::seal_new_case(tx, *case_id, recipients, now).await?;
+            if let Opening::Message { files, .. } = &c.opening {
+                if !files.is_empty() {
+                    let blobs = blobs.ok_or_else(|| {
+                        ServiceError::Unavailable("no blob store is configured for files".into())
+                    })?;
+                    let seal = append::of_case(tx, *case_id)
+                        .await?
+                        .ok_or_else(|| ServiceError::Internal("a new seal is missing".into()))?;
+                    let mut files = files.clone();
+                    clear_copies.extend(seal_stored_files(blobs, &seal, &mut files).await?);
+                    sealed_files.insert(i, files);
+                }
+            }
             if let Some(token) = &c.tracking_token {
                 tracking_wraps.push((
                     *case_id,
@@ -171,7 +197,11 @@ pub(crate) async fn insert_cases(
         .iter()
         .enumerate()
         .filter_map(|(i, (c, _))| match &c.opening {
-            Opening::Message { body, files } => Some((i, body.as_str(), files.as_slice())),
+            Opening::Message { body, files } => Some((
+                i,
+                body.as_str(),
+                sealed_files.get(&i).unwrap_or(files).as_slice(),
+            )),
             _ => None,
         })
         .collect();
@@ -222,6 +252,7 @@ pub(crate) async fn insert_cases(
         }
     }
     search::index_many(tx, &docs).await?;
+    delete_after_commit(tx, clear_copies, now).await?;
 
     for (i, (c, _)) in cases.iter().enumerate() {
         let number = new[i].number.as_str();
@@ -287,14 +318,14 @@ async fn sealing_recipients(
     crate::vault::task_force_recipients(tx).await.map(Some)
 }
 
-/// [`insert_cases`] for one case.
+/// [`insert_cases`] for one case whose first message, if any, has no files (the caller writes it).
 pub(crate) async fn insert_case(
     tx: &mut Connection,
     case: &CaseToInsert,
     requester_id: Option<i64>,
     now: Timestamp,
 ) -> Result<CaseRecord, ServiceError> {
-    insert_cases(tx, &[(case, requester_id)], now)
+    insert_cases(tx, &[(case, requester_id)], None, now)
         .await?
         .pop()
         .ok_or_else(|| ServiceError::Internal("case not inserted".into()))

@@ -227,7 +227,7 @@ impl Services {
             .zip(&requesters)
             .map(|(c, r)| (&c.insert, r.as_ref().map(|r| r.id)))
             .collect();
-        let records = crate::case_write::insert_cases(&mut tx, &inserts, now).await?;
+        let records = crate::case_write::insert_cases(&mut tx, &inserts, self.blobs(), now).await?;
         let created: Vec<Created> = records
             .into_iter()
             .zip(requesters)

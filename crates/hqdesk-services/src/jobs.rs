@@ -53,6 +53,7 @@ impl Registry {
             Arc::new(|s, _job| Box::pin(async move { expire_sessions(s).await })),
         );
         crate::sla::recompute::register(&mut r);
+        crate::sealing::files::register(&mut r);
         crate::sla_escalation::register(&mut r);
         r
     }

@@ -7,6 +7,7 @@
 //! in `crates/hqdesk/tests/it/store.rs`.
 pub mod attachments;
 pub mod audit;
+pub mod blob_refs;
 pub mod blobs;
 pub mod calendars;
 pub mod calls;

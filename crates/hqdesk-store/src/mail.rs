@@ -4,6 +4,7 @@ use hqdesk_domain::access::CaseFacts;
 use hqdesk_domain::Timestamp;
 use sqlx::AnyConnection;
 
+use crate::secrets::lookup::{lookup_hash, lookup_hashes};
 use crate::StoreError;
 
 /// Which way a mail went.
@@ -224,7 +225,8 @@ pub async fn inbound_by_source(
 }
 
 /// An earlier, processed mail that is the same as this one: same Message-ID and body hash, or,
-/// without a Message-ID, the very same bytes.
+/// without a Message-ID, the very same bytes. A mail filed to a sealed case keeps its hashes as
+/// lookup hashes ([`seal_inbound`]): both forms are looked for.
 pub async fn processed_twin(
     conn: &mut AnyConnection,
     message_id: Option<&str>,
@@ -232,22 +234,63 @@ pub async fn processed_twin(
     content_hash: &str,
     exclude_id: i64,
 ) -> Result<Option<InboundMail>, StoreError> {
-    let (q, key) = match message_id {
-        Some(mid) => (
-            format!("SELECT {INBOUND_COLS} FROM mail_inbound WHERE message_id = $1 AND content_hash = $2 AND id <> $3 AND state IN ('ingested', 'failed') ORDER BY id LIMIT 1"),
-            mid,
-        ),
-        None => (
-            format!("SELECT {INBOUND_COLS} FROM mail_inbound WHERE message_id IS NULL AND sha256 = $1 AND content_hash = $2 AND id <> $3 AND state IN ('ingested', 'failed') ORDER BY id LIMIT 1"),
-            sha256,
-        ),
+    let forms = |domain: &str, clear: &str| -> Vec<String> {
+        let mut v = vec![clear.to_string()];
+        // Without a key file nothing was sealed: the clear form is all there is.
+        v.extend(lookup_hashes(domain, clear).unwrap_or_default());
+        v
     };
-    Ok(sqlx::query_as(&q)
-        .bind(key)
-        .bind(content_hash)
-        .bind(exclude_id)
-        .fetch_optional(conn)
-        .await?)
+    let contents = forms(CONTENT_DOMAIN, content_hash);
+    let (first, firsts) = match message_id {
+        Some(mid) => ("message_id", vec![mid.to_string()]),
+        None => ("sha256", forms(RAW_DOMAIN, sha256)),
+    };
+    let list = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let no_mid = if message_id.is_none() {
+        "message_id IS NULL AND "
+    } else {
+        ""
+    };
+    let q = format!(
+        "SELECT {INBOUND_COLS} FROM mail_inbound WHERE {no_mid}{first} IN ({}) AND content_hash IN ({}) \
+         AND id <> ${} AND state IN ('ingested', 'failed') ORDER BY id LIMIT 1",
+        list(1, firsts.len()),
+        list(1 + firsts.len(), contents.len()),
+        1 + firsts.len() + contents.len(),
+    );
+    let mut query = sqlx::query_as(&q);
+    for v in firsts.iter().chain(&contents) {
+        query = query.bind(v);
+    }
+    Ok(query.bind(exclude_id).fetch_optional(conn).await?)
+}
+
+/// Lookup-hash domains of a sealed raw mail's hashes.
+const RAW_DOMAIN: &str = "mail-raw";
+const CONTENT_DOMAIN: &str = "mail-content";
+
+/// The raw of mail `id` was filed to a sealed case: it is kept sealed as blob `sealed_blob`, and
+/// its clear hashes (a fingerprint of the mail) become lookup hashes, still found by
+/// [`processed_twin`].
+pub async fn seal_inbound(
+    conn: &mut AnyConnection,
+    id: i64,
+    sealed_blob: &str,
+) -> Result<(), StoreError> {
+    let row = inbound(conn, id).await?;
+    sqlx::query("UPDATE mail_inbound SET blob = $1, sha256 = $2, content_hash = $3 WHERE id = $4")
+        .bind(sealed_blob)
+        .bind(lookup_hash(RAW_DOMAIN, &row.sha256)?)
+        .bind(lookup_hash(CONTENT_DOMAIN, &row.content_hash)?)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The outcome of processing a raw mail.

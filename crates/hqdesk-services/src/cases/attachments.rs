@@ -2,11 +2,14 @@
 use hqdesk_domain::access::Action;
 use hqdesk_domain::case::attachment::clean_filename;
 use hqdesk_domain::Timestamp;
+use hqdesk_store::blobs::SealSource;
+use hqdesk_store::sealed::append::CaseSeal;
 use hqdesk_store::{cases, search, Connection, Store};
 use serde_json::json;
 
 use super::{FileContent, NewAttachment};
 use crate::audit::record as audit;
+use crate::sealing::CaseKeys;
 use crate::{Actor, ServiceError, Services};
 
 /// At most this many files per message, each at most `MAX_ATTACHMENT_BYTES`.
@@ -67,10 +70,12 @@ pub(crate) struct StoredFile {
 
 impl Services {
     /// Bytes first (content-addressed, so a retry stores nothing twice), then the records in the
-    /// caller's transaction: a committed attachment always has its bytes.
+    /// caller's transaction: a committed attachment always has its bytes. Files of a sealed
+    /// case (`seal`) are stored sealed to it, never in clear.
     pub(super) async fn store_attachment_bytes(
         &self,
         files: &[NewAttachment],
+        seal: Option<&CaseSeal>,
     ) -> Result<Vec<StoredFile>, ServiceError> {
         if files.is_empty() {
             return Ok(Vec::new());
@@ -80,9 +85,22 @@ impl Services {
         })?;
         let mut stored = Vec::with_capacity(files.len());
         for f in files {
-            let sha256 = match &f.content {
-                FileContent::Bytes(b) => blobs.put(b).await?,
-                FileContent::Staged(staged) => blobs.put_staged(staged).await?,
+            let sha256 = match (&f.content, seal) {
+                (FileContent::Bytes(b), None) => blobs.put(b).await?,
+                (FileContent::Staged(staged), None) => blobs.put_staged(staged).await?,
+                (FileContent::Bytes(b), Some(seal)) => {
+                    blobs
+                        .put_sealed(seal.public_key(), SealSource::Bytes(b.clone()))
+                        .await?
+                }
+                (FileContent::Staged(staged), Some(seal)) => {
+                    blobs
+                        .put_sealed(
+                            seal.public_key(),
+                            SealSource::File(staged.path().to_path_buf()),
+                        )
+                        .await?
+                }
             };
             let content_type = if f.content_type.trim().is_empty() {
                 "application/octet-stream".to_string()
@@ -137,7 +155,7 @@ impl Services {
             .await?;
         let mut files = hqdesk_store::attachments::for_case(&mut conn, case.id).await?;
         if case.sealed {
-            crate::sealing::CaseKeys::for_actor(actor)
+            CaseKeys::for_actor(actor)
                 .open_attachments(&mut conn, &mut files)
                 .await?;
         }
@@ -153,20 +171,40 @@ impl Services {
         actor: &Actor,
         id: i64,
     ) -> Result<(hqdesk_store::attachments::Attachment, Vec<u8>), ServiceError> {
+        self.attachment_opened_with(actor, id, &mut CaseKeys::for_actor(actor))
+            .await
+    }
+
+    /// [`Self::attachment`] with the keys given (a tracking link's): a sealed case's file is
+    /// opened with them, or not found without them (never its sealed bytes).
+    pub(crate) async fn attachment_opened_with(
+        &self,
+        actor: &Actor,
+        id: i64,
+        keys: &mut CaseKeys<'_>,
+    ) -> Result<(hqdesk_store::attachments::Attachment, Vec<u8>), ServiceError> {
         let mut conn = self.store().read().await?;
         let mut a = hqdesk_store::attachments::get(&mut conn, id).await?;
         let case = cases::by_id(&mut conn, a.case_id).await?;
         actor.require(Action::ReadCase, Some(&case.facts()))?;
-        if case.sealed {
-            crate::sealing::CaseKeys::for_actor(actor)
-                .open_attachments(&mut conn, std::slice::from_mut(&mut a))
-                .await?;
-        }
-        drop(conn);
         let blobs = self
             .blobs()
             .ok_or_else(|| ServiceError::Unavailable("no blob store is configured".into()))?;
-        let bytes = blobs.get(&a.sha256).await?;
+        let bytes = if case.sealed {
+            keys.open_attachments(&mut conn, std::slice::from_mut(&mut a))
+                .await?;
+            let key = keys
+                .data_key(&mut conn, a.case_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            blobs.get_sealed(&a.sha256, key).await.map_err(|e| {
+                tracing::error!(attachment = id, error = %e, "a sealed file does not open");
+                ServiceError::NotFound
+            })?
+        } else {
+            blobs.get(&a.sha256).await?
+        };
+        drop(conn);
         if case.confidential {
             let mut tx = self.store().begin().await?;
             audit(

@@ -40,10 +40,22 @@ impl Services {
                 return self.replay_entry(&mut conn, &rec, key).await;
             }
         }
+        // A sealed case's files are stored sealed to it.
+        let seal = if case.sealed {
+            Some(
+                hqdesk_store::sealed::append::of_case(&mut conn, case.id)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("a sealed case has no seal".into()))?,
+            )
+        } else {
+            None
+        };
         drop(conn);
         let body = case::parse_body(&cmd.body).map_err(|e| ServiceError::invalid("body", e))?;
         check_attachments(&cmd.attachments)?;
-        let stored = self.store_attachment_bytes(&cmd.attachments).await?;
+        let stored = self
+            .store_attachment_bytes(&cmd.attachments, seal.as_ref())
+            .await?;
         if case.status == Status::Closed && !cmd.internal {
             return Err(ServiceError::Conflict {
                 code: "case_closed",

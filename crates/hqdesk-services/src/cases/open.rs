@@ -185,7 +185,7 @@ impl Services {
             }
         }
 
-        let stored = self.store_attachment_bytes(&cmd.attachments).await?;
+        let stored = self.store_attachment_bytes(&cmd.attachments, None).await?;
         let now = self.now();
         let reporter = kind.is_confidential().then(|| {
             let f = &requester.fields;

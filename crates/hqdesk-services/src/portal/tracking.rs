@@ -150,11 +150,16 @@ impl Services {
         id: i64,
     ) -> Result<(Attachment, Vec<u8>), ServiceError> {
         let tracked = self.portal_track(token).await?;
-        let Some(opened) = tracked.attachments.into_iter().find(|a| a.id == id) else {
+        if !tracked.attachments.iter().any(|a| a.id == id) {
             return Err(ServiceError::NotFound);
+        }
+        // Opened with the link's key (the portal itself holds none).
+        let mut keys = if tracked.case.sealed {
+            let mut conn = self.store().read().await?;
+            self.tracking_keys(&mut conn, token, &tracked.case).await?
+        } else {
+            CaseKeys::none()
         };
-        // The name as the link opened it (the portal itself holds no key).
-        let (_, bytes) = self.attachment(&PORTAL, id).await?;
-        Ok((opened, bytes))
+        self.attachment_opened_with(&PORTAL, id, &mut keys).await
     }
 }

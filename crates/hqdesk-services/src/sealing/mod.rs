@@ -4,8 +4,11 @@
 //! - `intake`: a new sealed case's data key, its append key (`case_seals`) and the wraps of the
 //!   data key for the escrow and the investigators (`case_keys`). What is then written to the
 //!   case is sealed by the store (`hqdesk_store::sealed::append`), whoever writes it.
+//! - `files`: a sealed case's files kept sealed, and the clear copies they replace deleted once
+//!   no row names them (the `blob.delete` job).
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
+pub(crate) mod files;
 mod intake;
 mod open;
 

@@ -7,8 +7,9 @@ use hqdesk_store::timeline::NewEntry;
 use hqdesk_store::{attachments, cases, timeline, Connection};
 use serde_json::json;
 
-use super::{entry_meta, IngestOutcome, StoredPart, ACTOR};
+use super::{entry_meta, IngestOutcome, ACTOR};
 use crate::audit::record as audit;
+use crate::cases::StoredFile;
 use crate::texts;
 use crate::{ServiceError, Services};
 
@@ -21,7 +22,7 @@ impl Services {
         tx: &mut Connection,
         row: &InboundMail,
         p: &ParsedMail,
-        stored: &[StoredPart],
+        stored: &[StoredFile],
         now: Timestamp,
     ) -> Result<Option<IngestOutcome>, ServiceError> {
         let Some(b) = &p.bounce else {
@@ -73,6 +74,7 @@ impl Services {
         self.attach_parts(tx, &case, entry_id, p, stored, now)
             .await?;
         // The report itself, so the agent can read every detail.
+        let raw = self.file_raw(tx, row, &case, now).await?;
         attachments::insert(
             tx,
             case.id,
@@ -80,7 +82,7 @@ impl Services {
             &format!("bounce-{}.eml", row.id),
             "message/rfc822",
             row.size,
-            &row.sha256,
+            &raw,
             now,
         )
         .await?;

@@ -11,9 +11,10 @@ use hqdesk_store::{attachments, cases, portal, search, timeline, Connection};
 use serde_json::json;
 
 use super::threading::{sender_email, Target};
-use super::{entry_meta, IngestOutcome, StoredPart, ACTOR};
+use super::{entry_meta, IngestOutcome, ACTOR};
 use crate::audit::record as audit;
 use crate::case_write::write_status_change;
+use crate::cases::StoredFile;
 use crate::outbox::{enqueue_notification, NotificationMail};
 use crate::texts;
 use crate::{ServiceError, Services};
@@ -29,7 +30,7 @@ impl Services {
         mailbox_id: i64,
         row: &InboundMail,
         p: &ParsedMail,
-        stored: &[StoredPart],
+        stored: &[StoredFile],
         now: Timestamp,
     ) -> Result<IngestOutcome, ServiceError> {
         let sender = sender_email(p);
@@ -81,6 +82,7 @@ impl Services {
         search::index(tx, case.id, &body).await?;
         self.attach_parts(tx, &case, entry_id, p, stored, now)
             .await?;
+        self.file_raw(tx, row, &case, now).await?;
         if let Some(mid) = &p.message_id {
             mailstore::record_message_id(tx, mid, case.id, Some(entry_id), Direction::In, now)
                 .await?;
@@ -152,10 +154,10 @@ impl Services {
         case: &CaseRecord,
         entry_id: i64,
         p: &ParsedMail,
-        stored: &[StoredPart],
+        stored: &[StoredFile],
         now: Timestamp,
     ) -> Result<(), ServiceError> {
-        for s in stored {
+        for s in &self.parts_for_case(tx, case, stored, now).await? {
             attachments::insert(
                 tx,
                 case.id,
@@ -163,7 +165,7 @@ impl Services {
                 &s.filename,
                 &s.content_type,
                 s.size,
-                &s.sha,
+                &s.sha256,
                 now,
             )
             .await?;

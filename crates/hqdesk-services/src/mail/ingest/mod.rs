@@ -11,6 +11,7 @@
 mod bounces;
 mod filing;
 mod open;
+mod sealed;
 mod threading;
 
 pub use filing::ACK_PER_SENDER_PER_HOUR;
@@ -22,6 +23,7 @@ use hqdesk_store::mail::{self as mailstore, InboundMail, NewInbound, Processed};
 use hqdesk_store::{cases, dialect, Store};
 use serde_json::json;
 
+use crate::cases::StoredFile;
 use crate::{Actor, ServiceError, Services};
 
 /// Where a raw mail came from on its IMAP server (both `None` for a mail handed over otherwise).
@@ -56,13 +58,6 @@ const ACTOR: Actor = Actor::System("mail.ingest");
 fn lock_key_of(s: &str) -> i64 {
     let h = hqdesk_mail::sha256_hex(s.as_bytes());
     i64::from_str_radix(&h[..15], 16).unwrap_or(0)
-}
-
-struct StoredPart {
-    filename: String,
-    content_type: String,
-    size: i64,
-    sha: String,
 }
 
 impl Services {
@@ -114,11 +109,11 @@ impl Services {
                 .filter(|p| !p.oversized && !p.bytes.is_empty())
             {
                 let sha = blobs.put(&part.bytes).await?;
-                stored.push(StoredPart {
+                stored.push(StoredFile {
                     filename: clean_filename(&part.filename),
                     content_type: part.content_type.clone(),
                     size: i64::try_from(part.size).unwrap_or(i64::MAX),
-                    sha,
+                    sha256: sha,
                 });
             }
         }

@@ -180,6 +180,7 @@ impl Services {
             now,
         )
         .await?;
+        let raw = self.file_raw(tx, row, &case, now).await?;
         attachments::insert(
             tx,
             case.id,
@@ -187,7 +188,7 @@ impl Services {
             &format!("mail-{}.eml", row.id),
             "message/rfc822",
             row.size,
-            &row.sha256,
+            &raw,
             now,
         )
         .await?;
