@@ -448,6 +448,7 @@ install_requirements
 step "postgres"
 start_postgres
 export HQDESK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+export HQDESK_TEST_PG_BIN="$PG_BIN"
 export HQDESK_REQUIRE_POSTGRES=1
 export HQDESK_REQUIRE_BROWSER=1
 step "axe-core"

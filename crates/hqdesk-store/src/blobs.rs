@@ -33,11 +33,26 @@ const SEAL_READ_LEN: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// How long a blob counts as just stored (see [`BlobStore::recently_stored`]).
+    grace: std::time::Duration,
 }
+
+/// A request that stored a file names it in its transaction within seconds; two minutes leave
+/// room for a slow one.
+const DEFAULT_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl BlobStore {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            grace: DEFAULT_GRACE,
+        }
+    }
+
+    /// Count a blob as just stored for `grace` instead of two minutes (tests: zero).
+    pub fn with_grace(mut self, grace: std::time::Duration) -> Self {
+        self.grace = grace;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -59,7 +74,7 @@ impl BlobStore {
     pub async fn put(&self, bytes: &[u8]) -> Result<String, StoreError> {
         let root = self.root.clone();
         let bytes = bytes.to_vec();
-        tokio::task::spawn_blocking(move || BlobStore { root }.put_blocking(&bytes))
+        tokio::task::spawn_blocking(move || BlobStore::new(root).put_blocking(&bytes))
             .await
             .map_err(|e| StoreError::Unavailable(format!("blob store: {e}")))?
     }
@@ -146,9 +161,11 @@ impl BlobStore {
     ) -> Result<String, StoreError> {
         let root = self.root.clone();
         let public = case_public.clone();
-        tokio::task::spawn_blocking(move || BlobStore { root }.put_sealed_blocking(&public, source))
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("blob store: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            BlobStore::new(root).put_sealed_blocking(&public, source)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("blob store: {e}")))?
     }
 
     fn put_sealed_blocking(
@@ -245,12 +262,17 @@ impl BlobStore {
         }
     }
 
-    /// When the blob `sha` was last stored (written, or found already there by a put): a
-    /// collector leaves a blob alone for a while after that, since a transaction about to name
-    /// it may be on its way. `None` when it is absent.
-    pub async fn last_stored(&self, sha: &str) -> Option<std::time::SystemTime> {
-        let path = self.path_of(sha)?;
-        tokio::fs::metadata(&path).await.ok()?.modified().ok()
+    /// Whether the blob `sha` was stored (written, or found already there by a put) within the
+    /// grace period, by the real clock of the file system: a collector leaves such a blob
+    /// alone, since a transaction about to name it may be on its way.
+    pub async fn recently_stored(&self, sha: &str) -> bool {
+        let Some(path) = self.path_of(sha) else {
+            return false;
+        };
+        match tokio::fs::metadata(&path).await.and_then(|m| m.modified()) {
+            Ok(at) => at.elapsed().map_or(true, |age| age < self.grace),
+            Err(_) => false,
+        }
     }
 
     /// The bytes stored under `sha`, checked against it.

@@ -19,9 +19,8 @@ use crate::{ServiceError, Services};
 pub const BLOB_DELETE: &str = "blob.delete";
 /// The job's payload names files of a sealed case: sealed for the installation.
 const PAYLOAD_CONTEXT: &str = "jobs.payload.blob.delete";
-/// A blob stored (or found already stored) this recently is left alone: a transaction that is
-/// about to name it may still be on its way.
-const GRACE_MS: i64 = 120_000;
+/// When to look again at blobs stored too recently to delete (`BlobStore::recently_stored`).
+const RETRY_MINUTES: i64 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Payload {
@@ -97,12 +96,7 @@ async fn delete_clear_copies(s: Services, job: Job) -> Result<JobOutcome, String
             continue;
         }
         drop(conn);
-        let stored_ms = blobs.last_stored(sha).await.and_then(|t| {
-            t.duration_since(std::time::UNIX_EPOCH)
-                .ok()
-                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        });
-        if stored_ms.is_some_and(|at| now.millis() - at < GRACE_MS) {
+        if blobs.recently_stored(sha).await {
             recent += 1;
             continue;
         }
@@ -111,7 +105,7 @@ async fn delete_clear_copies(s: Services, job: Job) -> Result<JobOutcome, String
     }
     if recent > 0 {
         // Those removed or still named are checked again at no cost.
-        return Ok(JobOutcome::RunAgainAt(Timestamp(now.millis() + GRACE_MS)));
+        return Ok(JobOutcome::RunAgainAt(now.plus_minutes(RETRY_MINUTES)));
     }
     // Counts only: the names are the files' fingerprints.
     Ok(JobOutcome::Done(format!(

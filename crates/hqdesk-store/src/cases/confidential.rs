@@ -55,6 +55,29 @@ pub async fn insert_confidential_reporter(
     Ok(())
 }
 
+/// Whether `email` is the address of the sealed case `case_id`'s reporter, by its lookup hash
+/// (no key needed: mail threading asks it for a reply the reporter sends).
+pub async fn is_sealed_reporter_email(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    email: &str,
+) -> Result<bool, StoreError> {
+    let hashes = lookup::lookup_hashes(EMAIL_LOOKUP, &email.to_lowercase())?;
+    let list = (2..2 + hashes.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT COUNT(*) FROM confidential_reporters WHERE case_id = $1 AND email_lookup IN ({list})"
+    );
+    let mut q = sqlx::query_scalar(&sql).bind(case_id);
+    for h in &hashes {
+        q = q.bind(h);
+    }
+    let n: i64 = q.fetch_one(conn).await?;
+    Ok(n > 0)
+}
+
 pub async fn confidential_reporter(
     conn: &mut AnyConnection,
     case_id: i64,

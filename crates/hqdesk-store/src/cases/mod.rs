@@ -8,7 +8,10 @@ mod search;
 mod walk;
 mod write;
 
-pub use confidential::{confidential_reporter, insert_confidential_reporter, ConfidentialReporter};
+pub use confidential::{
+    confidential_reporter, insert_confidential_reporter, is_sealed_reporter_email,
+    ConfidentialReporter,
+};
 pub use counts::{
     count, count_capped, count_capped_walking, count_many, count_scanning, SEARCH_COUNT_CAP,
 };

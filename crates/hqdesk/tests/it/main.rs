@@ -40,6 +40,7 @@ mod portal_limits;
 mod portal_resubmit;
 mod portal_workplace;
 mod sealed_cases;
+mod sealed_marker;
 mod secrets;
 mod sign_in;
 mod sla_clocks;

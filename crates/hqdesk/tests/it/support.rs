@@ -140,7 +140,11 @@ impl TestApp {
         .expect("connect");
         let clock = Arc::new(ManualClock::at(T0));
         let services = Services::new(store, clock.clone())
-            .with_blobs(hqdesk_store::blobs::BlobStore::new(dir_path.join("blobs")))
+            // Clear copies replaced by sealed ones go at the next job run, not two minutes on.
+            .with_blobs(
+                hqdesk_store::blobs::BlobStore::new(dir_path.join("blobs"))
+                    .with_grace(std::time::Duration::ZERO),
+            )
             // Argon2id at the lowest accepted cost: the tests' builds are not optimised.
             .with_investigator_kdf(hqdesk_vault::KdfParams::MINIMUM);
         services.prepare().await.expect("migrate");

@@ -166,8 +166,14 @@ impl Services {
         if case.status == Status::Closed {
             return Ok(Err((case, SuggestionReason::ClosedCase)));
         }
-        let requester = self.requester_email(tx, &case).await?;
-        Ok(if same_address(requester.as_deref(), sender) {
+        let is_requester = match sender {
+            // A sealed case's reporter's address is kept sealed: compared by its lookup hash.
+            Some(sender) if case.sealed => {
+                cases::is_sealed_reporter_email(tx, case.id, sender).await?
+            }
+            _ => same_address(self.requester_email(tx, &case).await?.as_deref(), sender),
+        };
+        Ok(if is_requester {
             Ok(case)
         } else {
             Err((case, other_sender))
