@@ -19,6 +19,8 @@ pub enum Action {
     Reply,
     /// An internal note.
     AddNote,
+    /// Seal a case that turns out to be a denunciation: it leaves every ordinary queue.
+    SealCase,
     ReadContacts,
     ManageContacts,
     ReadUnits,
@@ -43,7 +45,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -51,6 +53,7 @@ impl Action {
         Action::ChangeStatus,
         Action::Reply,
         Action::AddNote,
+        Action::SealCase,
         Action::ReadContacts,
         Action::ManageContacts,
         Action::ReadUnits,
@@ -75,6 +78,7 @@ impl Action {
                 | Action::ChangeStatus
                 | Action::Reply
                 | Action::AddNote
+                | Action::SealCase
         )
     }
 }
@@ -158,6 +162,9 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         // Anyone on duty may record a contact, denunciations included: a misdirected
         // denunciation must never be refused. The case then disappears from their view.
         Action::CreateCase => true,
+        // Whoever sees a denunciation where it does not belong takes it out of sight at once:
+        // sealing only ever narrows who sees a case.
+        Action::SealCase => true,
         Action::UpdateCase
         | Action::AssignCase
         | Action::ChangeStatus

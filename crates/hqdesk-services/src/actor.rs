@@ -113,6 +113,7 @@ fn action_words(a: Action) -> &'static str {
         Action::ChangeStatus => "change the status of cases",
         Action::Reply => "reply to requesters",
         Action::AddNote => "add notes",
+        Action::SealCase => "seal cases",
         Action::ReadContacts => "read contacts",
         Action::ManageContacts => "change contacts",
         Action::ReadUnits => "read units",

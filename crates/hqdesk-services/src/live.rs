@@ -2,6 +2,7 @@
 //! by every node). What a stream may deliver is decided again for every batch of events from
 //! the session as it is now, never from the role the user had when the stream opened: a user
 //! demoted from investigator stops receiving confidential changes at once.
+use hqdesk_domain::access::CaseFacts;
 use hqdesk_domain::case::CaseNumber;
 use hqdesk_store::cases::{self, CaseRecord};
 use hqdesk_store::{sessions, StoreError};
@@ -24,10 +25,22 @@ pub struct LiveBatch {
     /// The session's actor as it is now (read only when there was something to deliver).
     pub actor: Option<Actor>,
     pub changes: Vec<CaseChange>,
+    /// Cases this session saw that were just sealed: to take off its screens at once.
+    pub removed: Vec<String>,
     /// Calls just answered on this actor's extension (for the screen-pop).
     pub pops: Vec<String>,
     /// Where to continue from.
     pub last: i64,
+}
+
+/// The facts of a case as they were before it was sealed, from its `case.seal` audit entry.
+fn before_sealing(detail: &str) -> CaseFacts {
+    let d: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+    CaseFacts {
+        confidential: false,
+        unit_id: d["before"]["unit_id"].as_i64(),
+        assignee_id: d["before"]["assignee_id"].as_i64(),
+    }
 }
 
 /// How many change-feed entries one poll reads.
@@ -85,6 +98,7 @@ impl Services {
             .collect();
         let mut batch = LiveBatch {
             changes: Vec::new(),
+            removed: Vec::new(),
             pops: Vec::new(),
             last,
             actor: None,
@@ -120,6 +134,10 @@ impl Services {
                     action: e.action,
                     case: c,
                 }),
+                // Sealed out of this session's sight: it saw the case if it saw it as it was.
+                Ok(c) if e.action == "case.seal" && scope.contains(&before_sealing(&e.detail)) => {
+                    batch.removed.push(c.number.to_string());
+                }
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }

@@ -74,3 +74,24 @@ pub async fn enqueue_notification(
     .await?;
     Ok(())
 }
+
+/// The notifications about `case_id` queued (or sent) before it was sealed: their payloads
+/// (the reporter's address, the subject) are sealed for the installation like those queued
+/// after. A pending one is still sent: the acknowledgement was due.
+pub(crate) async fn seal_case_notifications(
+    conn: &mut Connection,
+    case_id: i64,
+) -> Result<(), ServiceError> {
+    let needle = format!("\"case_id\":{case_id}");
+    for (id, payload) in jobs::with_payload_containing(conn, SEND_NOTIFICATION_JOB, &needle).await?
+    {
+        let Ok(mail) = serde_json::from_str::<NotificationMail>(&payload) else {
+            continue;
+        };
+        if mail.case_id == Some(case_id) {
+            let sealed = hqdesk_store::secrets::seal_value(SEALED_PAYLOAD, &payload)?;
+            jobs::set_payload(conn, id, &sealed).await?;
+        }
+    }
+    Ok(())
+}

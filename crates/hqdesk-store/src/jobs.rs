@@ -291,3 +291,32 @@ pub async fn pending_by_kind(conn: &mut AnyConnection) -> Result<Vec<(String, i6
     .fetch_all(conn)
     .await?)
 }
+
+/// Jobs of `kind` whose payload contains `needle` (a narrowing; the caller checks each).
+pub async fn with_payload_containing(
+    conn: &mut AnyConnection,
+    kind: &str,
+    needle: &str,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, payload FROM jobs WHERE kind = $1 AND payload LIKE '%' || $2 || '%'",
+    )
+    .bind(kind)
+    .bind(needle)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Replace a job's payload (sealing what it carries, the job otherwise unchanged).
+pub async fn set_payload(
+    conn: &mut AnyConnection,
+    id: i64,
+    payload: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET payload = $1 WHERE id = $2")
+        .bind(payload)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

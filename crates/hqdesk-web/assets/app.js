@@ -109,6 +109,17 @@
       toast.textContent = table.dataset.liveLabel + ': ' + c.number + ' — ' + c.subject;
       toast.hidden = false;
     });
+    // A case sealed for the task force leaves this screen at once.
+    es.addEventListener('removed', function (ev) {
+      var c = JSON.parse(ev.data);
+      var tr = document.querySelector('tr[data-case="' + c.number + '"]');
+      if (!tr) return;
+      tr.remove();
+      var total = document.getElementById('queue-total');
+      if (total && /^[0-9]+$/.test(total.textContent) && total.textContent !== '0') total.textContent = String(Number(total.textContent) - 1);
+      toast.textContent = table.dataset.sealedLabel + ': ' + c.number;
+      toast.hidden = false;
+    });
     // The queues' counts, as the server counted them for this user after each change.
     es.addEventListener('counts', function (ev) {
       var counts = JSON.parse(ev.data);

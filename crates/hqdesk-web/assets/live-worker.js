@@ -4,7 +4,7 @@
 // whatever session the browser has now.
 var ports = [];
 var es = null;
-var TYPES = ['call', 'case', 'counts'];
+var TYPES = ['call', 'case', 'counts', 'removed'];
 
 function broadcast(type, data) {
   ports.forEach(function (p) { p.postMessage({ type: type, data: data }); });

@@ -102,6 +102,7 @@ fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::list_links, cases::add_link))
         .routes(routes!(cases::merge_case))
+        .routes(routes!(cases::seal_case))
         .routes(routes!(cases::download_attachment))
         .routes(routes!(cases::add_message, cases::list_messages))
         .routes(routes!(contacts::list_contacts))
@@ -188,6 +189,7 @@ fn console_routes() -> Router<AppState> {
         .route("/console/cases/{number}/presence", post(events::presence))
         .route("/console/cases/{number}/link", post(events::link))
         .route("/console/cases/{number}/merge", post(events::merge))
+        .route("/console/cases/{number}/seal", post(events::seal))
         .route(
             "/console/cases/{number}/legal/accept",
             post(case_clocks::legal_accept),

@@ -22,10 +22,23 @@ pub(crate) async fn seal_new_case(
     now: Timestamp,
 ) -> Result<DataKey, ServiceError> {
     let data_key = DataKey::generate(&mut OsRng);
-    append::put(tx, case_id, append_keypair(&data_key).public(), now).await?;
+    seal_with_key(tx, case_id, &data_key, recipients, now).await?;
+    Ok(data_key)
+}
+
+/// Store the append public key of `data_key` for `case_id` and wrap the data key for every
+/// recipient.
+pub(crate) async fn seal_with_key(
+    tx: &mut Connection,
+    case_id: i64,
+    data_key: &DataKey,
+    recipients: &Recipients,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    append::put(tx, case_id, append_keypair(data_key).public(), now).await?;
     let place = places::case_key(case_id);
     for r in recipients.all() {
-        let wrapped = WrappedKey::wrap_for(&data_key, &r.public_key, &place)
+        let wrapped = WrappedKey::wrap_for(data_key, &r.public_key, &place)
             .map_err(|e| ServiceError::Internal(format!("wrapping a case key: {e}")))?;
         case_keys::put(
             tx,
@@ -36,7 +49,7 @@ pub(crate) async fn seal_new_case(
         )
         .await?;
     }
-    Ok(data_key)
+    Ok(())
 }
 
 /// The data key of `case_id` wrapped for its tracking link `token` (with the server's secret:

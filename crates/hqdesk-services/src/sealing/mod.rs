@@ -6,11 +6,14 @@
 //!   case is sealed by the store (`hqdesk_store::sealed::append`), whoever writes it.
 //! - `files`: a sealed case's files kept sealed, and the clear copies they replace deleted once
 //!   no row names them (the `blob.delete` job).
+//! - `seal_case`: sealing a case that exists (a misfiled denunciation).
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 pub(crate) mod files;
 mod intake;
 mod open;
+mod seal_case;
 
-pub(crate) use intake::{open_for_tracking, seal_new_case, wrap_for_tracking};
+pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
 pub use open::CaseKeys;
+pub use seal_case::{Sealed, SEALED_EVENT};

@@ -6,6 +6,7 @@
 //! and a reader can never disagree on either.
 pub mod append;
 pub mod places;
+pub mod reseal;
 pub mod text;
 
 pub use append::CaseSeal;

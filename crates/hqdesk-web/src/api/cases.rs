@@ -810,6 +810,32 @@ pub async fn merge_case(
     Ok(Json(with_sla(&s, &actor, view).await?))
 }
 
+/// What sealing a case did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SealResponse {
+    pub number: String,
+    /// False before the installation has an escrow key (`hqdesk keys escrow-init`): the case is
+    /// then the task force's alone but kept unencrypted, as new denunciations are.
+    pub encrypted: bool,
+}
+
+/// Seal a case that turns out to be a denunciation: it becomes the task force's alone,
+/// encrypted at rest and gone from every ordinary queue, count, search and live stream. Any
+/// role that sees the case may; the caller may not see it afterwards.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/seal", tag = "cases", params(("number" = String, Path)),
+    responses((status = 200, body = SealResponse), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+pub async fn seal_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+) -> Result<Json<SealResponse>, Problem> {
+    let sealed = s.services.seal_case(&actor, &number).await?;
+    Ok(Json(SealResponse {
+        number: sealed.number,
+        encrypted: sealed.encrypted,
+    }))
+}
+
 /// Download an attachment of a case the caller may see.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "cases", params(("id" = i64, Path)),
     responses((status = 200, description = "The file, as a download"), (status = 404, body = crate::problem::ProblemBody)), security(("bearer" = [])))]

@@ -18,7 +18,14 @@ use crate::csrf::{token_in_csrf_field, CsrfForm};
 use crate::forms::UploadForm;
 use crate::state::AppState;
 
-token_in_csrf_field!(StatusForm, AssignForm, UpdateForm, PresenceForm, LinkForm);
+token_in_csrf_field!(
+    StatusForm,
+    AssignForm,
+    UpdateForm,
+    PresenceForm,
+    LinkForm,
+    SealForm
+);
 
 /// A form posted from a case page.
 async fn back_to_case<T>(
@@ -221,6 +228,42 @@ pub(crate) struct LinkForm {
     csrf: String,
     other: Option<String>,
     into: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SealForm {
+    csrf: String,
+    /// The box saying "this is a denunciation": sealing cannot be undone by the one who seals.
+    confirm: Option<String>,
+}
+
+/// `POST /console/cases/{number}/seal`: the case goes to the task force. Whoever cannot see it
+/// then is taken back to the queue, where it is gone; an investigator stays on the case.
+pub(crate) async fn seal(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    CsrfForm(f): CsrfForm<SealForm>,
+) -> Response {
+    let actor = c.actor();
+    let r = if f.confirm.is_some() {
+        s.services.seal_case(&actor, &number).await
+    } else {
+        Err(ServiceError::invalid_field(
+            "confirm",
+            "seal_unconfirmed",
+            "tick the box to confirm that this is a denunciation",
+        ))
+    };
+    let sees_it = actor.case_scope() == hqdesk_domain::access::CaseScope::All;
+    back_to_case(&s, &c, &number, r, |sealed| {
+        if sees_it {
+            format!("/console/cases/{}", sealed.number)
+        } else {
+            "/console?notice=sealed_for_task_force".to_string()
+        }
+    })
+    .await
 }
 
 pub(crate) async fn link(

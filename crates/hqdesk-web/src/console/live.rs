@@ -170,7 +170,13 @@ async fn batch_events(
             .id(ids.seal(ch.seq))
             .data(data.to_string())));
     }
-    if !batch.changes.is_empty() {
+    for number in &batch.removed {
+        // A case sealed out of this user's sight: only its number, which the screen shows.
+        out.push(Ok(Event::default()
+            .event("removed")
+            .data(serde_json::json!({ "number": number }).to_string())));
+    }
+    if !batch.changes.is_empty() || !batch.removed.is_empty() {
         // The queues' counts as this actor may see them, after these changes.
         match nav_counts(services, actor, now).await {
             Ok(counts) => {

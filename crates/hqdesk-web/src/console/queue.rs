@@ -554,7 +554,7 @@ pub(crate) async fn queue(
             },
             next_url,
             notice: match p.notice.as_deref() {
-                Some(key @ "handed_to_task_force") => {
+                Some(key @ ("handed_to_task_force" | "sealed_for_task_force")) => {
                     tr.t(&format!("queue.notice.{key}")).to_string()
                 }
                 _ => String::new(),

@@ -651,6 +651,9 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /api/v1/cases/{number}/links", "an ordinary case to the denunciation", format!("/api/v1/cases/{n2}/links")).json(json!({"other": d})).hidden(),
         cell("POST /api/v1/cases/{number}/merge", "the denunciation", format!("/api/v1/cases/{d}/merge")).json(json!({"into": f.d3})).hidden(),
         cell("POST /api/v1/cases/{number}/merge", "an ordinary case into the denunciation", format!("/api/v1/cases/{n2}/merge")).json(json!({"into": d})).hidden(),
+        // Sealing a case already with the task force: hidden from all but investigators, who
+        // are told it is sealed already (409), so the fixture never changes.
+        cell("POST /api/v1/cases/{number}/seal", "the denunciation", format!("/api/v1/cases/{d}/seal")).json(json!({})).hidden(),
         cell("GET /api/v1/attachments/{id}", "the denunciation's file", format!("/api/v1/attachments/{}", f.d_attachment)).secret("ban do kho xang lau"),
         cell("GET /api/v1/attachments/{id}", "an ordinary case's file", format!("/api/v1/attachments/{}", f.n_attachment)),
         cell("GET /api/v1/cases/{number}/messages", "the denunciation", format!("/api/v1/cases/{d}/messages")).secret(NOTE),
@@ -743,6 +746,7 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/link", "an ordinary case to the denunciation", format!("/console/cases/{n2}/link")).form(&[("other", d)]).hidden(),
         cell("POST /console/cases/{number}/merge", "the denunciation", format!("/console/cases/{d}/merge")).form(&[("into", f.d3.as_str())]).hidden(),
         cell("POST /console/cases/{number}/merge", "an ordinary case into the denunciation", format!("/console/cases/{n2}/merge")).form(&[("into", d)]).hidden(),
+        cell("POST /console/cases/{number}/seal", "the denunciation", format!("/console/cases/{d}/seal")).form(&[("confirm", "1")]).hidden(),
         // The legal steps of a denunciation (issue 17): without a reason they are refused even
         // for investigators, so that only the acceptance (of the merged duplicate) changes it.
         cell("POST /console/cases/{number}/legal/accept", "the merged denunciation", format!("/console/cases/{}/legal/accept", f.d2)).hidden(),

@@ -39,6 +39,7 @@ mod portal_forms;
 mod portal_limits;
 mod portal_resubmit;
 mod portal_workplace;
+mod seal_misfiled;
 mod sealed_cases;
 mod sealed_marker;
 mod secrets;
