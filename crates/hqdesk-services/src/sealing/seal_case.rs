@@ -67,7 +67,7 @@ impl Services {
         let data_key = escrow.then(|| DataKey::generate(&mut OsRng));
         let mut sealed_blobs: HashMap<String, String> = HashMap::new();
         if let Some(key) = &data_key {
-            let public = append_keypair(key).public().clone();
+            let public = *append_keypair(key).public();
             let blobs = self.blobs();
             for sha in files
                 .iter()
