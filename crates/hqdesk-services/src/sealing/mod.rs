@@ -4,10 +4,15 @@
 //! - `intake`: a new sealed case's data key, its append key (`case_seals`) and the wraps of the
 //!   data key for the escrow and the investigators (`case_keys`). What is then written to the
 //!   case is sealed by the store (`hqdesk_store::sealed::append`), whoever writes it.
+//! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
+//!   return, and the short-lived access that spares a second check.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 mod intake;
 mod open;
+mod receipt;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, wrap_for_tracking};
 pub use open::CaseKeys;
+pub(crate) use receipt::{access_token, check_receipt, new_receipt, open_access, put_receipt};
+pub use receipt::{Opened, ACCESS_MINUTES};

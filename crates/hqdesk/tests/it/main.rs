@@ -5,6 +5,7 @@ mod support;
 
 mod access_matrix;
 mod ami;
+mod anonymous_tips;
 mod api;
 mod appointments;
 mod browser;

@@ -17,7 +17,7 @@ const BODY: &str = "Xe tải biển số 14C-123.45 chở hàng lậu MKBODY91c2
 const NAME: &str = "Nguyễn Văn MKNAME5d0e";
 
 /// The investigator signed in to the console: the actor of their session, key unlocked.
-async fn investigator_actor(app: &TestApp) -> Actor {
+pub(crate) async fn investigator_actor(app: &TestApp) -> Actor {
     crate::console::set_password(app, "investigator").await;
     let e = enrol_second_factor(app, "192.0.2.7", "investigator", PASSWORD).await;
     let Lookup::Alive(session) = app.services.session_lookup(&e.token).await.unwrap() else {
