@@ -88,8 +88,8 @@ pub(crate) async fn check_receipt(
     let mut found: Option<(&ReceiptKeys, i64, String)> = None;
     for k in &keys {
         let row = portal::find_receipt(conn, &k.lookup().to_string()).await?;
-        if let (None, Some((case_id, wrapped))) = (&found, row) {
-            found = Some((k, case_id, wrapped));
+        if found.is_none() {
+            found = row.map(|(case_id, wrapped)| (k, case_id, wrapped));
         }
     }
     let Some(first) = keys.first() else {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hqdesk_services::portal::{TipFiled, TipView};
 use hqdesk_services::ServiceError;
 
@@ -65,13 +65,14 @@ pub(crate) fn filed(tr: Tr, s: &AppState, done: TipFiled) -> Response {
     ))
 }
 
-/// The answer to a form sent again: never the receipt again.
+/// The answer to a form sent again: never the receipt again, the receipt form instead.
 pub(crate) fn already_submitted(tr: Tr) -> Response {
-    private(super::error_page(
+    receipt_page(
         tr,
         StatusCode::CONFLICT,
         tr.t("portal.tip.already_submitted").into(),
-    ))
+        String::new(),
+    )
 }
 
 #[derive(Template)]

@@ -176,7 +176,7 @@ async fn send_tip(v: &mut Visitor<'_>, form_id: &str, track: &str) -> crate::por
     let csrf = v.csrf.clone();
     let (ctype, body) = multipart(
         &[
-            ("csrf", &csrf),
+            ("csrf", csrf.as_str()),
             ("topic", "denunciation"),
             ("form_id", form_id),
             ("track", track),
@@ -269,9 +269,9 @@ both_engines!(
                 "912000111",
                 "MKTIPSUBJ",
                 "MKTIPBODY",
-                &digits,
-                &receipt,
-                &format!("{a}%{b}%{c}%{d}"),
+                digits.as_str(),
+                receipt.as_str(),
+                format!("{a}%{b}%{c}%{d}").as_str(),
             ],
         )
         .await;
@@ -472,7 +472,7 @@ both_engines!(
         assert_eq!(
             scalar_i64(
                 &app,
-                "SELECT COALESCE(SUM(hits), 0) FROM rate_limits WHERE bucket = 'portal.receipt:minute'"
+                "SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM rate_limits WHERE bucket = 'portal.receipt:minute'"
             )
             .await,
             3
@@ -590,7 +590,7 @@ both_engines!(
         assert_eq!(app.count_rows("cases").await, 1);
         let (_, read) = app.get("investigator", &format!("/api/v1/cases/{number}")).await;
         assert!(read.get("receipt").is_none());
-        assert_nowhere(&app, &[&receipt.replace(' ', ""), "MKTIPSUBJ"]).await;
+        assert_nowhere(&app, &[receipt.replace(' ', "").as_str(), "MKTIPSUBJ"]).await;
         // The reporter comes back with it.
         let page = check_receipt(&app, &receipt).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.html);

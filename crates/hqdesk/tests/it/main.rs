@@ -10,6 +10,7 @@ mod api;
 mod appointments;
 mod browser;
 mod browser_forms;
+mod browser_tips;
 mod call_page_state;
 mod cli;
 mod confidential_calls;
