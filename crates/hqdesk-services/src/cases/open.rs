@@ -266,10 +266,7 @@ impl Services {
                     None => Opening::Empty,
                 },
                 // An anonymous tip is reached by its receipt only: no link, no mail.
-                tracking_token_hash: cmd
-                    .follow_up
-                    .tracking_token_hash
-                    .filter(|_| !cmd.anonymous),
+                tracking_token_hash: cmd.follow_up.tracking_token_hash.filter(|_| !cmd.anonymous),
                 tracking_token: cmd.follow_up.tracking_token.filter(|_| !cmd.anonymous),
                 confirmation: cmd.follow_up.confirmation.filter(|_| !cmd.anonymous),
                 receipt: receipt.as_ref().map(|(_, keys)| keys.clone()),

@@ -181,11 +181,7 @@ impl Services {
     /// The web pads the answer to a fixed minimum time.
     pub async fn portal_receipt_check(&self, typed: &str) -> Result<TipView, ServiceError> {
         let receipt = TipReceipt::parse(typed).map_err(|_| {
-            ServiceError::invalid_field(
-                "receipt",
-                "receipt_malformed",
-                "a receipt has 16 digits",
-            )
+            ServiceError::invalid_field("receipt", "receipt_malformed", "a receipt has 16 digits")
         })?;
         self.count_receipt_check().await?;
         let mut conn = self.store().read().await?;
@@ -251,12 +247,10 @@ impl Services {
                 direction: Direction::Inbound,
                 attachments,
             },
-            form_id
-                .filter(|f| f.len() >= 32)
-                .map(|f| IdempotencyKey {
-                    key: format!("tip-reply:{f}"),
-                    fingerprint: hex::encode(Sha256::digest(body.as_bytes())),
-                }),
+            form_id.filter(|f| f.len() >= 32).map(|f| IdempotencyKey {
+                key: format!("tip-reply:{f}"),
+                fingerprint: hex::encode(Sha256::digest(body.as_bytes())),
+            }),
         )
         .await?;
         if let Err(e) = self

@@ -106,7 +106,8 @@ impl Services {
         // Only what was exchanged with this requester: after a merge, the other case's
         // conversation (another reporter's, another business's) stays off this page. A
         // requester's conversation is short; the cap only guards against a runaway case.
-        let mut messages: Vec<Entry> = timeline::requester_conversation(conn, case.id, 1000).await?;
+        let mut messages: Vec<Entry> =
+            timeline::requester_conversation(conn, case.id, 1000).await?;
         let mut attachments: Vec<Attachment> = hqdesk_store::attachments::for_case(conn, case.id)
             .await?
             .into_iter()
@@ -117,9 +118,7 @@ impl Services {
             keys.open_entries(conn, &mut messages).await?;
             keys.open_attachments(conn, &mut attachments).await?;
         }
-        let rating = portal::rating(conn, case.id)
-            .await?
-            .map(Rating::from_row);
+        let rating = portal::rating(conn, case.id).await?.map(Rating::from_row);
         Ok(TrackedCase {
             case,
             messages,

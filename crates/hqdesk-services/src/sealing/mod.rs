@@ -14,7 +14,7 @@ mod receipt;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, wrap_for_tracking};
 pub use open::CaseKeys;
+pub use receipt::ACCESS_MINUTES;
 pub(crate) use receipt::{
     access_token, check_receipt, new_receipt, open_access, put_receipt, Opened,
 };
-pub use receipt::ACCESS_MINUTES;

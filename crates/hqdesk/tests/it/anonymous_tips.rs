@@ -34,7 +34,12 @@ fn between(html: &str, after: &str, until: char) -> Option<String> {
 /// The receipt a page shows (`1234 5678 9012 3456`).
 pub(crate) fn receipt_of(html: &str) -> String {
     let shown = between(html, "id=\"tip-receipt\"", '<').expect("the receipt");
-    shown.split_once('>').expect("the receipt's text").1.trim().to_string()
+    shown
+        .split_once('>')
+        .expect("the receipt's text")
+        .1
+        .trim()
+        .to_string()
 }
 
 fn access_of(html: &str) -> String {
@@ -44,7 +49,8 @@ fn access_of(html: &str) -> String {
 pub(crate) fn is_grouped_receipt(r: &str) -> bool {
     r.len() == 19
         && r.split(' ').count() == 4
-        && r.split(' ').all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit()))
+        && r.split(' ')
+            .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 struct Answer {
@@ -115,7 +121,13 @@ async fn check_receipt_in(app: &TestApp, typed: &str, headers: &[(&str, &str)]) 
     .await
 }
 
-async fn reply(app: &TestApp, access: &str, form_id: &str, text: &str, files: &[(&str, &[u8])]) -> Answer {
+async fn reply(
+    app: &TestApp,
+    access: &str,
+    form_id: &str,
+    text: &str,
+    files: &[(&str, &[u8])],
+) -> Answer {
     let (ctype, body) = multipart(
         &[("access", access), ("form_id", form_id), ("body", text)],
         files,
@@ -208,14 +220,20 @@ both_engines!(
         app.services.escrow_init(&Actor::Cli, false).await.unwrap();
         let mut v = Visitor::new(&app, ADDRESS).await;
         let form = v.get("/request?topic=denunciation").await;
-        assert!(form.html.contains("id=\"track-anonymous\""), "the choice is offered");
+        assert!(
+            form.html.contains("id=\"track-anonymous\""),
+            "the choice is offered"
+        );
         let form_id = "0123456789abcdef0123456789abcdef";
         let p = send_tip(&mut v, form_id, "anonymous").await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.html);
         let receipt = receipt_of(&p.html);
         assert!(is_grouped_receipt(&receipt), "{receipt}");
         let digits = receipt.replace(' ', "");
-        assert!(p.location.is_empty(), "no redirect: the receipt is in this answer only");
+        assert!(
+            p.location.is_empty(),
+            "no redirect: the receipt is in this answer only"
+        );
         assert!(
             p.set_cookies.iter().all(|c| !c.contains(&digits)),
             "{:?}",
@@ -255,7 +273,10 @@ both_engines!(
             1
         );
         let wrapped = texts(&app, "SELECT wrapped FROM case_receipts").await;
-        assert!(!wrapped[0].is_empty(), "the data key is wrapped for the receipt");
+        assert!(
+            !wrapped[0].is_empty(),
+            "the data key is wrapped for the receipt"
+        );
         // No address, no browser, no identity, no receipt, anywhere; the rate limits hold the
         // fixed bucket only.
         let (a, b, c, d) = (&digits[..4], &digits[4..8], &digits[8..12], &digits[12..]);
@@ -295,7 +316,12 @@ both_engines!(
         // The same form sent again, either way: "already sent", never the receipt.
         for track in ["anonymous", "named"] {
             let again = send_tip(&mut v, form_id, track).await;
-            assert_eq!(again.status, StatusCode::CONFLICT, "{track}: {}", again.html);
+            assert_eq!(
+                again.status,
+                StatusCode::CONFLICT,
+                "{track}: {}",
+                again.html
+            );
             assert!(!again.html.contains(&receipt) && !again.html.contains(&digits));
             assert!(again.html.contains("/receipt"), "{}", again.html);
         }
@@ -358,7 +384,8 @@ both_engines!(
             .unwrap();
         assert_eq!(entries.iter().filter(|e| e.body == ANSWER).count(), 1);
         assert_eq!(
-            app.count_rows("timeline_entries WHERE body LIKE '%MKANSWER%'").await,
+            app.count_rows("timeline_entries WHERE body LIKE '%MKANSWER%'")
+                .await,
             0,
             "sealed by the store"
         );
@@ -394,7 +421,14 @@ both_engines!(
         let r = reply(&app, &altered, &"1".repeat(32), "MKLATE1", &[]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.html);
         assert!(r.html.contains("id=\"receipt-form\""));
-        let plain = reply(&app, "{\"c\":1,\"e\":99999999999999}", &"2".repeat(32), "MKLATE2", &[]).await;
+        let plain = reply(
+            &app,
+            "{\"c\":1,\"e\":99999999999999}",
+            &"2".repeat(32),
+            "MKLATE2",
+            &[],
+        )
+        .await;
         assert_eq!(plain.status, StatusCode::FORBIDDEN);
         app.clock.advance_seconds(31 * 60);
         let r = reply(&app, &access, &"3".repeat(32), "MKLATE3", &[]).await;
@@ -411,65 +445,67 @@ both_engines!(
     }
 );
 
-both_engines!(
-    wrong_tampered_and_malformed_receipts,
-    |app| async move {
-        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
-        let tip = |subject: &str| hqdesk_services::portal::PortalTip {
-            topic: "denunciation".into(),
-            subject: subject.into(),
-            description: BODY.into(),
-            ..Default::default()
-        };
-        let a = app.services.portal_submit_tip(tip("Tin A")).await.unwrap();
-        let b = app.services.portal_submit_tip(tip("Tin B")).await.unwrap();
-        let (a, b) = (a.receipt.to_string(), b.receipt.to_string());
-        assert_ne!(a, b);
+both_engines!(wrong_tampered_and_malformed_receipts, |app| async move {
+    app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+    let tip = |subject: &str| hqdesk_services::portal::PortalTip {
+        topic: "denunciation".into(),
+        subject: subject.into(),
+        description: BODY.into(),
+        ..Default::default()
+    };
+    let a = app.services.portal_submit_tip(tip("Tin A")).await.unwrap();
+    let b = app.services.portal_submit_tip(tip("Tin B")).await.unwrap();
+    let (a, b) = (a.receipt.to_string(), b.receipt.to_string());
+    assert_ne!(a, b);
 
-        // A receipt that exists nowhere.
-        let mut wrong = a.replace(' ', "").into_bytes();
-        wrong[15] = if wrong[15] == b'0' { b'1' } else { b'0' };
-        let wrong = String::from_utf8(wrong).unwrap();
-        let unknown = check_receipt(&app, &wrong).await;
-        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.html);
-        assert!(unknown.took >= Duration::from_secs(1));
-        assert!(unknown.html.contains("id=\"receipt-form\""));
+    // A receipt that exists nowhere.
+    let mut wrong = a.replace(' ', "").into_bytes();
+    wrong[15] = if wrong[15] == b'0' { b'1' } else { b'0' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    let unknown = check_receipt(&app, &wrong).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.html);
+    assert!(unknown.took >= Duration::from_secs(1));
+    assert!(unknown.html.contains("id=\"receipt-form\""));
 
-        // A's wrap replaced by B's: A's receipt still finds its row, the wrap does not open.
-        // Answered exactly as an unknown receipt.
-        let b_wrap = texts(
+    // A's wrap replaced by B's: A's receipt still finds its row, the wrap does not open.
+    // Answered exactly as an unknown receipt.
+    let b_wrap = texts(
             &app,
             "SELECT r.wrapped FROM case_receipts r JOIN cases c ON c.id = r.case_id WHERE c.subject <> '' ORDER BY r.case_id DESC LIMIT 1",
         )
         .await
         .remove(0);
-        let a_case = scalar_i64(&app, "SELECT MIN(case_id) FROM case_receipts").await;
-        {
-            let mut conn = app.services.store().read().await.unwrap();
-            sqlx::query(&format!(
-                "UPDATE case_receipts SET wrapped = '{b_wrap}' WHERE case_id = {a_case}"
-            ))
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        }
-        let tampered = check_receipt(&app, &a).await;
-        assert_eq!(tampered.status, unknown.status);
-        assert_eq!(tampered.html, unknown.html, "the same page");
-        assert!(tampered.took >= Duration::from_secs(1));
-        // B is untouched.
-        let ok = check_receipt(&app, &b).await;
-        assert_eq!(ok.status, StatusCode::OK);
-        assert!(ok.html.contains("Tin B"));
+    let a_case = scalar_i64(&app, "SELECT MIN(case_id) FROM case_receipts").await;
+    {
+        let mut conn = app.services.store().read().await.unwrap();
+        sqlx::query(&format!(
+            "UPDATE case_receipts SET wrapped = '{b_wrap}' WHERE case_id = {a_case}"
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    let tampered = check_receipt(&app, &a).await;
+    assert_eq!(tampered.status, unknown.status);
+    assert_eq!(tampered.html, unknown.html, "the same page");
+    assert!(tampered.took >= Duration::from_secs(1));
+    // B is untouched.
+    let ok = check_receipt(&app, &b).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.html.contains("Tin B"));
 
-        // Malformed: refused at once, counted nowhere.
-        for typed in ["1234", "1234 5678 9012 345x", "", "12345678901234567"] {
-            let m = check_receipt(&app, typed).await;
-            assert_eq!(m.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
-            assert!(m.took < Duration::from_millis(900), "{typed:?}: {:?}", m.took);
-            assert!(m.html.contains("id=\"receipt-err\""));
-        }
-        assert_eq!(
+    // Malformed: refused at once, counted nowhere.
+    for typed in ["1234", "1234 5678 9012 345x", "", "12345678901234567"] {
+        let m = check_receipt(&app, typed).await;
+        assert_eq!(m.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
+        assert!(
+            m.took < Duration::from_millis(900),
+            "{typed:?}: {:?}",
+            m.took
+        );
+        assert!(m.html.contains("id=\"receipt-err\""));
+    }
+    assert_eq!(
             scalar_i64(
                 &app,
                 "SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM rate_limits WHERE bucket = 'portal.receipt:minute'"
@@ -477,8 +513,7 @@ both_engines!(
             .await,
             3
         );
-    }
-);
+});
 
 both_engines!(
     without_an_escrow_key_a_tip_is_kept_unsealed_and_its_receipt_still_opens_it,
@@ -509,49 +544,61 @@ both_engines!(
     }
 );
 
-both_engines!(the_guess_limit_is_global_and_answers_429, |app| async move {
-    // The minute's checks are used up (by anyone, from anywhere).
-    let now = app.services.now().millis();
-    let minute = now - now.rem_euclid(60_000);
-    {
-        let mut conn = app.services.store().read().await.unwrap();
-        sqlx::query(&format!(
+both_engines!(
+    the_guess_limit_is_global_and_answers_429,
+    |app| async move {
+        // The minute's checks are used up (by anyone, from anywhere).
+        let now = app.services.now().millis();
+        let minute = now - now.rem_euclid(60_000);
+        {
+            let mut conn = app.services.store().read().await.unwrap();
+            sqlx::query(&format!(
             "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('portal.receipt:minute', {minute}, {})",
             hqdesk_services::portal::RECEIPT_CHECKS_PER_MINUTE
         ))
         .execute(&mut *conn)
         .await
         .unwrap();
-    }
-    let limited = check_receipt(&app, "1111 2222 3333 4444").await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", limited.html);
-    assert!(limited.headers.get("retry-after").is_some());
-    assert!(limited.took < Duration::from_millis(900), "no Argon2 for a refused check");
-    assert!(limited.html.contains("lượt nhập mã"), "{}", limited.html);
-    let en = check_receipt_in(&app, "1111 2222 3333 4444", &[("cookie", "hqdesk_lang=en")]).await;
-    assert_eq!(en.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(en.html.contains("Too many receipts"), "{}", en.html);
-    // The next minute: checked again (the hour's limit is far).
-    app.clock.advance_seconds(61);
-    let next = check_receipt(&app, "1111 2222 3333 4444").await;
-    assert_eq!(next.status, StatusCode::NOT_FOUND, "{}", next.html);
-    // The hour's limit, likewise.
-    let now = app.services.now().millis();
-    let hour = now - now.rem_euclid(3_600_000);
-    {
-        let mut conn = app.services.store().read().await.unwrap();
-        sqlx::query(&format!(
+        }
+        let limited = check_receipt(&app, "1111 2222 3333 4444").await;
+        assert_eq!(
+            limited.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            limited.html
+        );
+        assert!(limited.headers.get("retry-after").is_some());
+        assert!(
+            limited.took < Duration::from_millis(900),
+            "no Argon2 for a refused check"
+        );
+        assert!(limited.html.contains("lượt nhập mã"), "{}", limited.html);
+        let en =
+            check_receipt_in(&app, "1111 2222 3333 4444", &[("cookie", "hqdesk_lang=en")]).await;
+        assert_eq!(en.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(en.html.contains("Too many receipts"), "{}", en.html);
+        // The next minute: checked again (the hour's limit is far).
+        app.clock.advance_seconds(61);
+        let next = check_receipt(&app, "1111 2222 3333 4444").await;
+        assert_eq!(next.status, StatusCode::NOT_FOUND, "{}", next.html);
+        // The hour's limit, likewise.
+        let now = app.services.now().millis();
+        let hour = now - now.rem_euclid(3_600_000);
+        {
+            let mut conn = app.services.store().read().await.unwrap();
+            sqlx::query(&format!(
             "UPDATE rate_limits SET hits = {} WHERE bucket = 'portal.receipt:hour' AND window_start = {hour}",
             hqdesk_services::portal::RECEIPT_CHECKS_PER_HOUR
         ))
         .execute(&mut *conn)
         .await
         .unwrap();
+        }
+        app.clock.advance_seconds(61);
+        let limited = check_receipt(&app, "1111 2222 3333 4444").await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     }
-    app.clock.advance_seconds(61);
-    let limited = check_receipt(&app, "1111 2222 3333 4444").await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-});
+);
 
 both_engines!(
     the_api_files_an_anonymous_tip_and_answers_its_receipt_once,
@@ -588,7 +635,9 @@ both_engines!(
         assert_eq!(again["number"], number.as_str());
         assert!(again.get("receipt").is_none(), "{again}");
         assert_eq!(app.count_rows("cases").await, 1);
-        let (_, read) = app.get("investigator", &format!("/api/v1/cases/{number}")).await;
+        let (_, read) = app
+            .get("investigator", &format!("/api/v1/cases/{number}"))
+            .await;
         assert!(read.get("receipt").is_none());
         assert_nowhere(&app, &[receipt.replace(' ', "").as_str(), "MKTIPSUBJ"]).await;
         // The reporter comes back with it.

@@ -52,7 +52,11 @@ async fn an_anonymous_reporter_comes_back_in_a_new_browser_and_answers_the_quest
     b.wait_for("#tip-receipt", 15).await;
     let receipt = b.text("#tip-receipt").await;
     assert!(is_grouped_receipt(&receipt), "{receipt}");
-    assert_eq!(b.current_path().await, "/request", "the receipt is in no address");
+    assert_eq!(
+        b.current_path().await,
+        "/request",
+        "the receipt is in no address"
+    );
     assert!(b
         .wait_for("#print-receipt", 5)
         .await
@@ -130,5 +134,8 @@ async fn an_anonymous_reporter_comes_back_in_a_new_browser_and_answers_the_quest
         .await
         .unwrap();
     let names: Vec<&str> = files.iter().map(|a| a.filename.as_str()).collect();
-    assert!(names.contains(&"bien-so.png") && names.contains(&"xe-tai.png"), "{names:?}");
+    assert!(
+        names.contains(&"bien-so.png") && names.contains(&"xe-tai.png"),
+        "{names:?}"
+    );
 }
