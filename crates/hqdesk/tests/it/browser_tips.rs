@@ -110,7 +110,21 @@ async fn an_anonymous_reporter_comes_back_in_a_new_browser_and_answers_the_quest
     b.click("#receipt-submit").await;
     b.wait_for_text("#conversation", QUESTION, 15).await;
     b.wait_for_text("#conversation", BODY, 5).await;
-    b.wait_for_text("#conversation", "xe-tai.png", 5).await;
+    b.wait_for_text("button.file-link", "xe-tai.png", 5).await;
+    // The file is a button in a form (the access never goes in an address), shown as a link.
+    let color = b
+        .client
+        .execute(
+            "return getComputedStyle(document.querySelector('button.file-link')).color;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        color.as_str(),
+        Some("rgb(255, 255, 255)"),
+        "the file's name is visible"
+    );
     b.audit("portal-tip-page").await;
     b.fill("#body", ANSWER).await;
     b.fill("#files", &plate).await;
