@@ -39,6 +39,9 @@ pub(crate) struct CaseToInsert {
     pub tracking_token_hash: Option<String>,
     /// The tracking token itself (memory only), to wrap a sealed case's key for its link.
     pub tracking_token: Option<String>,
+    /// An anonymous tip's receipt keys (memory only): its lookup and the wrap of a sealed case's
+    /// key go into `case_receipts` with the case.
+    pub receipt: Option<std::sync::Arc<hqdesk_vault::ReceiptKeys>>,
     /// `{case}` in its subject and text becomes the case number.
     pub confirmation: Option<NotificationMail>,
     /// Who opens it, as the audit log names them.
@@ -149,6 +152,7 @@ pub(crate) async fn insert_cases(
     // Case index → its first message's files, sealed.
     let mut sealed_files: HashMap<usize, Vec<StoredFile>> = HashMap::new();
     let mut clear_copies: Vec<String> = Vec::new();
+    let mut receipt_keys: Vec<(i64, hqdesk_vault::DataKey)> = Vec::new();
     if let Some(recipients) = &recipients {
         for (i, ((c, _), (n, case_id))) in cases.iter().zip(new.iter().zip(&case_ids)).enumerate() {
             if !n.sealed {
@@ -173,6 +177,9 @@ pub(crate) async fn insert_cases(
                     *case_id,
                     crate::sealing::wrap_for_tracking(token, *case_id, &data_key)?,
                 ));
+            }
+            if c.receipt.is_some() {
+                receipt_keys.push((*case_id, data_key));
             }
             cases::update(
                 tx,
@@ -261,6 +268,14 @@ pub(crate) async fn insert_cases(
             if let Some((_, wrapped)) = tracking_wraps.iter().find(|(id, _)| *id == case_ids[i]) {
                 hqdesk_store::portal::set_tracking_wrap(tx, case_ids[i], wrapped).await?;
             }
+        }
+        if let Some(keys) = &c.receipt {
+            // Without an escrow key the tip is not sealed: its receipt only finds it.
+            let data_key = receipt_keys
+                .iter()
+                .find(|(id, _)| *id == case_ids[i])
+                .map(|(_, k)| k);
+            crate::sealing::put_receipt(tx, keys, case_ids[i], data_key, now).await?;
         }
         if let Some(mail) = &c.confirmation {
             let mail = NotificationMail {

@@ -130,6 +130,8 @@ pub(crate) fn decode(kept: &str) -> Result<CaseView, ServiceError> {
             phone: None,
             tax_code: None,
         }),
+        // Shown once: a retry never gets it.
+        receipt: None,
     })
 }
 

@@ -19,7 +19,7 @@ use crate::console::admin::service_levels;
 use crate::console::case_clocks;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{kb as staff_kb, notifications, queue};
-use crate::portal::{lost, request, submitted};
+use crate::portal::{lost, request, submitted, tip};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
 use crate::state::{AppState, WebConfig};
@@ -32,6 +32,7 @@ const UPLOAD_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/console/cases/{number}/note"),
     (Method::POST, "/request"),
     (Method::POST, "/track/{token}/reply"),
+    (Method::POST, "/receipt/reply"),
 ];
 
 pub fn router(services: Services) -> Router {
@@ -319,7 +320,7 @@ fn console_routes() -> Router<AppState> {
 }
 
 /// The public portal (HTML, anonymous): knowledge, procedures, requests and suggestions, the
-/// private tracking page.
+/// private tracking page, an anonymous tip's receipt form and its reporter's page.
 fn portal_routes() -> Router<AppState> {
     Router::new()
         .route("/", get(portal::home))
@@ -344,6 +345,9 @@ fn portal_routes() -> Router<AppState> {
         .route("/track/{token}/reply", post(request::track_reply))
         .route("/track/{token}/rate", post(request::track_rate))
         .route("/track/{token}/files/{id}", get(request::track_file))
+        .route("/receipt", get(tip::form).post(tip::check))
+        .route("/receipt/reply", post(tip::reply))
+        .route("/receipt/files/{id}", post(tip::file))
 }
 
 /// The style sheet and scripts of the console and the portal.

@@ -49,6 +49,9 @@ pub struct OpenCase {
     pub attachments: Vec<NewAttachment>,
     /// What else the opening commits with the case.
     pub follow_up: OpenFollowUp,
+    /// An anonymous tip (denunciations only): no requester, no tracking link, no mail; the
+    /// answer carries a receipt, once (design note 006 §5).
+    pub anonymous: bool,
 }
 
 /// Written in the same transaction as the case it belongs to.
@@ -78,7 +81,13 @@ pub struct CaseView {
     pub requester: Option<Requester>,
     /// Only for confidential cases, and so only ever shown to investigators.
     pub reporter: Option<ConfidentialReporter>,
+    /// An anonymous tip's receipt, in the answer to its creation only (never kept, never in a
+    /// retry's answer). `Debug` hides it; `Display` groups its 16 digits by four.
+    pub receipt: Option<TipReceipt>,
 }
+
+/// The 16-digit receipt of an anonymous tip.
+pub use hqdesk_vault::Receipt as TipReceipt;
 
 /// Filters of the case list, as received.
 #[derive(Debug, Clone, Default)]
@@ -195,7 +204,7 @@ pub const DELIVER_MESSAGE_JOB: &str = "message.deliver";
 fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
-fn idempotency_scope(actor: &Actor, operation: &str) -> String {
+pub(crate) fn idempotency_scope(actor: &Actor, operation: &str) -> String {
     format!("{}:{operation}", actor.audit_name())
 }
 
@@ -253,6 +262,7 @@ impl Services {
             case,
             requester,
             reporter,
+            receipt: None,
         })
     }
 }

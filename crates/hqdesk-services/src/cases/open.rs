@@ -92,6 +92,22 @@ impl Services {
             None => None,
         };
         let requester = parse_requester(cmd.requester.as_ref(), &mut errors);
+        if cmd.anonymous {
+            if kind.is_some_and(|k| !k.is_confidential()) {
+                errors.push(hqdesk_domain::FieldError {
+                    field: "anonymous".into(),
+                    code: "anonymous_denunciation_only",
+                    message: "only a denunciation can be an anonymous tip".into(),
+                });
+            }
+            if requester.identified {
+                errors.push(hqdesk_domain::FieldError {
+                    field: "requester".into(),
+                    code: "anonymous_with_requester",
+                    message: "an anonymous tip has no requester: leave it out".into(),
+                });
+            }
+        }
         if !cmd.attachments.is_empty() && body.is_none() {
             errors.push(hqdesk_domain::FieldError {
                 field: "body".into(),
@@ -185,6 +201,14 @@ impl Services {
             }
         }
 
+        // An anonymous tip's receipt: derived (Argon2id) before the writer's transaction.
+        let receipt = match cmd.anonymous {
+            true => {
+                let (receipt, keys) = crate::sealing::new_receipt().await?;
+                Some((receipt, std::sync::Arc::new(keys)))
+            }
+            false => None,
+        };
         let stored = self.store_attachment_bytes(&cmd.attachments, None).await?;
         let now = self.now();
         let reporter = kind.is_confidential().then(|| {
@@ -241,9 +265,11 @@ impl Services {
                     },
                     None => Opening::Empty,
                 },
-                tracking_token_hash: cmd.follow_up.tracking_token_hash,
-                tracking_token: cmd.follow_up.tracking_token,
-                confirmation: cmd.follow_up.confirmation,
+                // An anonymous tip is reached by its receipt only: no link, no mail.
+                tracking_token_hash: cmd.follow_up.tracking_token_hash.filter(|_| !cmd.anonymous),
+                tracking_token: cmd.follow_up.tracking_token.filter(|_| !cmd.anonymous),
+                confirmation: cmd.follow_up.confirmation.filter(|_| !cmd.anonymous),
+                receipt: receipt.as_ref().map(|(_, keys)| keys.clone()),
                 audit_actor: actor.audit_name(),
             },
             requester: (!kind.is_confidential() && requester.identified)
@@ -276,6 +302,7 @@ impl Services {
             case: created.case,
             requester: created.requester,
             reporter,
+            receipt: receipt.map(|(r, _)| r),
         })
     }
 

@@ -2,7 +2,7 @@
 //! a private tracking link, replies, and rates the handling once it is resolved.
 //!
 //! Visitors are not users. They act as `Actor::System("portal")` and reach exactly one case: the
-//! one their tracking token names. Only the token's SHA-256 is stored, so a database dump does
+//! one their tracking token names, or the anonymous tip their receipt opens (`tips`). Only the token's SHA-256 is stored, so a database dump does
 //! not hand out the links. Anonymous submissions are limited per source address (only accepted
 //! ones count); the address is kept only as a salted hash inside a one-hour window.
 //!
@@ -15,14 +15,20 @@ mod lost_link;
 mod procedure_links;
 mod ratings;
 mod submit;
+mod tips;
 mod topics;
 mod tracking;
 
-pub use limits::{REPLIES_PER_HOUR, REPLY_LIMIT, REQUESTS_PER_HOUR, REQUEST_LIMIT};
+pub use limits::{
+    RECEIPT_CHECKS_PER_HOUR, RECEIPT_CHECKS_PER_MINUTE, RECEIPT_HOUR_BUCKET, RECEIPT_MINUTE_BUCKET,
+    REPLIES_PER_HOUR, REPLY_LIMIT, REQUESTS_PER_HOUR, REQUEST_LIMIT, TIPS_PER_HOUR,
+    TIP_REPLIES_PER_HOUR,
+};
 pub use lost_link::{LostLink, LOST_LINK_LIMIT};
 pub use procedure_links::{procedure_forms, ProcedureForm};
 pub use ratings::DISSATISFIED_AT_MOST;
 pub use submit::parse_declaration_number;
+pub use tips::{PortalTip, TipFiled, TipView, ALREADY_SUBMITTED};
 pub use topics::{topic, Detail, Topic, SYSTEMS, TOPICS};
 pub(crate) use tracking::notify_reply;
 

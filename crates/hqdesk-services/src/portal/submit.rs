@@ -54,7 +54,7 @@ fn confirmation(lang: &str, to: &str, link: &str) -> NotificationMail {
 
 impl Services {
     /// The submission a form instance made already, if any.
-    async fn submitted_before(
+    pub(super) async fn submitted_before(
         &self,
         instance: Option<&str>,
         token: &str,
@@ -107,7 +107,7 @@ impl Services {
 
     /// The line that tells staff which article the visitor read, and what they searched for,
     /// before writing ("this did not help"). Only a published article is named.
-    async fn read_before(&self, req: &PortalRequest) -> Option<String> {
+    pub(super) async fn read_before(&self, req: &PortalRequest) -> Option<String> {
         let clean = |s: &Option<String>| {
             trimmed(s).map(|v| {
                 v.chars()
@@ -141,6 +141,15 @@ impl Services {
         let token = instance.map(token_for_form).unwrap_or_else(new_token);
         if let Some(done) = self.submitted_before(instance, &token).await? {
             return Ok(done);
+        }
+        // Sent first as an anonymous tip (Back, the other choice, send again): never twice.
+        if let Some(i) = instance {
+            if self.tip_filed_before(i).await? {
+                return Err(ServiceError::Conflict {
+                    code: super::ALREADY_SUBMITTED,
+                    message: "this form was sent already".into(),
+                });
+            }
         }
         self.portal_rate_check(REQUEST_LIMIT, &req.source, REQUESTS_PER_HOUR)
             .await?;
@@ -364,23 +373,23 @@ impl Services {
 }
 
 /// What a visitor typed into a form, as the case engine will check it.
-struct Typed<'a> {
+pub(super) struct Typed<'a> {
     /// `None` when the form may leave it empty (a suggestion's subject comes from its text).
-    subject: Option<&'a str>,
+    pub(super) subject: Option<&'a str>,
     /// The form's name for the text that becomes the first message.
-    text_field: &'static str,
-    text: &'a str,
-    name: &'a Option<String>,
-    business_name: &'a Option<String>,
-    email: &'a Option<String>,
-    phone: &'a Option<String>,
-    attachments: &'a [NewAttachment],
+    pub(super) text_field: &'static str,
+    pub(super) text: &'a str,
+    pub(super) name: &'a Option<String>,
+    pub(super) business_name: &'a Option<String>,
+    pub(super) email: &'a Option<String>,
+    pub(super) phone: &'a Option<String>,
+    pub(super) attachments: &'a [NewAttachment],
 }
 
 /// The case engine's checks of what was typed, made before it runs and under the form's own
 /// field names, so that every mistake is reported in one round (an empty subject used to show
 /// only after everything else was right).
-fn check_typed(errors: &mut ValidationErrors, t: &Typed<'_>) {
+pub(super) fn check_typed(errors: &mut ValidationErrors, t: &Typed<'_>) {
     if let Some(subject) = t.subject {
         errors.check("subject", case_rules::parse_subject(subject));
     }
@@ -407,7 +416,7 @@ fn check_typed(errors: &mut ValidationErrors, t: &Typed<'_>) {
 
 /// The case engine names requester fields `requester.*` and the text `body`; the portal's forms
 /// have the requester's fields at the top and the text under `body_field`.
-fn rename_fields(body_field: &'static str) -> impl Fn(ServiceError) -> ServiceError {
+pub(super) fn rename_fields(body_field: &'static str) -> impl Fn(ServiceError) -> ServiceError {
     move |e| match e {
         ServiceError::Invalid(v) => ServiceError::Invalid(ValidationErrors(
             v.0.into_iter()

@@ -85,28 +85,40 @@ impl Services {
 
     /// The case behind a tracking link, as its requester may see it.
     pub async fn portal_track(&self, token: &str) -> Result<TrackedCase, ServiceError> {
-        let mut case = self.tracked_case(token).await?;
+        let case = self.tracked_case(token).await?;
         let mut conn = self.store().read().await?;
+        let keys = match case.sealed {
+            true => self.tracking_keys(&mut conn, token, &case).await?,
+            false => CaseKeys::none(),
+        };
+        self.requester_view(&mut conn, case, keys).await
+    }
+
+    /// `case` as its requester sees it (through a tracking link or a receipt), its sealed
+    /// values opened with `keys`.
+    pub(super) async fn requester_view(
+        &self,
+        conn: &mut hqdesk_store::Connection,
+        mut case: CaseRecord,
+        mut keys: CaseKeys<'_>,
+    ) -> Result<TrackedCase, ServiceError> {
+        let conn = &mut *conn;
         // Only what was exchanged with this requester: after a merge, the other case's
         // conversation (another reporter's, another business's) stays off this page. A
         // requester's conversation is short; the cap only guards against a runaway case.
         let mut messages: Vec<Entry> =
-            timeline::requester_conversation(&mut conn, case.id, 1000).await?;
-        let mut attachments: Vec<Attachment> =
-            hqdesk_store::attachments::for_case(&mut conn, case.id)
-                .await?
-                .into_iter()
-                .filter(|a| messages.iter().any(|m| m.id == a.entry_id))
-                .collect();
-        if case.sealed {
-            let mut keys = self.tracking_keys(&mut conn, token, &case).await?;
-            keys.open_case(&mut conn, &mut case).await?;
-            keys.open_entries(&mut conn, &mut messages).await?;
-            keys.open_attachments(&mut conn, &mut attachments).await?;
-        }
-        let rating = portal::rating(&mut conn, case.id)
+            timeline::requester_conversation(conn, case.id, 1000).await?;
+        let mut attachments: Vec<Attachment> = hqdesk_store::attachments::for_case(conn, case.id)
             .await?
-            .map(Rating::from_row);
+            .into_iter()
+            .filter(|a| messages.iter().any(|m| m.id == a.entry_id))
+            .collect();
+        if case.sealed {
+            keys.open_case(conn, &mut case).await?;
+            keys.open_entries(conn, &mut messages).await?;
+            keys.open_attachments(conn, &mut attachments).await?;
+        }
+        let rating = portal::rating(conn, case.id).await?.map(Rating::from_row);
         Ok(TrackedCase {
             case,
             messages,

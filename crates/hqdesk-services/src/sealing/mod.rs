@@ -7,13 +7,20 @@
 //! - `files`: a sealed case's files kept sealed, and the clear copies they replace deleted once
 //!   no row names them (the `blob.delete` job).
 //! - `seal_case`: sealing a case that exists (a misfiled denunciation).
+//! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
+//!   return, and the short-lived access that spares a second check.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 pub(crate) mod files;
 mod intake;
 mod open;
+mod receipt;
 mod seal_case;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
 pub use open::CaseKeys;
+pub use receipt::ACCESS_MINUTES;
+pub(crate) use receipt::{
+    access_token, check_receipt, new_receipt, open_access, put_receipt, Opened,
+};
 pub use seal_case::{Sealed, SEALED_EVENT};

@@ -324,6 +324,7 @@ impl Services {
                     opening: Opening::Empty,
                     tracking_token_hash: None,
                     tracking_token: None,
+                    receipt: None,
                     confirmation: None,
                     audit_actor: actor.audit_name(),
                 };

@@ -1,8 +1,10 @@
-//! Knowledge base, procedures catalogue, tracking links, ratings and rate limits.
+//! Knowledge base, procedures catalogue, tracking links, anonymous tips' receipts, ratings and
+//! rate limits.
 mod kb;
 mod procedures;
 mod rate_limits;
 mod ratings;
+mod receipts;
 mod tracking;
 
 pub use kb::{
@@ -11,6 +13,7 @@ pub use kb::{
 pub use procedures::{procedure, procedures, set_procedure_links, upsert_procedure, Procedure};
 pub use rate_limits::{forget_windows_before, hit, hits};
 pub use ratings::{rate, rating};
+pub use receipts::{find_receipt, put_receipt};
 pub use tracking::{
     case_for_tracking, is_retired_tracking, replace_tracking, set_tracking, set_tracking_wrap,
     tracking_wrap,

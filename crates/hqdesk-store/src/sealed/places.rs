@@ -13,6 +13,17 @@ pub fn tracking(case_id: i64) -> Vec<u8> {
     format!("case:{case_id}:tracking").into_bytes()
 }
 
+/// `case_receipts.wrapped`: the data key wrapped under an anonymous tip's receipt key.
+pub fn receipt(case_id: i64) -> Vec<u8> {
+    format!("case:{case_id}:receipt").into_bytes()
+}
+
+/// The reporter's short-lived access to an anonymous tip after a receipt check (the hidden
+/// field of their page, sealed for the installation): the data key wrapped inside it.
+pub fn receipt_access(case_id: i64) -> Vec<u8> {
+    format!("case:{case_id}:receipt-access").into_bytes()
+}
+
 /// `cases.subject`.
 pub fn subject(case_id: i64) -> Vec<u8> {
     format!("case:{case_id}:subject").into_bytes()

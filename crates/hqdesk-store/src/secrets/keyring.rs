@@ -102,6 +102,12 @@ impl SecretKey {
         self.derive("hqdesk/session-key/v1")
     }
 
+    /// The pepper of anonymous tips' receipts (design note 006 §5): without it, a copy of the
+    /// database cannot test a single guess of a receipt.
+    pub fn receipt_pepper(&self) -> Zeroizing<[u8; 32]> {
+        self.derive("hqdesk/receipt-pepper/v1")
+    }
+
     pub fn audit_key(&self) -> AuditKey {
         AuditKey::new(self.id.clone(), *self.derive("hqdesk/audit-chain/v1"))
     }

@@ -56,6 +56,16 @@ pub fn session_secrets() -> Result<Vec<zeroize::Zeroizing<[u8; 32]>>, StoreError
         .collect())
 }
 
+/// The receipt peppers of every installed key, current first: a receipt made before
+/// `hqdesk secrets rotate` is found under the pepper of the key it was made with.
+pub fn receipt_peppers() -> Result<Vec<zeroize::Zeroizing<[u8; 32]>>, StoreError> {
+    Ok(installed()?
+        .keys()
+        .iter()
+        .map(SecretKey::receipt_pepper)
+        .collect())
+}
+
 /// Seal `plain` under the current key, bound to `context` (the column and row it belongs in).
 pub fn seal_value(context: &str, plain: &str) -> Result<String, StoreError> {
     seal(&*installed()?, context, plain)

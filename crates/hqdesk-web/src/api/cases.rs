@@ -70,6 +70,9 @@ pub struct CreateCaseRequest {
     pub unit: Option<String>,
     /// Username of the agent to give the case to.
     pub assignee: Option<String>,
+    /// `true`: an anonymous tip (kind `denunciation` only, and no `requester`). Nothing of the
+    /// reporter is kept; the answer carries the tip's `receipt`, once.
+    pub anonymous: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,6 +151,12 @@ pub struct CaseResponse {
     /// lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<super::calendars::SlaResponse>,
+    /// An anonymous tip's receipt (`"anonymous": true`): 16 digits grouped by four
+    /// (`1234 5678 9012 3456`), in the answer to its creation only. It is not kept: no read and
+    /// no retry with the same `Idempotency-Key` answers it again. Give it to the reporter, who
+    /// types it at `/receipt` on the portal to read the investigators' questions and answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 impl From<CaseView> for CaseResponse {
@@ -183,6 +192,7 @@ impl From<CaseView> for CaseResponse {
             closed_at: ts_opt(c.closed_at),
             message_count: c.message_count,
             sla: None,
+            receipt: v.receipt.map(|r| r.to_string()),
         }
     }
 }
@@ -209,6 +219,7 @@ pub(crate) fn case_summary(c: hqdesk_services::read::CaseRecord) -> CaseResponse
         case: c,
         requester: None,
         reporter: None,
+        receipt: None,
     })
 }
 
@@ -336,6 +347,7 @@ pub async fn create_case(
         requester: r.requester.map(RequesterInput::from),
         unit: r.unit,
         assignee: r.assignee,
+        anonymous: r.anonymous.unwrap_or(false),
         ..Default::default()
     };
     let view = s

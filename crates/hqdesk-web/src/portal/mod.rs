@@ -5,6 +5,7 @@ pub(crate) mod highlight;
 pub(crate) mod lost;
 pub(crate) mod request;
 pub(crate) mod submitted;
+pub(crate) mod tip;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

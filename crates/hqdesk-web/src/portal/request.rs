@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use hqdesk_services::portal::{
-    self as svc, PortalRequest, PortalSuggestion, Topic, TrackedCase, TOPICS,
+    self as svc, PortalRequest, PortalSuggestion, PortalTip, Topic, TrackedCase, TOPICS,
 };
 use hqdesk_services::ServiceError;
 use rand::RngCore;
@@ -175,7 +175,7 @@ fn form_id_of(v: &HashMap<String, String>) -> Option<String> {
         .cloned()
 }
 
-fn new_form_id() -> String {
+pub(crate) fn new_form_id() -> String {
     let mut b = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut b);
     hex::encode(b)
@@ -188,7 +188,7 @@ fn form_instance(token: &FormToken, form_id: &str) -> String {
 
 /// The names of the files a refused form carried: browsers cannot put them back into the
 /// form, so the page says which ones to attach again.
-fn file_names(files: &[hqdesk_services::cases::NewAttachment]) -> Vec<String> {
+pub(crate) fn file_names(files: &[hqdesk_services::cases::NewAttachment]) -> Vec<String> {
     files
         .iter()
         .map(|f| {
@@ -420,6 +420,28 @@ pub async fn request_submit(
         return guard_refusal(v, message, status);
     }
     let files_again = file_names(&files);
+    if topic.is_some_and(Topic::confidential) && get(&v, "track") == "anonymous" {
+        // Whatever was posted of the sender is ignored, and not even shown back.
+        for k in ["name", "business_name", "email", "phone", "tax_code"] {
+            v.remove(k);
+        }
+        let tip = PortalTip {
+            topic: get(&v, "topic"),
+            subject: get(&v, "subject"),
+            description: get(&v, "description"),
+            attachments: files,
+            from_article: opt(&v, "from_article"),
+            from_query: opt(&v, "from_query"),
+            form_instance: form_id_of(&v).map(|id| form_instance(&token, &id)),
+        };
+        return match s.services.portal_submit_tip(tip).await {
+            Ok(done) => token.attach(super::tip::filed(tr, &s, done)),
+            Err(ServiceError::Conflict { code, .. }) if code == svc::ALREADY_SUBMITTED => {
+                token.attach(super::tip::already_submitted(tr))
+            }
+            Err(e) => refuse(v, &e, files_again),
+        };
+    }
     let req = PortalRequest {
         topic: get(&v, "topic"),
         subject: get(&v, "subject"),
@@ -442,6 +464,9 @@ pub async fn request_submit(
     };
     match s.services.portal_submit(req).await {
         Ok(done) => token.attach(submitted::redirect(&headers, &done)),
+        Err(ServiceError::Conflict { code, .. }) if code == svc::ALREADY_SUBMITTED => {
+            token.attach(super::tip::already_submitted(tr))
+        }
         Err(e) => refuse(v, &e, files_again),
     }
 }
@@ -619,6 +644,25 @@ impl TrackPage {
     }
 }
 
+/// The conversation as the requester's pages show it, each message with its files.
+pub(crate) fn messages_of(t: &TrackedCase) -> Vec<MessageView> {
+    t.messages
+        .iter()
+        .map(|m| MessageView {
+            id: m.id,
+            from_requester: m.kind == hqdesk_domain::case::timeline::EntryKind::Inbound,
+            when: when(m.created_at),
+            body: m.body.clone(),
+            files: t
+                .attachments
+                .iter()
+                .filter(|a| a.entry_id == m.id)
+                .map(|a| (a.id, a.filename.clone(), size_label(a.size)))
+                .collect(),
+        })
+        .collect()
+}
+
 fn size_label(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
@@ -657,22 +701,7 @@ fn track_page(
 ) -> Response {
     let may_reply = t.may_reply();
     let may_rate = t.may_rate();
-    let messages = t
-        .messages
-        .iter()
-        .map(|m| MessageView {
-            id: m.id,
-            from_requester: m.kind == hqdesk_domain::case::timeline::EntryKind::Inbound,
-            when: when(m.created_at),
-            body: m.body.clone(),
-            files: t
-                .attachments
-                .iter()
-                .filter(|a| a.entry_id == m.id)
-                .map(|a| (a.id, a.filename.clone(), size_label(a.size)))
-                .collect(),
-        })
-        .collect();
+    let messages = messages_of(&t);
     let mut resp = render(
         status,
         &TrackPage {
@@ -911,6 +940,9 @@ mod tests {
             "comment_required",
             "already_rated",
             "form_expired",
+            "receipt_malformed",
+            "already_submitted",
+            "anonymous_denunciation_only",
         ] {
             keys.push(format!("portal.err.{code}"));
         }

@@ -855,6 +855,20 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /lost-link", "a new link for the denunciation's number and an address", "/lost-link")
             .form(&[("case_number", "HQ2611-4839207"), ("email", "khong-co@example.vn")])
             .visitor_only(),
+        // Anonymous tips (issue 18): the receipt form; a receipt nobody has (the same page
+        // whatever exists, after a second); the reporter's page's forms without an access.
+        cell("GET /receipt", "the receipt form", "/receipt"),
+        cell("POST /receipt", "a receipt nobody has", "/receipt")
+            .form(&[("receipt", "0000 1111 2222 3333")])
+            .expect(&[404])
+            .visitor_only(),
+        cell("POST /receipt/reply", "a reply with a made-up access", "/receipt/reply")
+            .multipart(&[("access", "sealed:v1:0000000000000000:AAAA"), ("body", "Tôi xin bổ sung.")], &[])
+            .expect(&[403])
+            .visitor_only(),
+        cell("POST /receipt/files/{id}", "the denunciation's file without an access", format!("/receipt/files/{}", f.d_attachment))
+            .form(&[("access", "")])
+            .expect(&[403]),
     ]
 }
 

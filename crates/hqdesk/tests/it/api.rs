@@ -967,10 +967,12 @@ both_engines!(openapi_document_matches_the_routes, |app| async move {
         }
     }
     // The documented case fields are the fields a case answer has.
+    // (`receipt` is answered once, to an anonymous tip's creation: `anonymous_tips`.)
     let schema: Vec<&String> = doc["components"]["schemas"]["CaseResponse"]["properties"]
         .as_object()
         .unwrap()
         .keys()
+        .filter(|k| k.as_str() != "receipt")
         .collect();
     let (_, case) = app
         .post("agent", "/api/v1/cases", inquiry("Kiểm tra tài liệu"))

@@ -5,10 +5,12 @@ mod support;
 
 mod access_matrix;
 mod ami;
+mod anonymous_tips;
 mod api;
 mod appointments;
 mod browser;
 mod browser_forms;
+mod browser_tips;
 mod call_page_state;
 mod cli;
 mod confidential_calls;

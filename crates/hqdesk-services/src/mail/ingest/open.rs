@@ -262,6 +262,7 @@ fn mail_case(
         opening: Opening::ByCaller,
         tracking_token_hash: None,
         tracking_token: None,
+        receipt: None,
         confirmation: None,
         audit_actor: ACTOR.audit_name(),
     }
