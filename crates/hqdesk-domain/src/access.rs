@@ -299,6 +299,12 @@ mod tests {
                     read[i],
                     "{role:?} read case {i}"
                 );
+                // Whoever sees a case may seal it (administrators too): it only narrows who sees it.
+                assert_eq!(
+                    decide(&a, Action::SealCase, Some(case)),
+                    read[i],
+                    "{role:?} seal case {i}"
+                );
                 for action in [
                     Action::UpdateCase,
                     Action::AssignCase,
@@ -358,7 +364,7 @@ mod tests {
             }
         }
         assert_eq!(
-            actions.len() + 6,
+            actions.len() + 7,
             Action::ALL.len(),
             "every action is in the matrix"
         );

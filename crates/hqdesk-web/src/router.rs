@@ -191,6 +191,7 @@ fn console_routes() -> Router<AppState> {
         .route("/console/cases/{number}/link", post(events::link))
         .route("/console/cases/{number}/merge", post(events::merge))
         .route("/console/cases/{number}/seal", post(events::seal))
+        .route("/console/cases/{number}/unseal", post(events::unseal))
         .route(
             "/console/cases/{number}/legal/accept",
             post(case_clocks::legal_accept),

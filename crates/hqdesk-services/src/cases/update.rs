@@ -296,7 +296,11 @@ impl Services {
         Ok(())
     }
 
-    async fn reindex(&self, tx: &mut Connection, case_id: i64) -> Result<(), ServiceError> {
+    pub(crate) async fn reindex(
+        &self,
+        tx: &mut Connection,
+        case_id: i64,
+    ) -> Result<(), ServiceError> {
         let case = cases::by_id(tx, case_id).await?;
         search::remove_case(tx, case_id).await?;
         let mut header = vec![case.number.to_string(), case.subject.clone()];

@@ -6,7 +6,8 @@
 //!   case is sealed by the store (`hqdesk_store::sealed::append`), whoever writes it.
 //! - `files`: a sealed case's files kept sealed, and the clear copies they replace deleted once
 //!   no row names them (the `blob.delete` job).
-//! - `seal_case`: sealing a case that exists (a misfiled denunciation).
+//! - `seal_case`: sealing a case that exists (a misfiled denunciation); `unseal_case`: an
+//!   investigator's way back for a case that is not one.
 //! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
 //!   return, and the short-lived access that spares a second check.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
@@ -16,6 +17,7 @@ mod intake;
 mod open;
 mod receipt;
 mod seal_case;
+mod unseal_case;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
 pub use open::CaseKeys;
@@ -24,3 +26,4 @@ pub(crate) use receipt::{
     access_token, check_receipt, new_receipt, open_access, put_receipt, Opened,
 };
 pub use seal_case::{Sealed, SEALED_EVENT};
+pub use unseal_case::{Unseal, UNSEALED_EVENT};

@@ -142,3 +142,148 @@ pub async fn clear_raw_mails(
             .await?,
     )
 }
+
+/// A sealed case's stored values, as they are (sealed), for an investigator to open before
+/// unsealing it.
+#[derive(Debug, Clone, Default)]
+pub struct SealedRows {
+    /// Timeline entries written in this case: id, body, meta, delivery error.
+    pub entries: Vec<(i64, String, Option<String>, Option<String>)>,
+    /// Attachments: id, filename, content type, sealed blob.
+    pub attachments: Vec<(i64, String, String, String)>,
+    /// Callback notes: attempt id, note.
+    pub notes: Vec<(i64, String)>,
+    pub comment: Option<String>,
+}
+
+/// The stored values of `case_id` (see [`SealedRows`]).
+pub async fn sealed_rows(conn: &mut AnyConnection, case_id: i64) -> Result<SealedRows, StoreError> {
+    Ok(SealedRows {
+        entries: sqlx::query_as(
+            "SELECT id, body, meta, delivery_error FROM timeline_entries WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?,
+        attachments: sqlx::query_as(
+            "SELECT id, filename, content_type, sha256 FROM attachments WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?,
+        notes: sqlx::query_as(
+            "SELECT id, note FROM callback_attempts WHERE case_id = $1 AND note IS NOT NULL AND note <> ''",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?,
+        comment: sqlx::query_scalar::<_, Option<String>>(
+            "SELECT comment FROM ratings WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten(),
+    })
+}
+
+/// Unseal `case_id`: the case is marked unsealed with its subject in clear, its keys, seal,
+/// tracking and receipt wraps are deleted (nothing is sealed to it any more), and `rows` (opened
+/// by the investigator; attachments renamed to their clear blobs) are written back in clear.
+pub async fn unseal_case_rows(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    subject: &str,
+    rows: &SealedRows,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cases SET sealed = 0, subject = $1 WHERE id = $2")
+        .bind(subject)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    for sql in [
+        "DELETE FROM case_seals WHERE case_id = $1",
+        "DELETE FROM case_keys WHERE case_id = $1",
+        "DELETE FROM case_receipts WHERE case_id = $1",
+        "UPDATE tracking_tokens SET wrapped = NULL WHERE case_id = $1",
+    ] {
+        sqlx::query(sql).bind(case_id).execute(&mut *conn).await?;
+    }
+    for (id, body, meta, delivery_error) in &rows.entries {
+        sqlx::query(
+            "UPDATE timeline_entries SET body = $1, meta = $2, delivery_error = $3 WHERE id = $4",
+        )
+        .bind(body)
+        .bind(meta)
+        .bind(delivery_error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (id, filename, content_type, blob) in &rows.attachments {
+        sqlx::query(
+            "UPDATE attachments SET filename = $1, content_type = $2, sha256 = $3 WHERE id = $4",
+        )
+        .bind(filename)
+        .bind(content_type)
+        .bind(blob)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (id, note) in &rows.notes {
+        sqlx::query("UPDATE callback_attempts SET note = $1 WHERE id = $2")
+            .bind(note)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(comment) = &rows.comment {
+        sqlx::query("UPDATE ratings SET comment = $1 WHERE case_id = $2")
+            .bind(comment)
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The raw mails of `case_id` kept sealed: (row id, sealed blob name).
+pub async fn sealed_raw_mails(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, blob FROM mail_inbound WHERE case_id = $1 AND blob IS NOT NULL")
+            .bind(case_id)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// A raw mail kept in clear again: its clear blob and hashes back, the sealed name gone.
+pub async fn unseal_raw_mail(
+    conn: &mut AnyConnection,
+    id: i64,
+    sha256: &str,
+    content_hash: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE mail_inbound SET blob = NULL, sha256 = $1, content_hash = $2 WHERE id = $3",
+    )
+    .bind(sha256)
+    .bind(content_hash)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forget a case's confidential reporter (an unsealed case is no longer confidential).
+pub async fn forget_reporter(conn: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM confidential_reporters WHERE case_id = $1")
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

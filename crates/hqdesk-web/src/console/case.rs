@@ -295,6 +295,7 @@ async fn case_page_full(
         priority: label(tr, "priority", case.priority.as_str()),
         priority_key: case.priority.as_str().into(),
         confidential: case.confidential,
+        sealed: case.sealed,
         unit: case.unit_code.clone().unwrap_or_default(),
         unit_name: case
             .unit_code

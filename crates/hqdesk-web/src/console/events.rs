@@ -24,7 +24,8 @@ token_in_csrf_field!(
     UpdateForm,
     PresenceForm,
     LinkForm,
-    SealForm
+    SealForm,
+    UnsealForm
 );
 
 /// A form posted from a case page.
@@ -264,6 +265,37 @@ pub(crate) async fn seal(
         }
     })
     .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UnsealForm {
+    csrf: String,
+    kind: Option<String>,
+    reason: Option<String>,
+    copy_reporter: Option<String>,
+}
+
+/// `POST /console/cases/{number}/unseal`: an investigator returns a case that is no
+/// denunciation to the ordinary queues, with a reason; their key opens it.
+pub(crate) async fn unseal(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    CsrfForm(f): CsrfForm<UnsealForm>,
+) -> Response {
+    let r = s
+        .services
+        .unseal_case(
+            &c.actor(),
+            &number,
+            hqdesk_services::sealing::Unseal {
+                kind: f.kind.unwrap_or_default(),
+                reason: f.reason.unwrap_or_default(),
+                copy_reporter: f.copy_reporter.is_some(),
+            },
+        )
+        .await;
+    back_to_case(&s, &c, &number, r, |n| format!("/console/cases/{n}")).await
 }
 
 pub(crate) async fn link(

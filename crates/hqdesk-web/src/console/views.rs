@@ -164,6 +164,8 @@ pub struct CaseHead {
     pub priority: String,
     pub priority_key: String,
     pub confidential: bool,
+    /// Its text is encrypted at rest (an investigator may unseal it if it is no denunciation).
+    pub sealed: bool,
     /// The unit's code (the form's value) and name (what people read).
     pub unit: String,
     pub unit_name: String,

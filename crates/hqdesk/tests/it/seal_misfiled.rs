@@ -13,6 +13,7 @@ use crate::browser::{serve, Browser};
 use crate::console::{set_password, sign_in_password};
 use crate::mail_ingest::add_mailbox;
 use crate::sealed_cases::investigator_actor;
+use crate::sealed_marker::{files_under, markers_found};
 use crate::support::{Engine, TestApp};
 
 const SUBJECT: &str = "Tố giác buôn lậu xăng dầu MKSEALSUBJ4e4e";
@@ -61,28 +62,18 @@ async fn misfiled_case(app: &TestApp, uid: i64) -> String {
     out.case_number.unwrap()
 }
 
-/// The markers found in any file under `dir`.
+/// The markers found in any file under `dir`, with the file.
 fn markers_in_files(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            found.extend(markers_in_files(&p));
-            continue;
-        }
-        let bytes = std::fs::read(&p).unwrap().to_ascii_lowercase();
-        for m in MARKERS {
-            let m = m.to_ascii_lowercase().into_bytes();
-            if bytes.windows(m.len()).any(|w| w == m.as_slice()) {
-                found.push(format!(
-                    "{} in {}",
-                    String::from_utf8_lossy(&m),
-                    p.display()
-                ));
-            }
-        }
-    }
-    found
+    let mut files = Vec::new();
+    files_under(dir, &mut files);
+    files
+        .iter()
+        .flat_map(|f| {
+            markers_found(&std::fs::read(f).unwrap(), &MARKERS)
+                .into_iter()
+                .map(move |m| format!("{m} in {}", f.display()))
+        })
+        .collect()
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -292,3 +283,129 @@ async fn a_sealed_case_leaves_the_agents_open_queue_at_once() {
     let (s, _) = app.get("agent", &format!("/api/v1/cases/{number}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+both_engines!(
+    an_investigator_unseals_a_case_that_is_no_denunciation,
+    |app| async move {
+        let investigator = investigator_actor(&app).await;
+        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let number = misfiled_case(&app, 4).await;
+        let (s, _) = app
+            .post("agent", &format!("/api/v1/cases/{number}/seal"), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let unseal = |kind: &str, reason: &str| hqdesk_services::sealing::Unseal {
+            kind: kind.into(),
+            reason: reason.into(),
+            copy_reporter: true,
+        };
+        // Nobody else may; an investigator's API token holds no key; a reason and a kind that is
+        // not a denunciation are required.
+        let agent = app
+            .services
+            .authenticate_token(app.token("agent"))
+            .await
+            .unwrap();
+        let token_investigator = app
+            .services
+            .authenticate_token(app.token("investigator"))
+            .await
+            .unwrap();
+        let refused = [
+            (&agent, unseal("inquiry", "nhầm"), "not found"),
+            (
+                &token_investigator,
+                unseal("inquiry", "nhầm"),
+                "sealed_key_required",
+            ),
+            (
+                &investigator,
+                unseal("denunciation", "nhầm"),
+                "unseal_denunciation",
+            ),
+            (
+                &investigator,
+                unseal("inquiry", "  "),
+                "unseal_reason_required",
+            ),
+        ];
+        for (actor, cmd, why) in refused {
+            let e = app
+                .services
+                .unseal_case(actor, &number, cmd)
+                .await
+                .expect_err(why);
+            assert!(
+                format!("{e:?} {e}").contains(why)
+                    || (why == "not found" && matches!(e, hqdesk_services::ServiceError::NotFound)),
+                "{why}: {e:?}"
+            );
+        }
+
+        app.services
+            .unseal_case(
+                &investigator,
+                &number,
+                unseal("inquiry", "Doanh nghiệp hỏi thủ tục, không phải tố giác"),
+            )
+            .await
+            .unwrap();
+        // Back in the ordinary queues, in clear, indexed, with its reporter as requester.
+        let (s, j) = app.get("agent", &format!("/api/v1/cases/{number}")).await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        assert_eq!(j["subject"], SUBJECT);
+        assert_eq!(j["kind"], "inquiry");
+        assert_eq!(j["sealed"], false);
+        assert_eq!(j["requester"]["email"], SENDER, "{j}");
+        let (_, found) = app.get("agent", "/api/v1/cases?q=MKSEALBODY5f5f").await;
+        assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+        let (_, messages) = app
+            .get("agent", &format!("/api/v1/cases/{number}/messages"))
+            .await;
+        assert!(
+            messages.to_string().contains("MKSEALBODY5f5f"),
+            "{messages}"
+        );
+        let files = app
+            .services
+            .case_attachments(&agent, &number)
+            .await
+            .unwrap();
+        let photo = files.iter().find(|f| f.filename == "anh-tau.txt").unwrap();
+        let (_, bytes) = app.services.attachment(&agent, photo.id).await.unwrap();
+        assert_eq!(bytes, FILE_TEXT.as_bytes());
+        let id = count(
+            &app,
+            &format!("SELECT id FROM cases WHERE number = '{number}'"),
+        )
+        .await;
+        for table in ["case_keys", "case_seals", "confidential_reporters"] {
+            assert_eq!(
+                count(
+                    &app,
+                    &format!("SELECT COUNT(*) FROM {table} WHERE case_id = {id}")
+                )
+                .await,
+                0,
+                "{table}"
+            );
+        }
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM mail_inbound WHERE blob IS NOT NULL"
+            )
+            .await,
+            0,
+            "the raw mail is kept in clear again"
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'case.unseal'"
+            )
+            .await,
+            1
+        );
+    }
+);

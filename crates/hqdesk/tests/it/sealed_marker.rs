@@ -51,8 +51,13 @@ const MARKERS: [&str; 12] = [
 
 /// The markers found in `bytes`, in any letter case (the search index folds to lower case).
 fn markers_in(bytes: &[u8]) -> Vec<&'static str> {
+    markers_found(bytes, &MARKERS)
+}
+
+/// Those of `markers` found in `bytes`, in any letter case.
+pub(crate) fn markers_found<'a>(bytes: &[u8], markers: &[&'a str]) -> Vec<&'a str> {
     let lower = bytes.to_ascii_lowercase();
-    MARKERS
+    markers
         .iter()
         .filter(|m| {
             let m = m.to_ascii_lowercase().into_bytes();
@@ -62,7 +67,8 @@ fn markers_in(bytes: &[u8]) -> Vec<&'static str> {
         .collect()
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file under `dir`, at any depth.
+pub(crate) fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("read dir").flatten() {
         let p = e.path();
         if p.is_dir() {
