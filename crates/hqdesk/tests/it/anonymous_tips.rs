@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 use crate::both_engines;
 use crate::portal_forms::{multipart, Visitor};
+use crate::sealed_cases::{scalar_i64, texts};
 use crate::support::TestApp;
 
 const SUBJECT: &str = "Tố giác nhận hối lộ tại cảng MKTIPSUBJ";
@@ -133,17 +134,6 @@ async fn reply(
         files,
     );
     bare(app, "POST", "/receipt/reply", &ctype, body).await
-}
-
-async fn scalar_i64(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.services.store().read().await.unwrap();
-    sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
-}
-
-async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    let mut conn = app.services.store().read().await.unwrap();
-    let rows: Vec<Option<String>> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await.unwrap();
-    rows.into_iter().flatten().collect()
 }
 
 /// Every text column a request could leave something of its sender in.

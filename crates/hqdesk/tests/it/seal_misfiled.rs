@@ -12,7 +12,7 @@ use crate::both_engines;
 use crate::browser::{serve, Browser};
 use crate::console::{set_password, sign_in_password};
 use crate::mail_ingest::add_mailbox;
-use crate::sealed_cases::investigator_actor;
+use crate::sealed_cases::{investigator_actor, scalar_i64 as count};
 use crate::sealed_marker::{files_under, markers_found};
 use crate::support::{Engine, TestApp};
 
@@ -74,11 +74,6 @@ fn markers_in_files(dir: &std::path::Path) -> Vec<String> {
                 .map(move |m| format!("{m} in {}", f.display()))
         })
         .collect()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.services.store().read().await.unwrap();
-    sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
 }
 
 both_engines!(

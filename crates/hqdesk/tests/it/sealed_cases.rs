@@ -47,12 +47,14 @@ async fn denunciation(app: &TestApp) -> (String, i64) {
     (number, id)
 }
 
-async fn scalar_i64(app: &TestApp, sql: &str) -> i64 {
+/// One integer the query answers.
+pub(crate) async fn scalar_i64(app: &TestApp, sql: &str) -> i64 {
     let mut conn = app.services.store().read().await.unwrap();
     sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
 }
 
-async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
+/// The texts the query answers, NULLs left out.
+pub(crate) async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
     let mut conn = app.services.store().read().await.unwrap();
     let rows: Vec<Option<String>> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await.unwrap();
     rows.into_iter().flatten().collect()
