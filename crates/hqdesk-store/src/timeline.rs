@@ -247,6 +247,31 @@ pub async fn list(
     rows.into_iter().map(Entry::try_from).collect()
 }
 
+/// The entries of several cases, each case's in order: a search over sealed cases opens them
+/// all in the request. Ids are integers from the database: inlined, a few hundred at a time.
+pub async fn list_for_cases(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+) -> Result<Vec<Entry>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in case_ids.chunks(500) {
+        let ids = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows: Vec<Raw> = sqlx::query_as(&format!(
+            "{SELECT} WHERE e.case_id IN ({ids}) ORDER BY e.case_id, e.id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in rows {
+            out.push(Entry::try_from(r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// The messages exchanged with the requester of `case_id`, in order, at most `limit`: those
 /// written on it and still there, and those a merge moved from it onto another case. Never the
 /// messages another case brought in by a merge: they were exchanged with someone else.

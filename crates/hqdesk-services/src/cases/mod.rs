@@ -112,6 +112,10 @@ pub struct ListCases {
     /// The requester: part of a name or business name, or a whole e-mail address, phone number
     /// or tax code.
     pub requester: Option<String>,
+    /// A legal deadline not met yet: `acceptance` (awaiting acceptance) or `any` (acceptance or
+    /// settlement), optionally due before `legal_due_before` — the task force's queues.
+    pub legal: Option<String>,
+    pub legal_due_before: Option<Timestamp>,
     pub sort: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
@@ -125,6 +129,9 @@ pub struct CasePage {
     /// match, `total` is the cap and `total_exact` is false ("more than 1,000").
     pub total: i64,
     pub total_exact: bool,
+    /// For an investigator's search (first page): the sealed cases whose opened texts match, which
+    /// the index cannot find (`sealing::search`).
+    pub sealed: crate::sealing::SealedMatches,
 }
 
 #[derive(Debug, Clone, Default)]

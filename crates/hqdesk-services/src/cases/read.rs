@@ -62,7 +62,7 @@ impl Services {
             "list"
         };
         let mut page = self.cases_page(actor, q, true).await?;
-        self.record_confidential_reads(actor, &page.items, via)
+        self.record_confidential_reads(actor, page.items.iter().chain(&page.sealed.items), via)
             .await?;
         if page.items.iter().any(|c| c.sealed) {
             let mut conn = self.store().read().await?;
@@ -126,6 +126,11 @@ impl Services {
             limit,
             searching,
         } = self.list_query(&mut conn, actor, q).await?;
+        let sealed = if with_items && searching && after.is_none() {
+            crate::sealing::search::sealed_matches(&mut conn, actor, &filter).await?
+        } else {
+            Default::default()
+        };
         if with_items && searching && order == CaseOrder::LatestMatch && after.is_none() {
             // The first page and its total from one walk over the newest matches.
             let page = cases::search_first_page(&mut conn, &filter, limit, cases::SEARCH_COUNT_CAP)
@@ -135,6 +140,7 @@ impl Services {
                 next_cursor: page.next.map(|c| format!("{}.{}", c.key, c.id)),
                 total: page.total,
                 total_exact: page.total_exact,
+                sealed,
             });
         }
         let (items, next) = if with_items {
@@ -152,6 +158,7 @@ impl Services {
             next_cursor: next.map(|c| format!("{}.{}", c.key, c.id)),
             total,
             total_exact,
+            sealed,
         })
     }
 
@@ -186,6 +193,27 @@ impl Services {
         filter.created_from = q.created_from;
         filter.created_before = q.created_before;
         filter.requester_text = non_empty(&q.requester).map(requester_text);
+        filter.legal_clock = match non_empty(&q.legal) {
+            None => None,
+            Some("acceptance") => Some(cases::LegalClockFilter {
+                clock: Some(hqdesk_domain::sla::ClockKind::LegalAcceptance),
+                due_before: q.legal_due_before,
+            }),
+            Some("any") => Some(cases::LegalClockFilter {
+                clock: None,
+                due_before: q.legal_due_before,
+            }),
+            Some(other) => {
+                errors.push(hqdesk_domain::FieldError {
+                    field: "legal".into(),
+                    code: "legal_unknown",
+                    message: format!(
+                        "unknown legal deadline filter {other:?}; expected acceptance or any"
+                    ),
+                });
+                None
+            }
+        };
         if let Some(code) = non_empty(&q.category) {
             match categories::by_code(conn, code).await {
                 Ok(c) => filter.category_id = Some(c.id),

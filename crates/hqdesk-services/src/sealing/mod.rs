@@ -10,6 +10,7 @@
 //!   investigator's way back for a case that is not one.
 //! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
 //!   return, and the short-lived access that spares a second check.
+//! - `search`: an investigator's search over the sealed cases they may open, in the request.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 pub(crate) mod files;
@@ -17,6 +18,7 @@ mod intake;
 mod open;
 mod receipt;
 mod seal_case;
+pub mod search;
 mod unseal_case;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
@@ -26,4 +28,5 @@ pub(crate) use receipt::{
     access_token, check_receipt, new_receipt, open_access, put_receipt, Opened,
 };
 pub use seal_case::{Sealed, SEALED_EVENT};
+pub use search::SealedMatches;
 pub use unseal_case::{Unseal, UNSEALED_EVENT};

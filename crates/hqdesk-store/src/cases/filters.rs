@@ -72,6 +72,20 @@ pub struct CaseFilter {
     /// Words of the requester: a part of the name or business name, or an e-mail address,
     /// phone number (E.164 as stored) or tax code in full.
     pub requester_text: Option<String>,
+    /// Sealed cases only (search over sealed cases opens them in the request: the index holds
+    /// nothing of them).
+    pub sealed_only: bool,
+    /// A legal deadline still running (the task force's queues): which one, and optionally due
+    /// before an instant.
+    pub legal_clock: Option<LegalClockFilter>,
+}
+
+/// Cases with a legal deadline that is not met yet (`case_clocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegalClockFilter {
+    /// Only this clock; `None`: acceptance or settlement.
+    pub clock: Option<hqdesk_domain::sla::ClockKind>,
+    pub due_before: Option<Timestamp>,
 }
 
 impl CaseFilter {
@@ -93,6 +107,8 @@ impl CaseFilter {
             created_from: None,
             created_before: None,
             requester_text: None,
+            sealed_only: false,
+            legal_clock: None,
         }
     }
 }
@@ -161,6 +177,8 @@ pub(super) fn tallied(f: &CaseFilter) -> bool {
         && f.created_from.is_none()
         && f.created_before.is_none()
         && f.requester_text.is_none()
+        && !f.sealed_only
+        && f.legal_clock.is_none()
 }
 
 pub(super) fn build_where(
@@ -274,6 +292,24 @@ pub(super) fn add_conditions(
             "c.requester_id IN (SELECT r.id FROM requesters r WHERE LOWER(r.name) LIKE {like} \
              OR LOWER(COALESCE(r.business_name, '')) LIKE {like} OR r.email = {exact} \
              OR r.phone = {exact} OR r.tax_code = {exact})"
+        ));
+    }
+    if f.sealed_only {
+        w.clauses.push("c.sealed = 1".into());
+    }
+    if let Some(legal) = f.legal_clock {
+        // Clock names are the domain's constants: safe to inline.
+        let clocks = match legal.clock {
+            Some(k) => format!("'{}'", k.as_str()),
+            None => "'legal_acceptance', 'legal_settlement'".into(),
+        };
+        let due = match legal.due_before {
+            Some(t) => format!(" AND k.due_at < {}", w.bind(t.millis())?),
+            None => String::new(),
+        };
+        w.clauses.push(format!(
+            "EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id \
+             AND k.clock IN ({clocks}) AND k.met_at IS NULL{due})"
         ));
     }
     if !f.search_tokens.is_empty() {

@@ -15,7 +15,7 @@ pub use confidential::{
 pub use counts::{
     count, count_capped, count_capped_walking, count_many, count_scanning, SEARCH_COUNT_CAP,
 };
-pub use filters::{CaseFilter, CaseOrder, Cursor, SortKey};
+pub use filters::{CaseFilter, CaseOrder, Cursor, LegalClockFilter, SortKey};
 pub use list::list;
 pub use record::{by_id, by_number, CaseRecord};
 pub use search::{

@@ -26,6 +26,29 @@ const QUEUES: [&str; 8] = [
     "all",
 ];
 
+/// The task force's own queues, first in the navigation of those who see denunciations: new
+/// reports, reports awaiting acceptance (the legal clock of 7 working days running), and reports
+/// whose legal deadline (acceptance or settlement) falls within [`LEGAL_DUE_SOON_HOURS`] or has
+/// passed.
+const TASK_FORCE_QUEUES: [&str; 3] = ["tf_new", "tf_acceptance", "tf_legal_due"];
+
+/// "Legal deadline near": due within three days, so that a deadline falling after a weekend or a
+/// holiday still shows on the last working day before it.
+const LEGAL_DUE_SOON_HOURS: i64 = 72;
+
+/// The queues `actor` works from, in the navigation's order.
+fn queues_for(actor: &Actor) -> Vec<&'static str> {
+    let task_force = actor
+        .role()
+        .is_some_and(hqdesk_domain::user::Role::sees_confidential_cases);
+    let mut keys = Vec::with_capacity(QUEUES.len() + TASK_FORCE_QUEUES.len());
+    if task_force {
+        keys.extend(TASK_FORCE_QUEUES);
+    }
+    keys.extend(QUEUES);
+    keys
+}
+
 fn queue_filter(key: &str, actor: &Actor, now: Timestamp) -> ListCases {
     let active = vec!["new".to_string(), "open".to_string(), "waiting".to_string()];
     let mut l = ListCases {
@@ -33,6 +56,15 @@ fn queue_filter(key: &str, actor: &Actor, now: Timestamp) -> ListCases {
         ..Default::default()
     };
     match key {
+        "tf_new" => {
+            l.kind = vec!["denunciation".into()];
+            l.status = vec!["new".into()];
+        }
+        "tf_acceptance" => l.legal = Some("acceptance".into()),
+        "tf_legal_due" => {
+            l.legal = Some("any".into());
+            l.legal_due_before = Some(now.plus_minutes(LEGAL_DUE_SOON_HOURS * 60));
+        }
         "mine" => l.assignee = Some("me".into()),
         "unit" => {
             let unit = match actor {
@@ -254,18 +286,19 @@ pub(crate) async fn queue(
     let q = p.q.clone().unwrap_or_default();
     let searching = !q.trim().is_empty();
     let default_queue = match actor.role() {
-        Some(hqdesk_domain::user::Role::Hotline)
-        | Some(hqdesk_domain::user::Role::Investigator) => "unassigned_1",
+        Some(hqdesk_domain::user::Role::Investigator) => "tf_new",
+        Some(hqdesk_domain::user::Role::Hotline) => "unassigned_1",
         Some(hqdesk_domain::user::Role::UnitOfficer) => "unit",
         Some(hqdesk_domain::user::Role::Supervisor) | Some(hqdesk_domain::user::Role::Admin) => {
             "all"
         }
         _ => "unassigned_2",
     };
+    let own_queues = queues_for(&actor);
     let key = p
         .queue
         .as_deref()
-        .filter(|k| QUEUES.contains(k))
+        .and_then(|k| own_queues.iter().copied().find(|q| *q == k))
         .unwrap_or(default_queue);
     let counts = match nav_counts(&s.services, &actor, now).await {
         Ok(n) => n,
@@ -345,6 +378,7 @@ pub(crate) async fn queue(
         next_cursor: None,
         total: 0,
         total_exact: true,
+        sealed: Default::default(),
     };
     let page = if !problems.is_empty() {
         empty_page()
@@ -376,7 +410,7 @@ pub(crate) async fn queue(
         .iter()
         .filter(|k| !(searching && **k == "queue"))
         .filter_map(|k| p.param(k).map(|v| (*k, v)))
-        .filter(|(k, _)| *k != "queue" || QUEUES.contains(&key))
+        .filter(|(k, _)| *k != "queue" || own_queues.contains(&key))
         .collect();
     let current = list_query(kept.iter().copied());
     let without_sort = list_query(kept.iter().copied().filter(|(k, _)| *k != "sort"));
@@ -539,6 +573,18 @@ pub(crate) async fn queue(
                 .iter()
                 .map(|r| named(row(tr, r, now), &names))
                 .collect(),
+            sealed_rows: page
+                .sealed
+                .items
+                .iter()
+                .map(|r| named(row(tr, r, now), &names))
+                .collect(),
+            sealed_searched: if page.sealed.searched == 0 {
+                String::new()
+            } else {
+                tr.t("queue.sealed_searched")
+                    .replace("{n}", &page.sealed.searched.to_string())
+            },
             total: if page.total_exact {
                 page.total.to_string()
             } else {
@@ -599,13 +645,15 @@ pub(crate) async fn nav_counts(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Vec<(&'static str, i64)>, ServiceError> {
-    let mut filters = Vec::with_capacity(QUEUES.len());
-    for k in QUEUES {
+    let keys = queues_for(actor);
+    let mut filters = Vec::with_capacity(keys.len());
+    for k in &keys {
         filters.push(resolve_unit(services, queue_filter(k, actor, now)).await);
     }
-    // Eight counts in one statement (most from the maintained tallies).
+    // Eight counts (eleven for the task force) in one statement, most from the maintained
+    // tallies.
     let counts = services.count_cases_many(actor, filters).await?;
-    Ok(QUEUES.into_iter().zip(counts).collect())
+    Ok(keys.into_iter().zip(counts).collect())
 }
 
 /// `1000` as `1.000` (Vietnamese) or `1,000` (English).

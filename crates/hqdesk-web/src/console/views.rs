@@ -124,6 +124,10 @@ pub struct QueuePage {
     pub queue_key: String,
     pub queues: Vec<QueueNav>,
     pub rows: Vec<Row>,
+    /// An investigator's search: the sealed reports whose opened texts match (not in the index).
+    pub sealed_rows: Vec<Row>,
+    /// How many sealed reports that search opened ("" when it opened none).
+    pub sealed_searched: String,
     /// The count as shown: exact, or for a broad search the cap and a "+" ("1.000+").
     pub total: String,
     /// Explains a "+" count (empty when the count is exact).

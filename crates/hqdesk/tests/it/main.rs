@@ -2,6 +2,7 @@
 //! The one integration-test binary. Tests that touch storage run on both engines: each appears
 //! twice in the runner's output, as `…::sqlite` and `…::postgres`.
 mod support;
+mod task_force_queues;
 
 mod access_matrix;
 mod ami;
@@ -44,6 +45,7 @@ mod portal_workplace;
 mod seal_misfiled;
 mod sealed_cases;
 mod sealed_marker;
+mod sealed_search;
 mod secrets;
 mod sign_in;
 mod sla_clocks;
