@@ -29,7 +29,7 @@ pub use procedure_links::{procedure_forms, ProcedureForm};
 pub use ratings::DISSATISFIED_AT_MOST;
 pub use submit::parse_declaration_number;
 pub use tips::{PortalTip, TipFiled, TipView, ALREADY_SUBMITTED};
-pub use topics::{topic, Detail, Topic, SYSTEMS, TOPICS};
+pub use topics::{topic, Detail, TipDetails, Topic, SYSTEMS, TOPICS};
 pub(crate) use tracking::notify_reply;
 
 use hmac::{Hmac, Mac};
@@ -60,6 +60,8 @@ pub struct PortalRequest {
     pub declaration_number: Option<String>,
     pub system: Option<String>,
     pub error_message: Option<String>,
+    /// A denunciation's details (ignored for other topics).
+    pub tip: topics::TipDetails,
     pub attachments: Vec<NewAttachment>,
     /// The knowledge-base article the visitor read before writing ("this did not help"), and
     /// what they had searched for: recorded at the end of the first message.

@@ -225,6 +225,9 @@ impl Services {
         if !body.is_empty() {
             body.push('\n');
         }
+        if topic.confidential() {
+            body.push_str(&req.tip.lines());
+        }
         body.push_str(req.description.trim());
         if let Some(line) = self.read_before(&req).await {
             body.push_str("\n\n");

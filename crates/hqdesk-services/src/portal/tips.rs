@@ -32,6 +32,8 @@ pub struct PortalTip {
     pub topic: String,
     pub subject: String,
     pub description: String,
+    /// Where, when, goods, vehicles, people, evidence.
+    pub tip: super::topics::TipDetails,
     pub attachments: Vec<NewAttachment>,
     /// As in [`super::PortalRequest`]: the article read before writing.
     pub from_article: Option<String>,
@@ -131,7 +133,8 @@ impl Services {
         let Some(topic) = topic else {
             return Err(ServiceError::Internal("topic checked above".into()));
         };
-        let mut body = t.description.trim().to_string();
+        let mut body = t.tip.lines();
+        body.push_str(t.description.trim());
         let read = super::PortalRequest {
             from_article: t.from_article.clone(),
             from_query: t.from_query.clone(),

@@ -22,6 +22,66 @@ impl Detail {
     }
 }
 
+/// What a tip needs besides its account of what happened (issue 18): where, when, the goods, the
+/// vehicles, the people or units involved and the evidence. Each is optional — a tip is never
+/// refused for what its reporter does not know — and is written at the head of the report, one
+/// labelled line each, so that it is sealed, searched and read with the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TipDetails {
+    pub place: Option<String>,
+    pub time: Option<String>,
+    pub goods: Option<String>,
+    pub vehicles: Option<String>,
+    pub people: Option<String>,
+    pub evidence: Option<String>,
+}
+
+/// The longest a tip detail may be (characters); longer ones are cut.
+pub const TIP_DETAIL_MAX: usize = 2000;
+
+impl TipDetails {
+    /// From the form's fields (`tip_place`…), by name.
+    pub fn from_fields(mut get: impl FnMut(&str) -> Option<String>) -> Self {
+        TipDetails {
+            place: get("tip_place"),
+            time: get("tip_time"),
+            goods: get("tip_goods"),
+            vehicles: get("tip_vehicles"),
+            people: get("tip_people"),
+            evidence: get("tip_evidence"),
+        }
+    }
+
+    /// The labelled lines for the head of the report (the labels in Vietnamese, the working
+    /// language of the task force), with a blank line after them; empty when nothing is given.
+    /// Control characters but line breaks and tabs are dropped.
+    pub fn lines(&self) -> String {
+        let mut out = String::new();
+        for (key, value) in [
+            ("portal.case_detail.tip_place", &self.place),
+            ("portal.case_detail.tip_time", &self.time),
+            ("portal.case_detail.tip_goods", &self.goods),
+            ("portal.case_detail.tip_vehicles", &self.vehicles),
+            ("portal.case_detail.tip_people", &self.people),
+            ("portal.case_detail.tip_evidence", &self.evidence),
+        ] {
+            let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let v: String = v
+                .chars()
+                .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                .take(TIP_DETAIL_MAX)
+                .collect();
+            out.push_str(&format!("{}: {}\n", texts::vi(key, &[]), v.trim()));
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// What a visitor's request is about, in the words of the hotline's two branches. Each topic
 /// files the case in one category and asks only for the details that category needs.
 #[derive(Debug, Clone, Copy)]

@@ -17,6 +17,9 @@ use crate::sealed_cases::{scalar_i64, texts};
 use crate::support::TestApp;
 
 const SUBJECT: &str = "Tố giác nhận hối lộ tại cảng MKTIPSUBJ";
+/// Two of the details a tip's form asks for (where, vehicles).
+const TIP_PLACE: &str = "Bãi tập kết số 7, Xuyên Mộc MKTIPPLACE";
+const TIP_VEHICLES: &str = "Xe bồn 72C-555.88";
 const BODY: &str = "Cán bộ ca đêm thu tiền ngoài để thông quan nhanh MKTIPBODY";
 const IGNORED_NAME: &str = "Lê Văn MKIGNORED";
 const IGNORED_EMAIL: &str = "mkignored@example.vn";
@@ -183,6 +186,8 @@ async fn send_tip(v: &mut Visitor<'_>, form_id: &str, track: &str) -> crate::por
             ("form_id", form_id),
             ("track", track),
             ("subject", SUBJECT),
+            ("tip_place", TIP_PLACE),
+            ("tip_vehicles", TIP_VEHICLES),
             ("description", BODY),
             ("name", IGNORED_NAME),
             ("email", IGNORED_EMAIL),
@@ -280,6 +285,7 @@ both_engines!(
                 "912000111",
                 "MKTIPSUBJ",
                 "MKTIPBODY",
+                "MKTIPPLACE",
                 digits.as_str(),
                 receipt.as_str(),
                 format!("{a}%{b}%{c}%{d}").as_str(),
@@ -301,7 +307,11 @@ both_engines!(
             .list_timeline(&investigator, &number, false, None, None)
             .await
             .unwrap();
-        assert_eq!(entries[0].body, BODY);
+        // The details the form asked for head the report, labelled, sealed with it.
+        assert_eq!(
+            entries[0].body,
+            format!("Địa điểm: {TIP_PLACE}\nPhương tiện: {TIP_VEHICLES}\n\n{BODY}")
+        );
 
         // The same form sent again, either way: "already sent", never the receipt.
         for track in ["anonymous", "named"] {

@@ -73,6 +73,7 @@ async fn every_portal_page_fits_a_phone_and_passes_axe_in_both_languages() {
             ("portal-procedure", "/procedures/hq-01"),
             ("portal-request-topics", "/request"),
             ("portal-request-form", "/request?topic=vnaccs_error"),
+            ("portal-tip-form", "/request?topic=denunciation"),
             ("portal-suggestions", "/suggestions"),
             ("portal-lost-link", "/lost-link"),
             ("portal-not-found", "/kb/khong-co-bai-nay"),
