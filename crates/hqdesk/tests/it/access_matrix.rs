@@ -1446,6 +1446,27 @@ both_engines!(
         ] {
             assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
         }
+        // A denunciation filed as an inquiry, in no unit, is sealed by the agent who saw it:
+        // those who saw it are told to remove it (its number only), the unit officer (who never
+        // saw it) learns nothing, and what the task force then writes reaches no one else.
+        let misfiled = app.open("agent", json!({"kind":"inquiry","subject":"Hỏi về kho hàng ở Xuyên Mộc","requester":{"phone":"0912345679"}})).await;
+        let (s, j) = app
+            .post(
+                "agent",
+                &format!("/api/v1/cases/{misfiled}/seal"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        const AFTER_SEAL: &str = "Ghi chú sau niêm phong MKLIVESEAL";
+        let (s, j) = app
+            .post(
+                "investigator",
+                &format!("/api/v1/cases/{misfiled}/messages"),
+                json!({"body": AFTER_SEAL, "internal": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
         let marker = app.open("agent", json!({"kind":"inquiry","subject":"Dấu mốc cuối của luồng sự kiện","requester":{"phone":"0912345678"}})).await;
         for (role, mut stream) in streams {
             let arrived = stream.read_until(&marker, Duration::from_secs(20)).await;
@@ -1469,6 +1490,51 @@ both_engines!(
             for s in &f.secrets {
                 if stream.text.contains(s.as_str()) {
                     fail(role, stream_cell, format!("the stream carried {s:?}"));
+                }
+            }
+            if stream.text.contains("MKLIVESEAL") {
+                fail(
+                    role,
+                    stream_cell,
+                    "the stream carried a sealed case's note".into(),
+                );
+            }
+            if role != "unit_officer" {
+                // The marker's batch may carry the removal after the marker itself.
+                let removal = format!("{{\"number\":\"{misfiled}\"}}");
+                stream.read_until(&removal, Duration::from_secs(10)).await;
+            }
+            let removed = stream.text.split("event: removed").skip(1).any(|e| {
+                e.lines()
+                    .nth(1)
+                    .is_some_and(|data| data.contains(&misfiled))
+            });
+            if role == "unit_officer" {
+                if stream.text.contains(&misfiled) {
+                    fail(
+                        role,
+                        stream_cell,
+                        "a case the session never saw was named on its stream".into(),
+                    );
+                }
+            } else if !removed {
+                fail(
+                    role,
+                    stream_cell,
+                    format!(
+                        "no `removed` event for the case sealed out of sight: {}",
+                        stream.text
+                    ),
+                );
+            } else if let Some(after) = stream.text.split("event: removed").last() {
+                // Nothing of it after it was removed (the marker's own events follow).
+                let later = after.lines().skip(2).collect::<Vec<_>>().join("\n");
+                if later.contains(&misfiled) {
+                    fail(
+                        role,
+                        stream_cell,
+                        "the sealed case came back on the stream".into(),
+                    );
                 }
             }
         }
