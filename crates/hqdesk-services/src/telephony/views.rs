@@ -110,6 +110,7 @@ impl Services {
         kind: Option<&str>,
         subject: &str,
         body: Option<String>,
+        anonymous: bool,
     ) -> Result<crate::cases::CaseView, ServiceError> {
         let view = self.call_view(actor, call_id).await?;
         let branch = view.call.branch.unwrap_or(2);
@@ -128,18 +129,23 @@ impl Services {
         }
         let branch = if kind.is_confidential() { 1 } else { branch };
         let phone = view.call.from_number.clone().filter(|n| n.starts_with('+'));
-        let requester = view
-            .requester
-            .as_ref()
-            .map(|r| crate::cases::RequesterInput {
-                name: Some(r.name.clone()),
-                phone: phone.clone(),
-                ..Default::default()
-            })
-            .or(phone.map(|p| crate::cases::RequesterInput {
-                phone: Some(p),
-                ..Default::default()
-            }));
+        // An anonymous tip keeps nothing of the caller: no requester, and the call is not linked
+        // to it (its number and time stay in the call log, apart from the report).
+        let requester = if anonymous {
+            None
+        } else {
+            view.requester
+                .as_ref()
+                .map(|r| crate::cases::RequesterInput {
+                    name: Some(r.name.clone()),
+                    phone: phone.clone(),
+                    ..Default::default()
+                })
+                .or(phone.map(|p| crate::cases::RequesterInput {
+                    phone: Some(p),
+                    ..Default::default()
+                }))
+        };
         let cmd = crate::cases::OpenCase {
             kind: kind.as_str().into(),
             branch: Some(branch),
@@ -147,6 +153,7 @@ impl Services {
             subject: subject.into(),
             body,
             requester,
+            anonymous,
             assignee: match actor {
                 // The task force takes a denunciation from its own queue.
                 Actor::User { user, .. } if !kind.is_confidential() => Some(user.username.clone()),
@@ -155,9 +162,11 @@ impl Services {
             ..Default::default()
         };
         let case = self.open_case(actor, cmd, None).await?;
-        // The opener may no longer see a denunciation: attached without asking again.
-        self.link_call_to_case(actor, &view.call, &case.case)
-            .await?;
+        if !anonymous {
+            // The opener may no longer see a denunciation: attached without asking again.
+            self.link_call_to_case(actor, &view.call, &case.case)
+                .await?;
+        }
         Ok(case)
     }
 

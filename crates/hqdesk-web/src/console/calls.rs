@@ -8,7 +8,7 @@ use hqdesk_services::ServiceError;
 use serde::Deserialize;
 
 use super::session::Console;
-use super::views::{CallPage, WallboardPage};
+use super::views::{CallPage, CallTipFiledPage, WallboardPage};
 use super::{after_form, service_error};
 use crate::csrf::{token_in_csrf_field, CsrfForm};
 use crate::html::{label, render, when, when_opt};
@@ -148,6 +148,8 @@ pub(crate) struct CallCaseForm {
     body: Option<String>,
     case: Option<String>,
     reason: Option<String>,
+    /// "1": the caller reports anonymously; they are given a receipt to read their answers.
+    anonymous: Option<String>,
 }
 
 pub(crate) async fn call_new_case(
@@ -164,8 +166,26 @@ pub(crate) async fn call_new_case(
             f.kind.as_deref(),
             f.subject.as_deref().unwrap_or(""),
             f.body.filter(|b| !b.trim().is_empty()),
+            f.anonymous.as_deref() == Some("1"),
         )
         .await;
+    // An anonymous tip's receipt is shown here once, to be read to the caller: never in a URL.
+    if let Ok(Some(receipt)) = r
+        .as_ref()
+        .map(|v| v.receipt.as_ref().map(ToString::to_string))
+    {
+        return render(
+            StatusCode::OK,
+            &CallTipFiledPage {
+                tr: c.tr,
+                me: c.me(),
+                csrf: c.csrf(),
+                q: String::new(),
+                recommend_2fa: c.recommend_2fa,
+                receipt,
+            },
+        );
+    }
     let actor = c.actor();
     back_to_call(&s, &c, &call_id, r, |v| {
         // A denunciation goes to the task force: its opener may not read it any more.

@@ -330,6 +330,22 @@ impl CallPage {
     pub fn state_label(&self) -> String {
         label(self.tr, "call.state", &self.state)
     }
+    /// A denunciation may be opened from the call, so it may be an anonymous tip.
+    pub fn offers_anonymous(&self) -> bool {
+        self.kinds.iter().any(|k| k.0 == "denunciation")
+    }
+}
+
+/// An anonymous tip taken on the telephone: its receipt, shown once, to read to the caller.
+#[derive(Template)]
+#[template(path = "call_tip_filed.html")]
+pub struct CallTipFiledPage {
+    pub tr: Tr,
+    pub me: Me,
+    pub csrf: String,
+    pub q: String,
+    pub recommend_2fa: bool,
+    pub receipt: String,
 }
 
 #[derive(Template)]

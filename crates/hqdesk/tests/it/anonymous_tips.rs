@@ -662,3 +662,98 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    a_hotline_officer_records_an_anonymous_tip_from_a_call_and_reads_the_receipt_to_the_caller,
+    |app| async move {
+        use crate::console_session::{cti, request, sign_in};
+        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        app.services
+            .set_extension(&Actor::Cli, "hotline", Some("201"))
+            .await
+            .unwrap();
+        for ev in [
+            "event=newCall&callId=tg-anon&from=0987444555&direction=in&branch=1",
+            "event=answer&callId=tg-anon&user=201",
+        ] {
+            assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
+        }
+        let hotline = sign_in(&app, "hotline").await;
+        let page = request(&app, &hotline, "GET", "/console/calls/tg-anon", &[]).await;
+        // A branch-1 call: the caller turns out to report an officer, and wants to stay anonymous.
+        assert!(
+            page.body.contains("id=\"new-anonymous\""),
+            "offered where a denunciation may be opened"
+        );
+
+        // Anonymous is for denunciations only: an inquiry asking for it is refused, clearly.
+        let ordinary = [
+            "event=newCall&callId=pl-anon&from=0912444555&direction=in&branch=2",
+            "event=answer&callId=pl-anon&user=201",
+        ];
+        for ev in ordinary {
+            assert_eq!(cti(&app, ev).await, StatusCode::OK, "{ev}");
+        }
+        let refused = request(
+            &app,
+            &hotline,
+            "POST",
+            "/console/calls/pl-anon/case",
+            &[
+                ("kind", "inquiry"),
+                ("subject", "Hỏi thủ tục"),
+                ("anonymous", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(scalar_i64(&app, "SELECT COUNT(*) FROM cases").await, 0);
+
+        let filed = request(
+            &app,
+            &hotline,
+            "POST",
+            "/console/calls/tg-anon/case",
+            &[
+                ("kind", "denunciation"),
+                ("subject", SUBJECT),
+                ("body", BODY),
+                ("anonymous", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
+        let receipt = receipt_of(&filed.body);
+        assert!(is_grouped_receipt(&receipt), "{receipt}");
+        assert!(filed.location.is_empty(), "shown here, never in a URL");
+
+        // Nothing of the caller with the report: no identity, the call not linked to it.
+        let number = number_of_the_only_case(&app).await;
+        let id = scalar_i64(
+            &app,
+            &format!("SELECT id FROM cases WHERE number = '{number}'"),
+        )
+        .await;
+        assert_eq!(
+            scalar_i64(&app, "SELECT COUNT(*) FROM calls WHERE case_id IS NOT NULL").await,
+            0
+        );
+        assert_eq!(
+            scalar_i64(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) FROM confidential_reporters WHERE case_id = {id} \
+                     AND (name IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL)"
+                ),
+            )
+            .await,
+            0
+        );
+        assert_nowhere(&app, &["987444555", "MKTIPSUBJ", "MKTIPBODY"]).await;
+
+        // The caller comes back on the portal with the receipt and finds their report.
+        let back = check_receipt(&app, &receipt).await;
+        assert_eq!(back.status, StatusCode::OK);
+        assert!(back.html.contains(SUBJECT), "{}", back.html);
+    }
+);
