@@ -9,6 +9,7 @@ mod call_access;
 mod case_write;
 pub mod cases;
 pub mod clock;
+pub mod conflict;
 mod confidential_reads;
 pub mod contacts;
 mod creation;

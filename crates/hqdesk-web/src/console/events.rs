@@ -256,7 +256,7 @@ pub(crate) async fn seal(
             "tick the box to confirm that this is a denunciation",
         ))
     };
-    let sees_it = actor.case_scope() == hqdesk_domain::access::CaseScope::All;
+    let sees_it = actor.case_scope().includes_confidential();
     back_to_case(&s, &c, &number, r, |sealed| {
         if sees_it {
             format!("/console/cases/{}", sealed.number)
