@@ -14,6 +14,7 @@ mod browser_tips;
 mod call_page_state;
 mod cli;
 mod confidential_calls;
+mod conflict_of_interest;
 mod confidential_live;
 mod confidential_paths;
 mod config;
