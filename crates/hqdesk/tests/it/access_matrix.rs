@@ -789,6 +789,8 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/seal", "the denunciation", format!("/console/cases/{d}/seal")).form(&[("confirm", "1")]).hidden(),
         // Unsealing as a denunciation is refused for everyone (422), so the fixture never changes.
         cell("POST /console/cases/{number}/unseal", "the denunciation", format!("/console/cases/{d}/unseal")).form(&[("kind", "denunciation"), ("reason", "thử")]).hidden(),
+        // Naming nobody is refused even for investigators (422), so the fixture never changes.
+        cell("POST /console/cases/{number}/named", "the denunciation, naming nobody", format!("/console/cases/{d}/named")).form(&[("chain", "1")]).hidden(),
         // The legal steps of a denunciation (issue 17): without a reason they are refused even
         // for investigators, so that only the acceptance (of the merged duplicate) changes it.
         cell("POST /console/cases/{number}/legal/accept", "the merged denunciation", format!("/console/cases/{}/legal/accept", f.d2)).hidden(),
