@@ -240,7 +240,9 @@ pub(crate) fn names_user(named: &Named, tree: &UnitTree, user: &User) -> bool {
     let chain = tree.chain(user.unit_id);
     tags.contains(&Tag::User(user.id))
         || chain.iter().any(|u| tags.contains(&Tag::Unit(*u)))
-        || chain.first().is_some_and(|u| tags.contains(&Tag::Chain(*u)))
+        || chain
+            .first()
+            .is_some_and(|u| tags.contains(&Tag::Chain(*u)))
 }
 
 /// Write the exclusions of a naming of `case_id` (before its key is wrapped at intake, so that
@@ -523,7 +525,13 @@ mod tests {
     #[test]
     fn a_chain_walks_up_to_the_top_and_stops_on_a_cycle() {
         let tree = UnitTree {
-            parent: HashMap::from([(1, None), (2, Some(1)), (3, Some(2)), (8, Some(9)), (9, Some(8))]),
+            parent: HashMap::from([
+                (1, None),
+                (2, Some(1)),
+                (3, Some(2)),
+                (8, Some(9)),
+                (9, Some(8)),
+            ]),
         };
         assert_eq!(tree.chain(Some(3)), vec![3, 2, 1]);
         assert_eq!(tree.chain(Some(1)), vec![1]);

@@ -136,7 +136,10 @@ impl Services {
                     case: c,
                 }),
                 // Sealed out of this session's sight: it saw the case if it saw it as it was.
-                Ok(c) if e.action == "case.seal" && scope.contains(&before_sealing(c.id, &e.detail)) => {
+                Ok(c)
+                    if e.action == "case.seal"
+                        && scope.contains(&before_sealing(c.id, &e.detail)) =>
+                {
                     batch.removed.push(c.number.to_string());
                 }
                 Ok(_) | Err(StoreError::NotFound) => {}

@@ -169,7 +169,11 @@ impl Exclusions {
     }
 
     /// The cases that exclude that user, in id order.
-    pub fn cases_excluding(&self, user_id: i64, unit_chain: &[i64]) -> Result<Vec<i64>, StoreError> {
+    pub fn cases_excluding(
+        &self,
+        user_id: i64,
+        unit_chain: &[i64],
+    ) -> Result<Vec<i64>, StoreError> {
         let mut out = Vec::new();
         for case_id in self.tags.keys() {
             if self.excludes(*case_id, user_id, unit_chain)? {

@@ -20,8 +20,8 @@ mod seal_case;
 mod unseal_case;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
-pub use open::CaseKeys;
 pub(crate) use open::open_text;
+pub use open::CaseKeys;
 pub use receipt::ACCESS_MINUTES;
 pub(crate) use receipt::{
     access_token, check_receipt, new_receipt, open_access, put_receipt, Opened,

@@ -107,8 +107,7 @@ fn count_query(w: &mut Where, engine: Engine, f: &CaseFilter) -> Result<String, 
             return count_query(w, engine, &all);
         }
     }
-    if let (CaseScope::AllBut { excluded }, true) =
-        (&f.scope, tallied(f) && f.due_after.is_none())
+    if let (CaseScope::AllBut { excluded }, true) = (&f.scope, tallied(f) && f.due_after.is_none())
     {
         // An investigator whom some reports name: the count of every case, from the maintained
         // counts, minus those of the excluded cases that match, counted from the cases (a few

@@ -49,9 +49,9 @@ fn reason(e: &ServiceError) -> &'static str {
         ServiceError::NotFound => "not_found",
         ServiceError::Forbidden(_) => "forbidden",
         ServiceError::Invalid(v)
-            if v.0.iter().any(|e| {
-                e.code == "assignee_cannot_see_case" || e.code == "assignee_conflict"
-            }) =>
+            if v.0
+                .iter()
+                .any(|e| e.code == "assignee_cannot_see_case" || e.code == "assignee_conflict") =>
         {
             "assignee"
         }

@@ -559,11 +559,11 @@ fn describe_event(tr: Tr, names: &Names, what: &str, meta: Option<&str>) -> Stri
             &[("officers", &count("officers")), ("units", &count("units"))],
         );
         if n["chain"].as_bool() == Some(true) {
-            text.push_str(" ");
+            text.push(' ');
             text.push_str(tr.t("coi.timeline_chain"));
         }
         if n["unassigned"].as_bool() == Some(true) {
-            text.push_str(" ");
+            text.push(' ');
             text.push_str(tr.t("coi.timeline_unassigned"));
         }
         return text;

@@ -100,9 +100,17 @@ both_engines!(
                        "requester":{"name":"Người báo tin","phone":"0987000111"}}),
             )
             .await;
-        let case_id = id_of(&app, &format!("SELECT id FROM cases WHERE number = '{number}'")).await;
+        let case_id = id_of(
+            &app,
+            &format!("SELECT id FROM cases WHERE number = '{number}'"),
+        )
+        .await;
         assert_eq!(
-            count(&app, &format!("SELECT sealed FROM cases WHERE id = {case_id}")).await,
+            count(
+                &app,
+                &format!("SELECT sealed FROM cases WHERE id = {case_id}")
+            )
+            .await,
             1
         );
         let named_keys = format!(
@@ -119,7 +127,14 @@ both_engines!(
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{j}");
-        let page = request(&app, &named, "GET", &format!("/console/cases/{number}"), &[]).await;
+        let page = request(
+            &app,
+            &named,
+            "GET",
+            &format!("/console/cases/{number}"),
+            &[],
+        )
+        .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains(SUBJECT), "their key opens it");
 
@@ -130,7 +145,11 @@ both_engines!(
         assert!(a.body.contains("Hãy chọn ít nhất một cán bộ"), "{}", a.body);
         let a = request(&app, &inv, "POST", &path, &[("officer", "khong-co-ai")]).await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(a.body.contains("Không có tài khoản cán bộ này"), "{}", a.body);
+        assert!(
+            a.body.contains("Không có tài khoản cán bộ này"),
+            "{}",
+            a.body
+        );
         // The investigator names them.
         let a = request(&app, &inv, "POST", &path, &[("officer", "named_inv")]).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
@@ -157,23 +176,33 @@ both_engines!(
         );
 
         // The named investigator: the page, the API, lists and counts answer as for a missing case.
-        let missing = hqdesk_domain::case::CaseNumber::compose(app.services.now(), 999_999).to_string();
-        for path in [format!("/console/cases/{number}"), format!("/console/cases/{missing}")] {
+        let missing =
+            hqdesk_domain::case::CaseNumber::compose(app.services.now(), 999_999).to_string();
+        for path in [
+            format!("/console/cases/{number}"),
+            format!("/console/cases/{missing}"),
+        ] {
             let a = request(&app, &named, "GET", &path, &[]).await;
             assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
             assert!(!a.body.contains(SUBJECT) && !a.body.contains(&number));
         }
-        let (s, _) = app.get("named_inv", &format!("/api/v1/cases/{number}")).await;
+        let (s, _) = app
+            .get("named_inv", &format!("/api/v1/cases/{number}"))
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, j) = app
             .get("named_inv", &format!("/api/v1/cases/{number}/messages"))
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{j}");
-        let (s, j) = app.get("named_inv", "/api/v1/cases?kind=denunciation").await;
+        let (s, j) = app
+            .get("named_inv", "/api/v1/cases?kind=denunciation")
+            .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(j["total"], 0, "{j}");
         assert!(!j.to_string().contains(&number));
-        let (s, j) = app.get("investigator", "/api/v1/cases?kind=denunciation").await;
+        let (s, j) = app
+            .get("investigator", "/api/v1/cases?kind=denunciation")
+            .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(j["total"], 1, "{j}");
         let named_actor = actor(&app, "named_inv").await;
@@ -181,7 +210,11 @@ both_engines!(
         let (all_named, shown) = listed(&app, &named_actor, ListCases::default(), &number).await;
         let (all_inv, _) = listed(&app, &inv_actor, ListCases::default(), &number).await;
         assert!(!shown);
-        assert_eq!(all_named, all_inv - 1, "counted from the maintained counts, minus it");
+        assert_eq!(
+            all_named,
+            all_inv - 1,
+            "counted from the maintained counts, minus it"
+        );
         let queue = request(&app, &named, "GET", "/console?queue=all", &[]).await;
         assert_eq!(queue.status, StatusCode::OK);
         assert!(!queue.body.contains(&number));
@@ -211,7 +244,10 @@ both_engines!(
         let assign = &assign[..assign.find("</select>").unwrap()];
         assert!(!assign.contains("named_inv"), "{assign}");
         assert!(assign.contains("value=\"investigator\""), "{assign}");
-        assert!(page.body.contains("1 cán bộ"), "the timeline says a naming happened");
+        assert!(
+            page.body.contains("1 cán bộ"),
+            "the timeline says a naming happened"
+        );
 
         // The live stream: the named investigator hears nothing of the case.
         let mut stream = Stream::open(&app, &named, None).await;
@@ -227,7 +263,11 @@ both_engines!(
         let marker = app
             .open("agent", json!({"kind":"inquiry","subject":"Mốc của luồng","requester":{"phone":"0912345678"}}))
             .await;
-        assert!(stream.read_until(&marker, Duration::from_secs(20)).await, "{}", stream.text);
+        assert!(
+            stream.read_until(&marker, Duration::from_secs(20)).await,
+            "{}",
+            stream.text
+        );
         assert!(!stream.text.contains(&number), "{}", stream.text);
 
         // Nothing at rest says who: the tags are keyed hashes, the list is sealed, the audit
@@ -240,7 +280,10 @@ both_engines!(
         assert_eq!(tags.len(), 1, "{tags:?}");
         for t in &tags {
             assert!(t.starts_with("hqk1."), "{t}");
-            assert!(!t.contains("user:") && !t.contains(&format!(":{named_id}")), "{t}");
+            assert!(
+                !t.contains("user:") && !t.contains(&format!(":{named_id}")),
+                "{t}"
+            );
         }
         let lists = texts(
             &app,
@@ -255,9 +298,16 @@ both_engines!(
         )
         .await;
         assert_eq!(audit.len(), 1);
-        assert!(!audit[0].contains("named_inv") && !audit[0].contains("KV8"), "{}", audit[0]);
+        assert!(
+            !audit[0].contains("named_inv") && !audit[0].contains("KV8"),
+            "{}",
+            audit[0]
+        );
         let d: Value = serde_json::from_str(&audit[0]).unwrap();
-        assert_eq!((d["officers"].as_i64(), d["unassigned"].as_bool()), (Some(1), Some(true)));
+        assert_eq!(
+            (d["officers"].as_i64(), d["unassigned"].as_bool()),
+            (Some(1), Some(true))
+        );
         let everything = texts(
             &app,
             &format!("SELECT meta FROM timeline_entries WHERE case_id = {case_id}"),
@@ -274,7 +324,11 @@ both_engines!(
             )
             .await;
         app.services
-            .set_user_password(&Actor::Cli, "named_inv", Some("một mật khẩu mới rất dài 2027".into()))
+            .set_user_password(
+                &Actor::Cli,
+                "named_inv",
+                Some("một mật khẩu mới rất dài 2027".into()),
+            )
             .await
             .unwrap();
         let done = app
@@ -282,9 +336,17 @@ both_engines!(
             .escrow_recover(&Actor::Cli, &escrow.key, "named_inv")
             .await
             .unwrap();
-        assert_eq!((done.rewrapped, done.excluded, done.still_missing), (1, 1, 0), "{done:?}");
+        assert_eq!(
+            (done.rewrapped, done.excluded, done.still_missing),
+            (1, 1, 0),
+            "{done:?}"
+        );
         assert_eq!(count(&app, &named_keys).await, 0, "not given back");
-        let other_id = id_of(&app, &format!("SELECT id FROM cases WHERE number = '{other}'")).await;
+        let other_id = id_of(
+            &app,
+            &format!("SELECT id FROM cases WHERE number = '{other}'"),
+        )
+        .await;
         assert_eq!(
             count(
                 &app,
@@ -324,10 +386,26 @@ both_engines!(
         // Bad input: an unknown account or unit, a name on a case that is no report, a named
         // assignee — each a 422 naming its field.
         for (body, field, code) in [
-            (json!({"kind":"denunciation","subject":SUBJECT,"named_officers":["khong-co-ai"]}), "named_officers", "officer_unknown"),
-            (json!({"kind":"denunciation","subject":SUBJECT,"named_units":["XX-9"]}), "named_units", "unit_unknown"),
-            (json!({"kind":"inquiry","subject":"Hỏi","requester":{"phone":"0912345678"},"named_units":["KV8"]}), "named_officers", "not_a_report"),
-            (json!({"kind":"denunciation","subject":SUBJECT,"named_units":["KV8"],"assignee":"inv_mc"}), "assignee", "assignee_conflict"),
+            (
+                json!({"kind":"denunciation","subject":SUBJECT,"named_officers":["khong-co-ai"]}),
+                "named_officers",
+                "officer_unknown",
+            ),
+            (
+                json!({"kind":"denunciation","subject":SUBJECT,"named_units":["XX-9"]}),
+                "named_units",
+                "unit_unknown",
+            ),
+            (
+                json!({"kind":"inquiry","subject":"Hỏi","requester":{"phone":"0912345678"},"named_units":["KV8"]}),
+                "named_officers",
+                "not_a_report",
+            ),
+            (
+                json!({"kind":"denunciation","subject":SUBJECT,"named_units":["KV8"],"assignee":"inv_mc"}),
+                "assignee",
+                "assignee_conflict",
+            ),
         ] {
             let (s, j) = app.post("hotline", "/api/v1/cases", body.clone()).await;
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {j}");
@@ -346,7 +424,11 @@ both_engines!(
             .await;
         assert_eq!(s, StatusCode::CREATED, "{j}");
         let number = j["number"].as_str().unwrap().to_string();
-        let case_id = id_of(&app, &format!("SELECT id FROM cases WHERE number = '{number}'")).await;
+        let case_id = id_of(
+            &app,
+            &format!("SELECT id FROM cases WHERE number = '{number}'"),
+        )
+        .await;
         // unit:KV8, chain:CHQ.
         assert_eq!(
             count(
@@ -415,11 +497,17 @@ both_engines!(
             .unwrap();
         assert_eq!(
             involved.units,
-            vec![("KV8".to_string(), "Chi cục Hải quan khu vực VIII".to_string())]
+            vec![(
+                "KV8".to_string(),
+                "Chi cục Hải quan khu vực VIII".to_string()
+            )]
         );
         assert!(involved.chain && involved.officers.is_empty());
         let excluded: Vec<&str> = involved.excluded.iter().map(String::as_str).collect();
-        assert_eq!(excluded, vec!["inv_chq", "inv_kv8", "inv_mc", "unit_officer"]);
+        assert_eq!(
+            excluded,
+            vec!["inv_chq", "inv_kv8", "inv_mc", "unit_officer"]
+        );
 
         // Someone who joins a named unit later is covered at once.
         app.services
@@ -446,6 +534,10 @@ both_engines!(
         )
         .await;
         assert_eq!(audit.len(), 1);
-        assert!(!audit[0].contains("KV8") && audit[0].contains("\"at_intake\":true"), "{}", audit[0]);
+        assert!(
+            !audit[0].contains("KV8") && audit[0].contains("\"at_intake\":true"),
+            "{}",
+            audit[0]
+        );
     }
 );
