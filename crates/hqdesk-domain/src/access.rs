@@ -90,11 +90,22 @@ pub struct ActorFacts {
     pub role: Role,
     /// The actor's unit and every unit below it (empty when the user has no unit).
     pub unit_scope: Vec<i64>,
+    /// The confidential cases whose reports name this actor, their unit or their chain of
+    /// command (conflict of interest): hidden from them whatever their role, exactly as a missing
+    /// case. Loaded only for roles that see confidential cases ([`sees_confidential`]).
+    pub excluded_cases: Vec<i64>,
+}
+
+/// Whether a role sees confidential cases at all (and so needs its conflicts of interest loaded).
+pub fn sees_confidential(role: Role) -> bool {
+    role == Role::Investigator
 }
 
 /// The case as the policy sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseFacts {
+    /// None for a case not written yet (nobody can be excluded from it).
+    pub id: Option<i64>,
     pub confidential: bool,
     pub unit_id: Option<i64>,
     pub assignee_id: Option<i64>,
@@ -105,6 +116,9 @@ pub struct CaseFacts {
 pub enum CaseScope {
     /// Every case, confidential ones included (task-force investigators).
     All,
+    /// Every case but these: an investigator whom these reports name (conflict of interest).
+    /// Never empty (an empty list is [`CaseScope::All`]).
+    AllBut { excluded: Vec<i64> },
     /// Every case that is not confidential.
     NonConfidential,
     /// Non-confidential cases routed to one of these units or assigned to this user.
@@ -115,6 +129,7 @@ impl CaseScope {
     pub fn contains(&self, case: &CaseFacts) -> bool {
         match self {
             CaseScope::All => true,
+            CaseScope::AllBut { excluded } => !case.id.is_some_and(|id| excluded.contains(&id)),
             CaseScope::NonConfidential => !case.confidential,
             CaseScope::NonConfidentialOfUnitsOrAssignee { units, user_id } => {
                 !case.confidential
@@ -123,12 +138,20 @@ impl CaseScope {
             }
         }
     }
+
+    /// Whether confidential cases are in it (some of them at least).
+    pub fn includes_confidential(&self) -> bool {
+        matches!(self, CaseScope::All | CaseScope::AllBut { .. })
+    }
 }
 
 /// The cases this actor may know exist.
 pub fn case_scope(actor: &ActorFacts) -> CaseScope {
     match actor.role {
-        Role::Investigator => CaseScope::All,
+        Role::Investigator if actor.excluded_cases.is_empty() => CaseScope::All,
+        Role::Investigator => CaseScope::AllBut {
+            excluded: actor.excluded_cases.clone(),
+        },
         Role::UnitOfficer => CaseScope::NonConfidentialOfUnitsOrAssignee {
             units: actor.unit_scope.clone(),
             user_id: actor.user_id,
@@ -212,7 +235,9 @@ pub struct CallFacts {
 pub fn call_visible(actor: &ActorFacts, call: &CallFacts) -> bool {
     let case_confidential = call.case.is_some_and(|c| c.confidential);
     if call.confidential || case_confidential {
-        return actor.role == Role::Investigator;
+        // A call attached to a report that names the actor is that report's.
+        return actor.role == Role::Investigator
+            && call.case.is_none_or(|c| case_scope(actor).contains(&c));
     }
     match actor.role {
         Role::Investigator | Role::Hotline | Role::Agent | Role::Supervisor => true,
@@ -224,8 +249,14 @@ pub fn call_visible(actor: &ActorFacts, call: &CallFacts) -> bool {
     }
 }
 
+/// Whether the report `case` names `actor` (or their unit, or their chain of command).
+pub fn is_excluded(actor: &ActorFacts, case: &CaseFacts) -> bool {
+    case.id.is_some_and(|id| actor.excluded_cases.contains(&id))
+}
+
 /// May a case with these facts be assigned to a user with this role and unit scope? The assignee
-/// must be able to see the case, or the assignment would hide it from its own owner.
+/// must be able to see the case, or the assignment would hide it from its own owner; someone the
+/// report names never can ([`is_excluded`]).
 pub fn may_be_assigned(assignee: &ActorFacts, case: &CaseFacts) -> bool {
     let after = CaseFacts {
         assignee_id: Some(assignee.user_id),
@@ -247,24 +278,29 @@ mod tests {
             } else {
                 vec![]
             },
+            excluded_cases: vec![],
         }
     }
     const PUBLIC_IN_UNIT: CaseFacts = CaseFacts {
+        id: Some(1),
         confidential: false,
         unit_id: Some(6),
         assignee_id: None,
     };
     const PUBLIC_ELSEWHERE: CaseFacts = CaseFacts {
+        id: Some(2),
         confidential: false,
         unit_id: Some(9),
         assignee_id: None,
     };
     const PUBLIC_ASSIGNED_TO_ME: CaseFacts = CaseFacts {
+        id: Some(3),
         confidential: false,
         unit_id: None,
         assignee_id: Some(10),
     };
     const CONFIDENTIAL: CaseFacts = CaseFacts {
+        id: Some(4),
         confidential: true,
         unit_id: Some(6),
         assignee_id: Some(10),
@@ -455,5 +491,83 @@ mod tests {
             "assignment itself makes it visible"
         );
         assert!(!may_be_assigned(&actor(Role::Admin), &PUBLIC_IN_UNIT));
+    }
+
+    /// An investigator the report names (conflict of interest).
+    fn named_investigator() -> ActorFacts {
+        ActorFacts {
+            excluded_cases: vec![4, 9],
+            ..actor(Role::Investigator)
+        }
+    }
+
+    #[test]
+    fn a_named_investigator_s_scope_leaves_out_exactly_the_reports_naming_them() {
+        let a = named_investigator();
+        let scope = case_scope(&a);
+        assert_eq!(
+            scope,
+            CaseScope::AllBut {
+                excluded: vec![4, 9]
+            }
+        );
+        assert!(scope.includes_confidential());
+        assert!(!scope.contains(&CONFIDENTIAL), "the report naming them");
+        let other_report = CaseFacts {
+            id: Some(5),
+            ..CONFIDENTIAL
+        };
+        assert!(scope.contains(&other_report), "another report");
+        for case in [PUBLIC_IN_UNIT, PUBLIC_ELSEWHERE, PUBLIC_ASSIGNED_TO_ME] {
+            assert!(scope.contains(&case), "{case:?}");
+        }
+        // A case not written yet names nobody.
+        let unwritten = CaseFacts {
+            id: None,
+            ..CONFIDENTIAL
+        };
+        assert!(scope.contains(&unwritten));
+        // Without exclusions, the plain scope (the store's fast counts depend on it).
+        assert_eq!(case_scope(&actor(Role::Investigator)), CaseScope::All);
+        assert!(!CaseScope::NonConfidential.includes_confidential());
+    }
+
+    #[test]
+    fn a_named_investigator_gets_nothing_of_the_report_as_for_a_missing_case() {
+        let a = named_investigator();
+        for action in Action::ALL.into_iter().filter(|a| a.is_on_case()) {
+            assert_eq!(
+                decide(&a, action, Some(&CONFIDENTIAL)),
+                Decision::Hidden,
+                "{action:?}"
+            );
+            let other_report = CaseFacts {
+                id: Some(5),
+                ..CONFIDENTIAL
+            };
+            assert_eq!(
+                decide(&a, action, Some(&other_report)),
+                Decision::Permit,
+                "{action:?} on another report"
+            );
+        }
+        assert!(is_excluded(&a, &CONFIDENTIAL));
+        assert!(!is_excluded(&actor(Role::Investigator), &CONFIDENTIAL));
+        assert!(!may_be_assigned(&a, &CONFIDENTIAL), "never its assignee");
+        assert!(may_be_assigned(&actor(Role::Investigator), &CONFIDENTIAL));
+        // The report's call goes with it; a call of another report does not.
+        let call = CallFacts {
+            confidential: true,
+            answered_by: None,
+            case: Some(CONFIDENTIAL),
+        };
+        assert!(!call_visible(&a, &call));
+        assert!(call_visible(&actor(Role::Investigator), &call));
+        assert!(call_visible(&a, &CallFacts { case: None, ..call }));
+        assert!(sees_confidential(Role::Investigator));
+        assert!(Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::Investigator)
+            .all(|r| !sees_confidential(r)));
     }
 }

@@ -248,10 +248,13 @@ impl Services {
         let Some((user, unit_scope)) = users::active_with_unit_scope(&mut conn, who).await? else {
             return Err(ServiceError::Unauthenticated);
         };
+        // The reports that name this investigator (or their unit, or their chain of command).
+        let excluded_cases = crate::conflict::excluded_cases(&mut conn, &user).await?;
         let facts = ActorFacts {
             user_id: user.id,
             role: user.role,
             unit_scope,
+            excluded_cases,
         };
         Ok(Actor::User {
             user,

@@ -46,6 +46,9 @@ pub(crate) struct CaseToInsert {
     pub confirmation: Option<NotificationMail>,
     /// Who opens it, as the audit log names them.
     pub audit_actor: String,
+    /// The officers and units a report names (conflict of interest): excluded before its key
+    /// is wrapped.
+    pub named: Option<crate::conflict::Named>,
 }
 
 /// The case's first message.
@@ -146,6 +149,14 @@ pub(crate) async fn insert_cases(
         .collect();
     crate::sla::clocks::write_new(tx, &clocks, now).await?;
 
+    // Reports naming officers or units: their exclusions before any key is wrapped, so that
+    // nobody named is a recipient.
+    for ((c, _), case_id) in cases.iter().zip(&case_ids) {
+        if let Some(named) = c.named.as_ref().filter(|n| !n.is_empty()) {
+            crate::conflict::write_tags(tx, *case_id, named, now).await?;
+        }
+    }
+
     // Sealed cases: the key first, then the subject (inserted empty), sealed by the store like
     // every value written to them from here on.
     let mut tracking_wraps: Vec<(i64, String)> = Vec::new();
@@ -199,7 +210,6 @@ pub(crate) async fn insert_cases(
             cases::insert_confidential_reporter(tx, *case_id, r).await?;
         }
     }
-
     let with_message: Vec<(usize, &str, &[StoredFile])> = cases
         .iter()
         .enumerate()
@@ -238,6 +248,17 @@ pub(crate) async fn insert_cases(
                 now,
             )
             .await?;
+        }
+    }
+
+    // The named list (sealed with the case), and the event saying a naming happened.
+    let mut namings: Vec<(usize, serde_json::Value)> = Vec::new();
+    for (i, ((c, _), case_id)) in cases.iter().zip(&case_ids).enumerate() {
+        if let Some(named) = c.named.as_ref().filter(|n| !n.is_empty()) {
+            let done = crate::conflict::finish_naming(tx, *case_id, named, now).await?;
+            crate::conflict::write_naming_event(tx, new[i].created_by, *case_id, named, done, now)
+                .await?;
+            namings.push((i, crate::conflict::naming_audit_detail(named, done, true)));
         }
     }
 
@@ -288,17 +309,25 @@ pub(crate) async fn insert_cases(
         }
     }
 
-    let audit_entries: Vec<NewAuditEntry> = cases
-        .iter()
-        .zip(&new)
-        .map(|((c, _), n)| NewAuditEntry {
+    let mut audit_entries: Vec<NewAuditEntry> = Vec::with_capacity(cases.len() + namings.len());
+    for (i, ((c, _), n)) in cases.iter().zip(&new).enumerate() {
+        audit_entries.push(NewAuditEntry {
             actor: c.audit_actor.clone(),
             action: "case.create".into(),
             object: format!("case:{}", n.number),
             // Confidential details never go into the audit log's detail, only that it happened.
             detail: json!({ "kind": n.kind.as_str(), "branch": n.branch.number(), "channel": n.channel.as_str() }).to_string(),
-        })
-        .collect();
+        });
+        // Whom the report names: how many, never who.
+        if let Some((_, detail)) = namings.iter().find(|(j, _)| *j == i) {
+            audit_entries.push(NewAuditEntry {
+                actor: c.audit_actor.clone(),
+                action: "case.name_involved".into(),
+                object: format!("case:{}", n.number),
+                detail: detail.to_string(),
+            });
+        }
+    }
     audit::append_many(tx, now, &audit_entries).await?;
 
     Ok(new

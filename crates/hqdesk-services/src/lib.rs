@@ -10,6 +10,7 @@ mod case_write;
 pub mod cases;
 pub mod clock;
 mod confidential_reads;
+pub mod conflict;
 pub mod contacts;
 mod creation;
 pub mod directory;

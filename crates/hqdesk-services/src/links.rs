@@ -143,6 +143,8 @@ impl Services {
             .two_cases(&mut conn, actor, number, into, Action::UpdateCase)
             .await?;
         let already = links::merged_into(&mut conn, from.id).await?;
+        let names_someone = from.confidential
+            && hqdesk_store::case_exclusions::any_for_case(&mut conn, from.id).await?;
         drop(conn);
         if already.is_some() || from.status == Status::Closed {
             return Err(ServiceError::Conflict {
@@ -156,6 +158,15 @@ impl Services {
                 "case_closed",
                 "cannot merge into a closed case",
             ));
+        }
+        if names_someone {
+            // Its messages would reach, in the other case, people this report names.
+            return Err(ServiceError::Conflict {
+                code: "case_names_officers",
+                message: "this report names officers or units: it cannot be merged into another \
+                          case, whose readers may include them; link the two instead"
+                    .into(),
+            });
         }
         if from.sealed != target.sealed {
             // A merge moves messages as they are: clear text into a sealed case, or ciphertext

@@ -34,9 +34,10 @@ pub struct LiveBatch {
 }
 
 /// The facts of a case as they were before it was sealed, from its `case.seal` audit entry.
-fn before_sealing(detail: &str) -> CaseFacts {
+fn before_sealing(case_id: i64, detail: &str) -> CaseFacts {
     let d: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
     CaseFacts {
+        id: Some(case_id),
         confidential: false,
         unit_id: d["before"]["unit_id"].as_i64(),
         assignee_id: d["before"]["assignee_id"].as_i64(),
@@ -135,7 +136,10 @@ impl Services {
                     case: c,
                 }),
                 // Sealed out of this session's sight: it saw the case if it saw it as it was.
-                Ok(c) if e.action == "case.seal" && scope.contains(&before_sealing(&e.detail)) => {
+                Ok(c)
+                    if e.action == "case.seal"
+                        && scope.contains(&before_sealing(c.id, &e.detail)) =>
+                {
                     batch.removed.push(c.number.to_string());
                 }
                 Ok(_) | Err(StoreError::NotFound) => {}

@@ -47,6 +47,7 @@ impl Services {
                         facts,
                         Action::ReadCase,
                         Some(&CaseFacts {
+                            id: r.case_id,
                             confidential: r.case_confidential.unwrap_or(1) != 0,
                             unit_id: r.case_unit_id,
                             assignee_id: r.case_assignee_id,

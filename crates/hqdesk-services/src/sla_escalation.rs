@@ -425,6 +425,7 @@ async fn reader(
         user_id: user.id,
         role: user.role,
         unit_scope,
+        excluded_cases: crate::conflict::excluded_cases(conn, &user).await?,
     };
     let permitted =
         access::decide(&facts, Action::ReadCase, Some(&case.facts())) == Decision::Permit;

@@ -151,17 +151,31 @@ pub async fn count_missing(
     .await?)
 }
 
-/// How many cases wrapped for an escrow key (current or retired) are not wrapped for `key_id`:
-/// what `hqdesk keys escrow-recover` would give its holder.
+/// How many cases wrapped for an escrow key are not wrapped for `key_id`: what a recovery onto
+/// that key would add, but for `except_cases` (reports that name its holder: never given back).
 pub async fn count_escrow_missing_for(
     conn: &mut AnyConnection,
     key_id: &str,
+    except_cases: &[i64],
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
+    // Case ids are integers from the database: safe to inline.
+    let except = if except_cases.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND e.case_id NOT IN ({})",
+            except_cases
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Ok(sqlx::query_scalar(&format!(
         "SELECT COUNT(DISTINCT e.case_id) FROM case_keys e \
          JOIN escrow_keys k ON k.key_id = e.key_id \
-         WHERE NOT EXISTS (SELECT 1 FROM case_keys t WHERE t.case_id = e.case_id AND t.key_id = $1)",
-    )
+         WHERE NOT EXISTS (SELECT 1 FROM case_keys t WHERE t.case_id = e.case_id AND t.key_id = $1){except}",
+    ))
     .bind(key_id)
     .fetch_one(conn)
     .await?)

@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod calendars;
 pub mod calls;
 pub mod case_clocks;
+pub mod case_exclusions;
 pub mod case_keys;
 pub mod cases;
 pub mod categories;

@@ -383,6 +383,7 @@ impl MergeSuggestion {
     /// The suggested target as the access policy sees it.
     pub fn target_facts(&self) -> CaseFacts {
         CaseFacts {
+            id: Some(self.target_case_id),
             confidential: self.target_confidential != 0,
             unit_id: self.target_unit_id,
             assignee_id: self.target_assignee_id,

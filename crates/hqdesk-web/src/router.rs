@@ -192,6 +192,7 @@ fn console_routes() -> Router<AppState> {
         .route("/console/cases/{number}/merge", post(events::merge))
         .route("/console/cases/{number}/seal", post(events::seal))
         .route("/console/cases/{number}/unseal", post(events::unseal))
+        .route("/console/cases/{number}/named", post(events::name_involved))
         .route(
             "/console/cases/{number}/legal/accept",
             post(case_clocks::legal_accept),

@@ -211,6 +211,7 @@ impl Services {
                 .open_entries(&mut conn, &mut entries)
                 .await?;
         }
+        crate::conflict::hide_merges_out_of_scope(&mut conn, actor, &mut entries).await?;
         drop(conn);
         self.record_confidential_reads(actor, [&case], "messages")
             .await?;

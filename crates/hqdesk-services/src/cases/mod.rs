@@ -52,6 +52,9 @@ pub struct OpenCase {
     /// An anonymous tip (denunciations only): no requester, no tracking link, no mail; the
     /// answer carries a receipt, once (design note 006 §5).
     pub anonymous: bool,
+    /// The officers and units a denunciation names (conflict of interest): they can neither
+    /// see nor be given it.
+    pub named: crate::conflict::NameInvolved,
 }
 
 /// Written in the same transaction as the case it belongs to.

@@ -170,8 +170,37 @@ impl Services {
             }
             None => None,
         };
+        let named = if cmd.named.is_empty() {
+            None
+        } else {
+            if kind.is_some_and(|k| !k.is_confidential()) {
+                errors.push(hqdesk_domain::FieldError {
+                    field: "named_officers".into(),
+                    code: "not_a_report",
+                    message: "only a denunciation names officers or units".into(),
+                });
+            }
+            Some(crate::conflict::resolve(&mut conn, &cmd.named, &mut errors).await?)
+        };
+        let tree = match (&named, &assignee) {
+            (Some(_), Some(_)) => Some(crate::conflict::UnitTree::load(&mut conn).await?),
+            _ => None,
+        };
         drop(conn);
         errors.clone().into_result()?;
+        if let (Some(named), Some(a), Some(tree)) = (&named, &assignee, &tree) {
+            if crate::conflict::names_user(named, tree, a) {
+                return Err(ServiceError::invalid_field(
+                    "assignee",
+                    "assignee_conflict",
+                    format!(
+                        "{} cannot be given this report: it names them, their unit or their \
+                         chain of command",
+                        a.username
+                    ),
+                ));
+            }
+        }
         let (Some(kind), Some(channel), Some(subject), Some(priority)) =
             (kind, channel, subject, priority)
         else {
@@ -181,6 +210,7 @@ impl Services {
             .or(category.as_ref().map(|c| c.branch))
             .unwrap_or_else(|| kind.default_branch());
         let facts_after = hqdesk_domain::access::CaseFacts {
+            id: None,
             confidential: kind.is_confidential(),
             unit_id: unit.as_ref().map(|u| u.id),
             assignee_id: assignee.as_ref().map(|u| u.id),
@@ -271,6 +301,7 @@ impl Services {
                 confirmation: cmd.follow_up.confirmation.filter(|_| !cmd.anonymous),
                 receipt: receipt.as_ref().map(|(_, keys)| keys.clone()),
                 audit_actor: actor.audit_name(),
+                named,
             },
             requester: (!kind.is_confidential() && requester.identified)
                 .then(|| requester.fields.clone()),

@@ -171,11 +171,23 @@ impl Services {
         drop(conn);
         if let Some(a) = assignee_id.filter(|_| ch.assignee_id.is_some() || ch.unit_id.is_some()) {
             let after = hqdesk_domain::access::CaseFacts {
+                id: Some(case.id),
                 confidential: case.confidential,
                 unit_id,
                 assignee_id: Some(a),
             };
             if let Actor::User { user, facts, .. } = self.actor_for_user(a).await? {
+                if hqdesk_domain::access::is_excluded(&facts, &after) {
+                    return Err(ServiceError::invalid_field(
+                        "assignee",
+                        "assignee_conflict",
+                        format!(
+                            "{} cannot be given this report: it names them, their unit or their \
+                             chain of command",
+                            user.username
+                        ),
+                    ));
+                }
                 if !hqdesk_domain::access::may_be_assigned(&facts, &after) {
                     return Err(ServiceError::invalid_field(
                         "assignee",

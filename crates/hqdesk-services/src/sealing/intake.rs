@@ -4,7 +4,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hqdesk_domain::Timestamp;
 use hqdesk_store::sealed::{append, places};
-use hqdesk_store::{case_keys, Connection};
+use hqdesk_store::{case_exclusions, case_keys, Connection};
 use hqdesk_vault::{append_keypair, DataKey, SessionKey, WrappedKey};
 use rand::rngs::OsRng;
 
@@ -37,7 +37,21 @@ pub(crate) async fn seal_with_key(
 ) -> Result<(), ServiceError> {
     append::put(tx, case_id, append_keypair(data_key).public(), now).await?;
     let place = places::case_key(case_id);
-    for r in recipients.all() {
+    // Nobody the report names is a recipient (conflict of interest): its exclusions are written
+    // before its key is wrapped.
+    let excluded: Vec<i64> = if case_exclusions::any_for_case(tx, case_id).await? {
+        crate::conflict::covered_users(tx, case_id)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect()
+    } else {
+        vec![]
+    };
+    for r in recipients
+        .all()
+        .filter(|r| !r.user_id.is_some_and(|u| excluded.contains(&u)))
+    {
         let wrapped = WrappedKey::wrap_for(data_key, &r.public_key, &place)
             .map_err(|e| ServiceError::Internal(format!("wrapping a case key: {e}")))?;
         case_keys::put(

@@ -22,6 +22,7 @@ pub mod search;
 mod unseal_case;
 
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
+pub(crate) use open::open_text;
 pub use open::CaseKeys;
 pub use receipt::ACCESS_MINUTES;
 pub(crate) use receipt::{

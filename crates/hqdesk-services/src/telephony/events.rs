@@ -327,6 +327,7 @@ impl Services {
                     receipt: None,
                     confirmation: None,
                     audit_actor: actor.audit_name(),
+                    named: None,
                 };
                 insert_case(tx, &insert, requester_id, now).await?.id
             }

@@ -141,10 +141,12 @@ impl Services {
                 continue;
             }
             let key = vault_keys::current_for_user(&mut conn, user.id).await?;
+            // Reports naming them are never given back (conflict of interest).
+            let excluded = crate::conflict::excluded_cases(&mut conn, &user).await?;
             let (cases, to_recover) = match &key {
                 Some(k) => (
                     case_keys::count_for_key(&mut conn, &k.key_id).await?,
-                    case_keys::count_escrow_missing_for(&mut conn, &k.key_id).await?,
+                    case_keys::count_escrow_missing_for(&mut conn, &k.key_id, &excluded).await?,
                 ),
                 None => (0, 0),
             };

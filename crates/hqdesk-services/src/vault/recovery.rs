@@ -41,6 +41,9 @@ pub struct Rewrapped {
     pub already: u64,
     /// Wraps deleted: the user's retired keys' (recovery), or the old escrow key's (`--drop-old`).
     pub dropped: u64,
+    /// Cases left out because their report names the user, their unit or their chain of command
+    /// (recovery only: conflict of interest).
+    pub excluded: u64,
     /// The numbers of the cases whose escrow wrap did not open: left as they were.
     pub failed: Vec<String>,
     /// Cases wrapped for an escrow key that are still not wrapped for `key_id` (recovery only:
@@ -54,6 +57,8 @@ struct Run<'a> {
     to: &'a Recipient,
     /// Key ids whose wrap of a case is deleted once the case is wrapped for `to`.
     drop: Vec<String>,
+    /// Cases never wrapped for `to`: reports that name its holder.
+    skip: Vec<i64>,
     action: &'static str,
     object: String,
 }
@@ -104,9 +109,9 @@ impl Services {
     /// investigator or has no key pair yet (`Conflict`); an escrow key not on record
     /// (`Invalid`); a key whose MAC fails (`Unavailable`).
     ///
-    /// Today every investigator is a recipient of every sealed case (design note 006 §3), so
-    /// this gives the user every case the escrow holds. [later] Once reports name officers
-    /// (conflict of interest, §8), it must skip the cases that name this user.
+    /// Every investigator is a recipient of every sealed case (design note 006 §3), so this
+    /// gives the user every case the escrow holds but the reports that name them, their unit or
+    /// their chain of command (conflict of interest, §10): those are left out, and counted.
     pub async fn escrow_recover(
         &self,
         actor: &Actor,
@@ -154,6 +159,7 @@ impl Services {
             .filter(|k| k.retired_at.is_some())
             .map(|k| k.key_id)
             .collect();
+        let excluded = crate::conflict::excluded_cases(&mut conn, &user).await?;
         drop(conn);
         let mut done = self
             .rewrap_escrow_cases(
@@ -163,6 +169,7 @@ impl Services {
                     escrow,
                     to: &to,
                     drop: retired,
+                    skip: excluded.clone(),
                     action: "keys.escrow_recover",
                     object: format!("user:{}", user.username),
                 },
@@ -170,7 +177,8 @@ impl Services {
             .await?;
         let mut conn = self.store().read().await?;
         done.still_missing =
-            case_keys::count_escrow_missing_for(&mut conn, &to.key_id.to_string()).await?;
+            case_keys::count_escrow_missing_for(&mut conn, &to.key_id.to_string(), &excluded)
+                .await?;
         Ok(done)
     }
 
@@ -210,6 +218,7 @@ impl Services {
                 } else {
                     vec![]
                 },
+                skip: vec![],
                 action: "keys.escrow_rewrap",
                 object: "escrow".into(),
             },
@@ -238,8 +247,13 @@ impl Services {
             let mut tx = self.store().begin().await?;
             let page = case_keys::page_for_key(&mut tx, from, after, BATCH).await?;
             let (mut rewrapped, mut already, mut dropped, mut failed) = (0u64, 0u64, 0u64, 0u64);
+            let mut excluded = 0u64;
             for row in &page {
                 after = row.case_id;
+                if run.skip.contains(&row.case_id) {
+                    excluded += 1;
+                    continue;
+                }
                 if case_keys::exists(&mut tx, row.case_id, &to_key_id).await? {
                     already += 1;
                 } else {
@@ -283,7 +297,8 @@ impl Services {
                     run.action,
                     &run.object,
                     json!({ "escrow_key_id": from, "key_id": to_key_id, "cases": rewrapped,
-                            "already": already, "dropped": dropped, "failed": failed }),
+                            "already": already, "dropped": dropped, "failed": failed,
+                            "excluded": excluded }),
                 )
                 .await?;
                 Store::commit(tx).await?;
@@ -292,6 +307,7 @@ impl Services {
             out.rewrapped += rewrapped;
             out.already += already;
             out.dropped += dropped;
+            out.excluded += excluded;
             if last {
                 break;
             }

@@ -4,7 +4,7 @@ use hqdesk_domain::access::CaseScope;
 use sqlx::{AnyConnection, Row};
 
 use super::filters::{
-    add_conditions, build_where, tallied, where_of, where_sql, SearchForm, Table, Where,
+    add_conditions, build_where, id_list, tallied, where_of, where_sql, SearchForm, Table, Where,
 };
 use super::walk::{walk_newest, walked_count, SearchWalk, WALK_PROBE};
 use super::CaseFilter;
@@ -98,6 +98,31 @@ pub async fn count_many(
 
 /// A query answering [`count`] for `f`, its values bound in `w` after those already there.
 fn count_query(w: &mut Where, engine: Engine, f: &CaseFilter) -> Result<String, StoreError> {
+    if let CaseScope::AllBut { excluded } = &f.scope {
+        let all = CaseFilter {
+            scope: CaseScope::All,
+            ..f.clone()
+        };
+        if excluded.is_empty() {
+            return count_query(w, engine, &all);
+        }
+    }
+    if let (CaseScope::AllBut { excluded }, true) = (&f.scope, tallied(f) && f.due_after.is_none())
+    {
+        // An investigator whom some reports name: the count of every case, from the maintained
+        // counts, minus those of the excluded cases that match, counted from the cases (a few
+        // ids, by primary key).
+        let all = CaseFilter {
+            scope: CaseScope::All,
+            ..f.clone()
+        };
+        let whole = count_query(w, engine, &all)?;
+        add_conditions(w, engine, &all, SearchForm::Subquery, Table::Cases)?;
+        let mut clauses = std::mem::take(&mut w.clauses);
+        clauses.push(format!("c.id IN ({})", id_list(excluded)));
+        let minus = format!("SELECT COUNT(*) FROM cases c{}", where_of(&clauses));
+        return Ok(format!("SELECT ({whole}) - ({minus})"));
+    }
     if tallied(f) && f.due_after.is_none() {
         if let Some(before) = f.due_before {
             // Due before `before` ("overdue"): the cases with a due time, from the tallies, minus

@@ -202,6 +202,19 @@ pub(super) fn add_conditions(
 ) -> Result<(), StoreError> {
     match &f.scope {
         CaseScope::All => {}
+        CaseScope::AllBut { excluded } => {
+            if table == Table::Tallies {
+                // The tallies have no case ids: `counts::count_query` subtracts these instead.
+                return Err(StoreError::Corrupt(
+                    "a scope with excluded cases cannot be counted from the tallies".into(),
+                ));
+            }
+            if !excluded.is_empty() {
+                // Case ids are integers from the database: safe to inline.
+                w.clauses
+                    .push(format!("c.id NOT IN ({})", id_list(excluded)));
+            }
+        }
         CaseScope::NonConfidential => w.clauses.push("c.confidential = 0".into()),
         CaseScope::NonConfidentialOfUnitsOrAssignee { units, user_id } => {
             let p = w.bind(*user_id)?;
@@ -324,6 +337,14 @@ pub(super) fn add_conditions(
         });
     }
     Ok(())
+}
+
+/// Integer ids as an SQL list.
+pub(super) fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) fn where_sql(w: &Where) -> String {

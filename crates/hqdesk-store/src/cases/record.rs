@@ -45,6 +45,7 @@ pub struct CaseRecord {
 impl CaseRecord {
     pub fn facts(&self) -> CaseFacts {
         CaseFacts {
+            id: Some(self.id),
             confidential: self.confidential,
             unit_id: self.unit_id,
             assignee_id: self.assignee_id,

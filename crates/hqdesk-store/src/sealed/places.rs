@@ -100,6 +100,11 @@ pub fn rating_comment(case_id: i64) -> Vec<u8> {
     format!("case:{case_id}:rating:comment").into_bytes()
 }
 
+/// `case_named.named` of naming `named_id`: who the report names (conflict of interest).
+pub fn named(case_id: i64, named_id: i64) -> Vec<u8> {
+    format!("case:{case_id}:named:{named_id}").into_bytes()
+}
+
 /// Every sealed blob (attachments, raw mail): written before its row, so it names no row; the
 /// case's key, and the attachment's place naming the blob, bind it.
 pub const FILE: &[u8] = b"file";
@@ -127,6 +132,9 @@ mod tests {
             attachment(42, 3, "cd34", AttachmentPart::Filename),
             callback_note(42, 1),
             rating_comment(42),
+            named(42, 1),
+            named(42, 2),
+            named(4, 21),
             FILE.to_vec(),
         ];
         for (i, a) in all.iter().enumerate() {
@@ -144,5 +152,6 @@ mod tests {
             reporter(9, ReporterField::TaxCode),
             b"case:9:reporter:tax_code"
         );
+        assert_eq!(named(42, 1), b"case:42:named:1");
     }
 }

@@ -206,6 +206,10 @@ pub async fn unseal_case_rows(
         "DELETE FROM case_keys WHERE case_id = $1",
         "DELETE FROM case_receipts WHERE case_id = $1",
         "UPDATE tracking_tokens SET wrapped = NULL WHERE case_id = $1",
+        // No report, no conflict of interest: who it named goes with its seal (the list is
+        // sealed content that is not written back).
+        "DELETE FROM case_exclusions WHERE case_id = $1",
+        "DELETE FROM case_named WHERE case_id = $1",
     ] {
         sqlx::query(sql).bind(case_id).execute(&mut *conn).await?;
     }

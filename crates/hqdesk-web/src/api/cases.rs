@@ -73,6 +73,15 @@ pub struct CreateCaseRequest {
     /// `true`: an anonymous tip (kind `denunciation` only, and no `requester`). Nothing of the
     /// reporter is kept; the answer carries the tip's `receipt`, once.
     pub anonymous: Option<bool>,
+    /// Denunciations only: usernames of the staff the report names (conflict of interest).
+    /// They can neither see nor be given the case, even as investigators.
+    pub named_officers: Option<Vec<String>>,
+    /// Denunciations only: codes of the units the report names; their members and those of
+    /// every unit below them can neither see nor be given the case.
+    pub named_units: Option<Vec<String>>,
+    /// With `named_officers` or `named_units`: also exclude their chain of command (a named
+    /// person's unit and every unit above it; every unit above a named unit).
+    pub named_chain: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -348,6 +357,11 @@ pub async fn create_case(
         unit: r.unit,
         assignee: r.assignee,
         anonymous: r.anonymous.unwrap_or(false),
+        named: hqdesk_services::conflict::NameInvolved {
+            officers: r.named_officers.unwrap_or_default(),
+            units: r.named_units.unwrap_or_default(),
+            chain: r.named_chain.unwrap_or(false),
+        },
         ..Default::default()
     };
     let view = s

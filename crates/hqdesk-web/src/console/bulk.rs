@@ -48,7 +48,11 @@ fn reason(e: &ServiceError) -> &'static str {
     match e {
         ServiceError::NotFound => "not_found",
         ServiceError::Forbidden(_) => "forbidden",
-        ServiceError::Invalid(v) if v.0.iter().any(|e| e.code == "assignee_cannot_see_case") => {
+        ServiceError::Invalid(v)
+            if v.0
+                .iter()
+                .any(|e| e.code == "assignee_cannot_see_case" || e.code == "assignee_conflict") =>
+        {
             "assignee"
         }
         // The case to merge into does not exist, or the actor may not see it (alike).

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use super::service_error_for;
 use super::session::Console;
 use super::views::{
-    human_size, AttachmentView, CaseHead, CasePage, DueView, EntryView, RatingView, StatusChoice,
+    human_size, AttachmentView, CaseHead, CasePage, DueView, EntryView, NamedView, RatingView,
+    StatusChoice,
 };
 use crate::html::{countdown, label, render, when};
 use crate::i18n::Tr;
@@ -186,10 +187,48 @@ async fn case_page_full(
             label: label(tr, "status", n.as_str()),
         })
         .collect();
-    let (units, users, categories) = if can_write {
+    // Who the report names: shown to those who read it, and never offered as its assignee.
+    let involved = if case.confidential {
+        match s.services.involved(&actor, number).await {
+            Ok(i) => Some(i),
+            Err(e) => return service_error_for(c, e),
+        }
+    } else {
+        None
+    };
+    let (units, mut users, categories) = if can_write {
         pick_lists(&names, case.confidential)
     } else {
         (vec![], vec![], vec![])
+    };
+    if let Some(i) = &involved {
+        users.retain(|u| !i.excluded.contains(&u.0));
+    }
+    let named = match involved {
+        Some(i) => NamedView {
+            shown: true,
+            officers: i.officers,
+            units: i.units,
+            chain: i.chain,
+            unreadable: i.unreadable,
+            staff: if can_write {
+                names
+                    .staff
+                    .iter()
+                    .map(|u| {
+                        let shown = if u.1.trim().is_empty() {
+                            u.0.clone()
+                        } else {
+                            format!("{} ({})", u.1, u.0)
+                        };
+                        (u.0.clone(), shown)
+                    })
+                    .collect()
+            } else {
+                vec![]
+            },
+        },
+        None => NamedView::default(),
     };
     let _ = s.services.presence(&actor, case.id, Some("viewing")).await;
     let (related, merged_into) = match s.services.related_cases(&actor, number).await {
@@ -348,6 +387,7 @@ async fn case_page_full(
             rating,
             merge_suggestions,
             clocks,
+            named,
         },
     )
 }
@@ -510,6 +550,23 @@ fn describe_event(tr: Tr, names: &Names, what: &str, meta: Option<&str>) -> Stri
                 ("action", part("escalation.action", "action")),
             ],
         );
+    }
+    // Officers and units a report names were recorded (the list itself is on the case page).
+    if let Some(n) = meta.get("named_involved") {
+        let count = |k: &str| n[k].as_i64().unwrap_or(0).to_string();
+        let mut text = tr.fill(
+            "coi.timeline",
+            &[("officers", &count("officers")), ("units", &count("units"))],
+        );
+        if n["chain"].as_bool() == Some(true) {
+            text.push(' ');
+            text.push_str(tr.t("coi.timeline_chain"));
+        }
+        if n["unassigned"].as_bool() == Some(true) {
+            text.push(' ');
+            text.push_str(tr.t("coi.timeline_unassigned"));
+        }
+        return text;
     }
     // The requester rated the handling on the portal.
     if let Some(score) = meta.get("rating").and_then(serde_json::Value::as_i64) {

@@ -256,7 +256,7 @@ pub(crate) async fn seal(
             "tick the box to confirm that this is a denunciation",
         ))
     };
-    let sees_it = actor.case_scope() == hqdesk_domain::access::CaseScope::All;
+    let sees_it = actor.case_scope().includes_confidential();
     back_to_case(&s, &c, &number, r, |sealed| {
         if sees_it {
             format!("/console/cases/{}", sealed.number)
@@ -326,6 +326,59 @@ pub(crate) async fn merge(
         .await;
     back_to_case(&s, &c, &number, r, |t| {
         format!("/console/cases/{}", t.number)
+    })
+    .await
+}
+
+/// The "Officers and units named" form: repeated `officer` and `unit` fields, so read as
+/// name–value pairs.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(crate) struct NamedForm(Vec<(String, String)>);
+
+impl NamedForm {
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
+impl crate::csrf::CarriesToken for NamedForm {
+    fn csrf(&self) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// `POST /console/cases/{number}/named`: an investigator records the officers and units a report
+/// names (conflict of interest); from then on they can neither see nor be given it.
+pub(crate) async fn name_involved(
+    State(s): State<AppState>,
+    c: Console,
+    Path(number): Path<String>,
+    CsrfForm(f): CsrfForm<NamedForm>,
+) -> Response {
+    let r = s
+        .services
+        .name_involved(
+            &c.actor(),
+            &number,
+            hqdesk_services::conflict::NameInvolved {
+                officers: f.all("officer"),
+                units: f.all("unit"),
+                chain: !f.all("chain").is_empty(),
+            },
+        )
+        .await;
+    back_to_case(&s, &c, &number, r, |()| {
+        format!("/console/cases/{number}#named")
     })
     .await
 }

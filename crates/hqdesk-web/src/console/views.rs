@@ -282,6 +282,25 @@ pub struct CasePage {
     pub merge_suggestions: Vec<(String, String, String)>,
     /// The "Service levels" panel: the case's clocks (issue 17).
     pub clocks: Vec<super::case_clocks::ClockView>,
+    /// Who a report names (conflict of interest), for those who may read it.
+    pub named: NamedView,
+}
+
+/// The "Officers and units named" panel of a report.
+#[derive(Default)]
+pub struct NamedView {
+    /// Shown at all: a confidential case.
+    pub shown: bool,
+    /// (username, display name) named.
+    pub officers: Vec<(String, String)>,
+    /// (code, name) named.
+    pub units: Vec<(String, String)>,
+    /// Their chain of command is excluded too.
+    pub chain: bool,
+    /// A naming could not be read without the reader's key.
+    pub unreadable: bool,
+    /// (username, shown name) of the staff who may be named.
+    pub staff: Vec<(String, String)>,
 }
 
 pub struct RatingView {

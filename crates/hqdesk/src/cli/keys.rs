@@ -35,8 +35,9 @@ where
             report(done, &user, |d| {
                 format!(
                     "{} sealed reports wrapped for {user}'s key {} with the escrow key {} ({} \
-                     were already; {} wraps of {user}'s retired keys deleted)",
-                    d.rewrapped, d.key_id, d.escrow_key_id, d.already, d.dropped
+                     were already; {} wraps of {user}'s retired keys deleted; {} left out: \
+                     they name {user}, their unit or their chain of command)",
+                    d.rewrapped, d.key_id, d.escrow_key_id, d.already, d.dropped, d.excluded
                 )
             })
         }

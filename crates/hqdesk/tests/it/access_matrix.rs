@@ -43,16 +43,22 @@ use crate::console_session::{count, cti, sign_in, Session};
 use crate::support::TestApp;
 
 /// Every row of the matrix: the roles, then the anonymous visitor; investigators last, as their
-/// actions may change the denunciation.
-const ROWS: [&str; 7] = [
+/// actions may change the denunciation. `named_investigator` is an investigator whom the
+/// denunciation names (conflict of interest, issue 18): of it, they get exactly what the other
+/// roles get — nothing — while they see the other reports as any investigator does.
+const ROWS: [&str; 8] = [
     "visitor",
     "agent",
     "hotline",
     "unit_officer",
     "supervisor",
     "admin",
+    "named_investigator",
     "investigator",
 ];
+
+/// The row of the investigator the denunciation names.
+const NAMED: &str = "named_investigator";
 
 /// Cells that fail for a known, tracked reason: (row or `*` for every row, route, cell label,
 /// issue item). They must still fail, so that a mark is removed as soon as its fix lands. Empty
@@ -103,6 +109,9 @@ struct Fixture {
     sessions: BTreeMap<&'static str, Session>,
     /// Never in an answer to anyone but investigators.
     secrets: Vec<String>,
+    /// Those of the denunciation itself (with what moved into it): never in an answer to the
+    /// investigator it names.
+    d_secrets: Vec<String>,
     /// Numbers and ids that exist, and made-up ones that do not, to compare answers with.
     missing: Vec<(String, String)>,
 }
@@ -140,12 +149,14 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
     let investigator = actor(app, "investigator").await;
 
-    // The denunciation, as the hotline records it, and the task force's work on it.
+    // The denunciation, as the hotline records it (naming an investigator), and the task force's
+    // work on it.
     let d = app
         .open(
             "hotline",
             json!({"kind":"denunciation","channel":"phone","subject":SUBJECT,"body":BODY,
-        "requester":{"name":REPORTER,"phone":REPORTER_PHONE,"email":REPORTER_EMAIL}}),
+        "requester":{"name":REPORTER,"phone":REPORTER_PHONE,"email":REPORTER_EMAIL},
+        "named_officers":[NAMED]}),
         )
         .await;
     let (s, j) = app
@@ -400,6 +411,25 @@ async fn fixture(app: &TestApp) -> Fixture {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    let d_secrets: Vec<String> = [
+        d.as_str(),
+        SUBJECT,
+        BODY,
+        NOTE,
+        REPLY,
+        FILE,
+        REPORTER,
+        REPORTER_EMAIL,
+        REPORTER_PHONE,
+        "+84987111222",
+        "0987 111 222",
+        "tg-m1",
+        // The duplicate's message, moved into the denunciation by the merge.
+        BODY_D2,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     // Made-up twins: a valid case number nobody has, an attachment id and call ids nobody has.
     let missing_number = (1..)
         .map(|i| CaseNumber::compose(now, 999_000 + i).to_string())
@@ -440,8 +470,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         category,
         sessions,
         secrets,
+        d_secrets,
         missing,
     }
+}
+
+/// Whether a cell is about the denunciation itself (its number, its file, its call).
+fn about_d(f: &Fixture, c: &Cell) -> bool {
+    let text = format!("{} {}", c.path, payload_text(&c.payload));
+    text.contains(f.d.as_str())
+        || text.contains(&format!("/attachments/{}", f.d_attachment))
+        || text.contains(&format!("/files/{}", f.d_attachment))
+        || text.contains("tg-m1")
 }
 
 // ---- cells -------------------------------------------------------------------------------
@@ -749,6 +789,8 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/seal", "the denunciation", format!("/console/cases/{d}/seal")).form(&[("confirm", "1")]).hidden(),
         // Unsealing as a denunciation is refused for everyone (422), so the fixture never changes.
         cell("POST /console/cases/{number}/unseal", "the denunciation", format!("/console/cases/{d}/unseal")).form(&[("kind", "denunciation"), ("reason", "thử")]).hidden(),
+        // Naming nobody is refused even for investigators (422), so the fixture never changes.
+        cell("POST /console/cases/{number}/named", "the denunciation, naming nobody", format!("/console/cases/{d}/named")).form(&[("chain", "1")]).hidden(),
         // The legal steps of a denunciation (issue 17): without a reason they are refused even
         // for investigators, so that only the acceptance (of the merged duplicate) changes it.
         cell("POST /console/cases/{number}/legal/accept", "the merged denunciation", format!("/console/cases/{}/legal/accept", f.d2)).hidden(),
@@ -1262,6 +1304,33 @@ both_engines!(
                 ..Default::default()
             },
         );
+        // An investigator whom the denunciation will name.
+        app.services
+            .add_user(
+                &Actor::Cli,
+                hqdesk_services::directory::AddUser {
+                    username: NAMED.into(),
+                    display_name: Some("Điều tra viên bị tố giác".into()),
+                    role: "investigator".into(),
+                    unit: Some("KV2".into()),
+                    password: None,
+                    email: None,
+                },
+            )
+            .await
+            .unwrap();
+        let token = app
+            .services
+            .issue_token(
+                &Actor::Cli,
+                NAMED,
+                "test",
+                hqdesk_services::auth::DEFAULT_TOKEN_DAYS,
+            )
+            .await
+            .unwrap()
+            .token;
+        app.tokens.insert(NAMED, token);
         let f = fixture(&app).await;
         let cells = cells(&f);
 
@@ -1313,6 +1382,9 @@ both_engines!(
                 .iter()
                 .filter(|c| !matches!(c.payload, Payload::Stream))
                 .filter(|c| !c.visitor_only || row == "visitor")
+                // The named investigator reads everything, and acts on the denunciation only:
+                // elsewhere they act as any investigator, which the last row covers.
+                .filter(|c| row != NAMED || c.method == "GET" || about_d(&f, c))
                 .collect();
             // An investigator reads everything before acting (a merge moves the conversation).
             if investigator {
@@ -1333,8 +1405,23 @@ both_engines!(
                     );
                     continue;
                 }
+                // For the investigator it names, only the denunciation is confidential.
+                let hidden_cell = if row == NAMED {
+                    c.confidential && about_d(&f, c)
+                } else {
+                    c.confidential
+                };
+                let secrets = if row == NAMED {
+                    &f.d_secrets
+                } else {
+                    &f.secrets
+                };
                 if let Some(want) = c.expect_status {
-                    let excused = investigator && c.confidential;
+                    let excused = if row == NAMED {
+                        c.confidential && !hidden_cell
+                    } else {
+                        investigator && c.confidential
+                    };
                     if !(want.contains(&r.status.as_u16()) || excused) {
                         fail(
                             row,
@@ -1378,7 +1465,7 @@ both_engines!(
                     }
                 }
                 let request = format!("{} {}", percent_decoded(&c.path), payload_text(&c.payload));
-                for s in &f.secrets {
+                for s in secrets {
                     if r.text.contains(s.as_str())
                         && !request.contains(s.as_str())
                         && !c.allowed.contains(s)
@@ -1386,7 +1473,7 @@ both_engines!(
                         fail(row, c, format!("the answer ({}) contains {s:?}", r.status));
                     }
                 }
-                if c.confidential {
+                if hidden_cell {
                     if r.status.is_success() {
                         fail(
                             row,
@@ -1416,6 +1503,11 @@ both_engines!(
                     untouchable(&app, &f).await,
                     before,
                     "nobody but investigators changed the denunciations"
+                ),
+                NAMED => assert_eq!(
+                    untouchable(&app, &f).await,
+                    before,
+                    "the investigator the denunciation names changed nothing"
                 ),
                 _ => {}
             }
@@ -1487,7 +1579,12 @@ both_engines!(
                 }
                 continue;
             }
-            for s in &f.secrets {
+            let secrets = if role == NAMED {
+                &f.d_secrets
+            } else {
+                &f.secrets
+            };
+            for s in secrets {
                 if stream.text.contains(s.as_str()) {
                     fail(role, stream_cell, format!("the stream carried {s:?}"));
                 }

@@ -18,6 +18,7 @@ mod confidential_calls;
 mod confidential_live;
 mod confidential_paths;
 mod config;
+mod conflict_of_interest;
 mod console;
 mod console_admin;
 mod console_calls;

@@ -265,5 +265,6 @@ fn mail_case(
         receipt: None,
         confirmation: None,
         audit_actor: ACTOR.audit_name(),
+        named: None,
     }
 }
