@@ -1589,6 +1589,10 @@ both_engines!(
                     fail(role, stream_cell, format!("the stream carried {s:?}"));
                 }
             }
+            if role == "named_investigator" {
+                // An investigator all the same: the case sealed below is theirs to see.
+                continue;
+            }
             if stream.text.contains("MKLIVESEAL") {
                 fail(
                     role,
