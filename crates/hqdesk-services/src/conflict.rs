@@ -518,6 +518,18 @@ impl Services {
     }
 }
 
+/// The refusal to give a report to someone it names (`assignee_conflict`).
+pub(crate) fn assignee_conflict(username: &str) -> crate::ServiceError {
+    crate::ServiceError::invalid_field(
+        "assignee",
+        "assignee_conflict",
+        format!(
+            "{username} cannot be given this report: it names them, their unit or their chain \
+             of command"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,15 +190,7 @@ impl Services {
         errors.clone().into_result()?;
         if let (Some(named), Some(a), Some(tree)) = (&named, &assignee, &tree) {
             if crate::conflict::names_user(named, tree, a) {
-                return Err(ServiceError::invalid_field(
-                    "assignee",
-                    "assignee_conflict",
-                    format!(
-                        "{} cannot be given this report: it names them, their unit or their \
-                         chain of command",
-                        a.username
-                    ),
-                ));
+                return Err(crate::conflict::assignee_conflict(&a.username));
             }
         }
         let (Some(kind), Some(channel), Some(subject), Some(priority)) =

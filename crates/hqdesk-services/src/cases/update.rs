@@ -178,15 +178,7 @@ impl Services {
             };
             if let Actor::User { user, facts, .. } = self.actor_for_user(a).await? {
                 if hqdesk_domain::access::is_excluded(&facts, &after) {
-                    return Err(ServiceError::invalid_field(
-                        "assignee",
-                        "assignee_conflict",
-                        format!(
-                            "{} cannot be given this report: it names them, their unit or their \
-                             chain of command",
-                            user.username
-                        ),
-                    ));
+                    return Err(crate::conflict::assignee_conflict(&user.username));
                 }
                 if !hqdesk_domain::access::may_be_assigned(&facts, &after) {
                     return Err(ServiceError::invalid_field(

@@ -1305,32 +1305,7 @@ both_engines!(
             },
         );
         // An investigator whom the denunciation will name.
-        app.services
-            .add_user(
-                &Actor::Cli,
-                hqdesk_services::directory::AddUser {
-                    username: NAMED.into(),
-                    display_name: Some("Điều tra viên bị tố giác".into()),
-                    role: "investigator".into(),
-                    unit: Some("KV2".into()),
-                    password: None,
-                    email: None,
-                },
-            )
-            .await
-            .unwrap();
-        let token = app
-            .services
-            .issue_token(
-                &Actor::Cli,
-                NAMED,
-                "test",
-                hqdesk_services::auth::DEFAULT_TOKEN_DAYS,
-            )
-            .await
-            .unwrap()
-            .token;
-        app.tokens.insert(NAMED, token);
+        crate::conflict_of_interest::add_investigator(&mut app, NAMED, Some("KV2")).await;
         let f = fixture(&app).await;
         let cells = cells(&f);
 

@@ -19,7 +19,7 @@ const SUBJECT: &str = "Tố giác cán bộ nhận tiền tại cửa khẩu Mó
 const BODY: &str = "Cán bộ đội kiểm soát thu tiền của xe chở hàng lậu mỗi đêm.";
 
 /// Add an active investigator in `unit` with an API token (kept in `app.tokens` under `name`).
-async fn add_investigator(app: &mut TestApp, name: &'static str, unit: Option<&str>) {
+pub(crate) async fn add_investigator(app: &mut TestApp, name: &'static str, unit: Option<&str>) {
     app.services
         .add_user(
             &Actor::Cli,

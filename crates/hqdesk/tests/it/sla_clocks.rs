@@ -20,7 +20,7 @@ use crate::both_engines;
 use crate::support::TestApp;
 
 /// An instant given in Vietnam time.
-fn vn(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Timestamp {
+pub(crate) fn vn(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Timestamp {
     FixedOffset::east_opt(7 * 3600)
         .unwrap()
         .with_ymd_and_hms(y, mo, d, h, mi, 0)

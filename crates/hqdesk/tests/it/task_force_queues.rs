@@ -2,22 +2,12 @@
 //! reports, reports awaiting acceptance (the legal clock of seven working days running) and
 //! reports whose legal deadline is near or past, with their counts in the navigation — shown to
 //! investigators only, on both engines.
-use chrono::{FixedOffset, TimeZone};
-use hqdesk_domain::Timestamp;
 use serde_json::json;
 
 use crate::both_engines;
 use crate::console_session::{request, sign_in};
+use crate::sla_clocks::vn;
 use crate::support::TestApp;
-
-fn vn(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Timestamp {
-    FixedOffset::east_opt(7 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(y, mo, d, h, mi, 0)
-        .unwrap()
-        .to_utc()
-        .into()
-}
 
 /// The count the navigation shows for queue `key`, or `None` when the queue is not offered.
 fn nav_count(html: &str, key: &str) -> Option<i64> {
