@@ -302,6 +302,7 @@ impl Services {
             case: created.case,
             requester: created.requester,
             reporter,
+            identity: None,
             receipt: receipt.map(|(r, _)| r),
         })
     }

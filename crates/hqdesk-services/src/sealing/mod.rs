@@ -8,17 +8,24 @@
 //!   no row names them (the `blob.delete` job).
 //! - `seal_case`: sealing a case that exists (a misfiled denunciation); `unseal_case`: an
 //!   investigator's way back for a case that is not one.
+//! - `identity`: the identity vault: a reporter's identity under its own key, opened for an
+//!   investigator only through a custodian's time-limited approval of a reasoned request.
 //! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
 //!   return, and the short-lived access that spares a second check.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 pub(crate) mod files;
+pub(crate) mod identity;
 mod intake;
 mod open;
 mod receipt;
 mod seal_case;
 mod unseal_case;
 
+pub use identity::{
+    IdentityRequests, IdentityState, DEFAULT_HOURS as IDENTITY_DEFAULT_HOURS, EXPIRE_GRANTS_JOB,
+    MAX_HOURS as IDENTITY_MAX_HOURS, REASON_MIN_CHARS as IDENTITY_REASON_MIN_CHARS,
+};
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
 pub use open::CaseKeys;
 pub use receipt::ACCESS_MINUTES;
