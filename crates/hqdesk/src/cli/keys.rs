@@ -54,15 +54,15 @@ where
             drop(key);
             report(done, "", |d| {
                 format!(
-                    "{} sealed reports and {} reporters' identities of the old escrow key {} \
-                     wrapped for the current escrow key {} ({} were already; {} wraps of the old \
-                     key deleted)",
+                    "{} sealed reports of the old escrow key {} wrapped for the current escrow \
+                     key {} ({} were already; {} wraps of the old key deleted), and {} \
+                     reporters' identities",
                     d.rewrapped,
-                    d.identities_rewrapped,
                     d.escrow_key_id,
                     d.key_id,
                     d.already,
-                    d.dropped
+                    d.dropped,
+                    d.identities_rewrapped
                 )
             })
         }

@@ -38,6 +38,83 @@ pub(crate) async fn add_custodian(app: &TestApp, username: &str) {
         .unwrap();
 }
 
+/// The reporter of case `number` as stored, read straight from the database: in clear for a
+/// case kept unencrypted (what the tests of intake check was recorded, now that no read of the
+/// services shows it without a custodian's approval).
+pub(crate) async fn stored_reporter(
+    app: &TestApp,
+    number: &str,
+) -> hqdesk_store::cases::ConfidentialReporter {
+    let id = scalar_i64(
+        app,
+        &format!("SELECT id FROM cases WHERE number = '{number}'"),
+    )
+    .await;
+    let mut conn = app.services.store().read().await.unwrap();
+    hqdesk_store::cases::confidential_reporter(&mut conn, id)
+        .await
+        .unwrap()
+        .expect("a reporter")
+}
+
+/// The reporter of case `number` as `investigator` (signed in, key unlocked) reads it once a
+/// custodian approved their request: a custodian is appointed if there is none, given the
+/// identities with the escrow paper (`escrow`: for a sealed case), and approves.
+pub(crate) async fn granted_reporter(
+    app: &TestApp,
+    escrow: Option<&hqdesk_vault::EscrowKeyPair>,
+    investigator: &Actor,
+    number: &str,
+) -> hqdesk_store::cases::ConfidentialReporter {
+    const USER: &str = "custodian-of-tests";
+    const PASSWORD: &str = "mật khẩu người giữ danh tính";
+    if app
+        .services
+        .list_users(&Actor::Cli)
+        .await
+        .unwrap()
+        .iter()
+        .all(|u| u.username != USER)
+    {
+        app.services
+            .add_user(
+                &Actor::Cli,
+                AddUser {
+                    username: USER.into(),
+                    display_name: None,
+                    role: "custodian".into(),
+                    unit: None,
+                    password: Some(PASSWORD.into()),
+                    email: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    if let Some(escrow) = escrow {
+        app.services
+            .escrow_recover(&Actor::Cli, escrow, USER)
+            .await
+            .unwrap();
+    }
+    let e = crate::console_session::enrol_second_factor(app, "192.0.2.77", USER, PASSWORD).await;
+    let Lookup::Alive(info) = app.services.session_lookup(&e.token).await.unwrap() else {
+        panic!("the custodian's session is alive");
+    };
+    let id = app
+        .services
+        .request_identity(investigator, number, "Cần đối chiếu với người tố giác")
+        .await
+        .unwrap();
+    app.services
+        .approve_identity_request(&info.actor, id, Some(1))
+        .await
+        .unwrap();
+    let view = app.services.get_case(investigator, number).await.unwrap();
+    assert!(matches!(view.identity, Some(IdentityState::Open { .. })));
+    view.reporter.expect("the identity, opened")
+}
+
 /// The actor of a console session (its key unlocked).
 async fn actor_of(app: &TestApp, s: &Session) -> Actor {
     let Lookup::Alive(info) = app.services.session_lookup(&s.token).await.unwrap() else {
