@@ -447,6 +447,25 @@ both_engines!(
             .await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{role}");
         }
+        // Nobody but the server's command line appoints a custodian.
+        let (s, j) = app
+            .post(
+                "admin",
+                "/api/v1/users",
+                serde_json::json!({"username":"mx-custodian","role":"custodian"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{j}");
+        let (s, _, j) = app
+            .call(
+                Some("admin"),
+                "PATCH",
+                "/api/v1/users/agent",
+                Some(&serde_json::json!({"role":"custodian"}).to_string()),
+                &[],
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{j}");
         // The custodian sees no case: their console opens on the requests.
         let home = request(&app, &custodian, "GET", "/console", &[]).await;
         assert_eq!(
@@ -681,7 +700,7 @@ both_engines!(
         // Without their unlocked key (an API token), a custodian approves nothing either.
         let no_key = hqdesk_services::Actor::User {
             user: hqdesk_store::users::by_username(
-                &mut *app.services.store().read().await.unwrap(),
+                &mut app.services.store().read().await.unwrap(),
                 "custodian",
             )
             .await
