@@ -3,7 +3,8 @@
 //! query filter ([`CaseScope`]) so lists, counts and search never contain what a read would refuse.
 //!
 //! Confidential cases (denunciations) exist only for task-force investigators: for everybody else
-//! the service layer answers "not found", never "forbidden".
+//! the service layer answers "not found", never "forbidden". Custodians see no case at all: they
+//! only decide investigators' requests to open a reporter's identity (the identity vault).
 use crate::user::Role;
 
 /// What an actor asks to do.
@@ -42,10 +43,14 @@ pub enum Action {
     /// Working calendars, service-level policies with their escalation ladders, and the legal
     /// deadlines' rules.
     ManageServiceLevels,
+    /// Ask, with a reason, for a sealed case's reporter's identity (granted by a custodian).
+    RequestIdentity,
+    /// See the pending identity requests and approve or refuse them: custodians only.
+    DecideIdentityRequests,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -67,6 +72,8 @@ impl Action {
         Action::ManageMailboxes,
         Action::ManageConfidentialAccounts,
         Action::ManageServiceLevels,
+        Action::RequestIdentity,
+        Action::DecideIdentityRequests,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -79,6 +86,7 @@ impl Action {
                 | Action::Reply
                 | Action::AddNote
                 | Action::SealCase
+                | Action::RequestIdentity
         )
     }
 }
@@ -123,6 +131,8 @@ pub enum CaseScope {
     NonConfidential,
     /// Non-confidential cases routed to one of these units or assigned to this user.
     NonConfidentialOfUnitsOrAssignee { units: Vec<i64>, user_id: i64 },
+    /// No case at all (custodians).
+    Nothing,
 }
 
 impl CaseScope {
@@ -136,6 +146,7 @@ impl CaseScope {
                     && (case.assignee_id == Some(*user_id)
                         || case.unit_id.is_some_and(|u| units.contains(&u)))
             }
+            CaseScope::Nothing => false,
         }
     }
 
@@ -157,6 +168,7 @@ pub fn case_scope(actor: &ActorFacts) -> CaseScope {
             user_id: actor.user_id,
         },
         Role::Agent | Role::Hotline | Role::Supervisor | Role::Admin => CaseScope::NonConfidential,
+        Role::Custodian => CaseScope::Nothing,
     }
 }
 
@@ -178,6 +190,15 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         }
     }
     let role = actor.role;
+    // A custodian decides identity requests and does nothing else: no case, contact, unit or
+    // article (what they approve says only which case and who asks).
+    if role == Role::Custodian {
+        return if action == Action::DecideIdentityRequests {
+            Decision::Permit
+        } else {
+            Decision::Forbidden
+        };
+    }
     let permitted = match action {
         Action::ReadCase | Action::ReadContacts | Action::ReadUnits | Action::ReadCategories => {
             true
@@ -209,6 +230,9 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         Action::ManageConfidentialAccounts => false,
         // The due times every team works to: those who run the teams and the installation.
         Action::ManageServiceLevels => matches!(role, Role::Supervisor | Role::Admin),
+        // Those who work the case; the identity itself is a custodian's to give.
+        Action::RequestIdentity => role == Role::Investigator,
+        Action::DecideIdentityRequests => false,
     };
     if permitted {
         Decision::Permit
@@ -245,7 +269,7 @@ pub fn call_visible(actor: &ActorFacts, call: &CallFacts) -> bool {
             call.answered_by == Some(actor.user_id)
                 || call.case.is_some_and(|c| case_scope(actor).contains(&c))
         }
-        Role::Admin => false,
+        Role::Admin | Role::Custodian => false,
     }
 }
 
@@ -326,6 +350,7 @@ mod tests {
             (Role::UnitOfficer, [P, H, P, H], [P, H, P, H]),
             (Role::Supervisor, [P, P, P, H], [P, P, P, H]),
             (Role::Admin, [P, P, P, H], [F, F, F, H]),
+            (Role::Custodian, [H, H, H, H], [H, H, H, H]),
         ];
         for (role, read, mutate) in case_rows {
             let a = actor(*role);
@@ -354,25 +379,42 @@ mod tests {
                         "{role:?} {action:?} case {i}"
                     );
                 }
+                // Only investigators ask for a reporter's identity; whoever does not see the
+                // case is told nothing of it.
+                let ask = decide(&a, Action::RequestIdentity, Some(case));
+                let want = match read[i] {
+                    H => H,
+                    _ if *role == Role::Investigator => P,
+                    _ => F,
+                };
+                assert_eq!(ask, want, "{role:?} request identity case {i}");
             }
         }
         // Actions not on a case.
-        let other: &[(Role, [Decision; 14])] = &[
+        let other: &[(Role, [Decision; 15])] = &[
             // create, read contacts, manage contacts, read units, manage units, read categories,
             // manage categories, manage users, read users, manage canned responses, edit
-            // knowledge, manage mailboxes, manage confidential accounts, manage service levels
-            (Role::Agent, [P, P, P, P, F, P, F, F, F, F, P, F, F, F]),
-            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F, F, F, F]),
+            // knowledge, manage mailboxes, manage confidential accounts, manage service levels,
+            // decide identity requests
+            (Role::Agent, [P, P, P, P, F, P, F, F, F, F, P, F, F, F, F]),
+            (Role::Hotline, [P, P, P, P, F, P, F, F, F, F, F, F, F, F, F]),
             (
                 Role::Investigator,
-                [P, P, P, P, F, P, F, F, F, F, F, F, F, F],
+                [P, P, P, P, F, P, F, F, F, F, F, F, F, F, F],
             ),
             (
                 Role::UnitOfficer,
-                [P, P, P, P, F, P, F, F, F, F, F, F, F, F],
+                [P, P, P, P, F, P, F, F, F, F, F, F, F, F, F],
             ),
-            (Role::Supervisor, [P, P, P, P, F, P, F, F, P, P, P, F, F, P]),
-            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, P, P, F, P]),
+            (
+                Role::Supervisor,
+                [P, P, P, P, F, P, F, F, P, P, P, F, F, P, F],
+            ),
+            (Role::Admin, [P, P, F, P, P, P, P, P, P, P, P, P, F, P, F]),
+            (
+                Role::Custodian,
+                [F, F, F, F, F, F, F, F, F, F, F, F, F, F, P],
+            ),
         ];
         let actions = [
             Action::CreateCase,
@@ -389,6 +431,7 @@ mod tests {
             Action::ManageMailboxes,
             Action::ManageConfidentialAccounts,
             Action::ManageServiceLevels,
+            Action::DecideIdentityRequests,
         ];
         for (role, expected) in other {
             for (action, want) in actions.iter().zip(expected) {
@@ -400,7 +443,7 @@ mod tests {
             }
         }
         assert_eq!(
-            actions.len() + 7,
+            actions.len() + 8,
             Action::ALL.len(),
             "every action is in the matrix"
         );
@@ -458,6 +501,7 @@ mod tests {
             (Role::UnitOfficer, [false, false, false, true, true]),
             (Role::Supervisor, [true, false, false, true, true]),
             (Role::Admin, [false, false, false, false, false]),
+            (Role::Custodian, [false, false, false, false, false]),
         ];
         for (role, want) in rows {
             let calls = [

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::InvalidValue;
 
 /// Role names are part of the contract (command line and API): `agent`, `hotline`,
-/// `investigator`, `unit_officer`, `supervisor`, `admin`.
+/// `investigator`, `unit_officer`, `supervisor`, `admin`, `custodian`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -20,16 +20,21 @@ pub enum Role {
     Supervisor,
     /// Users, units, categories, integrations.
     Admin,
+    /// Keeper of reporters' identities (the identity vault, design note 006 §8): approves or
+    /// refuses an investigator's reasoned request to open a reporter's identity, and sees
+    /// nothing of any case.
+    Custodian,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Agent,
         Role::Hotline,
         Role::Investigator,
         Role::UnitOfficer,
         Role::Supervisor,
         Role::Admin,
+        Role::Custodian,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,14 +44,19 @@ impl Role {
             Role::UnitOfficer => "unit_officer",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Custodian => "custodian",
         }
     }
-    /// Roles that see confidential cases (the task force; the custodian to come). Only the
-    /// server's command line appoints them or takes over their accounts (password, token): an
-    /// administrator of the web console must not be able to read denunciations by making
-    /// themselves, a colleague or a new account one of them.
+    /// Roles that see confidential cases: the task force's investigators.
     pub fn sees_confidential_cases(self) -> bool {
         matches!(self, Role::Investigator)
+    }
+    /// Roles only the server's command line appoints or takes over (password, token, second
+    /// factor): those who see confidential cases, and custodians, who open their reporters'
+    /// identities. An administrator of the web console must not be able to read denunciations
+    /// or reporters' names by making themselves, a colleague or a new account one of them.
+    pub fn appointed_on_server_only(self) -> bool {
+        matches!(self, Role::Investigator | Role::Custodian)
     }
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL
@@ -57,7 +67,7 @@ impl Role {
                     "role_unknown",
                     format!(
                         "unknown role {s:?}; expected one of agent, hotline, investigator, \
-                     unit_officer, supervisor, admin"
+                     unit_officer, supervisor, admin, custodian"
                     ),
                 )
             })

@@ -130,5 +130,9 @@ fn action_words(a: Action) -> &'static str {
              on the server's command line may)"
         }
         Action::ManageServiceLevels => "manage calendars, service levels and legal deadlines",
+        Action::RequestIdentity => "ask for a reporter's identity",
+        Action::DecideIdentityRequests => {
+            "decide requests to open a reporter's identity (custodians only)"
+        }
     }
 }

@@ -145,7 +145,7 @@ impl Services {
         let token = format!("{TOKEN_PREFIX}{}", hex::encode(raw));
         let mut tx = self.store().begin().await?;
         let user = users::by_username(&mut tx, &username).await?;
-        if user.role.sees_confidential_cases() {
+        if user.role.appointed_on_server_only() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
         let id = tokens::insert(

@@ -125,7 +125,7 @@ impl Services {
         else {
             return Err(ServiceError::Invalid(errors));
         };
-        if role.sees_confidential_cases() {
+        if role.appointed_on_server_only() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
         // An investigator with a password gets their key pair with it (design note 006 §1).
@@ -213,8 +213,8 @@ impl Services {
         }
         // Appointing someone who sees confidential cases, or setting such a user's password,
         // is for the server's command line only. Taking the role away is not.
-        let promoted = role.sees_confidential_cases() && role != user.role;
-        let confidential_password = cmd.password.is_some() && role.sees_confidential_cases();
+        let promoted = role.appointed_on_server_only() && role != user.role;
+        let confidential_password = cmd.password.is_some() && role.appointed_on_server_only();
         if promoted || confidential_password {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }

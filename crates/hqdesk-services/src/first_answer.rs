@@ -130,6 +130,7 @@ pub(crate) fn decode(kept: &str) -> Result<CaseView, ServiceError> {
             phone: None,
             tax_code: None,
         }),
+        identity: None,
         // Shown once: a retry never gets it.
         receipt: None,
     })

@@ -54,6 +54,7 @@ impl Registry {
         );
         crate::sla::recompute::register(&mut r);
         crate::sealing::files::register(&mut r);
+        crate::sealing::identity::register(&mut r);
         crate::sla_escalation::register(&mut r);
         r
     }
@@ -122,6 +123,18 @@ impl Services {
                 kind: EXPIRE_SESSIONS,
                 payload: "{}".into(),
                 dedup_key: Some(EXPIRE_SESSIONS.into()),
+                run_at: now,
+                max_attempts: 1_000_000,
+            },
+            now,
+        )
+        .await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind: crate::sealing::EXPIRE_GRANTS_JOB,
+                payload: "{}".into(),
+                dedup_key: Some(crate::sealing::EXPIRE_GRANTS_JOB.into()),
                 run_at: now,
                 max_attempts: 1_000_000,
             },

@@ -4,6 +4,7 @@ pub use hqdesk_store::attachments::Attachment;
 pub use hqdesk_store::calls::Call;
 pub use hqdesk_store::cases::CaseRecord;
 pub use hqdesk_store::categories::Category;
+pub use hqdesk_store::identity::{IdentityRequest, RequestStatus as IdentityRequestStatus};
 pub use hqdesk_store::portal::Procedure;
 pub use hqdesk_store::requesters::Requester;
 pub use hqdesk_store::timeline::{delivery_error, Entry};

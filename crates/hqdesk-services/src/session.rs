@@ -100,7 +100,10 @@ fn sha(s: &str) -> String {
 
 /// Roles that may not work without a second factor (ASVS 4.3.1: admin and task-force interfaces).
 pub fn requires_second_factor(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Investigator | Role::Supervisor)
+    matches!(
+        role,
+        Role::Admin | Role::Investigator | Role::Supervisor | Role::Custodian
+    )
 }
 
 fn totp_for(secret_b32: &str, username: &str) -> Result<totp_rs::Totp, ServiceError> {

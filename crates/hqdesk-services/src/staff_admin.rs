@@ -150,7 +150,7 @@ impl Services {
         let user = self.target_user(actor, username).await?;
         Self::not_on_yourself(actor, &user)?;
         let reason = parse_reason(reason)?;
-        if user.role.sees_confidential_cases() {
+        if user.role.appointed_on_server_only() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
         let now = self.now();

@@ -53,7 +53,7 @@ impl Services {
         let user = users::by_username(&mut conn, &username.trim().to_ascii_lowercase()).await?;
         drop(conn);
         // Whoever sets an investigator's password could sign in as them: only the command line.
-        if user.role.sees_confidential_cases() {
+        if user.role.appointed_on_server_only() {
             actor.require(Action::ManageConfidentialAccounts, None)?;
         }
         let set = self.server_set_password(user.role, &password)?;

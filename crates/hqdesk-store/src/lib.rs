@@ -20,6 +20,7 @@ pub mod dialect;
 mod error;
 pub mod escalations;
 pub mod idempotency;
+pub mod identity;
 pub mod jobs;
 pub mod legal_rules;
 pub mod links;

@@ -141,6 +141,21 @@ pub async fn current_of_active_investigators(
     raw.into_iter().map(UserKeyRaw::checked).collect()
 }
 
+/// The current key pairs of every active custodian, by user id: the identity vault's recipients.
+pub async fn current_of_active_custodians(
+    conn: &mut AnyConnection,
+) -> Result<Vec<UserKey>, StoreError> {
+    let raw: Vec<UserKeyRaw> = sqlx::query_as(
+        "SELECT k.key_id, k.user_id, k.public_key, k.sealed_secret_key, k.mac, k.created_at, \
+         k.retired_at FROM user_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.retired_at IS NULL AND u.active = 1 AND u.role = 'custodian' \
+         ORDER BY k.user_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    raw.into_iter().map(UserKeyRaw::checked).collect()
+}
+
 /// The same private key sealed again (a password change): the key id and the MAC stay.
 pub async fn reseal_user_key(
     conn: &mut AnyConnection,

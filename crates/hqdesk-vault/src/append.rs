@@ -15,6 +15,12 @@
 //!
 //! Both are bound to the same place. For files, `new_append_key` gives the fresh key and its
 //! wrap, for `StreamSealer`; `open_append_key` gives it back to the data key's holders.
+//!
+//! A reporter's identity is appended the same way to a key pair of its own
+//! ([`identity_keypair`]), derived from the case's *identity* key: a second random key per case,
+//! wrapped for the custodians and the escrow but never for investigators (the identity vault,
+//! design note 006 §8). The derivation's label differs from the append pair's, so that even a
+//! data key used by mistake as both would give two unrelated pairs.
 use rand::rngs::OsRng;
 
 use crate::data_key::{open, seal, DataKey};
@@ -22,6 +28,7 @@ use crate::keypair::{KeyPair, PublicKey, WrappedKey, WRAPPED_LEN};
 use crate::VaultError;
 
 const APPEND_INFO: &[u8] = b"hqdesk-vault/v1/append";
+const IDENTITY_INFO: &[u8] = b"hqdesk-vault/v1/identity";
 
 /// Bytes an appended value carries beyond `seal`'s: the wrap of its fresh key.
 pub const APPEND_OVERHEAD: usize = WRAPPED_LEN;
@@ -30,6 +37,23 @@ pub const APPEND_OVERHEAD: usize = WRAPPED_LEN;
 /// same pair, so nothing but its public half is stored.
 pub fn append_keypair(data_key: &DataKey) -> KeyPair {
     KeyPair::from_secret_bytes(&data_key.subkey(APPEND_INFO))
+}
+
+/// The identity key pair of a case, derived from its identity key: values sealed to its public
+/// half with [`seal_append`] open with [`open_identity`] only.
+pub fn identity_keypair(identity_key: &DataKey) -> KeyPair {
+    KeyPair::from_secret_bytes(&identity_key.subkey(IDENTITY_INFO))
+}
+
+/// Open a value [`seal_append`] sealed to the identity public key of `identity_key`.
+/// `Tampered` for anything that does not authenticate, a value of another case or one sealed to
+/// the case's append key included.
+pub fn open_identity(
+    identity_key: &DataKey,
+    place: &[u8],
+    sealed: &[u8],
+) -> Result<Vec<u8>, VaultError> {
+    open_with_pair(&identity_keypair(identity_key), place, sealed)
 }
 
 /// A fresh key for one appended value or file at `place`, and its wrap for the case's append
@@ -67,12 +91,16 @@ pub fn seal_append(
 /// Open what `seal_append` made, with the case's data key. `Tampered` for anything that does not
 /// authenticate, including a value appended to another case.
 pub fn open_append(data_key: &DataKey, place: &[u8], sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+    open_with_pair(&append_keypair(data_key), place, sealed)
+}
+
+fn open_with_pair(pair: &KeyPair, place: &[u8], sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
     if sealed.len() < WRAPPED_LEN {
         return Err(VaultError::Tampered);
     }
     let (wrapped, value) = sealed.split_at(WRAPPED_LEN);
     let wrapped = WrappedKey::from_bytes(wrapped)?;
-    let key = open_append_key(data_key, place, &wrapped).map_err(|e| match e {
+    let key = wrapped.unwrap_with(pair, place).map_err(|e| match e {
         // Wrapped for another case's append key: to this case, it does not authenticate.
         VaultError::NotRecipient => VaultError::Tampered,
         other => other,
@@ -133,6 +161,50 @@ mod tests {
             assert!(
                 open_append(&data_key, place, &sealed[..n]).is_err(),
                 "cut at {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_identity_opens_with_its_identity_key_only() {
+        let (data_key, identity_key) = (key(5), key(6));
+        let public = *identity_keypair(&identity_key).public();
+        let place = b"case:42:identity:name";
+        let sealed = seal_append(&public, place, "Trần Thị Bí Mật".as_bytes()).unwrap();
+        assert_eq!(
+            open_identity(&identity_key, place, &sealed).unwrap(),
+            "Trần Thị Bí Mật".as_bytes()
+        );
+        // The case's data key opens nothing of it, whichever way it is tried.
+        assert_eq!(
+            open_identity(&data_key, place, &sealed).unwrap_err(),
+            VaultError::Tampered
+        );
+        assert_eq!(
+            open_append(&data_key, place, &sealed).unwrap_err(),
+            VaultError::Tampered
+        );
+        // Nor does the identity key read it as an appended value, or at another place.
+        assert_eq!(
+            open_append(&identity_key, place, &sealed).unwrap_err(),
+            VaultError::Tampered
+        );
+        assert_eq!(
+            open_identity(&identity_key, b"case:43:identity:name", &sealed).unwrap_err(),
+            VaultError::Tampered
+        );
+        // One key gives two unrelated pairs, and the same pair every time.
+        assert_ne!(
+            identity_keypair(&identity_key).public(),
+            append_keypair(&identity_key).public()
+        );
+        assert_eq!(identity_keypair(&identity_key).public(), &public);
+        for i in 0..sealed.len() {
+            let mut bad = sealed.clone();
+            bad[i] ^= 0x01;
+            assert!(
+                open_identity(&identity_key, place, &bad).is_err(),
+                "byte {i}"
             );
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! - `data_key`: one random key per sealed case; `seal`/`open` its values, bound to their place.
 //! - `stream`: attachments sealed in 64 KiB chunks while they stream.
-//! - `append`: values sealed *to* a case by writers without its key (jobs), with its append key pair.
+//! - `append`: values sealed *to* a case by writers without its key (jobs), with its append key
+//!   pair; a reporter's identity likewise, to the pair of the case's separate identity key.
 //! - `keypair`: X25519 key pairs and data keys wrapped for a public key (`WrappedKey`).
 //! - `password`: a private key sealed under its owner's password (Argon2id).
 //! - `session`: the unlocked private key sealed for one sign-in session's cookie.
@@ -26,7 +27,8 @@ mod session;
 mod stream;
 
 pub use append::{
-    append_keypair, new_append_key, open_append, open_append_key, seal_append, APPEND_OVERHEAD,
+    append_keypair, identity_keypair, new_append_key, open_append, open_append_key, open_identity,
+    seal_append, APPEND_OVERHEAD,
 };
 pub use data_key::{open, seal, DataKey, SEAL_OVERHEAD};
 pub use error::VaultError;

@@ -18,7 +18,7 @@ use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telepho
 use crate::console::admin::service_levels;
 use crate::console::case_clocks;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
-use crate::console::{kb as staff_kb, notifications, queue};
+use crate::console::{identity, kb as staff_kb, notifications, queue};
 use crate::portal::{lost, request, submitted, tip};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
@@ -193,6 +193,19 @@ fn console_routes() -> Router<AppState> {
         .route("/console/cases/{number}/seal", post(events::seal))
         .route("/console/cases/{number}/unseal", post(events::unseal))
         .route("/console/cases/{number}/named", post(events::name_involved))
+        .route(
+            "/console/cases/{number}/identity-request",
+            post(identity::ask),
+        )
+        .route("/console/identity-requests", get(identity::requests))
+        .route(
+            "/console/identity-requests/{id}/approve",
+            post(identity::approve),
+        )
+        .route(
+            "/console/identity-requests/{id}/refuse",
+            post(identity::refuse),
+        )
         .route(
             "/console/cases/{number}/legal/accept",
             post(case_clocks::legal_accept),

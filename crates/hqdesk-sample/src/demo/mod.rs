@@ -54,7 +54,7 @@ pub fn units() -> Vec<Unit> {
 pub struct DemoUser {
     pub username: &'static str,
     pub display_name: &'static str,
-    /// "agent" | "hotline" | "investigator" | "unit_officer" | "supervisor" | "admin"
+    /// "agent" | "hotline" | "investigator" | "unit_officer" | "supervisor" | "admin" | "custodian"
     pub role: &'static str,
     pub unit: Option<&'static str>,
 }
@@ -88,6 +88,7 @@ pub fn users() -> Vec<DemoUser> {
         u("duc.vu", "Vũ Minh Đức", "hotline", Some("HELPDESK")),
         u("son.dang", "Đặng Văn Sơn", "investigator", Some("DDN")),
         u("hai.bui", "Bùi Quang Hải", "investigator", Some("DDN")),
+        u("nga.trinh", "Trịnh Thị Nga", "custodian", Some("DDN")),
         u("ha.do", "Đỗ Thu Hà", "unit_officer", Some("KV1")),
         u("khoa.ngo", "Ngô Đăng Khoa", "unit_officer", Some("KV2")),
         u(
@@ -630,6 +631,7 @@ mod tests {
         assert_eq!(count("agent"), 4);
         assert_eq!(count("hotline"), 2);
         assert_eq!(count("investigator"), 2);
+        assert_eq!(count("custodian"), 1);
         assert_eq!(count("unit_officer"), 4);
         assert_eq!(count("supervisor"), 1);
         assert_eq!(count("admin"), 1);

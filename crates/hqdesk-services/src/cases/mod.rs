@@ -82,8 +82,13 @@ pub struct IdempotencyKey {
 pub struct CaseView {
     pub case: CaseRecord,
     pub requester: Option<Requester>,
-    /// Only for confidential cases, and so only ever shown to investigators.
+    /// Only for confidential cases, and so only ever shown to investigators: an anonymous
+    /// reporter, or a named one whose identity a custodian opened to this reader (the identity
+    /// vault); `None` while it is sealed to them.
     pub reporter: Option<ConfidentialReporter>,
+    /// For a confidential case with a named reporter: whether the identity is open to this
+    /// reader, or sealed with their latest request.
+    pub identity: Option<crate::sealing::IdentityState>,
     /// An anonymous tip's receipt, in the answer to its creation only (never kept, never in a
     /// retry's answer). `Debug` hides it; `Display` groups its 16 digits by four.
     pub receipt: Option<TipReceipt>,
@@ -256,22 +261,21 @@ impl Services {
             Some(id) => Some(requesters::get(conn, id).await?),
             None => None,
         };
-        let mut reporter = if case.confidential {
-            cases::confidential_reporter(conn, case.id).await?
-        } else {
-            None
-        };
+        let mut keys = crate::sealing::CaseKeys::for_actor(actor);
         if case.sealed {
-            let mut keys = crate::sealing::CaseKeys::for_actor(actor);
             keys.open_case(conn, &mut case).await?;
-            if let Some(r) = reporter.as_mut() {
-                keys.open_reporter(conn, case.id, r).await?;
-            }
         }
+        // The reporter's identity only through a custodian's approval (the identity vault).
+        let (reporter, identity) = if case.confidential {
+            self.reporter_for(conn, actor, &case, &mut keys).await?
+        } else {
+            (None, None)
+        };
         Ok(CaseView {
             case,
             requester,
             reporter,
+            identity,
             receipt: None,
         })
     }

@@ -325,6 +325,7 @@ impl Services {
             case: created.case,
             requester: created.requester,
             reporter,
+            identity: None,
             receipt: receipt.map(|(r, _)| r),
         })
     }

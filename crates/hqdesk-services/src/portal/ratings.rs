@@ -117,6 +117,10 @@ impl Services {
                 },
                 None => None,
             };
+            // A sealed case's reporter is under its identity key, which no tracking link
+            // opens: the follow-up names no reporter (it is linked to the rated case, whose
+            // identity a custodian can open).
+            let reporter = reporter.filter(|_| !rated.sealed);
             let requester = reporter.filter(|r| !r.anonymous).map(|r| RequesterInput {
                 name: r.name,
                 business_name: None,

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use hqdesk_domain::Timestamp;
 use hqdesk_store::sealed::{append, places};
 use hqdesk_store::{case_exclusions, case_keys, Connection};
-use hqdesk_vault::{append_keypair, DataKey, SessionKey, WrappedKey};
+use hqdesk_vault::{append_keypair, identity_keypair, DataKey, SessionKey, WrappedKey};
 use rand::rngs::OsRng;
 
 use crate::vault::Recipients;
@@ -27,7 +27,9 @@ pub(crate) async fn seal_new_case(
 }
 
 /// Store the append public key of `data_key` for `case_id` and wrap the data key for every
-/// recipient.
+/// recipient. The case also gets its own identity key (the identity vault, design note 006 §8):
+/// the reporter's fields are sealed to it by the store, and it is wrapped for the escrow and the
+/// custodians only, then dropped; no investigator's key opens it.
 pub(crate) async fn seal_with_key(
     tx: &mut Connection,
     case_id: i64,
@@ -36,9 +38,8 @@ pub(crate) async fn seal_with_key(
     now: Timestamp,
 ) -> Result<(), ServiceError> {
     append::put(tx, case_id, append_keypair(data_key).public(), now).await?;
-    let place = places::case_key(case_id);
-    // Nobody the report names is a recipient (conflict of interest): its exclusions are written
-    // before its key is wrapped.
+    // Nobody the report names holds its keys (conflict of interest), not even a custodian: its
+    // exclusions are written before its keys are wrapped.
     let excluded: Vec<i64> = if case_exclusions::any_for_case(tx, case_id).await? {
         crate::conflict::covered_users(tx, case_id)
             .await?
@@ -48,10 +49,25 @@ pub(crate) async fn seal_with_key(
     } else {
         vec![]
     };
-    for r in recipients
-        .all()
-        .filter(|r| !r.user_id.is_some_and(|u| excluded.contains(&u)))
-    {
+    let named = |r: &&crate::vault::Recipient| r.user_id.is_some_and(|u| excluded.contains(&u));
+    let identity_key = DataKey::generate(&mut OsRng);
+    append::put_identity(tx, case_id, identity_keypair(&identity_key).public()).await?;
+    let place = places::identity_key(case_id);
+    for r in recipients.identity_holders().filter(|r| !named(r)) {
+        let wrapped = WrappedKey::wrap_for(&identity_key, &r.public_key, &place)
+            .map_err(|e| ServiceError::Internal(format!("wrapping an identity key: {e}")))?;
+        hqdesk_store::identity::put_key(
+            tx,
+            case_id,
+            &r.key_id.to_string(),
+            &wrapped.to_string(),
+            now,
+        )
+        .await?;
+    }
+    drop(identity_key);
+    let place = places::case_key(case_id);
+    for r in recipients.all().filter(|r| !named(r)) {
         let wrapped = WrappedKey::wrap_for(data_key, &r.public_key, &place)
             .map_err(|e| ServiceError::Internal(format!("wrapping a case key: {e}")))?;
         case_keys::put(

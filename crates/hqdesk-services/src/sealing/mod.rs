@@ -8,12 +8,15 @@
 //!   no row names them (the `blob.delete` job).
 //! - `seal_case`: sealing a case that exists (a misfiled denunciation); `unseal_case`: an
 //!   investigator's way back for a case that is not one.
+//! - `identity`: the identity vault: a reporter's identity under its own key, opened for an
+//!   investigator only through a custodian's time-limited approval of a reasoned request.
 //! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
 //!   return, and the short-lived access that spares a second check.
 //! - `search`: an investigator's search over the sealed cases they may open, in the request.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 pub(crate) mod files;
+pub(crate) mod identity;
 mod intake;
 mod open;
 mod receipt;
@@ -21,6 +24,10 @@ mod seal_case;
 pub mod search;
 mod unseal_case;
 
+pub use identity::{
+    IdentityRequests, IdentityState, DEFAULT_HOURS as IDENTITY_DEFAULT_HOURS, EXPIRE_GRANTS_JOB,
+    MAX_HOURS as IDENTITY_MAX_HOURS, REASON_MIN_CHARS as IDENTITY_REASON_MIN_CHARS,
+};
 pub(crate) use intake::{open_for_tracking, seal_new_case, seal_with_key, wrap_for_tracking};
 pub(crate) use open::open_text;
 pub use open::CaseKeys;

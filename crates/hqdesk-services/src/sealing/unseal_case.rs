@@ -108,6 +108,17 @@ impl Services {
             });
         }
         let mut keys = CaseKeys::for_actor(actor);
+        if keys.data_key(&mut conn, case.id).await?.is_none() {
+            return Err(ServiceError::Conflict {
+                code: "sealed_key_required",
+                message: "sign in to the console: only your key opens this case".into(),
+            });
+        }
+        // The reporter goes back in clear (or into the directory): only with their identity open
+        // to this investigator, through a custodian's approval (409 `identity_sealed` otherwise).
+        let reporter = self
+            .reporter_for_unsealing(&mut conn, actor, &case, &mut keys)
+            .await?;
         let Some(key) = keys.data_key(&mut conn, case.id).await? else {
             return Err(ServiceError::Conflict {
                 code: "sealed_key_required",
@@ -158,10 +169,6 @@ impl Services {
             let sha = blobs.put(&bytes).await?;
             raws.push((raw_id, sha, hqdesk_mail::content_hash(&bytes)));
             sealed_blobs.push(blob);
-        }
-        let mut reporter = cases::confidential_reporter(&mut conn, id).await?;
-        if let Some(r) = reporter.as_mut() {
-            keys.open_reporter(&mut conn, id, r).await?;
         }
         drop(keys);
         drop(conn);

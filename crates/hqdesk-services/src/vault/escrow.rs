@@ -20,11 +20,13 @@ pub struct EscrowInit {
     pub retired: Option<String>,
 }
 
-/// One investigator's key, as `keys status` shows it (no secret).
+/// One investigator's (or custodian's) key, as `keys status` shows it (no secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvestigatorKeyStatus {
     pub username: String,
     pub active: bool,
+    /// A custodian: `cases` and `to_recover` count reporters' identities, not cases.
+    pub custodian: bool,
     /// None: no key pair yet (made at their next sign-in or password set).
     pub key_id: Option<String>,
     pub created_at: Option<Timestamp>,
@@ -143,7 +145,12 @@ impl Services {
             let key = vault_keys::current_for_user(&mut conn, user.id).await?;
             // Reports naming them are never given back (conflict of interest).
             let excluded = crate::conflict::excluded_cases(&mut conn, &user).await?;
+            let custodian = user.role == hqdesk_domain::user::Role::Custodian;
             let (cases, to_recover) = match &key {
+                Some(k) if custodian => (
+                    hqdesk_store::identity::count_keys_for_key(&mut conn, &k.key_id).await?,
+                    hqdesk_store::identity::count_escrow_missing_for(&mut conn, &k.key_id).await?,
+                ),
                 Some(k) => (
                     case_keys::count_for_key(&mut conn, &k.key_id).await?,
                     case_keys::count_escrow_missing_for(&mut conn, &k.key_id, &excluded).await?,
@@ -153,6 +160,7 @@ impl Services {
             investigators.push(InvestigatorKeyStatus {
                 username: user.username,
                 active: user.active,
+                custodian,
                 mac_ok: key.as_ref().is_some_and(|k| k.mac_ok),
                 created_at: key.as_ref().map(|k| k.created_at),
                 key_id: key.map(|k| k.key_id),

@@ -116,7 +116,11 @@ impl Services {
         let mut wraps_deleted = 0;
         for key in vault_keys::all_for_user(conn, user_id).await? {
             wraps_deleted += case_keys::delete_for_key(conn, &key.key_id).await?;
+            // A custodian's wraps of reporters' identities go the same way.
+            wraps_deleted += hqdesk_store::identity::delete_keys_for_key(conn, &key.key_id).await?;
         }
+        // An investigator's openings of identities too: they were wrapped for a retired key.
+        wraps_deleted += hqdesk_store::identity::delete_grants_for_user(conn, user_id).await?;
         if retired.is_some() {
             // Their sessions' seals go too: nothing is left to open the retired key with.
             hqdesk_store::sessions::forget_sealed_keys(conn, user_id).await?;

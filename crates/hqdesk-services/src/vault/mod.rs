@@ -27,9 +27,10 @@ pub(crate) use sign_in::seal_for_session;
 pub use sign_in::KeyLost;
 pub use unlocked::UnlockedKey;
 
-/// Whether users of `role` hold a key pair: the roles that read sealed cases.
+/// Whether users of `role` hold a key pair: the roles that read sealed cases, and custodians,
+/// who hold reporters' identity keys (design note 006 §8).
 pub fn holds_keys(role: Role) -> bool {
-    matches!(role, Role::Investigator)
+    matches!(role, Role::Investigator | Role::Custodian)
 }
 
 /// Base64 for the stored forms of sealed keys.

@@ -1,5 +1,6 @@
 //! Whom a sealed case's data key is wrapped for at intake (design note 006 §3): the escrow and
-//! every active investigator, by their public keys alone. Each key's MAC is checked here, and a
+//! every active investigator, by their public keys alone; and its reporter's identity key: the
+//! escrow and every active custodian (§8). Each key's MAC is checked here, and a
 //! key that fails it is never returned: intake refuses loudly rather than seal for a key an
 //! attacker wrote into the database.
 use hqdesk_store::{users, vault_keys, Connection};
@@ -16,19 +17,27 @@ pub struct Recipient {
     pub public_key: PublicKey,
 }
 
-/// The escrow and the task force's investigators, every key verified.
+/// The escrow and the task force's investigators, every key verified; and the custodians, who
+/// receive the reporter's identity key instead of the case's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipients {
     pub escrow: Recipient,
     /// Active investigators with a key pair (one without a key yet gets one at their next
     /// sign-in, and the case through the escrow).
     pub investigators: Vec<Recipient>,
+    /// Active custodians with a key pair (the identity vault, design note 006 §8).
+    pub custodians: Vec<Recipient>,
 }
 
 impl Recipients {
-    /// Every recipient, the escrow first.
+    /// Every recipient of the case's data key, the escrow first.
     pub fn all(&self) -> impl Iterator<Item = &Recipient> {
         std::iter::once(&self.escrow).chain(&self.investigators)
+    }
+
+    /// Every recipient of the case's identity key, the escrow first: never an investigator.
+    pub fn identity_holders(&self) -> impl Iterator<Item = &Recipient> {
+        std::iter::once(&self.escrow).chain(&self.custodians)
     }
 }
 
@@ -116,9 +125,26 @@ pub(crate) async fn task_force_recipients(
             &format!("investigator {name}"),
         )?);
     }
+    let mut custodians = vec![];
+    for key in vault_keys::current_of_active_custodians(conn).await? {
+        let name = users::get(conn, key.user_id).await?.username;
+        if !key.mac_ok {
+            return Err(unverified(format!(
+                "the public key {} of custodian {name} fails its MAC",
+                key.key_id
+            )));
+        }
+        custodians.push(parse(
+            Some(key.user_id),
+            &key.key_id,
+            &key.public_key,
+            &format!("custodian {name}"),
+        )?);
+    }
     Ok(Recipients {
         escrow,
         investigators,
+        custodians,
     })
 }
 

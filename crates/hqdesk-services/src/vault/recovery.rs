@@ -6,6 +6,9 @@
 //! - `hqdesk keys escrow-rewrap [--drop-old]` (`escrow_rewrap`): after `escrow-init --rotate`,
 //!   every case wrapped for the old escrow key (typed in) is wrapped for the current one too.
 //!
+//! A custodian's recovery gives back, the same way, the reporters' identity keys (`identity_keys`,
+//! the identity vault); a re-wrap re-wraps both the cases' keys and their identity keys.
+//!
 //! Only data keys pass through memory, one case at a time: no case content is re-encrypted. The
 //! escrow's private key is the caller's for the length of the command, never stored. Both run
 //! in batches of `BATCH` cases, one transaction and one audit entry (no key material) each, and
@@ -14,7 +17,7 @@
 //! database) is logged, left as it is, and named in the answer; the other cases go on.
 use hqdesk_domain::user::Role;
 use hqdesk_store::sealed::places;
-use hqdesk_store::{case_keys, cases, users, vault_keys, Connection, Store};
+use hqdesk_store::{case_keys, cases, identity, users, vault_keys, Connection, Store};
 use hqdesk_vault::{EscrowKeyPair, WrappedKey};
 use serde_json::json;
 
@@ -49,10 +52,90 @@ pub struct Rewrapped {
     /// Cases wrapped for an escrow key that are still not wrapped for `key_id` (recovery only:
     /// cases wrapped for another escrow key only, or failed).
     pub still_missing: i64,
+    /// The counts above are of reporters' identity keys, not of cases' keys (a custodian's
+    /// recovery).
+    pub identities: bool,
+    /// A re-wrap after a rotation: the identity keys wrapped for the current escrow key too
+    /// (the counts above are the cases' keys'; the identities' run has its own audit entries,
+    /// object `escrow:identities`, and its failures are named in `failed` with the cases').
+    pub identities_rewrapped: u64,
+}
+
+/// Which wraps a run re-wraps: cases' data keys (`case_keys`) or their reporters' identity keys
+/// (`identity_keys`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wraps {
+    Case,
+    Identity,
+}
+
+impl Wraps {
+    fn place(self, case_id: i64) -> Vec<u8> {
+        match self {
+            Wraps::Case => places::case_key(case_id),
+            Wraps::Identity => places::identity_key(case_id),
+        }
+    }
+    async fn page(
+        self,
+        conn: &mut Connection,
+        key_id: &str,
+        after: i64,
+    ) -> Result<Vec<(i64, String)>, ServiceError> {
+        Ok(match self {
+            Wraps::Case => case_keys::page_for_key(conn, key_id, after, BATCH)
+                .await?
+                .into_iter()
+                .map(|r| (r.case_id, r.wrapped))
+                .collect(),
+            Wraps::Identity => identity::keys_page_for_key(conn, key_id, after, BATCH)
+                .await?
+                .into_iter()
+                .map(|r| (r.case_id, r.wrapped))
+                .collect(),
+        })
+    }
+    async fn exists(
+        self,
+        conn: &mut Connection,
+        case_id: i64,
+        key_id: &str,
+    ) -> Result<bool, ServiceError> {
+        Ok(match self {
+            Wraps::Case => case_keys::exists(conn, case_id, key_id).await?,
+            Wraps::Identity => identity::key_exists(conn, case_id, key_id).await?,
+        })
+    }
+    async fn put(
+        self,
+        conn: &mut Connection,
+        case_id: i64,
+        key_id: &str,
+        wrapped: &str,
+        now: hqdesk_domain::Timestamp,
+    ) -> Result<(), ServiceError> {
+        match self {
+            Wraps::Case => case_keys::put(conn, case_id, key_id, wrapped, now).await?,
+            Wraps::Identity => identity::put_key(conn, case_id, key_id, wrapped, now).await?,
+        }
+        Ok(())
+    }
+    async fn delete(
+        self,
+        conn: &mut Connection,
+        case_id: i64,
+        key_id: &str,
+    ) -> Result<bool, ServiceError> {
+        Ok(match self {
+            Wraps::Case => case_keys::delete(conn, case_id, key_id).await?,
+            Wraps::Identity => identity::delete_key(conn, case_id, key_id).await?,
+        })
+    }
 }
 
 /// One run: unwrap each case's wrap for `from` with `escrow`, wrap it for `to`.
 struct Run<'a> {
+    wraps: Wraps,
     escrow: &'a EscrowKeyPair,
     to: &'a Recipient,
     /// Key ids whose wrap of a case is deleted once the case is wrapped for `to`.
@@ -105,9 +188,12 @@ impl Services {
     /// a retired escrow key) is wrapped for `username`'s current key pair, and the wraps of that
     /// user's retired key pairs (from password resets) are deleted from the cases so recovered.
     ///
+    /// For a custodian, the same with the reporters' identity keys (`identity_keys`): every
+    /// identity wrapped for `escrow` is wrapped for their current key pair.
+    ///
     /// Refused, with nothing written: an unknown user (`NotFound`); a user who is not an active
-    /// investigator or has no key pair yet (`Conflict`); an escrow key not on record
-    /// (`Invalid`); a key whose MAC fails (`Unavailable`).
+    /// investigator or custodian, or has no key pair yet (`Conflict`); an escrow key not on
+    /// record (`Invalid`); a key whose MAC fails (`Unavailable`).
     ///
     /// Every investigator is a recipient of every sealed case (design note 006 §3), so this
     /// gives the user every case the escrow holds but the reports that name them, their unit or
@@ -121,17 +207,22 @@ impl Services {
         cli_only(actor)?;
         let mut conn = self.store().read().await?;
         let user = users::by_username(&mut conn, &username.trim().to_ascii_lowercase()).await?;
-        if user.role != Role::Investigator {
-            return Err(ServiceError::Conflict {
-                code: "not_an_investigator",
-                message: format!(
-                    "{} has the role {}, not investigator: only investigators receive sealed \
-                     reports (nothing was changed)",
-                    user.username,
-                    user.role.as_str()
-                ),
-            });
-        }
+        let wraps = match user.role {
+            Role::Investigator => Wraps::Case,
+            Role::Custodian => Wraps::Identity,
+            _ => {
+                return Err(ServiceError::Conflict {
+                    code: "not_an_investigator",
+                    message: format!(
+                        "{} has the role {}, not investigator or custodian: only investigators \
+                         receive sealed reports, and custodians their reporters' identities \
+                         (nothing was changed)",
+                        user.username,
+                        user.role.as_str()
+                    ),
+                })
+            }
+        };
         if !user.active {
             return Err(ServiceError::Conflict {
                 code: "user_inactive",
@@ -166,6 +257,7 @@ impl Services {
                 actor,
                 &on_record.key_id,
                 Run {
+                    wraps,
                     escrow,
                     to: &to,
                     drop: retired,
@@ -176,9 +268,14 @@ impl Services {
             )
             .await?;
         let mut conn = self.store().read().await?;
-        done.still_missing =
-            case_keys::count_escrow_missing_for(&mut conn, &to.key_id.to_string(), &excluded)
-                .await?;
+        let key_id = to.key_id.to_string();
+        done.still_missing = match wraps {
+            Wraps::Case => {
+                case_keys::count_escrow_missing_for(&mut conn, &key_id, &excluded).await?
+            }
+            Wraps::Identity => identity::count_escrow_missing_for(&mut conn, &key_id).await?,
+        };
+        done.identities = wraps == Wraps::Identity;
         Ok(done)
     }
 
@@ -207,23 +304,45 @@ impl Services {
         }
         let to = self.verified_escrow(&mut conn).await?;
         drop(conn);
-        self.rewrap_escrow_cases(
-            actor,
-            &on_record.key_id,
-            Run {
-                escrow: old,
-                to: &to,
-                drop: if drop_old {
-                    vec![on_record.key_id.clone()]
-                } else {
-                    vec![]
+        let drop = if drop_old {
+            vec![on_record.key_id.clone()]
+        } else {
+            vec![]
+        };
+        let mut done = self
+            .rewrap_escrow_cases(
+                actor,
+                &on_record.key_id,
+                Run {
+                    wraps: Wraps::Case,
+                    escrow: old,
+                    to: &to,
+                    drop: drop.clone(),
+                    skip: vec![],
+                    action: "keys.escrow_rewrap",
+                    object: "escrow".into(),
                 },
-                skip: vec![],
-                action: "keys.escrow_rewrap",
-                object: "escrow".into(),
-            },
-        )
-        .await
+            )
+            .await?;
+        // The reporters' identity keys, wrapped for the escrow too, the same way.
+        let identities = self
+            .rewrap_escrow_cases(
+                actor,
+                &on_record.key_id,
+                Run {
+                    wraps: Wraps::Identity,
+                    escrow: old,
+                    to: &to,
+                    drop,
+                    skip: vec![],
+                    action: "keys.escrow_rewrap",
+                    object: "escrow:identities".into(),
+                },
+            )
+            .await?;
+        done.identities_rewrapped = identities.rewrapped;
+        done.failed.extend(identities.failed);
+        Ok(done)
     }
 
     /// The batches of a run, each in its own transaction with its audit entry. A run that finds
@@ -245,37 +364,39 @@ impl Services {
         loop {
             let now = self.now();
             let mut tx = self.store().begin().await?;
-            let page = case_keys::page_for_key(&mut tx, from, after, BATCH).await?;
+            let page = run.wraps.page(&mut tx, from, after).await?;
             let (mut rewrapped, mut already, mut dropped, mut failed) = (0u64, 0u64, 0u64, 0u64);
             let mut excluded = 0u64;
-            for row in &page {
-                after = row.case_id;
-                if run.skip.contains(&row.case_id) {
+            for (case_id, wrapped) in &page {
+                let case_id = *case_id;
+                after = case_id;
+                if run.skip.contains(&case_id) {
                     excluded += 1;
                     continue;
                 }
-                if case_keys::exists(&mut tx, row.case_id, &to_key_id).await? {
+                if run.wraps.exists(&mut tx, case_id, &to_key_id).await? {
                     already += 1;
                 } else {
-                    let place = places::case_key(row.case_id);
-                    let new = row
-                        .wrapped
+                    let place = run.wraps.place(case_id);
+                    let new = wrapped
                         .parse::<WrappedKey>()
                         .and_then(|w| run.escrow.recover(&w, &place, &run.to.public_key));
                     match new {
                         Ok(w) => {
-                            case_keys::put(&mut tx, row.case_id, &to_key_id, &w.to_string(), now)
+                            run.wraps
+                                .put(&mut tx, case_id, &to_key_id, &w.to_string(), now)
                                 .await?;
                             rewrapped += 1;
                         }
                         Err(e) => {
                             tracing::error!(
-                                case.id = row.case_id,
+                                case.id = case_id,
                                 key.id = %from,
                                 error = %e,
+                                wraps = ?run.wraps,
                                 "a case's escrow wrap does not open: it is left as it is"
                             );
-                            let number = cases::by_id(&mut tx, row.case_id).await?.number;
+                            let number = cases::by_id(&mut tx, case_id).await?.number;
                             out.failed.push(number.as_str().to_string());
                             failed += 1;
                             continue;
@@ -283,7 +404,7 @@ impl Services {
                     }
                 }
                 for key_id in &run.drop {
-                    if case_keys::delete(&mut tx, row.case_id, key_id).await? {
+                    if run.wraps.delete(&mut tx, case_id, key_id).await? {
                         dropped += 1;
                     }
                 }

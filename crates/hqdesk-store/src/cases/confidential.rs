@@ -19,9 +19,10 @@ pub struct ConfidentialReporter {
 /// The lookup-hash domain of reporters' addresses (`email_lookup`).
 pub const EMAIL_LOOKUP: &str = "reporter-email";
 
-/// Record the reporter of `case_id`. On a sealed case every field is sealed, and the address is
-/// also kept as its lookup hash, so that mail threading can ask "is the sender the reporter?"
-/// without a key.
+/// Record the reporter of `case_id`. On a sealed case every field is sealed — to the case's
+/// identity key when it has one (the identity vault: investigators cannot open it), else to its
+/// append key — and the address is also kept as its lookup hash, so that mail threading can ask
+/// "is the sender the reporter?" without a key.
 pub async fn insert_confidential_reporter(
     conn: &mut AnyConnection,
     case_id: i64,
@@ -29,9 +30,12 @@ pub async fn insert_confidential_reporter(
 ) -> Result<(), StoreError> {
     let seal = append::of_case(&mut *conn, case_id).await?;
     let field = |f: ReporterField, v: &Option<String>| -> Result<Option<String>, StoreError> {
-        match &seal {
-            Some(seal) => seal.seal_opt(&places::reporter(case_id, f), v.as_deref()),
-            None => Ok(v.clone()),
+        match (&seal, v.as_deref()) {
+            (Some(seal), Some(text)) if !text.is_empty() && seal.identity_key().is_some() => {
+                seal.seal_identity(&places::identity(case_id, f), text)
+            }
+            (Some(seal), _) => seal.seal_opt(&places::reporter(case_id, f), v.as_deref()),
+            (None, _) => Ok(v.clone()),
         }
     };
     let email_lookup = match (&seal, &r.email) {

@@ -216,6 +216,7 @@ pub(super) fn add_conditions(
             }
         }
         CaseScope::NonConfidential => w.clauses.push("c.confidential = 0".into()),
+        CaseScope::Nothing => w.clauses.push("1 = 0".into()),
         CaseScope::NonConfidentialOfUnitsOrAssignee { units, user_id } => {
             let p = w.bind(*user_id)?;
             // Unit ids are integers from the database: safe to inline.

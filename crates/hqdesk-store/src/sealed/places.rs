@@ -54,6 +54,25 @@ pub fn reporter(case_id: i64, field: ReporterField) -> Vec<u8> {
     format!("case:{case_id}:reporter:{}", field.as_str()).into_bytes()
 }
 
+/// `confidential_reporters.<field>` of a case whose reporter is sealed to its identity key (the
+/// identity vault, design note 006 §8): another place than [`reporter`], so that a value of
+/// either kind never opens as the other.
+pub fn identity(case_id: i64, field: ReporterField) -> Vec<u8> {
+    format!("case:{case_id}:identity:{}", field.as_str()).into_bytes()
+}
+
+/// Where a case's identity key is wrapped for a custodian or the escrow (`identity_keys`).
+pub fn identity_key(case_id: i64) -> Vec<u8> {
+    format!("case:{case_id}:identity-key").into_bytes()
+}
+
+/// Where a case's identity key is wrapped for an investigator whose request was approved
+/// (`identity_grants`), bound to the request: a grant's wrap copied to another request does
+/// not open.
+pub fn identity_grant(case_id: i64, request_id: i64) -> Vec<u8> {
+    format!("case:{case_id}:identity-grant:{request_id}").into_bytes()
+}
+
 /// A part of a timeline entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryPart {
@@ -123,6 +142,13 @@ mod tests {
             reporter(42, ReporterField::Email),
             reporter(42, ReporterField::Phone),
             reporter(42, ReporterField::TaxCode),
+            identity(42, ReporterField::Name),
+            identity(42, ReporterField::Email),
+            identity(42, ReporterField::Phone),
+            identity(42, ReporterField::TaxCode),
+            identity_key(42),
+            identity_grant(42, 1),
+            identity_grant(42, 2),
             entry(42, 7, EntryPart::Body),
             entry(42, 7, EntryPart::Meta),
             entry(42, 70, EntryPart::Body),
@@ -153,5 +179,8 @@ mod tests {
             b"case:9:reporter:tax_code"
         );
         assert_eq!(named(42, 1), b"case:42:named:1");
+        assert_eq!(identity(9, ReporterField::Name), b"case:9:identity:name");
+        assert_eq!(identity_key(9), b"case:9:identity-key");
+        assert_eq!(identity_grant(9, 3), b"case:9:identity-grant:3");
     }
 }

@@ -188,7 +188,7 @@ pub async fn sealed_rows(conn: &mut AnyConnection, case_id: i64) -> Result<Seale
 }
 
 /// Unseal `case_id`: the case is marked unsealed with its subject in clear, its keys, seal,
-/// tracking and receipt wraps are deleted (nothing is sealed to it any more), and `rows` (opened
+/// identity keys and grants, tracking and receipt wraps are deleted (nothing is sealed to it any more), and `rows` (opened
 /// by the investigator; attachments renamed to their clear blobs) are written back in clear.
 pub async fn unseal_case_rows(
     conn: &mut AnyConnection,
@@ -204,6 +204,8 @@ pub async fn unseal_case_rows(
     for sql in [
         "DELETE FROM case_seals WHERE case_id = $1",
         "DELETE FROM case_keys WHERE case_id = $1",
+        "DELETE FROM identity_keys WHERE case_id = $1",
+        "DELETE FROM identity_grants WHERE case_id = $1",
         "DELETE FROM case_receipts WHERE case_id = $1",
         "UPDATE tracking_tokens SET wrapped = NULL WHERE case_id = $1",
         // No report, no conflict of interest: who it named goes with its seal (the list is

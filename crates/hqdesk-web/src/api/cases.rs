@@ -112,7 +112,10 @@ impl From<hqdesk_services::read::Requester> for RequesterResponse {
     }
 }
 
-/// The reporter of a confidential case (shown to task-force investigators only).
+/// The reporter of a confidential case (shown to task-force investigators only): whether they
+/// are anonymous. A named reporter's identity is in the identity vault, opened only in the
+/// console through a custodian's approval: the API never answers its fields (they are in the
+/// answer to the creation only, which echoes what its caller sent).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReporterResponse {
     pub anonymous: bool,
@@ -228,6 +231,7 @@ pub(crate) fn case_summary(c: hqdesk_services::read::CaseRecord) -> CaseResponse
         case: c,
         requester: None,
         reporter: None,
+        identity: None,
         receipt: None,
     })
 }

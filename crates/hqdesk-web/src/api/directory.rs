@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub struct UserResponse {
     pub username: String,
     pub display_name: String,
-    /// `agent`, `hotline`, `investigator`, `unit_officer`, `supervisor` or `admin`.
+    /// `agent`, `hotline`, `investigator`, `unit_officer`, `supervisor`, `admin` or `custodian`.
     #[schema(value_type = super::enums::Role)]
     pub role: String,
     pub unit: Option<String>,

@@ -130,6 +130,7 @@ async fn case_page_full(
             }
         }
     }
+    let (identity_sealed, identity_note, identity_can_ask) = identity_box(tr, &view, can_write);
     let atts = match s.services.case_attachments(&actor, number).await {
         Ok(a) => a,
         Err(e) => return service_error_for(c, e),
@@ -377,6 +378,9 @@ async fn case_page_full(
                 .map(|p| (p.as_str().to_string(), label(tr, "priority", p.as_str())))
                 .collect(),
             person,
+            identity_sealed,
+            identity_note,
+            identity_can_ask,
             show_earlier,
             earlier,
             number_example: crate::html::case_number_example(now),
@@ -390,6 +394,41 @@ async fn case_page_full(
             named,
         },
     )
+}
+
+/// The reporter box's identity part: (sealed to this reader, where their request stands or
+/// until when it is open, whether they may ask).
+fn identity_box(tr: Tr, view: &CaseView, can_write: bool) -> (bool, String, bool) {
+    use hqdesk_services::read::IdentityRequestStatus as St;
+    use hqdesk_services::sealing::IdentityState;
+    match &view.identity {
+        None => (false, String::new(), false),
+        Some(IdentityState::Open { until }) => (
+            false,
+            tr.fill("identity.open_until", &[("until", &when(*until))]),
+            false,
+        ),
+        Some(IdentityState::Sealed { request }) => match request {
+            Some(r) if r.status == St::Pending => (
+                true,
+                tr.fill("identity.pending", &[("at", &when(r.created_at))]),
+                false,
+            ),
+            Some(r) if r.status == St::Refused => (
+                true,
+                tr.fill(
+                    "identity.refused",
+                    &[
+                        ("at", &when(r.created_at)),
+                        ("why", r.refusal.as_deref().unwrap_or("")),
+                    ],
+                ),
+                can_write,
+            ),
+            Some(_) => (true, tr.t("identity.expired").to_string(), can_write),
+            None => (true, String::new(), can_write),
+        },
+    }
 }
 
 type Picks = (

@@ -281,6 +281,12 @@ pub(crate) async fn queue(
 ) -> Response {
     let tr = c.tr;
     let actor = c.actor();
+    // A custodian has no queue: their page is the identity requests.
+    if actor.role() == Some(hqdesk_domain::user::Role::Custodian) {
+        return axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            "/console/identity-requests",
+        ));
+    }
     let now = s.services.now();
     let names = super::display_names(&s.services).await;
     let q = p.q.clone().unwrap_or_default();

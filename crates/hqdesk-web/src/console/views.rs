@@ -263,6 +263,12 @@ pub struct CasePage {
     pub priorities: Vec<(String, String)>,
     /// (label, value) of the requester or reporter.
     pub person: Vec<(String, String)>,
+    /// The reporter's identity is sealed to this reader (the identity vault).
+    pub identity_sealed: bool,
+    /// Where their request stands, or until when the identity is open to them.
+    pub identity_note: String,
+    /// Whether the form asking a custodian to open the identity is shown.
+    pub identity_can_ask: bool,
     /// Whether "other cases of this requester" is shown (not for anonymous or confidential).
     pub show_earlier: bool,
     /// A case number of this month, for the link and merge placeholders.

@@ -33,8 +33,13 @@ where
             let done = services.escrow_recover(&Actor::Cli, &key, &user).await;
             drop(key);
             report(done, &user, |d| {
+                let what = if d.identities {
+                    "reporters' identities"
+                } else {
+                    "sealed reports"
+                };
                 format!(
-                    "{} sealed reports wrapped for {user}'s key {} with the escrow key {} ({} \
+                    "{} {what} wrapped for {user}'s key {} with the escrow key {} ({} \
                      were already; {} wraps of {user}'s retired keys deleted; {} left out: \
                      they name {user}, their unit or their chain of command)",
                     d.rewrapped, d.key_id, d.escrow_key_id, d.already, d.dropped, d.excluded
@@ -51,8 +56,14 @@ where
             report(done, "", |d| {
                 format!(
                     "{} sealed reports of the old escrow key {} wrapped for the current escrow \
-                     key {} ({} were already; {} wraps of the old key deleted)",
-                    d.rewrapped, d.escrow_key_id, d.key_id, d.already, d.dropped
+                     key {} ({} were already; {} wraps of the old key deleted), and {} \
+                     reporters' identities",
+                    d.rewrapped,
+                    d.escrow_key_id,
+                    d.key_id,
+                    d.already,
+                    d.dropped,
+                    d.identities_rewrapped
                 )
             })
         }
@@ -217,11 +228,16 @@ async fn status(services: &Services) -> anyhow::Result<ExitCode> {
     }
     for i in &status.investigators {
         let state = if i.active { "" } else { "\tinactive" };
+        let (role, what) = if i.custodian {
+            ("custodian", "identities")
+        } else {
+            ("investigator", "reports")
+        };
         match (&i.key_id, i.created_at) {
             (Some(id), Some(at)) => {
                 ok &= i.mac_ok || !i.active;
                 println!(
-                    "investigator {}\t{id}\t{}\t{}\t{} reports\t{} to recover{state}",
+                    "{role} {}\t{id}\t{}\t{}\t{} {what}\t{} to recover{state}",
                     i.username,
                     rfc3339(at.millis()),
                     mac(i.mac_ok),
@@ -230,7 +246,7 @@ async fn status(services: &Services) -> anyhow::Result<ExitCode> {
                 );
             }
             _ => println!(
-                "investigator {}\tno key pair yet (made at their next sign-in or password set){state}",
+                "{role} {}\tno key pair yet (made at their next sign-in or password set){state}",
                 i.username
             ),
         }

@@ -154,7 +154,7 @@ pub enum UserCommand {
     Add {
         /// Username: 2–64 lowercase letters, digits, '.', '_' or '-'.
         name: String,
-        /// agent, hotline, investigator, unit_officer, supervisor or admin.
+        /// agent, hotline, investigator, unit_officer, supervisor, admin or custodian.
         #[arg(long)]
         role: String,
         /// Read the password (12–128 characters) from the first line of standard input.
@@ -182,13 +182,14 @@ pub enum UserCommand {
         password_stdin: bool,
     },
     /// Give a user another role. This is the only way to appoint an investigator (a role that
-    /// sees denunciations): the console and the API refuse it. An appointment takes a new
+    /// sees denunciations) or a custodian (who opens reporters' identities to investigators):
+    /// the console and the API refuse it. An appointment takes a new
     /// password (--password-stdin) and ends the user's second factor, sessions and tokens, so
     /// that nothing set up before it carries over; the user enrols a new authenticator at their
     /// next sign-in.
     Role {
         name: String,
-        /// agent, hotline, investigator, unit_officer, supervisor or admin.
+        /// agent, hotline, investigator, unit_officer, supervisor, admin or custodian.
         role: String,
         /// Read the new password (12–128 characters) from the first line of standard input.
         #[arg(long)]
@@ -304,8 +305,10 @@ pub enum KeysCommand {
     /// would land in the shell's history and in `ps`): run it in a terminal and type it when
     /// asked. Either the current escrow key or one retired by `escrow-init --rotate`. Running it
     /// again adds nothing; audited (no key material).
+    ///
+    /// For a custodian, the same with the reporters' identities (the identity vault).
     EscrowRecover {
-        /// The investigator who gets the reports back.
+        /// The investigator (or custodian) who gets the reports (or identities) back.
         #[arg(long, value_name = "NAME")]
         user: String,
     },

@@ -15,7 +15,11 @@
 //!   missing one (status and body) and changes nothing;
 //! - nothing answers 5xx.
 //!
-//! Investigators must see what the reads show (so that the checks can see a leak at all).
+//! Investigators must see what the reads show (so that the checks can see a leak at all) — but
+//! not the reporter's name, e-mail or phone: the identity vault (issue 18) keeps them from
+//! investigators too until a custodian approves a request, and the fixture holds a pending one
+//! and no approval. The custodian (who sees no case at all) is a row like the others, with one
+//! narrow exception: their page of pending identity requests shows that request's case number.
 //!
 //! The routes come from the router itself: the OpenAPI document and every `.route("…", …)` in
 //! hqdesk-web's sources. A route without a cell here fails the test, and so does a cell for a
@@ -45,20 +49,25 @@ use crate::support::TestApp;
 /// Every row of the matrix: the roles, then the anonymous visitor; investigators last, as their
 /// actions may change the denunciation. `named_investigator` is an investigator whom the
 /// denunciation names (conflict of interest, issue 18): of it, they get exactly what the other
-/// roles get — nothing — while they see the other reports as any investigator does.
-const ROWS: [&str; 8] = [
+/// roles get — nothing — while they see the other reports as any investigator does. A
+/// `custodian` sees no case at all, only the identity requests addressed to custodians.
+const ROWS: [&str; 9] = [
     "visitor",
     "agent",
     "hotline",
     "unit_officer",
     "supervisor",
     "admin",
+    "custodian",
     "named_investigator",
     "investigator",
 ];
 
 /// The row of the investigator the denunciation names.
 const NAMED: &str = "named_investigator";
+
+/// Why the investigator needs the reporter's identity: the fixture's pending request.
+const IDENTITY_REASON: &str = "Cần mời người báo tin đến làm việc để xác minh sơ đồ kho";
 
 /// Cells that fail for a known, tracked reason: (row or `*` for every row, route, cell label,
 /// issue item). They must still fail, so that a mark is removed as soon as its fix lands. Empty
@@ -114,6 +123,8 @@ struct Fixture {
     d_secrets: Vec<String>,
     /// Numbers and ids that exist, and made-up ones that do not, to compare answers with.
     missing: Vec<(String, String)>,
+    /// The investigator's pending request to open the denunciation's reporter's identity.
+    identity_request: i64,
 }
 
 fn sha_hex(s: &str) -> String {
@@ -451,6 +462,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     ];
     // A fired escalation step on the denunciation: a notification to its investigators.
     crate::sla_escalation::fire_a_step(app, &d).await;
+    // The investigator asks a custodian for the reporter's identity; nobody approves it.
+    let identity_request = app
+        .services
+        .request_identity(&investigator, &d, IDENTITY_REASON)
+        .await
+        .unwrap();
     Fixture {
         d,
         d_callback,
@@ -472,6 +489,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         secrets,
         d_secrets,
         missing,
+        identity_request,
     }
 }
 
@@ -527,6 +545,11 @@ struct Cell {
     shows: Option<String>,
     /// Secrets this cell's caller may see (their own creation or their own tracking page).
     allowed: Vec<String>,
+    /// Secrets one row may see here and no other: (row, secret).
+    allowed_to: Vec<(&'static str, String)>,
+    /// The denunciation's reporter's identity, which even an investigator does not see here
+    /// without a custodian's approval (the identity vault).
+    identity_sealed: bool,
     /// Extra check of the answer (status expected and the like), for every row that sends it.
     expect_status: Option<&'static [u16]>,
     /// A count in the answer that must equal this count of the database's non-confidential
@@ -581,6 +604,8 @@ fn cell(route: &'static str, label: &'static str, path: impl Into<String>) -> Ce
         headers: vec![],
         shows: None,
         allowed: vec![],
+        allowed_to: vec![],
+        identity_sealed: false,
         expect_status: None,
         count: None,
     }
@@ -638,6 +663,15 @@ impl Cell {
         self.allowed.extend(s.iter().map(|s| s.to_string()));
         self
     }
+    fn allow_to(mut self, row: &'static str, s: &[&str]) -> Cell {
+        self.allowed_to
+            .extend(s.iter().map(|s| (row, s.to_string())));
+        self
+    }
+    fn identity_sealed(mut self) -> Cell {
+        self.identity_sealed = true;
+        self
+    }
     fn expect(mut self, statuses: &'static [u16]) -> Cell {
         self.expect_status = Some(statuses);
         self
@@ -679,7 +713,7 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("GET /api/v1/cases", "callbacks", "/api/v1/cases?kind=callback").allow(&[]),
         cell("GET /api/v1/cases", "branch 1, open, unassigned", "/api/v1/cases?branch=1&status=new&unassigned=true").shows(cb),
         cell("GET /api/v1/cases", "assigned to the investigator", "/api/v1/cases?assignee=investigator").shows(d),
-        cell("GET /api/v1/cases/{number}", "the denunciation", format!("/api/v1/cases/{d}")).secret(SUBJECT),
+        cell("GET /api/v1/cases/{number}", "the denunciation", format!("/api/v1/cases/{d}")).secret(SUBJECT).identity_sealed(),
         cell("GET /api/v1/cases/{number}", "the callback of a denunciation call", format!("/api/v1/cases/{cb}")).secret("cuộc gọi tố giác"),
         cell("GET /api/v1/cases/{number}", "an ordinary case", format!("/api/v1/cases/{n}")),
         cell("PATCH /api/v1/cases/{number}", "the denunciation", format!("/api/v1/cases/{d}")).json(json!({"priority":"high"})).hidden(),
@@ -773,7 +807,8 @@ fn cells(f: &Fixture) -> Vec<Cell> {
             c
         },
         // ---- console: a case
-        cell("GET /console/cases/{number}", "the denunciation", format!("/console/cases/{d}")).secret(REPORTER_EMAIL),
+        // The investigator reads the case, not its reporter: that waits for a custodian.
+        cell("GET /console/cases/{number}", "the denunciation", format!("/console/cases/{d}")).secret("identity-sealed").identity_sealed(),
         cell("GET /console/cases/{number}", "the callback of a denunciation call", format!("/console/cases/{cb}")).secret("cuộc gọi tố giác"),
         cell("GET /console/cases/{number}", "an ordinary case with a suggestion naming the denunciation", format!("/console/cases/{n}")),
         cell("POST /console/cases/{number}/reply", "the denunciation", format!("/console/cases/{d}/reply")).multipart(&[("body", "Trả lời thử")], &[]).hidden(),
@@ -797,6 +832,15 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/legal/extend", "the denunciation without a reason", format!("/console/cases/{d}/legal/extend")).form(&[("reason", "")]).hidden(),
         cell("POST /console/cases/{number}/legal/{clock}/suspend", "the denunciation without a reason", format!("/console/cases/{d}/legal/legal_acceptance/suspend")).form(&[("reason", "")]).hidden(),
         cell("POST /console/cases/{number}/legal/{clock}/resume", "the denunciation without a reason", format!("/console/cases/{d}/legal/legal_acceptance/resume")).form(&[("reason", "")]).hidden(),
+        // The identity vault (issue 18): an investigator's request (theirs is pending: 409), the
+        // custodian's page (the pending request's case number, to them alone) and decisions
+        // (on a request nobody made: the fixture's stays pending).
+        cell("POST /console/cases/{number}/identity-request", "the denunciation", format!("/console/cases/{d}/identity-request")).form(&[("reason", IDENTITY_REASON)]).hidden(),
+        cell("GET /console/identity-requests", "the pending requests", "/console/identity-requests")
+            .allow_to("custodian", &[d])
+            .expect(&[200, 303, 403]),
+        cell("POST /console/identity-requests/{id}/approve", "a request nobody made", "/console/identity-requests/987654/approve").form(&[("hours", "24")]).expect(&[303, 403, 404]),
+        cell("POST /console/identity-requests/{id}/refuse", "a request nobody made", "/console/identity-requests/987654/refuse").form(&[("reason", "Chưa đủ căn cứ")]).expect(&[303, 403, 404]),
         cell("POST /console/bulk", "a status for the denunciation among the chosen", "/console/bulk").form(&[("action", "status"), ("status", "waiting"), ("case", d), ("back", "queue=all")]).hidden(),
         cell("POST /console/bulk", "the denunciation assigned with the chosen", "/console/bulk").form(&[("action", "assign"), ("assignee", "investigator"), ("case", d)]).hidden(),
         cell("POST /console/bulk", "an ordinary case merged into the denunciation", "/console/bulk").form(&[("action", "merge"), ("into", d), ("case", n2)]).hidden(),
@@ -1306,8 +1350,57 @@ both_engines!(
         );
         // An investigator whom the denunciation will name.
         crate::conflict_of_interest::add_investigator(&mut app, NAMED, Some("KV2")).await;
+        // A custodian, with a token like every role's (which holds no key).
+        crate::identity_vault::add_custodian(&app, "custodian").await;
+        let token = app
+            .services
+            .issue_token(
+                &Actor::Cli,
+                "custodian",
+                "test",
+                hqdesk_services::auth::DEFAULT_TOKEN_DAYS,
+            )
+            .await
+            .unwrap()
+            .token;
+        app.tokens.insert("custodian", token);
         let f = fixture(&app).await;
         let cells = cells(&f);
+
+        // The custodian's page: the pending request's case number and reason, nothing else of
+        // the case; nobody else's.
+        let page = crate::console_session::request(
+            &app,
+            &f.sessions["custodian"],
+            "GET",
+            "/console/identity-requests",
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&f.d) && page.body.contains(IDENTITY_REASON));
+        assert!(page
+            .body
+            .contains(&format!("identity-request-{}", f.identity_request)));
+        for role in [
+            "agent",
+            "hotline",
+            "unit_officer",
+            "supervisor",
+            "admin",
+            "investigator",
+        ] {
+            let other = crate::console_session::request(
+                &app,
+                &f.sessions[role],
+                "GET",
+                "/console/identity-requests",
+                &[],
+            )
+            .await;
+            assert_eq!(other.status, StatusCode::FORBIDDEN, "{role}");
+            assert!(!other.body.contains(&f.d), "{role}");
+        }
 
         // Every route of the router has a cell, and every cell a route.
         let routes = router_routes(&app).await;
@@ -1409,6 +1502,25 @@ both_engines!(
                         );
                     }
                 }
+                if investigator && c.identity_sealed {
+                    for s in [
+                        REPORTER,
+                        REPORTER_EMAIL,
+                        REPORTER_PHONE,
+                        "+84987111222",
+                        "0987 111 222",
+                    ] {
+                        if r.text.contains(s) {
+                            fail(
+                                row,
+                                c,
+                                format!(
+                                    "an investigator without a custodian's approval sees {s:?}"
+                                ),
+                            );
+                        }
+                    }
+                }
                 if investigator {
                     if let Some(needle) = &c.shows {
                         if r.status != StatusCode::OK || !r.text.contains(needle.as_str()) {
@@ -1444,6 +1556,7 @@ both_engines!(
                     if r.text.contains(s.as_str())
                         && !request.contains(s.as_str())
                         && !c.allowed.contains(s)
+                        && !c.allowed_to.iter().any(|(r, a)| *r == row && a == s)
                     {
                         fail(row, c, format!("the answer ({}) contains {s:?}", r.status));
                     }
@@ -1474,7 +1587,7 @@ both_engines!(
             }
             match row {
                 "visitor" => before = untouchable(&app, &f).await,
-                "admin" => assert_eq!(
+                "admin" | "custodian" => assert_eq!(
                     untouchable(&app, &f).await,
                     before,
                     "nobody but investigators changed the denunciations"
@@ -1537,7 +1650,8 @@ both_engines!(
         let marker = app.open("agent", json!({"kind":"inquiry","subject":"Dấu mốc cuối của luồng sự kiện","requester":{"phone":"0912345678"}})).await;
         for (role, mut stream) in streams {
             let arrived = stream.read_until(&marker, Duration::from_secs(20)).await;
-            if !arrived && role != "unit_officer" {
+            // A unit officer's and a custodian's streams carry no ordinary case of others.
+            if !arrived && role != "unit_officer" && role != "custodian" {
                 fail(
                     role,
                     stream_cell,
@@ -1575,7 +1689,9 @@ both_engines!(
                     "the stream carried a sealed case's note".into(),
                 );
             }
-            if role != "unit_officer" {
+            // Neither the unit officer (another unit) nor the custodian (no case) ever saw it.
+            let never_saw_it = role == "unit_officer" || role == "custodian";
+            if !never_saw_it {
                 // The marker's batch may carry the removal after the marker itself.
                 let removal = format!("{{\"number\":\"{misfiled}\"}}");
                 stream.read_until(&removal, Duration::from_secs(10)).await;
@@ -1585,7 +1701,7 @@ both_engines!(
                     .nth(1)
                     .is_some_and(|data| data.contains(&misfiled))
             });
-            if role == "unit_officer" {
+            if never_saw_it {
                 if stream.text.contains(&misfiled) {
                     fail(
                         role,

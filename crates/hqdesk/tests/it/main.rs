@@ -31,6 +31,7 @@ mod email;
 mod escrow;
 mod group_commit;
 mod http_limits;
+mod identity_vault;
 mod imap_idle;
 mod input;
 mod mail_ingest;

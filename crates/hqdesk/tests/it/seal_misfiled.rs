@@ -80,7 +80,7 @@ both_engines!(
     an_agent_seals_a_misfiled_denunciation_and_only_investigators_read_it,
     |app| async move {
         let investigator = investigator_actor(&app).await;
-        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let escrow = app.services.escrow_init(&Actor::Cli, false).await.unwrap();
         let number = misfiled_case(&app, 1).await;
         // In the ordinary queue: the agent sees and finds it.
         let (s, _) = app.get("agent", &format!("/api/v1/cases/{number}")).await;
@@ -154,7 +154,18 @@ both_engines!(
         let view = app.services.get_case(&investigator, &number).await.unwrap();
         assert!(view.case.sealed && view.case.confidential);
         assert_eq!(view.case.subject, SUBJECT);
-        assert_eq!(view.reporter.and_then(|r| r.email).as_deref(), Some(SENDER));
+        assert!(
+            view.reporter.is_none(),
+            "the identity is sealed to investigators"
+        );
+        let reporter = crate::identity_vault::granted_reporter(
+            &app,
+            Some(&escrow.key),
+            &investigator,
+            &number,
+        )
+        .await;
+        assert_eq!(reporter.email.as_deref(), Some(SENDER));
         let bodies: Vec<String> = app
             .services
             .list_timeline(&investigator, &number, true, None, None)
@@ -283,7 +294,7 @@ both_engines!(
     an_investigator_unseals_a_case_that_is_no_denunciation,
     |app| async move {
         let investigator = investigator_actor(&app).await;
-        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let escrow = app.services.escrow_init(&Actor::Cli, false).await.unwrap();
         let number = misfiled_case(&app, 4).await;
         let (s, _) = app
             .post("agent", &format!("/api/v1/cases/{number}/seal"), json!({}))
@@ -337,6 +348,19 @@ both_engines!(
             );
         }
 
+        // Unsealing writes the reporter back: only with the identity open to the investigator.
+        let e = app
+            .services
+            .unseal_case(
+                &investigator,
+                &number,
+                unseal("inquiry", "Doanh nghiệp hỏi thủ tục, không phải tố giác"),
+            )
+            .await
+            .expect_err("the identity is sealed");
+        assert!(format!("{e:?}").contains("identity_sealed"), "{e:?}");
+        crate::identity_vault::granted_reporter(&app, Some(&escrow.key), &investigator, &number)
+            .await;
         app.services
             .unseal_case(
                 &investigator,

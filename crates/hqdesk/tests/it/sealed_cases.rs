@@ -107,7 +107,7 @@ both_engines!(
     a_denunciation_is_sealed_at_intake_and_opens_for_investigators,
     |app| async move {
         let investigator = investigator_actor(&app).await;
-        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let escrow = app.services.escrow_init(&Actor::Cli, false).await.unwrap();
         let (number, id) = denunciation(&app).await;
 
         // At rest: ciphertext in every text column, nothing in the index, wraps for two keys.
@@ -162,7 +162,15 @@ both_engines!(
         let view = app.services.get_case(&investigator, &number).await.unwrap();
         assert!(view.case.sealed);
         assert_eq!(view.case.subject, SUBJECT);
-        let r = view.reporter.unwrap();
+        // Except the reporter's identity, sealed to the custodians (the identity vault).
+        assert!(view.reporter.is_none());
+        let r = crate::identity_vault::granted_reporter(
+            &app,
+            Some(&escrow.key),
+            &investigator,
+            &number,
+        )
+        .await;
         assert_eq!(r.name.as_deref(), Some(NAME));
         assert_eq!(r.phone.as_deref(), Some("+84987654321"));
         let entries = app
@@ -288,7 +296,7 @@ both_engines!(
     a_sealed_portal_report_opens_through_its_tracking_link,
     |app| async move {
         let investigator = investigator_actor(&app).await;
-        app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+        let escrow = app.services.escrow_init(&Actor::Cli, false).await.unwrap();
         let submitted = app
             .services
             .portal_submit(hqdesk_services::portal::PortalRequest {
@@ -379,13 +387,20 @@ both_engines!(
             .await
             .unwrap();
         assert!(entries.iter().any(|e| e.body == "Khoảng 22 giờ MKA1"));
-        let reporter = app
+        assert!(app
             .services
             .get_case(&investigator, &number)
             .await
             .unwrap()
             .reporter
-            .unwrap();
+            .is_none());
+        let reporter = crate::identity_vault::granted_reporter(
+            &app,
+            Some(&escrow.key),
+            &investigator,
+            &number,
+        )
+        .await;
         assert_eq!(reporter.email.as_deref(), Some("nguoibaotin@example.vn"));
         // Another link opens nothing.
         assert!(app.services.portal_track(&"0".repeat(64)).await.is_err());
@@ -416,7 +431,9 @@ both_engines!(a_lost_password_loses_no_sealed_report, |app| async move {
     assert_eq!(done.rewrapped, 1);
     let view = app.services.get_case(&investigator, &number).await.unwrap();
     assert_eq!(view.case.subject, SUBJECT);
-    assert_eq!(view.reporter.unwrap().name.as_deref(), Some(NAME));
+    let r =
+        crate::identity_vault::granted_reporter(&app, Some(&escrow), &investigator, &number).await;
+    assert_eq!(r.name.as_deref(), Some(NAME));
 });
 
 both_engines!(

@@ -133,7 +133,7 @@ fn pg_dump(url: &str) -> Vec<u8> {
 
 async fn scenario(app: TestApp, engine: Engine) {
     let investigator = investigator_actor(&app).await;
-    app.services.escrow_init(&Actor::Cli, false).await.unwrap();
+    let escrow = app.services.escrow_init(&Actor::Cli, false).await.unwrap();
 
     // 1. The reporter's portal report, with a file.
     let submitted = app
@@ -199,7 +199,13 @@ async fn scenario(app: TestApp, engine: Engine) {
     let view = app.services.get_case(&investigator, &number).await.unwrap();
     assert!(view.case.sealed);
     assert_eq!(view.case.subject, SUBJECT);
-    let reporter = view.reporter.unwrap();
+    assert!(
+        view.reporter.is_none(),
+        "the identity is sealed to investigators"
+    );
+    let reporter =
+        crate::identity_vault::granted_reporter(&app, Some(&escrow.key), &investigator, &number)
+            .await;
     assert_eq!(reporter.name.as_deref(), Some(NAME));
     assert_eq!(reporter.email.as_deref(), Some(EMAIL));
     let bodies: Vec<String> = app

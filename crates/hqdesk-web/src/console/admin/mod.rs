@@ -135,7 +135,7 @@ fn role_choices(tr: Tr) -> Choices {
     // Roles that see confidential cases are appointed on the server only.
     Role::ALL
         .iter()
-        .filter(|r| !r.sees_confidential_cases())
+        .filter(|r| !r.appointed_on_server_only())
         .map(|r| (r.as_str().to_string(), role_label(tr, r.as_str())))
         .collect()
 }

@@ -123,7 +123,7 @@ async fn user_page(
             temporary_password,
             role_label: role_label(tr, user.role.as_str()),
             role: user.role.as_str().to_string(),
-            confidential: user.role.sees_confidential_cases(),
+            confidential: user.role.appointed_on_server_only(),
             username: user.username,
             display_name: user.display_name,
             email: user.email.unwrap_or_default(),
