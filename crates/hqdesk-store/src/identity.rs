@@ -271,6 +271,15 @@ pub async fn request(conn: &mut AnyConnection, id: i64) -> Result<IdentityReques
     row.ok_or(StoreError::NotFound)?.opened()
 }
 
+/// How many requests wait for a custodian (the custodian's header).
+pub async fn count_pending(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM identity_requests WHERE status = 'pending'")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// The pending requests, oldest first.
 pub async fn pending(
     conn: &mut AnyConnection,

@@ -347,6 +347,16 @@ impl Services {
         Ok(id)
     }
 
+    /// How many identity requests wait for a decision: the count in a custodian's header (0 for
+    /// anyone else).
+    pub async fn pending_identity_requests(&self, actor: &Actor) -> Result<i64, ServiceError> {
+        if actor.require(Action::DecideIdentityRequests, None).is_err() {
+            return Ok(0);
+        }
+        let mut conn = self.store().read().await?;
+        Ok(identity::count_pending(&mut conn).await?)
+    }
+
     /// The pending identity requests: a custodian's page.
     pub async fn identity_requests(&self, actor: &Actor) -> Result<IdentityRequests, ServiceError> {
         actor.require(Action::DecideIdentityRequests, None)?;

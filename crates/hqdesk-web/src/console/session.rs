@@ -113,6 +113,8 @@ pub struct Console {
     pub recommend_2fa: bool,
     /// The user's unread notifications, for the header.
     pub unread: i64,
+    /// Identity requests waiting for a custodian (0 for every other role), for the header.
+    pub pending_requests: i64,
     origin_ok: bool,
 }
 
@@ -130,6 +132,7 @@ impl Console {
                 role: user.role.as_str().into(),
                 role_label: super::admin::role_label(self.tr, user.role.as_str()),
                 unread: self.unread,
+                pending_requests: self.pending_requests,
                 notifications: if self.unread > 0 {
                     self.tr
                         .fill("escalation.nav_unread", &[("n", &self.unread.to_string())])
@@ -146,6 +149,7 @@ impl Console {
                 role: String::new(),
                 role_label: String::new(),
                 unread: 0,
+                pending_requests: 0,
                 notifications: String::new(),
                 unread_label: String::new(),
             },
@@ -185,11 +189,22 @@ impl FromRequestParts<AppState> for Console {
                     .unread_notifications(&p.session.actor)
                     .await
                     .unwrap_or(0);
+                let pending_requests =
+                    if p.session.actor.role() == Some(hqdesk_domain::user::Role::Custodian) {
+                        state
+                            .services
+                            .pending_identity_requests(&p.session.actor)
+                            .await
+                            .unwrap_or(0)
+                    } else {
+                        0
+                    };
                 Ok(Console {
                     session: p.session,
                     tr: p.tr,
                     recommend_2fa,
                     unread,
+                    pending_requests,
                     origin_ok: p.origin_ok,
                 })
             }

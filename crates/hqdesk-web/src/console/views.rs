@@ -13,6 +13,8 @@ pub struct Me {
     pub role_label: String,
     /// Unread notifications, the header's link to them ("Thông báo (3)") and its accessible name.
     pub unread: i64,
+    /// Identity requests waiting for a custodian (the header's count on their page's link).
+    pub pending_requests: i64,
     pub notifications: String,
     pub unread_label: String,
 }
@@ -423,6 +425,7 @@ impl ErrorPage {
                     role: String::new(),
                     role_label: String::new(),
                     unread: 0,
+                    pending_requests: 0,
                     notifications: String::new(),
                     unread_label: String::new(),
                 },

@@ -304,6 +304,18 @@ both_engines!(
         let list = request(&app, &custodian, "GET", "/console/identity-requests", &[]).await;
         assert_eq!(list.status, StatusCode::OK);
         assert!(list.body.contains(&number) && list.body.contains("MKIDWHY3b5"));
+        // The header counts what waits for a custodian.
+        let count = list
+            .body
+            .split("id=\"pending-requests\"")
+            .nth(1)
+            .and_then(|r| r.split('>').nth(1))
+            .and_then(|r| r.split('<').next());
+        assert_eq!(
+            count,
+            Some("1"),
+            "the custodian's header counts the request"
+        );
         assert!(!list.body.contains("MKIDSUBJ9a0") && !shows_identity(&list.body));
         let request_id = latest_request(&app).await;
         let approve = format!("/console/identity-requests/{request_id}/approve");
