@@ -142,11 +142,6 @@ impl Services {
                 {
                     batch.removed.push(c.number.to_string());
                 }
-                // The report now names this investigator (conflict of interest): they saw it
-                // until then, as every investigator sees every report.
-                Ok(c) if e.action == "case.name_involved" && scope.includes_confidential() => {
-                    batch.removed.push(c.number.to_string());
-                }
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }
