@@ -1,0 +1,1 @@
+//! The classifier: kind, branch, topic, confidential and abusive, each with a confidence.

@@ -1,0 +1,1 @@
+//! Knowledge-base retrieval: the articles that answer a text, best first.
