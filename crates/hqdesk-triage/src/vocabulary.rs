@@ -53,6 +53,8 @@ pub const VOCABULARY: &[Entry] = &[
     e("nghiệp vụ ida", &["ida", "ida01", "idb", "idc", "nghiệp vụ khai nhập khẩu"]),
     e("nghiệp vụ eda", &["eda", "eda01", "edc", "nghiệp vụ khai xuất khẩu"]),
     e("khai sửa đổi", &["ide", "ede", "khai sửa", "sửa tờ khai", "sửa tk", "amend", "amendment", "amending", "correct the declaration"]),
+    e("điều chỉnh", &["adjust", "adjusted", "adjustment", "điều chỉnh tờ khai", "chỉnh sửa"]),
+    e("cài lại phần mềm", &["cài lại", "reinstall", "reinstalled", "cài đặt lại", "máy mới", "máy tính mới", "new pc", "new computer", "thay máy tính", "cài mới"]),
     e("khai bổ sung", &["kbs", "bổ sung tờ khai", "supplementary declaration", "sửa đổi bổ sung"]),
     e("hủy tờ khai", &["huỷ tờ khai", "hủy tk", "huỷ tk", "cancel declaration", "cancel the declaration", "cancellation", "cancel"]),
     e("trùng tờ khai", &["tờ khai trùng", "khai trùng", "duplicate", "duplicate declaration", "trùng tk"]),
@@ -95,7 +97,7 @@ pub const VOCABULARY: &[Entry] = &[
     e("hết hạn", &["het han", "expired", "expire", "expires", "expiry", "hết hiệu lực", "quá hạn", "hết hạn sử dụng", "ngoài thời hạn"]),
     e("gia hạn", &["renew", "renewal", "renewed", "extend", "extension", "gia hạn chữ ký số"]),
     e("không hợp lệ", &["invalid", "not valid", "is invalid", "khong hop le", "không xác thực được", "sai chữ ký"]),
-    e("nhà cung cấp chữ ký số", &["viettel", "vnpt", "bkav", "fpt", "misa", "nhà cung cấp", "provider", "tổ chức cung cấp dịch vụ chứng thực"]),
+    e("nhà cung cấp chữ ký số", &["viettel", "vnpt", "bkav", "fpt", "misa", "nhà cung cấp dịch vụ chứng thực", "tổ chức cung cấp dịch vụ chứng thực"]),
     e("driver", &["trình điều khiển", "phần mềm quản lý token", "plugin", "trình cắm"]),
     // --- single windows and origin
     e(

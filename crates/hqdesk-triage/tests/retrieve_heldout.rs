@@ -529,3 +529,54 @@ fn dev_dump() {
         );
     }
 }
+
+/// Tuning aid on dev only: the ranking's weights on a grid, MRR on the dev questions.
+/// `cargo test -p hqdesk-triage --release --test retrieve_heldout -- --ignored dev_tune --nocapture`.
+#[test]
+#[ignore]
+fn dev_tune() {
+    use hqdesk_triage::retrieve::Weights;
+    let docs = articles();
+    let qs: Vec<Question> = questions("dev")
+        .into_iter()
+        .filter(|q| q.kb.is_some())
+        .collect();
+    let mut results = Vec::new();
+    for word in [0.6f32, 1.0] {
+        for bigram in [0.5f32, 0.8, 1.2] {
+            for concept in [0.8f32, 1.2, 2.0] {
+                for title in [2.0f32, 3.0, 5.0] {
+                    for b in [0.5f32, 0.75] {
+                        for max_terms in [32usize, 64] {
+                            let w = Weights {
+                                word,
+                                bigram,
+                                concept,
+                                title,
+                                b,
+                                max_terms,
+                                ..Weights::DEFAULT
+                            };
+                            let index = KbIndex::build_with(&docs, w);
+                            let (mut h1, mut h3, mut rr) = (0, 0, 0.0);
+                            for q in &qs {
+                                let s = index.suggest(&q.text, 10);
+                                let rank = s.iter().position(|x| Some(&x.slug) == q.kb.as_ref());
+                                h1 += (rank == Some(0)) as usize;
+                                h3 += rank.is_some_and(|r| r < 3) as usize;
+                                rr += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
+                            }
+                            results.push((rr / qs.len() as f64, h1, h3, w));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    results.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (mrr, h1, h3, w) in results.iter().take(15) {
+        println!("TUNE mrr {mrr:.3} top1 {h1} top3 {h3} {w:?}");
+    }
+    let default = results.iter().find(|r| r.3 == Weights::DEFAULT);
+    println!("TUNE default {:?}", default.map(|r| (r.0, r.1, r.2)));
+}
