@@ -35,7 +35,7 @@ use hqdesk_domain::text::fold;
 use crate::vocabulary::VOCABULARY;
 
 /// A published article, as the ranker sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArticleDoc {
     pub slug: String,
     pub title: String,
@@ -44,7 +44,7 @@ pub struct ArticleDoc {
 }
 
 /// An article suggested for a text, with a score in 0..1 (higher is closer).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Suggestion {
     pub slug: String,
     pub score: f32,
