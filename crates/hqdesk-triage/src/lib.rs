@@ -5,3 +5,4 @@
 //! `hqdesk triage` calls it for evaluation and batch use.
 pub mod classify;
 pub mod retrieve;
+pub mod vocabulary;
