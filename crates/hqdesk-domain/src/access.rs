@@ -47,10 +47,13 @@ pub enum Action {
     RequestIdentity,
     /// See the pending identity requests and approve or refuse them: custodians only.
     DecideIdentityRequests,
+    /// Send a verifying unit a redacted copy of a report (without the reporter, the marked
+    /// parts and the files' metadata): investigators, on a report of the task force.
+    ForwardRedacted,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::CreateCase,
         Action::ReadCase,
         Action::UpdateCase,
@@ -74,6 +77,7 @@ impl Action {
         Action::ManageServiceLevels,
         Action::RequestIdentity,
         Action::DecideIdentityRequests,
+        Action::ForwardRedacted,
     ];
     /// Actions on one existing case (they need [`CaseFacts`]).
     pub fn is_on_case(self) -> bool {
@@ -87,6 +91,7 @@ impl Action {
                 | Action::AddNote
                 | Action::SealCase
                 | Action::RequestIdentity
+                | Action::ForwardRedacted
         )
     }
 }
@@ -233,6 +238,11 @@ pub fn decide(actor: &ActorFacts, action: Action, case: Option<&CaseFacts>) -> D
         // Those who work the case; the identity itself is a custodian's to give.
         Action::RequestIdentity => role == Role::Investigator,
         Action::DecideIdentityRequests => false,
+        // Only a report of the task force has a reporter to keep out and parts to mark; an
+        // ordinary case is answered in the open.
+        Action::ForwardRedacted => {
+            role == Role::Investigator && case.is_some_and(|c| c.confidential)
+        }
     };
     if permitted {
         Decision::Permit
@@ -388,6 +398,15 @@ mod tests {
                     _ => F,
                 };
                 assert_eq!(ask, want, "{role:?} request identity case {i}");
+                // Investigators forward a report of the task force redacted; an ordinary case
+                // has nothing to redact.
+                let forward = decide(&a, Action::ForwardRedacted, Some(case));
+                let want = match read[i] {
+                    H => H,
+                    _ if *role == Role::Investigator && case.confidential => P,
+                    _ => F,
+                };
+                assert_eq!(forward, want, "{role:?} forward case {i}");
             }
         }
         // Actions not on a case.
@@ -443,7 +462,7 @@ mod tests {
             }
         }
         assert_eq!(
-            actions.len() + 8,
+            actions.len() + 9,
             Action::ALL.len(),
             "every action is in the matrix"
         );

@@ -134,5 +134,8 @@ fn action_words(a: Action) -> &'static str {
         Action::DecideIdentityRequests => {
             "decide requests to open a reporter's identity (custodians only)"
         }
+        Action::ForwardRedacted => {
+            "forward a redacted copy (investigators only, and only a report of the task force)"
+        }
     }
 }

@@ -88,6 +88,7 @@ impl Services {
             case_id: None,
             in_reply_to: None,
             mailbox_id: None,
+            ..Default::default()
         })
     }
 }

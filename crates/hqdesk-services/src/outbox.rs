@@ -13,7 +13,7 @@ use crate::ServiceError;
 pub const SEND_NOTIFICATION_JOB: &str = "mail.notify";
 
 /// A system-written mail to one address, in plain text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationMail {
     /// What it is, for logs and the dedup key: `portal.confirmation`, `email.ack`, …
     pub purpose: String,
@@ -26,6 +26,21 @@ pub struct NotificationMail {
     pub in_reply_to: Option<String>,
     /// Send from this mailbox (the one the requester wrote to); `None`: the default mailbox.
     pub mailbox_id: Option<i64>,
+    /// Files attached (a redacted forward's clean copies); notifications have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<MailFile>,
+    /// Written by a person (a forward), so not marked as an automatic mail.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_staff: bool,
+}
+
+/// A file attached to a [`NotificationMail`], carried in its payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailFile {
+    pub filename: String,
+    pub content_type: String,
+    /// The bytes, in base64.
+    pub base64: String,
 }
 
 /// The context of a notification's payload sealed for the installation.

@@ -189,6 +189,22 @@
     }, 10000);
   }
 
+  // Redacted forwarding: the selected passage of the text is put between [[ and ]], which the
+  // server replaces (without JS the investigator types the brackets).
+  if (page === 'forward') {
+    var mark = document.getElementById('forward-mark'), text = document.getElementById('forward-text');
+    if (mark && text) {
+      mark.hidden = false;
+      mark.addEventListener('click', function () {
+        var a = text.selectionStart, b = text.selectionEnd;
+        if (a === b) { text.focus(); return; }
+        text.value = text.value.slice(0, a) + '[[' + text.value.slice(a, b) + ']]' + text.value.slice(b);
+        text.focus();
+        text.setSelectionRange(b + 4, b + 4);
+      });
+    }
+  }
+
   // On a narrow screen a wide table scrolls inside its own box (app.css): let the keyboard reach
   // it too (a scrolled box that cannot take focus cannot be scrolled without a mouse).
   function scrollableTables() {

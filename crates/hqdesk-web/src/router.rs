@@ -18,7 +18,7 @@ use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telepho
 use crate::console::admin::service_levels;
 use crate::console::case_clocks;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
-use crate::console::{identity, kb as staff_kb, notifications, queue};
+use crate::console::{forward, identity, kb as staff_kb, notifications, queue};
 use crate::portal::{lost, request, submitted, tip};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
@@ -104,6 +104,7 @@ fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_links, cases::add_link))
         .routes(routes!(cases::merge_case))
         .routes(routes!(cases::seal_case))
+        .routes(routes!(cases::forward_case))
         .routes(routes!(cases::download_attachment))
         .routes(routes!(cases::add_message, cases::list_messages))
         .routes(routes!(contacts::list_contacts))
@@ -192,6 +193,10 @@ fn console_routes() -> Router<AppState> {
         .route("/console/cases/{number}/merge", post(events::merge))
         .route("/console/cases/{number}/seal", post(events::seal))
         .route("/console/cases/{number}/unseal", post(events::unseal))
+        .route(
+            "/console/cases/{number}/forward",
+            get(forward::page).post(forward::send),
+        )
         .route("/console/cases/{number}/named", post(events::name_involved))
         .route(
             "/console/cases/{number}/identity-request",

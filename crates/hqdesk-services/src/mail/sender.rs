@@ -14,6 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use hqdesk_domain::case::timeline::DeliveryState;
 use hqdesk_store::jobs::{Job, WaitFor};
 use hqdesk_store::mailboxes::{self, Mailbox};
@@ -469,24 +470,42 @@ async fn send_notification(s: Services, job: Job) -> Result<JobOutcome, String> 
             .to(address(None, &mail.to)?)
             .subject(mail.subject.clone())
             .message_id(Some(angle(&message_id)))
-            .raw_header(raw(
-                "Auto-Submitted",
-                if mail.in_reply_to.is_some() {
-                    "auto-replied".into()
-                } else {
-                    "auto-generated".into()
-                },
-            ))
-            .raw_header(raw("X-Loop", hqdesk_mail::LOOP_MARKER.into()))
-            .raw_header(raw("Precedence", "auto_reply".into()));
+            .raw_header(raw("X-Loop", hqdesk_mail::LOOP_MARKER.into()));
+        if !mail.from_staff {
+            // An automatic mail says so, and no autoresponder answers it.
+            b = b
+                .raw_header(raw(
+                    "Auto-Submitted",
+                    if mail.in_reply_to.is_some() {
+                        "auto-replied".into()
+                    } else {
+                        "auto-generated".into()
+                    },
+                ))
+                .raw_header(raw("Precedence", "auto_reply".into()));
+        }
         if let Some(irt) = &mail.in_reply_to {
             b = b.in_reply_to(angle(irt)).references(angle(irt));
         }
-        b.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(mail.text.clone()),
-        )
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.text.clone());
+        if mail.files.is_empty() {
+            b.singlepart(text)
+        } else {
+            let mut mp = MultiPart::mixed().singlepart(text);
+            for f in &mail.files {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(&f.base64)
+                    .map_err(|e| permanent(format!("a file of the mail is not base64: {e}")))?;
+                let ct = ContentType::parse(&f.content_type).unwrap_or_else(|_| {
+                    ContentType::parse("application/octet-stream")
+                        .unwrap_or(ContentType::TEXT_PLAIN)
+                });
+                mp = mp.singlepart(Attachment::new(f.filename.clone()).body(bytes, ct));
+            }
+            b.multipart(mp)
+        }
         .map_err(|e| permanent(format!("cannot build the mail: {e}")))
     })();
     let message = match built {

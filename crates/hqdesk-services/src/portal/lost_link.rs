@@ -124,6 +124,7 @@ impl Services {
             case_id: Some(case.id),
             in_reply_to: None,
             mailbox_id: None,
+            ..Default::default()
         };
         let dedup = format!("case:{}:{}", case.id, &token_hash(&token)[..16]);
         crate::outbox::enqueue_notification(&mut tx, &mail, &dedup, now).await?;

@@ -49,6 +49,7 @@ fn confirmation(lang: &str, to: &str, link: &str) -> NotificationMail {
         case_id: None,
         in_reply_to: None,
         mailbox_id: None,
+        ..Default::default()
     }
 }
 

@@ -50,6 +50,7 @@ pub(crate) async fn notify_reply(
         case_id: Some(case.id),
         in_reply_to: None,
         mailbox_id: None,
+        ..Default::default()
     };
     crate::outbox::enqueue_notification(tx, &mail, &format!("entry:{entry_id}"), now).await
 }

@@ -12,10 +12,13 @@
 //!   investigator only through a custodian's time-limited approval of a reasoned request.
 //! - `receipt`: anonymous tips' receipts: the wrap kept at intake, the check on the reporter's
 //!   return, and the short-lived access that spares a second check.
+//! - `forward`: a redacted copy of a report for a verifying unit: without the reporter and the
+//!   parts the investigator marks, its files cleaned of their metadata, sent through the outbox.
 //! - `search`: an investigator's search over the sealed cases they may open, in the request.
 //! - `open`: reading a sealed case's values back with the data key an investigator's unlocked
 //!   private key opens; without it, a value reads as a placeholder, never as its ciphertext.
 pub(crate) mod files;
+mod forward;
 pub(crate) mod identity;
 mod intake;
 mod open;
@@ -24,6 +27,9 @@ mod seal_case;
 pub mod search;
 mod unseal_case;
 
+pub use forward::{
+    DraftFile, ForwardDraft, ForwardRedacted, Forwarded, FORWARD_PURPOSE, MAX_FORWARD_BYTES,
+};
 pub use identity::{
     IdentityRequests, IdentityState, DEFAULT_HOURS as IDENTITY_DEFAULT_HOURS, EXPIRE_GRANTS_JOB,
     MAX_HOURS as IDENTITY_MAX_HOURS, REASON_MIN_CHARS as IDENTITY_REASON_MIN_CHARS,

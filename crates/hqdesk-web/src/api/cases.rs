@@ -866,6 +866,66 @@ pub async fn seal_case(
     }))
 }
 
+/// A redacted copy of a report for a verifying unit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardRequest {
+    /// The verifying unit's e-mail address.
+    pub to: String,
+    /// The text to send; each passage between `[[` and `]]` is replaced by "[đã che]".
+    pub text: String,
+    /// Ids of the report's attachments to send as clean copies (EXIF, XMP, document authors
+    /// removed); a file whose type cannot be cleaned is refused with 422.
+    #[serde(default)]
+    pub files: Vec<i64>,
+}
+
+/// What a forward sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForwardResponse {
+    /// The case's note recording the forward.
+    pub entry_id: i64,
+    /// How many marked passages were removed.
+    pub removed_parts: usize,
+    /// The names of the files sent as clean copies.
+    pub files: Vec<String>,
+}
+
+/// Forward a redacted copy of a report of the task force to a verifying unit by e-mail:
+/// without the reporter, with the marked passages replaced and the chosen files cleaned of
+/// their metadata. Investigators only; a sealed report opens only with a console session's
+/// key (409 `sealed_key_required` for a token).
+#[utoipa::path(post, path = "/api/v1/cases/{number}/forward", tag = "cases", params(("number" = String, Path)), request_body = ForwardRequest,
+    responses((status = 202, body = ForwardResponse), (status = 403, body = crate::problem::ProblemBody), (status = 404, body = crate::problem::ProblemBody), (status = 409, body = crate::problem::ProblemBody), (status = 422, body = crate::problem::ProblemBody)), security(("bearer" = [])))]
+pub async fn forward_case(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    body: JsonBody<ForwardRequest>,
+) -> Result<(StatusCode, Json<ForwardResponse>), Problem> {
+    let b = body.value;
+    let done = s
+        .services
+        .forward_redacted(
+            &actor,
+            &number,
+            hqdesk_services::sealing::ForwardRedacted {
+                to: b.to,
+                text: b.text,
+                files: b.files,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ForwardResponse {
+            entry_id: done.entry_id,
+            removed_parts: done.removed_parts,
+            files: done.files,
+        }),
+    ))
+}
+
 /// Download an attachment of a case the caller may see.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "cases", params(("id" = i64, Path)),
     responses((status = 200, description = "The file, as a download"), (status = 404, body = crate::problem::ProblemBody)), security(("bearer" = [])))]

@@ -71,6 +71,12 @@ async fn case_page_full(
     let can_write = actor
         .require(hqdesk_domain::access::Action::Reply, Some(&case.facts()))
         .is_ok();
+    let can_forward = actor
+        .require(
+            hqdesk_domain::access::Action::ForwardRedacted,
+            Some(&case.facts()),
+        )
+        .is_ok();
     let names = Names::load(s, &actor, tr).await;
     let mut person = Vec::new();
     let mut earlier = Vec::new();
@@ -369,6 +375,7 @@ async fn case_page_full(
             c: head,
             timeline: entries,
             can_write,
+            can_forward,
             next_statuses,
             units,
             users,

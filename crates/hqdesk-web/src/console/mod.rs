@@ -9,6 +9,7 @@ pub(crate) mod case;
 pub(crate) mod case_clocks;
 pub(crate) mod enrolled;
 pub(crate) mod events;
+pub(crate) mod forward;
 pub(crate) mod identity;
 pub(crate) mod kb;
 pub(crate) mod live;

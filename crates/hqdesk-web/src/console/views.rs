@@ -258,6 +258,8 @@ pub struct CasePage {
     pub c: CaseHead,
     pub timeline: Vec<EntryView>,
     pub can_write: bool,
+    /// An investigator on a report of the task force: a redacted copy may be forwarded.
+    pub can_forward: bool,
     pub next_statuses: Vec<StatusChoice>,
     pub units: Vec<(String, String)>,
     pub users: Vec<(String, String)>,

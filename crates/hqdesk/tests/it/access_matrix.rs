@@ -728,6 +728,9 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         // Sealing a case already with the task force: hidden from all but investigators, who
         // are told it is sealed already (409), so the fixture never changes.
         cell("POST /api/v1/cases/{number}/seal", "the denunciation", format!("/api/v1/cases/{d}/seal")).json(json!({})).hidden(),
+        // A forward to a bad address is refused even for investigators (422; 409 for a token
+        // on a sealed report), so nothing is ever sent.
+        cell("POST /api/v1/cases/{number}/forward", "the denunciation", format!("/api/v1/cases/{d}/forward")).json(json!({"to":"not an address","text":"[[x]]"})).hidden(),
         cell("GET /api/v1/attachments/{id}", "the denunciation's file", format!("/api/v1/attachments/{}", f.d_attachment)).secret("ban do kho xang lau"),
         cell("GET /api/v1/attachments/{id}", "an ordinary case's file", format!("/api/v1/attachments/{}", f.n_attachment)),
         cell("GET /api/v1/cases/{number}/messages", "the denunciation", format!("/api/v1/cases/{d}/messages")).secret(NOTE),
@@ -824,6 +827,9 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("POST /console/cases/{number}/seal", "the denunciation", format!("/console/cases/{d}/seal")).form(&[("confirm", "1")]).hidden(),
         // Unsealing as a denunciation is refused for everyone (422), so the fixture never changes.
         cell("POST /console/cases/{number}/unseal", "the denunciation", format!("/console/cases/{d}/unseal")).form(&[("kind", "denunciation"), ("reason", "thử")]).hidden(),
+        // The draft of a redacted copy: the report's words, never its reporter.
+        cell("GET /console/cases/{number}/forward", "the denunciation", format!("/console/cases/{d}/forward")).secret("forward-form").identity_sealed(),
+        cell("POST /console/cases/{number}/forward", "the denunciation, to a bad address", format!("/console/cases/{d}/forward")).form(&[("to", "not an address"), ("text", "x"), ("confirm", "1")]).hidden(),
         // Naming nobody is refused even for investigators (422), so the fixture never changes.
         cell("POST /console/cases/{number}/named", "the denunciation, naming nobody", format!("/console/cases/{d}/named")).form(&[("chain", "1")]).hidden(),
         // The legal steps of a denunciation (issue 17): without a reason they are refused even

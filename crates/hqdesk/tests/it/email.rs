@@ -55,7 +55,7 @@ pub fn mail_env() -> Option<MailEnv> {
     }
 }
 
-fn unique(prefix: &str, domain: &str) -> String {
+pub(crate) fn unique(prefix: &str, domain: &str) -> String {
     format!(
         "{prefix}-{}@{domain}",
         &uuid::Uuid::new_v4().simple().to_string()[..10]
@@ -80,7 +80,7 @@ impl MailEnv {
     }
 
     /// Every mail in `user`'s INBOX, raw, in UID order.
-    async fn inbox(&self, user: &str) -> Vec<String> {
+    pub(crate) async fn inbox(&self, user: &str) -> Vec<String> {
         let target = self.imap_target(user);
         let mut s = imap::connect(&target, Timeouts::default()).await.unwrap();
         s.select("INBOX").await.unwrap();
@@ -174,7 +174,7 @@ fn requester_mail(
 }
 
 /// A header's value (first occurrence, unfolded).
-fn header(raw: &str, name: &str) -> Option<String> {
+pub(crate) fn header(raw: &str, name: &str) -> Option<String> {
     let head = raw.split("\r\n\r\n").next().unwrap_or(raw);
     let mut out: Option<String> = None;
     for line in head.split("\r\n") {
@@ -196,7 +196,7 @@ fn header(raw: &str, name: &str) -> Option<String> {
 }
 
 /// Poll `check` until it is true or `secs` pass.
-async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -269,7 +269,7 @@ fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Work
     Workers { stop }
 }
 
-async fn add_mailbox(
+pub(crate) async fn add_mailbox(
     app: &TestApp,
     env: &MailEnv,
     address: &str,
@@ -641,7 +641,7 @@ impl Drop for Forwarder {
 }
 
 /// Run due jobs until none is left (the runner's own loop, driven by hand with the manual clock).
-async fn drain_jobs(app: &TestApp) {
+pub(crate) async fn drain_jobs(app: &TestApp) {
     let registry = hqdesk_services::mail::sender::registry();
     while app.services.run_one_job(&registry, "test").await.unwrap() {}
 }
@@ -1502,6 +1502,7 @@ both_engines!(
                     case_id: None,
                     in_reply_to: None,
                     mailbox_id: None,
+                    ..Default::default()
                 },
                 "one",
                 app.services.now(),

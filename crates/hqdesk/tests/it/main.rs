@@ -44,6 +44,7 @@ mod portal_forms;
 mod portal_limits;
 mod portal_resubmit;
 mod portal_workplace;
+mod redacted_forward;
 mod seal_misfiled;
 mod sealed_cases;
 mod sealed_marker;

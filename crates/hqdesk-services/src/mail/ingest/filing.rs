@@ -255,6 +255,7 @@ impl Services {
             case_id: Some(case.id),
             in_reply_to: p.message_id.clone(),
             mailbox_id: Some(mailbox_id),
+            ..Default::default()
         };
         enqueue_notification(tx, &mail, &format!("raw:{}", row.id), now).await?;
         Ok(true)
