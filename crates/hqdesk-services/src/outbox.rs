@@ -43,6 +43,33 @@ pub struct MailFile {
     pub base64: String,
 }
 
+/// What the job sending a reply to a sealed case's reporter needs and cannot read from the case
+/// (its entry and files are sealed to keys no job holds): the reply's text and files, written
+/// into the job's payload sealed for the installation by the use case that has them in clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedReply {
+    pub body: String,
+    #[serde(default)]
+    pub files: Vec<MailFile>,
+}
+
+/// The context of a [`SealedReply`] in a `message.deliver` payload.
+const SEALED_REPLY: &str = "jobs.payload.message.deliver";
+
+impl SealedReply {
+    pub(crate) fn seal(&self) -> Result<String, ServiceError> {
+        let json =
+            serde_json::to_string(self).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(hqdesk_store::secrets::seal_value(SEALED_REPLY, &json)?)
+    }
+
+    pub(crate) fn open(sealed: &str) -> Result<SealedReply, String> {
+        let json = hqdesk_store::secrets::open_value(SEALED_REPLY, sealed)
+            .map_err(|e| format!("sealed message.deliver payload: {e}"))?;
+        serde_json::from_str(&json).map_err(|e| format!("bad sealed reply: {e}"))
+    }
+}
+
 /// The context of a notification's payload sealed for the installation.
 const SEALED_PAYLOAD: &str = "jobs.payload.mail.notify";
 

@@ -74,6 +74,13 @@ impl Services {
                 (EntryKind::Outbound, Some(DeliveryState::NotApplicable))
             }
         };
+        // A reply that leaves a sealed case by mail: its text and files go with the sending job,
+        // sealed for the installation (the job holds no key that opens the case).
+        let sealed_reply = if case.sealed && delivery == Some(DeliveryState::Queued) {
+            Some(sealed_reply(&body, &cmd.attachments).await?.seal()?)
+        } else {
+            None
+        };
         let mut tx = self.store().begin().await?;
         let entry_id = timeline::insert(
             &mut tx,
@@ -113,7 +120,22 @@ impl Services {
                 crate::portal::notify_reply(&mut tx, &case, entry_id, &body, now).await?;
             }
             if delivery == Some(DeliveryState::Queued) {
-                jobs::enqueue(&mut tx, &jobs::NewJob { kind: DELIVER_MESSAGE_JOB, payload: json!({ "entry_id": entry_id, "case_id": case.id, "channel": case.channel.as_str() }).to_string(), dedup_key: Some(format!("message:{entry_id}")), run_at: now, max_attempts: 10 }, now).await?;
+                let mut payload = json!({ "entry_id": entry_id, "case_id": case.id, "channel": case.channel.as_str() });
+                if let Some(sealed) = &sealed_reply {
+                    payload["sealed"] = json!(sealed);
+                }
+                jobs::enqueue(
+                    &mut tx,
+                    &jobs::NewJob {
+                        kind: DELIVER_MESSAGE_JOB,
+                        payload: payload.to_string(),
+                        dedup_key: Some(format!("message:{entry_id}")),
+                        run_at: now,
+                        max_attempts: 10,
+                    },
+                    now,
+                )
+                .await?;
             }
         } else if kind == EntryKind::Inbound {
             // After a reply, the requester's new message starts the next-response clock.
@@ -217,4 +239,30 @@ impl Services {
             .await?;
         Ok(entries)
     }
+}
+
+/// The text and files of a reply, for the job that mails it from a sealed case.
+async fn sealed_reply(
+    body: &str,
+    files: &[crate::cases::NewAttachment],
+) -> Result<crate::outbox::SealedReply, ServiceError> {
+    use base64::Engine as _;
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let bytes = match &f.content {
+            crate::cases::FileContent::Bytes(b) => b.clone(),
+            crate::cases::FileContent::Staged(staged) => tokio::fs::read(staged.path())
+                .await
+                .map_err(|e| ServiceError::Internal(format!("a staged upload: {e}")))?,
+        };
+        out.push(crate::outbox::MailFile {
+            filename: f.filename.clone(),
+            content_type: f.content_type.clone(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        });
+    }
+    Ok(crate::outbox::SealedReply {
+        body: body.to_string(),
+        files: out,
+    })
 }

@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use super::transport::{self, Security, SmtpTarget};
 use crate::jobs::{JobOutcome, Registry};
-use crate::outbox::{NotificationMail, SEND_NOTIFICATION_JOB};
+use crate::outbox::{MailFile, NotificationMail, SealedReply, SEND_NOTIFICATION_JOB};
 use crate::Services;
 
 /// How long one SMTP conversation may take.
@@ -249,6 +249,9 @@ fn raw(name: &'static str, value: String) -> HeaderValue {
 struct DeliverPayload {
     entry_id: i64,
     channel: String,
+    /// A reply from a sealed case: its text and files, sealed for the installation.
+    #[serde(default)]
+    sealed: Option<String>,
 }
 
 fn js<E: std::fmt::Display>(e: E) -> String {
@@ -326,12 +329,29 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, Sen
         ),
         None => None,
     };
-    let Some(to_email) = requester
-        .as_ref()
-        .and_then(|r| r.email.clone())
-        .filter(|e| !e.trim().is_empty())
-    else {
+    // A confidential case's reporter is not in the directory: their address is kept with the
+    // report (for a sealed one, sealed for the installation: this job opens it, nobody reads it).
+    let to_email = match &requester {
+        Some(r) => r.email.clone(),
+        None if case.confidential => {
+            hqdesk_store::cases::reporter_reply_address(&mut conn, case.id)
+                .await
+                .map_err(transient)?
+        }
+        None => None,
+    };
+    let Some(to_email) = to_email.filter(|e| !e.trim().is_empty()) else {
         return Err(permanent("the requester has no e-mail address"));
+    };
+    let sealed = match (&p.sealed, case.sealed) {
+        (Some(s), _) => Some(SealedReply::open(s).map_err(permanent)?),
+        // Queued before the case was sealed: its entry is sealed now, and no job opens it.
+        (None, true) => {
+            return Err(permanent(
+                "the reply was queued before the case was sealed: write it again",
+            ))
+        }
+        (None, false) => None,
     };
     let mailbox = match mailboxes::of_case(&mut conn, case.id)
         .await
@@ -358,12 +378,16 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, Sen
             )
         })
         .collect();
-    let files = hqdesk_store::attachments::for_case(&mut conn, case.id)
-        .await
-        .map_err(transient)?
-        .into_iter()
-        .filter(|a| a.entry_id == entry.id)
-        .collect::<Vec<_>>();
+    let files = if sealed.is_some() {
+        vec![]
+    } else {
+        hqdesk_store::attachments::for_case(&mut conn, case.id)
+            .await
+            .map_err(transient)?
+            .into_iter()
+            .filter(|a| a.entry_id == entry.id)
+            .collect::<Vec<_>>()
+    };
     drop(conn);
 
     let number = case.number.to_string();
@@ -385,13 +409,20 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, Sen
         refs.extend(keep_tail);
     }
 
+    // A sealed case's subject is sealed, and a reporter's screen should not say what they
+    // reported: a neutral subject with the number (the headers keep the thread).
+    let subject = if case.sealed {
+        crate::texts::vi("sealed.reply_subject", &[("case", &number)])
+    } else {
+        reply_subject(&case.subject, &number)
+    };
     let mut b = Message::builder()
         .from(address(None, &mailbox.address)?)
         .to(address(
             requester.as_ref().map(|r| r.name.as_str()),
             &to_email,
         )?)
-        .subject(reply_subject(&case.subject, &number))
+        .subject(subject)
         .message_id(Some(angle(&message_id)))
         .raw_header(raw("X-Loop", hqdesk_mail::LOOP_MARKER.into()))
         .raw_header(raw("X-Hqdesk-Case", number.clone()));
@@ -401,10 +432,19 @@ async fn deliver_email(s: &Services, p: &DeliverPayload) -> Result<Delivery, Sen
     if !refs.is_empty() {
         b = b.references(refs.iter().map(|r| angle(r)).collect::<Vec<_>>().join(" "));
     }
+    let body = sealed
+        .as_ref()
+        .map(|r| r.body.clone())
+        .unwrap_or_else(|| entry.body.clone());
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(entry.body.clone());
-    let message = if files.is_empty() {
+        .body(body);
+    let message = if let Some(reply) = sealed.as_ref().filter(|r| !r.files.is_empty()) {
+        b.multipart(with_files(
+            MultiPart::mixed().singlepart(text),
+            &reply.files,
+        )?)
+    } else if files.is_empty() {
         b.singlepart(text)
     } else {
         let blobs = s
@@ -493,18 +533,10 @@ async fn send_notification(s: Services, job: Job) -> Result<JobOutcome, String> 
         if mail.files.is_empty() {
             b.singlepart(text)
         } else {
-            let mut mp = MultiPart::mixed().singlepart(text);
-            for f in &mail.files {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(&f.base64)
-                    .map_err(|e| permanent(format!("a file of the mail is not base64: {e}")))?;
-                let ct = ContentType::parse(&f.content_type).unwrap_or_else(|_| {
-                    ContentType::parse("application/octet-stream")
-                        .unwrap_or(ContentType::TEXT_PLAIN)
-                });
-                mp = mp.singlepart(Attachment::new(f.filename.clone()).body(bytes, ct));
-            }
-            b.multipart(mp)
+            b.multipart(with_files(
+                MultiPart::mixed().singlepart(text),
+                &mail.files,
+            )?)
         }
         .map_err(|e| permanent(format!("cannot build the mail: {e}")))
     })();
@@ -527,6 +559,20 @@ async fn send_notification(s: Services, job: Job) -> Result<JobOutcome, String> 
         }
         Err(e) => Err(e.message),
     }
+}
+
+/// `mp` with `files` (carried in base64 in a job's payload) attached.
+fn with_files(mut mp: MultiPart, files: &[MailFile]) -> Result<MultiPart, SendError> {
+    for f in files {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&f.base64)
+            .map_err(|e| permanent(format!("a file of the mail is not base64: {e}")))?;
+        let ct = ContentType::parse(&f.content_type).unwrap_or_else(|_| {
+            ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN)
+        });
+        mp = mp.singlepart(Attachment::new(f.filename.clone()).body(bytes, ct));
+    }
+    Ok(mp)
 }
 
 #[cfg(test)]

@@ -18,11 +18,14 @@ pub struct ConfidentialReporter {
 
 /// The lookup-hash domain of reporters' addresses (`email_lookup`).
 pub const EMAIL_LOOKUP: &str = "reporter-email";
+/// The context of `reply_to`, a sealed reporter's address sealed for the installation.
+const REPLY_TO: &str = "confidential_reporters.reply_to";
 
 /// Record the reporter of `case_id`. On a sealed case every field is sealed — to the case's
 /// identity key when it has one (the identity vault: investigators cannot open it), else to its
 /// append key — and the address is also kept as its lookup hash, so that mail threading can ask
-/// "is the sender the reporter?" without a key.
+/// "is the sender the reporter?" without a key, and sealed for the installation (`reply_to`), so
+/// that the job sending an investigator's reply knows where to, without any person's key.
 pub async fn insert_confidential_reporter(
     conn: &mut AnyConnection,
     case_id: i64,
@@ -44,8 +47,12 @@ pub async fn insert_confidential_reporter(
         }
         _ => None,
     };
+    let reply_to = match (&seal, &r.email) {
+        (Some(_), Some(e)) if !e.is_empty() => Some(crate::secrets::seal_value(REPLY_TO, e)?),
+        _ => None,
+    };
     sqlx::query(
-        "INSERT INTO confidential_reporters (case_id, anonymous, name, email, phone, tax_code, email_lookup) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO confidential_reporters (case_id, anonymous, name, email, phone, tax_code, email_lookup, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(case_id)
     .bind(i64::from(r.anonymous))
@@ -54,6 +61,7 @@ pub async fn insert_confidential_reporter(
     .bind(field(ReporterField::Phone, &r.phone)?)
     .bind(field(ReporterField::TaxCode, &r.tax_code)?)
     .bind(email_lookup)
+    .bind(reply_to)
     .execute(conn)
     .await?;
     Ok(())
@@ -107,4 +115,28 @@ pub async fn confidential_reporter(
         phone: r.phone,
         tax_code: r.tax_code,
     }))
+}
+
+/// Where a reply to the reporter of confidential case `case_id` goes: the installation-sealed
+/// copy of their address on a sealed case, their address on a confidential case kept in clear;
+/// `None` without a reporter or an address (an anonymous tip answers on its tracking page).
+pub async fn reporter_reply_address(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT reply_to, email FROM confidential_reporters WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let sealed = crate::sealed::append::of_case(&mut *conn, case_id)
+        .await?
+        .is_some();
+    Ok(match row {
+        Some((Some(reply_to), _)) => Some(crate::secrets::open_value(REPLY_TO, &reply_to)?),
+        // Sealed before reply_to existed: only the identity key opens the address.
+        Some((None, _)) if sealed => None,
+        Some((None, email)) => email.filter(|e| !e.is_empty()),
+        None => None,
+    })
 }

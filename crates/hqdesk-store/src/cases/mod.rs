@@ -10,7 +10,7 @@ mod write;
 
 pub use confidential::{
     confidential_reporter, insert_confidential_reporter, is_sealed_reporter_email,
-    ConfidentialReporter,
+    reporter_reply_address, ConfidentialReporter,
 };
 pub use counts::{
     count, count_capped, count_capped_walking, count_many, count_scanning, SEARCH_COUNT_CAP,

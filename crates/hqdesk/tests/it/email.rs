@@ -75,7 +75,7 @@ impl MailEnv {
     }
 
     /// Send `raw` over SMTP (a minimal client: the test controls every header byte).
-    async fn send(&self, from: &str, to: &str, raw: &str) {
+    pub(crate) async fn send(&self, from: &str, to: &str, raw: &str) {
         smtp_send(&self.smtp, from, to, raw).await.unwrap();
     }
 
@@ -158,7 +158,7 @@ async fn smtp_send(hostport: &str, from: &str, to: &str, raw: &str) -> Result<()
     Ok(())
 }
 
-fn requester_mail(
+pub(crate) fn requester_mail(
     from: &str,
     to: &str,
     subject: &str,
@@ -212,7 +212,7 @@ where
 }
 
 /// The fetchers and the job runner of a test, stopped when dropped.
-struct Workers {
+pub(crate) struct Workers {
     stop: watch::Sender<bool>,
 }
 
@@ -237,7 +237,7 @@ fn fast_fetcher(node: &str) -> FetcherConfig {
 }
 
 /// Start the fetch supervisor and (when `jobs`) the job runner with the mail handlers.
-fn start_workers(app: &TestApp, jobs: bool) -> Workers {
+pub(crate) fn start_workers(app: &TestApp, jobs: bool) -> Workers {
     start_workers_with(app, fast_fetcher("test-node"), jobs)
 }
 
@@ -295,7 +295,7 @@ pub(crate) async fn add_mailbox(
         .id
 }
 
-async fn cases(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn cases(app: &TestApp) -> Vec<Value> {
     let (s, j) = app.get("agent", "/api/v1/cases?limit=100").await;
     assert_eq!(s, 200, "{j}");
     j["items"].as_array().cloned().unwrap_or_default()

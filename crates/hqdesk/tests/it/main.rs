@@ -47,6 +47,7 @@ mod portal_workplace;
 mod redacted_forward;
 mod seal_misfiled;
 mod sealed_cases;
+mod sealed_mail_reply;
 mod sealed_marker;
 mod sealed_search;
 mod secrets;
