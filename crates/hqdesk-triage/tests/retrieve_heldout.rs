@@ -581,7 +581,7 @@ fn speed() {
 /// Tuning aid on dev only: `cargo test -p hqdesk-triage --test retrieve_heldout -- --ignored
 /// dev_dump --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "a tuning aid, not a check: prints the dev questions' rankings; run by hand with --ignored dev_dump"]
 fn dev_dump() {
     let (index, _) = build();
     let qs = questions("dev");
@@ -610,7 +610,7 @@ fn dev_dump() {
 /// Tuning aid on dev only: the ranking's weights on a grid, MRR on the dev questions.
 /// `cargo test -p hqdesk-triage --release --test retrieve_heldout -- --ignored dev_tune --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "a tuning aid, not a check: searches the ranking weights on the dev questions; run by hand with --ignored dev_tune"]
 fn dev_tune() {
     use hqdesk_triage::retrieve::Weights;
     let docs = articles();
