@@ -55,7 +55,7 @@ pub fn mail_env() -> Option<MailEnv> {
     }
 }
 
-fn unique(prefix: &str, domain: &str) -> String {
+pub(crate) fn unique(prefix: &str, domain: &str) -> String {
     format!(
         "{prefix}-{}@{domain}",
         &uuid::Uuid::new_v4().simple().to_string()[..10]
@@ -75,12 +75,12 @@ impl MailEnv {
     }
 
     /// Send `raw` over SMTP (a minimal client: the test controls every header byte).
-    async fn send(&self, from: &str, to: &str, raw: &str) {
+    pub(crate) async fn send(&self, from: &str, to: &str, raw: &str) {
         smtp_send(&self.smtp, from, to, raw).await.unwrap();
     }
 
     /// Every mail in `user`'s INBOX, raw, in UID order.
-    async fn inbox(&self, user: &str) -> Vec<String> {
+    pub(crate) async fn inbox(&self, user: &str) -> Vec<String> {
         let target = self.imap_target(user);
         let mut s = imap::connect(&target, Timeouts::default()).await.unwrap();
         s.select("INBOX").await.unwrap();
@@ -158,7 +158,7 @@ async fn smtp_send(hostport: &str, from: &str, to: &str, raw: &str) -> Result<()
     Ok(())
 }
 
-fn requester_mail(
+pub(crate) fn requester_mail(
     from: &str,
     to: &str,
     subject: &str,
@@ -174,7 +174,7 @@ fn requester_mail(
 }
 
 /// A header's value (first occurrence, unfolded).
-fn header(raw: &str, name: &str) -> Option<String> {
+pub(crate) fn header(raw: &str, name: &str) -> Option<String> {
     let head = raw.split("\r\n\r\n").next().unwrap_or(raw);
     let mut out: Option<String> = None;
     for line in head.split("\r\n") {
@@ -212,7 +212,7 @@ where
 }
 
 /// The fetchers and the job runner of a test, stopped when dropped.
-struct Workers {
+pub(crate) struct Workers {
     stop: watch::Sender<bool>,
 }
 
@@ -222,7 +222,7 @@ impl Drop for Workers {
     }
 }
 
-fn fast_fetcher(node: &str) -> FetcherConfig {
+pub(crate) fn fast_fetcher(node: &str) -> FetcherConfig {
     let mut cfg = FetcherConfig::new(node);
     cfg.supervise_every = Duration::from_millis(300);
     cfg.poll_every = Duration::from_millis(300);
@@ -242,8 +242,19 @@ fn start_workers(app: &TestApp, jobs: bool) -> Workers {
 }
 
 fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Workers {
+    start_workers_on(&app.services, fetcher, jobs)
+}
+
+/// [`start_workers_with`] on these services (a test that needs other settings, such as the
+/// public address the acknowledgement's links start with).
+pub(crate) fn start_workers_on(
+    services: &hqdesk_services::Services,
+    fetcher: FetcherConfig,
+    jobs: bool,
+) -> Workers {
     let (stop, rx) = watch::channel(false);
-    let services = app.services.clone();
+    let app_services = services.clone();
+    let services = app_services.clone();
     let mut r1 = rx.clone();
     tokio::spawn(async move {
         run_supervisor(services, fetcher, async move {
@@ -252,7 +263,7 @@ fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Work
         .await;
     });
     if jobs {
-        let services = app.services.clone();
+        let services = app_services.clone();
         let mut r2 = rx.clone();
         tokio::spawn(async move {
             services
@@ -269,7 +280,7 @@ fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Work
     Workers { stop }
 }
 
-async fn add_mailbox(
+pub(crate) async fn add_mailbox(
     app: &TestApp,
     env: &MailEnv,
     address: &str,
