@@ -231,10 +231,12 @@ impl DeflectionLink {
 
     /// The query of the portal's address (`/kb-solved?…`).
     pub fn query(&self) -> String {
-        let enc = |s: &str| {
-            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
-                .to_string()
-        };
+        const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY).to_string();
         format!(
             "c={}&a={}&e={}&s={}",
             enc(&self.number),

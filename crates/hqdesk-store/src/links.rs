@@ -104,7 +104,7 @@ pub async fn canned_list(
 /// newest id and how many are active (an edit in this process is told to the services directly).
 pub async fn canned_fingerprint(conn: &mut AnyConnection) -> Result<(i64, i64, i64), StoreError> {
     Ok(sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(active), 0) FROM canned_responses",
+        "SELECT COUNT(*), COALESCE(MAX(id), 0), CAST(COALESCE(SUM(active), 0) AS BIGINT) FROM canned_responses",
     )
     .fetch_one(conn)
     .await?)
