@@ -510,3 +510,75 @@ both_engines!(
         assert_eq!(confidential, 1, "the quoting mail opened a confidential case");
     }
 );
+
+/// The value of the reply box, as the browser holds it.
+async fn reply_value(b: &crate::browser::Browser) -> String {
+    b.client
+        .execute(
+            "return document.getElementById('reply-body').value",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+both_engines!(
+    browser_agent_inserts_a_suggested_answer_into_the_reply,
+    |app| async move {
+        let Some(b) = crate::browser::Browser::start().await else {
+            return;
+        };
+        knowledge(&app).await;
+        let number = app
+            .open(
+                "agent",
+                json!({"kind": "inquiry", "subject": "cks hết hạn",
+                       "body": "CKS của công ty em hết hạn hôm qua nên không ký được tờ khai, giờ phải làm sao ạ?",
+                       "requester": {"name": "Công ty Minh Phát", "phone": "0912000111"}}),
+            )
+            .await;
+        crate::console::set_password(&app, "agent").await;
+        let base = crate::browser::serve(app.router.clone()).await;
+        crate::console::sign_in_password(&b, &base, "agent").await;
+        b.goto(&format!("{base}/console/cases/{number}")).await;
+        b.wait_for("#suggested", 10).await;
+        // Without the script these are plain links: the article's page, the canned response
+        // put in the reply box by the page itself.
+        b.wait_for(
+            &format!("#suggested-articles li[data-slug='{CKS_ARTICLE}'] a[href='/kb/{CKS_ARTICLE}']"),
+            5,
+        )
+        .await;
+        let first = format!("#suggested-articles li[data-slug='{CKS_ARTICLE}'] button.suggest-insert");
+        b.wait_for(&format!("{first}:not([hidden])"), 5).await;
+        // A click inserts the article's title, its first lines and its public address.
+        b.click(&first).await;
+        let reply = reply_value(&b).await;
+        assert!(reply.starts_with("Chữ ký số sắp hết hạn"), "{reply}");
+        assert!(reply.contains(&format!("/kb/{CKS_ARTICLE}")), "{reply}");
+        // With the keyboard: the canned response's button takes the focus, Enter inserts its
+        // text (placeholders filled for this case) after what is there.
+        let canned = "#suggested-canned li:first-child button.suggest-insert";
+        b.wait_for(&format!("{canned}:not([hidden])"), 5).await;
+        b.client
+            .execute(
+                &format!("document.querySelector(\"{canned}\").focus()"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        b.press_key("Enter").await;
+        let reply = reply_value(&b).await;
+        assert!(reply.starts_with("Chữ ký số sắp hết hạn"), "{reply}");
+        assert!(
+            reply.contains("Kính gửi Công ty Minh Phát,") && reply.contains("gia hạn với nhà cung cấp"),
+            "{reply}"
+        );
+        let text = b.text("#suggested").await;
+        assert!(text.contains("Gợi ý trả lời") || text.contains("Suggested answers"), "{text}");
+        b.close().await;
+    }
+);
