@@ -309,8 +309,8 @@ impl Services {
         let mut case = self
             .load_case(&mut conn, actor, number, Action::ReadCase)
             .await?;
-        let mut entries = timeline::list(&mut conn, case.id, &[EntryKind::Inbound], None, 200)
-            .await?;
+        let mut entries =
+            timeline::list(&mut conn, case.id, &[EntryKind::Inbound], None, 200).await?;
         if case.sealed {
             let mut keys = crate::sealing::CaseKeys::for_actor(actor);
             keys.open_case(&mut conn, &mut case).await?;

@@ -14,9 +14,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{
-    calendars, cases, contacts, directory, openapi::ApiDoc, suggestions, telephony,
-};
+use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, suggestions, telephony};
 use crate::console::admin::service_levels;
 use crate::console::case_clocks;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};

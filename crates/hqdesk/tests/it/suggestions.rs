@@ -11,8 +11,7 @@ use serde_json::{json, Value};
 
 use crate::both_engines;
 use crate::email::{
-    add_mailbox, fast_fetcher, header, mail_env, requester_mail, start_workers_on, unique,
-    MailEnv,
+    add_mailbox, fast_fetcher, header, mail_env, requester_mail, start_workers_on, unique, MailEnv,
 };
 use crate::support::TestApp;
 
@@ -164,7 +163,13 @@ both_engines!(
         assert_eq!(s, StatusCode::NOT_FOUND, "{j}");
         // Without a token: refused.
         let (s, _, _) = app
-            .call(None, "GET", &format!("/api/v1/cases/{d}/suggestions"), None, &[])
+            .call(
+                None,
+                "GET",
+                &format!("/api/v1/cases/{d}/suggestions"),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
@@ -238,7 +243,9 @@ both_engines!(
                     "GET",
                     &format!(
                         "/kb-suggest?q=&text={}",
-                        crate::support::form_encode("Chữ ký số của công ty đã hết hạn, cần gia hạn")
+                        crate::support::form_encode(
+                            "Chữ ký số của công ty đã hết hạn, cần gia hạn"
+                        )
                     ),
                     None,
                     &[],
@@ -248,7 +255,11 @@ both_engines!(
         };
         assert_eq!(by_text[0]["slug"], CKS_ARTICLE, "{by_text}");
         // Nothing typed, or garbage: an empty list, never an error.
-        for q in ["/kb-suggest", "/kb-suggest?q=ab", "/kb-suggest?q=%00%01%02%03"] {
+        for q in [
+            "/kb-suggest",
+            "/kb-suggest?q=ab",
+            "/kb-suggest?q=%00%01%02%03",
+        ] {
             let (s, _, j) = app.call(None, "GET", q, None, &[]).await;
             assert!(s == StatusCode::OK || s.is_client_error(), "{q}: {s}");
             if s == StatusCode::OK {
@@ -411,13 +422,21 @@ both_engines!(
         let (_, case) = app.get("agent", &format!("/api/v1/cases/{number}")).await;
         assert_eq!(case["status"], "resolved", "{case}");
         let (_, timeline) = app
-            .get("agent", &format!("/api/v1/cases/{number}/messages?all=true"))
+            .get(
+                "agent",
+                &format!("/api/v1/cases/{number}/messages?all=true"),
+            )
             .await;
         let events: Vec<&Value> = timeline["items"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["body"].as_str().unwrap_or("").contains("đã giải quyết yêu cầu"))
+            .filter(|e| {
+                e["body"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("đã giải quyết yêu cầu")
+            })
             .collect();
         assert_eq!(events.len(), 1, "{timeline}");
         let mut conn = app.services.store().read().await.unwrap();
@@ -507,17 +526,17 @@ both_engines!(
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-        assert_eq!(confidential, 1, "the quoting mail opened a confidential case");
+        assert_eq!(
+            confidential, 1,
+            "the quoting mail opened a confidential case"
+        );
     }
 );
 
 /// The value of the reply box, as the browser holds it.
 async fn reply_value(b: &crate::browser::Browser) -> String {
     b.client
-        .execute(
-            "return document.getElementById('reply-body').value",
-            vec![],
-        )
+        .execute("return document.getElementById('reply-body').value", vec![])
         .await
         .unwrap()
         .as_str()
@@ -548,11 +567,14 @@ both_engines!(
         // Without the script these are plain links: the article's page, the canned response
         // put in the reply box by the page itself.
         b.wait_for(
-            &format!("#suggested-articles li[data-slug='{CKS_ARTICLE}'] a[href='/kb/{CKS_ARTICLE}']"),
+            &format!(
+                "#suggested-articles li[data-slug='{CKS_ARTICLE}'] a[href='/kb/{CKS_ARTICLE}']"
+            ),
             5,
         )
         .await;
-        let first = format!("#suggested-articles li[data-slug='{CKS_ARTICLE}'] button.suggest-insert");
+        let first =
+            format!("#suggested-articles li[data-slug='{CKS_ARTICLE}'] button.suggest-insert");
         b.wait_for(&format!("{first}:not([hidden])"), 5).await;
         // A click inserts the article's title, its first lines and its public address.
         b.click(&first).await;
@@ -574,11 +596,15 @@ both_engines!(
         let reply = reply_value(&b).await;
         assert!(reply.starts_with("Chữ ký số sắp hết hạn"), "{reply}");
         assert!(
-            reply.contains("Kính gửi Công ty Minh Phát,") && reply.contains("gia hạn với nhà cung cấp"),
+            reply.contains("Kính gửi Công ty Minh Phát,")
+                && reply.contains("gia hạn với nhà cung cấp"),
             "{reply}"
         );
         let text = b.text("#suggested").await;
-        assert!(text.contains("Gợi ý trả lời") || text.contains("Suggested answers"), "{text}");
+        assert!(
+            text.contains("Gợi ý trả lời") || text.contains("Suggested answers"),
+            "{text}"
+        );
         b.close().await;
     }
 );

@@ -297,11 +297,8 @@ impl Services {
             _ => None,
         };
         let part = |locale| {
-            let mut text = texts::in_locale(
-                locale,
-                "mail.ack.text",
-                &[("number", number), ("due", due)],
-            );
+            let mut text =
+                texts::in_locale(locale, "mail.ack.text", &[("number", number), ("due", due)]);
             if let Some((title, url, solved, until)) = &offer {
                 text.push('\n');
                 text.push_str(&texts::in_locale(
