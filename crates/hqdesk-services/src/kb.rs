@@ -183,6 +183,7 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
+        self.suggest_indexes().changed();
         Ok(())
     }
 

@@ -37,6 +37,7 @@ pub mod sign_in_limits;
 pub mod sla;
 pub mod sla_escalation;
 pub mod staff_admin;
+pub mod suggest;
 pub mod telephony;
 mod texts;
 pub mod user_password;
@@ -62,6 +63,8 @@ pub struct Services {
     group_commit: Arc<creation::GroupCommit>,
     /// The Argon2id cost of investigators' private keys and login hashes (`vault`).
     investigator_kdf: hqdesk_vault::KdfParams,
+    /// The answer-suggestion indexes, rebuilt when the knowledge base changes (`suggest`).
+    suggest_indexes: Arc<suggest::SuggestIndexes>,
 }
 
 impl Services {
@@ -73,6 +76,7 @@ impl Services {
             public_url: None,
             group_commit: Arc::default(),
             investigator_kdf: hqdesk_vault::KdfParams::INVESTIGATOR,
+            suggest_indexes: Arc::default(),
         }
     }
     /// Seal investigators' private keys (and hash their passwords) at this Argon2id cost
@@ -104,6 +108,9 @@ impl Services {
     }
     pub fn store(&self) -> &Store {
         &self.store
+    }
+    pub(crate) fn suggest_indexes(&self) -> &suggest::SuggestIndexes {
+        &self.suggest_indexes
     }
     pub(crate) fn group_commit(&self) -> &creation::GroupCommit {
         &self.group_commit

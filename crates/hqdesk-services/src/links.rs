@@ -262,6 +262,7 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
+        self.suggest_indexes().changed();
         Ok(id)
     }
 
@@ -301,6 +302,7 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
+        self.suggest_indexes().changed();
         Ok(())
     }
 
@@ -322,6 +324,7 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
+        self.suggest_indexes().changed();
         Ok(())
     }
 
@@ -345,6 +348,7 @@ impl Services {
         )
         .await?;
         Store::commit(tx).await?;
+        self.suggest_indexes().changed();
         Ok(())
     }
 }

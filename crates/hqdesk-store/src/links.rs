@@ -100,6 +100,16 @@ pub async fn canned_list(
     .await?)
 }
 
+/// What says whether the canned responses changed in another process: how many there are, the
+/// newest id and how many are active (an edit in this process is told to the services directly).
+pub async fn canned_fingerprint(conn: &mut AnyConnection) -> Result<(i64, i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0), CAST(COALESCE(SUM(active), 0) AS BIGINT) FROM canned_responses",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 pub async fn canned_insert(
     conn: &mut AnyConnection,
     title: &str,

@@ -167,6 +167,30 @@
       var opt = canned.options[canned.selectedIndex];
       if (opt && opt.dataset.body) { reply.value = opt.dataset.body; reply.focus(); }
     });
+    // Suggested answers (issue 19): a button inserts its text where the cursor is in the reply
+    // box (after what is there, on a line of its own). Without this script the buttons stay
+    // hidden and their plain links remain: the article's page, or this page with the canned
+    // response in the reply box.
+    if (reply) document.querySelectorAll('.suggest-insert').forEach(function (b) {
+      b.hidden = false;
+      var link = b.parentNode.querySelector('.suggest-link');
+      if (link && !link.target) link.hidden = true;
+      b.addEventListener('click', function () {
+        var text = b.dataset.insert || '';
+        var start = reply.selectionStart, end = reply.selectionEnd, v = reply.value;
+        if (typeof start !== 'number' || document.activeElement !== reply && start === 0 && end === 0) {
+          start = end = v.length;
+        }
+        var before = v.slice(0, start), after = v.slice(end);
+        if (before && !/\n$/.test(before)) text = '\n\n' + text;
+        if (after && !/^\n/.test(after)) text = text + '\n\n';
+        reply.value = before + text + after;
+        var at = before.length + text.length;
+        reply.focus();
+        reply.setSelectionRange(at, at);
+        reply.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+    });
     beat();
     setInterval(beat, 5000);
     if (reply) reply.addEventListener('focus', beat);

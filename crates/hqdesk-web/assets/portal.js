@@ -1,9 +1,11 @@
-// Public portal: while the visitor types the subject of a request, offer matching
-// knowledge-base articles. Works without it (the form is plain HTML); opens articles in a new
-// tab so that nothing typed is lost.
+// Public portal: while the visitor types the subject and the description of a request, offer
+// the knowledge-base articles that answer it. Works without it (the form is plain HTML); opens
+// articles in a new tab so that nothing typed is lost. The description is sent only where the
+// form marks it (never on the denunciation form): its first 500 characters.
 (function () {
   "use strict";
   var subject = document.getElementById("subject");
+  var description = document.querySelector("#description[data-suggest]");
   var box = document.getElementById("suggestions");
   var list = document.getElementById("suggestion-list");
   if (!subject || !box || !list) return;
@@ -24,19 +26,25 @@
   }
   function ask() {
     var q = subject.value.trim();
-    if (q === last) return;
-    last = q;
-    if (q.length < 3) { show([]); return; }
+    var text = description ? description.value.trim().slice(0, 500) : "";
+    var key = q + "\n" + text;
+    if (key === last) return;
+    last = key;
+    if ((q + text).length < 3) { show([]); return; }
     var mine = ++seq;
-    fetch("/kb-suggest?q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
+    var url = "/kb-suggest?q=" + encodeURIComponent(q);
+    if (text) url += "&text=" + encodeURIComponent(text);
+    fetch(url, { headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : []; })
       .then(function (items) { if (mine === seq) show(items); })
       .catch(function () { /* suggestions are a help, never a blocker */ });
   }
-  subject.addEventListener("input", function () {
+  function later() {
     clearTimeout(timer);
     timer = setTimeout(ask, 250);
-  });
+  }
+  subject.addEventListener("input", later);
+  if (description) description.addEventListener("input", later);
   if (subject.value) ask();
 })();
 

@@ -14,12 +14,12 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, telephony};
+use crate::api::{calendars, cases, contacts, directory, openapi::ApiDoc, suggestions, telephony};
 use crate::console::admin::service_levels;
 use crate::console::case_clocks;
 use crate::console::{account, admin, bulk, calls, case, enrolled, events, live, login, mailboxes};
 use crate::console::{forward, identity, kb as staff_kb, notifications, queue};
-use crate::portal::{lost, request, submitted, tip};
+use crate::portal::{lost, request, solved, submitted, tip};
 use crate::problem::Problem;
 use crate::security_headers::{self, SecurityHeaders};
 use crate::state::{AppState, WebConfig};
@@ -107,6 +107,7 @@ fn api_routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(cases::forward_case))
         .routes(routes!(cases::download_attachment))
         .routes(routes!(cases::add_message, cases::list_messages))
+        .routes(routes!(suggestions::case_suggestions))
         .routes(routes!(contacts::list_contacts))
         .routes(routes!(contacts::get_contact, contacts::update_contact))
         .routes(routes!(directory::me))
@@ -351,6 +352,7 @@ fn portal_routes() -> Router<AppState> {
         .route("/procedures", get(portal::procedures))
         .route("/procedures/{code}", get(portal::procedure))
         .route("/kb-suggest", get(request::article_suggestions))
+        .route("/kb-solved", get(solved::offer).post(solved::confirm))
         .route(
             "/request",
             get(request::request_form).post(request::request_submit),

@@ -163,3 +163,55 @@ pub async fn count_solved(conn: &mut AnyConnection, slug: &str) -> Result<(), St
         .await?;
     Ok(())
 }
+
+/// What says whether the knowledge base changed: how many articles there are and the latest
+/// change (the services rebuild their suggestion index when it moves).
+pub async fn articles_fingerprint(conn: &mut AnyConnection) -> Result<(i64, i64), StoreError> {
+    Ok(
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM kb_articles")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Every published article (public and internal), for the suggestion index.
+pub async fn published_articles(conn: &mut AnyConnection) -> Result<Vec<Article>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ART} FROM kb_articles WHERE status = 'published' ORDER BY slug"
+    ))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Record that the article of a case's acknowledgement solved it: true the first time, false
+/// when the case already has its row (a second click changes nothing).
+pub async fn record_deflection(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    slug: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO kb_deflections (case_id, article_slug, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (case_id) DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(slug)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The article a case's requester said solved it, if they did.
+pub async fn deflection_of(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT article_slug FROM kb_deflections WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

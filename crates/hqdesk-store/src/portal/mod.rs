@@ -8,7 +8,8 @@ mod receipts;
 mod tracking;
 
 pub use kb::{
-    article_by_slug, count_solved, search_articles, upsert_article, Article, ArticleFields,
+    article_by_slug, articles_fingerprint, count_solved, deflection_of, published_articles,
+    record_deflection, search_articles, upsert_article, Article, ArticleFields,
 };
 pub use procedures::{procedure, procedures, set_procedure_links, upsert_procedure, Procedure};
 pub use rate_limits::{forget_windows_before, hit, hits};

@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod directory;
 pub mod enums;
 pub mod openapi;
+pub mod suggestions;
 pub mod telephony;
 
 use hqdesk_domain::Timestamp;

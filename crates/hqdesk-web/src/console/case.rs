@@ -15,7 +15,7 @@ use super::service_error_for;
 use super::session::Console;
 use super::views::{
     human_size, AttachmentView, CaseHead, CasePage, DueView, EntryView, NamedView, RatingView,
-    StatusChoice,
+    StatusChoice, SuggestedView, SuggestionItem,
 };
 use crate::html::{countdown, label, render, when};
 use crate::i18n::Tr;
@@ -298,6 +298,11 @@ async fn case_page_full(
     } else {
         vec![]
     };
+    let suggested = if can_write {
+        suggested_view(s, &actor, tr, number, &canned).await
+    } else {
+        SuggestedView::default()
+    };
     let prefill = canned_id
         .and_then(|id| canned.iter().find(|k| k.0 == id).map(|k| k.2.clone()))
         .unwrap_or_default();
@@ -399,8 +404,72 @@ async fn case_page_full(
             merge_suggestions,
             clocks,
             named,
+            suggested,
         },
     )
+}
+
+/// The "Suggested answers" panel: the three articles and three canned responses that best
+/// answer the case. A canned response inserts its text with this case's placeholders filled
+/// (`canned`, as the reply box's list has it); an article its title, its first lines and its
+/// public address. Suggestions are a help: when they cannot be made, the panel says there are
+/// none and the page works as before.
+async fn suggested_view(
+    s: &AppState,
+    actor: &Actor,
+    tr: Tr,
+    number: &str,
+    canned: &[(i64, String, String)],
+) -> SuggestedView {
+    let found = match s.services.case_suggestions(actor, number).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, "case page: no answer suggestions");
+            return SuggestedView {
+                shown: true,
+                ..Default::default()
+            };
+        }
+    };
+    let pct = |score: f32| (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+    let articles = found
+        .articles
+        .into_iter()
+        .map(|a| {
+            let mut insert = format!("{}\n{}", a.title, a.summary);
+            if let Some(url) = &a.url {
+                insert.push_str(&format!("\n{}: {url}", tr.t("suggest.insert.read_more")));
+            }
+            SuggestionItem {
+                key: a.slug,
+                title: a.title,
+                score: pct(a.score),
+                insert: insert.trim().to_string(),
+                href: a.url.unwrap_or_default(),
+                internal: a.visibility != "public",
+            }
+        })
+        .collect();
+    let canned = found
+        .canned
+        .into_iter()
+        .filter_map(|k| {
+            let filled = canned.iter().find(|c| c.0 == k.id)?;
+            Some(SuggestionItem {
+                key: k.id.to_string(),
+                title: k.title,
+                score: pct(k.score),
+                insert: filled.2.clone(),
+                href: format!("?canned={}#reply-body", k.id),
+                internal: false,
+            })
+        })
+        .collect();
+    SuggestedView {
+        shown: true,
+        articles,
+        canned,
+    }
 }
 
 /// The reporter box's identity part: (sealed to this reader, where their request stands or
@@ -613,6 +682,13 @@ fn describe_event(tr: Tr, names: &Names, what: &str, meta: Option<&str>) -> Stri
             text.push_str(tr.t("coi.timeline_unassigned"));
         }
         return text;
+    }
+    // The requester said the acknowledgement's article solved the request (issue 19).
+    if let Some(d) = meta.get("deflected") {
+        return tr.fill(
+            "suggest.timeline.deflected",
+            &[("title", d["title"].as_str().unwrap_or_default())],
+        );
     }
     // The requester rated the handling on the portal.
     if let Some(score) = meta.get("rating").and_then(serde_json::Value::as_i64) {

@@ -294,6 +294,29 @@ pub struct CasePage {
     pub clocks: Vec<super::case_clocks::ClockView>,
     /// Who a report names (conflict of interest), for those who may read it.
     pub named: NamedView,
+    /// The "Suggested answers" panel (issue 19): shown to who may reply.
+    pub suggested: SuggestedView,
+}
+
+/// The "Suggested answers" panel: the case's best articles and canned responses.
+#[derive(Default)]
+pub struct SuggestedView {
+    pub shown: bool,
+    pub articles: Vec<SuggestionItem>,
+    pub canned: Vec<SuggestionItem>,
+}
+
+/// One suggestion: what the button inserts into the reply box, and where the plain link goes
+/// (the article's public page, or the case page with the canned response in the reply box).
+pub struct SuggestionItem {
+    pub key: String,
+    pub title: String,
+    /// The score in percent.
+    pub score: u32,
+    pub insert: String,
+    /// Empty: no link (an internal article).
+    pub href: String,
+    pub internal: bool,
 }
 
 /// The "Officers and units named" panel of a report.

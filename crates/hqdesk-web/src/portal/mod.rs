@@ -4,6 +4,7 @@
 pub(crate) mod highlight;
 pub(crate) mod lost;
 pub(crate) mod request;
+pub(crate) mod solved;
 pub(crate) mod submitted;
 pub(crate) mod tip;
 
@@ -61,7 +62,7 @@ struct ErrorPage {
     lost: bool,
 }
 
-fn error(tr: Tr, e: ServiceError) -> Response {
+pub(crate) fn error(tr: Tr, e: ServiceError) -> Response {
     match e {
         ServiceError::NotFound => render(
             StatusCode::NOT_FOUND,

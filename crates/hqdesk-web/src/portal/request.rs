@@ -475,7 +475,10 @@ pub async fn request_submit(
 
 #[derive(Deserialize)]
 pub struct SuggestQuery {
+    /// The subject typed so far.
     q: Option<String>,
+    /// The beginning of the description typed so far.
+    text: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -484,17 +487,29 @@ pub struct Suggestion {
     title: String,
 }
 
-/// Knowledge-base articles matching what the visitor is typing (the request form asks while
-/// the subject is written).
+/// How much of the description the suggestions read (the form sends its beginning).
+const SUGGEST_TEXT_CHARS: usize = 1000;
+
+/// Knowledge-base articles that answer what the visitor is typing (the request form asks while
+/// the subject and the description are written): the answer-suggestion index over the
+/// published public articles, with the customs vocabulary, not the all-words keyword search
+/// (which stays for the search box).
 pub async fn article_suggestions(
     State(s): State<AppState>,
     Query(q): Query<SuggestQuery>,
 ) -> Response {
-    let q: String = q.q.unwrap_or_default().chars().take(200).collect();
-    if q.trim().chars().count() < 3 {
+    let subject: String = q.q.unwrap_or_default().chars().take(200).collect();
+    let text: String = q
+        .text
+        .unwrap_or_default()
+        .chars()
+        .take(SUGGEST_TEXT_CHARS)
+        .collect();
+    let typed = format!("{}\n{}", subject.trim(), text.trim());
+    if typed.trim().chars().count() < 3 {
         return Json(Vec::<Suggestion>::new()).into_response();
     }
-    match s.services.search_articles(&q, true, 5).await {
+    match s.services.portal_suggestions(&typed).await {
         Ok(list) => Json(
             list.into_iter()
                 .map(|a| Suggestion {

@@ -493,6 +493,20 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
+/// Far in the future: the deflection links of the cells do not expire while the test runs.
+const SOLVED_LINK_EXPIRES: i64 = 4_102_444_800_000;
+
+/// A rightly signed "this solved my request" link's query (issue 19).
+fn solved_link(number: &str, slug: &str) -> String {
+    hqdesk_services::suggest::DeflectionLink::sign(number, slug, SOLVED_LINK_EXPIRES)
+        .unwrap()
+        .query()
+}
+
+fn solved_fields(number: &str, slug: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(&solved_link(number, slug)).unwrap()
+}
+
 /// Whether a cell is about the denunciation itself (its number, its file, its call).
 fn about_d(f: &Fixture, c: &Cell) -> bool {
     let text = format!("{} {}", c.path, payload_text(&c.payload));
@@ -736,6 +750,8 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("GET /api/v1/cases/{number}/messages", "the denunciation", format!("/api/v1/cases/{d}/messages")).secret(NOTE),
         cell("GET /api/v1/cases/{number}/messages", "the denunciation, whole timeline", format!("/api/v1/cases/{d}/messages?all=true")).secret(BODY_D2),
         cell("GET /api/v1/cases/{number}/messages", "an ordinary case", format!("/api/v1/cases/{n}/messages?all=true")),
+        cell("GET /api/v1/cases/{number}/suggestions", "the denunciation", format!("/api/v1/cases/{d}/suggestions")).hidden(),
+        cell("GET /api/v1/cases/{number}/suggestions", "an ordinary case", format!("/api/v1/cases/{n}/suggestions")),
         cell("POST /api/v1/cases/{number}/messages", "the denunciation", format!("/api/v1/cases/{d}/messages")).json(json!({"body":"Thử ghi chú","internal":true})).hidden(),
         cell("POST /api/v1/cases/{number}/callback-attempts", "the callback of a denunciation call", format!("/api/v1/cases/{cb}/callback-attempts")).json(json!({"outcome":"busy"})).hidden(),
         // ---- API: telephony (the token in the path is the row's)
@@ -924,6 +940,15 @@ fn cells(f: &Fixture) -> Vec<Cell> {
         cell("GET /procedures", "procedures", "/procedures"),
         cell("GET /procedures/{code}", "a procedure", format!("/procedures/{}", f.procedure)),
         cell("GET /kb-suggest", "suggestions for the subject", "/kb-suggest?q=buon%20lau%20xang%20dau"),
+        cell("GET /kb-suggest", "suggestions for the subject and the text", "/kb-suggest?q=buon%20lau&text=xang%20dau%20xuyen%20moc"),
+        // The acknowledgement's "this solved my request" link, rightly signed: for an ordinary
+        // case it asks to confirm; for the denunciation (never offered one) it is not found.
+        cell("GET /kb-solved", "an ordinary case's link", format!("/kb-solved?{}", solved_link(n, &f.kb_slug))),
+        cell("GET /kb-solved", "a link naming the denunciation", format!("/kb-solved?{}", solved_link(d, &f.kb_slug))).hidden(),
+        cell("POST /kb-solved", "confirming a link naming the denunciation", "/kb-solved")
+            .form(&solved_fields(d, &f.kb_slug).iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>())
+            .hidden()
+            .visitor_only(),
         cell("GET /request", "the form", "/request?topic=denunciation"),
         cell("POST /request", "a request quoting the reporter's phone", "/request")
             .multipart(&[("topic", "vnaccs_error"), ("subject", "Lỗi E4031 khi truyền tờ khai"), ("body", "Không truyền được tờ khai."), ("phone", "0912345678"), ("system", "VNACCS"), ("error", "E4031")], &[])

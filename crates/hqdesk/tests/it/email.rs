@@ -222,7 +222,7 @@ impl Drop for Workers {
     }
 }
 
-fn fast_fetcher(node: &str) -> FetcherConfig {
+pub(crate) fn fast_fetcher(node: &str) -> FetcherConfig {
     let mut cfg = FetcherConfig::new(node);
     cfg.supervise_every = Duration::from_millis(300);
     cfg.poll_every = Duration::from_millis(300);
@@ -242,8 +242,19 @@ pub(crate) fn start_workers(app: &TestApp, jobs: bool) -> Workers {
 }
 
 fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Workers {
+    start_workers_on(&app.services, fetcher, jobs)
+}
+
+/// [`start_workers_with`] on these services (a test that needs other settings, such as the
+/// public address the acknowledgement's links start with).
+pub(crate) fn start_workers_on(
+    services: &hqdesk_services::Services,
+    fetcher: FetcherConfig,
+    jobs: bool,
+) -> Workers {
     let (stop, rx) = watch::channel(false);
-    let services = app.services.clone();
+    let app_services = services.clone();
+    let services = app_services.clone();
     let mut r1 = rx.clone();
     tokio::spawn(async move {
         run_supervisor(services, fetcher, async move {
@@ -252,7 +263,7 @@ fn start_workers_with(app: &TestApp, fetcher: FetcherConfig, jobs: bool) -> Work
         .await;
     });
     if jobs {
-        let services = app.services.clone();
+        let services = app_services.clone();
         let mut r2 = rx.clone();
         tokio::spawn(async move {
             services

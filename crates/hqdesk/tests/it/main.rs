@@ -55,6 +55,7 @@ mod sign_in;
 mod sla_clocks;
 mod sla_escalation;
 mod store;
+mod suggestions;
 mod telephony;
 mod tokens;
 mod vault_keys;

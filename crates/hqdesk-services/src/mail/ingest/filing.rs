@@ -247,11 +247,7 @@ impl Services {
                 texts::bilingual("mail.ack.subject", &[], " / "),
                 case.subject.chars().take(120).collect::<String>()
             ),
-            text: texts::bilingual(
-                "mail.ack.text",
-                &[("number", number), ("due", &due)],
-                "\n---\n\n",
-            ),
+            text: self.ack_text(tx, p, case, &due, now).await?,
             case_id: Some(case.id),
             in_reply_to: p.message_id.clone(),
             mailbox_id: Some(mailbox_id),
@@ -259,5 +255,70 @@ impl Services {
         };
         enqueue_notification(tx, &mail, &format!("raw:{}", row.id), now).await?;
         Ok(true)
+    }
+    /// The acknowledgement's text, in Vietnamese then English. When the best public article
+    /// answers the mail confidently (`suggest::CONFIDENT_SCORE`) and the case is not
+    /// confidential, each language adds the article's title and address and the signed link by
+    /// which the requester says it solved the request. Never for a confidential case, and not
+    /// without the server's public address (a link must be absolute in a mail).
+    async fn ack_text(
+        &self,
+        tx: &mut Connection,
+        p: &ParsedMail,
+        case: &CaseRecord,
+        due: &str,
+        now: Timestamp,
+    ) -> Result<String, ServiceError> {
+        let number = case.number.as_str();
+        let offer = match self.public_url() {
+            Some(base) if !case.confidential && !case.sealed => {
+                let text = format!("{}\n{}", case.subject, p.case_body());
+                match self.confident_article(tx, &text).await? {
+                    Some((slug, title)) => {
+                        let expires = crate::suggest::deflection_expiry(now);
+                        match crate::suggest::DeflectionLink::sign(number, &slug, expires) {
+                            Ok(link) => Some((
+                                title,
+                                format!("{base}/kb/{slug}"),
+                                format!("{base}/kb-solved?{}", link.query()),
+                                Timestamp(expires)
+                                    .to_vietnam()
+                                    .format("%d/%m/%Y")
+                                    .to_string(),
+                            )),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "mail: no article offered, the link cannot be signed");
+                                None
+                            }
+                        }
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let part = |locale| {
+            let mut text =
+                texts::in_locale(locale, "mail.ack.text", &[("number", number), ("due", due)]);
+            if let Some((title, url, solved, until)) = &offer {
+                text.push('\n');
+                text.push_str(&texts::in_locale(
+                    locale,
+                    "suggest.mail.article",
+                    &[
+                        ("title", title),
+                        ("url", url),
+                        ("solved_url", solved),
+                        ("until", until),
+                    ],
+                ));
+            }
+            text
+        };
+        Ok(format!(
+            "{}\n---\n\n{}",
+            part(hqdesk_i18n::Locale::Vi),
+            part(hqdesk_i18n::Locale::En)
+        ))
     }
 }
