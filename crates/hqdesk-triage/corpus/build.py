@@ -97,7 +97,7 @@ SIGNATURES = [
     "Best regards,\nVõ Hoàng Yến | Import-Export Dept.\nHoa Sen Electronics Co., Ltd\nTax code 3600123456",
     "Thanks & regards,\nTrương Minh Đức\nCông ty TNHH Nhựa Bình An\n--\nEmail này có thể chứa thông tin bảo mật, nếu nhận nhầm xin vui lòng xóa.",
 ]
-NOTES_VI = ["KH gọi phản ánh: ", "KH gọi hỏi: ", "NB trình bày: ", "Cuộc gọi đến nhánh {b}, nội dung: "]
+NOTES_VI = ["KH gọi phản ánh: ", "KH gọi hỏi: ", "NB trình bày: ", "Cuộc gọi đến tổng đài, nội dung: "]
 
 
 def wrap_email(text, salt):
@@ -118,10 +118,14 @@ def parse():
         if not name.endswith(".txt"):
             continue
         kind = topic = None
+        train_only = False
         with open(os.path.join(HERE, "src", name), encoding="utf-8") as f:
             for raw in f:
                 line = raw.rstrip("\n")
                 if not line.strip() or line.startswith("#"):
+                    continue
+                if line.strip() == "%train-only":
+                    train_only = True
                     continue
                 if line.startswith("@ "):
                     _, k, t = line.split()
@@ -138,7 +142,8 @@ def parse():
                         channel = "phone_note" if c == "phone" else c
                         line = line[len(tag):]
                 text = line.replace("\\n", "\n").strip()
-                items.append(dict(kind=kind, topic=topic, abusive=abusive, channel=channel, text=text))
+                items.append(dict(kind=kind, topic=topic, abusive=abusive, channel=channel, text=text,
+                                  train_only=train_only))
     return items
 
 
@@ -194,19 +199,21 @@ def main():
             if vkey not in seen:
                 seen.add(vkey)
                 recs.append(label(item, v[0], v[1] or item["channel"]))
-        groups.append((item["topic"], recs))
+        groups.append((item["topic"], recs, item["train_only"]))
     # Stratified split by topic over groups: within a topic, order groups by hash and send every
     # fourth one to the held-out part.
     held = set()
     for topic in TOPICS:
-        idx = [i for i, (t, _) in enumerate(groups) if t == topic]
+        # Texts written after the split was fixed go to the training part only and do not take
+        # part in the ranking, so the held-out part stays what it was.
+        idx = [i for i, (t, _, only) in enumerate(groups) if t == topic and not only]
         idx.sort(key=lambda i: h(groups[i][1][0]["text"], "split"))
         for n, i in enumerate(idx):
             if n % 4 == 1:
                 held.add(i)
     train, heldout = [], []
     n = 0
-    for i, (_, recs) in enumerate(groups):
+    for i, (_, recs, _) in enumerate(groups):
         for rec in recs:
             n += 1
             out = {"id": f"c{n:04d}"}
