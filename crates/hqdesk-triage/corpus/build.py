@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds train.jsonl and heldout.jsonl from the hand-written texts in src/*.txt.
+"""Builds train.jsonl and seen_heldout_v1.jsonl from the hand-written texts in src/*.txt.
 
 Deterministic: no randomness but a hash of each text, so the same sources give the same bytes.
 Each hand-written text is a group; some get one variant (diacritics stripped, Telex or VNI
@@ -219,7 +219,10 @@ def main():
             out = {"id": f"c{n:04d}"}
             out.update(rec)
             (heldout if i in held else train).append(out)
-    for name, rows in (("train.jsonl", train), ("heldout.jsonl", heldout)):
+    # The held-out part of round one was seen (its miss was read), so it is retired as a second
+    # development set, `seen_heldout_v1.jsonl`; the blind held-out set is now `heldout.jsonl`,
+    # written by hand separately (see README.md) and not made by this script.
+    for name, rows in (("train.jsonl", train), ("seen_heldout_v1.jsonl", heldout)):
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
