@@ -112,14 +112,14 @@ def wrap_note(text, branch, salt):
     return n + body + " Đã ghi nhận."
 
 
-def parse():
+def parse(folder="src"):
     items = []
-    for name in sorted(os.listdir(os.path.join(HERE, "src"))):
+    for name in sorted(os.listdir(os.path.join(HERE, folder))):
         if not name.endswith(".txt"):
             continue
         kind = topic = None
         train_only = False
-        with open(os.path.join(HERE, "src", name), encoding="utf-8") as f:
+        with open(os.path.join(HERE, folder, name), encoding="utf-8") as f:
             for raw in f:
                 line = raw.rstrip("\n")
                 if not line.strip() or line.startswith("#"):
@@ -184,6 +184,47 @@ def variant(item):
     return None
 
 
+def normal_key(text):
+    """Case, diacritics, punctuation and spacing folded away (close to the test's search_tokens)."""
+    t = strip_marks(text).lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in t).split())
+
+
+def shingles(text):
+    w = normal_key(text).split()
+    return {" ".join(w[i:i + 3]) for i in range(max(1, len(w) - 2))}
+
+
+def build_heldout_v2(seen_rows):
+    """The blind held-out set of round two: hand-written texts in heldout_v2/*.txt, no variants,
+    ids h0001…; refuses a text whose normalised form is in train or seen_heldout_v1, and lists
+    the nearest older text of any new text that shares over 40% of its word 3-grams with it."""
+    items = parse("heldout_v2")
+    old = {normal_key(r["text"]): r["id"] for r in seen_rows}
+    old_sh = [(r["id"], shingles(r["text"])) for r in seen_rows]
+    rows, keys = [], set()
+    for n, item in enumerate(items, 1):
+        key = normal_key(item["text"])
+        assert key not in old, ("held-out v2 text already in the corpus", old[key], item["text"])
+        assert key not in keys, ("duplicate held-out v2 text", item["text"])
+        keys.add(key)
+        sh = shingles(item["text"])
+        best = max(((len(sh & o) / max(1, len(sh | o)), i) for i, o in old_sh), default=(0, ""))
+        if best[0] > 0.4:
+            print(f"near h{n:04d} ~ {best[1]} ({best[0]:.2f}): {item['text'][:80]}")
+        out = {"id": f"h{n:04d}"}
+        out.update(label(item, item["text"], item["channel"]))
+        rows.append(out)
+    with open(os.path.join(HERE, "heldout.jsonl"), "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    from collections import Counter
+    print(f"heldout.jsonl (blind, round two): {len(rows)} texts")
+    for field in ("topic", "kind", "branch", "confidential", "abusive", "channel"):
+        c = Counter(r[field] for r in rows)
+        print(" ", field, dict(sorted(c.items(), key=lambda kv: str(kv[0]))))
+
+
 def main():
     items = parse()
     groups = []  # (topic, [records])
@@ -226,8 +267,9 @@ def main():
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    build_heldout_v2(train + heldout)
     total = len(train) + len(heldout)
-    print(f"{len(items)} hand-written, {total} texts: train {len(train)}, held-out {len(heldout)}")
+    print(f"{len(items)} hand-written, {total} texts: train {len(train)}, seen_heldout_v1 {len(heldout)}")
     from collections import Counter
     rows = train + heldout
     for field in ("topic", "kind", "branch", "confidential", "abusive", "channel"):
