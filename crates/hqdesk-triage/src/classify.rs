@@ -5,13 +5,18 @@
 //! from `corpus/train.jsonl` ([`train`]) into `model/triage.model`, which is compiled into the
 //! crate and read once. See `corpus/README.md` for the corpus and the label rules.
 //!
+//! What the model reads ([`read`]): the text without its e-mail wrapper (greeting, sign-off,
+//! signature, disclaimer, quoted history: [`wrapper::body`]), and, for `confidential` only, also
+//! each part of the whole text (sentences and quoted lines, [`wrapper::parts`]) on its own, so
+//! that a denunciation inside a long mail is not diluted by the rest of it.
+//!
 //! How the heads become one answer ([`decide`]):
 //! - branch: the mean of the branch head and the kind head's mass on the branch-1 kinds
 //!   (procedure problem, denunciation); the kind is then the likelier kind of that branch, so
 //!   kind and branch never disagree;
 //! - confidential: true when [`confidential_score`] (the mean of the confidential head,
 //!   P(kind = denunciation) and the summed probability of the denunciation topics: smuggling,
-//!   trade fraud, corruption, crime) reaches its threshold, tuned by cross-validation over the
+//!   trade fraud, corruption, crime) of the text or of any of its parts reaches its threshold, tuned by cross-validation over the
 //!   training part so that no confidential text there is missed; *or* P(kind = denunciation) or
 //!   the denunciation topics' probability reaches [`model::Thresholds::denunciation`] (0.35);
 //!   *or* the kind chosen is denunciation;
@@ -25,7 +30,9 @@ use std::sync::OnceLock;
 pub mod features;
 pub mod model;
 pub mod train;
+pub mod wrapper;
 
+use features::Features;
 use model::{Model, Scores, Thresholds, KINDS};
 
 /// What a contact is.
@@ -218,9 +225,40 @@ pub fn classify(text: &str) -> Triage {
 
 /// Classify a text with a given model.
 pub fn classify_with(model: &Model, text: &str) -> Triage {
-    let f = features::extract(text);
-    let scores = model.score(&f);
-    decide(&scores, &model.thresholds, text.len() > OVERSIZED_BYTES)
+    decide(
+        &read(model, text),
+        &model.thresholds,
+        text.len() > OVERSIZED_BYTES,
+    )
+}
+
+/// The features the model reads for a text: those of its body (the read prefix without its
+/// e-mail wrapper), and those of each part of the read prefix.
+pub fn text_features(text: &str) -> (Features, Vec<Features>) {
+    let text = features::prefix(text);
+    let body = features::extract(&wrapper::body(text));
+    let parts = wrapper::parts(text)
+        .into_iter()
+        .map(features::extract)
+        .collect();
+    (body, parts)
+}
+
+/// The model's scores for a text: the heads read its body; the confidential score is also
+/// taken over its parts ([`Scores::parts_confidential`]).
+pub fn read(model: &Model, text: &str) -> Scores {
+    let (body, parts) = text_features(text);
+    score_parts(model, &body, &parts)
+}
+
+/// [`read`] from features already extracted ([`text_features`]).
+pub fn score_parts(model: &Model, body: &Features, parts: &[Features]) -> Scores {
+    let mut s = model.score(body);
+    s.parts_confidential = parts
+        .iter()
+        .map(|p| confidential_score(&model.score(p)))
+        .fold(confidential_score(&s), f32::max);
+    s
 }
 
 /// The answer when there is no model at all.
@@ -318,7 +356,7 @@ pub fn decide(s: &Scores, t: &Thresholds, oversized: bool) -> Triage {
         .map(|t| s.topic[t.index()])
         .sum();
     let p_den_kind = pk[Kind::Denunciation.index()];
-    let score = confidential_score(s);
+    let score = confidential_score(s).max(s.parts_confidential);
     let confidential = score >= t.confidential
         || p_den_kind >= t.denunciation
         || p_den_topics >= t.denunciation
@@ -358,6 +396,7 @@ pub fn decide(s: &Scores, t: &Thresholds, oversized: bool) -> Triage {
 }
 
 #[cfg(test)]
+#[allow(clippy::print_stdout)] // test code: the scores are printed for the record
 mod tests {
     use super::*;
 
@@ -402,6 +441,35 @@ mod tests {
                 assert!(t.confidential, "{text}");
             }
         }
+    }
+
+    /// Texts written for this test (in no corpus file): a tip inside an e-mail wrapper, and an
+    /// accusation in the middle of a long procedure problem.
+    #[test]
+    fn a_wrapper_or_a_long_mail_does_not_dilute_a_denunciation() {
+        let tip = "kho lanh sau cho Long Bien nhan thit bo dong lanh khong tem kiem dich tu Lang Son ve moi dem";
+        let mail = format!(
+            "Kính gửi Tổng đài hỗ trợ,\n\n{tip}\n\nTrân trọng,\nPhạm Quốc Bảo\nCông ty TNHH Xuất nhập khẩu Hoàng Long\nMST 0108765432 | ĐT 024 3777 8888\n\nEmail này chỉ dành cho người nhận có tên ở trên."
+        );
+        assert_eq!(wrapper::body(&mail), tip);
+        let model = builtin_model().expect("model");
+        let bare = read(model, tip);
+        let wrapped = read(model, &mail);
+        assert!(
+            (confidential_score(&bare) - confidential_score(&wrapped)).abs() < 1e-6,
+            "the wrapper changes nothing the model reads"
+        );
+        assert!(classify(&mail).confidential);
+
+        let long = "Kính gửi anh chị,\nTờ khai nhập khẩu của chúng tôi bị phân luồng đỏ từ thứ Hai. Chúng tôi đã nộp đủ chứng từ và hàng đã kiểm tra xong vào thứ Ba. Đến nay vẫn chưa có quyết định thông quan. Công chức kiểm hóa nói nếu gửi 3 triệu thì sẽ ký ngay trong chiều nay. Chúng tôi đề nghị được hướng dẫn cách xử lý. Hàng cần giao cho nhà máy gấp trong tuần này.\nTrân trọng";
+        let s = read(model, long);
+        println!(
+            "long mail: whole {:.3}, with parts {:.3}",
+            confidential_score(&s),
+            s.parts_confidential
+        );
+        assert!(s.parts_confidential >= confidential_score(&s));
+        assert!(classify(long).confidential);
     }
 
     #[test]

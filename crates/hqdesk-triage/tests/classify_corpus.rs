@@ -1,7 +1,7 @@
 #![allow(clippy::panic)] // test code: a corpus that does not load must fail loudly
 //! The corpus and the model file: the split keeps the held-out part apart, the labels follow
 //! the rules of corpus/README.md, and the committed model is what the training command makes.
-use hqdesk_triage::classify::train::{parse_corpus, train, Example, Settings};
+use hqdesk_triage::classify::train::{parse_corpus, train, Example, Settings, TRAINING_FILES};
 use hqdesk_triage::classify::{builtin_model_bytes, Kind, Topic};
 use std::collections::{HashMap, HashSet};
 
@@ -30,7 +30,10 @@ fn the_blind_held_out_set_is_unchanged() {
     // Line endings as committed (a checkout that turns them into CRLF still passes).
     let digest = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(hex, HELDOUT_SHA256, "corpus/heldout.jsonl was edited after it was frozen");
+    assert_eq!(
+        hex, HELDOUT_SHA256,
+        "corpus/heldout.jsonl was edited after it was frozen"
+    );
 }
 
 #[test]
@@ -122,9 +125,10 @@ fn the_corpus_follows_its_rules() {
 
 #[test]
 fn the_model_file_matches_a_retrain() {
-    let trained = train(&load("train.jsonl"), &Settings::default());
+    let examples: Vec<Example> = TRAINING_FILES.iter().flat_map(|name| load(name)).collect();
+    let trained = train(&examples, &Settings::default());
     println!(
-        "cross-validation over train: branch {:.3}, topic {:.3}, kind {:.3}, confidential recall {:.3} precision {:.3}",
+        "cross-validation over train + seen_heldout_v1: branch {:.3}, topic {:.3}, kind {:.3}, confidential recall {:.3} precision {:.3}",
         trained.cv.branch_accuracy,
         trained.cv.topic_accuracy,
         trained.cv.kind_accuracy,
@@ -133,7 +137,7 @@ fn the_model_file_matches_a_retrain() {
     );
     assert!(
         trained.bytes == builtin_model_bytes(),
-        "model/triage.model differs from a retrain on corpus/train.jsonl: run \
+        "model/triage.model differs from a retrain on {TRAINING_FILES:?}: run \
          `cargo run -p hqdesk-triage --release --bin hqdesk-triage-train`"
     );
     assert!(trained.bytes.len() < 2 * 1024 * 1024, "model under 2 MB");

@@ -55,6 +55,9 @@ pub struct Scores {
     pub abusive: f32,
     /// The share of the text's words that the model has weights for, 0..1 (0 with no words).
     pub coverage: f32,
+    /// The highest [`super::confidential_score`] over the text and its parts (sentences,
+    /// quoted lines), filled in by [`super::read`]; 0 when the parts were not scored.
+    pub parts_confidential: f32,
 }
 
 /// A model file that does not parse.
@@ -110,6 +113,7 @@ pub(crate) fn heads(z: &[f32; COLS], coverage: f32) -> Scores {
         confidential: sigmoid(z[COL_CONFIDENTIAL]),
         abusive: sigmoid(z[COL_ABUSIVE]),
         coverage,
+        parts_confidential: 0.0,
     }
 }
 
