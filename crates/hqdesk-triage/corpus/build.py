@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Builds train.jsonl and seen_heldout_v1.jsonl from the hand-written texts in src/*.txt.
+"""Builds train.jsonl and seen_heldout_v1.jsonl from the hand-written texts in src/*.txt, and
+seen_heldout_v2.jsonl (the blind set of round two, retired in round three) from heldout_v2/*.txt.
 
 Deterministic: no randomness but a hash of each text, so the same sources give the same bytes.
 Each hand-written text is a group; some get one variant (diacritics stripped, Telex or VNI
@@ -215,11 +216,12 @@ def build_heldout_v2(seen_rows):
         out = {"id": f"h{n:04d}"}
         out.update(label(item, item["text"], item["channel"]))
         rows.append(out)
-    with open(os.path.join(HERE, "heldout.jsonl"), "w", encoding="utf-8") as f:
+    # Retired in round three (its figures had been read): a development and training set now.
+    with open(os.path.join(HERE, "seen_heldout_v2.jsonl"), "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     from collections import Counter
-    print(f"heldout.jsonl (blind, round two): {len(rows)} texts")
+    print(f"seen_heldout_v2.jsonl (the blind set of round two, retired): {len(rows)} texts")
     for field in ("topic", "kind", "branch", "confidential", "abusive", "channel"):
         c = Counter(r[field] for r in rows)
         print(" ", field, dict(sorted(c.items(), key=lambda kv: str(kv[0]))))

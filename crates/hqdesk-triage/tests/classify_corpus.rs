@@ -17,38 +17,21 @@ fn normalised(text: &str) -> String {
     hqdesk_domain::text::search_tokens(text)
 }
 
-/// SHA-256 of `corpus/heldout.jsonl`, the blind held-out set of round two, written in the
-/// commit that added the set (before any model change of round two). If this test fails, the
-/// blind set was edited after it was frozen: that is not allowed (see corpus/README.md).
-const HELDOUT_SHA256: &str = "bd11847ffc149594b0668fa4c4a780db8d1b3dd31941eb6c6de50c47caac378e";
-
-#[test]
-fn the_blind_held_out_set_is_unchanged() {
-    use sha2::{Digest, Sha256};
-    let path = format!("{}/corpus/heldout.jsonl", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    // Line endings as committed (a checkout that turns them into CRLF still passes).
-    let digest = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(
-        hex, HELDOUT_SHA256,
-        "corpus/heldout.jsonl was edited after it was frozen"
-    );
-}
-
 #[test]
 fn held_out_and_train_share_no_text() {
-    // `seen_heldout_v1.jsonl` is the held-out part of round one, retired once it had been seen;
-    // it is a development set now. `heldout.jsonl` is the blind set of round two. No normalised
-    // text is in two of the three files.
+    // `seen_heldout_v1.jsonl` and `seen_heldout_v2.jsonl` are the held-out sets of rounds one
+    // and two, retired once they had been seen; they are development sets now. `heldout.jsonl`
+    // is the blind set of round three. No normalised text is in two of the four files.
     let train = load("train.jsonl");
     let seen_v1 = load("seen_heldout_v1.jsonl");
+    let seen_v2 = load("seen_heldout_v2.jsonl");
     let held = load("heldout.jsonl");
     let mut owner: HashMap<String, (&str, &str)> = HashMap::new();
     let mut shared = Vec::new();
     for (part, rows) in [
         ("train", &train),
         ("seen_heldout_v1", &seen_v1),
+        ("seen_heldout_v2", &seen_v2),
         ("heldout", &held),
     ] {
         for e in rows.iter() {
@@ -65,12 +48,13 @@ fn held_out_and_train_share_no_text() {
     let ids: HashSet<&str> = train
         .iter()
         .chain(&seen_v1)
+        .chain(&seen_v2)
         .chain(&held)
         .map(|e| e.id.as_str())
         .collect();
     assert_eq!(
         ids.len(),
-        train.len() + seen_v1.len() + held.len(),
+        train.len() + seen_v1.len() + seen_v2.len() + held.len(),
         "ids are unique"
     );
 }
@@ -79,8 +63,14 @@ fn held_out_and_train_share_no_text() {
 fn the_corpus_follows_its_rules() {
     let train = load("train.jsonl");
     let seen_v1 = load("seen_heldout_v1.jsonl");
+    let seen_v2 = load("seen_heldout_v2.jsonl");
     let held = load("heldout.jsonl");
-    let all: Vec<&Example> = train.iter().chain(&seen_v1).chain(&held).collect();
+    let all: Vec<&Example> = train
+        .iter()
+        .chain(&seen_v1)
+        .chain(&seen_v2)
+        .chain(&held)
+        .collect();
     assert!(all.len() >= 700, "{} texts", all.len());
     // The blind set is big enough to measure 99% recall of confidential (at most one miss).
     assert!(held.len() >= 300, "{} blind held-out texts", held.len());
