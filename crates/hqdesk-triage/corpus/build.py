@@ -256,6 +256,45 @@ def build_heldout_v2(seen_rows):
     for field in ("topic", "kind", "branch", "confidential", "abusive", "channel"):
         c = Counter(r[field] for r in rows)
         print(" ", field, dict(sorted(c.items(), key=lambda kv: str(kv[0]))))
+    return rows
+
+
+def build_heldout_v3(old_rows):
+    """The blind held-out set of round three: hand-written texts in heldout_v3/*.txt, no
+    variants, ids b0001…; refuses a text whose normalised form is in any older file and fails on
+    any new text that shares over 40% of its word 3-grams with an older one (or another new one).
+    No relabel applies to it: it was labelled by the round-three rules as it was written."""
+    saved = list(RELABELS)
+    RELABELS.clear()
+    items = parse("heldout_v3")
+    RELABELS.extend(saved)
+    old = {normal_key(r["text"]): r["id"] for r in old_rows}
+    old_sh = [(r["id"], shingles(r["text"])) for r in old_rows]
+    rows, keys, near = [], set(), []
+    for n, item in enumerate(items, 1):
+        key = normal_key(item["text"])
+        assert key not in old, ("held-out v3 text already in the corpus", old[key], item["text"])
+        assert key not in keys, ("duplicate held-out v3 text", item["text"])
+        keys.add(key)
+        sh = shingles(item["text"])
+        best = max(((len(sh & o) / max(1, len(sh | o)), i) for i, o in old_sh), default=(0, ""))
+        if best[0] > 0.4:
+            near.append(f"near b{n:04d} ~ {best[1]} ({best[0]:.2f}): {item['text'][:80]}")
+        out = {"id": f"b{n:04d}"}
+        out.update(label(item, item["text"], item["channel"]))
+        rows.append(out)
+        old_sh.append((out["id"], sh))
+    for line in near:
+        print(line)
+    assert not near, "near-duplicates in the round-three blind set"
+    with open(os.path.join(HERE, "heldout.jsonl"), "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    from collections import Counter
+    print(f"heldout.jsonl (blind, round three): {len(rows)} texts")
+    for field in ("topic", "kind", "branch", "confidential", "abusive", "channel"):
+        c = Counter(r[field] for r in rows)
+        print(" ", field, dict(sorted(c.items(), key=lambda kv: str(kv[0]))))
 
 
 def main():
@@ -300,7 +339,9 @@ def main():
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    build_heldout_v2(train + heldout)
+    v2 = build_heldout_v2(train + heldout)
+    if os.path.isdir(os.path.join(HERE, "heldout_v3")):
+        build_heldout_v3(train + heldout + v2)
     for _, _, prefix in RELABELS:
         assert len(RELABELLED.get(prefix, [])) == 1, ("a relabel must match exactly one text", prefix)
     print(f"round-three relabels: {len(RELABELLED)} hand-written texts")

@@ -17,6 +17,25 @@ fn normalised(text: &str) -> String {
     hqdesk_domain::text::search_tokens(text)
 }
 
+/// SHA-256 of `corpus/heldout.jsonl`, the blind held-out set of round three, written in the
+/// commit that added the set (before any model change of round three). If this test fails, the
+/// blind set was edited after it was frozen: that is not allowed (see corpus/README.md).
+const HELDOUT_SHA256: &str = "82d45b4c05e3b4c3a0999511fee2f7bba7d3e911ed33e34a9b51e1c4df011fc9";
+
+#[test]
+fn the_blind_held_out_set_is_unchanged() {
+    use sha2::{Digest, Sha256};
+    let path = format!("{}/corpus/heldout.jsonl", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // Line endings as committed (a checkout that turns them into CRLF still passes).
+    let digest = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex, HELDOUT_SHA256,
+        "corpus/heldout.jsonl was edited after it was frozen"
+    );
+}
+
 #[test]
 fn held_out_and_train_share_no_text() {
     // `seen_heldout_v1.jsonl` and `seen_heldout_v2.jsonl` are the held-out sets of rounds one
@@ -73,10 +92,10 @@ fn the_corpus_follows_its_rules() {
         .collect();
     assert!(all.len() >= 700, "{} texts", all.len());
     // The blind set is big enough to measure 99% recall of confidential (at most one miss).
-    assert!(held.len() >= 300, "{} blind held-out texts", held.len());
+    assert!(held.len() >= 450, "{} blind held-out texts", held.len());
     let held_confidential = held.iter().filter(|e| e.confidential).count();
     assert!(
-        held_confidential >= 100,
+        held_confidential >= 110,
         "{held_confidential} confidential held-out texts"
     );
     let mut per_topic: HashMap<Topic, (usize, usize)> = HashMap::new();

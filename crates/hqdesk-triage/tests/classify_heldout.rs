@@ -1,5 +1,5 @@
 //! The classifier on the blind held-out set of the corpus (`corpus/heldout.jsonl`, written in
-//! round two before the model changes of that round, never read by training or tuning; its
+//! round three before the model changes of that round, never read by training or tuning; its
 //! bytes are pinned by `classify_corpus::the_blind_held_out_set_is_unchanged`): prints every
 //! figure and the misclassified texts, fails below the thresholds.
 use hqdesk_triage::classify::train::parse_corpus;
@@ -23,9 +23,9 @@ fn held_out_figures() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/heldout.jsonl"))
             .expect("corpus/heldout.jsonl");
     let examples = parse_corpus(&text).expect("held-out corpus parses");
-    assert!(examples.len() >= 300, "{} held-out texts", examples.len());
+    assert!(examples.len() >= 450, "{} held-out texts", examples.len());
     let positives = examples.iter().filter(|e| e.confidential).count();
-    assert!(positives >= 100, "{positives} confidential held-out texts");
+    assert!(positives >= 110, "{positives} confidential held-out texts");
 
     let (mut kind, mut branch, mut topic) = (0, 0, 0);
     let (mut ctp, mut cfp, mut cfn) = (0, 0, 0);
