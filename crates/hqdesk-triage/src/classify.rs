@@ -254,6 +254,7 @@ pub fn read(model: &Model, text: &str) -> Scores {
 /// [`read`] from features already extracted ([`text_features`]).
 pub fn score_parts(model: &Model, body: &Features, parts: &[Features]) -> Scores {
     let mut s = model.score(body);
+    s.crime_goods = body.crime_goods;
     s.parts_confidential = parts
         .iter()
         .map(|p| confidential_score(&model.score(p)))
@@ -344,6 +345,16 @@ pub fn decide(s: &Scores, t: &Thresholds, oversized: bool) -> Triage {
         }
     }
     let (kind, mut topic, _) = best;
+    // The label rules of round three (corpus/README.md, rule 1): a denunciation that names
+    // drugs, weapons, explosives or trafficked people is `crime`, whether the goods were
+    // smuggled past the border or declared under a false name. Officers' part stays
+    // `corruption` (rule 5).
+    if kind == Kind::Denunciation
+        && s.crime_goods
+        && matches!(topic, Topic::Smuggling | Topic::TradeFraud)
+    {
+        topic = Topic::Crime;
+    }
     let branch = kind.branch();
     let branch_conf = if branch == 1 { b1 } else { 1.0 - b1 };
     let kind_conf = pkind[kind.index()];

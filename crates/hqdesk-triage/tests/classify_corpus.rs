@@ -137,7 +137,7 @@ fn the_model_file_matches_a_retrain() {
     let examples: Vec<Example> = TRAINING_FILES.iter().flat_map(|name| load(name)).collect();
     let trained = train(&examples, &Settings::default());
     println!(
-        "cross-validation over train + seen_heldout_v1: branch {:.3}, topic {:.3}, kind {:.3}, confidential recall {:.3} precision {:.3}",
+        "cross-validation over the training files: branch {:.3}, topic {:.3}, kind {:.3}, confidential recall {:.3} precision {:.3}",
         trained.cv.branch_accuracy,
         trained.cv.topic_accuracy,
         trained.cv.kind_accuracy,

@@ -1,11 +1,14 @@
-//! Train the classifier: reads `corpus/train.jsonl` and `corpus/seen_heldout_v1.jsonl`
-//! ([`TRAINING_FILES`]; never the blind `heldout.jsonl`), tunes the
+//! Train the classifier: reads `corpus/train.jsonl`, `corpus/seen_heldout_v1.jsonl` and
+//! `corpus/seen_heldout_v2.jsonl` ([`TRAINING_FILES`]; never the blind `heldout.jsonl`), tunes the
 //! thresholds by cross-validation, writes `model/triage.model` and prints the cross-validated
 //! ("dev") figures.
 //!
-//! `cargo run -p hqdesk-triage --release --bin hqdesk-triage-train [-- --check]`: with
+//! `cargo run -p hqdesk-triage --release --bin hqdesk-triage-train [-- --check] [--confusion]`: with
 //! `--check`, writes nothing and fails when the committed model differs from a retrain.
-use hqdesk_triage::classify::train::{parse_corpus, train, Settings, TRAINING_FILES};
+use hqdesk_triage::classify::train::{
+    cross_validate, evaluate, parse_corpus, train, Example, Settings, TRAINING_FILES,
+};
+use hqdesk_triage::classify::{model::Thresholds, text_features, Topic};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -33,7 +36,7 @@ fn main() -> ExitCode {
     let _ = writeln!(
         out,
         "trained on {} texts in {:.2} s; model {} bytes\n\
-         {}-fold cross-validation over train + seen_heldout_v1 (dev):\n  \
+         {}-fold cross-validation over train + seen_heldout_v1 + seen_heldout_v2 (dev):\n  \
          kind accuracy {:.3}\n  branch accuracy {:.3}\n  topic accuracy {:.3}\n  \
          confidential recall {:.3}, precision {:.3} (threshold {:.3}, or P(denunciation) >= {:.2})\n  \
          abusive recall {:.3}, precision {:.3} (threshold {:.2})\n  \
@@ -61,6 +64,9 @@ fn main() -> ExitCode {
             "    recall >= {target:.3}: threshold {threshold:.3}, precision {precision:.3}"
         );
     }
+    if std::env::args().any(|a| a == "--confusion") {
+        confusion(&examples, &trained.cv.thresholds, &mut out);
+    }
     let path = dir.join("model/triage.model");
     if check {
         let current = std::fs::read(&path).unwrap_or_default();
@@ -77,4 +83,57 @@ fn main() -> ExitCode {
     }
     let _ = writeln!(out, "wrote {}", path.display());
     ExitCode::SUCCESS
+}
+
+/// `--confusion`: the cross-validated topic accuracy per topic and the commonest topic errors
+/// (true → predicted), over the training files only; with `TRIAGE_SHOW=<topic>` in the
+/// environment, also the cross-validated errors on that topic's texts.
+fn confusion(examples: &[Example], thresholds: &Thresholds, out: &mut impl Write) {
+    let (feats, parts): (Vec<_>, Vec<_>) = examples.iter().map(|e| text_features(&e.text)).unzip();
+    let scores = cross_validate(examples, &feats, &parts, &Settings::default());
+    let (_, decided) = evaluate(examples, &scores, *thresholds);
+    let mut pairs: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    let _ = writeln!(out, "  cross-validated topic accuracy per topic:");
+    for t in Topic::ALL {
+        let (n, right) = examples
+            .iter()
+            .zip(&decided)
+            .filter(|(e, _)| e.topic == t)
+            .fold((0, 0), |(n, r), (_, d)| {
+                (n + 1, r + usize::from(d.topic == t))
+            });
+        let _ = writeln!(
+            out,
+            "    {:20} {:.3} ({right}/{n})",
+            t.as_str(),
+            right as f32 / n.max(1) as f32
+        );
+    }
+    for (e, d) in examples.iter().zip(&decided) {
+        if e.topic != d.topic && std::env::var("TRIAGE_SHOW").as_deref() == Ok(e.topic.as_str()) {
+            let _ = writeln!(
+                out,
+                "    {} {} → {}: {}",
+                e.id,
+                e.topic.as_str(),
+                d.topic.as_str(),
+                e.text
+                    .chars()
+                    .take(110)
+                    .collect::<String>()
+                    .replace('\n', " ")
+            );
+        }
+        if e.topic != d.topic {
+            *pairs
+                .entry((e.topic.as_str(), d.topic.as_str()))
+                .or_default() += 1;
+        }
+    }
+    let mut pairs: Vec<_> = pairs.into_iter().collect();
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.1));
+    let _ = writeln!(out, "  commonest topic errors:");
+    for ((a, b), n) in pairs.iter().take(20) {
+        let _ = writeln!(out, "    {a} → {b}: {n}");
+    }
 }

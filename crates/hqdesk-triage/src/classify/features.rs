@@ -40,6 +40,10 @@ pub struct Features {
     /// Buckets of the word unigrams that contain a letter, for the coverage measure: how much of
     /// the text is made of words the model has seen.
     pub words: Vec<u32>,
+    /// The text names drugs, weapons, explosives or trafficked people (the `t_crime_goods`
+    /// family): under the round-three label rules such a denunciation is `crime` whatever route
+    /// the goods take (see [`super::decide`]).
+    pub crime_goods: bool,
 }
 
 /// The prefix of `text` that is read, cut at a character boundary.
@@ -598,6 +602,55 @@ const FAMILIES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        // Round three's rule 1 (corpus/README.md): drugs, weapons, explosives and people are
+        // `crime` wherever they travel; their names alone decide the topic.
+        "t_crime_goods",
+        &[
+            "ma tuy",
+            "ma tuy da",
+            "ma tuy tong hop",
+            "thuoc lac",
+            "heroin",
+            "can sa",
+            "cannabis",
+            "cocaine",
+            "ketamine",
+            "methamphetamine",
+            "narcotics",
+            "drugs",
+            "drug",
+            "tien chat ma tuy",
+            "bot trang",
+            "vu khi",
+            "sung ngan",
+            "sung san",
+            "sung that",
+            "sung tu che",
+            "sung quan dung",
+            "dan sung",
+            "linh kien sung",
+            "sung hoi",
+            "dan duoc",
+            "dan chi",
+            "dan that",
+            "thuoc no",
+            "kip no",
+            "explosive",
+            "explosives",
+            "weapon",
+            "weapons",
+            "gun",
+            "guns",
+            "pistol",
+            "pistols",
+            "ammunition",
+            "buon nguoi",
+            "human trafficking",
+            "trafficking",
+            "dua nguoi qua bien gioi",
+        ],
+    ),
+    (
         "accuse",
         &[
             "i would like to report",
@@ -915,6 +968,7 @@ impl Builder {
         Features {
             items,
             words: self.words,
+            crime_goods: false,
         }
     }
 }
@@ -942,7 +996,11 @@ pub fn extract(text: &str) -> Features {
         b.push(wb, 1.0);
         // Coverage reads words of three letters or more: shorter ones ("la", "de", "an") are
         // words in too many languages to tell them apart.
-        let long_word = has_letter && tok.chars().count() >= 3;
+        // Words of three letters or more count for coverage; tokens too long to be words
+        // (base64, hashes, URLs run together) do not: one of them colliding with a known bucket
+        // would make a pasted attachment look fully known.
+        let chars = tok.chars().count();
+        let long_word = has_letter && (3..=MAX_GRAM_TOKEN_CHARS).contains(&chars);
         if long_word {
             b.words.push(wb);
         }
@@ -991,17 +1049,23 @@ pub fn extract(text: &str) -> Features {
         b.push(fnv(b'b', &[pair[0].as_bytes(), pair[1].as_bytes()]), 1.0);
     }
     let index = phrase_index();
+    // The families are looked up in the decoded words and in the words as typed: decoding
+    // reads some English and foreign words as Telex ("heroin" → "heoin").
+    let typed: Vec<&str> = tokens.iter().map(|t| t.as_ref()).collect();
+    let decoded: Vec<&str> = seq.iter().map(String::as_str).collect();
     let mut hits: u64 = 0;
     let mut gram = String::new();
-    for start in 0..seq.len() {
-        gram.clear();
-        for (n, w) in seq[start..].iter().take(index.longest).enumerate() {
-            if n > 0 {
-                gram.push(' ');
-            }
-            gram.push_str(w);
-            if let Some(mask) = index.phrases.get(gram.as_str()) {
-                hits |= mask;
+    for words in [&decoded, &typed] {
+        for start in 0..words.len() {
+            gram.clear();
+            for (n, w) in words[start..].iter().take(index.longest).enumerate() {
+                if n > 0 {
+                    gram.push(' ');
+                }
+                gram.push_str(w);
+                if let Some(mask) = index.phrases.get(gram.as_str()) {
+                    hits |= mask;
+                }
             }
         }
     }
@@ -1014,6 +1078,7 @@ pub fn extract(text: &str) -> Features {
     if text.contains('?') {
         families.push("question_mark");
     }
+    let crime_goods = families.contains(&"t_crime_goods");
     for name in families {
         b.push(fnv(b'h', &[name.as_bytes()]), HAND_WEIGHT);
     }
@@ -1024,12 +1089,33 @@ pub fn extract(text: &str) -> Features {
     if rude {
         b.push(fnv(b'h', &[b"rude_pronoun"]), 1.0);
     }
-    b.finish()
+    let mut f = b.finish();
+    f.crime_goods = crime_goods;
+    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crime_goods_are_named_words_not_lookalikes() {
+        for text in [
+            "trong bao măng khô có giấu heroin",
+            "kho cất súng săn tự chế và đạn dược",
+            "a parcel with two pistols and ammunition",
+            "có đường dây buôn người qua biên giới",
+        ] {
+            assert!(extract(text).crime_goods, "{text}");
+        }
+        for text in [
+            "chi cục yêu cầu khai bổ sung hồ sơ",
+            "xe chở thuốc lá lậu qua đường mòn",
+            "nhập pháo hoa qua cửa khẩu phụ",
+        ] {
+            assert!(!extract(text).crime_goods, "{text}");
+        }
+    }
 
     #[test]
     fn decodes_telex_and_vni_leftovers() {

@@ -58,6 +58,9 @@ pub struct Scores {
     /// The highest [`super::confidential_score`] over the text and its parts (sentences,
     /// quoted lines), filled in by [`super::read`]; 0 when the parts were not scored.
     pub parts_confidential: f32,
+    /// The body names drugs, weapons, explosives or trafficked people
+    /// ([`Features::crime_goods`]), filled in by [`super::read`].
+    pub crime_goods: bool,
 }
 
 /// A model file that does not parse.
@@ -114,6 +117,7 @@ pub(crate) fn heads(z: &[f32; COLS], coverage: f32) -> Scores {
         abusive: sigmoid(z[COL_ABUSIVE]),
         coverage,
         parts_confidential: 0.0,
+        crime_goods: false,
     }
 }
 
