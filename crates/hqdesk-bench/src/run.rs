@@ -337,7 +337,7 @@ async fn read_run(
     Ok(samples)
 }
 
-fn figure(
+pub(crate) fn figure(
     name: String,
     clients: usize,
     mut samples: Vec<Duration>,
@@ -515,6 +515,9 @@ pub async fn run(services: &Services, opts: &RunOptions) -> anyhow::Result<Repor
         "p95 ≤ 50 ms",
         |_, p95, _| Some(p95 <= MS50),
     ));
+
+    // In this process, not the server's: the command's own work per line.
+    figures.push(crate::triage::triage_figure(5));
 
     let peak_rss_kib = peak_rss_kib(server.pid());
     drop(server);

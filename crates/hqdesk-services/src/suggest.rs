@@ -555,6 +555,24 @@ fn build(key: Key, rows: Vec<portal::Article>, canned_rows: Vec<Canned>) -> Buil
     }
 }
 
+impl Services {
+    /// The published public articles, as the ranking reads them (`hqdesk triage`).
+    pub async fn public_article_docs(&self) -> Result<Vec<ArticleDoc>, ServiceError> {
+        let mut conn = self.store().read().await?;
+        Ok(portal::published_articles(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|a| a.visibility == "public")
+            .map(|a| ArticleDoc {
+                slug: a.slug,
+                title: a.title,
+                body: a.body,
+                category: a.category,
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

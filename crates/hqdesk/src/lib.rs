@@ -5,3 +5,4 @@ pub mod demo;
 pub mod kb;
 pub mod open_files;
 pub mod serve;
+pub mod triage_cli;

@@ -216,6 +216,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let services = connect(&settings.database_url).await?;
             return mailbox(&services, cmd).await;
         }
+        Command::Triage => {
+            let services = connect(&settings.database_url).await?;
+            return crate::triage_cli::run(&services).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

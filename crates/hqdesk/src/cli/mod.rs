@@ -97,6 +97,11 @@ pub enum Command {
     /// The email channel's mailboxes (IMAP in, SMTP out).
     #[command(subcommand)]
     Mailbox(MailboxCommand),
+    /// Read texts as the triage does: JSON lines `{"text": "…"}` on standard input, one JSON
+    /// line out for each (kind, branch, topic, confidential, abusive, confidences, and `kb`: the
+    /// slugs of the three best published articles of --database, or of the built-in starter set
+    /// when it has none). A line that does not parse gets an error line naming it.
+    Triage,
 }
 
 /// The server's settings (`serve`); each defaults to the TOML file, then to a built-in value

@@ -58,4 +58,5 @@ mod store;
 mod suggestions;
 mod telephony;
 mod tokens;
+mod triage_cli;
 mod vault_keys;
