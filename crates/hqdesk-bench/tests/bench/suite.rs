@@ -137,7 +137,16 @@ async fn suite_runs_against_the_real_server(engine: Engine) {
 
     assert_eq!(report.cases, 2_000);
     let names: Vec<&str> = report.figures.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(report.figures.len(), 6, "{names:?}");
+    assert_eq!(report.figures.len(), 7, "{names:?}");
+    // `hqdesk triage`'s texts per second: five rounds over the corpus's texts, in this process.
+    let triage = report
+        .figures
+        .iter()
+        .find(|f| f.name.starts_with("hqdesk triage"))
+        .expect("the triage figure");
+    assert!(triage.requests >= 5 * 500, "{}", triage.requests);
+    assert_eq!(triage.requests % 5, 0);
+    assert!(triage.throughput.unwrap_or(0.0) > 0.0);
     let creation: Vec<_> = report
         .figures
         .iter()
