@@ -328,10 +328,7 @@ async fn require_key<'k>(
 ) -> Result<&'k hqdesk_vault::DataKey, ServiceError> {
     keys.data_key(conn, case_id)
         .await?
-        .ok_or_else(|| ServiceError::Conflict {
-            code: "sealed_key_required",
-            message: "sign in to the console: only your key opens this case".into(),
-        })
+        .ok_or_else(super::open::sealed_key_required)
 }
 
 fn refusal_code(r: &Refusal) -> &'static str {

@@ -18,6 +18,15 @@ use hqdesk_vault::{DataKey, KeyPair, WrappedKey};
 
 use crate::{Actor, ServiceError};
 
+/// The refusal when a sealed case's key is needed and the request holds none (an API token, a
+/// session without an unlocked key): 409 `sealed_key_required`.
+pub(crate) fn sealed_key_required() -> ServiceError {
+    ServiceError::Conflict {
+        code: "sealed_key_required",
+        message: "sign in to the console: only your key opens this case".into(),
+    }
+}
+
 /// The data keys of sealed cases a request may open.
 pub struct CaseKeys<'a> {
     holder: Option<&'a KeyPair>,

@@ -109,10 +109,7 @@ impl Services {
         }
         let mut keys = CaseKeys::for_actor(actor);
         if keys.data_key(&mut conn, case.id).await?.is_none() {
-            return Err(ServiceError::Conflict {
-                code: "sealed_key_required",
-                message: "sign in to the console: only your key opens this case".into(),
-            });
+            return Err(super::open::sealed_key_required());
         }
         // The reporter goes back in clear (or into the directory): only with their identity open
         // to this investigator, through a custodian's approval (409 `identity_sealed` otherwise).
@@ -120,10 +117,7 @@ impl Services {
             .reporter_for_unsealing(&mut conn, actor, &case, &mut keys)
             .await?;
         let Some(key) = keys.data_key(&mut conn, case.id).await? else {
-            return Err(ServiceError::Conflict {
-                code: "sealed_key_required",
-                message: "sign in to the console: only your key opens this case".into(),
-            });
+            return Err(super::open::sealed_key_required());
         };
         let blobs = self
             .blobs()
